@@ -1,0 +1,73 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError } from '../../shared/api';
+import type { SessionUser } from '../session';
+
+/** First start: the one-time link from the console creates the first admin account. */
+export function SetupPage({ token, onDone }: { token: string; onDone: (user: SessionUser) => void }) {
+  const [valid, setValid] = useState<boolean | null>(null);
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api<{ valid: boolean }>('GET', `/api/auth/setup?token=${encodeURIComponent(token)}`)
+      .then((r) => setValid(r.valid))
+      .catch(() => setValid(false));
+  }, [token]);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const user = await api<SessionUser>('POST', '/api/auth/setup', { token, name, email, password });
+      window.history.replaceState(null, '', '/admin/');
+      onDone(user);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : 'Het account kon niet worden aangemaakt.');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (valid === null) return <main className="mr-narrow"><p>Bezig met laden…</p></main>;
+  if (!valid) {
+    return (
+      <main className="mr-narrow">
+        <div className="mr-card">
+          <h1>Link niet (meer) geldig</h1>
+          <p>Deze link om het eerste beheerdersaccount aan te maken is al gebruikt of vervangen. Start Meetronde opnieuw voor een nieuwe link, of log in.</p>
+          <p><a href="/admin/">Naar inloggen</a></p>
+        </div>
+      </main>
+    );
+  }
+  return (
+    <main className="mr-narrow">
+      <form className="mr-card" onSubmit={submit}>
+        <h1>Eerste beheerder aanmaken</h1>
+        <p className="mr-muted">Dit account mag alles: adreslijsten inlezen, metingen opzetten en mailings versturen.</p>
+        <label htmlFor="name">Naam</label>
+        <input id="name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+        <label htmlFor="email">E-mailadres</label>
+        <input id="email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
+        <label htmlFor="password">Wachtwoord (minstens 10 tekens)</label>
+        <input
+          id="password"
+          type="password"
+          autoComplete="new-password"
+          minLength={10}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+        />
+        {error && <p className="mr-error" role="alert">{error}</p>}
+        <p>
+          <button type="submit" disabled={busy}>{busy ? 'Bezig…' : 'Account aanmaken'}</button>
+        </p>
+      </form>
+    </main>
+  );
+}

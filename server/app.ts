@@ -1,0 +1,115 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { authPlugin } from './auth/plugin';
+import { authRoutes } from './auth/routes';
+import { registerClient } from './client-assets';
+import { systemClock, type Clock } from './clock';
+import type { Config } from './config';
+import type { Database } from './db/database';
+import { currentMigration } from './db/migrator';
+import { DomainError, type ErrorBody } from './errors';
+import { loggerOptions } from './logging';
+
+export interface AppDeps {
+  database: Database;
+  clock?: Clock;
+  /** Serve the client from this folder instead of client/dist (tests). */
+  clientDist?: string;
+}
+
+export type App = FastifyInstance;
+
+/**
+ * Builds the whole HTTP application from config and dependencies, without listening.
+ * main.ts, the worker and every test build the same thing.
+ */
+export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
+  const clock = deps.clock ?? systemClock;
+  const { database } = deps;
+  const db = database.db;
+
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel),
+    bodyLimit: 1024 * 1024,
+    trustProxy: config.trustProxy,
+    genReqId: () => randomUUID(),
+    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' }),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // External plugins first.
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // SurveyJS sets inline styles on its elements.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    // Allow the page to be opened from links in e-mail clients that set a referrer policy.
+    crossOriginEmbedderPolicy: false,
+    hsts: config.publicUrl.startsWith('https://'),
+  });
+
+  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+    let status: number;
+    let body: ErrorBody;
+    if (error instanceof DomainError) {
+      status = error.statusCode;
+      body = { error: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) };
+    } else if ((error as FastifyError).validation) {
+      status = 400;
+      body = {
+        error: 'invalid_input',
+        message: 'De gegevens zijn niet volledig of niet geldig.',
+        details: (error as FastifyError).validation?.map((v) => ({ field: v.instancePath || v.params?.missingProperty, problem: v.message })),
+      };
+    } else if ((error as FastifyError).statusCode === 429) {
+      status = 429;
+      body = { error: 'too_many_requests', message: 'Te veel verzoeken. Wacht even en probeer het opnieuw.' };
+    } else if ((error as FastifyError).statusCode === 413) {
+      status = 413;
+      body = { error: 'too_large', message: 'Het verzoek is te groot.' };
+    } else if ((error as FastifyError).statusCode && (error as FastifyError).statusCode! < 500) {
+      status = (error as FastifyError).statusCode!;
+      body = { error: 'bad_request', message: 'Dit verzoek kan niet worden verwerkt.' };
+    } else {
+      status = 500;
+      request.log.error({ err: error }, 'unhandled error');
+      body = { error: 'internal', message: 'Er ging iets mis aan onze kant. Probeer het later opnieuw.' };
+    }
+    reply.code(status).send(body);
+  });
+
+  // Unknown URLs are rate limited, so nobody can scan for valid links.
+  app.setNotFoundHandler(
+    { preHandler: app.rateLimit({ max: 60, timeWindow: '1 minute' }) },
+    async (_request, reply) => reply.code(404).send({ error: 'not_found', message: 'Deze pagina bestaat niet.' }),
+  );
+
+  // Our own plugins.
+  await app.register(authPlugin, { db, clock });
+  await app.register(authRoutes, { db, clock, secureCookies: config.publicUrl.startsWith('https://') });
+
+  app.get('/healthz', async () => {
+    const migration = await currentMigration(db);
+    return { status: 'ok', database: database.kind, migration };
+  });
+
+  await registerClient(app, deps.clientDist);
+  return app;
+}

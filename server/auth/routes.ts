@@ -1,0 +1,131 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Clock } from '../clock';
+import type { DB } from '../db/types';
+import { badRequest, DomainError, unauthorized } from '../errors';
+import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password';
+import { createSession, deleteSession, SESSION_COOKIE, SESSION_MAX_MS } from './sessions';
+import { checkSetupToken, consumeSetupToken, hasActiveAdmin } from './setup';
+
+export interface AuthRoutesOptions {
+  db: Kysely<DB>;
+  clock: Clock;
+  secureCookies: boolean;
+}
+
+const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' });
+const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
+const UserReply = Type.Object({
+  id: Type.Number(),
+  email: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  csrfToken: Type.String(),
+});
+
+const INVALID_LOGIN = 'Het e-mailadres of wachtwoord klopt niet.';
+
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { db, clock, secureCookies }) => {
+  function setSessionCookie(reply: FastifyReply, value: string) {
+    reply.setCookie(SESSION_COOKIE, value, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: secureCookies,
+      maxAge: Math.floor(SESSION_MAX_MS / 1000),
+    });
+  }
+
+  app.get('/api/auth/me', { config: { access: 'public' }, schema: { response: { 200: UserReply } } }, async (request) => {
+    const user = request.user;
+    if (!user) throw unauthorized();
+    return { id: user.id, email: user.email, name: user.name, role: user.role, csrfToken: user.csrfToken };
+  });
+
+  app.get(
+    '/api/auth/setup',
+    { config: { access: 'public' }, schema: { querystring: Type.Object({ token: Type.String({ maxLength: 200 }) }) } },
+    async (request) => {
+      const valid = !(await hasActiveAdmin(db)) && (await checkSetupToken(db, request.query.token));
+      return { valid };
+    },
+  );
+
+  app.post(
+    '/api/auth/setup',
+    {
+      config: { access: 'public', rateLimit: { max: 10, timeWindow: '1 minute' } },
+      schema: {
+        body: Type.Object({
+          token: Type.String({ minLength: 1, maxLength: 200 }),
+          name: Type.String({ minLength: 1, maxLength: 200 }),
+          email: Email,
+          password: Password,
+        }),
+        response: { 200: UserReply },
+      },
+    },
+    async (request, reply) => {
+      const { token, name, email, password } = request.body;
+      if (password.length < MIN_PASSWORD_LENGTH) {
+        throw badRequest('weak_password', `Kies een wachtwoord van minstens ${MIN_PASSWORD_LENGTH} tekens.`);
+      }
+      const passwordHash = await hashPassword(password);
+      const now = clock.now();
+      const user = await db.transaction().execute(async (trx) => {
+        // Serialise concurrent setups: the second one finds an admin and is refused.
+        await sql`select pg_advisory_xact_lock(7265001)`.execute(trx);
+        if ((await hasActiveAdmin(trx)) || !(await checkSetupToken(trx, token))) {
+          throw new DomainError(403, 'setup_closed', 'Deze link is niet (meer) geldig. Start Meetronde opnieuw voor een nieuwe link.');
+        }
+        const created = await trx
+          .insertInto('users')
+          .values({ email: email.trim(), name: name.trim(), role: 'admin', password_hash: passwordHash })
+          .returning(['id', 'email', 'name', 'role'])
+          .executeTakeFirstOrThrow();
+        await consumeSetupToken(trx);
+        await trx
+          .insertInto('audit_log')
+          .values({ at: now, user_id: created.id, user_label: created.email, action: 'user.setup_first_admin', target: `user:${created.id}` })
+          .execute();
+        return created;
+      });
+      const session = await createSession(db, user.id, now);
+      setSessionCookie(reply, session.cookieValue);
+      return { ...user, csrfToken: session.csrfToken };
+    },
+  );
+
+  app.post(
+    '/api/auth/login',
+    {
+      config: { access: 'public', rateLimit: { max: 20, timeWindow: '1 minute' } },
+      schema: { body: Type.Object({ email: Type.String({ maxLength: 254 }), password: Password }), response: { 200: UserReply } },
+    },
+    async (request, reply) => {
+      const { email, password } = request.body;
+      const user = await db
+        .selectFrom('users')
+        .select(['id', 'email', 'name', 'role', 'password_hash', 'disabled_at'])
+        .where(sql<string>`lower(email)`, '=', email.trim().toLowerCase())
+        .executeTakeFirst();
+      const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
+      if (!user || !ok || !user.password_hash || user.disabled_at) {
+        throw new DomainError(401, 'invalid_login', INVALID_LOGIN);
+      }
+      const now = clock.now();
+      await db.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute();
+      const session = await createSession(db, user.id, now);
+      setSessionCookie(reply, session.cookieValue);
+      return { id: user.id, email: user.email, name: user.name, role: user.role, csrfToken: session.csrfToken };
+    },
+  );
+
+  app.post('/api/auth/logout', { config: { access: 'public' } }, async (request, reply) => {
+    if (request.user) await deleteSession(db, request.user.sessionId);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { ok: true };
+  });
+};

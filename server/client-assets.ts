@@ -1,0 +1,42 @@
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const clientDist = fileURLToPath(new URL('../client/dist/', import.meta.url));
+
+const NOT_BUILT =
+  '<!doctype html><html lang="nl"><meta charset="utf-8"><title>Meetronde</title>' +
+  '<p>De webapplicatie is nog niet gebouwd. Start Meetronde met <code>npm start</code> of bouw haar met <code>npm run build</code>.</p></html>';
+
+/**
+ * Serves the Vite build: the admin app under /admin/, the respondent page under /s/<token>
+ * (the same HTML for every token, so the page itself reveals nothing about a link), and the
+ * hashed assets with long-lived caching.
+ */
+export async function registerClient(app: FastifyInstance, distDir = clientDist): Promise<void> {
+  const built = existsSync(path.join(distDir, 'admin', 'index.html'));
+  if (built) {
+    await app.register(fastifyStatic, { root: distDir, serve: false });
+    await app.register(fastifyStatic, {
+      root: path.join(distDir, 'assets'),
+      prefix: '/assets/',
+      decorateReply: false,
+      immutable: true,
+      maxAge: '365d',
+    });
+  }
+
+  const page = (file: string) => async (_request: unknown, reply: import('fastify').FastifyReply) => {
+    reply.header('cache-control', 'no-cache');
+    if (!built) return reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT);
+    return reply.sendFile(file, distDir, { cacheControl: false });
+  };
+
+  app.get('/', async (_request, reply) => reply.redirect('/admin/'));
+  app.get('/admin', async (_request, reply) => reply.redirect('/admin/'));
+  app.get('/admin/', page('admin/index.html'));
+  app.get('/admin/*', page('admin/index.html'));
+  app.get('/s/:token', page('respondent/index.html'));
+}

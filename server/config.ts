@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Typed configuration, read from the environment. The defaults need nothing installed. */
+export interface Config {
+  /** Port to listen on. */
+  port: number;
+  host: string;
+  /** The address schools and admins reach the app at; used in e-mailed links. */
+  publicUrl: string;
+  /** postgres://… for a real server; undefined means embedded PGlite in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Folder for the embedded database, the generated secret and other local state. */
+  dataDir: string;
+  /** Key for token derivation and signing; generated and kept in the data folder when unset. */
+  secret: string;
+  /** smtp://… or smtps://… of the relay; undefined means mail is captured in the database. */
+  smtpUrl: string | undefined;
+  /** Sender address of outgoing mail. */
+  mailFrom: string;
+  /** Relay limits (0 = no limit). */
+  mailPerMinute: number;
+  mailPerHour: number;
+  mailPerDay: number;
+  /** Run the background worker (outbox, scheduled mailings) in this process. */
+  runWorker: boolean;
+  /** Behind a TLS-terminating proxy: trust X-Forwarded-* and mark cookies Secure. */
+  trustProxy: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+}
+
+function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** Reads the secret from SECRET, or from `<dataDir>/secret`, creating it on first start. */
+function resolveSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
+  const fromEnv = env.SECRET?.trim();
+  if (fromEnv) {
+    if (fromEnv.length < 32) throw new ConfigError('SECRET must be at least 32 characters long');
+    return fromEnv;
+  }
+  const file = path.join(dataDir, 'secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  // 'wx' fails if another process created it in between; then we read theirs.
+  try {
+    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch {
+    return readFileSync(file, 'utf8').trim();
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = intFrom(env, 'PORT', 3000);
+  const host = env.HOST?.trim() || '0.0.0.0';
+  const dataDir = path.resolve(env.DATA_DIR?.trim() || 'data');
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const smtpUrl = env.SMTP_URL?.trim() || undefined;
+  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) {
+    throw new ConfigError('SMTP_URL must start with smtp:// or smtps://');
+  }
+  const publicUrl = (env.PUBLIC_URL?.trim() || `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL is not a valid URL: "${publicUrl}"`);
+  }
+  return {
+    port,
+    host,
+    publicUrl,
+    databaseUrl,
+    dataDir,
+    secret: resolveSecret(env, dataDir),
+    smtpUrl,
+    mailFrom: env.MAIL_FROM?.trim() || 'Meetronde <noreply@meetronde.localhost>',
+    mailPerMinute: intFrom(env, 'MAIL_PER_MINUTE', 0),
+    mailPerHour: intFrom(env, 'MAIL_PER_HOUR', 0),
+    mailPerDay: intFrom(env, 'MAIL_PER_DAY', 0),
+    runWorker: boolFrom(env, 'RUN_WORKER', true),
+    trustProxy: boolFrom(env, 'TRUST_PROXY', false),
+    logLevel: env.LOG_LEVEL?.trim() || 'info',
+  };
+}

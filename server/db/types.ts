@@ -1,0 +1,242 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** The one file that declares the database's table types; every query is checked against it. */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+/** jsonb: read as parsed JSON, written as a JSON string (PGlite needs the string form). */
+type Json<T> = ColumnType<T, string, string>;
+type JsonWithDefault<T> = ColumnType<T, string | undefined, string>;
+
+export type Situation = 'po-ko' | 'po-vo' | 'po-po' | 'vo-vo' | 'vso-vo' | 'ow-jh';
+export type SchoolKind = 'po' | 'sbo' | 'so' | 'vso' | 'vo';
+export type SwvSector = 'po' | 'vo';
+export type Role = 'admin' | 'researcher';
+export type RoundStatus = 'draft' | 'open' | 'closed';
+export type InvitationStatus = 'pending' | 'invited' | 'opened' | 'refused' | 'started' | 'completed';
+export type MailingKind = 'invitation' | 'reminder';
+export type MailingStatus = 'scheduled' | 'sending' | 'sent' | 'cancelled';
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'bounced' | 'cancelled';
+
+export interface ReminderPolicy {
+  /** Days after each school's invitation on which a reminder goes out. */
+  afterDays: number[];
+}
+
+export interface StudiesTable {
+  id: Generated<number>;
+  name: string;
+  slug: string;
+  description: string | null;
+  sender_name: string | null;
+  created_at: CreatedAt;
+}
+
+export interface QuestionnaireVersionsTable {
+  id: Generated<number>;
+  questionnaire_key: string;
+  version: string;
+  title: string;
+  content: Json<unknown>;
+  sha256: string;
+  created_at: CreatedAt;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  role: Role;
+  password_hash: string | null;
+  disabled_at: Timestamp | null;
+  last_login_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie value; the cookie itself is never stored. */
+  id: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_seen_at: Timestamp;
+}
+
+export interface RoundsTable {
+  id: Generated<number>;
+  study_id: number;
+  name: string;
+  questionnaire_version_id: number | null;
+  status: ColumnType<RoundStatus, RoundStatus | undefined, RoundStatus>;
+  opens_at: Timestamp | null;
+  closes_at: Timestamp | null;
+  reminder_policy: JsonWithDefault<ReminderPolicy>;
+  target_respondents: number | null;
+  retention_until: Timestamp | null;
+  previous_round_id: number | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface SwvsTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  sector: SwvSector;
+  city: string | null;
+  province: string | null;
+  email: string | null;
+  website: string | null;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface SchoolsTable {
+  id: Generated<number>;
+  location_code: string;
+  brin: string;
+  name: string;
+  kind: SchoolKind;
+  board_number: string | null;
+  street: string | null;
+  house_number: string | null;
+  postcode: string | null;
+  city: string | null;
+  municipality: string | null;
+  province: string | null;
+  denomination: string | null;
+  phone: string | null;
+  website: string | null;
+  email: string | null;
+  email_source: string | null;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface SchoolSwvsTable {
+  school_id: number;
+  swv_id: number;
+}
+
+export interface RoundSwvsTable {
+  round_id: number;
+  swv_id: number;
+  situation: Situation;
+  region_letter: string | null;
+}
+
+export interface InvitationsTable {
+  id: Generated<number>;
+  round_id: number;
+  school_id: number;
+  swv_id: number;
+  /** Random nonce; the token is HMAC(secret, nonce), so a database reader cannot rebuild links. */
+  token_nonce: string;
+  /** sha256 of the token, for lookup. */
+  token_hash: string;
+  email: string | null;
+  status: ColumnType<InvitationStatus, InvitationStatus | undefined, InvitationStatus>;
+  excluded_at: Timestamp | null;
+  opted_out_at: Timestamp | null;
+  bounced_at: Timestamp | null;
+  invited_at: Timestamp | null;
+  opened_at: Timestamp | null;
+  consent_at: Timestamp | null;
+  refused_at: Timestamp | null;
+  started_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  last_activity_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface ResponsesTable {
+  id: Generated<number>;
+  invitation_id: number;
+  data: JsonWithDefault<Record<string, unknown>>;
+  current_page: ColumnType<number, number | undefined, number>;
+  revision: ColumnType<number, number | undefined, number>;
+  branch: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface MailingsTable {
+  id: Generated<number>;
+  round_id: number;
+  kind: MailingKind;
+  target: JsonWithDefault<Record<string, unknown>>;
+  due_at: Timestamp;
+  status: ColumnType<MailingStatus, MailingStatus | undefined, MailingStatus>;
+  created_by: number | null;
+  created_at: CreatedAt;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface OutboxMessagesTable {
+  id: Generated<number>;
+  mailing_id: number | null;
+  invitation_id: number | null;
+  idempotency_key: string;
+  to_address: string;
+  subject: string;
+  body_text: string;
+  body_html: string | null;
+  headers: JsonWithDefault<Record<string, string>>;
+  status: ColumnType<OutboxStatus, OutboxStatus | undefined, OutboxStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  locked_at: Timestamp | null;
+  locked_by: string | null;
+  sent_at: Timestamp | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Timestamp;
+  user_id: number | null;
+  /** Who it was at the time (kept when the account is deleted). */
+  user_label: string | null;
+  action: string;
+  target: string | null;
+  details: JsonWithDefault<Record<string, unknown>>;
+}
+
+export interface AppSettingsTable {
+  key: string;
+  value: Json<unknown>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface DB {
+  studies: StudiesTable;
+  questionnaire_versions: QuestionnaireVersionsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  rounds: RoundsTable;
+  swvs: SwvsTable;
+  schools: SchoolsTable;
+  school_swvs: SchoolSwvsTable;
+  round_swvs: RoundSwvsTable;
+  invitations: InvitationsTable;
+  responses: ResponsesTable;
+  mailings: MailingsTable;
+  outbox_messages: OutboxMessagesTable;
+  audit_log: AuditLogTable;
+  app_settings: AppSettingsTable;
+}
+
+export type User = Selectable<UsersTable>;
+export type Round = Selectable<RoundsTable>;
+export type School = Selectable<SchoolsTable>;
+export type NewSchool = Insertable<SchoolsTable>;
+export type SchoolUpdate = Updateable<SchoolsTable>;
+export type Invitation = Selectable<InvitationsTable>;
+export type Mailing = Selectable<MailingsTable>;
+export type OutboxMessage = Selectable<OutboxMessagesTable>;

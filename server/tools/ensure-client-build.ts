@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Builds the client with Vite when the build is missing or stale. Staleness is decided by a
+ * hash of the client sources and the lock file, kept in client/dist/.build-hash, so that a
+ * `git pull` that changes the client triggers a rebuild on the next `npm start`.
+ */
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+const clientDir = path.join(projectRoot, 'client');
+const distDir = path.join(clientDir, 'dist');
+const stampFile = path.join(distDir, '.build-hash');
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'dist' || entry.name === 'node_modules') continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(full));
+    else if (statSync(full).isFile()) out.push(full);
+  }
+  return out.sort();
+}
+
+export function clientSourceHash(): string {
+  const hash = createHash('sha256');
+  const files = [...listFiles(clientDir), path.join(projectRoot, 'package-lock.json')];
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    hash.update(path.relative(projectRoot, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+export async function ensureClientBuild(options: { quiet?: boolean } = {}): Promise<'fresh' | 'built'> {
+  const want = clientSourceHash();
+  const have = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : null;
+  if (have === want && existsSync(path.join(distDir, 'admin', 'index.html'))) return 'fresh';
+  if (!options.quiet) console.log('Building the web client (first start or changed sources)…');
+  const { build } = await import('vite');
+  await build({ configFile: path.join(clientDir, 'vite.config.ts'), logLevel: options.quiet ? 'error' : 'warn' });
+  writeFileSync(stampFile, want + '\n');
+  return 'built';
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  ensureClientBuild().catch((error: unknown) => {
+    console.error('Building the web client failed:', error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { openPGliteMemory, openPostgres, type Database, type DatabaseKind } from '../../server/db/database';
+import { migrateToLatest } from '../../server/db/migrator';
+
+export const testDatabaseUrl = process.env.TEST_DATABASE_URL?.trim() || undefined;
+
+export interface TestDatabase extends Database {
+  /** Connection string of the PostgreSQL variant (undefined on PGlite). */
+  url?: string;
+}
+
+/**
+ * A fresh, migrated database: PGlite in memory, or a new database on the TEST_DATABASE_URL
+ * server (dropped again by close()). Every test file gets its own, so files run in parallel.
+ */
+export async function createTestDatabase(kind: DatabaseKind, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  let database: TestDatabase;
+  if (kind === 'pglite') {
+    database = await openPGliteMemory();
+  } else {
+    if (!testDatabaseUrl) throw new Error('TEST_DATABASE_URL is not set');
+    const name = `mr_test_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: testDatabaseUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(testDatabaseUrl);
+    url.pathname = '/' + name;
+    const opened = openPostgres(url.toString(), { max: 20 });
+    database = {
+      ...opened,
+      url: url.toString(),
+      async close() {
+        await opened.close();
+        const dropper = new pg.Client({ connectionString: testDatabaseUrl });
+        await dropper.connect();
+        await dropper.query(`drop database if exists ${name} with (force)`);
+        await dropper.end();
+      },
+    };
+  }
+  if (options.migrate !== false) await migrateToLatest(database.db);
+  return database;
+}
+
+export const databaseKinds: DatabaseKind[] = ['pglite', 'postgres'];
+
+/**
+ * Runs a suite once on PGlite and once on PostgreSQL, each with its own fresh database.
+ * Without TEST_DATABASE_URL the PostgreSQL run is reported as skipped (see global-setup).
+ */
+export function describeEachDatabase(name: string, suite: (getDatabase: () => TestDatabase, kind: DatabaseKind) => void): void {
+  for (const kind of databaseKinds) {
+    const skip = kind === 'postgres' && !testDatabaseUrl;
+    const describeFn = skip ? describe.skip : describe;
+    describeFn(`${name} [${kind}${skip ? ': skipped, TEST_DATABASE_URL not set' : ''}]`, () => {
+      let database: TestDatabase | undefined;
+      beforeAll(async () => {
+        database = await createTestDatabase(kind);
+      });
+      afterAll(async () => {
+        await database?.close();
+      });
+      suite(() => {
+        if (!database) throw new Error('database not ready');
+        return database;
+      }, kind);
+    });
+  }
+}

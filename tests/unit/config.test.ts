@@ -1,0 +1,41 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'meetronde-config-'));
+
+describe('loadConfig', () => {
+  it('defaults to the embedded database and captured mail', () => {
+    const dir = tmp();
+    const config = loadConfig({ DATA_DIR: dir });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.smtpUrl).toBeUndefined();
+    expect(config.port).toBe(3000);
+    expect(config.publicUrl).toBe('http://localhost:3000');
+  });
+
+  it('generates the secret once and keeps it in the data folder, readable by the owner only', () => {
+    const dir = tmp();
+    const first = loadConfig({ DATA_DIR: dir }).secret;
+    const second = loadConfig({ DATA_DIR: dir }).secret;
+    expect(first).toHaveLength(43);
+    expect(second).toBe(first);
+    expect(readFileSync(path.join(dir, 'secret'), 'utf8').trim()).toBe(first);
+    expect(statSync(path.join(dir, 'secret')).mode & 0o077).toBe(0);
+  });
+
+  it('rejects malformed values with a message naming the variable', () => {
+    const dir = tmp();
+    expect(() => loadConfig({ DATA_DIR: dir, PORT: 'abc' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: dir, DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ DATA_DIR: dir, SMTP_URL: 'http://x' })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ DATA_DIR: dir, SECRET: 'short' })).toThrow(/SECRET/);
+    expect(() => loadConfig({ DATA_DIR: dir, RUN_WORKER: 'maybe' })).toThrow(/RUN_WORKER/);
+  });
+
+  it('strips a trailing slash from PUBLIC_URL', () => {
+    expect(loadConfig({ DATA_DIR: tmp(), PUBLIC_URL: 'https://meetronde.example.nl/' }).publicUrl).toBe('https://meetronde.example.nl');
+  });
+});
