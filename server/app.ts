@@ -4,6 +4,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { AreaDeps } from './area';
 import { authPlugin } from './auth/plugin';
 import { authRoutes } from './auth/routes';
 import { registerClient } from './client-assets';
@@ -104,6 +105,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // Our own plugins.
   await app.register(authPlugin, { db, clock });
   await app.register(authRoutes, { db, clock, secureCookies: config.publicUrl.startsWith('https://') });
+
+  // Area routes: one plugin per area (server/<area>/routes.ts), one line each.
+  const areaDeps: AreaDeps = { db, database, clock, config };
+  void areaDeps;
 
   app.get('/healthz', async () => {
     const migration = await currentMigration(db);
