@@ -1,0 +1,167 @@
+/**
+ * A readable comparison of two versions of a SurveyJS questionnaire (2022 → 2023, Eemland
+ * measurement 1 → 2): questions added, removed, reworded, options added or removed, routing
+ * changed, and which variables stay comparable across the two rounds. Works on the JSON alone.
+ */
+
+type Json = Record<string, unknown>;
+
+export interface QuestionShape {
+  name: string;
+  type: string;
+  title: string;
+  page: string;
+  choices: Array<{ value: string; text: string }>;
+  rows: Array<{ value: string; text: string }>;
+  columns: Array<{ value: string; text: string }>;
+  conditions: Record<string, string>;
+}
+
+export type Comparability = 'same' | 'comparable' | 'partly' | 'not';
+
+export interface QuestionChange {
+  name: string;
+  title: string;
+  changes: string[];
+  /** same: identical; comparable: only wording or routing changed; partly: options differ; not: type or scale changed. */
+  comparability: Comparability;
+}
+
+export interface QuestionnaireDiff {
+  added: QuestionShape[];
+  removed: QuestionShape[];
+  changed: QuestionChange[];
+  unchanged: string[];
+  /** Variables that can be compared across the two versions (same and comparable). */
+  comparable: string[];
+}
+
+const CONDITION_KEYS = ['visibleIf', 'enableIf', 'requiredIf'] as const;
+const NON_QUESTIONS = new Set(['html', 'image', 'expression', 'panel', 'paneldynamic']);
+
+/** Text of a localisable string: the Dutch or default variant. */
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    const picked = v.nl ?? v.default ?? Object.values(v)[0];
+    return typeof picked === 'string' ? picked : '';
+  }
+  return '';
+}
+
+function items(list: unknown): Array<{ value: string; text: string }> {
+  if (!Array.isArray(list)) return [];
+  return list.map((item) => {
+    if (item && typeof item === 'object') {
+      const o = item as Json;
+      const value = String(o.value ?? o.name ?? '');
+      return { value, text: text(o.text ?? o.title) || value };
+    }
+    return { value: String(item), text: String(item) };
+  });
+}
+
+/** Every question of a questionnaire, in order, with the page it is on. */
+export function questionShapes(survey: unknown): QuestionShape[] {
+  const out: QuestionShape[] = [];
+  const visit = (elements: unknown, page: string, inherited: Record<string, string>) => {
+    if (!Array.isArray(elements)) return;
+    for (const element of elements) {
+      if (!element || typeof element !== 'object') continue;
+      const e = element as Json;
+      const type = String(e.type ?? '');
+      const own: Record<string, string> = { ...inherited };
+      for (const key of CONDITION_KEYS) if (typeof e[key] === 'string') own[key] = inherited[key] ? `(${inherited[key]}) and (${e[key]})` : String(e[key]);
+      if (type === 'panel' || type === 'paneldynamic') {
+        visit(e.elements ?? e.templateElements, page, own);
+        continue;
+      }
+      if (NON_QUESTIONS.has(type) || typeof e.name !== 'string') continue;
+      out.push({
+        name: e.name,
+        type,
+        title: text(e.title) || e.name,
+        page,
+        choices: items(e.choices),
+        rows: items(e.rows),
+        columns: items(e.columns),
+        conditions: own,
+      });
+    }
+  };
+  const pages = (survey as Json | null)?.pages;
+  if (Array.isArray(pages)) {
+    for (const p of pages) {
+      const page = p as Json;
+      const pageConditions: Record<string, string> = {};
+      if (typeof page.visibleIf === 'string') pageConditions.visibleIf = page.visibleIf;
+      visit(page.elements, String(page.name ?? ''), pageConditions);
+    }
+  }
+  return out;
+}
+
+function compareItems(kind: string, before: QuestionShape['choices'], after: QuestionShape['choices'], changes: string[]): boolean {
+  const a = new Map(before.map((i) => [i.value, i.text]));
+  const b = new Map(after.map((i) => [i.value, i.text]));
+  let setChanged = false;
+  for (const [value, label] of b) {
+    if (!a.has(value)) {
+      changes.push(`${kind} toegevoegd: "${label}"`);
+      setChanged = true;
+    } else if (a.get(value) !== label) {
+      changes.push(`${kind} anders geformuleerd: "${a.get(value)}" → "${label}"`);
+    }
+  }
+  for (const [value, label] of a) {
+    if (!b.has(value)) {
+      changes.push(`${kind} verwijderd: "${label}"`);
+      setChanged = true;
+    }
+  }
+  return setChanged;
+}
+
+export function diffQuestionnaires(before: unknown, after: unknown): QuestionnaireDiff {
+  const a = new Map(questionShapes(before).map((q) => [q.name, q]));
+  const b = questionShapes(after);
+  const bNames = new Set(b.map((q) => q.name));
+  const result: QuestionnaireDiff = { added: [], removed: [], changed: [], unchanged: [], comparable: [] };
+  for (const q of b) {
+    const old = a.get(q.name);
+    if (!old) {
+      result.added.push(q);
+      continue;
+    }
+    const changes: string[] = [];
+    let comparability: Comparability = 'same';
+    const lower = (to: Comparability) => {
+      const order: Comparability[] = ['same', 'comparable', 'partly', 'not'];
+      if (order.indexOf(to) > order.indexOf(comparability)) comparability = to;
+    };
+    if (old.type !== q.type) {
+      changes.push(`vraagtype gewijzigd: ${old.type} → ${q.type}`);
+      lower('not');
+    }
+    if (old.title !== q.title) {
+      changes.push(`vraagtekst gewijzigd: "${old.title}" → "${q.title}"`);
+      lower('comparable');
+    }
+    if (compareItems('antwoordoptie', old.choices, q.choices, changes)) lower('partly');
+    if (compareItems('stelling', old.rows, q.rows, changes)) lower('partly');
+    if (compareItems('antwoordschaal', old.columns, q.columns, changes)) lower('not');
+    if (changes.length && comparability === 'same') lower('comparable');
+    for (const key of CONDITION_KEYS) {
+      if ((old.conditions[key] ?? '') !== (q.conditions[key] ?? '')) {
+        changes.push(`routering (${key}) gewijzigd: "${old.conditions[key] ?? 'altijd'}" → "${q.conditions[key] ?? 'altijd'}"`);
+        lower('comparable');
+      }
+    }
+    if (changes.length === 0) result.unchanged.push(q.name);
+    else result.changed.push({ name: q.name, title: q.title, changes, comparability });
+    if (comparability === 'same' || comparability === 'comparable') result.comparable.push(q.name);
+  }
+  for (const [name, q] of a) if (!bNames.has(name)) result.removed.push(q);
+  return result;
+}
