@@ -1,0 +1,48 @@
+/**
+ * The questionnaires area's public API. Other areas import from here only; the names are
+ * documented in questionnaires/README.md and kept stable.
+ */
+export {
+  buildSurvey,
+  isQuestionnaireContent,
+  QuestionnaireFormatError,
+  readMeta,
+  titleOf,
+  type QuestionnaireContent,
+  type QuestionnaireMeta,
+} from './content';
+export { lintQuestionnaire, spssNameProblem, OTHER_TEXT_SUFFIX, type LintIssue } from './lint';
+export {
+  canonicalJson,
+  contentSha256,
+  getQuestionnaire,
+  getVersion,
+  listQuestionnaires,
+  loadQuestionnaireFile,
+  loadQuestionnaireFiles,
+  QuestionnaireLintError,
+  questionnairesDir,
+  snapshotVersion,
+  type QuestionnaireFile,
+  type QuestionnaireVersion,
+} from './registry';
+export {
+  DEFAULT_MAX_TEXT_LENGTH,
+  validateResponse,
+  visibleQuestionNames,
+  type ResponseData,
+  type ValidationError,
+  type ValidationMode,
+  type ValidationResult,
+} from './validate';
+export {
+  GENERIC_PARTNER,
+  partnerFor,
+  SITUATIONS,
+  themeFor,
+  VARIABLE_NAMES,
+  variablesFor,
+  type QuestionnaireVariables,
+  type VariableName,
+  type VariablesInput,
+} from './variables';

@@ -1,0 +1,416 @@
+import { ArrayOperand, BinaryOperand, ConditionsParser, Const, ExpressionErrorType, FunctionOperand, UnaryOperand, Variable, type Operand } from 'survey-core';
+import { buildSurvey, QuestionnaireFormatError, readMeta, type QuestionnaireContent, type QuestionnaireMeta } from './content';
+import { NON_VALUE_TYPES, VALUE_TYPES, visibleQuestionNames } from './validate';
+import { HTML_SAFE_VARIABLES, VARIABLE_VALUES, type VariableName } from './variables';
+
+/**
+ * The questionnaire linter. survey-core 3.0.0 predates SurveyJS's own Linter (3.0.3), so this
+ * is `new Model(json).jsonErrors` and `validateExpressions()` plus our own rules. Messages are
+ * for the developer editing the file, so English.
+ */
+export interface LintIssue {
+  rule: string;
+  /** Where in the file: `pages[3].elements[1] (A_doelen).visibleIf`. */
+  where: string;
+  message: string;
+}
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+const SPSS_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+const SPSS_RESERVED = new Set(['ALL', 'AND', 'BY', 'EQ', 'GE', 'GT', 'LE', 'LT', 'NE', 'NOT', 'OR', 'TO', 'WITH']);
+/** Suffix of the export variable holding an "Anders, namelijk" text (see questionnaires/README.md). */
+export const OTHER_TEXT_SUFFIX = '_anders';
+const OTHER_VALUE = 'other';
+const NONE_VALUE = 'none';
+const COMPARISONS = new Set(['equal', 'notequal', 'contains', 'notcontains', 'anyof', 'allof', 'noneof']);
+const EXPRESSION_ERRORS: Record<number, string> = {
+  [ExpressionErrorType.SyntaxError]: 'syntax error',
+  [ExpressionErrorType.UnknownFunction]: 'unknown function',
+  [ExpressionErrorType.UnknownVariable]: 'unknown variable',
+  [ExpressionErrorType.SemanticError]: 'the condition always has the same outcome',
+};
+/** Properties we do not support because the validator or the exports would get them wrong. */
+const UNSUPPORTED = ['valueName', 'choicesByUrl', 'choicesFromQuestion', 'storeOthersAsComment', 'commentSuffix', 'calculatedValues', 'defaultValue', 'defaultValueExpression', 'setValueExpression', 'setValueIf'];
+
+function isObject(value: Json | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function byteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** Why `name` cannot be an SPSS variable name, or null when it can. */
+export function spssNameProblem(name: string): string | null {
+  if (!SPSS_NAME.test(name)) return 'must start with a letter and contain only letters, digits and _';
+  if (byteLength(name) > 64) return 'is longer than 64 bytes';
+  if (name.endsWith('_')) return 'must not end with _';
+  if (SPSS_RESERVED.has(name.toUpperCase())) return 'is an SPSS reserved word';
+  return null;
+}
+
+interface ChoiceInfo {
+  value: string | number;
+  where: string;
+  visibleIf?: string;
+}
+
+interface QuestionInfo {
+  name: string;
+  type: string;
+  json: JsonObject;
+  where: string;
+  page: number;
+  order: number;
+  /** Values an answer can take: choices (+ other/none), matrix columns, or null for open answers. */
+  values: Set<string> | null;
+  /** Matrix rows. */
+  rows: Set<string> | null;
+}
+
+function choiceList(list: Json | undefined, where: string): ChoiceInfo[] {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((item, i): ChoiceInfo[] => {
+    const at = `${where}[${i}]`;
+    if (typeof item === 'string' || typeof item === 'number') return [{ value: item, where: at }];
+    if (isObject(item) && (typeof item.value === 'string' || typeof item.value === 'number')) {
+      return [{ value: item.value, where: at, ...(typeof item.visibleIf === 'string' ? { visibleIf: item.visibleIf } : {}) }];
+    }
+    return [{ value: JSON.stringify(item), where: at }];
+  });
+}
+
+function variableBase(variable: string): { base: string; path: string | null } {
+  const match = /^([^.[]+)(?:[.[](.*))?$/.exec(variable);
+  return { base: match?.[1] ?? variable, path: match?.[2]?.replace(/\]$/, '') ?? null };
+}
+
+export function lintQuestionnaire(content: unknown): LintIssue[] {
+  const issues: LintIssue[] = [];
+  const add = (rule: string, where: string, message: string) => issues.push({ rule, where, message });
+
+  let meta: QuestionnaireMeta;
+  try {
+    meta = readMeta(content);
+  } catch (error) {
+    if (error instanceof QuestionnaireFormatError) {
+      add('meta', 'meetronde', error.message);
+      return issues;
+    }
+    throw error;
+  }
+  const json = content as QuestionnaireContent as JsonObject;
+
+  // survey-core's own checks: unknown properties and types, expression syntax and functions.
+  const survey = buildSurvey(json);
+  for (const error of survey.jsonErrors ?? []) add('surveyjs', error.element?.getType?.() ?? 'survey', error.message);
+  for (const result of survey.validateExpressions({ variables: false, functions: true, semantics: true })) {
+    const owner = result.obj.getType();
+    const name = result.obj.getPropertyValue('name');
+    for (const error of result.errors) {
+      const detail = error.variableName ?? error.functionName;
+      add('expression', `${owner}${typeof name === 'string' ? ` ${name}` : ''}.${result.propertyName}`, `${EXPRESSION_ERRORS[error.errorType] ?? 'error'}${detail ? `: ${detail}` : ''}`);
+    }
+  }
+
+  if (json.locale !== 'nl') add('locale', 'locale', 'the questionnaire must set "locale": "nl"');
+  if (!(Number(json.maxTextLength) > 0)) add('limits', 'maxTextLength', 'set a maxTextLength so browser and server cap open answers alike');
+  if (!(Number(json.maxCommentLength) > 0)) add('limits', 'maxCommentLength', 'set a maxCommentLength so browser and server cap "Anders, namelijk" texts alike');
+
+  // Collect pages and questions in questionnaire order.
+  const pages = Array.isArray(json.pages) ? json.pages : [];
+  if (pages.length === 0) add('pages', 'pages', 'the questionnaire has no pages');
+  const questions = new Map<string, QuestionInfo>();
+  const lowerNames = new Map<string, string>();
+  const pageNames = new Set<string>();
+  const pageQuestions: string[][] = [];
+  let order = 0;
+
+  const visitElements = (elements: Json | undefined, where: string, page: number) => {
+    if (!Array.isArray(elements)) return;
+    elements.forEach((element, i) => {
+      const at = `${where}[${i}]`;
+      if (!isObject(element)) {
+        add('structure', at, 'an element must be an object');
+        return;
+      }
+      const type = typeof element.type === 'string' ? element.type : '';
+      const name = typeof element.name === 'string' ? element.name : '';
+      const label = `${at} (${name || type})`;
+      if (!name) add('names', at, 'every element needs an explicit name (it becomes the export variable)');
+      for (const property of UNSUPPORTED) {
+        if (property in element) add('unsupported', label, `"${property}" is not supported by the server-side validator`);
+      }
+      if (type === 'panel') {
+        visitElements(element.elements, `${at}.elements`, page);
+        return;
+      }
+      if (!(VALUE_TYPES as readonly string[]).includes(type) && !(NON_VALUE_TYPES as readonly string[]).includes(type)) {
+        add('types', label, `question type "${type}" is not supported (use ${[...VALUE_TYPES, ...NON_VALUE_TYPES, 'panel'].join(', ')})`);
+      }
+      if (type === 'text' && element.inputType !== undefined && element.inputType !== 'text') {
+        add('types', label, 'only text questions with inputType "text" are supported');
+      }
+      if (element.visible === false) add('reachable', label, 'an element with "visible": false can never be answered; remove it');
+      if (!name) return;
+      const clash = lowerNames.get(name.toLowerCase());
+      if (clash !== undefined) add('names', label, `the name "${name}" is already used by ${clash} (names are compared case-insensitively, as SPSS and SurveyJS do)`);
+      else lowerNames.set(name.toLowerCase(), label);
+      const isValue = (VALUE_TYPES as readonly string[]).includes(type);
+      const problem = spssNameProblem(name);
+      if (problem) add('spss', label, `the name ${problem}`);
+      if (isValue && !hasText(element.title)) add('texts', label, 'a question needs a title (otherwise SurveyJS shows its name)');
+
+      let values: Set<string> | null = null;
+      let rows: Set<string> | null = null;
+      if (type === 'radiogroup' || type === 'dropdown' || type === 'checkbox') {
+        const choices = choiceList(element.choices, `${at}.choices`);
+        if (choices.length === 0) add('choices', label, 'a choice question needs choices');
+        values = uniqueValues(choices, label, 'choice', add);
+        for (const reserved of [OTHER_VALUE, NONE_VALUE]) {
+          if (values.has(reserved)) add('choices', label, `"${reserved}" is the value of SurveyJS's own ${reserved} item; use showOtherItem/showNoneItem instead`);
+        }
+        if (element.showOtherItem === true) values.add(OTHER_VALUE);
+        if (element.showNoneItem === true) values.add(NONE_VALUE);
+        if (type === 'checkbox') {
+          for (const value of values) checkDerivedName(name, String(value), label, add);
+        }
+        if (element.showOtherItem === true) checkDerivedName(name, OTHER_TEXT_SUFFIX.slice(1), label, add);
+      } else if (type === 'matrix') {
+        const columns = choiceList(element.columns, `${at}.columns`);
+        const rowList = choiceList(element.rows, `${at}.rows`);
+        if (columns.length === 0 || rowList.length === 0) add('choices', label, 'a matrix needs rows and columns');
+        values = uniqueValues(columns, label, 'column', add);
+        rows = uniqueValues(rowList, label, 'row', add);
+        for (const row of rows) checkDerivedName(name, row, label, add);
+      } else if (type === 'boolean') {
+        values = new Set(['true', 'false']);
+      }
+      questions.set(name, { name, type, json: element, where: label, page, order: order++, values, rows });
+      if (isValue) pageQuestions[page]?.push(name);
+    });
+  };
+
+  pages.forEach((page, p) => {
+    const at = `pages[${p}]`;
+    pageQuestions[p] = [];
+    if (!isObject(page)) {
+      add('structure', at, 'a page must be an object');
+      return;
+    }
+    const name = typeof page.name === 'string' ? page.name : '';
+    if (!name) add('names', at, 'every page needs an explicit name');
+    else if (pageNames.has(name)) add('names', at, `the page name "${name}" is used twice`);
+    else pageNames.add(name);
+    if (page.visible === false) add('reachable', `${at} (${name})`, 'a page with "visible": false can never be reached; remove it');
+    visitElements(page.elements, `${at}.elements`, p);
+    if (pageQuestions[p]?.length === 0 && !hasHtml(page.elements)) add('reachable', `${at} (${name})`, 'the page has nothing to show');
+  });
+
+  // Every reference, in expressions and in texts.
+  const declared = new Set<string>(meta.variables);
+  const usedVariables = new Set<string>();
+  const checkRef = (variable: string, where: string, context: { html: boolean; before?: { page: number; order: number; strictPage: boolean } }) => {
+    const { base, path } = variableBase(variable);
+    const question = questions.get(base);
+    if (question) {
+      if (context.html) add('refs', where, `{${variable}} pipes a respondent's answer into HTML; only ${[...HTML_SAFE_VARIABLES].join(', ')} may be used there`);
+      if (path !== null && question.rows && !question.rows.has(path)) add('refs', where, `{${variable}}: ${base} has no row "${path}"`);
+      if (path !== null && !question.rows) add('refs', where, `{${variable}}: ${base} is not a matrix`);
+      const before = context.before;
+      if (before) {
+        const later = before.strictPage ? question.page >= before.page : question.order >= before.order;
+        if (later) add('reachable', where, `{${variable}} refers to a question that comes ${before.strictPage ? 'on this or a later page' : 'later'}, so the condition is decided before it can be answered`);
+      }
+      return;
+    }
+    if (declared.has(base)) {
+      usedVariables.add(base);
+      if (context.html && !HTML_SAFE_VARIABLES.has(base)) add('refs', where, `{${variable}} is free text and may not be piped into HTML`);
+      if (path !== null) add('refs', where, `{${variable}}: the variable ${base} has no parts`);
+      return;
+    }
+    add('refs', where, `{${variable}} names no question and no declared variable (meetronde.variables: ${[...declared].join(', ') || 'none'})`);
+  };
+
+  const checkValues = (operand: Operand, where: string) => {
+    if (operand instanceof BinaryOperand) {
+      const left: Operand | undefined = operand.leftOperand;
+      const right: Operand | undefined = operand.rightOperand;
+      if (COMPARISONS.has(operand.operator) && left && right) {
+        const [variable, constant] = left instanceof Variable ? [left, right] : right instanceof Variable ? [right, left] : [undefined, undefined];
+        if (variable && constant && !(constant instanceof Variable)) {
+          const allowed = allowedValues(variable.variable, questions, meta.variables);
+          if (allowed) {
+            for (const value of constantValues(constant)) {
+              if (!allowed.has(String(value))) add('values', where, `{${variable.variable}} is compared with ${JSON.stringify(value)}, which is not one of its values (${[...allowed].map((v) => JSON.stringify(v)).join(', ')})`);
+            }
+          }
+        }
+      }
+      if (left) checkValues(left, where);
+      if (right) checkValues(right, where);
+    } else if (operand instanceof UnaryOperand) {
+      checkValues(operand.expression, where);
+    } else if (operand instanceof FunctionOperand) {
+      for (const param of operand.paramValues) checkValues(param, where);
+    } else if (operand instanceof ArrayOperand) {
+      for (const value of operand.values) checkValues(value, where);
+    }
+  };
+
+  const checkExpression = (expression: string, where: string, before?: { page: number; order: number; strictPage: boolean }) => {
+    const parsed = new ConditionsParser().parseExpression(expression);
+    if (!parsed) {
+      add('expression', where, `cannot parse ${JSON.stringify(expression)}`);
+      return;
+    }
+    const variables: string[] = [];
+    parsed.setVariables(variables);
+    for (const variable of variables) checkRef(variable, where, { html: false, before });
+    checkValues(parsed, where);
+  };
+
+  const walk = (value: Json, where: string, key: string, html: boolean, before?: { page: number; order: number; strictPage: boolean }) => {
+    if (typeof value === 'string') {
+      if (key.endsWith('If') || key === 'expression') {
+        checkExpression(value, where, before);
+      } else {
+        for (const match of value.matchAll(/\{([^{}]+)\}/g)) checkRef((match[1] ?? '').trim(), where, { html });
+      }
+      return;
+    }
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => walk(item, `${where}[${i}]`, key, html, before));
+      return;
+    }
+    if (!isObject(value)) return;
+    for (const [childKey, child] of Object.entries(value)) {
+      if (childKey === 'meetronde') continue;
+      // Localised strings ({ "nl": "…" }) keep the HTML-ness of their property.
+      const childHtml = /html$/i.test(childKey) || (html && /^(default|[a-z]{2}(-[a-z]{2})?)$/i.test(childKey));
+      walk(child, `${where}.${childKey}`, childKey, childHtml, before);
+    }
+  };
+
+  pages.forEach((page, p) => {
+    if (!isObject(page)) return;
+    for (const [key, value] of Object.entries(page)) {
+      if (key === 'elements') continue;
+      walk(value, `pages[${p}].${key}`, key, /html$/i.test(key), { page: p, order: -1, strictPage: true });
+    }
+    walkElements(page.elements, `pages[${p}].elements`);
+  });
+  function walkElements(elements: Json | undefined, where: string) {
+    if (!Array.isArray(elements)) return;
+    elements.forEach((element, i) => {
+      if (!isObject(element)) return;
+      const name = typeof element.name === 'string' ? element.name : '';
+      const at = `${where}[${i}] (${name})`;
+      const info = questions.get(name);
+      for (const [key, value] of Object.entries(element)) {
+        if (key === 'elements') continue;
+        const before = info ? { page: info.page, order: info.order, strictPage: false } : undefined;
+        walk(value, `${at}.${key}`, key, /html$/i.test(key) || (element.type === 'html' && key === 'html'), before);
+      }
+      if (element.type === 'panel') walkElements(element.elements, `${at}.elements`);
+    });
+  }
+  for (const [key, value] of Object.entries(json)) {
+    if (key === 'pages' || key === 'meetronde') continue;
+    walk(value as Json, key, key, /html$/i.test(key));
+  }
+
+  // The consent question comes first, and a refusal or no answer shows nothing else.
+  const consent = questions.get(meta.consent.question);
+  if (!consent) add('meta', 'meetronde.consent', `no question named ${meta.consent.question}`);
+  else {
+    if (consent.type !== 'radiogroup') add('meta', consent.where, 'the consent question must be a radiogroup');
+    if (consent.json.isRequired !== true) add('meta', consent.where, 'the consent question must be required');
+    const first = [...questions.values()].find((q) => (VALUE_TYPES as readonly string[]).includes(q.type));
+    if (first !== consent) add('meta', consent.where, 'the consent question must be the first question');
+    if (consent.json.visibleIf !== undefined) add('meta', consent.where, 'the consent question must always be visible');
+    const values = [...(consent.values ?? [])];
+    if (values.length !== 2 || !values.includes(meta.consent.yes) || !values.includes(meta.consent.no)) {
+      add('meta', consent.where, `the consent question's values must be exactly ${meta.consent.yes} and ${meta.consent.no}`);
+    }
+    for (const answer of [{}, { [meta.consent.question]: meta.consent.no }]) {
+      const shown = visibleQuestionNames(json, {}, answer);
+      if (shown.length !== 1 || shown[0] !== meta.consent.question) {
+        add('meta', consent.where, `with ${JSON.stringify(answer)} the routing shows ${shown.join(', ')}: nothing but the consent question may be visible before consent is given`);
+      }
+    }
+  }
+  if (meta.branch) {
+    const branch = questions.get(meta.branch.question);
+    if (!branch) add('meta', 'meetronde.branch', `no question named ${meta.branch.question}`);
+    else {
+      if (branch.type !== 'radiogroup') add('meta', branch.where, 'the branch question must be a radiogroup');
+      if (branch.json.isRequired !== true) add('meta', branch.where, 'the branch question must be required');
+      const values = [...(branch.values ?? [])].sort();
+      const expected = [...meta.branch.values].sort();
+      if (values.join('\u0000') !== expected.join('\u0000')) {
+        add('meta', branch.where, `the branch question's values (${values.join(', ')}) must be meetronde.branch.values (${expected.join(', ')})`);
+      }
+    }
+  }
+  for (const variable of meta.variables) {
+    if (!usedVariables.has(variable)) add('refs', 'meetronde.variables', `the variable ${variable} is declared but never used`);
+  }
+  return issues;
+}
+
+function hasText(value: Json | undefined): boolean {
+  if (typeof value === 'string') return value.trim() !== '';
+  if (isObject(value)) return Object.values(value).some((v) => typeof v === 'string' && v.trim() !== '');
+  return false;
+}
+
+function hasHtml(elements: Json | undefined): boolean {
+  return Array.isArray(elements) && elements.some((e) => isObject(e) && (e.type === 'html' || (e.type === 'panel' && hasHtml(e.elements))));
+}
+
+function uniqueValues(
+  items: ChoiceInfo[],
+  label: string,
+  what: string,
+  add: (rule: string, where: string, message: string) => void,
+): Set<string> {
+  const seen = new Set<string>();
+  for (const item of items) {
+    const key = String(item.value);
+    if (seen.has(key)) add('choices', label, `the ${what} value ${JSON.stringify(item.value)} is used twice`);
+    seen.add(key);
+  }
+  return seen;
+}
+
+/** Exports write a checkbox as one 0/1 variable per choice and a matrix as one per row: `<name>_<value>`. */
+function checkDerivedName(name: string, part: string, label: string, add: (rule: string, where: string, message: string) => void) {
+  const derived = `${name}_${part}`;
+  const problem = spssNameProblem(derived);
+  if (problem) add('spss', label, `the export variable ${derived} ${problem}`);
+}
+
+function allowedValues(variable: string, questions: Map<string, QuestionInfo>, declared: VariableName[]): Set<string> | null {
+  const { base, path } = variableBase(variable);
+  const question = questions.get(base);
+  if (question) {
+    if (question.rows) return path !== null ? question.values : null;
+    return question.values;
+  }
+  const known = declared.find((v) => v === base);
+  const values = known ? VARIABLE_VALUES[known] : undefined;
+  return values ? new Set(values) : null;
+}
+
+function constantValues(operand: Operand): Array<string | number | boolean> {
+  if (operand instanceof ArrayOperand) return operand.values.flatMap(constantValues);
+  if (operand instanceof Const && !(operand instanceof Variable)) {
+    const value: unknown = operand.correctValue;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return [value];
+  }
+  return [];
+}
