@@ -13,6 +13,7 @@ import type { Config } from './config';
 import type { Database } from './db/database';
 import { currentMigration } from './db/migrator';
 import { DomainError, type ErrorBody } from './errors';
+import { exportRoutes } from './exports/routes';
 import { loggerOptions } from './logging';
 
 export interface AppDeps {
@@ -108,7 +109,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   // Area routes: one plugin per area (server/<area>/routes.ts), one line each.
   const areaDeps: AreaDeps = { db, database, clock, config };
-  void areaDeps;
+  await app.register(exportRoutes, areaDeps);
 
   app.get('/healthz', async () => {
     const migration = await currentMigration(db);

@@ -150,6 +150,8 @@ export interface InvitationsTable {
   completed_at: Timestamp | null;
   last_activity_at: Timestamp | null;
   created_at: CreatedAt;
+  /** Pseudonym in exports, assigned on first export (migration 0008). */
+  respondent_number: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ResponsesTable {

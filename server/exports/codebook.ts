@@ -1,0 +1,114 @@
+import type { ExportVariable } from './export';
+
+/**
+ * The codebook: for every export variable its question text, type, values with labels, the
+ * missing-value codes and the condition under which the question is asked ("alleen als …").
+ */
+
+export interface CodebookRow {
+  name: string;
+  label: string;
+  type: string;
+  values: string;
+  missing: string;
+  condition: string;
+}
+
+const TYPE_LABELS: Record<string, string> = {
+  radiogroup: 'enkele keuze',
+  dropdown: 'enkele keuze',
+  checkbox: 'meerkeuze (0/1 per optie)',
+  matrix: 'matrix (één rij)',
+  comment: 'open antwoord',
+  text: 'open antwoord',
+  boolean: 'ja/nee',
+};
+
+/** Makes a SurveyJS condition readable for researchers: "{Q_mate} = 'wel'" → "Q_mate = wel". */
+export function readableCondition(
+  expression: string | null | undefined,
+  labelsByQuestion: Map<string, Map<string, string>>,
+  consent?: { question: string; yes: string },
+): string {
+  if (!expression) return 'iedereen (na toestemming)';
+  let text = expression;
+  if (consent) {
+    // Every question after the first is asked only after consent; saying so on each line adds nothing.
+    const clause = `{${consent.question}} = '${consent.yes}'`;
+    text = text.split(`(${clause}) and `).join('').split(`${clause} and `).join('').split(clause).join('');
+  }
+  text = text
+    .replace(/\{([^}]+)\}\s*(=|<>|!=)\s*'([^']*)'/g, (_m, q: string, op: string, v: string) => {
+      const label = labelsByQuestion.get(q)?.get(v);
+      return `${q} ${op === '=' ? '=' : '≠'} ${v}${label ? ` (${label})` : ''}`;
+    })
+    .replace(/\{([^}]+)\}\s*anyof\s*\[([^\]]*)\]/g, (_m, q: string, list: string) => {
+      const values = list.split(',').map((s) => s.trim().replace(/^'|'$/g, ''));
+      return `${q} is ${values.join(' of ')}`;
+    })
+    .replace(/\{([^}]+)\}\s*notempty/g, '$1 is ingevuld')
+    .replace(/\{([^}]+)\}\s*empty/g, '$1 is leeg')
+    .replace(/\{([^}]+)\}/g, '$1')
+    .replace(/\band\b/g, 'en')
+    .replace(/\bor\b/g, 'of');
+  text = text.trim().replace(/^\((.*)\)$/, '$1');
+  return text ? `alleen als ${text}` : 'iedereen (na toestemming)';
+}
+
+export function codebookRows(variables: ExportVariable[], consent?: { question: string; yes: string }): CodebookRow[] {
+  const labelsByQuestion = new Map<string, Map<string, string>>();
+  for (const v of variables) {
+    if (v.question && v.answerLabels && v.name === v.question) labelsByQuestion.set(v.question, new Map(Object.entries(v.answerLabels)));
+  }
+  return variables.map((v) => {
+    const missing = (v.missing ?? []).map((code) => `${code} = ${v.valueLabels?.find(([c]) => c === code)?.[1] ?? 'ontbrekend'}`).join('; ');
+    const values = (v.valueLabels ?? [])
+      .filter(([code]) => !(v.missing ?? []).includes(code))
+      .map(([code, label]) => `${code} = ${label}`)
+      .join('; ');
+    const type = v.questionType ? (TYPE_LABELS[v.questionType] ?? v.questionType) : v.type === 'datetime' ? 'datum en tijd' : v.type === 'string' ? 'tekst' : 'getal';
+    return {
+      name: v.name,
+      label: v.label,
+      type,
+      values: values || (v.type === 'string' ? 'tekst' : ''),
+      missing: missing || (v.question && v.type === 'string' ? 'leeg = niet gevraagd of geen antwoord' : ''),
+      condition: v.question ? readableCondition(v.condition, labelsByQuestion, consent) : '',
+    };
+  });
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+export function codebookHtml(title: string, variables: ExportVariable[], consent?: { question: string; yes: string }): string {
+  const rows = codebookRows(variables, consent)
+    .map(
+      (r) =>
+        `<tr><td><code>${escapeHtml(r.name)}</code></td><td>${escapeHtml(r.label)}</td><td>${escapeHtml(r.type)}</td>` +
+        `<td>${escapeHtml(r.values)}</td><td>${escapeHtml(r.missing)}</td><td>${escapeHtml(r.condition)}</td></tr>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Codeboek — ${escapeHtml(title)}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1f2a37}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #d9dee5;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{position:sticky;top:0;background:#f6f7f9}code{font-size:.9em}
+@media print{th{position:static}}
+</style></head><body>
+<h1>Codeboek — ${escapeHtml(title)}</h1>
+<p>Ontbrekende waarden: <strong>-9</strong> = niet gevraagd (de vraag hoorde niet bij de route van de school), <strong>-8</strong> = geen antwoord (wel gevraagd, niet beantwoord).</p>
+<table><thead><tr><th>Variabele</th><th>Vraag / label</th><th>Type</th><th>Waarden</th><th>Ontbrekend</th><th>Gesteld aan</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table></body></html>
+`;
+}
+
+export function codebookCsv(variables: ExportVariable[], consent?: { question: string; yes: string }): string {
+  const field = (s: string) => (/[",\n\r;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const lines = [['variabele', 'label', 'type', 'waarden', 'ontbrekend', 'gesteld_aan'].join(',')];
+  for (const r of codebookRows(variables, consent)) lines.push([r.name, r.label, r.type, r.values, r.missing, r.condition].map(field).join(','));
+  return '\uFEFF' + lines.join('\r\n') + '\r\n';
+}

@@ -1,0 +1,304 @@
+import { ConditionRunner, type Question } from 'survey-core';
+import {
+  buildSurvey,
+  OTHER_TEXT_SUFFIX,
+  type QuestionnaireContent,
+  type QuestionnaireVariables,
+} from '../questionnaires';
+
+/**
+ * The export's variables, derived from a questionnaire version: one column per answer value as
+ * named in the questionnaire. A single choice is one numeric column with value labels; a
+ * multiple choice one 0/1 column per option; a matrix one column per row; an "Anders,
+ * namelijk" text its own column. Codes: numeric choice values are kept (ordinal scales 1…n,
+ * 9 = weet niet); text values are numbered 1…n in questionnaire order.
+ */
+
+export const NOT_ASKED = -9;
+export const NOT_ANSWERED = -8;
+export const MISSING_LABELS: Array<[number, string]> = [
+  [NOT_ASKED, 'Niet gevraagd'],
+  [NOT_ANSWERED, 'Geen antwoord'],
+];
+
+export type ColumnKind = 'single' | 'multi' | 'matrix' | 'text' | 'boolean' | 'other-text';
+
+export interface AnswerColumn {
+  name: string;
+  label: string;
+  kind: ColumnKind;
+  /** The question this column comes from. */
+  question: string;
+  questionTitle: string;
+  questionType: string;
+  measure: 'nominal' | 'ordinal' | 'scale';
+  /** single/matrix: answer value → code. */
+  codes?: Map<string, number>;
+  /** Code → label (without the missing codes). */
+  valueLabels?: Array<[number, string]>;
+  /** multi: the option this column stands for. */
+  choice?: string;
+  /** matrix: the row this column stands for. */
+  row?: string;
+  /** multi: the option's text; matrix: the row's text. */
+  itemLabel?: string;
+  /** The condition under which the question is asked, as written in the questionnaire. */
+  condition: string | null;
+  /** multi/matrix: the option's or row's own visibleIf (e.g. rows shown only in one situation). */
+  itemCondition?: string | null;
+}
+
+interface ElementInfo {
+  condition: string | null;
+}
+
+type Json = Record<string, unknown>;
+
+function and(a: string | null, b: unknown): string | null {
+  if (typeof b !== 'string' || !b.trim()) return a;
+  return a ? `(${a}) and (${b})` : b;
+}
+
+/** Effective visibleIf of every question: page, panels and question conditions together. */
+function conditionsByQuestion(content: QuestionnaireContent): Map<string, ElementInfo> {
+  const out = new Map<string, ElementInfo>();
+  const walk = (elements: unknown, inherited: string | null) => {
+    if (!Array.isArray(elements)) return;
+    for (const element of elements) {
+      if (!element || typeof element !== 'object') continue;
+      const e = element as Json;
+      const condition = and(inherited, e.visibleIf);
+      if (e.type === 'panel') walk(e.elements, condition);
+      else if (typeof e.name === 'string') out.set(e.name, { condition });
+    }
+  };
+  const pages = content.pages;
+  if (Array.isArray(pages)) for (const page of pages) walk((page as Json).elements, and(null, (page as Json).visibleIf));
+  return out;
+}
+
+function codeMap(values: unknown[]): { codes: Map<string, number>; numeric: boolean } {
+  const numeric = values.every((v) => typeof v === 'number' && Number.isInteger(v));
+  const codes = new Map<string, number>();
+  values.forEach((value, index) => codes.set(String(value), numeric ? (value as number) : index + 1));
+  return { codes, numeric };
+}
+
+const plain = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/**
+ * Builds the answer columns. `variables` decide the wording of labels: pass a situation's
+ * variables for an export of that situation, or none for the generic wording.
+ */
+export function answerColumns(
+  content: QuestionnaireContent,
+  variables: Partial<QuestionnaireVariables> = {},
+  options: { consentQuestion?: string } = {},
+): AnswerColumn[] {
+  const survey = buildSurvey(content, variables);
+  const conditions = conditionsByQuestion(content);
+  const columns: AnswerColumn[] = [];
+  for (const question of survey.getAllQuestions(false) as Question[]) {
+    const type = question.getType();
+    const name = question.name;
+    if (name === options.consentQuestion) continue;
+    const base = {
+      question: name,
+      questionTitle: plain(question.processedTitle),
+      questionType: type,
+      condition: conditions.get(name)?.condition ?? null,
+    };
+    const q = question as unknown as {
+      choices?: Array<{ value: unknown; text: string; visibleIf?: string }>;
+      rows?: Array<{ value: unknown; text: string; visibleIf?: string }>;
+      columns?: Array<{ value: unknown; text: string }>;
+      showOtherItem?: boolean;
+      showNoneItem?: boolean;
+      noneText?: string;
+      otherText?: string;
+      labelTrue?: string;
+      labelFalse?: string;
+    };
+    switch (type) {
+      case 'radiogroup':
+      case 'dropdown': {
+        const items = [...(q.choices ?? [])];
+        const values: unknown[] = items.map((c) => c.value);
+        const labels = items.map((c) => plain(c.text));
+        if (q.showOtherItem) {
+          values.push('other');
+          labels.push(plain(q.otherText ?? 'Anders'));
+        }
+        if (q.showNoneItem) {
+          values.push('none');
+          labels.push(plain(q.noneText ?? 'Geen'));
+        }
+        const { codes, numeric } = codeMap(values);
+        columns.push({
+          ...base,
+          name,
+          label: base.questionTitle,
+          kind: 'single',
+          measure: numeric ? 'ordinal' : 'nominal',
+          codes,
+          valueLabels: values.map((v, i) => [codes.get(String(v))!, labels[i]!]),
+        });
+        if (q.showOtherItem) columns.push(otherText(base, name));
+        break;
+      }
+      case 'checkbox': {
+        const items: Array<{ value: string; text: string; visibleIf?: string }> = (q.choices ?? []).map((c) => ({
+          value: String(c.value),
+          text: plain(c.text),
+          visibleIf: c.visibleIf || undefined,
+        }));
+        if (q.showOtherItem) items.push({ value: 'other', text: plain(q.otherText ?? 'Anders') });
+        if (q.showNoneItem) items.push({ value: 'none', text: plain(q.noneText ?? 'Geen') });
+        for (const item of items) {
+          columns.push({
+            ...base,
+            name: `${name}_${item.value}`,
+            label: `${base.questionTitle}: ${item.text}`,
+            kind: 'multi',
+            measure: 'nominal',
+            choice: item.value,
+            itemLabel: item.text,
+            itemCondition: item.visibleIf ?? null,
+            valueLabels: [
+              [0, 'Niet gekozen'],
+              [1, 'Gekozen'],
+            ],
+          });
+        }
+        if (q.showOtherItem) columns.push(otherText(base, name));
+        break;
+      }
+      case 'matrix': {
+        const { codes, numeric } = codeMap((q.columns ?? []).map((c) => c.value));
+        const valueLabels: Array<[number, string]> = (q.columns ?? []).map((c) => [codes.get(String(c.value))!, plain(c.text)]);
+        for (const row of q.rows ?? []) {
+          columns.push({
+            ...base,
+            name: `${name}_${String(row.value)}`,
+            label: `${base.questionTitle}: ${plain(row.text)}`,
+            kind: 'matrix',
+            measure: numeric ? 'ordinal' : 'nominal',
+            codes,
+            valueLabels,
+            row: String(row.value),
+            itemLabel: plain(row.text),
+            itemCondition: row.visibleIf || null,
+          });
+        }
+        break;
+      }
+      case 'boolean':
+        columns.push({
+          ...base,
+          name,
+          label: base.questionTitle,
+          kind: 'boolean',
+          measure: 'nominal',
+          valueLabels: [
+            [0, plain(q.labelFalse ?? 'Nee')],
+            [1, plain(q.labelTrue ?? 'Ja')],
+          ],
+        });
+        break;
+      case 'text':
+      case 'comment':
+        columns.push({ ...base, name, label: base.questionTitle, kind: 'text', measure: 'nominal' });
+        break;
+      default:
+        // html, expression, image: no answer to export.
+        break;
+    }
+  }
+  return columns;
+}
+
+function otherText(base: Omit<AnswerColumn, 'name' | 'label' | 'kind' | 'measure'>, name: string): AnswerColumn {
+  return { ...base, name: `${name}${OTHER_TEXT_SUFFIX}`, label: `${base.questionTitle}: anders, namelijk`, kind: 'other-text', measure: 'nominal' };
+}
+
+/**
+ * Decides per response which columns were asked: the question's compiled visibleIf (page,
+ * panels and question together) and, for options and matrix rows, the item's own visibleIf.
+ * Compiled once per export; evaluating is cheap enough for 100,000 responses.
+ */
+export class VisibilityEvaluator {
+  private readonly questions = new Map<string, ConditionRunner | null>();
+  private readonly items: Array<ConditionRunner | null>;
+
+  constructor(private readonly columns: AnswerColumn[]) {
+    for (const column of columns) {
+      if (!this.questions.has(column.question)) {
+        this.questions.set(column.question, column.condition ? new ConditionRunner(column.condition) : null);
+      }
+    }
+    this.items = columns.map((c) => (c.itemCondition ? new ConditionRunner(c.itemCondition) : null));
+  }
+
+  /** The questions asked of a respondent with these answers and invitation variables. */
+  asked(data: Record<string, unknown>, variables: Partial<QuestionnaireVariables>): Set<string> {
+    const values: Record<string, unknown> = { ...variables, ...data };
+    const asked = new Set<string>();
+    for (const [question, runner] of this.questions) {
+      if (!runner || runner.runValues(values)) asked.add(question);
+    }
+    return asked;
+  }
+
+  /** Per column: was this option or row put to the respondent? */
+  askedColumns(data: Record<string, unknown>, variables: Partial<QuestionnaireVariables>): boolean[] {
+    const values: Record<string, unknown> = { ...variables, ...data };
+    const asked = this.asked(data, variables);
+    return this.columns.map((column, i) => asked.has(column.question) && (this.items[i]?.runValues(values) ?? true));
+  }
+}
+
+export type AnswerValue = number | string | null;
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+}
+
+/**
+ * The values of one response for the answer columns. Numeric columns get NOT_ASKED /
+ * NOT_ANSWERED; text columns stay empty in both cases (a string cannot hold the codes).
+ */
+export function answerValues(columns: AnswerColumn[], data: Record<string, unknown>, asked: readonly boolean[]): AnswerValue[] {
+  return columns.map((column, index) => {
+    const wasAsked = asked[index] ?? false;
+    const raw = data[column.question];
+    switch (column.kind) {
+      case 'single': {
+        if (!wasAsked) return NOT_ASKED;
+        if (isEmpty(raw)) return NOT_ANSWERED;
+        return column.codes!.get(String(raw)) ?? NOT_ANSWERED;
+      }
+      case 'multi': {
+        if (!wasAsked) return NOT_ASKED;
+        if (!Array.isArray(raw) || raw.length === 0) return NOT_ANSWERED;
+        return raw.map(String).includes(column.choice!) ? 1 : 0;
+      }
+      case 'matrix': {
+        if (!wasAsked) return NOT_ASKED;
+        const cell = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>)[column.row!] : undefined;
+        if (isEmpty(cell)) return NOT_ANSWERED;
+        return column.codes!.get(String(cell)) ?? NOT_ANSWERED;
+      }
+      case 'boolean': {
+        if (!wasAsked) return NOT_ASKED;
+        if (typeof raw !== 'boolean') return NOT_ANSWERED;
+        return raw ? 1 : 0;
+      }
+      case 'text':
+        return wasAsked && typeof raw === 'string' ? raw : '';
+      case 'other-text': {
+        const text = data[`${column.question}-Comment`];
+        return wasAsked && typeof text === 'string' ? text : '';
+      }
+    }
+  });
+}

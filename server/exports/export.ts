@@ -1,0 +1,253 @@
+import { sql, type Kysely } from 'kysely';
+import { hmac } from '../crypto';
+import type { DB, Situation } from '../db/types';
+import { notFound } from '../errors';
+import { getVersion, readMeta, variablesFor, type QuestionnaireContent, type QuestionnaireVariables } from '../questionnaires';
+import { SITUATION_LABELS, SITUATIONS } from '../tracking/labels';
+import { answerColumns, answerValues, MISSING_LABELS, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from './columns';
+
+/**
+ * A round's responses as a table: context columns, then one column per answer value. Rows are
+ * read from the database as a stream, so an export of 100,000 responses never holds them all.
+ */
+
+export type ExportValue = number | string | Date | null;
+
+export interface ExportVariable {
+  name: string;
+  label: string;
+  type: 'numeric' | 'string' | 'datetime';
+  measure: 'nominal' | 'ordinal' | 'scale';
+  valueLabels?: Array<[number, string]>;
+  missing?: number[];
+  /** Strings: the widest value in bytes (at least 1), for formats that need it up front. */
+  width?: number;
+  /** Codebook: the question and the condition under which it was asked. */
+  question?: string;
+  questionType?: string;
+  condition?: string | null;
+  /** Single-choice questions: answer value → label, to make conditions readable. */
+  answerLabels?: Record<string, string>;
+}
+
+export interface ExportOptions {
+  /** 'completed' (default) or 'all' consenting responses, partial ones marked as such. */
+  include: 'completed' | 'all';
+  /** Add school name, BRIN, location code and address (audit-logged by the caller). */
+  identifiers: boolean;
+  /** Only this situation's schools; variable labels then use its wording. */
+  situation?: Situation;
+}
+
+export interface ExportPlan {
+  roundName: string;
+  questionnaire: string;
+  consent: { question: string; yes: string };
+  variables: ExportVariable[];
+  caseCount: number;
+  rows(): AsyncIterable<ExportValue[]>;
+}
+
+const SITUATION_CODES = new Map<Situation, number>(SITUATIONS.map((s, i) => [s, i + 1]));
+const STATUS_LABELS: Array<[number, string]> = [
+  [1, 'Volledig ingevuld'],
+  [2, 'Gedeeltelijk ingevuld'],
+];
+
+/** A school's pseudonym, the same in every round, that nobody can turn back into the school without the secret. */
+export function schoolPseudonym(secret: string, locationCode: string): string {
+  return hmac(secret, 'school-pseudonym', locationCode).replace(/[-_]/g, '').slice(0, 10).toUpperCase();
+}
+
+function contextVariables(roundName: string, branch: { values: string[]; labels: string[] } | null): ExportVariable[] {
+  const vars: ExportVariable[] = [
+    { name: 'respondent', label: 'Respondentnummer (pseudoniem, vast binnen de meting)', type: 'numeric', measure: 'nominal' },
+    { name: 'school_code', label: 'Schoolcode (pseudoniem, gelijk in elke meting)', type: 'string', measure: 'nominal', width: 10 },
+    { name: 'meting', label: 'Meting', type: 'string', measure: 'nominal', width: Math.max(1, Buffer.byteLength(roundName)) },
+    { name: 'swv', label: 'Samenwerkingsverband (code)', type: 'string', measure: 'nominal', width: 6 },
+    { name: 'regio', label: 'Regio (letter)', type: 'string', measure: 'nominal', width: 2 },
+    {
+      name: 'situatie',
+      label: 'Samenwerkingssituatie',
+      type: 'numeric',
+      measure: 'nominal',
+      valueLabels: SITUATIONS.map((s, i) => [i + 1, SITUATION_LABELS[s]]),
+    },
+    { name: 'sector', label: 'Sector van het samenwerkingsverband', type: 'numeric', measure: 'nominal', valueLabels: [[1, 'po'], [2, 'vo']] },
+  ];
+  if (branch) {
+    vars.push({
+      name: 'tak',
+      label: 'Mate van samenwerking (tak van de vragenlijst)',
+      type: 'numeric',
+      measure: 'nominal',
+      valueLabels: [...branch.labels.map((label, i) => [i + 1, label] as [number, string]), [NOT_ANSWERED, 'Geen antwoord']],
+      missing: [NOT_ANSWERED],
+    });
+  }
+  vars.push(
+    { name: 'status', label: 'Status van de respons', type: 'numeric', measure: 'nominal', valueLabels: STATUS_LABELS },
+    { name: 'gestart_op', label: 'Gestart op', type: 'datetime', measure: 'scale' },
+    { name: 'voltooid_op', label: 'Voltooid op', type: 'datetime', measure: 'scale' },
+  );
+  return vars;
+}
+
+const IDENTIFIER_VARIABLES: ExportVariable[] = [
+  { name: 'school_naam', label: 'Naam van de school', type: 'string', measure: 'nominal' },
+  { name: 'brin', label: 'BRIN', type: 'string', measure: 'nominal' },
+  { name: 'vestiging', label: 'Vestigingscode (BRIN + vestigingsnummer)', type: 'string', measure: 'nominal' },
+  { name: 'adres', label: 'Adres', type: 'string', measure: 'nominal' },
+  { name: 'postcode', label: 'Postcode', type: 'string', measure: 'nominal' },
+  { name: 'plaats', label: 'Plaats', type: 'string', measure: 'nominal' },
+];
+
+function answerVariable(column: AnswerColumn, width: number): ExportVariable {
+  const common = { name: column.name, label: column.label, measure: column.measure, question: column.question, questionType: column.questionType, condition: column.condition };
+  if (column.kind === 'text' || column.kind === 'other-text') return { ...common, type: 'string', width: Math.max(1, width) };
+  const answerLabels =
+    column.kind === 'single' && column.codes
+      ? Object.fromEntries([...column.codes].map(([value, code]) => [value, column.valueLabels?.find(([c]) => c === code)?.[1] ?? value]))
+      : undefined;
+  return { ...common, type: 'numeric', valueLabels: [...(column.valueLabels ?? []), ...MISSING_LABELS], missing: [NOT_ASKED, NOT_ANSWERED], answerLabels };
+}
+
+/** Gives every consenting response of the round that has none a respondent number, in order of consent. */
+export async function assignRespondentNumbers(db: Kysely<DB>, roundId: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(7265, ${roundId})`.execute(trx);
+    await sql`
+      update invitations set respondent_number = numbered.n
+      from (
+        select i.id, (select coalesce(max(respondent_number), 0) from invitations where round_id = ${roundId})
+          + row_number() over (order by i.consent_at nulls last, i.id) as n
+        from invitations i
+        where i.round_id = ${roundId} and i.respondent_number is null and i.status in ('started', 'completed')
+      ) numbered
+      where invitations.id = numbered.id
+    `.execute(trx);
+  });
+}
+
+function baseQuery(db: Kysely<DB>, roundId: number, options: ExportOptions) {
+  let query = db
+    .selectFrom('invitations as i')
+    .innerJoin('rounds as r', 'r.id', 'i.round_id')
+    .innerJoin('schools as s', 's.id', 'i.school_id')
+    .innerJoin('swvs as w', 'w.id', 'i.swv_id')
+    .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
+    .leftJoin('responses as resp', 'resp.invitation_id', 'i.id')
+    .where('i.round_id', '=', roundId)
+    .where('i.status', 'in', options.include === 'all' ? ['started', 'completed'] : ['completed']);
+  if (options.situation) query = query.where('rs.situation', '=', options.situation);
+  return query;
+}
+
+/** Prepares an export: its variables (with string widths measured) and a stream of its rows. */
+export async function planExport(db: Kysely<DB>, secret: string, roundId: number, options: ExportOptions): Promise<ExportPlan> {
+  const round = await db.selectFrom('rounds').select(['id', 'name', 'questionnaire_version_id']).where('id', '=', roundId).executeTakeFirst();
+  if (!round) throw notFound('Deze meting bestaat niet.');
+  if (!round.questionnaire_version_id) throw notFound('Aan deze meting is nog geen vragenlijst gekoppeld.');
+  const version = await getVersion(db, round.questionnaire_version_id);
+  const content = version.content as QuestionnaireContent;
+  const meta = readMeta(content);
+
+  const labelVariables: Partial<QuestionnaireVariables> = options.situation
+    ? variablesFor({ situation: options.situation, sector: null, schoolName: 'de school' })
+    : variablesFor({ situation: null, sector: null, schoolName: 'de school' });
+  const columns = answerColumns(content, labelVariables, { consentQuestion: meta.consent.question });
+  const evaluator = new VisibilityEvaluator(columns);
+
+  let branch: { values: string[]; labels: string[] } | null = null;
+  if (meta.branch) {
+    const branchColumn = columns.find((c) => c.name === meta.branch!.question);
+    const labels = meta.branch.values.map((v) => {
+      const code = branchColumn?.codes?.get(v);
+      return branchColumn?.valueLabels?.find(([c]) => c === code)?.[1] ?? v;
+    });
+    branch = { values: meta.branch.values, labels };
+  }
+
+  await assignRespondentNumbers(db, roundId);
+
+  // One pass over the data measures the widest text of each string column.
+  const textColumns = columns.filter((c) => c.kind === 'text' || c.kind === 'other-text');
+  const widthSelects = [
+    sql<number>`0`.as('w_none'),
+    ...textColumns.map((c, i) =>
+      sql<number>`coalesce(max(octet_length(resp.data ->> ${c.kind === 'text' ? c.question : `${c.question}-Comment`})), 0)`.as(`w${i}`),
+    ),
+  ];
+  const measured = await baseQuery(db, roundId, options)
+    .select(sql<number>`count(*)`.as('count'))
+    .select(sql<number>`coalesce(max(octet_length(s.name)), 1)`.as('name_w'))
+    .select(sql<number>`coalesce(max(octet_length(concat_ws(' ', s.street, s.house_number))), 1)`.as('address_w'))
+    .select(sql<number>`coalesce(max(octet_length(s.city)), 1)`.as('city_w'))
+    .select(widthSelects)
+    .executeTakeFirstOrThrow();
+  const row = measured as unknown as Record<string, number>;
+
+  const identifierVars = IDENTIFIER_VARIABLES.map((v) => ({
+    ...v,
+    width: { school_naam: row.name_w, brin: 4, vestiging: 6, adres: row.address_w, postcode: 7, plaats: row.city_w }[v.name] ?? 1,
+  }));
+  const answerVars = columns.map((c) => answerVariable(c, textColumns.includes(c) ? Number(row[`w${textColumns.indexOf(c)}`] ?? 0) : 0));
+  const variables = [...contextVariables(round.name, branch), ...(options.identifiers ? identifierVars : []), ...answerVars];
+
+  return {
+    roundName: round.name,
+    questionnaire: `${meta.key}-${meta.version}`,
+    consent: meta.consent,
+    variables,
+    caseCount: Number(row.count),
+    async *rows() {
+      const stream = baseQuery(db, roundId, options)
+        .select([
+          'i.respondent_number',
+          'i.status',
+          'i.started_at',
+          'i.consent_at',
+          'i.completed_at',
+          's.location_code',
+          's.brin',
+          's.name as school_name',
+          's.street',
+          's.house_number',
+          's.postcode',
+          's.city',
+          's.kind as school_kind',
+          'w.code as swv_code',
+          'w.sector',
+          'rs.situation',
+          'rs.region_letter',
+          'resp.data',
+          'resp.branch',
+        ])
+        .orderBy('i.respondent_number')
+        .stream(500);
+      for await (const r of stream) {
+        const data = (r.data ?? {}) as Record<string, unknown>;
+        const situation = (r.situation ?? null) as Situation | null;
+        const variablesForRow = variablesFor({ situation, sector: r.sector, schoolName: r.school_name, schoolKind: r.school_kind });
+        const asked = evaluator.askedColumns(data, variablesForRow);
+        const branchIndex = branch && r.branch ? branch.values.indexOf(r.branch) : -1;
+        const values: ExportValue[] = [
+          r.respondent_number,
+          schoolPseudonym(secret, r.location_code),
+          round.name,
+          r.swv_code,
+          r.region_letter ?? '',
+          situation ? SITUATION_CODES.get(situation)! : null,
+          r.sector === 'po' ? 1 : 2,
+        ];
+        if (branch) values.push(branchIndex >= 0 ? branchIndex + 1 : NOT_ANSWERED);
+        values.push(r.status === 'completed' ? 1 : 2, r.started_at ?? r.consent_at, r.completed_at);
+        if (options.identifiers) {
+          values.push(r.school_name, r.brin, r.location_code, [r.street, r.house_number].filter(Boolean).join(' '), r.postcode ?? '', r.city ?? '');
+        }
+        values.push(...answerValues(columns, data, asked));
+        yield values;
+      }
+    },
+  };
+}

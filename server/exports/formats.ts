@@ -1,0 +1,131 @@
+import ExcelJS from 'exceljs';
+import { PassThrough, Readable } from 'node:stream';
+import { savChunks, type SavVariable } from './sav-writer';
+import type { ExportPlan, ExportValue, ExportVariable } from './export';
+import { codebookRows } from './codebook';
+
+export type ExportFormat = 'csv' | 'csv-nl' | 'xlsx' | 'sav';
+
+export const FORMAT_INFO: Record<ExportFormat, { contentType: string; extension: string; label: string }> = {
+  csv: { contentType: 'text/csv; charset=utf-8', extension: 'csv', label: 'CSV (UTF-8, komma)' },
+  'csv-nl': { contentType: 'text/csv; charset=utf-8', extension: 'csv', label: 'CSV voor Nederlandse Excel (puntkomma)' },
+  xlsx: { contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', extension: 'xlsx', label: 'Excel (XLSX)' },
+  sav: { contentType: 'application/x-spss-sav', extension: 'sav', label: 'SPSS (.sav)' },
+};
+
+const TIME_ZONE = 'Europe/Amsterdam';
+
+/** The wall-clock time in the Netherlands, as "2026-03-05 14:45:10". */
+export function dutchDateTime(date: Date): string {
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone: TIME_ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(date);
+}
+
+/** A Date whose UTC fields hold the Dutch wall-clock time (spreadsheets have no time zones). */
+function wallClockDate(date: Date): Date {
+  return new Date(dutchDateTime(date).replace(' ', 'T') + 'Z');
+}
+
+function csvField(value: ExportValue, delimiter: string, decimalComma: boolean, guardFormulas: boolean): string {
+  if (value === null || value === undefined) return '';
+  let text: string;
+  if (value instanceof Date) text = dutchDateTime(value);
+  else if (typeof value === 'number') text = decimalComma ? String(value).replace('.', ',') : String(value);
+  else {
+    text = value;
+    // Spreadsheet programs run cells that start with these as formulas (CSV injection).
+    if (guardFormulas && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  }
+  return /["\n\r]/.test(text) || text.includes(delimiter) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * CSV: 'csv' is UTF-8 with commas and decimal points (R, Python, SPSS); 'csv-nl' is what Dutch
+ * Excel opens directly: a byte-order mark, semicolons, decimal commas, and text that would be
+ * taken for a formula prefixed with an apostrophe.
+ */
+export async function* csvChunks(plan: ExportPlan, variant: 'csv' | 'csv-nl'): AsyncGenerator<string> {
+  const nl = variant === 'csv-nl';
+  const delimiter = nl ? ';' : ',';
+  const line = (values: ExportValue[]) => values.map((v) => csvField(v, delimiter, nl, nl)).join(delimiter) + '\r\n';
+  yield (nl ? '\uFEFF' : '') + line(plan.variables.map((v) => v.name));
+  let buffer = '';
+  let count = 0;
+  for await (const row of plan.rows()) {
+    buffer += line(row);
+    if (++count % 500 === 0) {
+      yield buffer;
+      buffer = '';
+    }
+  }
+  if (buffer) yield buffer;
+}
+
+function toSavVariable(v: ExportVariable): SavVariable {
+  if (v.type === 'datetime') return { type: 'datetime', name: v.name, label: v.label };
+  if (v.type === 'string') return { type: 'string', name: v.name, label: v.label, width: Math.min(32767, Math.max(1, v.width ?? 1)), measure: v.measure };
+  return { type: 'numeric', name: v.name, label: v.label, measure: v.measure, valueLabels: v.valueLabels, missing: v.missing };
+}
+
+export function savStream(plan: ExportPlan, fileLabel: string): Readable {
+  return Readable.from(
+    savChunks({ variables: plan.variables.map(toSavVariable), fileLabel, caseCount: plan.caseCount, timeZone: TIME_ZONE }, plan.rows()),
+  );
+}
+
+/** XLSX with a data sheet and a codebook sheet, written as a stream. */
+export function xlsxStream(plan: ExportPlan): Readable {
+  const output = new PassThrough();
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
+  workbook.creator = 'Meetronde';
+  const write = async () => {
+    const data = workbook.addWorksheet('Data', { views: [{ state: 'frozen', ySplit: 1 }] });
+    data.columns = plan.variables.map((v) => ({
+      header: v.name,
+      key: v.name,
+      width: v.type === 'string' ? Math.min(40, Math.max(10, v.width ?? 10)) : v.type === 'datetime' ? 19 : Math.max(8, v.name.length + 2),
+      style: v.type === 'datetime' ? { numFmt: 'dd-mm-yyyy hh:mm:ss' } : {},
+    }));
+    let count = 0;
+    for await (const row of plan.rows()) {
+      data.addRow(row.map((v) => (v instanceof Date ? wallClockDate(v) : v))).commit();
+      if (++count % 1000 === 0 && output.writableNeedDrain) await new Promise((resolve) => output.once('drain', resolve));
+    }
+    data.commit();
+    const book = workbook.addWorksheet('Codeboek');
+    const rows = codebookRows(plan.variables, plan.consent);
+    book.columns = [
+      { header: 'Variabele', key: 'name', width: 28 },
+      { header: 'Vraag / label', key: 'label', width: 70 },
+      { header: 'Type', key: 'type', width: 18 },
+      { header: 'Waarden', key: 'values', width: 60 },
+      { header: 'Ontbrekend', key: 'missing', width: 30 },
+      { header: 'Gesteld aan', key: 'condition', width: 50 },
+    ];
+    for (const r of rows) book.addRow(r).commit();
+    book.commit();
+    await workbook.commit();
+  };
+  write().catch((error: unknown) => output.destroy(error as Error));
+  return output;
+}
+
+export function exportStream(plan: ExportPlan, format: ExportFormat, fileLabel: string): Readable {
+  switch (format) {
+    case 'csv':
+    case 'csv-nl':
+      return Readable.from(csvChunks(plan, format));
+    case 'xlsx':
+      return xlsxStream(plan);
+    case 'sav':
+      return savStream(plan, fileLabel);
+  }
+}

@@ -1,0 +1,122 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { sql } from 'kysely';
+import type { AreaDeps } from '../area';
+import { audit } from '../audit';
+import { currentUser } from '../auth/plugin';
+import { SITUATIONS } from '../tracking/labels';
+import { codebookCsv, codebookHtml } from './codebook';
+import { planExport } from './export';
+import { exportStream, FORMAT_INFO, type ExportFormat } from './formats';
+import { reportWorkbook, roundReport } from './report-tables';
+
+const RoundParams = Type.Object({ roundId: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+const ExportQuery = Type.Object({
+  format: Type.Union([Type.Literal('csv'), Type.Literal('csv-nl'), Type.Literal('xlsx'), Type.Literal('sav')]),
+  include: Type.Optional(Type.Union([Type.Literal('completed'), Type.Literal('all')])),
+  identifiers: Type.Optional(Type.Boolean()),
+  situation: Type.Optional(Type.Union(SITUATIONS.map((s) => Type.Literal(s)))),
+});
+
+/** A file name without anything a header or file system would choke on. */
+export function safeFileName(...parts: string[]): string {
+  return parts
+    .join('-')
+    .normalize('NFKD')
+    .replace(/[^\w.-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 120)
+    .toLowerCase();
+}
+
+/** Research exports: responses (CSV, XLSX, SPSS), codebook and the report's tables. */
+export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
+  app.get('/api/exports/rounds', { config: { access: 'researcher' } }, async () => {
+    const rounds = await db
+      .selectFrom('rounds as r')
+      .innerJoin('studies as s', 's.id', 'r.study_id')
+      .leftJoin('invitations as i', 'i.round_id', 'r.id')
+      .select([
+        'r.id',
+        'r.name',
+        'r.status',
+        's.name as study',
+        sql<number>`count(i.id) filter (where i.status = 'completed')`.as('completed'),
+        sql<number>`count(i.id) filter (where i.status = 'started')`.as('partial'),
+        sql<boolean>`r.questionnaire_version_id is not null`.as('hasQuestionnaire'),
+      ])
+      .groupBy(['r.id', 's.name'])
+      .orderBy('r.id', 'desc')
+      .execute();
+    return { rounds, formats: Object.entries(FORMAT_INFO).map(([id, info]) => ({ id, label: info.label })) };
+  });
+
+  app.get(
+    '/api/exports/rounds/:roundId/responses',
+    { config: { access: 'researcher' }, schema: { params: RoundParams, querystring: ExportQuery } },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const { roundId } = request.params;
+      const format = request.query.format as ExportFormat;
+      const options = { include: request.query.include ?? 'completed', identifiers: request.query.identifiers ?? false, situation: request.query.situation };
+      const plan = await planExport(db, config.secret, roundId, options);
+      await audit(db, user, clock.now(), options.identifiers ? 'export.responses_with_identifiers' : 'export.responses', `round:${roundId}`, {
+        format,
+        include: options.include,
+        situation: options.situation ?? null,
+        rows: plan.caseCount,
+      });
+      const info = FORMAT_INFO[format];
+      const name = safeFileName('meetronde', plan.roundName, options.situation ?? '', options.identifiers ? 'met-identificatie' : '', clock.now().toISOString().slice(0, 10));
+      reply
+        .header('content-type', info.contentType)
+        .header('content-disposition', `attachment; filename="${name}.${info.extension}"`)
+        .header('cache-control', 'no-store');
+      return reply.send(exportStream(plan, format, `${plan.roundName} (${plan.questionnaire})`));
+    },
+  );
+
+  app.get(
+    '/api/exports/rounds/:roundId/codebook',
+    {
+      config: { access: 'researcher' },
+      schema: {
+        params: RoundParams,
+        querystring: Type.Object({
+          format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('csv')])),
+          situation: Type.Optional(Type.Union(SITUATIONS.map((s) => Type.Literal(s)))),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const plan = await planExport(db, config.secret, request.params.roundId, {
+        include: 'all',
+        identifiers: false,
+        situation: request.query.situation,
+      });
+      reply.header('cache-control', 'no-store');
+      if (request.query.format === 'csv') {
+        reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${safeFileName('codeboek', plan.roundName)}.csv"`);
+        return codebookCsv(plan.variables, plan.consent);
+      }
+      reply.type('text/html; charset=utf-8');
+      return codebookHtml(`${plan.roundName} (${plan.questionnaire})`, plan.variables, plan.consent);
+    },
+  );
+
+  app.get('/api/exports/rounds/:roundId/report', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request) =>
+    roundReport(db, request.params.roundId),
+  );
+
+  app.get('/api/exports/rounds/:roundId/report.xlsx', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request, reply) => {
+    const report = await roundReport(db, request.params.roundId);
+    await audit(db, currentUser(request), clock.now(), 'export.report_tables', `round:${request.params.roundId}`, { tables: report.tables.length });
+    reply
+      .header('content-type', FORMAT_INFO.xlsx.contentType)
+      .header('content-disposition', `attachment; filename="${safeFileName('tabellen', report.round.name)}.xlsx"`)
+      .header('cache-control', 'no-store');
+    return reportWorkbook(report);
+  });
+};

@@ -1,0 +1,33 @@
+import type { Situation } from '../db/types';
+
+/** The report's order and wording (IMAGE report, Tabel 3 and Tabel B1). */
+export const SITUATIONS: Situation[] = ['po-ko', 'po-vo', 'po-po', 'vo-vo', 'vso-vo', 'ow-jh'];
+
+/** Row labels of Tabel 3. */
+export const SITUATION_LABELS: Record<Situation, string> = {
+  'po-ko': 'Tussen po en kinderopvang',
+  'po-vo': 'Tussen po en vo',
+  'po-po': 'Samenwerking binnen po',
+  'vo-vo': 'Samenwerking binnen vo',
+  'vso-vo': 'Tussen voortgezet speciaal en regulier onderwijs',
+  'ow-jh': 'Tussen onderwijs en jeugdhulp',
+};
+
+/** Block order and labels of Tabel B1. */
+export const SECTOR_BLOCKS: Array<{ situation: Situation; label: string }> = [
+  { situation: 'po-po', label: 'Po-scholen' },
+  { situation: 'vo-vo', label: 'Vo-scholen' },
+  { situation: 'po-vo', label: 'Po-vo' },
+  { situation: 'po-ko', label: 'Po-kinderopvang' },
+  { situation: 'ow-jh', label: 'Onderwijs-jeugdhulp' },
+  { situation: 'vso-vo', label: 'Speciaal-regulier' },
+];
+
+export const UNKNOWN_SITUATION_LABEL = 'Situatie niet ingesteld';
+
+export function situationLabel(situation: Situation | null): string {
+  return situation ? SITUATION_LABELS[situation] : UNKNOWN_SITUATION_LABEL;
+}
+
+/** The three branches of the IMAGE questionnaire (mate van samenwerking). */
+export const BRANCHES = ['wel', 'plannen', 'geen'] as const;
