@@ -12,7 +12,9 @@ export interface LogStream {
 export function redactUrl(url: string): string {
   return url
     .replace(/\/(s|u|api\/s|api\/u|api\/optout)\/[^/?#]+/g, '/$1/[token]')
-    .replace(/([?&](token|t|invite)=)[^&#]*/gi, '$1[redacted]');
+    .replace(/([?&](token|t|invite)=)[^&#]*/gi, '$1[redacted]')
+    // An address typed into a search box or a mistyped URL is personal data too.
+    .replace(/[^/?&=#\s]+(?:@|%40)[^/?&=#\s]+/gi, '[email]');
 }
 
 /**
@@ -21,7 +23,7 @@ export function redactUrl(url: string): string {
  */
 export function scrubText(text: string): string {
   return text
-    .replace(/[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+\.[A-Za-z]{2,}/g, '[email]')
+    .replace(/[A-Za-z0-9._%+!#$&*=?^`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g, '[email]')
     .replace(/[A-Za-z0-9_-]{20,}/g, (run) => (/[0-9]/.test(run) && /[A-Za-z]/.test(run) ? '[token]' : run));
 }
 
