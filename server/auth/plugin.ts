@@ -20,6 +20,8 @@ export interface RouteAccess {
   method: string;
   url: string;
   access: Access | undefined;
+  /** The route's own body limit, when it sets one (server/limits.ts). */
+  bodyLimit: number | undefined;
 }
 
 declare module 'fastify' {
@@ -78,7 +80,7 @@ export const authPlugin = fp<AuthPluginOptions>(
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       const access = route.config?.access;
-      for (const method of methods) routeAccess.push({ method: String(method), url: route.url, access });
+      for (const method of methods) routeAccess.push({ method: String(method), url: route.url, access, bodyLimit: route.bodyLimit });
       if (!route.url.startsWith('/api/')) return;
       if (!access) {
         throw new Error(`Route ${String(route.method)} ${route.url} declares no access (config.access)`);

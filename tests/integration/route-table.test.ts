@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app';
 import type { RouteAccess } from '../../server/auth/plugin';
+import { DEFAULT_BODY_LIMIT, UPLOAD_BODY_LIMIT } from '../../server/limits';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
 
@@ -131,6 +132,25 @@ describeEachDatabase('route table', (getDatabase) => {
         ...(route.method === 'GET' || route.method === 'HEAD' ? {} : { payload: {} }),
       });
       if (res.statusCode !== 403) failures.push(`${key(route)} → ${res.statusCode}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('keeps every route within the documented body limits, and refuses larger JSON bodies with 413', async () => {
+    const own = app.routeAccess.filter((r) => r.bodyLimit !== undefined && r.bodyLimit > UPLOAD_BODY_LIMIT);
+    expect(own.map(key)).toEqual([]);
+    const admin = (await loginAs(getDatabase().db, 'admin')).headers;
+    const oversized = JSON.stringify({ padding: 'x'.repeat(DEFAULT_BODY_LIMIT) });
+    const failures: string[] = [];
+    for (const route of apiRoutes(app).filter((r) => !['GET', 'HEAD'].includes(r.method) && r.bodyLimit === undefined)) {
+      const res = await app.inject({
+        method: route.method as 'POST',
+        url: concrete(route.url),
+        headers: { ...admin, 'content-type': 'application/json' },
+        payload: oversized,
+        remoteAddress: '10.9.9.9',
+      });
+      if (res.statusCode !== 413 || res.json().message !== 'Het verzoek is te groot.') failures.push(`${key(route)} → ${res.statusCode}`);
     }
     expect(failures).toEqual([]);
   });
