@@ -181,6 +181,25 @@ describeEachDatabase('login security', (getDatabase, kind) => {
     });
   });
 
+  describe('security headers', () => {
+    it('sends a strict CSP, no referrer (links carry tokens), nosniff and no framing on pages and API', async () => {
+      for (const url of ['/admin/', '/s/AbCdEfGhIjKlMnOpQrStUv12', '/u/x', '/api/auth/me']) {
+        const res = await app.inject(url);
+        const csp = String(res.headers['content-security-policy']);
+        expect(csp, url).toContain("default-src 'self'");
+        expect(csp).toContain("script-src 'self'");
+        expect(csp).not.toMatch(/script-src[^;]*(unsafe-inline|unsafe-eval)/);
+        expect(csp).toContain("style-src 'self' 'unsafe-inline'");
+        expect(csp).toContain("frame-ancestors 'none'");
+        expect(csp).toContain("object-src 'none'");
+        expect(res.headers['referrer-policy']).toBe('no-referrer');
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+        expect(res.headers['strict-transport-security']).toBeUndefined();
+        expect(res.headers['x-powered-by']).toBeUndefined();
+      }
+    });
+  });
+
   describe('hostile input on the login form', () => {
     const raw = (payload: string, contentType = 'application/json') =>
       app.inject({ method: 'POST', url: '/api/auth/login', payload, headers: { 'content-type': contentType }, remoteAddress: nextAddress() });
