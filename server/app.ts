@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { AreaDeps } from './area';
 import { authPlugin } from './auth/plugin';
 import { authRoutes } from './auth/routes';
+import { userRoutes } from './auth/users-routes';
 import { registerClient } from './client-assets';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
@@ -14,13 +15,20 @@ import type { Database } from './db/database';
 import { currentMigration } from './db/migrator';
 import { DomainError, type ErrorBody } from './errors';
 import { exportRoutes } from './exports/routes';
-import { loggerOptions } from './logging';
+import { DEFAULT_BODY_LIMIT } from './limits';
+import { loggerOptions, type LogStream } from './logging';
+import { privacyRoutes } from './privacy/routes';
+import type { LoginLimits } from './auth/throttle';
 
 export interface AppDeps {
   database: Database;
   clock?: Clock;
   /** Serve the client from this folder instead of client/dist (tests). */
   clientDist?: string;
+  /** Write log lines here instead of stdout (tests that check what is logged). */
+  logStream?: LogStream;
+  /** Override the login throttling limits (tests). */
+  loginLimits?: Partial<LoginLimits>;
 }
 
 export type App = FastifyInstance;
@@ -35,8 +43,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const db = database.db;
 
   const app = Fastify({
-    logger: loggerOptions(config.logLevel),
-    bodyLimit: 1024 * 1024,
+    logger: loggerOptions(config.logLevel, deps.logStream),
+    bodyLimit: DEFAULT_BODY_LIMIT,
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' }),
@@ -105,10 +113,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   // Our own plugins.
   await app.register(authPlugin, { db, clock });
-  await app.register(authRoutes, { db, clock, secureCookies: config.publicUrl.startsWith('https://') });
+  await app.register(authRoutes, { db, clock, secureCookies: config.publicUrl.startsWith('https://'), loginLimits: deps.loginLimits });
 
   // Area routes: one plugin per area (server/<area>/routes.ts), one line each.
   const areaDeps: AreaDeps = { db, database, clock, config };
+  await app.register(userRoutes, areaDeps);
+  await app.register(privacyRoutes, areaDeps);
   await app.register(exportRoutes, areaDeps);
 
   app.get('/healthz', async () => {

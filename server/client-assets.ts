@@ -39,4 +39,6 @@ export async function registerClient(app: FastifyInstance, distDir = clientDist)
   app.get('/admin/', page('admin/index.html'));
   app.get('/admin/*', page('admin/index.html'));
   app.get('/s/:token', page('respondent/index.html'));
+  // Invitation links for accounts (choose a password) open the admin app.
+  app.get('/u/:token', page('admin/index.html'));
 }

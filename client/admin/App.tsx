@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, ApiError, setCsrfToken } from '../shared/api';
 import { pages } from './pages';
 import { LoginPage } from './pages/LoginPage';
+import { SetPasswordPage } from './pages/SetPasswordPage';
 import { SetupPage } from './pages/SetupPage';
 import { Link, matchPath, Router, useRouter } from './router';
 import { SessionContext, type SessionUser } from './session';
@@ -13,6 +14,8 @@ export function App() {
   const setupToken = window.location.pathname.startsWith('/admin/setup')
     ? new URLSearchParams(window.location.search).get('token')
     : null;
+  // An account invitation link: /u/<token> (choose a password).
+  const inviteToken = /^\/u\/([^/]+)$/.exec(window.location.pathname)?.[1] ?? null;
 
   const login = (user: SessionUser) => {
     setCsrfToken(user.csrfToken);
@@ -20,16 +23,17 @@ export function App() {
   };
 
   useEffect(() => {
-    if (setupToken) return;
+    if (setupToken || inviteToken) return;
     api<SessionUser>('GET', '/api/auth/me')
       .then(login)
       .catch((e) => {
         if (e instanceof ApiError && e.status === 401) setState({ kind: 'anonymous' });
         else setState({ kind: 'error', message: e instanceof ApiError ? e.message : 'Er ging iets mis.' });
       });
-  }, [setupToken]);
+  }, [setupToken, inviteToken]);
 
   if (setupToken && state.kind !== 'user') return <SetupPage token={setupToken} onDone={login} />;
+  if (inviteToken && state.kind !== 'user') return <SetPasswordPage token={inviteToken} onDone={login} />;
   switch (state.kind) {
     case 'loading':
       return <main className="mr-narrow"><p>Bezig met laden…</p></main>;

@@ -1,5 +1,8 @@
 import type { ComponentType } from 'react';
+import { AuditPage } from './pages/AuditPage';
 import { HomePage } from './pages/HomePage';
+import { PrivacyPage } from './pages/PrivacyPage';
+import { UsersPage } from './pages/UsersPage';
 
 /**
  * The admin app's pages. Each area adds its own entries; `nav` pages appear in the menu.
@@ -13,4 +16,9 @@ export interface PageDef {
   nav?: boolean;
 }
 
-export const pages: PageDef[] = [{ path: '/', title: 'Overzicht', component: HomePage, role: 'researcher', nav: true }];
+export const pages: PageDef[] = [
+  { path: '/', title: 'Overzicht', component: HomePage, role: 'researcher', nav: true },
+  { path: '/users', title: 'Gebruikers', component: UsersPage, role: 'admin', nav: true },
+  { path: '/privacy', title: 'Privacy', component: PrivacyPage, role: 'admin', nav: true },
+  { path: '/audit', title: 'Logboek', component: AuditPage, role: 'admin', nav: true },
+];

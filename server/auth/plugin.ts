@@ -15,12 +15,25 @@ import { findSession, SESSION_COOKIE, type SessionUser } from './sessions';
  */
 export type Access = 'public' | Role;
 
+/** One registered route and the access it declared (undefined outside /api/). */
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: Access | undefined;
+  /** The route's own body limit, when it sets one (server/limits.ts). */
+  bodyLimit: number | undefined;
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
   }
   interface FastifyRequest {
     user: SessionUser | null;
+  }
+  interface FastifyInstance {
+    /** Every route registered after the auth plugin, with its declared access (for the route-table test). */
+    routeAccess: RouteAccess[];
   }
 }
 
@@ -61,19 +74,25 @@ export interface AuthPluginOptions {
 export const authPlugin = fp<AuthPluginOptions>(
   async (app: FastifyInstance, { db, clock }) => {
     app.decorateRequest('user', null);
+    const routeAccess: RouteAccess[] = [];
+    app.decorate('routeAccess', routeAccess);
 
     app.addHook('onRoute', (route) => {
-      if (!route.url.startsWith('/api/')) return;
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
       const access = route.config?.access;
+      for (const method of methods) routeAccess.push({ method: String(method), url: route.url, access, bodyLimit: route.bodyLimit });
+      if (!route.url.startsWith('/api/')) return;
       if (!access) {
         throw new Error(`Route ${String(route.method)} ${route.url} declares no access (config.access)`);
       }
       if (access === 'public') return;
+      // The guard runs as the route's first onRequest hook (after the global one that finds the
+      // session), so anonymous callers are refused before their body is read or validated.
       const guard = async (request: FastifyRequest) => {
         assertAccess(request, access);
       };
-      const existing = route.preHandler ? (Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]) : [];
-      route.preHandler = [guard, ...existing];
+      const existing = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
+      route.onRequest = [guard, ...existing];
     });
 
     app.addHook('onRequest', async (request) => {

@@ -1,18 +1,31 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import { audit } from '../audit';
 import type { Clock } from '../clock';
 import type { DB } from '../db/types';
 import { badRequest, DomainError, unauthorized } from '../errors';
 import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_MAX_MS } from './sessions';
 import { checkSetupToken, consumeSetupToken, hasActiveAdmin } from './setup';
+import {
+  clearAccountFailures,
+  DEFAULT_LOGIN_LIMITS,
+  isThrottled,
+  normaliseLoginEmail,
+  recordLoginFailure,
+  THROTTLED_MESSAGE,
+  throttleKeys,
+  type LoginLimits,
+} from './throttle';
 
 export interface AuthRoutesOptions {
   db: Kysely<DB>;
   clock: Clock;
+  /** PUBLIC_URL is https: always mark the session cookie Secure. */
   secureCookies: boolean;
+  loginLimits?: Partial<LoginLimits>;
 }
 
 const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' });
@@ -27,15 +40,14 @@ const UserReply = Type.Object({
 
 const INVALID_LOGIN = 'Het e-mailadres of wachtwoord klopt niet.';
 
-export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { db, clock, secureCookies }) => {
-  function setSessionCookie(reply: FastifyReply, value: string) {
-    reply.setCookie(SESSION_COOKIE, value, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: secureCookies,
-      maxAge: Math.floor(SESSION_MAX_MS / 1000),
-    });
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { db, clock, secureCookies, loginLimits }) => {
+  const limits: LoginLimits = { ...DEFAULT_LOGIN_LIMITS, ...loginLimits };
+
+  /** Secure when PUBLIC_URL is https, or when the request came over https (directly, or through a trusted proxy). */
+  const secureFor = (request: FastifyRequest) => secureCookies || request.protocol === 'https';
+
+  function setSessionCookie(request: FastifyRequest, reply: FastifyReply, value: string) {
+    setSessionCookieOn(reply, value, secureFor(request));
   }
 
   app.get('/api/auth/me', { config: { access: 'public' }, schema: { response: { 200: UserReply } } }, async (request) => {
@@ -93,7 +105,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         return created;
       });
       const session = await createSession(db, user.id, now);
-      setSessionCookie(reply, session.cookieValue);
+      setSessionCookie(request, reply, session.cookieValue);
       return { ...user, csrfToken: session.csrfToken };
     },
   );
@@ -106,26 +118,43 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     },
     async (request, reply) => {
       const { email, password } = request.body;
+      const now = clock.now();
+      const keys = throttleKeys(email, request.ip);
+      if (await isThrottled(db, keys, now, limits)) {
+        request.log.warn('login refused: too many failed attempts');
+        throw new DomainError(429, 'login_throttled', THROTTLED_MESSAGE);
+      }
       const user = await db
         .selectFrom('users')
         .select(['id', 'email', 'name', 'role', 'password_hash', 'disabled_at'])
-        .where(sql<string>`lower(email)`, '=', email.trim().toLowerCase())
+        .where(sql<string>`lower(email)`, '=', normaliseLoginEmail(email))
         .executeTakeFirst();
       const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
       if (!user || !ok || !user.password_hash || user.disabled_at) {
+        await recordLoginFailure(db, keys, now, limits);
         throw new DomainError(401, 'invalid_login', INVALID_LOGIN);
       }
-      const now = clock.now();
+      await clearAccountFailures(db, keys);
       await db.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute();
+      await audit(db, { id: user.id, email: user.email }, now, 'auth.login', `user:${user.id}`, { role: user.role });
       const session = await createSession(db, user.id, now);
-      setSessionCookie(reply, session.cookieValue);
+      setSessionCookie(request, reply, session.cookieValue);
       return { id: user.id, email: user.email, name: user.name, role: user.role, csrfToken: session.csrfToken };
     },
   );
 
   app.post('/api/auth/logout', { config: { access: 'public' } }, async (request, reply) => {
     if (request.user) await deleteSession(db, request.user.sessionId);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(secureFor(request)));
     return { ok: true };
   });
 };
+
+function sessionCookieOptions(secure: boolean) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure };
+}
+
+/** Sets the session cookie: httpOnly, SameSite=Lax, Secure when served over https. */
+export function setSessionCookieOn(reply: FastifyReply, value: string, secure: boolean): void {
+  reply.setCookie(SESSION_COOKIE, value, { ...sessionCookieOptions(secure), maxAge: Math.floor(SESSION_MAX_MS / 1000) });
+}

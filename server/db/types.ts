@@ -75,6 +75,8 @@ export interface RoundsTable {
   target_respondents: number | null;
   retention_until: Timestamp | null;
   previous_round_id: number | null;
+  /** When the retention purge removed the round's contact data (migration 0002). */
+  purged_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -131,7 +133,8 @@ export interface RoundSwvsTable {
 export interface InvitationsTable {
   id: Generated<number>;
   round_id: number;
-  school_id: number;
+  /** Null once the round's retention purge has pseudonymised the invitation (migration 0002). */
+  school_id: number | null;
   swv_id: number;
   /** Random nonce; the token is HMAC(secret, nonce), so a database reader cannot rebuild links. */
   token_nonce: string;
@@ -149,6 +152,8 @@ export interface InvitationsTable {
   started_at: Timestamp | null;
   completed_at: Timestamp | null;
   last_activity_at: Timestamp | null;
+  /** When an admin deleted this school's data in the round (GDPR request; migration 0002). */
+  erased_at: Timestamp | null;
   created_at: CreatedAt;
   /** Pseudonym in exports, assigned on first export (migration 0008). */
   respondent_number: ColumnType<number | null, number | null | undefined, number | null>;
@@ -210,6 +215,25 @@ export interface AuditLogTable {
   details: JsonWithDefault<Record<string, unknown>>;
 }
 
+/** Failed logins, for throttling; `key` is `account:<sha256>` or `address:<sha256>`. */
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  key: string;
+  at: Timestamp;
+}
+
+/** One-time links that let an invited user choose a password; only sha256(token) is stored. */
+export interface UserInvitesTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  created_by: number | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
 export interface AppSettingsTable {
   key: string;
   value: Json<unknown>;
@@ -232,6 +256,8 @@ export interface DB {
   outbox_messages: OutboxMessagesTable;
   audit_log: AuditLogTable;
   app_settings: AppSettingsTable;
+  login_failures: LoginFailuresTable;
+  user_invites: UserInvitesTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -66,7 +66,18 @@ export function codebookRows(variables: ExportVariable[], consent?: { question: 
       .filter(([code]) => !(v.missing ?? []).includes(code))
       .map(([code, label]) => `${code} = ${label}`)
       .join('; ');
-    const type = v.questionType ? (TYPE_LABELS[v.questionType] ?? v.questionType) : v.type === 'datetime' ? 'datum en tijd' : v.type === 'string' ? 'tekst' : 'getal';
+    const type =
+      v.question && v.type === 'string'
+        ? v.name === v.question
+          ? 'open antwoord'
+          : 'open antwoord (bij "anders")'
+        : v.questionType
+          ? (TYPE_LABELS[v.questionType] ?? v.questionType)
+          : v.type === 'datetime'
+            ? 'datum en tijd'
+            : v.type === 'string'
+              ? 'tekst'
+              : 'getal';
     return {
       name: v.name,
       label: v.label,

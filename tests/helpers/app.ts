@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildApp, type App } from '../../server/app';
+import { buildApp, type App, type AppDeps } from '../../server/app';
 import { createSession } from '../../server/auth/sessions';
 import { ManualClock } from '../../server/clock';
 import type { Config } from '../../server/config';
@@ -35,10 +35,13 @@ export interface TestApp {
   config: Config;
 }
 
-export async function makeTestApp(database: Database, options: { clock?: ManualClock; config?: Partial<Config> } = {}): Promise<TestApp> {
+export async function makeTestApp(
+  database: Database,
+  options: { clock?: ManualClock; config?: Partial<Config>; deps?: Omit<AppDeps, 'database' | 'clock'> } = {},
+): Promise<TestApp> {
   const clock = options.clock ?? new ManualClock();
   const config = testConfig(options.config);
-  const app = await buildApp(config, { database, clock });
+  const app = await buildApp(config, { ...options.deps, database, clock });
   return { app, clock, config };
 }
 

@@ -1,0 +1,98 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError } from '../../shared/api';
+import type { SessionUser } from '../session';
+
+interface Invite {
+  name: string;
+  email: string;
+  renewal: boolean;
+}
+
+/** The link from an account invitation (/u/<token>): choose a password, then you are logged in. */
+export function SetPasswordPage({ token, onDone }: { token: string; onDone: (user: SessionUser) => void }) {
+  const [invite, setInvite] = useState<Invite | null | 'invalid'>(null);
+  const [invalidMessage, setInvalidMessage] = useState('');
+  const [password, setPassword] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api<Invite>('GET', `/api/u/${encodeURIComponent(token)}`)
+      .then(setInvite)
+      .catch((e) => {
+        setInvalidMessage(e instanceof ApiError ? e.message : 'Deze link kon niet worden gecontroleerd.');
+        setInvite('invalid');
+      });
+  }, [token]);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    if (password !== repeat) {
+      setError('De twee wachtwoorden zijn niet gelijk.');
+      return;
+    }
+    setBusy(true);
+    try {
+      const user = await api<SessionUser>('POST', `/api/u/${encodeURIComponent(token)}`, { password });
+      // Leave the token out of the address bar and the browser history.
+      window.history.replaceState(null, '', '/admin/');
+      onDone(user);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : 'Het wachtwoord kon niet worden opgeslagen.');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (invite === null) return <main className="mr-narrow"><p>Bezig met laden…</p></main>;
+  if (invite === 'invalid') {
+    return (
+      <main className="mr-narrow">
+        <div className="mr-card">
+          <h1>Link niet (meer) geldig</h1>
+          <p>{invalidMessage}</p>
+          <p><a href="/admin/">Naar inloggen</a></p>
+        </div>
+      </main>
+    );
+  }
+  return (
+    <main className="mr-narrow">
+      <form className="mr-card" onSubmit={submit}>
+        <h1>{invite.renewal ? 'Nieuw wachtwoord kiezen' : 'Welkom bij Meetronde'}</h1>
+        <p className="mr-muted">
+          {invite.name} ({invite.email}): kies een wachtwoord van minstens 10 tekens. Daarna bent u ingelogd.
+        </p>
+        <input type="email" autoComplete="username" value={invite.email} readOnly hidden />
+        <label htmlFor="new-password">Wachtwoord (minstens 10 tekens)</label>
+        <input
+          id="new-password"
+          type="password"
+          autoComplete="new-password"
+          minLength={10}
+          maxLength={200}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+        />
+        <label htmlFor="repeat-password">Herhaal het wachtwoord</label>
+        <input
+          id="repeat-password"
+          type="password"
+          autoComplete="new-password"
+          minLength={10}
+          maxLength={200}
+          value={repeat}
+          onChange={(e) => setRepeat(e.target.value)}
+          required
+        />
+        {error && <p className="mr-error" role="alert">{error}</p>}
+        <p>
+          <button type="submit" disabled={busy}>{busy ? 'Bezig…' : 'Wachtwoord opslaan'}</button>
+        </p>
+      </form>
+    </main>
+  );
+}

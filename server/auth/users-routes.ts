@@ -1,0 +1,104 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AreaDeps } from '../area';
+import { badRequest } from '../errors';
+import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password';
+import { currentUser } from './plugin';
+import { setSessionCookieOn } from './routes';
+import { createSession } from './sessions';
+import { acceptInvite, findInvite, inviteUser, invalidInviteLink, listUsers, resendInvite, updateUser } from './users';
+
+const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('researcher')]);
+const UserSummarySchema = Type.Object({
+  id: Type.Number(),
+  email: Type.String(),
+  name: Type.String(),
+  role: RoleSchema,
+  status: Type.Union([Type.Literal('active'), Type.Literal('invited'), Type.Literal('disabled')]),
+  lastLoginAt: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String(),
+  inviteExpiresAt: Type.Union([Type.String(), Type.Null()]),
+});
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+// Token-carrying routes live under /api/u/ so that server/logging.ts redacts them.
+const TokenParams = Type.Object({ token: Type.String({ maxLength: 100 }) });
+
+/** Admins manage accounts; invited users choose their password through /u/<token>. */
+export const userRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
+  app.get(
+    '/api/users',
+    { config: { access: 'admin' }, schema: { response: { 200: Type.Object({ users: Type.Array(UserSummarySchema) }) } } },
+    async () => ({ users: await listUsers(db, clock.now()) }),
+  );
+
+  app.post(
+    '/api/users',
+    {
+      config: { access: 'admin' },
+      schema: {
+        body: Type.Object({
+          email: Type.String({ maxLength: 254 }),
+          name: Type.String({ maxLength: 400 }),
+          role: RoleSchema,
+        }),
+        response: { 200: UserSummarySchema },
+      },
+    },
+    async (request) => inviteUser(db, request.body, currentUser(request), clock.now(), config.publicUrl),
+  );
+
+  app.post(
+    '/api/users/:id/invite',
+    { config: { access: 'admin' }, schema: { params: IdParams, response: { 200: UserSummarySchema } } },
+    async (request) => resendInvite(db, request.params.id, currentUser(request), clock.now(), config.publicUrl),
+  );
+
+  app.patch(
+    '/api/users/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        params: IdParams,
+        body: Type.Object({ role: Type.Optional(RoleSchema), disabled: Type.Optional(Type.Boolean()) }),
+        response: { 200: UserSummarySchema },
+      },
+    },
+    async (request) => updateUser(db, request.params.id, request.body, currentUser(request), clock.now()),
+  );
+
+  app.get(
+    '/api/u/:token',
+    {
+      config: { access: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
+      schema: { params: TokenParams },
+    },
+    async (request) => {
+      const invite = await findInvite(db, request.params.token, clock.now());
+      if (!invite) throw invalidInviteLink();
+      return { name: invite.name, email: invite.email, renewal: invite.password_hash !== null };
+    },
+  );
+
+  app.post(
+    '/api/u/:token',
+    {
+      config: { access: 'public', rateLimit: { max: 10, timeWindow: '1 minute' } },
+      schema: {
+        params: TokenParams,
+        body: Type.Object({ password: Type.String({ maxLength: MAX_PASSWORD_LENGTH }) }),
+      },
+    },
+    async (request, reply) => {
+      const { password } = request.body;
+      const now = clock.now();
+      // Check the link before spending a password hash on it.
+      if (!(await findInvite(db, request.params.token, now))) throw invalidInviteLink();
+      if (password.length < MIN_PASSWORD_LENGTH) {
+        throw badRequest('weak_password', `Kies een wachtwoord van minstens ${MIN_PASSWORD_LENGTH} tekens.`);
+      }
+      const user = await acceptInvite(db, request.params.token, await hashPassword(password), now);
+      const session = await createSession(db, user.id, now);
+      setSessionCookieOn(reply, session.cookieValue, config.publicUrl.startsWith('https://') || request.protocol === 'https');
+      return { ...user, csrfToken: session.csrfToken };
+    },
+  );
+};

@@ -1,0 +1,82 @@
+import { sql, type Kysely } from 'kysely';
+import { audit, type Actor } from '../audit';
+import type { DB, OutboxStatus } from '../db/types';
+
+/**
+ * The retention purge. When a round's retention date (rounds.retention_until) has passed, its
+ * contact data are removed and its answers are kept only pseudonymised:
+ * - invitations: e-mail address removed, token hash and nonce replaced (the link is dead and can
+ *   never be rebuilt), and the link to the school cut (school_id null; the invitation id is the
+ *   pseudonym; SWV, situation and answers stay for analysis);
+ * - outbox messages of the round: address, subject, bodies, headers (they hold the personal link)
+ *   and error texts emptied; mail not yet sent is cancelled, as are the round's open mailings;
+ * - the round is marked purged (rounds.purged_at) and the purge is audit-logged with counts only.
+ *
+ * A table added later that holds contact data of a round's schools must be purged here too.
+ * Safe to run often and from several instances: each round is purged once, under a row lock.
+ */
+export interface RoundPurge {
+  roundId: number;
+  invitations: number;
+  messages: number;
+}
+
+export const RETENTION_ACTOR: Actor = { system: 'retention' };
+
+export async function purgeExpiredRounds(db: Kysely<DB>, now: Date, actor: Actor = RETENTION_ACTOR): Promise<RoundPurge[]> {
+  const due = await db
+    .selectFrom('rounds')
+    .select('id')
+    .where('retention_until', '<=', now)
+    .where('purged_at', 'is', null)
+    .orderBy('id')
+    .execute();
+  const purged: RoundPurge[] = [];
+  for (const { id } of due) {
+    const result = await purgeRound(db, id, now, actor);
+    if (result) purged.push(result);
+  }
+  return purged;
+}
+
+async function purgeRound(db: Kysely<DB>, roundId: number, now: Date, actor: Actor): Promise<RoundPurge | null> {
+  return db.transaction().execute(async (trx) => {
+    const round = await trx.selectFrom('rounds').select(['id', 'purged_at']).where('id', '=', roundId).forUpdate().executeTakeFirst();
+    if (!round || round.purged_at) return null;
+
+    const messages = await trx
+      .updateTable('outbox_messages')
+      .set({
+        to_address: '',
+        subject: '',
+        body_text: '',
+        body_html: null,
+        headers: '{}',
+        last_error: null,
+        status: sql<OutboxStatus>`case when status in ('pending', 'sending') then 'cancelled' else status end`,
+      })
+      .where((eb) =>
+        eb.or([
+          eb('invitation_id', 'in', eb.selectFrom('invitations').select('id').where('round_id', '=', roundId)),
+          eb('mailing_id', 'in', eb.selectFrom('mailings').select('id').where('round_id', '=', roundId)),
+        ]),
+      )
+      .executeTakeFirst();
+    await trx
+      .updateTable('mailings')
+      .set({ status: 'cancelled' })
+      .where('round_id', '=', roundId)
+      .where('status', 'in', ['scheduled', 'sending'])
+      .execute();
+    const invitations = await trx
+      .updateTable('invitations')
+      .set({ email: null, token_nonce: '', token_hash: sql<string>`'purged:' || id`, school_id: null })
+      .where('round_id', '=', roundId)
+      .executeTakeFirst();
+    await trx.updateTable('rounds').set({ purged_at: now, updated_at: now }).where('id', '=', roundId).execute();
+
+    const result = { roundId, invitations: Number(invitations.numUpdatedRows), messages: Number(messages.numUpdatedRows) };
+    await audit(trx, actor, now, 'privacy.round_purged', `round:${roundId}`, { invitations: result.invitations, messages: result.messages });
+    return result;
+  });
+}

@@ -1,0 +1,160 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { sql } from 'kysely';
+import type { AreaDeps } from '../area';
+import { audit } from '../audit';
+import { currentUser } from '../auth/plugin';
+import { badRequest, conflict, notFound } from '../errors';
+import { likeLiteral, listAuditLog } from './audit-log';
+import { addDays, amsterdamDate, amsterdamDayStart } from './dates';
+import { eraseSchoolData } from './erase';
+import { purgeExpiredRounds } from './retention';
+
+const DateString = Type.String({ maxLength: 10 });
+const RoundParams = Type.Object({ roundId: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+const SchoolParams = Type.Object({
+  roundId: Type.Integer({ minimum: 1, maximum: 2147483647 }),
+  schoolId: Type.Integer({ minimum: 1, maximum: 2147483647 }),
+});
+
+/**
+ * The protection of research data, for admins: the audit log (read-only: there is deliberately
+ * no route that changes or deletes entries), the retention date of a round, the retention purge,
+ * and deleting one school's data in a round.
+ */
+export const privacyRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock }) => {
+  app.get(
+    '/api/audit',
+    {
+      config: { access: 'admin' },
+      schema: {
+        querystring: Type.Object({
+          action: Type.Optional(Type.String({ maxLength: 100 })),
+          actor: Type.Optional(Type.String({ maxLength: 254 })),
+          target: Type.Optional(Type.String({ maxLength: 200 })),
+          from: Type.Optional(DateString),
+          to: Type.Optional(DateString),
+          page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
+        }),
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const from = q.from ? amsterdamDayStart(q.from, 'De begindatum') : undefined;
+      // Validate the date itself before taking the next day (an end date includes its whole day).
+      const until = q.to && amsterdamDayStart(q.to, 'De einddatum') ? amsterdamDayStart(addDays(q.to, 1)) : undefined;
+      if (from && until && until <= from) throw badRequest('invalid_period', 'De einddatum ligt vóór de begindatum.');
+      return listAuditLog(
+        db,
+        { action: q.action?.trim() || undefined, actor: q.actor?.trim() || undefined, target: q.target?.trim() || undefined, from, until },
+        q.page ?? 1,
+      );
+    },
+  );
+
+  app.get('/api/privacy/rounds', { config: { access: 'admin' } }, async () => {
+    const rows = await db
+      .selectFrom('rounds')
+      .innerJoin('studies', 'studies.id', 'rounds.study_id')
+      .select(['rounds.id', 'rounds.name', 'studies.name as studyName', 'rounds.status', 'rounds.closes_at', 'rounds.retention_until', 'rounds.purged_at'])
+      .select((eb) => [
+        eb.selectFrom('invitations').select(sql<number>`count(*)`.as('n')).whereRef('invitations.round_id', '=', 'rounds.id').as('invitations'),
+        eb
+          .selectFrom('invitations')
+          .select(sql<number>`count(*)`.as('n'))
+          .whereRef('invitations.round_id', '=', 'rounds.id')
+          .where('invitations.erased_at', 'is not', null)
+          .as('erased'),
+      ])
+      .orderBy('rounds.created_at', 'desc')
+      .orderBy('rounds.id', 'desc')
+      .execute();
+    return {
+      today: amsterdamDate(clock.now()),
+      rounds: rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        studyName: r.studyName,
+        status: r.status,
+        closesOn: r.closes_at ? amsterdamDate(r.closes_at) : null,
+        retentionUntil: r.retention_until ? amsterdamDate(r.retention_until) : null,
+        purgedAt: r.purged_at?.toISOString() ?? null,
+        invitations: r.invitations ?? 0,
+        erased: r.erased ?? 0,
+      })),
+    };
+  });
+
+  app.put(
+    '/api/privacy/rounds/:roundId/retention',
+    {
+      config: { access: 'admin' },
+      schema: { params: RoundParams, body: Type.Object({ retentionUntil: Type.Union([DateString, Type.Null()]) }) },
+    },
+    async (request) => {
+      const { roundId } = request.params;
+      const now = clock.now();
+      const round = await db.selectFrom('rounds').select(['id', 'closes_at', 'purged_at']).where('id', '=', roundId).executeTakeFirst();
+      if (!round) throw notFound('Deze meting bestaat niet.');
+      if (round.purged_at) throw conflict('already_purged', 'De contactgegevens van deze meting zijn al verwijderd.');
+      const date = request.body.retentionUntil;
+      let until: Date | null = null;
+      if (date !== null) {
+        until = amsterdamDayStart(date, 'De bewaardatum');
+        if (until <= now) throw badRequest('retention_in_past', 'Kies een bewaardatum na vandaag.');
+        if (round.closes_at && date <= amsterdamDate(round.closes_at)) {
+          throw badRequest('retention_before_close', 'Kies een bewaardatum na de sluitingsdatum van de meting.');
+        }
+      }
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('rounds').set({ retention_until: until, updated_at: now }).where('id', '=', roundId).execute();
+        await audit(trx, currentUser(request), now, 'privacy.retention_set', `round:${roundId}`, { retentionUntil: date });
+      });
+      return { retentionUntil: date };
+    },
+  );
+
+  app.post('/api/privacy/purge', { config: { access: 'admin' } }, async (request) => {
+    const user = currentUser(request);
+    return { purged: await purgeExpiredRounds(db, clock.now(), { id: user.id, email: user.email }) };
+  });
+
+  app.get(
+    '/api/privacy/rounds/:roundId/schools',
+    {
+      config: { access: 'admin' },
+      schema: { params: RoundParams, querystring: Type.Object({ q: Type.String({ minLength: 2, maxLength: 100 }) }) },
+    },
+    async (request) => {
+      const pattern = `%${likeLiteral(request.query.q.trim())}%`;
+      const rows = await db
+        .selectFrom('invitations')
+        .innerJoin('schools', 'schools.id', 'invitations.school_id')
+        .select([
+          'invitations.id as invitationId',
+          'schools.id as schoolId',
+          'schools.name',
+          'schools.location_code as locationCode',
+          'schools.city',
+          'invitations.status',
+          'invitations.erased_at',
+        ])
+        .where('invitations.round_id', '=', request.params.roundId)
+        .where((eb) => eb.or([eb('schools.name', 'ilike', pattern), eb('schools.location_code', 'ilike', pattern)]))
+        .orderBy('schools.name')
+        .limit(25)
+        .execute();
+      return {
+        schools: rows.map(({ erased_at, ...r }) => ({ ...r, erasedAt: erased_at?.toISOString() ?? null })),
+      };
+    },
+  );
+
+  app.delete(
+    '/api/privacy/rounds/:roundId/schools/:schoolId',
+    { config: { access: 'admin' }, schema: { params: SchoolParams } },
+    async (request) => {
+      const user = currentUser(request);
+      return eraseSchoolData(db, request.params.roundId, request.params.schoolId, { id: user.id, email: user.email }, clock.now());
+    },
+  );
+};

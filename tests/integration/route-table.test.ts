@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../server/app';
+import type { RouteAccess } from '../../server/auth/plugin';
+import { DEFAULT_BODY_LIMIT, UPLOAD_BODY_LIMIT } from '../../server/limits';
+import { loginAs, makeTestApp } from '../helpers/app';
+import { describeEachDatabase } from '../helpers/db';
+
+/**
+ * Walks the whole route table of buildApp, every area's routes included (also routes added
+ * later): each guarded /api route must refuse anonymous callers (401) and callers without the
+ * role (403). A route that anyone may call must be listed here, with the reason, after review;
+ * a new public or unguarded route fails this suite until someone has looked at it.
+ */
+const PUBLIC_API_ROUTES: Record<string, string> = {
+  'GET /api/auth/me': 'answers 401 itself when nobody is logged in',
+  'GET /api/auth/setup': 'checks a first-admin setup token (one-time, only while no admin exists)',
+  'POST /api/auth/setup': 'creates the first admin with the one-time setup token; rate limited',
+  'POST /api/auth/login': 'login; throttled per account and per address',
+  'POST /api/auth/logout': 'ends the caller’s own session, if any',
+  'GET /api/u/:token': 'checks an account invitation link (hashed, expiring, one-time token); rate limited',
+  'POST /api/u/:token': 'sets the password with an account invitation link; rate limited',
+};
+
+/** Routes outside /api/: pages and static files only, all read-only. */
+const PAGE_ROUTES: Record<string, string> = {
+  'GET /': 'redirects to /admin/',
+  'GET /admin': 'redirects to /admin/',
+  'GET /admin/': 'admin app (static HTML; data comes from guarded /api routes)',
+  'GET /admin/*': 'admin app (static HTML)',
+  'GET /s/:token': 'respondent page (the same static HTML for every token)',
+  'GET /u/:token': 'choose-a-password page of an account invitation (static HTML)',
+  'GET /assets/*': 'hashed client assets',
+  'GET /healthz': 'database kind and migration version, for monitoring',
+};
+
+/** GET and HEAD are reviewed together: Fastify adds a HEAD route for every GET. */
+const key = (route: RouteAccess) => `${route.method === 'HEAD' ? 'GET' : route.method} ${route.url}`;
+
+/** A concrete URL for a route pattern. */
+const concrete = (url: string) => url.replace(/:(\w+)(\([^)]*\))?/g, '1').replace(/\*/g, 'x');
+
+function apiRoutes(app: App) {
+  return app.routeAccess.filter((r) => r.url.startsWith('/api/'));
+}
+
+/** The /api routes nobody reviewed as public: the check this file exists for. */
+function unreviewedPublicRoutes(app: App): string[] {
+  return [...new Set(apiRoutes(app).filter((r) => r.access === 'public' && !(key(r) in PUBLIC_API_ROUTES)).map(key))];
+}
+
+/** Full paths from Fastify's own printout of the router, to catch routes the auth plugin did not see. */
+function printedApiPaths(app: App): Set<string> {
+  const paths = new Set<string>();
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)(?:├── |└── )(\S+)/.exec(line.replace(/\u00a0/g, ' '));
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    const parent = depth > 0 ? stack[depth - 1]! : '';
+    const path = parent === '/' ? '/' + match[2]! : parent + match[2]!;
+    stack.push(path);
+    if (path.startsWith('/api/') && /\(/.test(line)) paths.add(path);
+  }
+  return paths;
+}
+
+describeEachDatabase('route table', (getDatabase) => {
+  let app: App;
+  let researcher: Record<string, string>;
+  let guarded: RouteAccess[];
+
+  beforeAll(async () => {
+    ({ app } = await makeTestApp(getDatabase()));
+    await app.ready();
+    researcher = (await loginAs(getDatabase().db, 'researcher')).headers;
+    guarded = apiRoutes(app).filter((r) => r.access !== 'public');
+  });
+  afterAll(async () => app.close());
+
+  it('sees every /api route the router has', () => {
+    const seen = new Set(apiRoutes(app).map((r) => r.url));
+    const printed = printedApiPaths(app);
+    expect(printed.size).toBeGreaterThan(5);
+    expect([...printed].filter((path) => !seen.has(path))).toEqual([]);
+  });
+
+  it('has a declared access on every /api route, and public ones only from the reviewed list', () => {
+    expect(apiRoutes(app).filter((r) => !r.access).map(key)).toEqual([]);
+    expect(unreviewedPublicRoutes(app)).toEqual([]);
+    // A route that left the list should leave the test too, so the list stays the truth.
+    const existing = new Set(apiRoutes(app).map(key));
+    expect(Object.keys(PUBLIC_API_ROUTES).filter((k) => !existing.has(k))).toEqual([]);
+  });
+
+  it('serves nothing outside /api but reviewed read-only pages', () => {
+    const pages = app.routeAccess.filter((r) => !r.url.startsWith('/api/'));
+    expect(pages.filter((r) => !(key(r) in PAGE_ROUTES)).map(key)).toEqual([]);
+    expect(pages.filter((r) => r.method !== 'GET' && r.method !== 'HEAD').map(key)).toEqual([]);
+  });
+
+  it('has no route that changes or deletes audit log entries', () => {
+    const auditRoutes = app.routeAccess.filter((r) => /audit/i.test(r.url));
+    expect(auditRoutes.length).toBeGreaterThan(0);
+    expect(auditRoutes.filter((r) => r.method !== 'GET' && r.method !== 'HEAD').map(key)).toEqual([]);
+  });
+
+  it('refuses anonymous callers on every guarded route with 401 and a Dutch message', async () => {
+    expect(guarded.length).toBeGreaterThan(5);
+    const failures: string[] = [];
+    for (const route of guarded) {
+      const res = await app.inject({
+        method: route.method as 'GET',
+        url: concrete(route.url),
+        ...(route.method === 'GET' || route.method === 'HEAD' ? {} : { payload: {} }),
+      });
+      if (res.statusCode !== 401) failures.push(`${key(route)} → ${res.statusCode}`);
+      else if (route.method !== 'HEAD' && res.json().message !== 'U bent niet (meer) ingelogd.') failures.push(`${key(route)}: ${res.body}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('refuses researchers on every admin route with 403', async () => {
+    const adminRoutes = guarded.filter((r) => r.access === 'admin');
+    expect(adminRoutes.length).toBeGreaterThan(5);
+    const failures: string[] = [];
+    for (const route of adminRoutes) {
+      const res = await app.inject({
+        method: route.method as 'GET',
+        url: concrete(route.url),
+        headers: researcher,
+        ...(route.method === 'GET' || route.method === 'HEAD' ? {} : { payload: {} }),
+      });
+      if (res.statusCode !== 403) failures.push(`${key(route)} → ${res.statusCode}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('keeps every route within the documented body limits, and refuses larger JSON bodies with 413', async () => {
+    const own = app.routeAccess.filter((r) => r.bodyLimit !== undefined && r.bodyLimit > UPLOAD_BODY_LIMIT);
+    expect(own.map(key)).toEqual([]);
+    const admin = (await loginAs(getDatabase().db, 'admin')).headers;
+    const oversized = JSON.stringify({ padding: 'x'.repeat(DEFAULT_BODY_LIMIT) });
+    const failures: string[] = [];
+    for (const route of apiRoutes(app).filter((r) => !['GET', 'HEAD'].includes(r.method) && r.bodyLimit === undefined)) {
+      const res = await app.inject({
+        method: route.method as 'POST',
+        url: concrete(route.url),
+        headers: { ...admin, 'content-type': 'application/json' },
+        payload: oversized,
+        remoteAddress: '10.9.9.9',
+      });
+      if (res.statusCode !== 413 || res.json().message !== 'Het verzoek is te groot.') failures.push(`${key(route)} → ${res.statusCode}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('refuses a logged-in caller whose session cookie is forged', async () => {
+    const route = guarded.find((r) => r.method === 'GET')!;
+    const res = await app.inject({ url: concrete(route.url), headers: { cookie: 'mr_session=' + 'A'.repeat(43) } });
+    expect(res.statusCode).toBe(401);
+  });
+
+  describe('catches mistakes', () => {
+    it('reports a new public route nobody reviewed', async () => {
+      const { app: other } = await makeTestApp(getDatabase());
+      other.get('/api/test/unreviewed', { config: { access: 'public' } }, async () => ({ secret: true }));
+      await other.ready();
+      expect(unreviewedPublicRoutes(other)).toEqual(['GET /api/test/unreviewed']);
+      await other.close();
+    });
+  });
+});
