@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { AuditPage } from './pages/AuditPage';
+import { ExportsPage, ReportTablesPage } from './pages/ExportsPage';
 import { HomePage } from './pages/HomePage';
 import { PrivacyPage } from './pages/PrivacyPage';
 import { UsersPage } from './pages/UsersPage';
@@ -18,6 +19,8 @@ export interface PageDef {
 
 export const pages: PageDef[] = [
   { path: '/', title: 'Overzicht', component: HomePage, role: 'researcher', nav: true },
+  { path: '/exports', title: 'Exporteren', component: ExportsPage, role: 'researcher', nav: true },
+  { path: '/exports/:roundId', title: 'Tabellen', component: ReportTablesPage, role: 'researcher' },
   { path: '/users', title: 'Gebruikers', component: UsersPage, role: 'admin', nav: true },
   { path: '/privacy', title: 'Privacy', component: PrivacyPage, role: 'admin', nav: true },
   { path: '/audit', title: 'Logboek', component: AuditPage, role: 'admin', nav: true },

@@ -15,18 +15,21 @@ export const FORMAT_INFO: Record<ExportFormat, { contentType: string; extension:
 
 const TIME_ZONE = 'Europe/Amsterdam';
 
+// Building an Intl formatter costs far more than using one: make it once.
+const wallClock = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
 /** The wall-clock time in the Netherlands, as "2026-03-05 14:45:10". */
 export function dutchDateTime(date: Date): string {
-  return new Intl.DateTimeFormat('sv-SE', {
-    timeZone: TIME_ZONE,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).format(date);
+  return wallClock.format(date);
 }
 
 /** A Date whose UTC fields hold the Dutch wall-clock time (spreadsheets have no time zones). */
