@@ -17,6 +17,7 @@ import { DomainError, type ErrorBody } from './errors';
 import { DEFAULT_BODY_LIMIT } from './limits';
 import { loggerOptions, type LogStream } from './logging';
 import { privacyRoutes } from './privacy/routes';
+import { questionnaireRoutes } from './questionnaires/routes';
 import type { LoginLimits } from './auth/throttle';
 
 export interface AppDeps {
@@ -118,6 +119,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const areaDeps: AreaDeps = { db, database, clock, config };
   await app.register(userRoutes, areaDeps);
   await app.register(privacyRoutes, areaDeps);
+  await app.register(questionnaireRoutes, areaDeps);
 
   app.get('/healthz', async () => {
     const migration = await currentMigration(db);
