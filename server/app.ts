@@ -18,6 +18,7 @@ import { exportRoutes } from './exports/routes';
 import { DEFAULT_BODY_LIMIT } from './limits';
 import { loggerOptions, type LogStream } from './logging';
 import { privacyRoutes } from './privacy/routes';
+import { questionnaireRoutes } from './questionnaires/routes';
 import type { LoginLimits } from './auth/throttle';
 
 export interface AppDeps {
@@ -119,6 +120,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const areaDeps: AreaDeps = { db, database, clock, config };
   await app.register(userRoutes, areaDeps);
   await app.register(privacyRoutes, areaDeps);
+  await app.register(questionnaireRoutes, areaDeps);
   await app.register(exportRoutes, areaDeps);
 
   app.get('/healthz', async () => {

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../server/app';
 import {
   contentSha256,
   getQuestionnaire,
@@ -11,6 +12,7 @@ import {
   validateResponse,
   type QuestionnaireContent,
 } from '../../server/questionnaires';
+import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
 import { aQuestionnaire } from '../fixtures/questionnaires';
 
@@ -21,6 +23,12 @@ function folderWith(files: Record<string, unknown>): string {
 }
 
 describeEachDatabase('questionnaire versions', (getDatabase) => {
+  let app: App;
+  beforeAll(async () => {
+    ({ app } = await makeTestApp(getDatabase()));
+  });
+  afterAll(async () => app.close());
+
   it('snapshots a questionnaire file once per content, however often a round asks', async () => {
     const { db } = getDatabase();
     const first = await snapshotVersion(db, 'image-samenwerking-2023');
@@ -67,6 +75,32 @@ describeEachDatabase('questionnaire versions', (getDatabase) => {
     const { db } = getDatabase();
     await expect(snapshotVersion(db, 'bestaat-niet-2023')).rejects.toMatchObject({ statusCode: 404, message: 'Deze vragenlijst bestaat niet.' });
     await expect(getVersion(db, 999_999)).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+
+  it('lists the questionnaire files to researchers, and to nobody logged out', async () => {
+    expect((await app.inject('/api/questionnaires')).statusCode).toBe(401);
+    const { headers } = await loginAs(getDatabase().db, 'researcher');
+    const res = await app.inject({ url: '/api/questionnaires', headers });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'image-samenwerking-2023', key: 'image-samenwerking', version: '2023', problems: 0 }),
+        expect.objectContaining({ id: 'eemland-monitor-2025', key: 'eemland-monitor', version: '2025', problems: 0 }),
+      ]),
+    );
+  });
+
+  it('shows one questionnaire for preview, and a Dutch 404 or 400 for ids that are not one', async () => {
+    const { headers } = await loginAs(getDatabase().db, 'admin');
+    const res = await app.inject({ url: '/api/questionnaires/eemland-monitor-2025', headers });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: 'eemland-monitor-2025', meta: { consent: { question: 'toestemming' } }, issues: [] });
+    const missing = await app.inject({ url: '/api/questionnaires/image-samenwerking-1999', headers });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ message: 'Deze vragenlijst bestaat niet.' });
+    const hostile = await app.inject({ url: '/api/questionnaires/..%2F..%2Fpackage', headers });
+    expect(hostile.statusCode).toBe(400);
   });
 });
 
