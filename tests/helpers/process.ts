@@ -41,7 +41,7 @@ export function startServer(env: Record<string, string>, script = 'server/main.t
     child,
     output: () => out,
     exited,
-    waitFor(pattern, timeoutMs = 60_000) {
+    waitFor(pattern, timeoutMs = 150_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${out}`)), timeoutMs);
         const check = () => {

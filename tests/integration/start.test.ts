@@ -50,7 +50,7 @@ describe('starting on the embedded database', () => {
     expect(again.status).toBe(200);
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it('starts cleanly after being killed during its very first start', async () => {
     const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'meetronde-crash-')), 'data');
@@ -68,7 +68,7 @@ describe('starting on the embedded database', () => {
     expect(health).toMatchObject({ status: 'ok', database: 'pglite' });
     survivor.child.kill('SIGINT');
     expect(await survivor.exited).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it('refuses a second process on the same data folder with a clear message', async () => {
     const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'meetronde-lock-')), 'data');
@@ -80,5 +80,5 @@ describe('starting on the embedded database', () => {
     expect(second.output()).toMatch(/in use by another Meetronde process/);
     first.child.kill('SIGINT');
     await first.exited;
-  }, 120_000);
+  }, 300_000);
 });
