@@ -16,6 +16,7 @@ import { currentMigration } from './db/migrator';
 import { DomainError, type ErrorBody } from './errors';
 import { DEFAULT_BODY_LIMIT } from './limits';
 import { loggerOptions, type LogStream } from './logging';
+import { mailRoutes } from './mailings/routes';
 import { privacyRoutes } from './privacy/routes';
 import { questionnaireRoutes } from './questionnaires/routes';
 import type { LoginLimits } from './auth/throttle';
@@ -120,6 +121,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(userRoutes, areaDeps);
   await app.register(privacyRoutes, areaDeps);
   await app.register(questionnaireRoutes, areaDeps);
+  await app.register(mailRoutes, areaDeps);
 
   app.get('/healthz', async () => {
     const migration = await currentMigration(db);
