@@ -74,15 +74,22 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
     return !outcome.permanent && outcome.connection ? 'unreachable' : 'failed';
   }
 
+  // After the relay was unreachable, only probe it now and then instead of spending an attempt
+  // of every due row on it.
+  let pausedUntil = 0;
+  let outages = 0;
+
   return {
     name: 'outbox',
     intervalMs: 1000,
-    async run({ signal }) {
+    async run({ signal, now: runAt }) {
+      if (runAt.getTime() < pausedUntil) return false;
       const startedAt = Date.now();
       const inflight = new Set<Promise<void>>();
       let exhausted = false;
       let unreachable = false;
       let budgetLeft = true;
+      let claimedAny = false;
       const refill = Math.max(1, Math.floor(concurrency / 2));
       for (;;) {
         const stopping = signal.aborted || unreachable || Date.now() - startedAt > runBudgetMs;
@@ -97,6 +104,7 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
           }
           const claimed = limit > 0 ? await claimDue(db, { workerId, limit, now, leaseMs }) : [];
           if (claimed.length < limit || limit === 0) exhausted = true;
+          if (claimed.length) claimedAny = true;
           for (const m of claimed) {
             const p: Promise<void> = deliver(m)
               .then((result) => {
@@ -111,6 +119,13 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
         }
         if (inflight.size === 0) break;
         await Promise.race(inflight);
+      }
+      if (unreachable) {
+        outages++;
+        pausedUntil = clock.now().getTime() + Math.min(300_000, 15_000 * 2 ** Math.min(outages - 1, 5));
+      } else if (claimedAny) {
+        outages = 0;
+        pausedUntil = 0;
       }
       // More is waiting when this run stopped for its time budget rather than for lack of work.
       return !exhausted && !unreachable && budgetLeft && !signal.aborted;

@@ -21,6 +21,8 @@ export interface ReceivedMail {
 export interface SinkOptions {
   /** Called per RCPT TO; return an SMTP code (e.g. 451, 550) to refuse, or null to accept. */
   onRecipient?: (address: string) => number | null;
+  /** Called per MAIL FROM; return an SMTP code to refuse the sender. */
+  onSender?: (address: string) => number | null;
   /** Called when a message's data arrived; resolve to answer 250 (or throw to answer 451). */
   beforeAccept?: (mail: ReceivedMail) => Promise<void>;
 }
@@ -57,6 +59,11 @@ export async function startSmtpSink(options: SinkOptions = {}, port = 0): Promis
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       closeTimeout: 100,
+      onMailFrom(address: SMTPServerAddress, _session, callback) {
+        const code = sink.options.onSender?.(address.address) ?? null;
+        if (code) return callback(errorWithCode(code, 'Sender refused'));
+        callback();
+      },
       onRcptTo(address: SMTPServerAddress, _session, callback) {
         const code = sink.options.onRecipient?.(address.address) ?? null;
         if (code) return callback(errorWithCode(code, code >= 500 ? 'Mailbox unavailable' : 'Try again later'));
