@@ -46,6 +46,7 @@ export async function enqueueMail(db: Kysely<DB>, mail: NewMail, now: Date): Pro
       body_html: mail.html ?? null,
       headers: JSON.stringify(mail.headers ?? {}),
       next_attempt_at: mail.notBefore ?? now,
+      created_at: now,
     })
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returning('id')

@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
+import { sql } from 'kysely';
 import type { AreaDeps } from '../area';
 import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
@@ -111,7 +112,19 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
       const now = clock.now();
       const due = parseDue(dueAt);
       const mailing = await db.transaction().execute(async (trx) => {
-        const created = await createMailing(trx, { roundId: round.id, kind, target: toTarget(target), dueAt: due, createdBy: user.id });
+        // A double click must not plan the same wave twice.
+        await sql`select pg_advisory_xact_lock(7265006, ${round.id})`.execute(trx);
+        const same = await trx
+          .selectFrom('mailings')
+          .select('id')
+          .where('round_id', '=', round.id)
+          .where('kind', '=', kind)
+          .where('status', '=', 'scheduled')
+          .where('due_at', '=', due)
+          .where(sql<boolean>`target = ${JSON.stringify(toTarget(target))}::jsonb`)
+          .executeTakeFirst();
+        if (same) throw conflict('mailing_exists', 'Er staat al een gelijke golf gepland op dit tijdstip.');
+        const created = await createMailing(trx, { roundId: round.id, kind, target: toTarget(target), dueAt: due, createdBy: user.id, now });
         await audit(trx, user, now, 'mailing.create', `mailing:${created.id}`, { roundId: round.id, kind, target: toTarget(target), dueAt: due.toISOString() });
         return created;
       });
@@ -274,6 +287,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     optout.removeAllContentTypeParsers();
     optout.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => done(null, body));
     const rateLimit = { max: 30, timeWindow: '1 minute' };
+    // (Fastify answers 414 for a path parameter over 100 characters before this runs.)
     const Token = Type.Object({ token: Type.String({ maxLength: 100 }) });
 
     optout.get('/u/:token', { config: { rateLimit }, schema: { params: Token } }, async (request, reply) => {

@@ -16,11 +16,11 @@ const DAY = 86_400_000;
 
 export async function createMailing(
   db: Kysely<DB>,
-  m: { roundId: number; kind: MailingKind; target: MailingTarget; dueAt: Date; createdBy: number | null },
+  m: { roundId: number; kind: MailingKind; target: MailingTarget; dueAt: Date; createdBy: number | null; now?: Date },
 ): Promise<Mailing> {
   return db
     .insertInto('mailings')
-    .values({ round_id: m.roundId, kind: m.kind, target: JSON.stringify(m.target), due_at: m.dueAt, created_by: m.createdBy })
+    .values({ round_id: m.roundId, kind: m.kind, target: JSON.stringify(m.target), due_at: m.dueAt, created_by: m.createdBy, created_at: m.now })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -108,7 +108,7 @@ export async function scheduleRoundMailings(db: Kysely<DB>, roundId: number, now
   const hasInvitationWave = existing.some((m) => m.kind === 'invitation' && parseTarget(m.target, m.kind).status === 'not-invited');
   const invitationDue = round.opens_at && new Date(round.opens_at).getTime() > now.getTime() ? new Date(round.opens_at) : now;
   if (!hasInvitationWave) {
-    created.push(await createMailing(db, { roundId, kind: 'invitation', target: { status: 'not-invited' }, dueAt: invitationDue, createdBy }));
+    created.push(await createMailing(db, { roundId, kind: 'invitation', target: { status: 'not-invited' }, dueAt: invitationDue, createdBy, now }));
   }
   for (const days of policyDays(round.reminder_policy)) {
     const present = existing.some((m) => m.kind === 'reminder' && parseTarget(m.target, m.kind).afterDays === days);
@@ -120,6 +120,7 @@ export async function scheduleRoundMailings(db: Kysely<DB>, roundId: number, now
         target: { status: 'not-completed', afterDays: days },
         dueAt: new Date(invitationDue.getTime() + days * DAY),
         createdBy,
+        now,
       }),
     );
   }
@@ -179,6 +180,7 @@ async function insertRows(trx: Kysely<DB>, mailing: Mailing, template: TemplateC
         body_html: mail.html,
         headers: '{}',
         next_attempt_at: now,
+        created_at: now,
       };
     });
     const result = await trx
