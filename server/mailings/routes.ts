@@ -89,6 +89,13 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
         closesAt: round.closes_at ? new Date(round.closes_at).toISOString() : null,
       },
       mailings: await listMailings(db, round.id),
+      swvs: await db
+        .selectFrom('round_swvs as rs')
+        .innerJoin('swvs as w', 'w.id', 'rs.swv_id')
+        .select(['w.id', 'w.code', 'w.name', 'rs.situation'])
+        .where('rs.round_id', '=', round.id)
+        .orderBy('w.code')
+        .execute(),
     };
   });
 
