@@ -5,7 +5,7 @@ import type { DB } from '../db/types';
 /**
  * One-click opt-out (RFC 8058). The token is `<invitation id>-<HMAC(secret, id:nonce)>`: it can
  * be checked without storing anything, and it dies with the invitation's nonce (the retention
- * purge replaces or deletes it). Routes live under /u/ so logs redact it.
+ * purge replaces or deletes it). The route is /api/optout/<token>, which logs redact.
  */
 const PURPOSE = 'opt-out';
 const TOKEN = /^([1-9][0-9]{0,9})-([A-Za-z0-9_-]{22})$/;
@@ -19,7 +19,7 @@ export function optOutToken(secret: string, invitationId: number, nonce: string)
 }
 
 export function optOutLink(publicUrl: string, token: string): string {
-  return `${publicUrl}/u/${token}`;
+  return `${publicUrl}/api/optout/${token}`;
 }
 
 export interface OptOutTarget {

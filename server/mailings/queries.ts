@@ -146,7 +146,7 @@ export async function previewTemplate(
   if (invitationId !== undefined) query = query.where('i.id', '=', invitationId);
   school = await query.executeTakeFirst();
   if (invitationId !== undefined && !school) throw notFound('Deze school hoort niet bij deze meting.');
-  const links = { link: `${publicUrl}/s/voorbeeld-persoonlijke-link`, afmelden: `${publicUrl}/u/voorbeeld-afmeldlink` };
+  const links = { link: `${publicUrl}/s/voorbeeld-persoonlijke-link`, afmelden: `${publicUrl}/api/optout/voorbeeld-afmeldlink` };
   const values = placeholderValues(school ?? { school_name: 'Voorbeeldschool', swv_name: 'Voorbeeld-samenwerkingsverband' }, ctx, links);
   const mail = renderTemplate(template, values);
   return { ...mail, school: school ? { invitationId: school.id, name: school.school_name } : null };
@@ -438,7 +438,7 @@ export async function outboxMessage(
     .where('o.id', '=', id)
     .executeTakeFirst();
   if (!row) throw notFound('Dit bericht bestaat niet.');
-  const masked = { link: `${who.publicUrl}/s/[verborgen]`, afmelden: `${who.publicUrl}/u/[verborgen]` };
+  const masked = { link: `${who.publicUrl}/s/[verborgen]`, afmelden: `${who.publicUrl}/api/optout/[verborgen]` };
   const links = row.invitation_id === null || row.token_nonce === null ? null : capture ? mailLinks(who, row.invitation_id, row.token_nonce) : masked;
   const outgoing = buildOutgoing(row, who, links);
   return {

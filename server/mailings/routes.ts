@@ -66,7 +66,10 @@ function parseDue(value: string): Date {
   return date;
 }
 
-/** Admin routes of the mail area, under /api/mail/, and the public opt-out page under /u/. */
+/**
+ * Admin routes of the mail area, under /api/mail/, and the public opt-out page under
+ * /api/optout/<token> (logs redact that path; /u/ belongs to account invitations).
+ */
 export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
   const capture = !config.smtpUrl;
   const limits = relayLimits(config);
@@ -297,7 +300,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     // (Fastify answers 414 for a path parameter over 100 characters before this runs.)
     const Token = Type.Object({ token: Type.String({ maxLength: 100 }) });
 
-    optout.get('/u/:token', { config: { rateLimit }, schema: { params: Token } }, async (request, reply) => {
+    optout.get('/api/optout/:token', { config: { access: 'public', rateLimit }, schema: { params: Token } }, async (request, reply) => {
       const found = await findOptOut(db, config.secret, request.params.token);
       if (!found) return sendPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
       const about = `${escapeHtml(found.studyName)} (${escapeHtml(found.roundName)})`;
@@ -309,11 +312,11 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
         200,
         'Afmelden',
         `<p>Wilt u geen uitnodigingen en herinneringen meer ontvangen over ${about}?</p>` +
-          `<form method="post" action="/u/${escapeHtml(request.params.token)}"><button type="submit">Afmelden</button></form>`,
+          `<form method="post" action="/api/optout/${escapeHtml(request.params.token)}"><button type="submit">Afmelden</button></form>`,
       );
     });
 
-    optout.post('/u/:token', { config: { rateLimit }, schema: { params: Token } }, async (request, reply) => {
+    optout.post('/api/optout/:token', { config: { access: 'public', rateLimit }, schema: { params: Token } }, async (request, reply) => {
       const found = await findOptOut(db, config.secret, request.params.token);
       if (!found) return sendPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
       await optOut(db, found.invitationId, clock.now());

@@ -297,7 +297,7 @@ describeEachDatabase('mail admin endpoints and the opt-out page', (getDatabase) 
       const db = getDatabase().db;
       const inv = round.invitations[2]!;
       const view = await call('GET', `/api/mail/outbox/${(await db.selectFrom('outbox_messages').select('id').where('invitation_id', '=', inv.id).executeTakeFirstOrThrow()).id}`);
-      const link = /http:\/\/meetronde\.test(\/u\/[^\s<>"]+)/.exec(view.json().text)![1]!;
+      const link = /http:\/\/meetronde\.test(\/api\/optout\/[^\s<>"]+)/.exec(view.json().text)![1]!;
 
       const page = await app.inject({ method: 'GET', url: link });
       expect(page.statusCode).toBe(200);
@@ -348,7 +348,7 @@ describeEachDatabase('mail admin endpoints and the opt-out page', (getDatabase) 
       const other = round.invitations[4]!;
       const { mailLinks } = await import('../../server/mailings/outbox');
       const nonce = (await db.selectFrom('invitations').select('token_nonce').where('id', '=', inv.id).executeTakeFirstOrThrow()).token_nonce;
-      const genuine = mailLinks({ secret: 'test-secret-test-secret-test-secret-0123456789', publicUrl: '', mailFrom: '' }, inv.id, nonce).afmelden.slice(3);
+      const genuine = mailLinks({ secret: 'test-secret-test-secret-test-secret-0123456789', publicUrl: '', mailFrom: '' }, inv.id, nonce).afmelden.split('/').pop()!;
       const mac = genuine.split('-').slice(1).join('-');
       const forged = [
         `${other.id}-${mac}`,
@@ -368,18 +368,18 @@ describeEachDatabase('mail admin endpoints and the opt-out page', (getDatabase) 
       ];
       for (const token of forged) {
         for (const method of ['GET', 'POST'] as const) {
-          const res = await app.inject({ method, url: `/u/${token}` });
+          const res = await app.inject({ method, url: `/api/optout/${token}` });
           expect(res.statusCode, `${method} ${token}`).toBe(404);
           expect(res.body).toContain('niet (meer) geldig');
           expect(res.body).not.toContain('<script>alert');
         }
       }
-      expect((await app.inject({ method: 'GET', url: `/u/${'x'.repeat(101)}` })).statusCode).toBe(414);
-      const big = await app.inject({ method: 'POST', url: `/u/${genuine}`, headers: { 'content-type': 'text/plain' }, payload: 'x'.repeat(10_000) });
+      expect((await app.inject({ method: 'GET', url: `/api/optout/${'x'.repeat(101)}` })).statusCode).toBe(414);
+      const big = await app.inject({ method: 'POST', url: `/api/optout/${genuine}`, headers: { 'content-type': 'text/plain' }, payload: 'x'.repeat(10_000) });
       expect(big.statusCode).toBe(413);
       const untouched = await db.selectFrom('invitations').select(['id', 'opted_out_at']).where('id', 'in', [inv.id, other.id]).execute();
       expect(untouched.every((r) => r.opted_out_at === null)).toBe(true);
-      const ok = await app.inject({ method: 'POST', url: `/u/${genuine}` });
+      const ok = await app.inject({ method: 'POST', url: `/api/optout/${genuine}` });
       expect(ok.statusCode).toBe(200);
     });
 
@@ -398,6 +398,23 @@ describeEachDatabase('mail admin endpoints and the opt-out page', (getDatabase) 
       expect((await call('POST', `/api/mail/outbox/${failed.id}/retry`)).statusCode).toBe(409);
       expect((await call('POST', '/api/mail/outbox/999999/retry')).statusCode).toBe(404);
     });
+  });
+
+  it('writes neither opt-out tokens nor addresses to the log', async () => {
+    const lines: string[] = [];
+    const { app: logged } = await makeTestApp(getDatabase(), { clock, config: { logLevel: 'debug' }, deps: { logStream: { write: (line: string) => void lines.push(line) } } });
+    const db = getDatabase().db;
+    const inv = round.invitations[4]!;
+    const { mailLinks } = await import('../../server/mailings/outbox');
+    const nonce = (await db.selectFrom('invitations').select('token_nonce').where('id', '=', inv.id).executeTakeFirstOrThrow()).token_nonce;
+    const token = mailLinks({ secret: 'test-secret-test-secret-test-secret-0123456789', publicUrl: '', mailFrom: '' }, inv.id, nonce).afmelden.split('/').pop()!;
+    expect((await logged.inject({ method: 'GET', url: `/api/optout/${token}` })).statusCode).toBe(200);
+    expect((await logged.inject({ method: 'GET', url: `/api/mail/rounds/${round.roundId}/invitations?search=${encodeURIComponent(inv.email!)}`, headers: admin })).statusCode).toBe(200);
+    await logged.close();
+    const log = lines.join('\n');
+    expect(log).toContain('/api/optout/[token]');
+    expect(log).not.toContain(token);
+    expect(log).not.toContain(inv.email!);
   });
 
   it('fans out a wave only once however often the workers look', async () => {

@@ -45,9 +45,9 @@ describeEachDatabase('mail waves through the outbox to a real SMTP server', (get
       expect(mail!.text).toContain(link);
       expect(mail!.html).toContain(`href="${link}"`);
       const unsubscribe = String(mail!.headers.get('list-unsubscribe') ?? JSON.stringify(mail!.headers.get('list')));
-      expect(unsubscribe).toMatch(new RegExp(`http://meetronde\\.test/u/${inv.id}-[A-Za-z0-9_-]{22}`));
+      expect(unsubscribe).toMatch(new RegExp(`http://meetronde\\.test/api/optout/${inv.id}-[A-Za-z0-9_-]{22}`));
       expect(mail!.raw.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
-      expect(mail!.text).toMatch(new RegExp(`http://meetronde\\.test/u/${inv.id}-`));
+      expect(mail!.text).toMatch(new RegExp(`http://meetronde\\.test/api/optout/${inv.id}-`));
     }
 
     // The database keeps no working link: only the nonce and the hash.
@@ -161,7 +161,7 @@ describeEachDatabase('mail waves through the outbox to a real SMTP server', (get
     const mail = sink.to(inv.email!)[0]!;
     expect(mail.subject).toBe(`Eigen onderwerp voor ${inv.schoolName}`);
     expect(mail.text.trim()).toMatch(
-      new RegExp(`^Hallo ${inv.schoolName}, ga naar http://meetronde\\.test/s/${invitationToken(TEST_SECRET, (await db.selectFrom('invitations').select('token_nonce').where('id', '=', inv.id).executeTakeFirstOrThrow()).token_nonce)} \\(sluit zondag 31 mei 2026\\)\\. Afmelden: http://meetronde\\.test/u/${inv.id}-`),
+      new RegExp(`^Hallo ${inv.schoolName}, ga naar http://meetronde\\.test/s/${invitationToken(TEST_SECRET, (await db.selectFrom('invitations').select('token_nonce').where('id', '=', inv.id).executeTakeFirstOrThrow()).token_nonce)} \\(sluit zondag 31 mei 2026\\)\\. Afmelden: http://meetronde\\.test/api/optout/${inv.id}-`),
     );
   });
 });
