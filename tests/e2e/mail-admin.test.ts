@@ -72,7 +72,7 @@ describeEachDatabase('admin app: mail pages in a browser', (getDatabase) => {
     await estimate.waitFor();
     await expect(estimate.textContent()).resolves.toMatch(/stuurt nu 3 e-mails.*500 per uur/);
     await page.getByRole('button', { name: 'Golf inplannen' }).click();
-    await expect.poll(() => page.getByRole('row').filter({ hasText: 'nog niet begonnen' }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('row').filter({ hasText: 'nog niet begonnen' }).count(), { timeout: 20_000 }).toBe(1);
     await noHorizontalScroll();
   });
 

@@ -47,7 +47,7 @@ describeEachDatabase('mail outbox under crashes, outages and refusals', (getData
     return rows;
   };
 
-  it('hands the claims of a worker that died mid-wave to another worker, which sends each remaining mail exactly once', async () => {
+  it('hands the claims of a worker that died mid-wave to another worker, which sends each remaining mail exactly once', { timeout: 90_000 }, async () => {
     const db = getDatabase().db;
     const round = await aRoundWithSchools(db, { round: closingIn20Days(), count: 20, prefix: 'crash-a' });
     await scheduleRoundMailings(db, round.roundId, clock.now());
@@ -74,7 +74,7 @@ describeEachDatabase('mail outbox under crashes, outages and refusals', (getData
     };
     const a = makeTestWorker(getDatabase(), { clock, id: 'worker-a', mail: { transport: dying, concurrency: 10 } });
     const aRun = a.worker.runAll();
-    await expect.poll(async () => (await statuses(round.roundId)).filter((s) => s.status === 'sent').length).toBe(5);
+    await expect.poll(async () => (await statuses(round.roundId)).filter((s) => s.status === 'sent').length, { timeout: 30_000 }).toBe(5);
     const held = (await statuses(round.roundId)).filter((s) => s.status === 'sending');
     expect(held.length).toBeGreaterThanOrEqual(5);
     expect(held.every((s) => s.locked_by === 'worker-a')).toBe(true);

@@ -94,7 +94,7 @@ describe('Worker (periodic tasks on the injected clock)', () => {
       },
     });
     worker.start();
-    await expect.poll(() => runs).toBeGreaterThan(2);
+    await expect.poll(() => runs, { timeout: 20_000 }).toBeGreaterThan(2);
     await worker.stop();
     const after = runs;
     await new Promise((r) => setTimeout(r, 30));
