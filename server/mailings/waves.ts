@@ -96,9 +96,33 @@ function policyDays(raw: unknown): number[] {
 }
 
 /**
- * What opening a round schedules, in the caller's transaction: the invitation wave (at the
- * round's opening time, or now) and one reminder per day count of the round's reminder policy
- * (default: 14 days after each school's invitation). Calling it again adds nothing twice.
+ * An invitation wave for the round's invitations that have had no invitation mail yet (for
+ * schools invited after opening: a corrected address, an added school). Reuses a wave of that
+ * kind that is still waiting instead of planning a second one. Run it in the transaction that
+ * creates the invitations.
+ */
+export async function scheduleInvitationWave(db: Kysely<DB>, roundId: number, now: Date, createdBy: number | null = null, dueAt: Date = now): Promise<Mailing> {
+  const waiting = await db
+    .selectFrom('mailings')
+    .selectAll()
+    .where('round_id', '=', roundId)
+    .where('kind', '=', 'invitation')
+    .where('status', '=', 'scheduled')
+    .where(sql<boolean>`target = ${JSON.stringify({ status: 'not-invited' })}::jsonb`)
+    .orderBy('due_at')
+    .executeTakeFirst();
+  if (waiting) {
+    if (new Date(waiting.due_at).getTime() <= dueAt.getTime()) return waiting;
+    return db.updateTable('mailings').set({ due_at: dueAt }).where('id', '=', waiting.id).returningAll().executeTakeFirstOrThrow();
+  }
+  return createMailing(db, { roundId, kind: 'invitation', target: { status: 'not-invited' }, dueAt, createdBy, now });
+}
+
+/**
+ * What opening a round schedules, in the caller's transaction (with openRound): the invitation
+ * wave (at the round's opening time, or now) and one reminder per day count of the round's
+ * reminder policy (default: 14 days after each school's invitation). Calling it again adds
+ * nothing twice. Returns the waves it created.
  */
 export async function scheduleRoundMailings(db: Kysely<DB>, roundId: number, now: Date, createdBy: number | null = null): Promise<Mailing[]> {
   const round = await db.selectFrom('rounds').select(['id', 'opens_at', 'reminder_policy']).where('id', '=', roundId).executeTakeFirst();
@@ -107,9 +131,7 @@ export async function scheduleRoundMailings(db: Kysely<DB>, roundId: number, now
   const created: Mailing[] = [];
   const hasInvitationWave = existing.some((m) => m.kind === 'invitation' && parseTarget(m.target, m.kind).status === 'not-invited');
   const invitationDue = round.opens_at && new Date(round.opens_at).getTime() > now.getTime() ? new Date(round.opens_at) : now;
-  if (!hasInvitationWave) {
-    created.push(await createMailing(db, { roundId, kind: 'invitation', target: { status: 'not-invited' }, dueAt: invitationDue, createdBy, now }));
-  }
+  if (!hasInvitationWave) created.push(await scheduleInvitationWave(db, roundId, now, createdBy, invitationDue));
   for (const days of policyDays(round.reminder_policy)) {
     const present = existing.some((m) => m.kind === 'reminder' && parseTarget(m.target, m.kind).afterDays === days);
     if (present) continue;

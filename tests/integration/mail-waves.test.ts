@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ManualClock } from '../../server/clock';
 import { invitationToken } from '../../server/invitations/tokens';
 import { saveTemplate, DEFAULT_TEMPLATES } from '../../server/mailings/templates';
-import { createMailing, scheduleRoundMailings } from '../../server/mailings/waves';
+import { scheduleInvitationWave, scheduleRoundMailings } from '../../server/mailings/waves';
 import type { Worker } from '../../server/worker';
 import { describeEachDatabase } from '../helpers/db';
 import { makeTestWorker } from '../helpers/mail';
@@ -113,7 +113,8 @@ describeEachDatabase('mail waves through the outbox to a real SMTP server', (get
     clock.advanceDays(5);
     const late = round.invitations[1]!;
     await db.updateTable('invitations').set({ email: 'wave-c-late@scholen.test' }).where('id', '=', late.id).execute();
-    await createMailing(db, { roundId: round.roundId, kind: 'invitation', target: { status: 'not-invited' }, dueAt: clock.now(), createdBy: null });
+    const wave = await scheduleInvitationWave(db, round.roundId, clock.now());
+    expect((await scheduleInvitationWave(db, round.roundId, clock.now())).id).toBe(wave.id);
     await worker.drain();
     expect(sink.to('wave-c-late@scholen.test')).toHaveLength(1);
 
