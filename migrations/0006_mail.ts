@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 
 /**
  * Mail: per-round templates, and what the outbox needs beyond 0001 (the relay's answer, how a
- * message left, indexes for the per-mailing counts and the throttle's sliding windows).
+ * message left, an index for the throttle's sliding windows).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   const statements = [
@@ -20,18 +20,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     sql`alter table outbox_messages add column transport text`,
     // The relay's last answer (e.g. "250 2.0.0 Ok: queued as …"), for the message log.
     sql`alter table outbox_messages add column smtp_response text`,
-    sql`create index outbox_mailing_idx on outbox_messages (mailing_id, status)`,
-    // Throttle windows count the attempts (claims) of the last minute, hour and day.
+    // Throttle windows count the attempts (claims) of the last minute, hour and day. (No more
+    // indexes than needed: every claim and every result rewrites each index entry of its row.)
     sql`create index outbox_locked_at_idx on outbox_messages (locked_at) where locked_at is not null`,
-    sql`create index invitations_round_invited_idx on invitations (round_id, invited_at)`,
   ];
   for (const statement of statements) await statement.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`drop index if exists invitations_round_invited_idx`.execute(db);
   await sql`drop index if exists outbox_locked_at_idx`.execute(db);
-  await sql`drop index if exists outbox_mailing_idx`.execute(db);
   await sql`alter table outbox_messages drop column if exists smtp_response`.execute(db);
   await sql`alter table outbox_messages drop column if exists transport`.execute(db);
   await sql`drop table if exists mail_templates`.execute(db);

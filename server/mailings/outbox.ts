@@ -105,14 +105,25 @@ export interface ClaimOptions {
  */
 export async function claimDue(db: Kysely<DB>, o: ClaimOptions): Promise<ClaimedMessage[]> {
   const leaseCutoff = new Date(o.now.getTime() - o.leaseMs);
+  // Two index scans (abandoned claims first, then due rows) rather than one OR, which would
+  // read and sort the whole table on every claim; the lateral joins stay index lookups.
   const result = await sql<ClaimedMessage>`
-    with due as (
+    with abandoned as (
       select id from outbox_messages
-      where (status = 'pending' and next_attempt_at <= ${o.now})
-         or (status = 'sending' and locked_at < ${leaseCutoff} and locked_by is distinct from ${o.workerId})
-      order by next_attempt_at, id
+      where status = 'sending' and locked_at < ${leaseCutoff} and locked_by is distinct from ${o.workerId}
+      order by locked_at
       limit ${o.limit}
       for update skip locked
+    ), pending as (
+      select id from outbox_messages
+      where status = 'pending' and next_attempt_at <= ${o.now}
+      order by next_attempt_at
+      limit ${o.limit}
+      for update skip locked
+    ), due as (
+      select id from (select id, 0 as rank from abandoned union all select id, 1 from pending) d
+      order by rank
+      limit ${o.limit}
     ), claimed as (
       update outbox_messages m
       set status = 'sending', locked_at = ${o.now}, locked_by = ${o.workerId}, attempts = m.attempts + 1
@@ -121,17 +132,21 @@ export async function claimDue(db: Kysely<DB>, o: ClaimOptions): Promise<Claimed
         m.body_text, m.body_html, m.headers, m.attempts, m.next_attempt_at
     )
     select c.id, c.idempotency_key, c.mailing_id, c.invitation_id, c.to_address, c.subject, c.body_text,
-      c.body_html, c.headers, c.attempts,
-      i.token_nonce, i.email, i.status as inv_status, i.excluded_at, i.opted_out_at, i.bounced_at, i.invited_at,
-      i.completed_at, i.refused_at, i.swv_id, rs.situation, s.kind as school_kind,
-      r.status as round_status, r.closes_at,
-      ml.kind as mailing_kind, ml.status as mailing_status, ml.target
+      c.body_html, c.headers, c.attempts, x.*, y.*
     from claimed c
-    left join invitations i on i.id = c.invitation_id
-    left join schools s on s.id = i.school_id
-    left join rounds r on r.id = i.round_id
-    left join round_swvs rs on rs.round_id = i.round_id and rs.swv_id = i.swv_id
-    left join mailings ml on ml.id = c.mailing_id
+    left join lateral (
+      select i.token_nonce, i.email, i.status as inv_status, i.excluded_at, i.opted_out_at, i.bounced_at,
+        i.invited_at, i.completed_at, i.refused_at, i.swv_id, rs.situation, s.kind as school_kind,
+        r.status as round_status, r.closes_at
+      from invitations i
+      join rounds r on r.id = i.round_id
+      left join schools s on s.id = i.school_id
+      left join round_swvs rs on rs.round_id = i.round_id and rs.swv_id = i.swv_id
+      where i.id = c.invitation_id
+    ) x on true
+    left join lateral (
+      select ml.kind as mailing_kind, ml.status as mailing_status, ml.target from mailings ml where ml.id = c.mailing_id
+    ) y on true
     order by c.next_attempt_at, c.id
   `.execute(db);
   return result.rows;
@@ -246,40 +261,17 @@ export async function recordSkipped(db: Kysely<DB>, id: number, workerId: string
 }
 
 /**
- * Records what the relay said, on the row this worker still holds (a row taken over by another
- * worker is left to that one). Success of an invitation mail marks the invitation invited; a
- * permanent refusal marks the address bounced, if it is still the invitation's address.
+ * Records a failed send on the row this worker still holds (a row taken over by another worker
+ * is left to that one): a permanent refusal marks the row bounced and the address too, if it is
+ * still the invitation's address; anything else is retried with backoff, until the attempts run
+ * out. Successes go through SentRecorder.
  */
-export async function recordOutcome(
+export async function recordFailure(
   db: Kysely<DB>,
-  m: Pick<ClaimedMessage, 'id' | 'attempts' | 'invitation_id' | 'mailing_kind' | 'to_address'>,
-  outcome: SendOutcome,
+  m: Pick<ClaimedMessage, 'id' | 'attempts'>,
+  outcome: Exclude<SendOutcome, { ok: true }>,
   o: { workerId: string; now: Date; transport: 'smtp' | 'capture'; retry: RetryPolicy },
 ): Promise<void> {
-  if (outcome.ok) {
-    if (m.invitation_id !== null && m.mailing_kind === 'invitation') {
-      await sql`
-        with sent as (
-          update outbox_messages set status = 'sent', sent_at = ${o.now}, smtp_response = ${outcome.response},
-            transport = ${o.transport}, last_error = null
-          where id = ${m.id} and status = 'sending' and locked_by = ${o.workerId}
-          returning invitation_id
-        )
-        update invitations set invited_at = coalesce(invited_at, ${o.now}),
-          status = case when status = 'pending' then 'invited' else status end
-        where id in (select invitation_id from sent)
-      `.execute(db);
-    } else {
-      await db
-        .updateTable('outbox_messages')
-        .set({ status: 'sent', sent_at: o.now, smtp_response: outcome.response, transport: o.transport, last_error: null })
-        .where('id', '=', m.id)
-        .where('status', '=', 'sending')
-        .where('locked_by', '=', o.workerId)
-        .execute();
-    }
-    return;
-  }
   if (outcome.permanent) {
     await sql`
       with bounced as (
@@ -307,6 +299,74 @@ export async function recordOutcome(
     .where('status', '=', 'sending')
     .where('locked_by', '=', o.workerId)
     .execute();
+}
+
+interface SentRecord {
+  id: number;
+  response: string;
+  at: Date;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Records successful sends with group commit: while one write is in progress, results that come
+ * in wait and go together in the next write. Each caller's promise resolves only once its row is
+ * recorded, so nothing is acknowledged earlier than with one write per mail; a wave just needs far
+ * fewer round trips. Same rules as recordOutcome: only rows this worker still holds, and an
+ * invitation mail marks its invitation invited.
+ */
+export class SentRecorder {
+  #queue: SentRecord[] = [];
+  #writing: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly workerId: string,
+    private readonly transport: 'smtp' | 'capture',
+  ) {}
+
+  record(id: number, response: string, at: Date): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ id, response, at, resolve, reject });
+      if (!this.#writing) this.#writing = this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length) {
+      const batch = this.#queue.splice(0, 1000);
+      try {
+        await this.#write(batch);
+        for (const r of batch) r.resolve();
+      } catch (error) {
+        for (const r of batch) r.reject(error);
+      }
+    }
+    this.#writing = null;
+  }
+
+  async #write(batch: SentRecord[]): Promise<void> {
+    const ids = batch.map((r) => r.id);
+    const responses = batch.map((r) => r.response);
+    const ats = batch.map((r) => r.at.toISOString());
+    await sql`
+      with v as (
+        select * from unnest(${ids}::int[], ${responses}::text[], ${ats}::timestamptz[]) as t(id, response, at)
+      ), sent as (
+        update outbox_messages o set status = 'sent', sent_at = v.at, smtp_response = v.response,
+          transport = ${this.transport}, last_error = null
+        from v where o.id = v.id and o.status = 'sending' and o.locked_by = ${this.workerId}
+        returning o.invitation_id, o.mailing_id, v.at
+      ), invited as (
+        select s.invitation_id, min(s.at) as at from sent s join mailings m on m.id = s.mailing_id
+        where m.kind = 'invitation' and s.invitation_id is not null group by s.invitation_id
+      )
+      update invitations i set invited_at = coalesce(i.invited_at, invited.at),
+        status = case when i.status = 'pending' then 'invited' else i.status end
+      from invited where i.id = invited.invitation_id
+    `.execute(this.db);
+  }
 }
 
 export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {

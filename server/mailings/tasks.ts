@@ -5,8 +5,9 @@ import {
   claimDue,
   claimedSkipReason,
   DEFAULT_RETRY,
-  recordOutcome,
+  recordFailure,
   recordSkipped,
+  SentRecorder,
   type ClaimedMessage,
   type RetryPolicy,
 } from './outbox';
@@ -60,6 +61,7 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
   const limits = relayLimits(deps.config);
   const who = { secret: deps.config.secret, publicUrl: deps.config.publicUrl, mailFrom: deps.config.mailFrom };
   const { db, clock } = deps;
+  const recorder = new SentRecorder(db, workerId, transport.kind);
 
   async function deliver(m: ClaimedMessage): Promise<'sent' | 'skipped' | 'failed' | 'unreachable'> {
     const now = clock.now();
@@ -69,8 +71,11 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
       return 'skipped';
     }
     const outcome = await transport.send(buildOutgoing(m, who));
-    await recordOutcome(db, m, outcome, { workerId, now: clock.now(), transport: transport.kind, retry });
-    if (outcome.ok) return 'sent';
+    if (outcome.ok) {
+      await recorder.record(m.id, outcome.response, clock.now());
+      return 'sent';
+    }
+    await recordFailure(db, m, outcome, { workerId, now: clock.now(), transport: transport.kind, retry });
     return !outcome.permanent && outcome.connection ? 'unreachable' : 'failed';
   }
 
@@ -85,7 +90,10 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
     async run({ signal, now: runAt }) {
       if (runAt.getTime() < pausedUntil) return false;
       const startedAt = Date.now();
-      const inflight = new Set<Promise<void>>();
+      let inflight = 0;
+      // One promise per "a delivery finished", instead of racing every promise in flight.
+      let wake: () => void = () => {};
+      let finished = new Promise<void>((resolve) => (wake = resolve));
       let exhausted = false;
       let unreachable = false;
       let budgetLeft = true;
@@ -93,7 +101,7 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
       const refill = Math.max(1, Math.floor(concurrency / 2));
       for (;;) {
         const stopping = signal.aborted || unreachable || Date.now() - startedAt > runBudgetMs;
-        const free = concurrency - inflight.size;
+        const free = concurrency - inflight;
         if (!stopping && !exhausted && free >= Math.min(refill, concurrency)) {
           const now = clock.now();
           let limit = free;
@@ -106,19 +114,23 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
           if (claimed.length < limit || limit === 0) exhausted = true;
           if (claimed.length) claimedAny = true;
           for (const m of claimed) {
-            const p: Promise<void> = deliver(m)
+            inflight++;
+            void deliver(m)
               .then((result) => {
                 if (result === 'unreachable') unreachable = true;
               })
               .catch((error: unknown) => {
                 options.log?.('outbox delivery failed', { error: error instanceof Error ? error.name : 'Error' });
               })
-              .finally(() => inflight.delete(p));
-            inflight.add(p);
+              .finally(() => {
+                inflight--;
+                wake();
+              });
           }
         }
-        if (inflight.size === 0) break;
-        await Promise.race(inflight);
+        if (inflight === 0) break;
+        await finished;
+        finished = new Promise<void>((resolve) => (wake = resolve));
       }
       if (unreachable) {
         outages++;

@@ -92,7 +92,8 @@ export function smtpTransport(smtpUrl: string, options: SmtpTransportOptions = {
   transporter.on('error', () => {});
   return {
     kind: 'smtp',
-    concurrency: maxConnections * 4,
+    // Deep enough that the pool's connections never wait for the next claim.
+    concurrency: maxConnections * 20,
     async send(mail) {
       try {
         const info = await transporter.sendMail({
