@@ -5,7 +5,7 @@ import { ManualClock } from '../../server/clock';
 import { scheduleRoundMailings } from '../../server/mailings/waves';
 import type { Worker } from '../../server/worker';
 import { loginAs } from '../helpers/app';
-import { launchBrowser } from '../helpers/browser';
+import { collectCspViolations, launchBrowser } from '../helpers/browser';
 import { describeEachDatabase } from '../helpers/db';
 import { makeTestWorker } from '../helpers/mail';
 import { listenTestApp } from '../helpers/server';
@@ -21,6 +21,7 @@ describeEachDatabase('admin app: mail pages in a browser', (getDatabase) => {
   let clock: ManualClock;
   let round: RoundWithSchools;
   let page: Page;
+  let violations: string[] = [];
   const dialogs: string[] = [];
 
   beforeAll(async () => {
@@ -40,6 +41,7 @@ describeEachDatabase('admin app: mail pages in a browser', (getDatabase) => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
     await context.addCookies([{ name: 'mr_session', value: headers.cookie.replace('mr_session=', ''), url }]);
     page = await context.newPage();
+    violations = await collectCspViolations(page);
     page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.accept();
@@ -114,5 +116,25 @@ describeEachDatabase('admin app: mail pages in a browser', (getDatabase) => {
     await expect(page.getByTestId('mail-log-events').textContent()).resolves.toMatch(/in de wachtrij gezet.*verstuurd/);
     expect(await page.title()).not.toBe('HACKED');
     expect(dialogs).toEqual([]);
+  });
+
+  it('lets a school opt out from the link in its mail with one button, under the CSP', async () => {
+    const db = getDatabase().db;
+    const inv = round.invitations[1]!;
+    const row = await db.selectFrom('outbox_messages').select('id').where('invitation_id', '=', inv.id).executeTakeFirstOrThrow();
+    await page.goto(`${url}/admin/mail/outbox/${row.id}`);
+    const href = await page.frameLocator('iframe.mr-mail-frame').getByRole('link', { name: 'Meld u af' }).getAttribute('href');
+    expect(href).toMatch(/^http:\/\/meetronde\.test\/api\/optout\//);
+    const school = await browser.newPage();
+    const schoolViolations = await collectCspViolations(school);
+    await school.goto(href!.replace('http://meetronde.test', url));
+    await school.getByRole('heading', { name: 'Afmelden' }).waitFor();
+    expect((await db.selectFrom('invitations').select('opted_out_at').where('id', '=', inv.id).executeTakeFirstOrThrow()).opted_out_at).toBeNull();
+    await school.getByRole('button', { name: 'Afmelden' }).click();
+    await school.getByRole('heading', { name: 'U bent afgemeld' }).waitFor();
+    expect((await db.selectFrom('invitations').select('opted_out_at').where('id', '=', inv.id).executeTakeFirstOrThrow()).opted_out_at).not.toBeNull();
+    expect(schoolViolations).toEqual([]);
+    await school.close();
+    expect(violations).toEqual([]);
   });
 });
