@@ -17,6 +17,7 @@ import { DomainError, type ErrorBody } from './errors';
 import { exportRoutes } from './exports/routes';
 import { DEFAULT_BODY_LIMIT } from './limits';
 import { loggerOptions, type LogStream } from './logging';
+import { mailRoutes } from './mailings/routes';
 import { privacyRoutes } from './privacy/routes';
 import { questionnaireRoutes } from './questionnaires/routes';
 import type { LoginLimits } from './auth/throttle';
@@ -121,6 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(userRoutes, areaDeps);
   await app.register(privacyRoutes, areaDeps);
   await app.register(questionnaireRoutes, areaDeps);
+  await app.register(mailRoutes, areaDeps);
   await app.register(exportRoutes, areaDeps);
 
   app.get('/healthz', async () => {

@@ -5,12 +5,14 @@ import { systemClock } from './clock';
 import { ConfigError, loadConfig } from './config';
 import { DatabaseLockedError, openDatabase, type Database } from './db/database';
 import { migrateToLatest } from './db/migrator';
+import { buildWorker, type Worker } from './worker';
 
 /** Reads config, opens and migrates the database, listens. Nothing else lives here. */
 async function main() {
   const config = loadConfig();
   let database: Database | undefined;
   let app: FastifyInstance | undefined;
+  let worker: Worker | undefined;
   let startup: Promise<unknown> = Promise.resolve();
   let closing = false;
 
@@ -21,6 +23,7 @@ async function main() {
     closing = true;
     console.log(`\n${signal} received, stopping…`);
     await startup.catch(() => {});
+    await worker?.stop().catch(() => {});
     await app?.close().catch(() => {});
     await database?.close().catch(() => {});
     process.exit(0);
@@ -42,6 +45,17 @@ async function main() {
   app = await step(() => buildApp(config, { database: db, clock: systemClock }));
   const listening = app;
   await step(() => listening.listen({ port: config.port, host: config.host }));
+
+  if (config.runWorker) {
+    worker = buildWorker({
+      db: db.db,
+      database: db,
+      clock: systemClock,
+      config,
+      log: (message, fields) => listening.log.error(fields ?? {}, message),
+    });
+    worker.start();
+  }
 
   const where = database.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL';
   console.log(`Meetronde is running at ${config.publicUrl}/ (${where}).`);

@@ -4,6 +4,10 @@ import { ExportsPage, ReportTablesPage } from './pages/ExportsPage';
 import { HomePage } from './pages/HomePage';
 import { PrivacyPage } from './pages/PrivacyPage';
 import { UsersPage } from './pages/UsersPage';
+import { MailLogPage } from './pages/mail/MailLogPage';
+import { MailRoundPage } from './pages/mail/MailRoundPage';
+import { MailRoundsPage } from './pages/mail/MailRoundsPage';
+import { OutboxMessagePage, OutboxPage } from './pages/mail/OutboxPage';
 
 /**
  * The admin app's pages. Each area adds its own entries; `nav` pages appear in the menu.
@@ -24,4 +28,9 @@ export const pages: PageDef[] = [
   { path: '/users', title: 'Gebruikers', component: UsersPage, role: 'admin', nav: true },
   { path: '/privacy', title: 'Privacy', component: PrivacyPage, role: 'admin', nav: true },
   { path: '/audit', title: 'Logboek', component: AuditPage, role: 'admin', nav: true },
+  { path: '/mail', title: 'E-mail', component: MailRoundsPage, role: 'admin', nav: true },
+  { path: '/mail/outbox', title: 'Outbox', component: OutboxPage, role: 'admin', nav: true },
+  { path: '/mail/outbox/:messageId', title: 'Bericht', component: OutboxMessagePage, role: 'admin' },
+  { path: '/mail/rounds/:roundId', title: 'E-mail van een meting', component: MailRoundPage, role: 'admin' },
+  { path: '/mail/invitations/:invitationId', title: 'Berichtenlog', component: MailLogPage, role: 'admin' },
 ];

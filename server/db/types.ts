@@ -202,6 +202,20 @@ export interface OutboxMessagesTable {
   sent_at: Timestamp | null;
   last_error: string | null;
   created_at: CreatedAt;
+  /** How the message left: 'smtp' (the relay) or 'capture' (kept in the database, no SMTP_URL). */
+  transport: string | null;
+  /** The relay's last answer, for the message log. */
+  smtp_response: string | null;
+}
+
+export interface MailTemplatesTable {
+  round_id: number;
+  kind: MailingKind;
+  subject: string;
+  body_text: string;
+  body_html: string;
+  updated_by: number | null;
+  updated_at: Timestamp;
 }
 
 export interface AuditLogTable {
@@ -254,6 +268,7 @@ export interface DB {
   responses: ResponsesTable;
   mailings: MailingsTable;
   outbox_messages: OutboxMessagesTable;
+  mail_templates: MailTemplatesTable;
   audit_log: AuditLogTable;
   app_settings: AppSettingsTable;
   login_failures: LoginFailuresTable;

@@ -19,6 +19,8 @@ const PUBLIC_API_ROUTES: Record<string, string> = {
   'POST /api/auth/logout': 'ends the caller’s own session, if any',
   'GET /api/u/:token': 'checks an account invitation link (hashed, expiring, one-time token); rate limited',
   'POST /api/u/:token': 'sets the password with an account invitation link; rate limited',
+  'GET /api/optout/:token': 'mail opt-out page (HTML, shows a button, changes nothing); signed token checked; rate limited',
+  'POST /api/optout/:token': 'RFC 8058 one-click opt-out from mail of one round; signed token checked; idempotent; rate limited',
 };
 
 /** Routes outside /api/: pages and static files only, all read-only. */

@@ -1,0 +1,160 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError } from '../../../shared/api';
+import { Link } from '../../router';
+import { formatDateTime, KIND_LABELS, OUTBOX_STATUS_LABELS, type MailingKind, type OutboxStatus } from './format';
+import { MailView } from './MailPreview';
+
+interface OutboxRow {
+  id: number;
+  to: string;
+  subject: string;
+  status: OutboxStatus;
+  attempts: number;
+  createdAt: string;
+  sentAt: string | null;
+  transport: string | null;
+  mailingKind: MailingKind | null;
+  invitationId: number | null;
+}
+
+const PAGE = 50;
+
+/** Every mail, newest first. Without SMTP_URL this is where mail "arrives". */
+export function OutboxPage() {
+  const [status, setStatus] = useState('');
+  const [offset, setOffset] = useState(0);
+  const [data, setData] = useState<{ capture: boolean; total: number; rows: OutboxRow[] } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(() => {
+    const params = new URLSearchParams({ offset: String(offset), limit: String(PAGE) });
+    if (status) params.set('status', status);
+    api<{ capture: boolean; total: number; rows: OutboxRow[] }>('GET', `/api/mail/outbox?${params}`)
+      .then(setData)
+      .catch((e) => setError(e instanceof ApiError ? e.message : 'Laden is niet gelukt.'));
+  }, [status, offset]);
+  useEffect(load, [load]);
+
+  return (
+    <section className="mr-card">
+      <h1>Outbox</h1>
+      {data?.capture && (
+        <p role="note">
+          Er is geen SMTP-server ingesteld (SMTP_URL). E-mail wordt daarom niet verstuurd maar hier bewaard, precies zoals de school
+          hem zou krijgen. Stel SMTP_URL in om echt te versturen.
+        </p>
+      )}
+      <div style={{ display: 'flex', gap: '0.5rem', flexWrap: 'wrap', alignItems: 'end' }}>
+        <div style={{ flex: '0 1 14rem' }}>
+          <label htmlFor="outbox-status">Status</label>
+          <select id="outbox-status" value={status} onChange={(e) => { setStatus(e.target.value); setOffset(0); }}>
+            <option value="">alle</option>
+            {(Object.keys(OUTBOX_STATUS_LABELS) as OutboxStatus[]).map((s) => (
+              <option key={s} value={s}>{OUTBOX_STATUS_LABELS[s]}</option>
+            ))}
+          </select>
+        </div>
+        <button type="button" className="secondary" onClick={load}>Vernieuwen</button>
+      </div>
+      {error && <p className="mr-error" role="alert">{error}</p>}
+      {data && (
+        <>
+          <p className="mr-muted">{data.total} {data.total === 1 ? 'bericht' : 'berichten'}.</p>
+          <div style={{ overflowX: 'auto' }}>
+            <table>
+              <thead>
+                <tr>
+                  <th>Aan</th>
+                  <th>Onderwerp</th>
+                  <th>Soort</th>
+                  <th>Status</th>
+                  <th>Verstuurd</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.rows.map((r) => (
+                  <tr key={r.id}>
+                    <td style={{ overflowWrap: 'anywhere' }}>{r.to}</td>
+                    <td>
+                      <Link to={`/mail/outbox/${r.id}`}>{r.subject}</Link>
+                    </td>
+                    <td>{r.mailingKind ? KIND_LABELS[r.mailingKind] : 'overig'}</td>
+                    <td>{OUTBOX_STATUS_LABELS[r.status]}{r.attempts > 1 ? ` (${r.attempts} pogingen)` : ''}</td>
+                    <td>{formatDateTime(r.sentAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p style={{ display: 'flex', gap: '0.5rem' }}>
+            <button type="button" className="secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>Vorige</button>
+            <button type="button" className="secondary" disabled={offset + PAGE >= data.total} onClick={() => setOffset(offset + PAGE)}>Volgende</button>
+          </p>
+        </>
+      )}
+    </section>
+  );
+}
+
+interface OutboxMessage {
+  id: number;
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  headers: Record<string, string>;
+  status: OutboxStatus;
+  sentAt: string | null;
+  liveLinks: boolean;
+}
+
+export function OutboxMessagePage({ params }: { params: Record<string, string> }) {
+  const id = Number(params.messageId);
+  const [message, setMessage] = useState<OutboxMessage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const load = useCallback(() => {
+    api<OutboxMessage>('GET', `/api/mail/outbox/${id}`)
+      .then(setMessage)
+      .catch((e) => setError(e instanceof ApiError ? e.message : 'Laden is niet gelukt.'));
+  }, [id]);
+  useEffect(load, [load]);
+
+  async function retry() {
+    try {
+      await api('POST', `/api/mail/outbox/${id}/retry`);
+      setNotice('Het bericht staat weer in de wachtrij.');
+      load();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : 'Dat is niet gelukt.');
+    }
+  }
+
+  if (error) return <section className="mr-card"><p className="mr-error" role="alert">{error}</p></section>;
+  if (!message) return <section className="mr-card"><p>Bezig met laden…</p></section>;
+  return (
+    <section className="mr-card">
+      <p><Link to="/mail/outbox">← Outbox</Link></p>
+      <h1>Bericht</h1>
+      <p className="mr-muted">
+        {OUTBOX_STATUS_LABELS[message.status]}
+        {message.sentAt ? ` op ${formatDateTime(message.sentAt)}` : ''}
+        {message.liveLinks ? '' : ' · de persoonlijke links zijn hier verborgen'}
+      </p>
+      {notice && <p role="status">{notice}</p>}
+      {message.status === 'failed' && (
+        <p><button type="button" onClick={retry}>Opnieuw versturen</button></p>
+      )}
+      <MailView subject={message.subject} text={message.text} html={message.html} from={message.from} to={message.to} />
+      {Object.keys(message.headers).length > 0 && (
+        <details style={{ marginTop: '0.75rem' }}>
+          <summary>Extra kopregels</summary>
+          <pre style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+            {Object.entries(message.headers).map(([k, v]) => `${k}: ${v}`).join('\n')}
+          </pre>
+        </details>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,71 @@
+/** Dutch labels and date formatting for the mail pages. */
+
+export type MailingKind = 'invitation' | 'reminder';
+export type MailingStatus = 'scheduled' | 'sending' | 'sent' | 'cancelled';
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'bounced' | 'cancelled';
+export type TargetStatus = 'not-invited' | 'not-started' | 'started-not-completed' | 'not-completed';
+
+export const KIND_LABELS: Record<MailingKind, string> = { invitation: 'Uitnodiging', reminder: 'Herinnering' };
+export const MAILING_STATUS_LABELS: Record<MailingStatus, string> = {
+  scheduled: 'gepland',
+  sending: 'wordt verstuurd',
+  sent: 'verstuurd',
+  cancelled: 'geannuleerd',
+};
+export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {
+  pending: 'wacht',
+  sending: 'wordt verstuurd',
+  sent: 'verstuurd',
+  failed: 'mislukt',
+  bounced: 'onbestelbaar',
+  cancelled: 'niet verstuurd',
+};
+export const TARGET_LABELS: Record<TargetStatus, string> = {
+  'not-invited': 'nog niet uitgenodigd',
+  'not-started': 'nog niet begonnen',
+  'started-not-completed': 'begonnen, niet afgerond',
+  'not-completed': 'iedereen die nog niet heeft afgerond',
+};
+export const SITUATION_LABELS: Record<string, string> = {
+  'po-ko': 'po–kinderopvang',
+  'po-vo': 'po–vo',
+  'po-po': 'binnen po',
+  'vo-vo': 'binnen vo',
+  'vso-vo': 'vso–vo',
+  'ow-jh': 'onderwijs–jeugdhulp',
+};
+export const SECTORS = ['po', 'sbo', 'so', 'vso', 'vo'] as const;
+
+const dateTime = new Intl.DateTimeFormat('nl-NL', { dateStyle: 'medium', timeStyle: 'short' });
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return dateTime.format(new Date(iso));
+}
+
+/** The value a datetime-local input needs for an instant, in the browser's time zone. */
+export function toLocalInput(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export function fromLocalInput(value: string): string | null {
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+export interface Target {
+  status: TargetStatus;
+  swvIds?: number[];
+  situations?: string[];
+  sectors?: string[];
+  afterDays?: number;
+}
+
+export function describeTarget(target: Target, swvNames: Map<number, string>): string {
+  const parts = [TARGET_LABELS[target.status] ?? target.status];
+  if (target.swvIds?.length) parts.push(`SWV: ${target.swvIds.map((id) => swvNames.get(id) ?? `#${id}`).join(', ')}`);
+  if (target.situations?.length) parts.push(`situatie: ${target.situations.map((s) => SITUATION_LABELS[s] ?? s).join(', ')}`);
+  if (target.sectors?.length) parts.push(`sector: ${target.sectors.join(', ')}`);
+  return parts.join('; ');
+}

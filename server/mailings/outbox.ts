@@ -1,0 +1,379 @@
+import { sql, type Kysely } from 'kysely';
+import { sha256 } from '../crypto';
+import type { DB, InvitationStatus, MailingKind, MailingStatus, OutboxStatus, RoundStatus, SchoolKind, Situation } from '../db/types';
+import { invitationToken, personalLink } from '../invitations/tokens';
+import { optOutLink, optOutToken } from './optout';
+import { parseTarget, skipReason, SKIP_LABELS, type SkipReason } from './targets';
+import { hasLinkMarkers, mailAddress, resolveLinks } from './templates';
+import type { OutgoingMail, SendOutcome } from './transport';
+
+/**
+ * The durable outbox. Every mail is a row before it is sent, unique by its idempotency key; a
+ * worker claims due rows with FOR UPDATE SKIP LOCKED, sends them and records the outcome on the
+ * row it still holds. A claim that is never finished (the process died) is taken over by another
+ * worker once its lease has run out.
+ */
+
+export interface NewMail {
+  /** Unique per mail: enqueueing the same key twice gives one mail (e.g. `user-invite:42`). */
+  key: string;
+  to: string;
+  subject: string;
+  text: string;
+  html?: string | null;
+  /** Extra headers (e.g. Reply-To). */
+  headers?: Record<string, string>;
+  /** Not before this time (default: now). */
+  notBefore?: Date;
+  mailingId?: number | null;
+  invitationId?: number | null;
+}
+
+/**
+ * Puts a mail in the outbox; the worker sends it. Use inside the caller's transaction so the mail
+ * exists exactly when the change that causes it does. Returns the row id and whether it is new.
+ */
+export async function enqueueMail(db: Kysely<DB>, mail: NewMail, now: Date): Promise<{ id: number; created: boolean }> {
+  const inserted = await db
+    .insertInto('outbox_messages')
+    .values({
+      idempotency_key: mail.key,
+      mailing_id: mail.mailingId ?? null,
+      invitation_id: mail.invitationId ?? null,
+      to_address: mail.to,
+      subject: mail.subject,
+      body_text: mail.text,
+      body_html: mail.html ?? null,
+      headers: JSON.stringify(mail.headers ?? {}),
+      next_attempt_at: mail.notBefore ?? now,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return { id: inserted.id, created: true };
+  const existing = await db.selectFrom('outbox_messages').select('id').where('idempotency_key', '=', mail.key).executeTakeFirstOrThrow();
+  return { id: existing.id, created: false };
+}
+
+export function mailingKey(mailingId: number, invitationId: number): string {
+  return `mailing:${mailingId}:invitation:${invitationId}`;
+}
+
+/** A claimed row with what is needed to decide and build the mail. */
+export interface ClaimedMessage {
+  id: number;
+  idempotency_key: string;
+  mailing_id: number | null;
+  invitation_id: number | null;
+  to_address: string;
+  subject: string;
+  body_text: string;
+  body_html: string | null;
+  headers: Record<string, string>;
+  attempts: number;
+  token_nonce: string | null;
+  email: string | null;
+  inv_status: InvitationStatus | null;
+  excluded_at: Date | null;
+  opted_out_at: Date | null;
+  bounced_at: Date | null;
+  invited_at: Date | null;
+  completed_at: Date | null;
+  refused_at: Date | null;
+  swv_id: number | null;
+  situation: Situation | null;
+  school_kind: SchoolKind | null;
+  round_status: RoundStatus | null;
+  closes_at: Date | null;
+  mailing_kind: MailingKind | null;
+  mailing_status: MailingStatus | null;
+  target: unknown;
+}
+
+export interface ClaimOptions {
+  workerId: string;
+  limit: number;
+  now: Date;
+  /** A claim older than this is considered abandoned (its worker died). */
+  leaseMs: number;
+}
+
+/**
+ * Claims up to `limit` due rows for this worker in one statement: pending rows whose time has
+ * come, and rows another worker claimed and abandoned. Each claim counts as an attempt.
+ */
+export async function claimDue(db: Kysely<DB>, o: ClaimOptions): Promise<ClaimedMessage[]> {
+  const leaseCutoff = new Date(o.now.getTime() - o.leaseMs);
+  // Two index scans (abandoned claims first, then due rows) rather than one OR, which would
+  // read and sort the whole table on every claim; the lateral joins stay index lookups.
+  const result = await sql<ClaimedMessage>`
+    with abandoned as (
+      select id from outbox_messages
+      where status = 'sending' and locked_at < ${leaseCutoff} and locked_by is distinct from ${o.workerId}
+      order by locked_at
+      limit ${o.limit}
+      for update skip locked
+    ), pending as (
+      select id from outbox_messages
+      where status = 'pending' and next_attempt_at <= ${o.now}
+      order by next_attempt_at
+      limit ${o.limit}
+      for update skip locked
+    ), due as (
+      select id from (select id, 0 as rank from abandoned union all select id, 1 from pending) d
+      order by rank
+      limit ${o.limit}
+    ), claimed as (
+      update outbox_messages m
+      set status = 'sending', locked_at = ${o.now}, locked_by = ${o.workerId}, attempts = m.attempts + 1
+      from due where m.id = due.id
+      returning m.id, m.idempotency_key, m.mailing_id, m.invitation_id, m.to_address, m.subject,
+        m.body_text, m.body_html, m.headers, m.attempts, m.next_attempt_at
+    )
+    select c.id, c.idempotency_key, c.mailing_id, c.invitation_id, c.to_address, c.subject, c.body_text,
+      c.body_html, c.headers, c.attempts, x.*, y.*
+    from claimed c
+    left join lateral (
+      select i.token_nonce, i.email, i.status as inv_status, i.excluded_at, i.opted_out_at, i.bounced_at,
+        i.invited_at, i.completed_at, i.refused_at, i.swv_id, rs.situation, s.kind as school_kind,
+        r.status as round_status, r.closes_at
+      from invitations i
+      join rounds r on r.id = i.round_id
+      left join schools s on s.id = i.school_id
+      left join round_swvs rs on rs.round_id = i.round_id and rs.swv_id = i.swv_id
+      where i.id = c.invitation_id
+    ) x on true
+    left join lateral (
+      select ml.kind as mailing_kind, ml.status as mailing_status, ml.target from mailings ml where ml.id = c.mailing_id
+    ) y on true
+    order by c.next_attempt_at, c.id
+  `.execute(db);
+  return result.rows;
+}
+
+/** Why a claimed row must not be sent any more, or null. */
+export function claimedSkipReason(m: ClaimedMessage, now: Date): SkipReason | null {
+  if (m.mailing_status === 'cancelled') return 'mailing-cancelled';
+  if (m.invitation_id === null) return null;
+  if (m.inv_status === null || m.round_status === null || m.swv_id === null) return 'round-not-open';
+  const target = m.mailing_kind ? parseTarget(m.target, m.mailing_kind) : { status: 'not-completed' as const };
+  // The wave's own time condition was checked when it fanned out; what can change in between is
+  // the school's state.
+  const { afterDays: _afterDays, ...rest } = target;
+  void _afterDays;
+  return skipReason(
+    {
+      email: m.email,
+      status: m.inv_status,
+      excluded_at: m.excluded_at,
+      opted_out_at: m.opted_out_at,
+      bounced_at: m.bounced_at,
+      invited_at: m.invited_at,
+      completed_at: m.completed_at,
+      refused_at: m.refused_at,
+      swv_id: m.swv_id,
+      situation: m.situation,
+      school_kind: m.school_kind,
+      round_status: m.round_status,
+      closes_at: m.closes_at,
+    },
+    rest,
+    now,
+  );
+}
+
+export interface MailIdentity {
+  secret: string;
+  publicUrl: string;
+  mailFrom: string;
+}
+
+function messageIdDomain(mailFrom: string): string {
+  const address = mailAddress(mailFrom);
+  const domain = address.split('@')[1];
+  return domain && /^[A-Za-z0-9.-]+$/.test(domain) ? domain : 'meetronde.localhost';
+}
+
+/**
+ * The mail exactly as it leaves: links filled in from the invitation's nonce, the opt-out
+ * headers of RFC 8058, and a Message-ID fixed by the row, so a resend after a crash carries the
+ * same id and receiving systems can recognise it.
+ */
+export function mailLinks(who: MailIdentity, invitationId: number, nonce: string): { link: string; afmelden: string } {
+  return {
+    link: personalLink(who.publicUrl, invitationToken(who.secret, nonce)),
+    afmelden: optOutLink(who.publicUrl, optOutToken(who.secret, invitationId, nonce)),
+  };
+}
+
+export function buildOutgoing(
+  m: Pick<ClaimedMessage, 'id' | 'idempotency_key' | 'invitation_id' | 'token_nonce' | 'to_address' | 'subject' | 'body_text' | 'body_html' | 'headers'>,
+  who: MailIdentity,
+  links: { link: string; afmelden: string } | null = m.invitation_id !== null && m.token_nonce !== null ? mailLinks(who, m.invitation_id, m.token_nonce) : null,
+): OutgoingMail {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(m.headers ?? {})) {
+    if (typeof value === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(name) && !/[\r\n]/.test(value)) headers[name] = value;
+  }
+  let text = m.body_text;
+  let html = m.body_html ?? undefined;
+  if (links) {
+    if (hasLinkMarkers(text)) text = resolveLinks(text, links, false);
+    if (html !== undefined && hasLinkMarkers(html)) html = resolveLinks(html, links, true);
+    headers['List-Unsubscribe'] = `<${links.afmelden}>`;
+    headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+  }
+  return {
+    from: who.mailFrom,
+    to: m.to_address,
+    subject: m.subject,
+    text,
+    ...(html !== undefined ? { html } : {}),
+    messageId: `<mr.${m.id}.${sha256(m.idempotency_key).slice(0, 12)}@${messageIdDomain(who.mailFrom)}>`,
+    headers,
+  };
+}
+
+export interface RetryPolicy {
+  /** First retry after this long; doubles per attempt. */
+  baseMs: number;
+  maxMs: number;
+  /** After this many attempts a transient failure is final ('failed'). */
+  maxAttempts: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { baseMs: 60_000, maxMs: 3_600_000, maxAttempts: 30 };
+
+export function retryDelay(attempts: number, policy: RetryPolicy): number {
+  return Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+/** Records a skipped row: not sent, and not counted against the relay's limits. */
+export async function recordSkipped(db: Kysely<DB>, id: number, workerId: string, reason: SkipReason): Promise<void> {
+  await db
+    .updateTable('outbox_messages')
+    .set({ status: 'cancelled', locked_at: null, locked_by: null, last_error: `Niet verstuurd: ${SKIP_LABELS[reason]}` })
+    .where('id', '=', id)
+    .where('status', '=', 'sending')
+    .where('locked_by', '=', workerId)
+    .execute();
+}
+
+/**
+ * Records a failed send on the row this worker still holds (a row taken over by another worker
+ * is left to that one): a permanent refusal marks the row bounced and the address too, if it is
+ * still the invitation's address; anything else is retried with backoff, until the attempts run
+ * out. Successes go through SentRecorder.
+ */
+export async function recordFailure(
+  db: Kysely<DB>,
+  m: Pick<ClaimedMessage, 'id' | 'attempts'>,
+  outcome: Exclude<SendOutcome, { ok: true }>,
+  o: { workerId: string; now: Date; transport: 'smtp' | 'capture'; retry: RetryPolicy },
+): Promise<void> {
+  if (outcome.permanent) {
+    await sql`
+      with bounced as (
+        update outbox_messages set status = 'bounced', smtp_response = ${outcome.response}, last_error = ${outcome.error},
+          transport = ${o.transport}
+        where id = ${m.id} and status = 'sending' and locked_by = ${o.workerId}
+        returning invitation_id, to_address
+      )
+      update invitations i set bounced_at = coalesce(i.bounced_at, ${o.now})
+      from bounced b where i.id = b.invitation_id and lower(i.email) = lower(b.to_address)
+    `.execute(db);
+    return;
+  }
+  const final = m.attempts >= o.retry.maxAttempts;
+  await db
+    .updateTable('outbox_messages')
+    .set({
+      status: final ? 'failed' : 'pending',
+      next_attempt_at: new Date(o.now.getTime() + retryDelay(m.attempts, o.retry)),
+      smtp_response: outcome.response,
+      last_error: outcome.error,
+      transport: o.transport,
+    })
+    .where('id', '=', m.id)
+    .where('status', '=', 'sending')
+    .where('locked_by', '=', o.workerId)
+    .execute();
+}
+
+interface SentRecord {
+  id: number;
+  response: string;
+  at: Date;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Records successful sends with group commit: while one write is in progress, results that come
+ * in wait and go together in the next write. Each caller's promise resolves only once its row is
+ * recorded, so nothing is acknowledged earlier than with one write per mail; a wave just needs far
+ * fewer round trips. Same rules as recordOutcome: only rows this worker still holds, and an
+ * invitation mail marks its invitation invited.
+ */
+export class SentRecorder {
+  #queue: SentRecord[] = [];
+  #writing: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly workerId: string,
+    private readonly transport: 'smtp' | 'capture',
+  ) {}
+
+  record(id: number, response: string, at: Date): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ id, response, at, resolve, reject });
+      if (!this.#writing) this.#writing = this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length) {
+      const batch = this.#queue.splice(0, 1000);
+      try {
+        await this.#write(batch);
+        for (const r of batch) r.resolve();
+      } catch (error) {
+        for (const r of batch) r.reject(error);
+      }
+    }
+    this.#writing = null;
+  }
+
+  async #write(batch: SentRecord[]): Promise<void> {
+    const ids = batch.map((r) => r.id);
+    const responses = batch.map((r) => r.response);
+    const ats = batch.map((r) => r.at.toISOString());
+    await sql`
+      with v as (
+        select * from unnest(${ids}::int[], ${responses}::text[], ${ats}::timestamptz[]) as t(id, response, at)
+      ), sent as (
+        update outbox_messages o set status = 'sent', sent_at = v.at, smtp_response = v.response,
+          transport = ${this.transport}, last_error = null
+        from v where o.id = v.id and o.status = 'sending' and o.locked_by = ${this.workerId}
+        returning o.invitation_id, o.mailing_id, v.at
+      ), invited as (
+        select s.invitation_id, min(s.at) as at from sent s join mailings m on m.id = s.mailing_id
+        where m.kind = 'invitation' and s.invitation_id is not null group by s.invitation_id
+      )
+      update invitations i set invited_at = coalesce(i.invited_at, invited.at),
+        status = case when i.status = 'pending' then 'invited' else i.status end
+      from invited where i.id = invited.invitation_id
+    `.execute(this.db);
+  }
+}
+
+export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {
+  pending: 'wacht',
+  sending: 'wordt verstuurd',
+  sent: 'verstuurd',
+  failed: 'mislukt',
+  bounced: 'onbestelbaar',
+  cancelled: 'niet verstuurd',
+};

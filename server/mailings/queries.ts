@@ -1,0 +1,483 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB, MailingKind, MailingStatus, OutboxStatus } from '../db/types';
+import { notFound } from '../errors';
+import { buildOutgoing, mailLinks } from './outbox';
+import { loadCandidates, parseTarget, skipReason, targetedInvitations, type MailingTarget } from './targets';
+import { loadTemplate, renderTemplate, type TemplateContent } from './templates';
+import { estimateFinish, recentSends, type RelayLimits } from './throttle';
+import { mailContext, placeholderValues } from './waves';
+
+/** What the admin app shows: waves with their counts, estimates, message logs, the outbox. */
+
+export interface MailingView {
+  id: number;
+  kind: MailingKind;
+  status: MailingStatus;
+  target: MailingTarget;
+  dueAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  createdAt: string;
+  counts: Record<OutboxStatus, number>;
+}
+
+const emptyCounts = (): Record<OutboxStatus, number> => ({ pending: 0, sending: 0, sent: 0, failed: 0, bounced: 0, cancelled: 0 });
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+export async function listMailings(db: Kysely<DB>, roundId: number): Promise<MailingView[]> {
+  const mailings = await db.selectFrom('mailings').selectAll().where('round_id', '=', roundId).orderBy('due_at').orderBy('id').execute();
+  const counts = await db
+    .selectFrom('outbox_messages as o')
+    .innerJoin('mailings as m', 'm.id', 'o.mailing_id')
+    .select(['o.mailing_id', 'o.status', sql<number>`count(*)::int`.as('n')])
+    .where('m.round_id', '=', roundId)
+    .groupBy(['o.mailing_id', 'o.status'])
+    .execute();
+  return mailings.map((m) => {
+    const c = emptyCounts();
+    for (const row of counts) if (row.mailing_id === m.id) c[row.status] = row.n;
+    return {
+      id: m.id,
+      kind: m.kind,
+      status: m.status,
+      target: parseTarget(m.target, m.kind),
+      dueAt: iso(m.due_at)!,
+      startedAt: iso(m.started_at),
+      finishedAt: iso(m.finished_at),
+      createdAt: iso(m.created_at)!,
+      counts: c,
+    };
+  });
+}
+
+export async function assertRound(db: Kysely<DB>, roundId: number) {
+  const round = await db
+    .selectFrom('rounds as r')
+    .innerJoin('studies as s', 's.id', 'r.study_id')
+    .select(['r.id', 'r.name', 'r.status', 'r.opens_at', 'r.closes_at', 'r.reminder_policy', 's.name as study_name'])
+    .where('r.id', '=', roundId)
+    .executeTakeFirst();
+  if (!round) throw notFound('Deze meting bestaat niet.');
+  return round;
+}
+
+export interface Estimate {
+  count: number;
+  /** Mails already waiting or planned before this wave. */
+  ahead: number;
+  startsAt: string;
+  finishesAt: string;
+  limits: RelayLimits;
+}
+
+/**
+ * How many mails a wave would send if it went now, and when the last would be handed to the
+ * relay at its limits, counting the mails queued or planned before it.
+ */
+export async function estimateMailing(
+  db: Kysely<DB>,
+  roundId: number,
+  kind: MailingKind,
+  target: MailingTarget,
+  dueAt: Date,
+  now: Date,
+  limits: RelayLimits,
+  excludeMailingId?: number,
+): Promise<Estimate> {
+  void kind;
+  const round = await assertRound(db, roundId);
+  // Before the round opens, count as if it were open: the admin plans ahead.
+  const candidates = await loadCandidates(db, roundId, { swvIds: target.swvIds });
+  const at = dueAt.getTime() > now.getTime() ? dueAt : now;
+  const count = candidates.filter((c) => skipReason({ ...c, round_status: 'open', closes_at: null }, target, at) === null).length;
+  void round;
+  const queued = await db
+    .selectFrom('outbox_messages')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('status', 'in', ['pending', 'sending'])
+    .where('next_attempt_at', '<=', at)
+    .executeTakeFirstOrThrow();
+  let ahead = queued.n;
+  // One-off waves planned before this one go first.
+  let earlier = db
+    .selectFrom('mailings')
+    .selectAll()
+    .where('status', '=', 'scheduled')
+    .where('due_at', '<=', at)
+    .where(sql<boolean>`(target->>'afterDays') is null`);
+  if (excludeMailingId !== undefined) earlier = earlier.where('id', '!=', excludeMailingId);
+  for (const m of await earlier.execute()) {
+    ahead += (await targetedInvitations(db, m.round_id, parseTarget(m.target, m.kind), at)).length;
+  }
+  const history = await recentSends(db, now);
+  const finish = estimateFinish(at, ahead + count, limits, history);
+  return { count, ahead, startsAt: at.toISOString(), finishesAt: finish.toISOString(), limits };
+}
+
+export interface Preview {
+  subject: string;
+  text: string;
+  html: string;
+  school: { invitationId: number; name: string } | null;
+}
+
+/**
+ * A template rendered for a real school of the round. The links are shown as examples: the
+ * admin app does not need a working personal link to judge a text.
+ */
+export async function previewTemplate(
+  db: Kysely<DB>,
+  roundId: number,
+  template: TemplateContent,
+  invitationId: number | undefined,
+  publicUrl: string,
+  mailFrom: string,
+): Promise<Preview> {
+  const ctx = await mailContext(db, roundId, mailFrom);
+  let school: { id: number; school_name: string; swv_name: string } | undefined;
+  let query = db
+    .selectFrom('invitations as i')
+    .innerJoin('schools as s', 's.id', 'i.school_id')
+    .innerJoin('swvs as w', 'w.id', 'i.swv_id')
+    .select(['i.id', 's.name as school_name', 'w.name as swv_name'])
+    .where('i.round_id', '=', roundId)
+    .orderBy('s.name')
+    .orderBy('i.id');
+  if (invitationId !== undefined) query = query.where('i.id', '=', invitationId);
+  school = await query.executeTakeFirst();
+  if (invitationId !== undefined && !school) throw notFound('Deze school hoort niet bij deze meting.');
+  const links = { link: `${publicUrl}/s/voorbeeld-persoonlijke-link`, afmelden: `${publicUrl}/api/optout/voorbeeld-afmeldlink` };
+  const values = placeholderValues(school ?? { school_name: 'Voorbeeldschool', swv_name: 'Voorbeeld-samenwerkingsverband' }, ctx, links);
+  const mail = renderTemplate(template, values);
+  return { ...mail, school: school ? { invitationId: school.id, name: school.school_name } : null };
+}
+
+export async function templateFor(db: Kysely<DB>, roundId: number, kind: MailingKind) {
+  return loadTemplate(db, roundId, kind);
+}
+
+export interface InvitationMailRow {
+  invitationId: number;
+  schoolName: string;
+  locationCode: string;
+  swvName: string;
+  status: string;
+  invitedAt: string | null;
+  optedOutAt: string | null;
+  bouncedAt: string | null;
+  messages: number;
+  lastMessageStatus: OutboxStatus | null;
+}
+
+/** Invitations of a round with their mail state, searchable by school name or location code. */
+export async function listInvitationMail(
+  db: Kysely<DB>,
+  roundId: number,
+  options: { search?: string; problem?: 'bounced' | 'opted-out' | 'failed'; offset: number; limit: number },
+): Promise<{ total: number; rows: InvitationMailRow[] }> {
+  let query = db
+    .selectFrom('invitations as i')
+    .innerJoin('schools as s', 's.id', 'i.school_id')
+    .innerJoin('swvs as w', 'w.id', 'i.swv_id')
+    .where('i.round_id', '=', roundId);
+  if (options.search) {
+    const like = `%${options.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    query = query.where((eb) => eb.or([eb('s.name', 'ilike', like), eb('s.location_code', 'ilike', like)]));
+  }
+  if (options.problem === 'bounced') query = query.where('i.bounced_at', 'is not', null);
+  if (options.problem === 'opted-out') query = query.where('i.opted_out_at', 'is not', null);
+  if (options.problem === 'failed') {
+    query = query.where(({ exists, selectFrom }) =>
+      exists(selectFrom('outbox_messages as f').select('f.id').whereRef('f.invitation_id', '=', 'i.id').where('f.status', '=', 'failed')),
+    );
+  }
+  const total = await query.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+  const rows = await query
+    .select([
+      'i.id',
+      's.name as school_name',
+      's.location_code',
+      'w.name as swv_name',
+      'i.status',
+      'i.invited_at',
+      'i.opted_out_at',
+      'i.bounced_at',
+      sql<number>`(select count(*)::int from outbox_messages o where o.invitation_id = i.id)`.as('messages'),
+      sql<OutboxStatus | null>`(select o.status from outbox_messages o where o.invitation_id = i.id order by o.id desc limit 1)`.as('last_status'),
+    ])
+    .orderBy('s.name')
+    .orderBy('i.id')
+    .offset(options.offset)
+    .limit(options.limit)
+    .execute();
+  return {
+    total: total.n,
+    rows: rows.map((r) => ({
+      invitationId: r.id,
+      schoolName: r.school_name,
+      locationCode: r.location_code,
+      swvName: r.swv_name,
+      status: r.status,
+      invitedAt: iso(r.invited_at),
+      optedOutAt: iso(r.opted_out_at),
+      bouncedAt: iso(r.bounced_at),
+      messages: r.messages,
+      lastMessageStatus: r.last_status,
+    })),
+  };
+}
+
+export interface LogEvent {
+  at: string;
+  kind: 'queued' | 'sent' | 'failed' | 'bounced' | 'skipped' | 'retrying' | 'opened' | 'opted-out' | 'invitation-bounced' | 'started' | 'completed' | 'refused';
+  messageId: number | null;
+  mailingKind: MailingKind | null;
+  detail: string | null;
+}
+
+export interface MessageLog {
+  invitation: {
+    id: number;
+    roundId: number;
+    schoolName: string;
+    locationCode: string;
+    status: string;
+    hasAddress: boolean;
+  };
+  messages: Array<{
+    id: number;
+    mailingId: number | null;
+    mailingKind: MailingKind | null;
+    subject: string;
+    status: OutboxStatus;
+    attempts: number;
+    createdAt: string;
+    sentAt: string | null;
+    nextAttemptAt: string;
+    lastError: string | null;
+    smtpResponse: string | null;
+    transport: string | null;
+  }>;
+  events: LogEvent[];
+}
+
+/** Everything that happened with the mail of one invitation, newest last. */
+export async function messageLog(db: Kysely<DB>, invitationId: number): Promise<MessageLog> {
+  const inv = await db
+    .selectFrom('invitations as i')
+    .innerJoin('schools as s', 's.id', 'i.school_id')
+    .select([
+      'i.id',
+      'i.round_id',
+      'i.status',
+      'i.email',
+      'i.opened_at',
+      'i.opted_out_at',
+      'i.bounced_at',
+      'i.started_at',
+      'i.completed_at',
+      'i.refused_at',
+      's.name as school_name',
+      's.location_code',
+    ])
+    .where('i.id', '=', invitationId)
+    .executeTakeFirst();
+  if (!inv) throw notFound('Deze uitnodiging bestaat niet.');
+  const messages = await db
+    .selectFrom('outbox_messages as o')
+    .leftJoin('mailings as m', 'm.id', 'o.mailing_id')
+    .select([
+      'o.id',
+      'o.mailing_id',
+      'm.kind as mailing_kind',
+      'o.subject',
+      'o.status',
+      'o.attempts',
+      'o.created_at',
+      'o.sent_at',
+      'o.next_attempt_at',
+      'o.last_error',
+      'o.smtp_response',
+      'o.transport',
+      'o.locked_at',
+    ])
+    .where('o.invitation_id', '=', invitationId)
+    .orderBy('o.id')
+    .execute();
+  const events: LogEvent[] = [];
+  for (const m of messages) {
+    const base = { messageId: m.id, mailingKind: m.mailing_kind };
+    events.push({ ...base, at: iso(m.created_at)!, kind: 'queued', detail: null });
+    if (m.status === 'sent' && m.sent_at) events.push({ ...base, at: iso(m.sent_at)!, kind: 'sent', detail: m.smtp_response });
+    const lastTry = iso(m.locked_at) ?? iso(m.created_at)!;
+    if (m.status === 'bounced') events.push({ ...base, at: lastTry, kind: 'bounced', detail: m.smtp_response ?? m.last_error });
+    if (m.status === 'failed') events.push({ ...base, at: lastTry, kind: 'failed', detail: m.last_error });
+    if (m.status === 'cancelled') events.push({ ...base, at: lastTry, kind: 'skipped', detail: m.last_error });
+    if (m.status === 'pending' && m.attempts > 0) events.push({ ...base, at: lastTry, kind: 'retrying', detail: m.last_error });
+  }
+  const stamp = (at: Date | null, kind: LogEvent['kind']) => {
+    if (at) events.push({ at: iso(at)!, kind, messageId: null, mailingKind: null, detail: null });
+  };
+  stamp(inv.opened_at, 'opened');
+  stamp(inv.started_at, 'started');
+  stamp(inv.completed_at, 'completed');
+  stamp(inv.refused_at, 'refused');
+  stamp(inv.opted_out_at, 'opted-out');
+  stamp(inv.bounced_at, 'invitation-bounced');
+  events.sort((a, b) => a.at.localeCompare(b.at));
+  return {
+    invitation: {
+      id: inv.id,
+      roundId: inv.round_id,
+      schoolName: inv.school_name,
+      locationCode: inv.location_code,
+      status: inv.status,
+      hasAddress: Boolean(inv.email),
+    },
+    messages: messages.map((m) => ({
+      id: m.id,
+      mailingId: m.mailing_id,
+      mailingKind: m.mailing_kind,
+      subject: m.subject,
+      status: m.status,
+      attempts: m.attempts,
+      createdAt: iso(m.created_at)!,
+      sentAt: iso(m.sent_at),
+      nextAttemptAt: iso(m.next_attempt_at)!,
+      lastError: m.last_error,
+      smtpResponse: m.smtp_response,
+      transport: m.transport,
+    })),
+    events,
+  };
+}
+
+export interface OutboxRow {
+  id: number;
+  to: string;
+  subject: string;
+  status: OutboxStatus;
+  attempts: number;
+  createdAt: string;
+  sentAt: string | null;
+  transport: string | null;
+  mailingKind: MailingKind | null;
+  invitationId: number | null;
+}
+
+export async function listOutbox(
+  db: Kysely<DB>,
+  options: { status?: OutboxStatus; offset: number; limit: number },
+): Promise<{ total: number; rows: OutboxRow[] }> {
+  let query = db.selectFrom('outbox_messages as o').leftJoin('mailings as m', 'm.id', 'o.mailing_id');
+  if (options.status) query = query.where('o.status', '=', options.status);
+  const total = await query.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+  const rows = await query
+    .select(['o.id', 'o.to_address', 'o.subject', 'o.status', 'o.attempts', 'o.created_at', 'o.sent_at', 'o.transport', 'm.kind', 'o.invitation_id'])
+    .orderBy('o.id', 'desc')
+    .offset(options.offset)
+    .limit(options.limit)
+    .execute();
+  return {
+    total: total.n,
+    rows: rows.map((r) => ({
+      id: r.id,
+      to: r.to_address,
+      subject: r.subject,
+      status: r.status,
+      attempts: r.attempts,
+      createdAt: iso(r.created_at)!,
+      sentAt: iso(r.sent_at),
+      transport: r.transport,
+      mailingKind: r.kind,
+      invitationId: r.invitation_id,
+    })),
+  };
+}
+
+export interface OutboxMessageView {
+  id: number;
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  headers: Record<string, string>;
+  status: OutboxStatus;
+  sentAt: string | null;
+  /** True when the links are the real ones (captured mail); with a relay they are masked. */
+  liveLinks: boolean;
+}
+
+/**
+ * One message as the school sees it. Captured mail (no relay) shows the working links, so a
+ * newcomer can follow the whole flow; mail that went to a relay shows them masked.
+ */
+export async function outboxMessage(
+  db: Kysely<DB>,
+  id: number,
+  who: { secret: string; publicUrl: string; mailFrom: string },
+  capture: boolean,
+): Promise<OutboxMessageView> {
+  const row = await db
+    .selectFrom('outbox_messages as o')
+    .leftJoin('invitations as i', 'i.id', 'o.invitation_id')
+    .select([
+      'o.id',
+      'o.idempotency_key',
+      'o.invitation_id',
+      'o.to_address',
+      'o.subject',
+      'o.body_text',
+      'o.body_html',
+      'o.headers',
+      'o.status',
+      'o.sent_at',
+      'i.token_nonce',
+    ])
+    .where('o.id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw notFound('Dit bericht bestaat niet.');
+  const masked = { link: `${who.publicUrl}/s/[verborgen]`, afmelden: `${who.publicUrl}/api/optout/[verborgen]` };
+  const links = row.invitation_id === null || row.token_nonce === null ? null : capture ? mailLinks(who, row.invitation_id, row.token_nonce) : masked;
+  const outgoing = buildOutgoing(row, who, links);
+  return {
+    id: row.id,
+    from: who.mailFrom,
+    to: row.to_address,
+    subject: row.subject,
+    text: outgoing.text,
+    html: outgoing.html ?? null,
+    headers: outgoing.headers,
+    status: row.status,
+    sentAt: iso(row.sent_at),
+    liveLinks: capture,
+  };
+}
+
+export interface MailRoundRow {
+  id: number;
+  name: string;
+  studyName: string;
+  status: string;
+  invitations: number;
+  mailings: number;
+}
+
+export async function listMailRounds(db: Kysely<DB>): Promise<MailRoundRow[]> {
+  const rows = await db
+    .selectFrom('rounds as r')
+    .innerJoin('studies as s', 's.id', 'r.study_id')
+    .select([
+      'r.id',
+      'r.name',
+      'r.status',
+      's.name as study_name',
+      sql<number>`(select count(*)::int from invitations i where i.round_id = r.id)`.as('invitations'),
+      sql<number>`(select count(*)::int from mailings m where m.round_id = r.id)`.as('mailings'),
+    ])
+    .orderBy('r.id', 'desc')
+    .limit(200)
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, studyName: r.study_name, status: r.status, invitations: r.invitations, mailings: r.mailings }));
+}

@@ -1,0 +1,346 @@
+import { Type, type FastifyPluginAsyncTypebox, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { sql } from 'kysely';
+import type { AreaDeps } from '../area';
+import { audit } from '../audit';
+import { currentUser } from '../auth/plugin';
+import type { MailingKind } from '../db/types';
+import { badRequest, conflict, notFound } from '../errors';
+import { findOptOut, optOut } from './optout';
+import {
+  assertRound,
+  estimateMailing,
+  listInvitationMail,
+  listMailings,
+  listMailRounds,
+  listOutbox,
+  messageLog,
+  outboxMessage,
+  previewTemplate,
+} from './queries';
+import { TARGET_STATUSES, type MailingTarget } from './targets';
+import { relayLimits } from './tasks';
+import { assertValidTemplate, escapeHtml, LIMITS, loadTemplate, PLACEHOLDERS, resetTemplate, saveTemplate } from './templates';
+import { cancelMailing, createMailing, moveMailing } from './waves';
+
+const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+const Kind = Type.Union([Type.Literal('invitation'), Type.Literal('reminder')]);
+const DateTime = Type.String({ format: 'date-time', maxLength: 40 });
+const Situation = Type.Union(['po-ko', 'po-vo', 'po-po', 'vo-vo', 'vso-vo', 'ow-jh'].map((s) => Type.Literal(s)));
+const Sector = Type.Union(['po', 'sbo', 'so', 'vso', 'vo'].map((s) => Type.Literal(s)));
+const Target = Type.Object(
+  {
+    status: Type.Union(TARGET_STATUSES.map((s) => Type.Literal(s))),
+    swvIds: Type.Optional(Type.Array(Id, { maxItems: 500, uniqueItems: true })),
+    situations: Type.Optional(Type.Array(Situation, { maxItems: 6, uniqueItems: true })),
+    sectors: Type.Optional(Type.Array(Sector, { maxItems: 5, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+const WaveBody = Type.Object({ kind: Kind, target: Target, dueAt: DateTime }, { additionalProperties: false });
+const TemplateBody = Type.Object(
+  {
+    subject: Type.String({ maxLength: LIMITS.subject }),
+    text: Type.String({ maxLength: LIMITS.body }),
+    html: Type.String({ maxLength: LIMITS.body }),
+  },
+  { additionalProperties: false },
+);
+const RoundParams = Type.Object({ roundId: Id });
+const Page = { offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) };
+const OutboxStatus = Type.Union(['pending', 'sending', 'sent', 'failed', 'bounced', 'cancelled'].map((s) => Type.Literal(s)));
+
+function toTarget(t: Static<typeof Target>): MailingTarget {
+  const target: MailingTarget = { status: t.status as MailingTarget['status'] };
+  if (t.swvIds?.length) target.swvIds = t.swvIds;
+  if (t.situations?.length) target.situations = t.situations as MailingTarget['situations'];
+  if (t.sectors?.length) target.sectors = t.sectors as MailingTarget['sectors'];
+  return target;
+}
+
+function parseDue(value: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 2000 || date.getUTCFullYear() > 2200) {
+    throw badRequest('invalid_date', 'Dit tijdstip is niet geldig.');
+  }
+  return date;
+}
+
+/**
+ * Admin routes of the mail area, under /api/mail/, and the public opt-out page under
+ * /api/optout/<token> (logs redact that path; /u/ belongs to account invitations).
+ */
+export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
+  const capture = !config.smtpUrl;
+  const limits = relayLimits(config);
+  const who = { secret: config.secret, publicUrl: config.publicUrl, mailFrom: config.mailFrom };
+  const admin = { access: 'admin' as const };
+
+  app.get('/api/mail/settings', { config: admin }, async () => ({ capture, limits, from: config.mailFrom, placeholders: PLACEHOLDERS }));
+
+  app.get('/api/mail/rounds', { config: admin }, async () => ({ rounds: await listMailRounds(db) }));
+
+  app.get('/api/mail/rounds/:roundId/mailings', { config: admin, schema: { params: RoundParams } }, async (request) => {
+    const round = await assertRound(db, request.params.roundId);
+    return {
+      round: {
+        id: round.id,
+        name: round.name,
+        studyName: round.study_name,
+        status: round.status,
+        opensAt: round.opens_at ? new Date(round.opens_at).toISOString() : null,
+        closesAt: round.closes_at ? new Date(round.closes_at).toISOString() : null,
+      },
+      mailings: await listMailings(db, round.id),
+      swvs: await db
+        .selectFrom('round_swvs as rs')
+        .innerJoin('swvs as w', 'w.id', 'rs.swv_id')
+        .select(['w.id', 'w.code', 'w.name', 'rs.situation'])
+        .where('rs.round_id', '=', round.id)
+        .orderBy('w.code')
+        .execute(),
+    };
+  });
+
+  app.post(
+    '/api/mail/rounds/:roundId/estimate',
+    { config: admin, schema: { params: RoundParams, body: WaveBody } },
+    async (request) => {
+      const { kind, target, dueAt } = request.body;
+      return estimateMailing(db, request.params.roundId, kind, toTarget(target), parseDue(dueAt), clock.now(), limits);
+    },
+  );
+
+  app.post(
+    '/api/mail/rounds/:roundId/mailings',
+    { config: admin, schema: { params: RoundParams, body: WaveBody } },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const round = await assertRound(db, request.params.roundId);
+      if (round.status === 'closed') throw conflict('round_closed', 'Deze meting is gesloten; er kan geen golf meer bij.');
+      const { kind, target, dueAt } = request.body;
+      const now = clock.now();
+      const due = parseDue(dueAt);
+      const mailing = await db.transaction().execute(async (trx) => {
+        // A double click must not plan the same wave twice.
+        await sql`select pg_advisory_xact_lock(7265006, ${round.id})`.execute(trx);
+        const same = await trx
+          .selectFrom('mailings')
+          .select('id')
+          .where('round_id', '=', round.id)
+          .where('kind', '=', kind)
+          .where('status', '=', 'scheduled')
+          .where('due_at', '=', due)
+          .where(sql<boolean>`target = ${JSON.stringify(toTarget(target))}::jsonb`)
+          .executeTakeFirst();
+        if (same) throw conflict('mailing_exists', 'Er staat al een gelijke golf gepland op dit tijdstip.');
+        const created = await createMailing(trx, { roundId: round.id, kind, target: toTarget(target), dueAt: due, createdBy: user.id, now });
+        await audit(trx, user, now, 'mailing.create', `mailing:${created.id}`, { roundId: round.id, kind, target: toTarget(target), dueAt: due.toISOString() });
+        return created;
+      });
+      reply.code(201);
+      return { id: mailing.id };
+    },
+  );
+
+  app.patch(
+    '/api/mail/mailings/:mailingId',
+    {
+      config: admin,
+      schema: {
+        params: Type.Object({ mailingId: Id }),
+        body: Type.Object(
+          { dueAt: Type.Optional(DateTime), afterDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      const now = clock.now();
+      const { dueAt, afterDays } = request.body;
+      if (dueAt === undefined && afterDays === undefined) throw badRequest('nothing_to_change', 'Geef een nieuw tijdstip of aantal dagen op.');
+      const moved = await moveMailing(db, request.params.mailingId, { dueAt: dueAt === undefined ? undefined : parseDue(dueAt), afterDays }, now);
+      await audit(db, user, now, 'mailing.move', `mailing:${moved.id}`, { dueAt: new Date(moved.due_at).toISOString(), afterDays: afterDays ?? null });
+      return { id: moved.id, dueAt: new Date(moved.due_at).toISOString() };
+    },
+  );
+
+  app.post(
+    '/api/mail/mailings/:mailingId/cancel',
+    { config: admin, schema: { params: Type.Object({ mailingId: Id }) } },
+    async (request) => {
+      const user = currentUser(request);
+      const now = clock.now();
+      const { mailing, cancelledMessages } = await cancelMailing(db, request.params.mailingId, now);
+      await audit(db, user, now, 'mailing.cancel', `mailing:${mailing.id}`, { roundId: mailing.round_id, cancelledMessages });
+      return { id: mailing.id, cancelledMessages };
+    },
+  );
+
+  app.get('/api/mail/rounds/:roundId/templates', { config: admin, schema: { params: RoundParams } }, async (request) => {
+    const round = await assertRound(db, request.params.roundId);
+    return {
+      invitation: await loadTemplate(db, round.id, 'invitation'),
+      reminder: await loadTemplate(db, round.id, 'reminder'),
+      placeholders: PLACEHOLDERS,
+    };
+  });
+
+  const TemplateParams = Type.Object({ roundId: Id, kind: Kind });
+
+  app.put(
+    '/api/mail/rounds/:roundId/templates/:kind',
+    { config: admin, schema: { params: TemplateParams, body: TemplateBody } },
+    async (request) => {
+      const user = currentUser(request);
+      const round = await assertRound(db, request.params.roundId);
+      const kind = request.params.kind as MailingKind;
+      const now = clock.now();
+      await saveTemplate(db, round.id, kind, request.body, user.id, now);
+      await audit(db, user, now, 'mail_template.save', `round:${round.id}`, { kind });
+      return loadTemplate(db, round.id, kind);
+    },
+  );
+
+  app.delete('/api/mail/rounds/:roundId/templates/:kind', { config: admin, schema: { params: TemplateParams } }, async (request) => {
+    const user = currentUser(request);
+    const round = await assertRound(db, request.params.roundId);
+    const kind = request.params.kind as MailingKind;
+    await resetTemplate(db, round.id, kind);
+    await audit(db, user, clock.now(), 'mail_template.reset', `round:${round.id}`, { kind });
+    return loadTemplate(db, round.id, kind);
+  });
+
+  app.post(
+    '/api/mail/rounds/:roundId/templates/:kind/preview',
+    {
+      config: admin,
+      schema: {
+        params: TemplateParams,
+        body: Type.Object({ ...TemplateBody.properties, invitationId: Type.Optional(Id) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const round = await assertRound(db, request.params.roundId);
+      const { invitationId, ...template } = request.body;
+      assertValidTemplate(template);
+      return previewTemplate(db, round.id, template, invitationId, config.publicUrl, config.mailFrom);
+    },
+  );
+
+  app.get(
+    '/api/mail/rounds/:roundId/invitations',
+    {
+      config: admin,
+      schema: {
+        params: RoundParams,
+        querystring: Type.Object(
+          {
+            search: Type.Optional(Type.String({ maxLength: 100 })),
+            problem: Type.Optional(Type.Union([Type.Literal('bounced'), Type.Literal('opted-out'), Type.Literal('failed')])),
+            ...Page,
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const round = await assertRound(db, request.params.roundId);
+      const { search, problem, offset = 0, limit = 50 } = request.query;
+      return listInvitationMail(db, round.id, { search: search?.trim() || undefined, problem, offset, limit });
+    },
+  );
+
+  app.get(
+    '/api/mail/invitations/:invitationId/log',
+    { config: admin, schema: { params: Type.Object({ invitationId: Id }) } },
+    async (request) => messageLog(db, request.params.invitationId),
+  );
+
+  app.get(
+    '/api/mail/outbox',
+    { config: admin, schema: { querystring: Type.Object({ status: Type.Optional(OutboxStatus), ...Page }, { additionalProperties: false }) } },
+    async (request) => {
+      const { status, offset = 0, limit = 50 } = request.query;
+      return { capture, ...(await listOutbox(db, { status: status as never, offset, limit })) };
+    },
+  );
+
+  app.get('/api/mail/outbox/:messageId', { config: admin, schema: { params: Type.Object({ messageId: Id }) } }, async (request) =>
+    outboxMessage(db, request.params.messageId, who, capture),
+  );
+
+  app.post('/api/mail/outbox/:messageId/retry', { config: admin, schema: { params: Type.Object({ messageId: Id }) } }, async (request) => {
+    const user = currentUser(request);
+    const now = clock.now();
+    const result = await db
+      .updateTable('outbox_messages')
+      .set({ status: 'pending', next_attempt_at: now, attempts: 0 })
+      .where('id', '=', request.params.messageId)
+      .where('status', '=', 'failed')
+      .returning('id')
+      .executeTakeFirst();
+    if (!result) {
+      const exists = await db.selectFrom('outbox_messages').select('id').where('id', '=', request.params.messageId).executeTakeFirst();
+      if (!exists) throw notFound('Dit bericht bestaat niet.');
+      throw conflict('not_failed', 'Alleen een mislukt bericht kan opnieuw worden verstuurd.');
+    }
+    await audit(db, user, now, 'outbox.retry', `outbox:${result.id}`);
+    return { id: result.id };
+  });
+
+  // The opt-out page. GET only shows it (link scanners follow links); POST opts out, also as the
+  // RFC 8058 one-click request a mail client sends without any interaction.
+  await app.register(async (plain) => {
+    const optout = plain.withTypeProvider<TypeBoxTypeProvider>();
+    optout.removeAllContentTypeParsers();
+    optout.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => done(null, body));
+    const rateLimit = { max: 30, timeWindow: '1 minute' };
+    // (Fastify answers 414 for a path parameter over 100 characters before this runs.)
+    const Token = Type.Object({ token: Type.String({ maxLength: 100 }) });
+
+    optout.get('/api/optout/:token', { config: { access: 'public', rateLimit }, schema: { params: Token } }, async (request, reply) => {
+      const found = await findOptOut(db, config.secret, request.params.token);
+      if (!found) return sendPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
+      const about = `${escapeHtml(found.studyName)} (${escapeHtml(found.roundName)})`;
+      if (found.optedOut) {
+        return sendPage(reply, 200, 'U bent afgemeld', `<p>U bent afgemeld. U ontvangt geen e-mail meer over ${about}.</p>`);
+      }
+      return sendPage(
+        reply,
+        200,
+        'Afmelden',
+        `<p>Wilt u geen uitnodigingen en herinneringen meer ontvangen over ${about}?</p>` +
+          `<form method="post" action="/api/optout/${escapeHtml(request.params.token)}"><button type="submit">Afmelden</button></form>`,
+      );
+    });
+
+    optout.post('/api/optout/:token', { config: { access: 'public', rateLimit }, schema: { params: Token } }, async (request, reply) => {
+      const found = await findOptOut(db, config.secret, request.params.token);
+      if (!found) return sendPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
+      await optOut(db, found.invitationId, clock.now());
+      return sendPage(
+        reply,
+        200,
+        'U bent afgemeld',
+        `<p>U bent afgemeld. U ontvangt geen e-mail meer over ${escapeHtml(found.studyName)} (${escapeHtml(found.roundName)}).</p>`,
+      );
+    });
+  });
+};
+
+function sendPage(reply: FastifyReply, status: number, title: string, body: string) {
+  reply.header('cache-control', 'no-store');
+  reply.header('referrer-policy', 'no-referrer');
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .send(
+      '<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
+        `<title>${escapeHtml(title)} – Meetronde</title>` +
+        '<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}' +
+        'button{font-size:1rem;padding:.6rem 1.2rem;background:#1d4f91;color:#fff;border:0;border-radius:4px;cursor:pointer}</style>' +
+        `</head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
+    );
+}

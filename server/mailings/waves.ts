@@ -1,0 +1,297 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB, Mailing, MailingKind, ReminderPolicy } from '../db/types';
+import { conflict, notFound } from '../errors';
+import { mailingKey } from './outbox';
+import { loadCandidates, parseTarget, skipReason, type Candidate, type MailingTarget } from './targets';
+import { displayName, formatCloseDate, loadTemplate, renderTemplate, type PlaceholderValues, type TemplateContent } from './templates';
+
+/**
+ * Waves (mailings): one kind, one target filter, one due time. At its due time a wave fans out
+ * into outbox rows, one per targeted invitation, in one transaction. A reminder-policy wave
+ * (`target.afterDays`) fans out again and again: each school gets it that many days after its
+ * own invitation, until the round closes.
+ */
+
+const DAY = 86_400_000;
+
+export async function createMailing(
+  db: Kysely<DB>,
+  m: { roundId: number; kind: MailingKind; target: MailingTarget; dueAt: Date; createdBy: number | null; now?: Date },
+): Promise<Mailing> {
+  return db
+    .insertInto('mailings')
+    .values({ round_id: m.roundId, kind: m.kind, target: JSON.stringify(m.target), due_at: m.dueAt, created_by: m.createdBy, created_at: m.now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+async function lockMailing(trx: Transaction<DB>, id: number): Promise<Mailing> {
+  const mailing = await trx.selectFrom('mailings').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!mailing) throw notFound('Deze golf bestaat niet.');
+  return mailing;
+}
+
+/** Moves a wave that has not gone out yet; for a reminder policy, changes its number of days. */
+export async function moveMailing(db: Kysely<DB>, id: number, change: { dueAt?: Date; afterDays?: number }, now: Date): Promise<Mailing> {
+  return db.transaction().execute(async (trx) => {
+    const mailing = await lockMailing(trx, id);
+    const target = parseTarget(mailing.target, mailing.kind);
+    if (mailing.status === 'cancelled' || mailing.status === 'sent') {
+      throw conflict('mailing_closed', 'Deze golf is al verstuurd of geannuleerd en kan niet meer worden verplaatst.');
+    }
+    if (target.afterDays !== undefined) {
+      if (change.afterDays === undefined) throw conflict('mailing_is_policy', 'Geef voor deze herinnering het aantal dagen na de uitnodiging op.');
+      const dueAt = await policyDueAt(trx, mailing.round_id, change.afterDays, now);
+      return trx
+        .updateTable('mailings')
+        .set({ target: JSON.stringify({ ...target, afterDays: change.afterDays }), due_at: dueAt })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    }
+    if (mailing.status !== 'scheduled') throw conflict('mailing_started', 'Deze golf wordt al verstuurd en kan niet meer worden verplaatst.');
+    if (!change.dueAt) throw conflict('mailing_needs_time', 'Geef een nieuw tijdstip op.');
+    return trx.updateTable('mailings').set({ due_at: change.dueAt }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  });
+}
+
+/** Cancels a wave; what it still had waiting in the outbox is not sent. */
+export async function cancelMailing(db: Kysely<DB>, id: number, now: Date): Promise<{ mailing: Mailing; cancelledMessages: number }> {
+  return db.transaction().execute(async (trx) => {
+    const mailing = await lockMailing(trx, id);
+    if (mailing.status === 'cancelled') throw conflict('mailing_cancelled', 'Deze golf is al geannuleerd.');
+    if (mailing.status === 'sent') throw conflict('mailing_sent', 'Deze golf is al helemaal verstuurd.');
+    const updated = await trx
+      .updateTable('mailings')
+      .set({ status: 'cancelled', finished_at: now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const result = await trx
+      .updateTable('outbox_messages')
+      .set({ status: 'cancelled', last_error: 'Niet verstuurd: golf geannuleerd' })
+      .where('mailing_id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return { mailing: updated, cancelledMessages: Number(result.numUpdatedRows) };
+  });
+}
+
+async function policyDueAt(db: Kysely<DB>, roundId: number, afterDays: number, now: Date): Promise<Date> {
+  const first = await db
+    .selectFrom('mailings')
+    .select(({ fn }) => fn.min('due_at').as('due_at'))
+    .where('round_id', '=', roundId)
+    .where('kind', '=', 'invitation')
+    .where('status', '!=', 'cancelled')
+    .executeTakeFirst();
+  const base = first?.due_at ? new Date(first.due_at) : now;
+  return new Date(base.getTime() + afterDays * DAY);
+}
+
+function policyDays(raw: unknown): number[] {
+  const policy = (raw && typeof raw === 'object' ? raw : {}) as Partial<ReminderPolicy>;
+  const days = Array.isArray(policy.afterDays) ? policy.afterDays : [];
+  return [...new Set(days.filter((d): d is number => Number.isInteger(d) && d > 0 && d <= 365))].sort((a, b) => a - b);
+}
+
+/**
+ * An invitation wave for the round's invitations that have had no invitation mail yet (for
+ * schools invited after opening: a corrected address, an added school). Reuses a wave of that
+ * kind that is still waiting instead of planning a second one. Run it in the transaction that
+ * creates the invitations.
+ */
+export async function scheduleInvitationWave(db: Kysely<DB>, roundId: number, now: Date, createdBy: number | null = null, dueAt: Date = now): Promise<Mailing> {
+  const waiting = await db
+    .selectFrom('mailings')
+    .selectAll()
+    .where('round_id', '=', roundId)
+    .where('kind', '=', 'invitation')
+    .where('status', '=', 'scheduled')
+    .where(sql<boolean>`target = ${JSON.stringify({ status: 'not-invited' })}::jsonb`)
+    .orderBy('due_at')
+    .executeTakeFirst();
+  if (waiting) {
+    if (new Date(waiting.due_at).getTime() <= dueAt.getTime()) return waiting;
+    return db.updateTable('mailings').set({ due_at: dueAt }).where('id', '=', waiting.id).returningAll().executeTakeFirstOrThrow();
+  }
+  return createMailing(db, { roundId, kind: 'invitation', target: { status: 'not-invited' }, dueAt, createdBy, now });
+}
+
+/**
+ * What opening a round schedules, in the caller's transaction (with openRound): the invitation
+ * wave (at the round's opening time, or now) and one reminder per day count of the round's
+ * reminder policy (default: 14 days after each school's invitation). Calling it again adds
+ * nothing twice. Returns the waves it created.
+ */
+export async function scheduleRoundMailings(db: Kysely<DB>, roundId: number, now: Date, createdBy: number | null = null): Promise<Mailing[]> {
+  const round = await db.selectFrom('rounds').select(['id', 'opens_at', 'reminder_policy']).where('id', '=', roundId).executeTakeFirst();
+  if (!round) throw notFound('Deze meting bestaat niet.');
+  const existing = await db.selectFrom('mailings').selectAll().where('round_id', '=', roundId).where('status', '!=', 'cancelled').execute();
+  const created: Mailing[] = [];
+  const hasInvitationWave = existing.some((m) => m.kind === 'invitation' && parseTarget(m.target, m.kind).status === 'not-invited');
+  const invitationDue = round.opens_at && new Date(round.opens_at).getTime() > now.getTime() ? new Date(round.opens_at) : now;
+  if (!hasInvitationWave) created.push(await scheduleInvitationWave(db, roundId, now, createdBy, invitationDue));
+  for (const days of policyDays(round.reminder_policy)) {
+    const present = existing.some((m) => m.kind === 'reminder' && parseTarget(m.target, m.kind).afterDays === days);
+    if (present) continue;
+    created.push(
+      await createMailing(db, {
+        roundId,
+        kind: 'reminder',
+        target: { status: 'not-completed', afterDays: days },
+        dueAt: new Date(invitationDue.getTime() + days * DAY),
+        createdBy,
+        now,
+      }),
+    );
+  }
+  return created;
+}
+
+export interface MailContext {
+  studyName: string;
+  roundName: string;
+  senderName: string;
+  closeDate: string;
+}
+
+export async function mailContext(db: Kysely<DB>, roundId: number, mailFrom: string): Promise<MailContext> {
+  const row = await db
+    .selectFrom('rounds as r')
+    .innerJoin('studies as s', 's.id', 'r.study_id')
+    .select(['r.name as round_name', 'r.closes_at', 's.name as study_name', 's.sender_name'])
+    .where('r.id', '=', roundId)
+    .executeTakeFirst();
+  if (!row) throw notFound('Deze meting bestaat niet.');
+  return {
+    studyName: row.study_name,
+    roundName: row.round_name,
+    senderName: row.sender_name?.trim() || displayName(mailFrom),
+    closeDate: formatCloseDate(row.closes_at ? new Date(row.closes_at) : null),
+  };
+}
+
+export function placeholderValues(c: Pick<Candidate, 'school_name' | 'swv_name'>, ctx: MailContext, links: { link: string; afmelden: string }): PlaceholderValues {
+  return {
+    school: c.school_name,
+    swv: c.swv_name,
+    link: links.link,
+    sluitingsdatum: ctx.closeDate,
+    onderzoek: ctx.studyName,
+    meting: ctx.roundName,
+    afzender: ctx.senderName,
+    afmelden: links.afmelden,
+  };
+}
+
+const INSERT_CHUNK = 500;
+
+async function insertRows(trx: Kysely<DB>, mailing: Mailing, template: TemplateContent, ctx: MailContext, targets: Candidate[], now: Date): Promise<number> {
+  let inserted = 0;
+  for (let i = 0; i < targets.length; i += INSERT_CHUNK) {
+    const rows = targets.slice(i, i + INSERT_CHUNK).map((c) => {
+      const mail = renderTemplate(template, placeholderValues(c, ctx, { link: '', afmelden: '' }), { deferLinks: true });
+      return {
+        idempotency_key: mailingKey(mailing.id, c.id),
+        mailing_id: mailing.id,
+        invitation_id: c.id,
+        to_address: c.email!.trim(),
+        subject: mail.subject,
+        body_text: mail.text,
+        body_html: mail.html,
+        headers: '{}',
+        next_attempt_at: now,
+        created_at: now,
+      };
+    });
+    const result = await trx
+      .insertInto('outbox_messages')
+      .values(rows)
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .executeTakeFirst();
+    inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+  return inserted;
+}
+
+export interface FanOutResult {
+  mailingId: number;
+  queued: number;
+}
+
+/**
+ * Turns every due wave into outbox rows. Each wave is taken with SKIP LOCKED, so several workers
+ * never fan out the same wave, and rows are unique per (wave, invitation), so a repeat adds
+ * nothing. Waves of a round that is closed end; waves of a round not yet open wait.
+ */
+export async function fanOutDueMailings(db: Kysely<DB>, now: Date, mailFrom: string, maxWaves = 5): Promise<FanOutResult[]> {
+  const results: FanOutResult[] = [];
+  const due = await db
+    .selectFrom('mailings')
+    .select('id')
+    .where((eb) => eb.or([eb('status', '=', 'scheduled'), eb.and([eb('status', '=', 'sending'), sql<boolean>`(target->>'afterDays') is not null`])]))
+    .where('due_at', '<=', now)
+    .orderBy('due_at')
+    .orderBy('id')
+    .execute();
+  for (const { id } of due) {
+    if (results.length >= maxWaves) break;
+    // (A wave another worker holds is skipped, not waited for.)
+    const result = await db.transaction().execute(async (trx) => {
+      const mailing = await trx
+        .selectFrom('mailings')
+        .selectAll()
+        .where('id', '=', id)
+        .where('status', 'in', ['scheduled', 'sending'])
+        .forUpdate()
+        .skipLocked()
+        .executeTakeFirst();
+      if (!mailing) return null;
+      const round = await trx.selectFrom('rounds').select(['status', 'closes_at']).where('id', '=', mailing.round_id).executeTakeFirstOrThrow();
+      const closed = round.status === 'closed' || (round.closes_at !== null && new Date(round.closes_at).getTime() <= now.getTime());
+      const target = parseTarget(mailing.target, mailing.kind);
+      const policy = target.afterDays !== undefined;
+      if (closed) {
+        // A policy reminder has done its work when the round closes; a one-off wave that never
+        // went out is cancelled.
+        await trx
+          .updateTable('mailings')
+          .set({ status: policy && mailing.status === 'sending' ? 'sent' : 'cancelled', finished_at: now })
+          .where('id', '=', mailing.id)
+          .execute();
+        return { mailingId: mailing.id, queued: 0, changed: true };
+      }
+      if (round.status !== 'open') return null;
+      const template = await loadTemplate(trx, mailing.round_id, mailing.kind);
+      const ctx = await mailContext(trx, mailing.round_id, mailFrom);
+      const candidates = await loadCandidates(trx, mailing.round_id, {
+        swvIds: target.swvIds,
+        ...(policy ? { onlyWithoutMailing: mailing.id, invitedBefore: new Date(now.getTime() - target.afterDays! * DAY) } : {}),
+      });
+      const targets = candidates.filter((c) => skipReason(c, target, now) === null);
+      const queued = await insertRows(trx, mailing, template, ctx, targets, now);
+      const starting = mailing.status === 'scheduled';
+      if (starting) {
+        await trx.updateTable('mailings').set({ status: 'sending', started_at: now }).where('id', '=', mailing.id).execute();
+      }
+      return { mailingId: mailing.id, queued, changed: starting || queued > 0 };
+    });
+    if (result?.changed) results.push({ mailingId: result.mailingId, queued: result.queued });
+  }
+  return results;
+}
+
+/** One-off waves whose every row has an outcome are done. */
+export async function finishMailings(db: Kysely<DB>, now: Date): Promise<number> {
+  const result = await db
+    .updateTable('mailings as m')
+    .set({ status: 'sent', finished_at: now })
+    .where('m.status', '=', 'sending')
+    .where(sql<boolean>`(m.target->>'afterDays') is null`)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('outbox_messages as o').select('o.id').whereRef('o.mailing_id', '=', 'm.id').where('o.status', 'in', ['pending', 'sending']))),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -1,0 +1,100 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scheduleRoundMailings } from '../../server/mailings/waves';
+import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/db';
+import { freePort, startServer, type Started } from '../helpers/process';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
+import { aRoundWithSchools, TEST_SECRET } from '../fixtures/mail-rounds';
+
+/**
+ * The real thing: the server process sending a wave is killed with SIGKILL while mails are in
+ * flight, and a new process finishes the wave. PostgreSQL only: the embedded database belongs to
+ * one process and is not meant to survive a SIGKILL of it mid-write.
+ */
+describe.skipIf(!testDatabaseUrl)('mail: a server process killed in the middle of a wave [postgres]', () => {
+  let database: TestDatabase;
+  let sink: SmtpSink;
+  const children: Started[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    sink = await startSmtpSink();
+  });
+  afterAll(async () => {
+    for (const child of children) if (child.child.exitCode === null) child.child.kill('SIGKILL');
+    await sink?.close();
+    await database?.close();
+  });
+
+  const start = async () => {
+    const child = startServer({
+      DATABASE_URL: database.url!,
+      SMTP_URL: sink.url,
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      SECRET: TEST_SECRET,
+      PUBLIC_URL: 'http://meetronde.test',
+      RUN_WORKER: 'true',
+      MAIL_FROM: 'Meetronde <noreply@meetronde.test>',
+    });
+    children.push(child);
+    await child.waitFor(/Meetronde is running/, 120_000);
+    return child;
+  };
+
+  // Two server starts: generous on a loaded machine; nothing here measures speed.
+  it('sends each remaining mail exactly once after a restart', { timeout: 240_000 }, async () => {
+    const db = database.db;
+    const round = await aRoundWithSchools(db, { count: 30, prefix: 'killed', round: { closesAt: new Date(Date.now() + 30 * 86_400_000) } });
+    await scheduleRoundMailings(db, round.roundId, new Date());
+
+    // The relay accepts ten mails, then holds every further one before its final answer, like
+    // a slow relay at the moment the process dies. A held mail was never accepted (no 250).
+    let accepted = 0;
+    let held = 0;
+    let dropHeld: (() => void) | undefined;
+    const dropped = new Promise<void>((resolve) => (dropHeld = resolve));
+    sink.options.beforeAccept = async () => {
+      if (accepted < 10) {
+        accepted++;
+        return;
+      }
+      held++;
+      await dropped;
+      throw new Error('connection gone');
+    };
+
+    const first = await start();
+    // Kill it while mails are in flight (held by the relay, not accepted), once the ten the relay
+    // did accept are recorded. (Between a relay's "250" and the commit of that result there is a
+    // window of one database round trip; a crash exactly there resends that one mail, with the
+    // same Message-ID. That window is not what this test is about.)
+    await expect.poll(() => held, { timeout: 90_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await db.selectFrom('outbox_messages').select('id').where('status', '=', 'sent').execute()).length, { timeout: 60_000 })
+      .toBe(10);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    dropHeld!();
+    expect(sink.received).toHaveLength(10);
+
+    const claimed = await db.selectFrom('outbox_messages').select(['id', 'locked_by']).where('status', '=', 'sending').execute();
+    expect(claimed.length).toBeGreaterThan(0);
+    // Let the dead process's claims age past their lease instead of waiting ten minutes.
+    await sql`update outbox_messages set locked_at = locked_at - interval '11 minutes' where status = 'sending'`.execute(db);
+
+    sink.options.beforeAccept = undefined;
+    const second = await start();
+    await sink.waitForCount(30, 90_000);
+    const addresses = sink.received.map((m) => m.to).sort();
+    expect(addresses).toEqual(round.invitations.map((i) => i.email!).sort());
+    expect(new Set(sink.received.map((m) => m.messageId)).size).toBe(30);
+    await expect
+      .poll(async () => (await db.selectFrom('outbox_messages').select('status').where('status', '!=', 'sent').execute()).length, { timeout: 60_000 })
+      .toBe(0);
+
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(sink.received).toHaveLength(30);
+  });
+});
