@@ -109,7 +109,8 @@ describeEachDatabase('admin app: accounts and privacy in a browser', (getDatabas
     await page.getByLabel('School (naam of BRIN + vestiging)').fill(school.name);
     await page.getByRole('button', { name: 'Zoeken' }).click();
     const found = page.getByRole('list', { name: 'Gevonden scholen' }).getByRole('listitem');
-    await expect(found.count()).resolves.toBe(1);
+    await found.first().waitFor();
+    expect(await found.count()).toBe(1);
     await found.getByRole('button', { name: 'Gegevens verwijderen…' }).click();
     await found.getByRole('button', { name: 'Definitief verwijderen' }).click();
     await page.getByRole('status').filter({ hasText: `De gegevens van ${school.name} zijn verwijderd` }).waitFor();

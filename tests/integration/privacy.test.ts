@@ -7,6 +7,7 @@ import type { DB } from '../../server/db/types';
 import { tokenLookupHash } from '../../server/invitations/tokens';
 import { addDays, amsterdamDate } from '../../server/privacy/dates';
 import { purgeExpiredRounds } from '../../server/privacy/retention';
+import { retentionPurgeTask } from '../../server/privacy/tasks';
 import { aRoundWithSchools } from '../fixtures/round-data';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
@@ -155,6 +156,16 @@ describeEachDatabase('protection of research data', (getDatabase) => {
 
       // Running again purges nothing twice.
       expect(await purgeExpiredRounds(db, now)).toEqual([]);
+    });
+
+    it('runs as a periodic task that purges rounds once their date has passed', async () => {
+      const task = retentionPurgeTask({ db });
+      const round = await aRoundWithSchools(db, { schools: 1, retentionUntil: new Date(clock.now().getTime() + 3_600_000) });
+      await task.run({ now: clock.now() });
+      expect((await db.selectFrom('rounds').select('purged_at').where('id', '=', round.roundId).executeTakeFirstOrThrow()).purged_at).toBeNull();
+      await task.run({ now: new Date(clock.now().getTime() + 2 * 3_600_000) });
+      expect((await db.selectFrom('rounds').select('purged_at').where('id', '=', round.roundId).executeTakeFirstOrThrow()).purged_at).not.toBeNull();
+      expect(task.name).toBe('retention-purge');
     });
 
     it('lets an admin set a retention date after the close date, and run the purge', async () => {
