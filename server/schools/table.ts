@@ -1,0 +1,204 @@
+import ExcelJS from 'exceljs';
+import { badRequest } from '../errors';
+import { detectSeparator, tokenizeCsv, type CsvRecordProblem } from './csv';
+import { decodeWindows1252 } from './windows-1252';
+
+/**
+ * Turns an uploaded file (CSV in any of the encodings DUO and Excel write, or XLSX) into a header
+ * and numbered rows of strings. Everything format-specific ends here; the importers only see
+ * rows. Files that are not a table at all are refused as a whole with a Dutch message.
+ */
+
+export const MAX_FILE_BYTES = 50 * 1024 * 1024;
+/** Longest accepted record; DUO's widest lines are about 400 characters. */
+export const MAX_RECORD_CHARS = 20_000;
+export const MAX_ROWS = 300_000;
+export const MAX_COLUMNS = 300;
+/** What an XLSX may unpack to; protects against zip bombs. */
+const MAX_XLSX_UNPACKED = 200 * 1024 * 1024;
+
+export type TableEncoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+export type TableFormat = 'csv' | 'xlsx';
+
+export type TableRow =
+  | { line: number; cells: string[] }
+  | { line: number; problem: CsvRecordProblem };
+
+export interface Table {
+  format: TableFormat;
+  encoding: TableEncoding | null;
+  separator: string | null;
+  headerLine: number;
+  header: string[];
+  rows: TableRow[];
+}
+
+const PROBLEM_TEXT: Record<CsvRecordProblem, string> = {
+  too_long: `regel is te lang (meer dan ${MAX_RECORD_CHARS.toLocaleString('nl-NL')} tekens)`,
+  unclosed_quote: 'aanhalingsteken wordt niet afgesloten',
+  bad_quote: 'tekst na een afsluitend aanhalingsteken',
+};
+
+export function problemText(problem: CsvRecordProblem): string {
+  return PROBLEM_TEXT[problem];
+}
+
+function startsWith(bytes: Uint8Array, signature: number[]): boolean {
+  return signature.every((b, i) => bytes[i] === b);
+}
+
+export async function readTable(bytes: Uint8Array): Promise<Table> {
+  if (bytes.length === 0) throw badRequest('empty_file', 'Het bestand is leeg.');
+  if (bytes.length > MAX_FILE_BYTES) {
+    throw badRequest('file_too_large', `Het bestand is groter dan ${MAX_FILE_BYTES / 1024 / 1024} MB.`);
+  }
+  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04])) return readXlsx(bytes);
+  if (startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0])) {
+    throw badRequest('old_excel', 'Oude Excel-bestanden (.xls) worden niet gelezen. Sla het bestand op als .xlsx of als CSV.');
+  }
+  if (startsWith(bytes, [0x25, 0x50, 0x44, 0x46]) || startsWith(bytes, [0x89, 0x50, 0x4e, 0x47]) || startsWith(bytes, [0x1f, 0x8b])) {
+    throw badRequest('not_a_table', 'Dit is geen CSV- of Excel-bestand.');
+  }
+  const { text, encoding } = decode(bytes);
+  assertText(text);
+  const separator = detectSeparator(text);
+  let header: string[] | null = null;
+  let headerLine = 0;
+  const rows: TableRow[] = [];
+  for (const item of tokenizeCsv(text, { separator, maxRecordChars: MAX_RECORD_CHARS })) {
+    if ('problem' in item) {
+      if (!header) throw badRequest('bad_header', `De kopregel kan niet worden gelezen: ${PROBLEM_TEXT[item.problem]}.`);
+      rows.push(item);
+    } else if (!header) {
+      header = item.fields;
+      headerLine = item.line;
+    } else {
+      if (item.fields.every((f) => f.trim() === '')) continue;
+      rows.push({ line: item.line, cells: item.fields });
+    }
+    if (rows.length > MAX_ROWS) throw badRequest('too_many_rows', `Het bestand heeft meer dan ${MAX_ROWS.toLocaleString('nl-NL')} regels.`);
+  }
+  if (!header) throw badRequest('empty_file', 'Het bestand is leeg.');
+  if (header.length > MAX_COLUMNS) throw badRequest('too_many_columns', `De kopregel heeft meer dan ${MAX_COLUMNS} kolommen.`);
+  return { format: 'csv', encoding, separator, header, headerLine, rows };
+}
+
+/**
+ * UTF-8 (with or without BOM) when the bytes are valid UTF-8, UTF-16 when a BOM says so, and
+ * otherwise Windows-1252, which DUO's classic files use ("ANSI").
+ */
+export function decode(bytes: Uint8Array): { text: string; encoding: TableEncoding } {
+  if (startsWith(bytes, [0xff, 0xfe])) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16le' };
+  if (startsWith(bytes, [0xfe, 0xff])) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16be' };
+  const bom = startsWith(bytes, [0xef, 0xbb, 0xbf]);
+  const body = bom ? bytes.subarray(3) : bytes;
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body), encoding: bom ? 'utf-8-bom' : 'utf-8' };
+  } catch {
+    return { text: decodeWindows1252(body), encoding: 'windows-1252' };
+  }
+}
+
+/** Refuses binary content: NUL bytes, or many control characters in the first 64 kB. */
+function assertText(text: string): void {
+  const sample = text.slice(0, 64 * 1024);
+  let control = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const c = sample.charCodeAt(i);
+    if (c === 0) control += 1000;
+    else if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || (c >= 0x7f && c < 0xa0) || c === 0xfffd) control++;
+  }
+  if (control > Math.max(8, sample.length / 200)) {
+    throw badRequest('not_a_table', 'Dit bestand is geen tekstbestand (CSV) of Excel-bestand.');
+  }
+}
+
+/** Sum of the uncompressed sizes in a zip's central directory; null when it cannot be read. */
+export function zipUnpackedSize(bytes: Uint8Array): number | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // End of central directory: signature 0x06054b50 within the last 64 kB + 22 bytes.
+  const lowest = Math.max(0, bytes.length - 65_557);
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= lowest; i--) {
+    if (view.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) return null;
+  const entries = view.getUint16(eocd + 10, true);
+  let offset = view.getUint32(eocd + 16, true);
+  if (entries === 0xffff || offset === 0xffffffff) return null; // zip64: not what Excel writes
+  let total = 0;
+  for (let n = 0; n < entries; n++) {
+    if (offset + 46 > bytes.length || view.getUint32(offset, true) !== 0x02014b50) return null;
+    const size = view.getUint32(offset + 24, true);
+    if (size === 0xffffffff) return null;
+    total += size;
+    offset += 46 + view.getUint16(offset + 28, true) + view.getUint16(offset + 30, true) + view.getUint16(offset + 32, true);
+  }
+  return total;
+}
+
+async function readXlsx(bytes: Uint8Array): Promise<Table> {
+  const unpacked = zipUnpackedSize(bytes);
+  if (unpacked === null) throw badRequest('not_a_table', 'Dit Excel-bestand kan niet worden gelezen.');
+  if (unpacked > MAX_XLSX_UNPACKED) throw badRequest('file_too_large', 'Dit Excel-bestand is uitgepakt te groot.');
+  const workbook = new ExcelJS.Workbook();
+  try {
+    // exceljs declares its own Buffer type (an ArrayBuffer); a Node Buffer is what it reads.
+    await workbook.xlsx.load(Buffer.from(bytes) as unknown as ExcelJS.Buffer);
+  } catch {
+    throw badRequest('not_a_table', 'Dit Excel-bestand kan niet worden gelezen.');
+  }
+  const sheet = workbook.worksheets.find((ws) => ws.actualRowCount > 0);
+  if (!sheet) throw badRequest('empty_file', 'Het Excel-bestand bevat geen gegevens.');
+  let header: string[] | null = null;
+  let headerLine = 0;
+  const rows: TableRow[] = [];
+  let tooWide = false;
+  sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
+    if (row.cellCount > MAX_COLUMNS) {
+      tooWide = true;
+      return;
+    }
+    const cells: string[] = [];
+    for (let c = 1; c <= row.cellCount; c++) cells.push(cellText(row.getCell(c)));
+    if (cells.every((v) => v.trim() === '')) return;
+    if (!header) {
+      header = cells;
+      headerLine = rowNumber;
+    } else {
+      rows.push({ line: rowNumber, cells });
+    }
+  });
+  if (tooWide) throw badRequest('too_many_columns', `Het Excel-bestand heeft meer dan ${MAX_COLUMNS} kolommen.`);
+  if (!header) throw badRequest('empty_file', 'Het Excel-bestand bevat geen gegevens.');
+  if (rows.length > MAX_ROWS) throw badRequest('too_many_rows', `Het bestand heeft meer dan ${MAX_ROWS.toLocaleString('nl-NL')} regels.`);
+  // Excel keeps no trailing empty cells (or keeps formatted empty ones): fit rows to the header
+  // so that only real extra values count as a wrong number of columns.
+  const width = (header as string[]).length;
+  for (const row of rows) {
+    if (!('cells' in row)) continue;
+    while (row.cells.length < width) row.cells.push('');
+    while (row.cells.length > width && row.cells.at(-1)!.trim() === '') row.cells.pop();
+  }
+  return { format: 'xlsx', encoding: null, separator: null, header, headerLine, rows };
+}
+
+/**
+ * The text of a cell as the admin sees it. A formula counts as its own text (`=…`), not as its
+ * cached result, so that a formula in a list is noticed instead of silently evaluated.
+ */
+function cellText(cell: ExcelJS.Cell): string {
+  const value = cell.value;
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object' && 'formula' in value && typeof value.formula === 'string') return `=${value.formula}`;
+  if (typeof value === 'object' && 'sharedFormula' in value) return '=';
+  if (typeof value === 'number') return String(value);
+  try {
+    return cell.text ?? '';
+  } catch {
+    return '';
+  }
+}
