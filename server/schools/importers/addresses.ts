@@ -24,6 +24,8 @@ interface SchoolAddress {
 
 interface AddressUpdate {
   id: number;
+  /** The address before, for the fingerprint. */
+  previous: string | null;
   key: string;
   name: string;
   email: string | null;
@@ -56,7 +58,7 @@ function diffAddresses(
     } else {
       if (school.email === null) added++;
       else changed++;
-      updates.push({ id: school.id, key: school.location_code, name: school.name, email, source });
+      updates.push({ id: school.id, previous: school.email, key: school.location_code, name: school.name, email, source });
       changes.push({ key: school.location_code, name: school.name, action: school.email === null ? 'added' : 'changed', fields: ['e-mailadres'] });
     }
   }
@@ -174,13 +176,13 @@ export const organisationsImporter: Importer<OrgField> = {
     }
     const diff = diffAddresses(schools, want, 'duo', true);
 
-    const swvUpdates: Array<{ id: number; code: string; name: string; email: string }> = [];
+    const swvUpdates: Array<{ id: number; code: string; name: string; previous: string | null; email: string }> = [];
     let swvUnchanged = 0;
     for (const swv of swvs) {
       if (!swvEmail.has(swv.id)) continue;
       const email = swvEmail.get(swv.id) ?? null;
       if (email === null || email === swv.email) swvUnchanged++;
-      else swvUpdates.push({ id: swv.id, code: swv.code, name: swv.name, email });
+      else swvUpdates.push({ id: swv.id, code: swv.code, name: swv.name, previous: swv.email, email });
     }
     const changes = [
       ...diff.changes,
@@ -198,7 +200,7 @@ export const organisationsImporter: Importer<OrgField> = {
       rejected,
       warnings: [],
       changes,
-      fingerprintParts: { schools: diff.updates.map((u) => [u.key, u.email]), swvs: swvUpdates.map((u) => [u.code, u.email]) },
+      fingerprintParts: { schools: diff.updates.map((u) => [u.key, u.previous, u.email]), swvs: swvUpdates.map((u) => [u.code, u.previous, u.email]) },
       async apply(trx, now) {
         await applyAddressUpdates(trx, diff.updates, now);
         for (const u of swvUpdates) {
@@ -283,7 +285,7 @@ export const contactsImporter: Importer<ContactField> = {
       rejected,
       warnings: [],
       changes: diff.changes,
-      fingerprintParts: diff.updates.map((u) => [u.key, u.email]),
+      fingerprintParts: diff.updates.map((u) => [u.key, u.previous, u.email]),
       async apply(trx, now) {
         await applyAddressUpdates(trx, diff.updates, now);
       },

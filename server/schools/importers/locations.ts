@@ -170,6 +170,8 @@ async function planLocations(
   const byCode = new Map(existing.map((s) => [s.location_code, s]));
 
   const upserts: Desired[] = [];
+  /** The values the changed rows have now: part of the fingerprint, so a stale dry run is noticed. */
+  const before: unknown[] = [];
   const changes: ChangeLine[] = [];
   let added = 0;
   let changed = 0;
@@ -193,6 +195,7 @@ async function planLocations(
     } else {
       changed++;
       upserts.push(want);
+      before.push(have);
       changes.push({ key: want.location_code, name: want.name ?? have.name, action: 'changed', fields: differs });
     }
   }
@@ -209,7 +212,7 @@ async function planLocations(
     rejected,
     warnings,
     changes,
-    fingerprintParts: { upserts, deactivate: deactivate.map((s) => s.location_code).sort() },
+    fingerprintParts: { upserts, before, deactivate: deactivate.map((s) => s.location_code).sort() },
     async apply(trx, now) {
       for (const batch of chunks(upserts, 500)) {
         await trx

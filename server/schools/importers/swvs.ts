@@ -101,7 +101,7 @@ export const swvsImporter: Importer<Field> = {
     const existing = await db.selectFrom('swvs').select(['id', 'code', 'name', 'sector', 'city', 'province', 'email', 'website', 'active']).execute();
     const byCode = new Map(existing.map((s) => [s.code, s]));
     const inserts: Desired[] = [];
-    const updates: Array<{ id: number; want: Desired }> = [];
+    const updates: Array<{ id: number; want: Desired; have: unknown }> = [];
     const changes: ChangeLine[] = [];
     let unchanged = 0;
     for (const want of desired) {
@@ -115,7 +115,7 @@ export const swvsImporter: Importer<Field> = {
       if (!have.active) differs.push('weer actief');
       if (differs.length === 0) unchanged++;
       else {
-        updates.push({ id: have.id, want });
+        updates.push({ id: have.id, want, have });
         changes.push({ key: want.code, name: want.name, action: 'changed', fields: differs });
       }
     }
@@ -129,7 +129,7 @@ export const swvsImporter: Importer<Field> = {
       rejected,
       warnings: [],
       changes,
-      fingerprintParts: { inserts, updates: updates.map((u) => u.want), deactivate: deactivate.map((s) => s.code).sort() },
+      fingerprintParts: { inserts, updates: updates.map((u) => [u.want, u.have]), deactivate: deactivate.map((s) => s.code).sort() },
       async apply(trx, now) {
         for (const batch of chunks(inserts, 500)) {
           await trx.insertInto('swvs').values(batch.map((w) => ({ ...w, active: true, updated_at: now }))).execute();
