@@ -8,6 +8,8 @@ import type { AreaDeps } from './area';
 import { authPlugin } from './auth/plugin';
 import { authRoutes } from './auth/routes';
 import { userRoutes } from './auth/users-routes';
+import { roundsRoutes } from './rounds/routes';
+import { schoolsRoutes } from './schools/routes';
 import { registerClient } from './client-assets';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
@@ -124,6 +126,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(questionnaireRoutes, areaDeps);
   await app.register(mailRoutes, areaDeps);
   await app.register(exportRoutes, areaDeps);
+  await app.register(schoolsRoutes, areaDeps);
+  await app.register(roundsRoutes, areaDeps);
 
   app.get('/healthz', async () => {
     const migration = await currentMigration(db);

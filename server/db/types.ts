@@ -130,6 +130,17 @@ export interface RoundSwvsTable {
   region_letter: string | null;
 }
 
+/** An admin's choice about one school in one round (migration 0004). */
+export interface RoundSchoolChoicesTable {
+  round_id: number;
+  school_id: number;
+  choice: 'include' | 'exclude';
+  /** For `include`: the round's SWV the school is counted under. */
+  swv_id: number | null;
+  created_by: number | null;
+  created_at: Timestamp;
+}
+
 export interface InvitationsTable {
   id: Generated<number>;
   round_id: number;
@@ -264,6 +275,7 @@ export interface DB {
   schools: SchoolsTable;
   school_swvs: SchoolSwvsTable;
   round_swvs: RoundSwvsTable;
+  round_school_choices: RoundSchoolChoicesTable;
   invitations: InvitationsTable;
   responses: ResponsesTable;
   mailings: MailingsTable;

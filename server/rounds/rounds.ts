@@ -1,0 +1,233 @@
+import type { Kysely } from 'kysely';
+import { audit, type Actor } from '../audit';
+import type { DB, ReminderPolicy, Round } from '../db/types';
+import { badRequest, conflict, notFound } from '../errors';
+import { getVersion, listQuestionnaires, snapshotVersion } from '../questionnaires';
+
+/** A round (meting) is open for six weeks unless the admin says otherwise. */
+export const DEFAULT_ROUND_DAYS = 42;
+export const DEFAULT_REMINDER_POLICY: ReminderPolicy = { afterDays: [14] };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function addDays(date: Date, days: number): Date {
+  return new Date(date.getTime() + days * DAY_MS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Studies
+
+export interface StudyInput {
+  name: string;
+  description?: string | null;
+  senderName?: string | null;
+}
+
+function slugify(name: string): string {
+  const slug = name
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
+  return slug || 'onderzoek';
+}
+
+export async function createStudy(db: Kysely<DB>, input: StudyInput, now: Date, actor: Actor) {
+  const name = input.name.trim();
+  if (!name) throw badRequest('invalid_name', 'Geef het onderzoek een naam.');
+  const base = slugify(name);
+  const taken = new Set((await db.selectFrom('studies').select('slug').where('slug', 'like', `${base}%`).execute()).map((s) => s.slug));
+  let slug = base;
+  for (let n = 2; taken.has(slug); n++) slug = `${base}-${n}`;
+  const study = await db
+    .insertInto('studies')
+    .values({ name, slug, description: input.description?.trim() || null, sender_name: input.senderName?.trim() || null })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await audit(db, actor, now, 'study.create', `study:${study.id}`, { name });
+  return study;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rounds
+
+export interface RoundInput {
+  studyId: number;
+  name: string;
+  /** A questionnaire file id ('image-samenwerking-2023'): its current content is snapshotted and pinned. */
+  questionnaireId?: string | null;
+  /** Or an already stored snapshot (e.g. the previous round's). */
+  questionnaireVersionId?: number | null;
+  opensAt?: Date | null;
+  /** Defaults to six weeks after opensAt. */
+  closesAt?: Date | null;
+  reminderPolicy?: ReminderPolicy;
+  targetRespondents?: number | null;
+}
+
+export function checkReminderPolicy(policy: ReminderPolicy): ReminderPolicy {
+  const days = policy.afterDays;
+  if (!Array.isArray(days) || days.length > 5 || days.some((d) => !Number.isInteger(d) || d < 1 || d > 90)) {
+    throw badRequest('invalid_reminder_policy', 'Herinneringen: geef hoogstens vijf dagen op, elk een heel getal van 1 tot en met 90.');
+  }
+  const sorted = [...new Set(days)].sort((a, b) => a - b);
+  if (sorted.length !== days.length) throw badRequest('invalid_reminder_policy', 'Herinneringen: elke dag mag maar één keer voorkomen.');
+  return { afterDays: sorted };
+}
+
+function checkWindow(opensAt: Date | null, closesAt: Date | null): { opensAt: Date | null; closesAt: Date | null } {
+  const closes = closesAt ?? (opensAt ? addDays(opensAt, DEFAULT_ROUND_DAYS) : null);
+  if (opensAt && closes && closes.getTime() <= opensAt.getTime()) {
+    throw badRequest('invalid_dates', 'De sluitdatum moet na de openingsdatum liggen.');
+  }
+  return { opensAt, closesAt: closes };
+}
+
+/** The questionnaire version a round pins: a file snapshotted now, or a stored snapshot. */
+async function pinVersion(db: Kysely<DB>, input: Pick<RoundInput, 'questionnaireId' | 'questionnaireVersionId'>): Promise<number | null> {
+  if (input.questionnaireId) {
+    const file = listQuestionnaires().find((q) => q.id === input.questionnaireId);
+    if (!file) throw badRequest('unknown_questionnaire', 'Deze vragenlijst bestaat niet.');
+    if (file.issues.length) throw badRequest('questionnaire_not_valid', 'Deze vragenlijst bevat fouten en kan niet worden gebruikt.');
+    return (await snapshotVersion(db, input.questionnaireId)).id;
+  }
+  if (input.questionnaireVersionId) return (await getVersion(db, input.questionnaireVersionId)).id;
+  return null;
+}
+
+export async function createRound(db: Kysely<DB>, input: RoundInput, now: Date, actor: Actor): Promise<Round> {
+  const name = input.name.trim();
+  if (!name) throw badRequest('invalid_name', 'Geef de meting een naam.');
+  const study = await db.selectFrom('studies').select('id').where('id', '=', input.studyId).executeTakeFirst();
+  if (!study) throw notFound('Dit onderzoek bestaat niet.');
+  const window = checkWindow(input.opensAt ?? null, input.closesAt ?? null);
+  const versionId = await pinVersion(db, input);
+  const round = await db
+    .insertInto('rounds')
+    .values({
+      study_id: input.studyId,
+      name,
+      questionnaire_version_id: versionId,
+      opens_at: window.opensAt,
+      closes_at: window.closesAt,
+      // Without a policy the column default applies: one reminder 14 days after the invitation.
+      ...(input.reminderPolicy ? { reminder_policy: JSON.stringify(checkReminderPolicy(input.reminderPolicy)) } : {}),
+      target_respondents: input.targetRespondents ?? null,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await audit(db, actor, now, 'round.create', `round:${round.id}`, { studyId: input.studyId, name, questionnaireVersionId: versionId });
+  return round;
+}
+
+export async function lockRound(db: Kysely<DB>, roundId: number): Promise<Round> {
+  const round = await db.selectFrom('rounds').selectAll().where('id', '=', roundId).forUpdate().executeTakeFirst();
+  if (!round) throw notFound('Deze meting bestaat niet.');
+  return round;
+}
+
+export function assertNotClosed(round: Round): void {
+  if (round.status === 'closed') throw conflict('round_closed', 'Deze meting is gesloten.');
+}
+
+export function assertDraft(round: Round): void {
+  if (round.status !== 'draft') throw conflict('round_not_draft', 'Deze meting is al geopend; dit kan alleen vóór het openen.');
+}
+
+export interface RoundPatch {
+  name?: string;
+  questionnaireId?: string | null;
+  questionnaireVersionId?: number | null;
+  opensAt?: Date | null;
+  closesAt?: Date | null;
+  reminderPolicy?: ReminderPolicy;
+  targetRespondents?: number | null;
+}
+
+/**
+ * Changes a round's settings. The questionnaire and the opening date are fixed once the round is
+ * open; the close date, the reminder policy and the target may still move (not to the past).
+ * Call inside a transaction.
+ */
+export async function updateRound(trx: Kysely<DB>, roundId: number, patch: RoundPatch, now: Date, actor: Actor): Promise<Round> {
+  const round = await lockRound(trx, roundId);
+  assertNotClosed(round);
+  const open = round.status === 'open';
+  if (open && (patch.questionnaireId !== undefined || patch.questionnaireVersionId !== undefined)) {
+    throw conflict('round_not_draft', 'De vragenlijst van een geopende meting ligt vast.');
+  }
+  if (open && patch.opensAt !== undefined && patch.opensAt?.getTime() !== round.opens_at?.getTime()) {
+    throw conflict('round_not_draft', 'De openingsdatum van een geopende meting ligt vast.');
+  }
+  const opensAt = patch.opensAt !== undefined ? patch.opensAt : round.opens_at;
+  const closesAt = patch.closesAt !== undefined ? patch.closesAt : patch.opensAt !== undefined && patch.opensAt ? null : round.closes_at;
+  const window = checkWindow(opensAt, closesAt);
+  if (open && window.closesAt && window.closesAt.getTime() <= now.getTime()) {
+    throw badRequest('invalid_dates', 'De sluitdatum van een geopende meting moet in de toekomst liggen.');
+  }
+  const name = patch.name !== undefined ? patch.name.trim() : round.name;
+  if (!name) throw badRequest('invalid_name', 'Geef de meting een naam.');
+  const versionId =
+    patch.questionnaireId !== undefined || patch.questionnaireVersionId !== undefined ? await pinVersion(trx, patch) : round.questionnaire_version_id;
+  const updated = await trx
+    .updateTable('rounds')
+    .set({
+      name,
+      questionnaire_version_id: versionId,
+      opens_at: window.opensAt,
+      closes_at: window.closesAt,
+      ...(patch.reminderPolicy ? { reminder_policy: JSON.stringify(checkReminderPolicy(patch.reminderPolicy)) } : {}),
+      ...(patch.targetRespondents !== undefined ? { target_respondents: patch.targetRespondents } : {}),
+      updated_at: now,
+    })
+    .where('id', '=', roundId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await audit(trx, actor, now, 'round.update', `round:${roundId}`, { fields: Object.keys(patch) });
+  return updated;
+}
+
+export interface CopyInput {
+  name: string;
+  opensAt?: Date | null;
+  closesAt?: Date | null;
+  /** A newer questionnaire file for the next measurement; default: the same pinned version. */
+  questionnaireId?: string | null;
+}
+
+/**
+ * The next measurement of a round (2022 → 2023 → 2024): same study, questionnaire version (unless
+ * a newer one is given), reminder policy and target, and the same SWVs with their situations and
+ * region letters, so the same schools are compared across rounds. Per-school choices (added or
+ * excluded schools) are not copied: they were about that measurement. Call inside a transaction.
+ */
+export async function copyRound(trx: Kysely<DB>, roundId: number, input: CopyInput, now: Date, actor: Actor): Promise<Round> {
+  const source = await trx.selectFrom('rounds').selectAll().where('id', '=', roundId).executeTakeFirst();
+  if (!source) throw notFound('Deze meting bestaat niet.');
+  const name = input.name.trim();
+  if (!name) throw badRequest('invalid_name', 'Geef de nieuwe meting een naam.');
+  const window = checkWindow(input.opensAt ?? null, input.closesAt ?? null);
+  const versionId = input.questionnaireId ? await pinVersion(trx, { questionnaireId: input.questionnaireId }) : source.questionnaire_version_id;
+  const round = await trx
+    .insertInto('rounds')
+    .values({
+      study_id: source.study_id,
+      name,
+      questionnaire_version_id: versionId,
+      opens_at: window.opensAt,
+      closes_at: window.closesAt,
+      reminder_policy: JSON.stringify(source.reminder_policy),
+      target_respondents: source.target_respondents,
+      previous_round_id: source.id,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const swvs = await trx.selectFrom('round_swvs').select(['swv_id', 'situation', 'region_letter']).where('round_id', '=', roundId).execute();
+  if (swvs.length) await trx.insertInto('round_swvs').values(swvs.map((s) => ({ ...s, round_id: round.id }))).execute();
+  await audit(trx, actor, now, 'round.copy', `round:${round.id}`, { from: roundId, swvs: swvs.length });
+  return round;
+}

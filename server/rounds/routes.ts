@@ -1,0 +1,296 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AreaDeps } from '../area';
+import { currentUser } from '../auth/plugin';
+import type { Actor } from '../audit';
+import { notFound } from '../errors';
+import { excludeSchool, includeSchool } from '../invitations/manage';
+import { listQuestionnaires } from '../questionnaires';
+import { readUpload, registerUploads } from '../schools/upload';
+import { previewRound, roundSchools } from './eligibility';
+import { inviteReachable, openRound } from './open';
+import { copyRound, createRound, createStudy, DEFAULT_ROUND_DAYS, updateRound } from './rounds';
+import { assignSwv, importAssignments, MAX_ASSIGNMENT_FILE_BYTES, SITUATION_LABELS, SITUATIONS, unassignSwv } from './swv-assignment';
+
+const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+const RoundParams = Type.Object({ id: Id });
+const DateTime = Type.String({ format: 'date-time', maxLength: 40 });
+const NullableDate = Type.Union([DateTime, Type.Null()]);
+const ReminderDays = Type.Array(Type.Integer({ minimum: 1, maximum: 90 }), { maxItems: 5 });
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+
+const toDate = (value: string | null | undefined) => (value === undefined ? undefined : value === null ? null : new Date(value));
+
+/**
+ * Studies and rounds (metingen): setup, SWV assignment, the preview of who will be invited,
+ * opening, per-school corrections and copying into the next measurement.
+ */
+export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
+  await registerUploads(app);
+  const actorOf = (request: Parameters<typeof currentUser>[0]): Actor => {
+    const user = currentUser(request);
+    return { id: user.id, email: user.email };
+  };
+
+  app.get('/api/studies', { config: { access: 'researcher' } }, async () =>
+    db.selectFrom('studies').select(['id', 'name', 'slug', 'description', 'sender_name as senderName']).orderBy('name').execute(),
+  );
+
+  app.post(
+    '/api/studies',
+    {
+      config: { access: 'admin' },
+      schema: {
+        body: Type.Object({
+          name: Name,
+          description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+          senderName: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const study = await createStudy(db, request.body, clock.now(), actorOf(request));
+      return reply.code(201).send(study);
+    },
+  );
+
+  app.get('/api/rounds/options', { config: { access: 'researcher' } }, async () => ({
+    questionnaires: listQuestionnaires().map((q) => ({ id: q.id, title: q.title, usable: q.issues.length === 0 && q.meta !== null })),
+    situations: SITUATIONS.map((code) => ({ code, label: SITUATION_LABELS[code] })),
+    defaultRoundDays: DEFAULT_ROUND_DAYS,
+    defaultReminderDays: [14],
+  }));
+
+  app.get('/api/rounds', { config: { access: 'researcher' } }, async () => {
+    const rows = await db
+      .selectFrom('rounds')
+      .innerJoin('studies', 'studies.id', 'rounds.study_id')
+      .leftJoin('questionnaire_versions as qv', 'qv.id', 'rounds.questionnaire_version_id')
+      .select([
+        'rounds.id',
+        'rounds.name',
+        'rounds.status',
+        'rounds.opens_at as opensAt',
+        'rounds.closes_at as closesAt',
+        'rounds.previous_round_id as previousRoundId',
+        'studies.id as studyId',
+        'studies.name as studyName',
+        'qv.title as questionnaireTitle',
+      ])
+      .select((eb) => [
+        eb.selectFrom('round_swvs').select((e) => e.fn.countAll<number>().as('n')).whereRef('round_swvs.round_id', '=', 'rounds.id').as('swvs'),
+        eb
+          .selectFrom('invitations')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .whereRef('invitations.round_id', '=', 'rounds.id')
+          .where('invitations.excluded_at', 'is', null)
+          .as('invitations'),
+      ])
+      .orderBy('studies.name')
+      .orderBy('rounds.created_at', 'desc')
+      .execute();
+    return rows.map((r) => ({ ...r, swvs: Number(r.swvs ?? 0), invitations: Number(r.invitations ?? 0) }));
+  });
+
+  const RoundBody = {
+    name: Name,
+    questionnaireId: Type.Optional(Type.Union([Type.String({ maxLength: 120 }), Type.Null()])),
+    opensAt: Type.Optional(NullableDate),
+    closesAt: Type.Optional(NullableDate),
+    reminderDays: Type.Optional(ReminderDays),
+    targetRespondents: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000 }), Type.Null()])),
+  };
+
+  app.post(
+    '/api/rounds',
+    { config: { access: 'admin' }, schema: { body: Type.Object({ studyId: Id, ...RoundBody }) } },
+    async (request, reply) => {
+      const b = request.body;
+      const round = await db.transaction().execute((trx) =>
+        createRound(
+          trx,
+          {
+            studyId: b.studyId,
+            name: b.name,
+            questionnaireId: b.questionnaireId,
+            opensAt: toDate(b.opensAt),
+            closesAt: toDate(b.closesAt),
+            reminderPolicy: b.reminderDays ? { afterDays: b.reminderDays } : undefined,
+            targetRespondents: b.targetRespondents,
+          },
+          clock.now(),
+          actorOf(request),
+        ),
+      );
+      return reply.code(201).send(round);
+    },
+  );
+
+  app.get('/api/rounds/:id', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request) => {
+    const round = await db
+      .selectFrom('rounds')
+      .innerJoin('studies', 'studies.id', 'rounds.study_id')
+      .leftJoin('questionnaire_versions as qv', 'qv.id', 'rounds.questionnaire_version_id')
+      .leftJoin('rounds as previous', 'previous.id', 'rounds.previous_round_id')
+      .selectAll('rounds')
+      .select(['studies.name as study_name', 'qv.title as questionnaire_title', 'qv.questionnaire_key', 'qv.version as questionnaire_version', 'previous.name as previous_round_name'])
+      .where('rounds.id', '=', request.params.id)
+      .executeTakeFirst();
+    if (!round) throw notFound('Deze meting bestaat niet.');
+    const swvs = await db
+      .selectFrom('round_swvs')
+      .innerJoin('swvs', 'swvs.id', 'round_swvs.swv_id')
+      .select(['swvs.id', 'swvs.code', 'swvs.name', 'swvs.sector', 'swvs.active', 'round_swvs.situation', 'round_swvs.region_letter as regionLetter'])
+      .where('round_swvs.round_id', '=', round.id)
+      .orderBy('round_swvs.region_letter')
+      .orderBy('swvs.code')
+      .execute();
+    return { ...round, swvs };
+  });
+
+  app.patch(
+    '/api/rounds/:id',
+    {
+      config: { access: 'admin' },
+      schema: { params: RoundParams, body: Type.Partial(Type.Object(RoundBody)) },
+    },
+    async (request) => {
+      const b = request.body;
+      return db.transaction().execute((trx) =>
+        updateRound(
+          trx,
+          request.params.id,
+          {
+            ...(b.name !== undefined ? { name: b.name } : {}),
+            ...(b.questionnaireId !== undefined ? { questionnaireId: b.questionnaireId } : {}),
+            ...(b.opensAt !== undefined ? { opensAt: toDate(b.opensAt) } : {}),
+            ...(b.closesAt !== undefined ? { closesAt: toDate(b.closesAt) } : {}),
+            ...(b.reminderDays !== undefined ? { reminderPolicy: { afterDays: b.reminderDays } } : {}),
+            ...(b.targetRespondents !== undefined ? { targetRespondents: b.targetRespondents } : {}),
+          },
+          clock.now(),
+          actorOf(request),
+        ),
+      );
+    },
+  );
+
+  const SwvParams = Type.Object({ id: Id, code: Type.String({ minLength: 2, maxLength: 12 }) });
+
+  app.put(
+    '/api/rounds/:id/swvs/:code',
+    {
+      config: { access: 'admin' },
+      schema: {
+        params: SwvParams,
+        body: Type.Object({ situation: Type.String({ maxLength: 60 }), regionLetter: Type.String({ maxLength: 4 }) }),
+      },
+    },
+    async (request) =>
+      db
+        .transaction()
+        .execute((trx) => assignSwv(trx, request.params.id, { swvCode: request.params.code, ...request.body }, clock.now(), actorOf(request))),
+  );
+
+  app.delete('/api/rounds/:id/swvs/:code', { config: { access: 'admin' }, schema: { params: SwvParams } }, async (request, reply) => {
+    await db.transaction().execute((trx) => unassignSwv(trx, request.params.id, request.params.code, clock.now(), actorOf(request)));
+    return reply.code(204).send();
+  });
+
+  app.post(
+    '/api/rounds/:id/swvs/import',
+    { config: { access: 'admin' }, schema: { params: RoundParams, querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }) } },
+    async (request) => {
+      const actor = actorOf(request);
+      const upload = await readUpload(request, MAX_ASSIGNMENT_FILE_BYTES);
+      return db
+        .transaction()
+        .execute((trx) => importAssignments(trx, request.params.id, upload.bytes, { dryRun: request.query.dryRun ?? true, now: clock.now(), actor }));
+    },
+  );
+
+  app.get('/api/rounds/:id/preview', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request) =>
+    previewRound(db, request.params.id),
+  );
+
+  app.get(
+    '/api/rounds/:id/schools',
+    {
+      config: { access: 'researcher' },
+      schema: {
+        params: RoundParams,
+        querystring: Type.Object({
+          state: Type.Optional(Type.Enum(['invited', 'to-invite', 'unreachable', 'excluded'] as const)),
+          swv: Type.Optional(Type.String({ maxLength: 12 })),
+        }),
+      },
+    },
+    async (request) => {
+      const { state, swv } = request.query;
+      const schools = await roundSchools(db, request.params.id);
+      return schools.filter((s) => (!state || s.state === state) && (!swv || s.swvCode === swv.toUpperCase()));
+    },
+  );
+
+  app.post('/api/rounds/:id/open', { config: { access: 'admin' }, schema: { params: RoundParams } }, async (request) => {
+    const actor = actorOf(request);
+    const opened = await db.transaction().execute((trx) => openRound(trx, request.params.id, clock.now(), actor, config.secret));
+    return { roundId: opened.roundId, opensAt: opened.opensAt, closesAt: opened.closesAt, invited: opened.invitationIds.length, unreachable: opened.unreachable, excluded: opened.excluded };
+  });
+
+  app.post(
+    '/api/rounds/:id/invite',
+    {
+      config: { access: 'admin' },
+      schema: { params: RoundParams, body: Type.Object({ schoolIds: Type.Optional(Type.Array(Id, { maxItems: 10_000 })) }) },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const ids = await db
+        .transaction()
+        .execute((trx) => inviteReachable(trx, request.params.id, clock.now(), actor, config.secret, request.body.schoolIds));
+      return { invited: ids.length };
+    },
+  );
+
+  app.post(
+    '/api/rounds/:id/copy',
+    {
+      config: { access: 'admin' },
+      schema: {
+        params: RoundParams,
+        body: Type.Object({
+          name: Name,
+          opensAt: Type.Optional(NullableDate),
+          closesAt: Type.Optional(NullableDate),
+          questionnaireId: Type.Optional(Type.Union([Type.String({ maxLength: 120 }), Type.Null()])),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const round = await db
+        .transaction()
+        .execute((trx) =>
+          copyRound(trx, request.params.id, { name: b.name, opensAt: toDate(b.opensAt), closesAt: toDate(b.closesAt), questionnaireId: b.questionnaireId }, clock.now(), actorOf(request)),
+        );
+      return reply.code(201).send(round);
+    },
+  );
+
+  const SchoolParams = Type.Object({ id: Id, schoolId: Id });
+
+  app.post('/api/rounds/:id/schools/:schoolId/exclude', { config: { access: 'admin' }, schema: { params: SchoolParams } }, async (request) =>
+    db.transaction().execute((trx) => excludeSchool(trx, request.params.id, request.params.schoolId, clock.now(), actorOf(request))),
+  );
+
+  app.post(
+    '/api/rounds/:id/schools/:schoolId/include',
+    { config: { access: 'admin' }, schema: { params: SchoolParams, body: Type.Object({ swvId: Type.Optional(Type.Union([Id, Type.Null()])) }) } },
+    async (request) =>
+      db
+        .transaction()
+        .execute((trx) =>
+          includeSchool(trx, request.params.id, request.params.schoolId, request.body.swvId ?? null, clock.now(), actorOf(request), config.secret),
+        ),
+  );
+};

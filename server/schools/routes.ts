@@ -1,0 +1,152 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { sql } from 'kysely';
+import type { AreaDeps } from '../area';
+import { currentUser } from '../auth/plugin';
+import { notFound } from '../errors';
+import { correctSchoolEmail } from '../invitations/manage';
+import { checkEmail, EMAIL_SOURCE_LABELS, type EmailSource } from './email';
+import { IMPORT_TYPE_LABELS, IMPORT_TYPES, runImport } from './import';
+import { readUpload, registerUploads } from './upload';
+
+const ImportTypeSchema = Type.Enum([...IMPORT_TYPES, 'auto'] as const);
+const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+
+/**
+ * Address lists: DUO imports (upload → dry run → confirm), the schools and SWVs as imported, and
+ * the admin's address corrections.
+ */
+export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock }) => {
+  await registerUploads(app);
+
+  app.get('/api/imports/types', { config: { access: 'admin' } }, async () =>
+    IMPORT_TYPES.map((type) => ({ type, label: IMPORT_TYPE_LABELS[type] })),
+  );
+
+  app.post(
+    '/api/imports',
+    {
+      config: { access: 'admin' },
+      schema: {
+        querystring: Type.Object({
+          type: Type.Optional(ImportTypeSchema),
+          dryRun: Type.Optional(Type.Boolean()),
+          fingerprint: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$' })),
+        }),
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      const upload = await readUpload(request);
+      const { type = 'auto', dryRun = true, fingerprint } = request.query;
+      return runImport(
+        db,
+        { bytes: upload.bytes, fileName: upload.fileName, type },
+        { dryRun, now: clock.now(), actor: { id: user.id, email: user.email }, expectFingerprint: fingerprint },
+      );
+    },
+  );
+
+  app.get(
+    '/api/schools',
+    {
+      config: { access: 'researcher' },
+      schema: {
+        querystring: Type.Object({
+          q: Type.Optional(Type.String({ maxLength: 100 })),
+          swv: Type.Optional(Type.String({ maxLength: 12 })),
+          filter: Type.Optional(Type.Enum(['all', 'inactive', 'no-email', 'admin-email'] as const)),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+        }),
+      },
+    },
+    async (request) => {
+      const { q, swv, filter = 'all', limit = 50, offset = 0 } = request.query;
+      let query = db.selectFrom('schools');
+      if (q && q.trim()) {
+        const term = `%${q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        query = query.where((eb) => eb.or([eb('name', 'ilike', term), eb('location_code', 'ilike', term), eb('city', 'ilike', term)]));
+      }
+      if (swv) {
+        query = query.where('id', 'in', (eb) =>
+          eb.selectFrom('school_swvs').innerJoin('swvs', 'swvs.id', 'school_swvs.swv_id').select('school_swvs.school_id').where('swvs.code', '=', swv.toUpperCase()),
+        );
+      }
+      if (filter === 'inactive') query = query.where('active', '=', false);
+      else query = query.where('active', '=', true);
+      if (filter === 'no-email') query = query.where('email', 'is', null);
+      if (filter === 'admin-email') query = query.where('email_source', '=', 'admin');
+      const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const rows = await query
+        .select(['id', 'location_code', 'name', 'kind', 'city', 'email', 'email_source', 'active'])
+        .select(() =>
+          sql<string[]>`coalesce((select array_agg(swvs.code order by swvs.code) from school_swvs join swvs on swvs.id = school_swvs.swv_id where school_swvs.school_id = schools.id), '{}')`.as('swvs'),
+        )
+        .orderBy('location_code')
+        .limit(limit)
+        .offset(offset)
+        .execute();
+      const schools = rows.map((r) => ({
+        id: r.id,
+        locationCode: r.location_code,
+        name: r.name,
+        kind: r.kind,
+        city: r.city,
+        email: r.email,
+        emailSource: r.email_source,
+        emailSourceLabel: r.email_source ? (EMAIL_SOURCE_LABELS[r.email_source as EmailSource] ?? r.email_source) : null,
+        emailUsable: r.email !== null && checkEmail(r.email).ok,
+        active: r.active,
+        swvs: r.swvs,
+      }));
+      return { total: total.n, schools };
+    },
+  );
+
+  app.put(
+    '/api/schools/:id/email',
+    {
+      config: { access: 'admin' },
+      schema: {
+        params: Type.Object({ id: Id }),
+        body: Type.Object({ email: Type.Union([Type.String({ maxLength: 254 }), Type.Null()]) }),
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      return db
+        .transaction()
+        .execute((trx) => correctSchoolEmail(trx, request.params.id, request.body.email, clock.now(), { id: user.id, email: user.email }));
+    },
+  );
+
+  app.get('/api/swvs', { config: { access: 'researcher' } }, async () => {
+    const rows = await db
+      .selectFrom('swvs')
+      .select(['id', 'code', 'name', 'sector', 'city', 'province', 'active'])
+      .select((eb) =>
+        eb
+          .selectFrom('school_swvs')
+          .innerJoin('schools', 'schools.id', 'school_swvs.school_id')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .whereRef('school_swvs.swv_id', '=', 'swvs.id')
+          .where('schools.active', '=', true)
+          .as('schools'),
+      )
+      .orderBy('code')
+      .execute();
+    return rows.map((r) => ({ ...r, schools: Number(r.schools ?? 0) }));
+  });
+
+  app.get('/api/schools/:id', { config: { access: 'researcher' }, schema: { params: Type.Object({ id: Id }) } }, async (request) => {
+    const school = await db.selectFrom('schools').selectAll().where('id', '=', request.params.id).executeTakeFirst();
+    if (!school) throw notFound('Deze school bestaat niet.');
+    const swvs = await db
+      .selectFrom('school_swvs')
+      .innerJoin('swvs', 'swvs.id', 'school_swvs.swv_id')
+      .select(['swvs.code', 'swvs.name'])
+      .where('school_swvs.school_id', '=', school.id)
+      .execute();
+    return { ...school, swvs };
+  });
+};
