@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/types';
 
 /**
- * Invitations carry the address their mailings go to. When a school's address changes (an
+ * Invitations carry the address their mailings go to. An invitation whose school's data was
+ * erased (GDPR) keeps no address and gets none back. When a school's address changes (an
  * import, an admin's correction), the invitations of its rounds that are not closed follow, and
  * a bounce recorded for the old address no longer holds, so the next mailing goes to the new
  * address. Returns how many invitations changed.
@@ -16,7 +17,7 @@ export async function syncInvitationEmails(trx: Kysely<DB>, schoolIds: number[])
       update invitations as i
       set email = s.email, bounced_at = null
       from schools as s, rounds as r
-      where s.id = i.school_id and r.id = i.round_id and r.status <> 'closed'
+      where s.id = i.school_id and r.id = i.round_id and r.status <> 'closed' and i.erased_at is null
         and i.school_id in (${sql.join(batch)})
         and i.email is distinct from s.email
     `.execute(trx);

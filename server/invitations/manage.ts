@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { audit, type Actor } from '../audit';
 import type { DB } from '../db/types';
-import { badRequest, notFound } from '../errors';
+import { badRequest, conflict, notFound } from '../errors';
 import { roundSchools, type RoundSchool } from '../rounds/eligibility';
 import { assertNotClosed, lockRound } from '../rounds/rounds';
 import { checkEmail } from '../schools/email';
@@ -55,6 +55,14 @@ export async function includeSchool(
   assertNotClosed(round);
   const school = await trx.selectFrom('schools').select(['id', 'location_code', 'active']).where('id', '=', schoolId).executeTakeFirst();
   if (!school) throw notFound('Deze school bestaat niet.');
+  const erased = await trx
+    .selectFrom('invitations')
+    .select('id')
+    .where('round_id', '=', roundId)
+    .where('school_id', '=', schoolId)
+    .where('erased_at', 'is not', null)
+    .executeTakeFirst();
+  if (erased) throw conflict('erased', 'De gegevens van deze school in deze meting zijn op verzoek verwijderd; zij wordt niet opnieuw uitgenodigd.');
   const choice = await trx.selectFrom('round_school_choices').selectAll().where('round_id', '=', roundId).where('school_id', '=', schoolId).executeTakeFirst();
   if (choice?.choice === 'exclude') {
     await trx.deleteFrom('round_school_choices').where('round_id', '=', roundId).where('school_id', '=', schoolId).execute();

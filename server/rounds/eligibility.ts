@@ -28,7 +28,7 @@ export interface RoundSchool {
   swvId: number;
   swvCode: string;
   state: RoundSchoolState;
-  /** For `unreachable`: why, in Dutch. */
+  /** For `unreachable`: why, in Dutch; for `excluded`, set when the school's data was erased. */
   reason: string | null;
   /** Added by an admin rather than through the SWV's school list. */
   added: boolean;
@@ -97,7 +97,7 @@ export async function roundSchools(db: Kysely<DB>, roundId: number): Promise<Rou
   const invitations = await db
     .selectFrom('invitations')
     .innerJoin('schools', 'schools.id', 'invitations.school_id')
-    .select([...schoolColumns, 'invitations.id as invitation_id', 'invitations.swv_id', 'invitations.status', 'invitations.excluded_at', 'invitations.email as invitation_email'])
+    .select([...schoolColumns, 'invitations.id as invitation_id', 'invitations.swv_id', 'invitations.status', 'invitations.excluded_at', 'invitations.erased_at', 'invitations.email as invitation_email'])
     .where('invitations.round_id', '=', roundId)
     .execute();
 
@@ -141,7 +141,7 @@ export async function roundSchools(db: Kysely<DB>, roundId: number): Promise<Rou
       swvId: inv.swv_id,
       swvCode: swv?.code ?? '',
       state: inv.excluded_at ? 'excluded' : 'invited',
-      reason: null,
+      reason: inv.erased_at ? 'gegevens op verzoek verwijderd' : null,
       added: candidates.get(inv.id)?.added ?? !candidates.has(inv.id),
       invitationId: inv.invitation_id,
       invitationStatus: inv.status,

@@ -198,7 +198,11 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
 
   app.post(
     '/api/rounds/:id/swvs/import',
-    { config: { access: 'admin' }, schema: { params: RoundParams, querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }) } },
+    {
+      config: { access: 'admin' },
+      bodyLimit: MAX_ASSIGNMENT_FILE_BYTES + 64 * 1024,
+      schema: { params: RoundParams, querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }) },
+    },
     async (request) => {
       const actor = actorOf(request);
       const upload = await readUpload(request, MAX_ASSIGNMENT_FILE_BYTES);

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { AreaDeps } from '../area';
 import { currentUser } from '../auth/plugin';
 import { notFound } from '../errors';
+import { UPLOAD_BODY_LIMIT } from '../limits';
 import { correctSchoolEmail } from '../invitations/manage';
 import { checkEmail, EMAIL_SOURCE_LABELS, type EmailSource } from './email';
 import { IMPORT_TYPE_LABELS, IMPORT_TYPES, runImport } from './import';
@@ -26,6 +27,7 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     '/api/imports',
     {
       config: { access: 'admin' },
+      bodyLimit: UPLOAD_BODY_LIMIT,
       schema: {
         querystring: Type.Object({
           type: Type.Optional(ImportTypeSchema),

@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { badRequest } from '../errors';
+import { UPLOAD_FILE_LIMIT } from '../limits';
 import { detectSeparator, tokenizeCsv, type CsvRecordProblem } from './csv';
 import { decodeWindows1252 } from './windows-1252';
 
@@ -9,7 +10,8 @@ import { decodeWindows1252 } from './windows-1252';
  * rows. Files that are not a table at all are refused as a whole with a Dutch message.
  */
 
-export const MAX_FILE_BYTES = 50 * 1024 * 1024;
+/** The same limit as every upload (server/limits.ts); a national DUO list is a few MB. */
+export const MAX_FILE_BYTES = UPLOAD_FILE_LIMIT;
 /** Longest accepted record; DUO's widest lines are about 400 characters. */
 export const MAX_RECORD_CHARS = 20_000;
 export const MAX_ROWS = 300_000;

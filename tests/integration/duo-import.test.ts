@@ -384,7 +384,7 @@ describeEachDatabase('DUO import: rejections and failures', (getDatabase) => {
     it('refuses binary garbage and oversized files', async () => {
       const garbage = new Uint8Array(100_000).map((_, i) => (i * 2654435761) >>> 24);
       expect(await refused(garbage, 'auto')).toMatchObject({ status: 400, message: expect.stringContaining('geen tekstbestand') });
-      expect(await refused(new Uint8Array(50 * 1024 * 1024 + 1), 'auto')).toMatchObject({ status: 400, message: expect.stringContaining('groter dan 50 MB') });
+      expect(await refused(new Uint8Array(20 * 1024 * 1024 + 1), 'auto')).toMatchObject({ status: 400, message: expect.stringContaining('groter dan 20 MB') });
     });
   });
 

@@ -3,6 +3,7 @@ import type { App } from '../../server/app';
 import { ManualClock } from '../../server/clock';
 import { sha256 } from '../../server/crypto';
 import { invitationToken } from '../../server/invitations/tokens';
+import { eraseSchoolData } from '../../server/privacy/erase';
 import { runImport } from '../../server/schools/import';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
@@ -265,6 +266,16 @@ describeEachDatabase('rounds: setup, preview, opening and corrections', (getData
       expect(back.body).toMatchObject({ state: 'invited', invitationStatus: 'pending' });
     });
 
+    it('never gives an address back to an invitation whose data was erased, nor invites it again', async () => {
+      const invited = await db().selectFrom('invitations').select(['id', 'school_id']).where('round_id', '=', roundId).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+      await eraseSchoolData(db(), roundId, invited.school_id!, { system: 'test' }, clock.now());
+      expect((await call('PUT', `/api/schools/${invited.school_id}/email`, { email: 'weer@school.example' })).body.invitationsUpdated).toBe(0);
+      expect((await db().selectFrom('invitations').select('email').where('id', '=', invited.id).executeTakeFirstOrThrow()).email).toBeNull();
+      expect(await call('POST', `/api/rounds/${roundId}/schools/${invited.school_id}/include`, {})).toMatchObject({ status: 409, body: { error: 'erased' } });
+      const state = (await call('GET', `/api/rounds/${roundId}/schools?state=excluded`)).body.find((s: { schoolId: number }) => s.schoolId === invited.school_id);
+      expect(state).toMatchObject({ state: 'excluded', reason: 'gegevens op verzoek verwijderd' });
+    });
+
     it('copies the round into the next measurement with its SWVs, situations and letters', async () => {
       const copy = await call('POST', `/api/rounds/${roundId}/copy`, { name: 'Meting 2024', opensAt: '2024-03-11T08:00:00Z' });
       expect(copy.status).toBe(201);
@@ -285,7 +296,7 @@ describeEachDatabase('rounds: setup, preview, opening and corrections', (getData
       expect(await call('POST', '/api/imports', { file: 'x' })).toMatchObject({ status: 400, body: { error: 'no_file' } });
       const file = poLocationsFile([aSchool({ locationCode: '93ZZ00' })]);
       expect((await upload('/api/imports?dryRun=true', file, researcher)).status).toBe(403);
-      const big = Buffer.alloc(50 * 1024 * 1024 + 10, 0x41);
+      const big = Buffer.alloc(20 * 1024 * 1024 + 10, 0x41);
       expect(await upload('/api/imports?dryRun=true', big)).toMatchObject({ status: 413, body: { error: 'file_too_large' } });
       expect((await upload(`/api/rounds/${roundId}/swvs/import`, Buffer.alloc(300 * 1024, 0x41))).status).toBe(413);
       expect((await upload('/api/imports?dryRun=true&type=onzin', file)).status).toBe(400);
