@@ -2,7 +2,11 @@ import type { ComponentType } from 'react';
 import { AuditPage } from './pages/AuditPage';
 import { ExportsPage, ReportTablesPage } from './pages/ExportsPage';
 import { HomePage } from './pages/HomePage';
+import { ImportsPage } from './pages/ImportsPage';
 import { PrivacyPage } from './pages/PrivacyPage';
+import { RoundPage } from './pages/RoundPage';
+import { RoundsPage } from './pages/RoundsPage';
+import { SchoolsPage } from './pages/SchoolsPage';
 import { UsersPage } from './pages/UsersPage';
 import { MailLogPage } from './pages/mail/MailLogPage';
 import { MailRoundPage } from './pages/mail/MailRoundPage';
@@ -23,6 +27,11 @@ export interface PageDef {
 
 export const pages: PageDef[] = [
   { path: '/', title: 'Overzicht', component: HomePage, role: 'researcher', nav: true },
+  // Address lists and rounds (server/schools, server/rounds).
+  { path: '/rounds', title: 'Metingen', component: RoundsPage, role: 'researcher', nav: true },
+  { path: '/rounds/:id', title: 'Meting', component: RoundPage, role: 'researcher' },
+  { path: '/schools', title: 'Scholen', component: SchoolsPage, role: 'researcher', nav: true },
+  { path: '/imports', title: 'Adresbestanden', component: ImportsPage, role: 'admin', nav: true },
   { path: '/exports', title: 'Exporteren', component: ExportsPage, role: 'researcher', nav: true },
   { path: '/exports/:roundId', title: 'Tabellen', component: ReportTablesPage, role: 'researcher' },
   { path: '/users', title: 'Gebruikers', component: UsersPage, role: 'admin', nav: true },

@@ -1,0 +1,792 @@
+import { useState } from 'react';
+import type { RoundPreview, RoundSchool } from '../../../server/rounds/eligibility';
+import type { AssignmentImportReport } from '../../../server/rounds/swv-assignment';
+import { api } from '../../shared/api';
+import { Link, useRouter } from '../router';
+import { useSession } from '../session';
+import { uploadFile } from '../upload';
+import {
+  ErrorMessage,
+  errorText,
+  formatDateTime,
+  fromDateInput,
+  number,
+  Section,
+  TableWrap,
+  toDateInput,
+  useApi,
+} from './address-common';
+import { parseDays, StatusBadge, type RoundOptions } from './RoundsPage';
+import { EmailCell } from './SchoolsPage';
+
+interface RoundSwv {
+  id: number;
+  code: string;
+  name: string;
+  sector: 'po' | 'vo';
+  active: boolean;
+  situation: string;
+  regionLetter: string | null;
+}
+
+interface RoundDetail {
+  id: number;
+  name: string;
+  status: 'draft' | 'open' | 'closed';
+  opens_at: string | null;
+  closes_at: string | null;
+  reminder_policy: { afterDays: number[] };
+  target_respondents: number | null;
+  previous_round_id: number | null;
+  previous_round_name: string | null;
+  study_name: string;
+  questionnaire_title: string | null;
+  questionnaire_key: string | null;
+  questionnaire_version: string | null;
+  swvs: RoundSwv[];
+}
+
+/** One round (meting): settings, SWVs, who will be invited, opening, corrections, copying. */
+export function RoundPage({ params }: { params: Record<string, string> }) {
+  const user = useSession();
+  const id = Number(params.id);
+  const round = useApi<RoundDetail>(Number.isInteger(id) ? `/api/rounds/${id}` : null);
+  const options = useApi<RoundOptions>('/api/rounds/options');
+  const preview = useApi<RoundPreview>(Number.isInteger(id) ? `/api/rounds/${id}/preview` : null);
+  const reload = () => {
+    round.reload();
+    preview.reload();
+  };
+  const r = round.data;
+  if (round.error) return <ErrorMessage error={round.error} />;
+  if (!r) return <p>Bezig met laden…</p>;
+  const admin = user.role === 'admin';
+  const situations = new Map((options.data?.situations ?? []).map((s) => [s.code, s.label]));
+
+  return (
+    <>
+      <section className="mr-card mr-section">
+        <p className="mr-muted">
+          <Link to="/rounds">Metingen</Link> › {r.study_name}
+        </p>
+        <h1>
+          {r.name} <StatusBadge status={r.status} />
+        </h1>
+        <dl className="mr-counts">
+          <div>
+            <dt>Opent</dt>
+            <dd className="text">{r.opens_at ? formatDateTime(r.opens_at) : 'bij openen'}</dd>
+          </div>
+          <div>
+            <dt>Sluit</dt>
+            <dd className="text">{r.closes_at ? formatDateTime(r.closes_at) : 'zes weken na openen'}</dd>
+          </div>
+          <div>
+            <dt>Vragenlijst</dt>
+            <dd className="text">{r.questionnaire_title ? `${r.questionnaire_title} (${r.questionnaire_version})` : 'nog niet gekozen'}</dd>
+          </div>
+          <div>
+            <dt>Herinnering na</dt>
+            <dd className="text">
+              {r.reminder_policy.afterDays.length ? `${r.reminder_policy.afterDays.join(' en ')} dagen` : 'geen herinnering'}
+            </dd>
+          </div>
+        </dl>
+        {r.previous_round_id && (
+          <p>
+            Vorige meting: <Link to={`/rounds/${r.previous_round_id}`}>{r.previous_round_name}</Link>
+          </p>
+        )}
+        {admin && r.status !== 'closed' && <Settings round={r} options={options.data} onSaved={reload} />}
+      </section>
+
+      <SwvSection round={r} admin={admin} situations={situations} options={options.data} onChanged={reload} />
+      {preview.data && <PreviewSection round={r} preview={preview.data} admin={admin} situations={situations} onChanged={reload} />}
+      <ErrorMessage error={preview.error} />
+      {admin && r.status === 'draft' && preview.data && <OpenSection round={r} preview={preview.data} onOpened={reload} />}
+      {admin && <CopySection round={r} />}
+    </>
+  );
+}
+
+function Settings({ round, options, onSaved }: { round: RoundDetail; options: RoundOptions | null; onSaved: () => void }) {
+  const draft = round.status === 'draft';
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState(round.name);
+  const [opens, setOpens] = useState(toDateInput(round.opens_at));
+  const [closes, setCloses] = useState(toDateInput(round.closes_at));
+  const [reminders, setReminders] = useState(round.reminder_policy.afterDays.join(', '));
+  const [questionnaireId, setQuestionnaireId] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  if (!open) {
+    return (
+      <button className="secondary" onClick={() => setOpen(true)}>
+        Instellingen wijzigen
+      </button>
+    );
+  }
+  const save = async () => {
+    setError(null);
+    const reminderDays = parseDays(reminders);
+    if (!reminderDays) return setError('Herinneringen: geef dagen als hele getallen, bijvoorbeeld "14" of "14, 28".');
+    try {
+      await api('PATCH', `/api/rounds/${round.id}`, {
+        name,
+        ...(draft ? { opensAt: fromDateInput(opens, 'opens') } : {}),
+        ...(closes !== toDateInput(round.closes_at) ? { closesAt: fromDateInput(closes, 'closes') } : {}),
+        reminderDays,
+        ...(draft && questionnaireId ? { questionnaireId } : {}),
+      });
+      setOpen(false);
+      onSaved();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <form
+      className="mr-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <div>
+        <label htmlFor="edit-name">Naam</label>
+        <input id="edit-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+      </div>
+      {draft && (
+        <div>
+          <label htmlFor="edit-opens">Opent op</label>
+          <input id="edit-opens" type="date" value={opens} onChange={(e) => setOpens(e.target.value)} />
+        </div>
+      )}
+      <div>
+        <label htmlFor="edit-closes">Sluit op</label>
+        <input id="edit-closes" type="date" value={closes} onChange={(e) => setCloses(e.target.value)} />
+      </div>
+      <div>
+        <label htmlFor="edit-reminders">Herinnering na (dagen)</label>
+        <input id="edit-reminders" value={reminders} onChange={(e) => setReminders(e.target.value)} />
+      </div>
+      {draft && (
+        <div>
+          <label htmlFor="edit-questionnaire">Vragenlijst</label>
+          <select id="edit-questionnaire" value={questionnaireId} onChange={(e) => setQuestionnaireId(e.target.value)}>
+            <option value="">{round.questionnaire_title ? 'Ongewijzigd' : 'Kies een vragenlijst'}</option>
+            {(options?.questionnaires ?? []).map((q) => (
+              <option key={q.id} value={q.id} disabled={!q.usable}>
+                {q.title} ({q.id})
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
+      <div className="mr-actions">
+        <button type="submit">Opslaan</button>
+        <button type="button" className="secondary" onClick={() => setOpen(false)}>
+          Annuleren
+        </button>
+      </div>
+      <ErrorMessage error={error} />
+    </form>
+  );
+}
+
+function SwvSection({
+  round,
+  admin,
+  situations,
+  options,
+  onChanged,
+}: {
+  round: RoundDetail;
+  admin: boolean;
+  situations: Map<string, string>;
+  options: RoundOptions | null;
+  onChanged: () => void;
+}) {
+  const editable = admin && round.status === 'draft';
+  const [error, setError] = useState<string | null>(null);
+  const remove = async (code: string) => {
+    setError(null);
+    try {
+      await api('DELETE', `/api/rounds/${round.id}/swvs/${code}`);
+      onChanged();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <Section title={`Samenwerkingsverbanden (${round.swvs.length})`} id="swvs-title">
+      {round.swvs.length === 0 ? (
+        <p className="mr-muted">Er doen nog geen samenwerkingsverbanden mee.</p>
+      ) : (
+        <TableWrap label="Samenwerkingsverbanden van deze meting">
+          <table>
+            <thead>
+              <tr>
+                <th>Letter</th>
+                <th>SWV</th>
+                <th>Naam</th>
+                <th>Situatie</th>
+                {editable && <th />}
+              </tr>
+            </thead>
+            <tbody>
+              {round.swvs.map((s) => (
+                <tr key={s.id}>
+                  <td>{s.regionLetter}</td>
+                  <td>{s.code}</td>
+                  <td>
+                    {s.name}
+                    {!s.active && <span className="mr-badge warn"> inactief</span>}
+                  </td>
+                  <td>{situations.get(s.situation) ?? s.situation}</td>
+                  {editable && (
+                    <td>
+                      <button className="secondary small" onClick={() => void remove(s.code)} aria-label={`${s.code} verwijderen`}>
+                        Verwijderen
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+      <ErrorMessage error={error} />
+      {editable && <AssignForm roundId={round.id} options={options} onAssigned={onChanged} />}
+      {editable && <AssignUpload roundId={round.id} onAssigned={onChanged} />}
+    </Section>
+  );
+}
+
+function AssignForm({ roundId, options, onAssigned }: { roundId: number; options: RoundOptions | null; onAssigned: () => void }) {
+  const swvs = useApi<Array<{ code: string; name: string; active: boolean }>>('/api/swvs');
+  const [code, setCode] = useState('');
+  const [situation, setSituation] = useState('');
+  const [letter, setLetter] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const submit = async () => {
+    setError(null);
+    try {
+      await api('PUT', `/api/rounds/${roundId}/swvs/${encodeURIComponent(code)}`, { situation, regionLetter: letter });
+      setCode('');
+      setLetter('');
+      onAssigned();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <>
+      <h3>Samenwerkingsverband toevoegen</h3>
+      <form
+        className="mr-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <div>
+          <label htmlFor="assign-swv">Samenwerkingsverband</label>
+          <select id="assign-swv" value={code} onChange={(e) => setCode(e.target.value)} required>
+            <option value="">Kies…</option>
+            {(swvs.data ?? [])
+              .filter((s) => s.active)
+              .map((s) => (
+                <option key={s.code} value={s.code}>
+                  {s.code} {s.name}
+                </option>
+              ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="assign-situation">Samenwerkingssituatie</label>
+          <select id="assign-situation" value={situation} onChange={(e) => setSituation(e.target.value)} required>
+            <option value="">Kies…</option>
+            {(options?.situations ?? []).map((s) => (
+              <option key={s.code} value={s.code}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="assign-letter">Regioletter</label>
+          <input id="assign-letter" value={letter} onChange={(e) => setLetter(e.target.value.toUpperCase())} maxLength={2} required />
+        </div>
+        <div className="mr-actions">
+          <button type="submit">Toevoegen</button>
+        </div>
+      </form>
+      <ErrorMessage error={error ?? swvs.error} />
+    </>
+  );
+}
+
+function AssignUpload({ roundId, onAssigned }: { roundId: number; onAssigned: () => void }) {
+  const { csrfToken } = useSession();
+  const [file, setFile] = useState<File | null>(null);
+  const [report, setReport] = useState<AssignmentImportReport | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const send = async (dryRun: boolean) => {
+    if (!file) return;
+    setError(null);
+    try {
+      const result = await uploadFile<AssignmentImportReport>(`/api/rounds/${roundId}/swvs/import?dryRun=${dryRun}`, file, csrfToken);
+      setReport(result);
+      if (result.applied) onAssigned();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <details>
+      <summary>Uit een lijst (CSV of Excel: SWV; Situatie; Letter)</summary>
+      <div className="mr-inline-form">
+        <input
+          type="file"
+          aria-label="Lijst met samenwerkingsverbanden"
+          accept=".csv,.txt,.xlsx"
+          onChange={(e) => {
+            setFile(e.target.files?.[0] ?? null);
+            setReport(null);
+          }}
+        />
+        <button className="secondary" onClick={() => void send(true)} disabled={!file}>
+          Lijst controleren
+        </button>
+      </div>
+      <ErrorMessage error={error} />
+      {report && (
+        <div role="status">
+          <p>
+            {report.lines} regels: {report.added.length} nieuw, {report.changed.length} gewijzigd, {report.unchanged} ongewijzigd,{' '}
+            {report.rejected.length} afgewezen.
+          </p>
+          {report.rejected.length > 0 && (
+            <>
+              <p className="mr-error">Er wordt niets toegewezen zolang er afgewezen regels zijn.</p>
+              <ul>
+                {report.rejected.map((r) => (
+                  <li key={r.line}>
+                    Regel {r.line}: {r.reason}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          {report.applied ? (
+            <p className="mr-ok">De samenwerkingsverbanden zijn toegewezen.</p>
+          ) : (
+            report.rejected.length === 0 && <button onClick={() => void send(false)}>Toewijzen</button>
+          )}
+        </div>
+      )}
+    </details>
+  );
+}
+
+const STATE_LABELS: Record<RoundSchool['state'], string> = {
+  invited: 'uitgenodigd',
+  'to-invite': 'uit te nodigen',
+  unreachable: 'onbereikbaar',
+  excluded: 'uitgesloten',
+};
+
+function PreviewSection({
+  round,
+  preview,
+  admin,
+  situations,
+  onChanged,
+}: {
+  round: RoundDetail;
+  preview: RoundPreview;
+  admin: boolean;
+  situations: Map<string, string>;
+  onChanged: () => void;
+}) {
+  const draft = round.status === 'draft';
+  const canChange = admin && round.status !== 'closed';
+  const [error, setError] = useState<string | null>(null);
+  const act = async (url: string, body: unknown = {}) => {
+    setError(null);
+    try {
+      await api('POST', url, body);
+      onChanged();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  const t = preview.totals;
+  return (
+    <Section title={draft ? 'Wie wordt uitgenodigd' : 'Uitnodigingen'} id="preview-title">
+      <dl className="mr-counts" aria-label="Totalen">
+        <div>
+          <dt>Scholen</dt>
+          <dd>{number(t.schools)}</dd>
+        </div>
+        <div>
+          <dt>{draft ? 'Worden uitgenodigd' : 'Uitgenodigd'}</dt>
+          <dd>{number(draft ? t.toInvite : t.invited)}</dd>
+        </div>
+        {!draft && (
+          <div>
+            <dt>Nog uit te nodigen</dt>
+            <dd>{number(t.toInvite)}</dd>
+          </div>
+        )}
+        <div>
+          <dt>Onbereikbaar</dt>
+          <dd>{number(t.unreachable)}</dd>
+        </div>
+        <div>
+          <dt>Uitgesloten</dt>
+          <dd>{number(t.excluded)}</dd>
+        </div>
+      </dl>
+      <TableWrap label="Per samenwerkingsverband">
+        <table>
+          <thead>
+            <tr>
+              <th>Letter</th>
+              <th>SWV</th>
+              <th>Situatie</th>
+              <th className="num">Scholen</th>
+              <th className="num">{draft ? 'Uit te nodigen' : 'Uitgenodigd'}</th>
+              <th className="num">Onbereikbaar</th>
+              <th className="num">Uitgesloten</th>
+            </tr>
+          </thead>
+          <tbody>
+            {preview.swvs.map((s) => (
+              <tr key={s.swvId}>
+                <td>{s.regionLetter}</td>
+                <td title={s.name}>{s.code}</td>
+                <td>{situations.get(s.situation) ?? s.situation}</td>
+                <td className="num">{number(s.schools)}</td>
+                <td className="num">{number(draft ? s.toInvite : s.invited)}</td>
+                <td className="num">{number(s.unreachable)}</td>
+                <td className="num">{number(s.excluded)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
+      <ErrorMessage error={error} />
+
+      {!draft && t.toInvite > 0 && (
+        <div className="mr-confirm">
+          <p>
+            {number(t.toInvite)} scholen zijn sinds het openen bereikbaar geworden (adres gecorrigeerd of toegevoegd) en hebben nog geen
+            uitnodiging.
+          </p>
+          {canChange && <button onClick={() => void act(`/api/rounds/${round.id}/invite`)}>Deze scholen uitnodigen</button>}
+        </div>
+      )}
+
+      <h3>Onbereikbare scholen ({number(preview.unreachable.length)})</h3>
+      {preview.unreachable.length === 0 ? (
+        <p className="mr-muted">Alle scholen hebben een bruikbaar e-mailadres.</p>
+      ) : (
+        <SchoolList
+          label="Onbereikbare scholen"
+          schools={preview.unreachable}
+          onChanged={onChanged}
+          action={canChange ? (s) => ({ label: 'Uitsluiten', run: () => void act(`/api/rounds/${round.id}/schools/${s.schoolId}/exclude`) }) : undefined}
+        />
+      )}
+
+      {preview.excluded.length > 0 && (
+        <>
+          <h3>Uitgesloten scholen ({number(preview.excluded.length)})</h3>
+          <SchoolList
+            label="Uitgesloten scholen"
+            schools={preview.excluded}
+            onChanged={onChanged}
+            action={
+              canChange
+                ? (s) => (s.reason ? null : { label: 'Weer opnemen', run: () => void act(`/api/rounds/${round.id}/schools/${s.schoolId}/include`) })
+                : undefined
+            }
+          />
+        </>
+      )}
+      {canChange && <AddSchool round={round} onAdded={onChanged} />}
+      <SchoolBrowser round={round} canChange={canChange} onChanged={onChanged} act={act} />
+    </Section>
+  );
+}
+
+function SchoolList({
+  label,
+  schools,
+  action,
+  onChanged,
+}: {
+  label: string;
+  schools: RoundSchool[];
+  action?: (s: RoundSchool) => { label: string; run: () => void } | null;
+  onChanged: () => void;
+}) {
+  const [all, setAll] = useState(false);
+  const shown = all ? schools : schools.slice(0, 50);
+  return (
+    <>
+      <TableWrap label={label}>
+        <table>
+          <thead>
+            <tr>
+              <th>Code</th>
+              <th>Naam</th>
+              <th>SWV</th>
+              <th>Status</th>
+              <th>E-mailadres</th>
+              {action && <th />}
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((s) => {
+              const a = action?.(s);
+              return (
+                <tr key={s.schoolId}>
+                  <td>{s.locationCode}</td>
+                  <td>{s.name}</td>
+                  <td>{s.swvCode}</td>
+                  <td>
+                    {STATE_LABELS[s.state]}
+                    {s.reason ? `: ${s.reason}` : ''}
+                  </td>
+                  <td>
+                    <EmailCell schoolId={s.schoolId} email={s.email} usable={s.reason === 'ongeldig e-mailadres' ? false : undefined} onSaved={onChanged} />
+                  </td>
+                  {action && (
+                    <td>
+                      {a && (
+                        <button className="secondary small" onClick={a.run} aria-label={`${a.label}: ${s.locationCode}`}>
+                          {a.label}
+                        </button>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </TableWrap>
+      {!all && schools.length > shown.length && (
+        <button className="secondary" onClick={() => setAll(true)}>
+          Toon alle {number(schools.length)}
+        </button>
+      )}
+    </>
+  );
+}
+
+/** All schools of the round by state, e.g. to exclude one that will be invited. */
+function SchoolBrowser({
+  round,
+  canChange,
+  onChanged,
+  act,
+}: {
+  round: RoundDetail;
+  canChange: boolean;
+  onChanged: () => void;
+  act: (url: string, body?: unknown) => Promise<void>;
+}) {
+  const [state, setState] = useState('');
+  const list = useApi<RoundSchool[]>(state ? `/api/rounds/${round.id}/schools?state=${state}` : null);
+  return (
+    <details
+      onToggle={(e) => {
+        if (e.currentTarget.open && !state) setState(round.status === 'draft' ? 'to-invite' : 'invited');
+      }}
+    >
+      <summary>Alle scholen van deze meting</summary>
+      <label htmlFor="browse-state">Toon</label>
+      <select id="browse-state" value={state} onChange={(e) => setState(e.target.value)}>
+        <option value="to-invite">{round.status === 'draft' ? 'Worden uitgenodigd' : 'Nog uit te nodigen'}</option>
+        <option value="invited">Uitgenodigd</option>
+        <option value="unreachable">Onbereikbaar</option>
+        <option value="excluded">Uitgesloten</option>
+      </select>
+      <ErrorMessage error={list.error} />
+      {list.data && (
+        <SchoolList
+          label="Scholen van deze meting"
+          schools={list.data}
+          onChanged={() => {
+            list.reload();
+            onChanged();
+          }}
+          action={
+            canChange && (state === 'to-invite' || state === 'invited')
+              ? (s) => ({
+                  label: 'Uitsluiten',
+                  run: () =>
+                    void act(`/api/rounds/${round.id}/schools/${s.schoolId}/exclude`).then(() => {
+                      list.reload();
+                    }),
+                })
+              : undefined
+          }
+        />
+      )}
+    </details>
+  );
+}
+
+function AddSchool({ round, onAdded }: { round: RoundDetail; onAdded: () => void }) {
+  const [code, setCode] = useState('');
+  const [swvId, setSwvId] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const submit = async () => {
+    setError(null);
+    setDone(null);
+    try {
+      const wanted = code.trim().toUpperCase();
+      const found = await api<{ schools: Array<{ id: number; locationCode: string; name: string }> }>(
+        'GET',
+        `/api/schools?q=${encodeURIComponent(wanted)}&limit=5`,
+      );
+      const school = found.schools.find((s) => s.locationCode === wanted);
+      if (!school) return setError(`Vestiging ${wanted} is niet gevonden. Lees eerst de DUO-lijst in.`);
+      const result = await api<RoundSchool>('POST', `/api/rounds/${round.id}/schools/${school.id}/include`, { swvId: swvId ? Number(swvId) : null });
+      setDone(`${school.name} doet mee (${STATE_LABELS[result.state]}).`);
+      setCode('');
+      onAdded();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <details>
+      <summary>School toevoegen</summary>
+      <form
+        className="mr-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <div>
+          <label htmlFor="add-code">Vestigingscode</label>
+          <input id="add-code" value={code} onChange={(e) => setCode(e.target.value)} required maxLength={6} placeholder="12AB00" />
+        </div>
+        <div>
+          <label htmlFor="add-swv">Meetellen bij</label>
+          <select id="add-swv" value={swvId} onChange={(e) => setSwvId(e.target.value)}>
+            <option value="">Eigen samenwerkingsverband</option>
+            {round.swvs.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.regionLetter} — {s.code}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="mr-actions">
+          <button type="submit">Toevoegen</button>
+        </div>
+      </form>
+      <ErrorMessage error={error} />
+      {done && (
+        <p className="mr-ok" role="status">
+          {done}
+        </p>
+      )}
+    </details>
+  );
+}
+
+function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview: RoundPreview; onOpened: () => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [result, setResult] = useState<string | null>(null);
+  const open = async () => {
+    setError(null);
+    try {
+      const opened = await api<{ invited: number }>('POST', `/api/rounds/${round.id}/open`);
+      setResult(`De meting is geopend: ${number(opened.invited)} uitnodigingen aangemaakt.`);
+      setConfirming(false);
+      onOpened();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <Section title="Meting openen" id="open-title">
+      {!confirming ? (
+        <button onClick={() => setConfirming(true)} disabled={round.swvs.length === 0}>
+          Meting openen…
+        </button>
+      ) : (
+        <div className="mr-confirm">
+          <p>
+            Er worden {number(preview.totals.toInvite)} uitnodigingen met een persoonlijke link aangemaakt.{' '}
+            {preview.totals.unreachable > 0 && `${number(preview.totals.unreachable)} scholen zijn onbereikbaar en krijgen er (nog) geen. `}
+            Na het openen liggen de vragenlijst en de samenwerkingsverbanden vast.
+          </p>
+          <div className="mr-actions">
+            <button onClick={() => void open()}>Ja, meting openen</button>
+            <button className="secondary" onClick={() => setConfirming(false)}>
+              Annuleren
+            </button>
+          </div>
+        </div>
+      )}
+      <ErrorMessage error={error} />
+      {result && (
+        <p className="mr-ok" role="status">
+          {result}
+        </p>
+      )}
+    </Section>
+  );
+}
+
+function CopySection({ round }: { round: RoundDetail }) {
+  const { navigate } = useRouter();
+  const [name, setName] = useState('');
+  const [opens, setOpens] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Section title="Volgende meting" id="copy-title">
+      <p className="mr-muted">
+        Een kopie met dezelfde vragenlijst, samenwerkingsverbanden, situaties en regioletters, zodat de metingen te vergelijken zijn.
+      </p>
+      <form
+        className="mr-form"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setError(null);
+          try {
+            const copy = await api<{ id: number }>('POST', `/api/rounds/${round.id}/copy`, { name, opensAt: fromDateInput(opens, 'opens') });
+            navigate(`/rounds/${copy.id}`);
+          } catch (err) {
+            setError(errorText(err));
+          }
+        }}
+      >
+        <div>
+          <label htmlFor="copy-name">Naam van de nieuwe meting</label>
+          <input id="copy-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+        </div>
+        <div>
+          <label htmlFor="copy-opens">Opent op</label>
+          <input id="copy-opens" type="date" value={opens} onChange={(e) => setOpens(e.target.value)} />
+        </div>
+        <div className="mr-actions">
+          <button type="submit">Kopiëren naar nieuwe meting</button>
+        </div>
+      </form>
+      <ErrorMessage error={error} />
+    </Section>
+  );
+}

@@ -1,0 +1,192 @@
+import { useState } from 'react';
+import { api } from '../../shared/api';
+import { useSession } from '../session';
+import { ErrorMessage, errorText, number, Section, TableWrap, useApi } from './address-common';
+
+export interface SchoolRow {
+  id: number;
+  locationCode: string;
+  name: string;
+  kind: string;
+  city: string | null;
+  email: string | null;
+  emailSource: string | null;
+  emailSourceLabel: string | null;
+  emailUsable: boolean;
+  active: boolean;
+  swvs: string[];
+}
+
+const FILTERS: Array<[string, string]> = [
+  ['all', 'Alle actieve vestigingen'],
+  ['no-email', 'Zonder e-mailadres'],
+  ['admin-email', 'Adres handmatig ingevoerd'],
+  ['inactive', 'Niet meer in de DUO-lijst (inactief)'],
+];
+
+const PAGE = 50;
+
+/** The schools as imported, searchable; admins correct an address here. */
+export function SchoolsPage() {
+  const [q, setQ] = useState('');
+  const [search, setSearch] = useState('');
+  const [filter, setFilter] = useState('all');
+  const [limit, setLimit] = useState(PAGE);
+  const url = `/api/schools?filter=${filter}&limit=${limit}${search ? `&q=${encodeURIComponent(search)}` : ''}`;
+  const list = useApi<{ total: number; schools: SchoolRow[] }>(url);
+
+  return (
+    <Section title="Scholen" id="schools-title">
+      <form
+        className="mr-form"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setLimit(PAGE);
+          setSearch(q.trim());
+        }}
+      >
+        <div>
+          <label htmlFor="school-search">Zoek op naam, vestigingscode of plaats</label>
+          <input id="school-search" type="search" value={q} onChange={(e) => setQ(e.target.value)} maxLength={100} />
+        </div>
+        <div>
+          <label htmlFor="school-filter">Toon</label>
+          <select
+            id="school-filter"
+            value={filter}
+            onChange={(e) => {
+              setLimit(PAGE);
+              setFilter(e.target.value);
+            }}
+          >
+            {FILTERS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="mr-actions">
+          <button type="submit">Zoeken</button>
+        </div>
+      </form>
+      <ErrorMessage error={list.error} />
+      {list.data && (
+        <>
+          <p className="mr-muted" role="status">
+            {number(list.data.total)} vestigingen gevonden.
+          </p>
+          <SchoolTable schools={list.data.schools} onChanged={list.reload} />
+          {list.data.total > list.data.schools.length && (
+            <button className="secondary" onClick={() => setLimit((l) => Math.min(500, l + PAGE * 2))} disabled={limit >= 500}>
+              Meer tonen
+            </button>
+          )}
+        </>
+      )}
+    </Section>
+  );
+}
+
+function SchoolTable({ schools, onChanged }: { schools: SchoolRow[]; onChanged: () => void }) {
+  return (
+    <TableWrap label="Vestigingen">
+      <table>
+        <thead>
+          <tr>
+            <th>Code</th>
+            <th>Naam</th>
+            <th>Plaats</th>
+            <th>SWV</th>
+            <th>E-mailadres</th>
+          </tr>
+        </thead>
+        <tbody>
+          {schools.map((s) => (
+            <tr key={s.id}>
+              <td>{s.locationCode}</td>
+              <td>
+                {s.name}
+                {!s.active && <span className="mr-badge"> inactief</span>}
+              </td>
+              <td>{s.city ?? ''}</td>
+              <td>{s.swvs.join(', ')}</td>
+              <td>
+                <EmailCell schoolId={s.id} email={s.email} sourceLabel={s.emailSourceLabel} usable={s.emailUsable} onSaved={onChanged} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
+  );
+}
+
+/** Shows a school's address; an admin can correct it in place. */
+export function EmailCell({
+  schoolId,
+  email,
+  sourceLabel,
+  usable,
+  onSaved,
+}: {
+  schoolId: number;
+  email: string | null;
+  sourceLabel?: string | null;
+  usable?: boolean;
+  onSaved: () => void;
+}) {
+  const user = useSession();
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState(email ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (!editing) {
+    return (
+      <span className="mr-inline-form">
+        <span>
+          {email ?? <span className="mr-muted">geen</span>}
+          {email && usable === false && <span className="mr-badge warn"> ongeldig</span>}
+          {sourceLabel && <span className="mr-muted"> ({sourceLabel})</span>}
+        </span>
+        {user.role === 'admin' && (
+          <button className="secondary small" onClick={() => setEditing(true)} aria-label={`Adres corrigeren van school ${schoolId}`}>
+            Adres corrigeren
+          </button>
+        )}
+      </span>
+    );
+  }
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api('PUT', `/api/schools/${schoolId}/email`, { email: value.trim() === '' ? null : value.trim() });
+      setEditing(false);
+      onSaved();
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="mr-inline-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <input type="text" inputMode="email" autoComplete="off" aria-label="Nieuw e-mailadres" value={value} onChange={(e) => setValue(e.target.value)} maxLength={254} autoFocus />
+      <button type="submit" className="small" disabled={busy}>
+        Opslaan
+      </button>
+      <button type="button" className="secondary small" onClick={() => setEditing(false)}>
+        Annuleren
+      </button>
+      <ErrorMessage error={error} />
+    </form>
+  );
+}
