@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { badRequest } from '../errors';
 import { UPLOAD_FILE_LIMIT } from '../limits';
 import { detectSeparator, tokenizeCsv, type CsvRecordProblem } from './csv';
@@ -146,7 +146,9 @@ async function readXlsx(bytes: Uint8Array): Promise<Table> {
   const unpacked = zipUnpackedSize(bytes);
   if (unpacked === null) throw badRequest('not_a_table', 'Dit Excel-bestand kan niet worden gelezen.');
   if (unpacked > MAX_XLSX_UNPACKED) throw badRequest('file_too_large', 'Dit Excel-bestand is uitgepakt te groot.');
-  const workbook = new ExcelJS.Workbook();
+  // Loaded on first use: exceljs is large and only XLSX uploads need it.
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.Workbook();
   try {
     // exceljs declares its own Buffer type (an ArrayBuffer); a Node Buffer is what it reads.
     await workbook.xlsx.load(Buffer.from(bytes) as unknown as ExcelJS.Buffer);
