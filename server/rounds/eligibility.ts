@@ -68,8 +68,10 @@ function unreachableReason(email: string | null): string | null {
 }
 
 export async function roundSchools(db: Kysely<DB>, roundId: number): Promise<RoundSchool[]> {
-  const round = await db.selectFrom('rounds').select(['id', 'status']).where('id', '=', roundId).executeTakeFirst();
+  const round = await db.selectFrom('rounds').select(['id', 'status', 'purged_at']).where('id', '=', roundId).executeTakeFirst();
   if (!round) throw notFound('Deze meting bestaat niet.');
+  // After the retention purge the round no longer knows its schools.
+  if (round.purged_at) return [];
   const swvs = await db
     .selectFrom('round_swvs')
     .innerJoin('swvs', 'swvs.id', 'round_swvs.swv_id')

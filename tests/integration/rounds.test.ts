@@ -4,10 +4,10 @@ import { ManualClock } from '../../server/clock';
 import { sha256 } from '../../server/crypto';
 import { invitationToken } from '../../server/invitations/tokens';
 import { eraseSchoolData } from '../../server/privacy/erase';
-import { runImport } from '../../server/schools/import';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
-import { duoFiles, encodeWindows1252, imageDataset, poLocationsFile, aSchool, swvAssignmentCsv, type FixtureSchool } from '../fixtures/duo';
+import { loadDataset } from '../fixtures/duo-load';
+import { encodeWindows1252, imageDataset, poLocationsFile, aSchool, swvAssignmentCsv, type FixtureSchool } from '../fixtures/duo';
 import { multipartFile } from '../fixtures/upload';
 
 const dataset = imageDataset({ seed: 11 });
@@ -45,7 +45,7 @@ describeEachDatabase('rounds: setup, preview, opening and corrections', (getData
     secret = config.secret;
     admin = (await loginAs(db(), 'admin', clock.now())).headers;
     researcher = (await loginAs(db(), 'researcher', clock.now())).headers;
-    for (const file of duoFiles(dataset)) await runImport(db(), { bytes: file.bytes, type: file.type }, { dryRun: false, now: clock.now(), actor: { system: 'test' } });
+    await loadDataset(db(), dataset, { now: clock.now() });
   });
   afterAll(async () => app?.close());
 
