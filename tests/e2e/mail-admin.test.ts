@@ -62,7 +62,8 @@ describeEachDatabase('admin app: mail pages in a browser', (getDatabase) => {
     await page.goto(`${url}/admin/mail`);
     await page.getByRole('heading', { name: 'E-mail', exact: true }).waitFor();
     await expect(page.getByRole('note').textContent()).resolves.toContain('geen SMTP-server');
-    await page.getByRole('link', { name: /^Meting/ }).first().click();
+    // The round's link on the page itself (the menu has a 'Metingen' link too).
+    await page.getByRole('main').getByRole('link', { name: /^Meting/ }).first().click();
     await page.getByRole('heading', { name: 'Golven' }).waitFor();
     await expect(page.getByRole('row').filter({ hasText: '14 dagen na elke uitnodiging' }).count()).resolves.toBe(1);
     await noHorizontalScroll();
