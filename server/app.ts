@@ -16,6 +16,7 @@ import type { Config } from './config';
 import type { Database } from './db/database';
 import { currentMigration } from './db/migrator';
 import { DomainError, type ErrorBody } from './errors';
+import { analysisRoutes } from './analysis/routes';
 import { exportRoutes } from './exports/routes';
 import { DEFAULT_BODY_LIMIT } from './limits';
 import { loggerOptions, type LogStream } from './logging';
@@ -126,6 +127,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(questionnaireRoutes, areaDeps);
   await app.register(mailRoutes, areaDeps);
   await app.register(exportRoutes, areaDeps);
+  await app.register(analysisRoutes, areaDeps);
   await app.register(schoolsRoutes, areaDeps);
   await app.register(roundsRoutes, areaDeps);
 

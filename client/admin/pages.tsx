@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { AuditPage } from './pages/AuditPage';
+import { ComparePage } from './pages/ComparePage';
 import { ExportsPage, ReportTablesPage } from './pages/ExportsPage';
 import { HomePage } from './pages/HomePage';
 import { ImportsPage } from './pages/ImportsPage';
@@ -34,6 +35,7 @@ export const pages: PageDef[] = [
   { path: '/imports', title: 'Adresbestanden', component: ImportsPage, role: 'admin', nav: true },
   { path: '/exports', title: 'Exporteren', component: ExportsPage, role: 'researcher', nav: true },
   { path: '/exports/:roundId', title: 'Tabellen', component: ReportTablesPage, role: 'researcher' },
+  { path: '/compare', title: 'Vergelijken', component: ComparePage, role: 'researcher', nav: true },
   { path: '/users', title: 'Gebruikers', component: UsersPage, role: 'admin', nav: true },
   { path: '/privacy', title: 'Privacy', component: PrivacyPage, role: 'admin', nav: true },
   { path: '/audit', title: 'Logboek', component: AuditPage, role: 'admin', nav: true },

@@ -165,3 +165,24 @@ export function diffQuestionnaires(before: unknown, after: unknown): Questionnai
   for (const [name, q] of a) if (!bNames.has(name)) result.removed.push(q);
   return result;
 }
+
+export type VariableComparability = 'ja' | 'nee' | 'nieuw' | 'nvt';
+
+/**
+ * Per export variable: can it be set beside the previous measurement? A question or option that
+ * is new is 'nvt' in the earlier round (not 0); a changed type or answer scale is 'nee'.
+ */
+export function variableComparability(before: unknown, after: unknown) {
+  const diff = diffQuestionnaires(before, after);
+  const old = new Map(questionShapes(before).map((q) => [q.name, q]));
+  const changed = new Map(diff.changed.map((c) => [c.name, c]));
+  return (question: string, item?: { choice?: string; row?: string }): VariableComparability => {
+    const previous = old.get(question);
+    if (!previous) return 'nieuw';
+    const change = changed.get(question);
+    if (change?.comparability === 'not') return 'nee';
+    if (item?.choice !== undefined && !['other', 'none'].includes(item.choice) && !previous.choices.some((c) => c.value === item.choice)) return 'nvt';
+    if (item?.row !== undefined && !previous.rows.some((r) => r.value === item.row)) return 'nvt';
+    return 'ja';
+  };
+}

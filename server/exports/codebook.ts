@@ -12,7 +12,16 @@ export interface CodebookRow {
   values: string;
   missing: string;
   condition: string;
+  /** Comparable with the previous measurement: ja / nee / nieuw / nvt; '' without a previous round. */
+  comparable: string;
 }
+
+const COMPARABLE_LABELS: Record<string, string> = {
+  ja: 'ja',
+  nee: 'nee (vraagtype of antwoordschaal gewijzigd)',
+  nieuw: 'nieuw in deze meting',
+  nvt: 'nvt (optie niet voorgelegd in de vorige meting)',
+};
 
 const TYPE_LABELS: Record<string, string> = {
   radiogroup: 'enkele keuze',
@@ -85,18 +94,27 @@ export function codebookRows(variables: ExportVariable[], consent?: { question: 
       values: values || (v.type === 'string' ? 'tekst' : ''),
       missing: missing || (v.question && v.type === 'string' ? 'leeg = niet gevraagd of geen antwoord' : ''),
       condition: v.question ? readableCondition(v.condition, labelsByQuestion, consent) : '',
+      comparable: v.comparable ? COMPARABLE_LABELS[v.comparable]! : '',
     };
   });
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export function codebookHtml(title: string, variables: ExportVariable[], consent?: { question: string; yes: string }): string {
+export function codebookHtml(
+  title: string,
+  variables: ExportVariable[],
+  consent?: { question: string; yes: string },
+  previousRound?: string | null,
+): string {
+  const compare = Boolean(previousRound);
   const rows = codebookRows(variables, consent)
     .map(
       (r) =>
         `<tr><td><code>${escapeHtml(r.name)}</code></td><td>${escapeHtml(r.label)}</td><td>${escapeHtml(r.type)}</td>` +
-        `<td>${escapeHtml(r.values)}</td><td>${escapeHtml(r.missing)}</td><td>${escapeHtml(r.condition)}</td></tr>`,
+        `<td>${escapeHtml(r.values)}</td><td>${escapeHtml(r.missing)}</td><td>${escapeHtml(r.condition)}</td>` +
+        (compare ? `<td>${escapeHtml(r.comparable)}</td>` : '') +
+        '</tr>',
     )
     .join('\n');
   return `<!doctype html>
@@ -110,16 +128,20 @@ th{position:sticky;top:0;background:#f6f7f9}code{font-size:.9em}
 </style></head><body>
 <h1>Codeboek — ${escapeHtml(title)}</h1>
 <p>Ontbrekende waarden: <strong>-9</strong> = niet gevraagd (de vraag hoorde niet bij de route van de school), <strong>-8</strong> = geen antwoord (wel gevraagd, niet beantwoord).</p>
-<table><thead><tr><th>Variabele</th><th>Vraag / label</th><th>Type</th><th>Waarden</th><th>Ontbrekend</th><th>Gesteld aan</th></tr></thead>
+${compare ? `<p>Vergeleken met de vorige meting: <strong>${escapeHtml(previousRound ?? '')}</strong>. Alleen variabelen met “ja” zijn zonder meer naast elkaar te zetten.</p>` : ''}
+<table><thead><tr><th>Variabele</th><th>Vraag / label</th><th>Type</th><th>Waarden</th><th>Ontbrekend</th><th>Gesteld aan</th>${compare ? '<th>Vergelijkbaar met vorige meting</th>' : ''}</tr></thead>
 <tbody>
 ${rows}
 </tbody></table></body></html>
 `;
 }
 
-export function codebookCsv(variables: ExportVariable[], consent?: { question: string; yes: string }): string {
+export function codebookCsv(variables: ExportVariable[], consent?: { question: string; yes: string }, previousRound?: string | null): string {
+  const compare = Boolean(previousRound);
   const field = (s: string) => (/[",\n\r;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = [['variabele', 'label', 'type', 'waarden', 'ontbrekend', 'gesteld_aan'].join(',')];
-  for (const r of codebookRows(variables, consent)) lines.push([r.name, r.label, r.type, r.values, r.missing, r.condition].map(field).join(','));
+  const lines = [['variabele', 'label', 'type', 'waarden', 'ontbrekend', 'gesteld_aan', ...(compare ? ['vergelijkbaar'] : [])].join(',')];
+  for (const r of codebookRows(variables, consent)) {
+    lines.push([r.name, r.label, r.type, r.values, r.missing, r.condition, ...(compare ? [r.comparable] : [])].map(field).join(','));
+  }
   return '\uFEFF' + lines.join('\r\n') + '\r\n';
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { variableComparability, type VariableComparability } from '../analysis/questionnaire-diff';
 import { hmac } from '../crypto';
 import type { DB, Situation } from '../db/types';
 import { notFound } from '../errors';
@@ -28,6 +29,8 @@ export interface ExportVariable {
   condition?: string | null;
   /** Single-choice questions: answer value → label, to make conditions readable. */
   answerLabels?: Record<string, string>;
+  /** Whether the variable can be set beside the previous measurement (when the round has one). */
+  comparable?: VariableComparability;
 }
 
 export interface ExportOptions {
@@ -41,6 +44,8 @@ export interface ExportOptions {
 
 export interface ExportPlan {
   roundName: string;
+  /** The measurement the variables are compared with, if the round was copied from one. */
+  previousRound: string | null;
   questionnaire: string;
   consent: { question: string; yes: string };
   variables: ExportVariable[];
@@ -112,6 +117,15 @@ function answerVariable(column: AnswerColumn, width: number): ExportVariable {
   return { ...common, type: 'numeric', valueLabels: [...(column.valueLabels ?? []), ...MISSING_LABELS], missing: [NOT_ASKED, NOT_ANSWERED], answerLabels };
 }
 
+/** The round this one was copied from, with its pinned questionnaire, if it has one. */
+export async function previousMeasurement(db: Kysely<DB>, previousRoundId: number | null): Promise<{ id: number; name: string; content: QuestionnaireContent } | null> {
+  if (!previousRoundId) return null;
+  const previous = await db.selectFrom('rounds').select(['id', 'name', 'questionnaire_version_id']).where('id', '=', previousRoundId).executeTakeFirst();
+  if (!previous?.questionnaire_version_id) return null;
+  const version = await getVersion(db, previous.questionnaire_version_id);
+  return { id: previous.id, name: previous.name, content: version.content as QuestionnaireContent };
+}
+
 /** Gives every consenting response of the round that has none a respondent number, in order of consent. */
 export async function assignRespondentNumbers(db: Kysely<DB>, roundId: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
@@ -145,11 +159,17 @@ function baseQuery(db: Kysely<DB>, roundId: number, options: ExportOptions) {
 
 /** Prepares an export: its variables (with string widths measured) and a stream of its rows. */
 export async function planExport(db: Kysely<DB>, secret: string, roundId: number, options: ExportOptions): Promise<ExportPlan> {
-  const round = await db.selectFrom('rounds').select(['id', 'name', 'questionnaire_version_id']).where('id', '=', roundId).executeTakeFirst();
+  const round = await db
+    .selectFrom('rounds')
+    .select(['id', 'name', 'questionnaire_version_id', 'previous_round_id'])
+    .where('id', '=', roundId)
+    .executeTakeFirst();
   if (!round) throw notFound('Deze meting bestaat niet.');
   if (!round.questionnaire_version_id) throw notFound('Aan deze meting is nog geen vragenlijst gekoppeld.');
   const version = await getVersion(db, round.questionnaire_version_id);
   const content = version.content as QuestionnaireContent;
+  const previous = await previousMeasurement(db, round.previous_round_id);
+  const comparability = previous ? variableComparability(previous.content, content) : null;
   const meta = readMeta(content);
 
   const labelVariables: Partial<QuestionnaireVariables> = options.situation
@@ -191,11 +211,15 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
     ...v,
     width: { school_naam: row.name_w, brin: 4, vestiging: 6, adres: row.address_w, postcode: 7, plaats: row.city_w }[v.name] ?? 1,
   }));
-  const answerVars = columns.map((c) => answerVariable(c, textColumns.includes(c) ? Number(row[`w${textColumns.indexOf(c)}`] ?? 0) : 0));
+  const answerVars = columns.map((c) => ({
+    ...answerVariable(c, textColumns.includes(c) ? Number(row[`w${textColumns.indexOf(c)}`] ?? 0) : 0),
+    ...(comparability ? { comparable: comparability(c.question, { choice: c.choice, row: c.row }) } : {}),
+  }));
   const variables = [...contextVariables(round.name, branch), ...(options.identifiers ? identifierVars : []), ...answerVars];
 
   return {
     roundName: round.name,
+    previousRound: previous?.name ?? null,
     questionnaire: `${meta.key}-${meta.version}`,
     consent: meta.consent,
     variables,

@@ -4,7 +4,9 @@ import type { DB, Situation } from '../db/types';
 import { notFound } from '../errors';
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent } from '../questionnaires';
 import { SECTOR_BLOCKS, SITUATION_LABELS, SITUATIONS } from '../tracking/labels';
+import { variableComparability } from '../analysis/questionnaire-diff';
 import { answerColumns, VisibilityEvaluator, type AnswerColumn } from './columns';
+import { previousMeasurement } from './export';
 
 /**
  * The round's standard tables, laid out as the IMAGE report lays them out: response per
@@ -40,8 +42,56 @@ function bump(map: Map<string, number>, key: string, by = 1) {
   map.set(key, (map.get(key) ?? 0) + by);
 }
 
+/** One pass over a round's completed responses: per question, per situation, how often each answer was given. */
+async function countAnswers(db: Kysely<DB>, roundId: number, columns: AnswerColumn[], evaluator: VisibilityEvaluator): Promise<Map<string, Counter>> {
+  const counters = new Map<string, Counter>();
+  for (const c of columns) if (!counters.has(c.question)) counters.set(c.question, newCounter());
+  const stream = db
+    .selectFrom('invitations as i')
+    .innerJoin('responses as r', 'r.invitation_id', 'i.id')
+    .innerJoin('swvs as w', 'w.id', 'i.swv_id')
+    .leftJoin('round_swvs as rs', (j) => j.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
+    .select(['r.data', 'rs.situation', 'w.sector'])
+    .where('i.round_id', '=', roundId)
+    .where('i.status', '=', 'completed')
+    .stream(500);
+  for await (const row of stream) {
+    const data = (row.data ?? {}) as Record<string, unknown>;
+    const situation = (row.situation ?? '') as Situation | '';
+    const asked = evaluator.asked(data, variablesFor({ situation: situation || null, sector: row.sector, schoolName: '' }));
+    for (const [question, counter] of counters) {
+      const value = data[question];
+      if (!asked.has(question) || value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)) continue;
+      bump(counter.n, situation);
+      if (!counter.counts.has(situation)) counter.counts.set(situation, new Map());
+      const cell = counter.counts.get(situation)!;
+      if (Array.isArray(value)) for (const v of value) bump(cell, String(v));
+      else if (typeof value === 'object') for (const [rowKey, v] of Object.entries(value as Record<string, unknown>)) bump(cell, `${rowKey}\u0000${String(v)}`);
+      else bump(cell, String(value));
+    }
+  }
+  return counters;
+}
+
+const total = (counter: Counter, key: string) => [...counter.counts.values()].reduce((s, m) => s + (m.get(key) ?? 0), 0);
+const totalN = (counter: Counter) => [...counter.n.values()].reduce((s, n) => s + n, 0);
+
+/** The previous measurement's totals per question, and which options can be set beside them. */
+async function previousTotals(db: Kysely<DB>, previousRoundId: number | null, content: QuestionnaireContent) {
+  const previous = await previousMeasurement(db, previousRoundId);
+  if (!previous) return null;
+  const meta = readMeta(previous.content);
+  const columns = answerColumns(previous.content, variablesFor({ situation: null, sector: null, schoolName: '' }), { consentQuestion: meta.consent.question });
+  const counters = await countAnswers(db, previous.id, columns, new VisibilityEvaluator(columns));
+  return { name: previous.name, counters, comparable: variableComparability(previous.content, content) };
+}
+
 export async function roundReport(db: Kysely<DB>, roundId: number): Promise<RoundReport> {
-  const round = await db.selectFrom('rounds').select(['id', 'name', 'questionnaire_version_id']).where('id', '=', roundId).executeTakeFirst();
+  const round = await db
+    .selectFrom('rounds')
+    .select(['id', 'name', 'questionnaire_version_id', 'previous_round_id'])
+    .where('id', '=', roundId)
+    .executeTakeFirst();
   if (!round) throw notFound('Deze meting bestaat niet.');
   if (!round.questionnaire_version_id) throw notFound('Aan deze meting is nog geen vragenlijst gekoppeld.');
   const content = (await getVersion(db, round.questionnaire_version_id)).content as QuestionnaireContent;
@@ -125,38 +175,11 @@ export async function roundReport(db: Kysely<DB>, roundId: number): Promise<Roun
     });
   }
 
-  // One pass over the completed responses counts every answer.
-  const counters = new Map<string, Counter>();
-  for (const c of columns) if (!counters.has(c.question)) counters.set(c.question, newCounter());
-  const stream = db
-    .selectFrom('invitations as i')
-    .innerJoin('responses as r', 'r.invitation_id', 'i.id')
-    .innerJoin('swvs as w', 'w.id', 'i.swv_id')
-    .leftJoin('round_swvs as rs', (j) => j.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
-    .select(['r.data', 'rs.situation', 'w.sector'])
-    .where('i.round_id', '=', roundId)
-    .where('i.status', '=', 'completed')
-    .stream(500);
-  for await (const row of stream) {
-    const data = (row.data ?? {}) as Record<string, unknown>;
-    const situation = (row.situation ?? '') as Situation | '';
-    const asked = evaluator.asked(data, variablesFor({ situation: situation || null, sector: row.sector, schoolName: '' }));
-    for (const [question, counter] of counters) {
-      const value = data[question];
-      if (!asked.has(question) || value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)) continue;
-      bump(counter.n, situation);
-      if (!counter.counts.has(situation)) counter.counts.set(situation, new Map());
-      const cell = counter.counts.get(situation)!;
-      if (Array.isArray(value)) for (const v of value) bump(cell, String(v));
-      else if (typeof value === 'object') for (const [rowKey, v] of Object.entries(value as Record<string, unknown>)) bump(cell, `${rowKey}\u0000${String(v)}`);
-      else bump(cell, String(value));
-    }
-  }
+  const counters = await countAnswers(db, roundId, columns, evaluator);
 
   const byQuestion = new Map<string, AnswerColumn[]>();
   for (const c of columns) byQuestion.set(c.question, [...(byQuestion.get(c.question) ?? []), c]);
-  const total = (counter: Counter, key: string) => [...counter.counts.values()].reduce((s, m) => s + (m.get(key) ?? 0), 0);
-  const totalN = (counter: Counter) => [...counter.n.values()].reduce((s, n) => s + n, 0);
+  const previous = await previousTotals(db, round.previous_round_id, content);
   const situationHead = hasSituations ? situationKeys.map((s) => SITUATION_LABELS[s as Situation]) : [];
 
   for (const [question, cols] of byQuestion) {
@@ -168,17 +191,36 @@ export async function roundReport(db: Kysely<DB>, roundId: number): Promise<Roun
         first.kind === 'single'
           ? [...first.codes!.entries()].map(([value, code]) => ({ value, label: first.valueLabels!.find(([c]) => c === code)?.[1] ?? value }))
           : cols.filter((c) => c.kind === 'multi').map((c) => ({ value: c.choice!, label: c.itemLabel ?? c.choice! }));
+      // Beside the previous measurement where the question is comparable; an option it did not offer is "nvt", not 0.
+      const before = previous && previous.comparable(question) === 'ja' ? previous.counters.get(question) : undefined;
+      const beforeN = before ? totalN(before) : 0;
+      const beforeCells = (value: string | null): Array<number | string | null> => {
+        if (!before) return [];
+        if (value === null) return [beforeN, null];
+        if (previous!.comparable(question, first.kind === 'multi' ? { choice: value } : {}) === 'nvt') return ['nvt', 'nvt'];
+        return [total(before, value), pct(total(before, value), beforeN)];
+      };
+      const comparedNote = previous
+        ? before
+          ? ` · vergeleken met ${previous.name}`
+          : ` · niet vergelijkbaar met ${previous.name} (nieuw of gewijzigd)`
+        : '';
       tables.push({
         id: `vraag-${question}`,
         title: first.questionTitle,
-        note: `${question} · ${first.kind === 'multi' ? 'meerdere antwoorden mogelijk, % van n' : '% van n'} · n = ${n}`,
-        head: ['Antwoord', ...situationHead, 'Totaal', '%'],
+        note: `${question} · ${first.kind === 'multi' ? 'meerdere antwoorden mogelijk, % van n' : '% van n'} · n = ${n}${comparedNote}`,
+        head: ['Antwoord', ...situationHead, 'Totaal', '%', ...(before ? [previous!.name, `% ${previous!.name}`] : [])],
         rows: [
           ...options.map((o) => ({
             label: o.label,
-            cells: [...(hasSituations ? situationKeys.map((s) => counter.counts.get(s)?.get(o.value) ?? 0) : []), total(counter, o.value), pct(total(counter, o.value), n)],
+            cells: [
+              ...(hasSituations ? situationKeys.map((s) => counter.counts.get(s)?.get(o.value) ?? 0) : []),
+              total(counter, o.value),
+              pct(total(counter, o.value), n),
+              ...beforeCells(o.value),
+            ],
           })),
-          { label: 'n', cells: [...(hasSituations ? situationKeys.map((s) => counter.n.get(s) ?? 0) : []), n, null], total: true },
+          { label: 'n', cells: [...(hasSituations ? situationKeys.map((s) => counter.n.get(s) ?? 0) : []), n, null, ...beforeCells(null)], total: true },
         ],
       });
     } else if (first.kind === 'matrix') {

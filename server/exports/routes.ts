@@ -99,10 +99,10 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
         reply
           .header('content-type', 'text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="${safeFileName('codeboek', plan.roundName)}.csv"`);
-        return codebookCsv(plan.variables, plan.consent);
+        return codebookCsv(plan.variables, plan.consent, plan.previousRound);
       }
       reply.type('text/html; charset=utf-8');
-      return codebookHtml(`${plan.roundName} (${plan.questionnaire})`, plan.variables, plan.consent);
+      return codebookHtml(`${plan.roundName} (${plan.questionnaire})`, plan.variables, plan.consent, plan.previousRound);
     },
   );
 
