@@ -14,14 +14,21 @@ function cell(value: string | number | null): string {
 
 const percent = (rate: number | null) => (rate === null ? null : (rate * 100).toFixed(1).replace('.', ','));
 
-const timeFormat = new Intl.DateTimeFormat('nl-NL', {
+const timeParts = new Intl.DateTimeFormat('nl-NL', {
   timeZone: 'Europe/Amsterdam',
   year: 'numeric',
   month: '2-digit',
   day: '2-digit',
   hour: '2-digit',
   minute: '2-digit',
+  hourCycle: 'h23',
 });
+
+/** DD-MM-YYYY HH:MM in Amsterdam time (no comma: Excel reads it as one date-time). */
+function formatTime(iso: string): string {
+  const parts = Object.fromEntries(timeParts.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${parts.day}-${parts.month}-${parts.year} ${parts.hour}:${parts.minute}`;
+}
 
 export const SWV_CSV_HEADER = [
   'Regio',
@@ -52,7 +59,7 @@ export function swvCsv(rows: SwvRow[]): string {
         percent(r.responseRate),
         r.refused,
         r.inProgress,
-        r.lastActivityAt ? timeFormat.format(new Date(r.lastActivityAt)) : null,
+        r.lastActivityAt ? formatTime(r.lastActivityAt) : null,
       ]
         .map(cell)
         .join(';'),

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AreaDeps } from '../area';
 import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
@@ -11,7 +11,7 @@ import { createSwvLink, findSwvLink, isLinkLive, listSwvLinks, revokeSwvLink, sw
 
 /**
  * Tracking routes: the researchers' dashboard (JSON, CSV, live over SSE), the round's target,
- * and the SWV view links (made and revoked by admins; opened without an account under /api/u/,
+ * and the SWV view links (made and revoked by admins; opened without an account under /api/v/,
  * whose paths the logger redacts).
  */
 
@@ -166,30 +166,36 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
     },
   );
 
+  async function setTarget(request: FastifyRequest, roundId: number, target: number | null) {
+    const now = clock.now();
+    const updated = await db
+      .updateTable('rounds')
+      .set({ target_respondents: target, updated_at: now })
+      .where('id', '=', roundId)
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) throw notFound(ROUND_GONE);
+    const user = currentUser(request);
+    await audit(db, { id: user.id, email: user.email }, now, 'round.set_target', `round:${roundId}`, { target });
+    return { target };
+  }
+
   app.put(
     '/api/tracking/rounds/:roundId/target',
     {
       config: { access: 'admin' },
       schema: {
         params: RoundParams,
-        body: Type.Object({ target: Type.Union([Type.Integer({ minimum: 1, maximum: 10_000_000 }), Type.Null()]) }, { additionalProperties: false }),
+        body: Type.Object({ target: Type.Integer({ minimum: 1, maximum: 10_000_000 }) }, { additionalProperties: false }),
       },
     },
-    async (request) => {
-      const { roundId } = request.params;
-      const { target } = request.body;
-      const now = clock.now();
-      const updated = await db
-        .updateTable('rounds')
-        .set({ target_respondents: target, updated_at: now })
-        .where('id', '=', roundId)
-        .returning('id')
-        .executeTakeFirst();
-      if (!updated) throw notFound(ROUND_GONE);
-      const user = currentUser(request);
-      await audit(db, { id: user.id, email: user.email }, now, 'round.set_target', `round:${roundId}`, { target });
-      return { target };
-    },
+    async (request) => setTarget(request, request.params.roundId, request.body.target),
+  );
+
+  app.delete(
+    '/api/tracking/rounds/:roundId/target',
+    { config: { access: 'admin' }, schema: { params: RoundParams } },
+    async (request) => setTarget(request, request.params.roundId, null),
   );
 
   // ----- SWV view links (admins) -----
@@ -250,7 +256,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
   const tokenRateLimit = { max: 120, timeWindow: '1 minute' };
 
   app.get(
-    '/api/u/:token',
+    '/api/v/:token',
     {
       config: { access: 'public', rateLimit: tokenRateLimit },
       schema: { params: TokenParams, response: { 200: SwvViewReply } },
@@ -267,7 +273,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
   );
 
   app.get(
-    '/api/u/:token/events',
+    '/api/v/:token/events',
     { config: { access: 'public', rateLimit: tokenRateLimit }, schema: { params: TokenParams }, sse: sseRoute },
     async (request, reply) => {
       const link = await findSwvLink(db, request.params.token);

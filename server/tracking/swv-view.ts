@@ -10,7 +10,7 @@ import { responseRate, tallyBySwv } from './tally';
 import type { SchoolState, SwvLinkInfo, SwvViewSnapshot } from './types';
 
 /**
- * Read-only links for an SWV's project leader. The link is /u/<token>; the database keeps only
+ * Read-only links for an SWV's project leader. The link is /v/<token>; the database keeps only
  * sha256(token), so a database reader cannot open a view. A link shows one SWV in one round and
  * reads nothing but invitation statuses and school names: never answers.
  */
@@ -22,7 +22,7 @@ export interface SwvLink {
 }
 
 export function swvViewUrl(publicUrl: string, token: string): string {
-  return `${publicUrl}/u/${token}`;
+  return `${publicUrl}/v/${token}`;
 }
 
 /** What to look an incoming token up by; null for anything that cannot be one of our tokens. */
