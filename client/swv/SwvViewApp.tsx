@@ -109,17 +109,19 @@ export function SwvViewApp() {
             <thead>
               <tr>
                 <th scope="col">School</th>
-                <th scope="col">Plaats</th>
                 <th scope="col">Status</th>
               </tr>
             </thead>
             <tbody>
               {schools.map((s) => (
                 <tr key={s.locationCode}>
-                  <td>
-                    {s.name} <span className="mr-muted mr-small">{s.locationCode}</span>
+                  <td className="mr-school">
+                    {s.name}
+                    <span className="mr-muted mr-small">
+                      {s.city ? `${s.city} · ` : ''}
+                      {s.locationCode}
+                    </span>
                   </td>
-                  <td>{s.city ?? '–'}</td>
                   <td>
                     <span className={`mr-state mr-state-${s.state}`}>{STATE_LABEL[s.state]}</span>
                   </td>

@@ -1,6 +1,9 @@
 import { useMemo, useState } from 'react';
 import { formatCount, formatDateTime, formatRate } from '../../shared/tracking/format';
+import { SITUATION_SHORT } from '../../../server/tracking/labels';
 import type { SwvRow } from '../../../server/tracking/types';
+
+const shortSituation = (r: SwvRow) => (r.situation ? SITUATION_SHORT[r.situation] : 'Niet ingesteld');
 
 type SortKey = 'regionLetter' | 'code' | 'name' | 'situationLabel' | 'sector' | 'invited' | 'completed' | 'responseRate' | 'refused' | 'inProgress' | 'lastActivityAt';
 
@@ -34,13 +37,13 @@ export function SwvTable({ rows, csvUrl }: { rows: SwvRow[]; csvUrl: string }) {
   const [situation, setSituation] = useState('');
   const [sector, setSector] = useState('');
 
-  const situations = useMemo(() => [...new Set(rows.map((r) => r.situationLabel))], [rows]);
+  const situations = useMemo(() => [...new Set(rows.map(shortSituation))], [rows]);
   const shown = useMemo(() => {
     const q = query.trim().toLocaleLowerCase('nl');
     const filtered = rows.filter(
       (r) =>
         (!q || `${r.regionLetter ?? ''} ${r.code} ${r.name}`.toLocaleLowerCase('nl').includes(q)) &&
-        (!situation || r.situationLabel === situation) &&
+        (!situation || shortSituation(r) === situation) &&
         (!sector || r.sector === sector),
     );
     return filtered.sort((a, b) => {
@@ -82,7 +85,7 @@ export function SwvTable({ rows, csvUrl }: { rows: SwvRow[]; csvUrl: string }) {
         </div>
       </div>
       <div className="mr-table-wrap">
-        <table className="mr-table" data-testid="swv-table">
+        <table className="mr-table mr-swv-table" data-testid="swv-table">
           <thead>
             <tr>
               {COLUMNS.map((c) => (
@@ -110,7 +113,7 @@ export function SwvTable({ rows, csvUrl }: { rows: SwvRow[]; csvUrl: string }) {
                 <td>{r.regionLetter ?? '–'}</td>
                 <td>{r.code}</td>
                 <td>{r.name}</td>
-                <td>{r.situationLabel}</td>
+                <td title={r.situationLabel}>{shortSituation(r)}</td>
                 <td>{r.sector.toUpperCase()}</td>
                 <td className="num">{formatCount(r.invited)}</td>
                 <td className="num" data-testid="swv-completed">{formatCount(r.completed)}</td>
