@@ -17,7 +17,8 @@ import { sql, type Kysely } from 'kysely';
  * - facets: 'invitation' (status and the null-ness of the timestamps that matter), 'day'
  *   (completions per Amsterdam calendar day), 'response' (completed responses per branch) and
  *   'delivery' (invitations with at least one sent message). Keys of excluded invitations end
- *   in ':x' (for 'invitation' the 'x' flag), so excluded schools count nowhere.
+ *   in ':x' (for 'invitation' the 'x' flag), so excluded schools count nowhere. A school whose
+ *   data was erased on request (erased_at, server/privacy/erase.ts) stays counted as invited.
  * - `tracking_invitations` keeps, per invitation, what the 'response' and 'delivery' facets
  *   counted for it (its branch, its number of sent messages, where and whether excluded). The
  *   triggers of invitations, responses and outbox_messages all lock that one row before
@@ -76,14 +77,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 
     sql`create function tracking_invitation_key(
       status text, invited_at timestamptz, excluded_at timestamptz, bounced_at timestamptz,
-      opted_out_at timestamptz, opened_at timestamptz
+      opted_out_at timestamptz, opened_at timestamptz, erased_at timestamptz
     ) returns text language sql immutable as $$
       select status || ':' ||
         case when invited_at is null then '-' else 'i' end ||
         case when excluded_at is null then '-' else 'x' end ||
         case when bounced_at is null then '-' else 'b' end ||
         case when opted_out_at is null then '-' else 'u' end ||
-        case when opened_at is null then '-' else 'o' end
+        case when opened_at is null then '-' else 'o' end ||
+        case when erased_at is null then '-' else 'e' end
     $$`,
     sql`create function tracking_day_key(status text, completed_at timestamptz, excluded_at timestamptz)
     returns text language sql stable as $$
@@ -98,7 +100,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     begin
       insert into tracking_deltas (round_id, swv_id, facet, key, n)
       select round_id, swv_id, 'invitation',
-             tracking_invitation_key(status, invited_at, excluded_at, bounced_at, opted_out_at, opened_at), count(*)
+             tracking_invitation_key(status, invited_at, excluded_at, bounced_at, opted_out_at, opened_at, erased_at), count(*)
       from new_rows group by 1, 2, 4
       union all
       select round_id, swv_id, 'day', tracking_day_key(status, completed_at, excluded_at), count(*)
@@ -134,8 +136,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 
     sql`create function tracking_invitation_updated() returns trigger language plpgsql as $$
     declare
-      old_key text := tracking_invitation_key(old.status, old.invited_at, old.excluded_at, old.bounced_at, old.opted_out_at, old.opened_at);
-      new_key text := tracking_invitation_key(new.status, new.invited_at, new.excluded_at, new.bounced_at, new.opted_out_at, new.opened_at);
+      old_key text := tracking_invitation_key(old.status, old.invited_at, old.excluded_at, old.bounced_at, old.opted_out_at, old.opened_at, old.erased_at);
+      new_key text := tracking_invitation_key(new.status, new.invited_at, new.excluded_at, new.bounced_at, new.opted_out_at, new.opened_at, new.erased_at);
       old_day text := tracking_day_key(old.status, old.completed_at, old.excluded_at);
       new_day text := tracking_day_key(new.status, new.completed_at, new.excluded_at);
       moved boolean := old.round_id <> new.round_id or old.swv_id <> new.swv_id;
@@ -189,6 +191,7 @@ export async function up(db: Kysely<any>): Promise<void> {
         or (old.bounced_at is null) <> (new.bounced_at is null)
         or (old.opted_out_at is null) <> (new.opted_out_at is null)
         or (old.opened_at is null) <> (new.opened_at is null)
+        or (old.erased_at is null) <> (new.erased_at is null)
         or old.completed_at is distinct from new.completed_at
         or old.round_id <> new.round_id
         or old.swv_id <> new.swv_id
@@ -202,7 +205,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       state tracking_invitations;
     begin
       insert into tracking_deltas values (old.round_id, old.swv_id, 'invitation',
-        tracking_invitation_key(old.status, old.invited_at, old.excluded_at, old.bounced_at, old.opted_out_at, old.opened_at), -1);
+        tracking_invitation_key(old.status, old.invited_at, old.excluded_at, old.bounced_at, old.opted_out_at, old.opened_at, old.erased_at), -1);
       if day_key is not null then
         insert into tracking_deltas values (old.round_id, old.swv_id, 'day', day_key, -1);
       end if;
@@ -350,7 +353,7 @@ export async function up(db: Kysely<any>): Promise<void> {
                or exists (select 1 from outbox_messages o where o.invitation_id = i.id and o.status = 'sent'));
       insert into tracking_counts (round_id, swv_id, facet, key, n)
         select round_id, swv_id, 'invitation',
-               tracking_invitation_key(status, invited_at, excluded_at, bounced_at, opted_out_at, opened_at), count(*)
+               tracking_invitation_key(status, invited_at, excluded_at, bounced_at, opted_out_at, opened_at, erased_at), count(*)
         from invitations where round_id = p_round group by 1, 2, 4
         union all
         select round_id, swv_id, 'day', tracking_day_key(status, completed_at, excluded_at), count(*)
@@ -389,7 +392,7 @@ export async function down(db: Kysely<any>): Promise<void> {
       tracking_set_branch(int, text), tracking_invitation_deleting(), tracking_invitation_updated(),
       tracking_lock_invitation(int), tracking_suffix(boolean), tracking_invitations_inserted(),
       tracking_day_key(text, timestamptz, timestamptz),
-      tracking_invitation_key(text, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz)`,
+      tracking_invitation_key(text, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz, timestamptz)`,
     sql`drop table if exists tracking_invitations`,
     sql`drop index if exists invitations_round_swv_activity_idx`,
   ];

@@ -137,6 +137,7 @@ function funnelOf(total: Tally, target: number | null): Funnel {
     inProgress: total.inProgress,
     completed: total.completed,
     excluded: total.excluded,
+    erased: total.erased,
     responseRate: responseRate(total.completed, total.invited),
     targetProgress: target && target > 0 ? total.completed / target : null,
   };

@@ -13,6 +13,8 @@ import type { CountRow } from './counts';
  * - refused: consent refused (status refused).
  * - started: consent given (status started or completed); inProgress: started, not completed.
  * - completed: status completed.
+ * - erased: the school's data was deleted on request (GDPR); it stays counted as invited (it was
+ *   invited and did not respond) and counts nowhere else, whatever its status was.
  */
 export interface Tally {
   notYetSent: number;
@@ -26,6 +28,7 @@ export interface Tally {
   inProgress: number;
   completed: number;
   excluded: number;
+  erased: number;
   /** Completed responses per branch ('' when the response has none). */
   branches: Record<string, number>;
   /** Completions per Amsterdam calendar day (YYYY-MM-DD, or 'onbekend'). */
@@ -45,6 +48,7 @@ export function emptyTally(): Tally {
     inProgress: 0,
     completed: 0,
     excluded: 0,
+    erased: 0,
     branches: {},
     days: {},
   };
@@ -60,11 +64,12 @@ export interface InvitationKey {
   bounced: boolean;
   optedOut: boolean;
   opened: boolean;
+  erased: boolean;
 }
 
-/** Decodes `status:ixbuo` as written by tracking_invitation_key() (a '-' for each unset flag). */
+/** Decodes `status:ixbuoe` as written by tracking_invitation_key() (a '-' for each unset flag). */
 export function decodeInvitationKey(key: string): InvitationKey | null {
-  const match = /^([a-z]+):([i-])([x-])([b-])([u-])([o-])$/.exec(key);
+  const match = /^([a-z]+):([i-])([x-])([b-])([u-])([o-])([e-])$/.exec(key);
   if (!match || !STATUSES.has(match[1]!)) return null;
   return {
     status: match[1] as InvitationStatus,
@@ -73,10 +78,16 @@ export function decodeInvitationKey(key: string): InvitationKey | null {
     bounced: match[4] === 'b',
     optedOut: match[5] === 'u',
     opened: match[6] === 'o',
+    erased: match[7] === 'e',
   };
 }
 
 export function addInvitations(tally: Tally, key: InvitationKey, n: number): void {
+  if (key.erased) {
+    tally.invited += n;
+    tally.erased += n;
+    return;
+  }
   if (key.excluded) {
     tally.excluded += n;
     return;
@@ -138,6 +149,7 @@ export function sumTallies(tallies: Iterable<Tally>): Tally {
     total.inProgress += t.inProgress;
     total.completed += t.completed;
     total.excluded += t.excluded;
+    total.erased += t.erased;
     for (const [k, n] of Object.entries(t.branches)) total.branches[k] = (total.branches[k] ?? 0) + n;
     for (const [k, n] of Object.entries(t.days)) total.days[k] = (total.days[k] ?? 0) + n;
   }

@@ -30,6 +30,8 @@ export interface Funnel {
   inProgress: number;
   completed: number;
   excluded: number;
+  /** Schools whose data was erased on request; counted as invited, nowhere else. */
+  erased: number;
   /** completed ÷ invited; null before anyone was invited. */
   responseRate: number | null;
   /** completed ÷ target; null without a target. */

@@ -103,7 +103,7 @@ describeEachDatabase('tracking dashboard in a browser', (getDatabase) => {
     await admin.getByRole('button', { name: 'Link maken' }).click();
     const link = await admin.getByTestId('new-link').inputValue();
     const path = new URL(link).pathname;
-    expect(path).toMatch(/^\/u\/[A-Za-z0-9_-]{24}$/);
+    expect(path).toMatch(/^\/v\/[A-Za-z0-9_-]{24}$/);
 
     const anonymous = await browser.newContext({ viewport: { width: 360, height: 740 } });
     const view = await anonymous.newPage();

@@ -27,6 +27,7 @@ interface Expected {
   inProgress: number;
   completed: number;
   excluded: number;
+  erased: number;
   branches: Record<string, number>;
   days: Record<string, number>;
   lastActivity: string | null;
@@ -44,6 +45,7 @@ const blank = (): Expected => ({
   inProgress: 0,
   completed: 0,
   excluded: 0,
+  erased: 0,
   branches: {},
   days: {},
   lastActivity: null,
@@ -64,6 +66,12 @@ async function countIndependently(db: Kysely<DB>, roundId: number): Promise<Map<
   for (const inv of invitations) {
     let e = out.get(inv.swv_id);
     if (!e) out.set(inv.swv_id, (e = blank()));
+    if (inv.erased_at) {
+      // Erased on request: it was invited and no longer counts as anything else.
+      e.invited += 1;
+      e.erased += 1;
+      continue;
+    }
     if (inv.excluded_at) {
       e.excluded += 1;
       continue;
@@ -110,7 +118,7 @@ function expectMatches(snapshot: DashboardSnapshot, expected: Map<number, Expect
 
   const total = blank();
   for (const e of expected.values()) {
-    for (const k of ['notYetSent', 'invited', 'delivered', 'bounced', 'optedOut', 'opened', 'refused', 'started', 'inProgress', 'completed', 'excluded'] as const) {
+    for (const k of ['notYetSent', 'invited', 'delivered', 'bounced', 'optedOut', 'opened', 'refused', 'started', 'inProgress', 'completed', 'excluded', 'erased'] as const) {
       total[k] += e[k];
     }
   }
@@ -127,6 +135,7 @@ function expectMatches(snapshot: DashboardSnapshot, expected: Map<number, Expect
     inProgress: total.inProgress,
     completed: total.completed,
     excluded: total.excluded,
+    erased: total.erased,
   });
   expect(responseRate).toBe(total.completed / total.invited);
   expect(targetProgress).toBe(total.completed / 256);
@@ -223,7 +232,7 @@ describeEachDatabase('tracking aggregates', (getDatabase, kind) => {
     const previous = await countIndependently(db, world.previousRoundId);
     // The generated data covers what the figures distinguish.
     const all = [...expected.values()];
-    for (const k of ['notYetSent', 'delivered', 'bounced', 'optedOut', 'refused', 'inProgress', 'completed', 'excluded'] as const) {
+    for (const k of ['notYetSent', 'delivered', 'bounced', 'optedOut', 'refused', 'inProgress', 'completed', 'excluded', 'erased'] as const) {
       expect(all.some((e) => e[k] > 0), k).toBe(true);
     }
     expectMatches(snapshot!, expected, previous, world);

@@ -51,6 +51,7 @@ export function Funnel({ snapshot }: { snapshot: DashboardSnapshot }) {
       </ol>
       <p className="mr-muted mr-small">
         Nog niet verstuurd: {formatCount(funnel.notYetSent)} · Bezig: {formatCount(funnel.inProgress)} · Uitgesloten: {formatCount(funnel.excluded)}
+        {funnel.erased > 0 ? ` · Gegevens verwijderd op verzoek: ${formatCount(funnel.erased)} (telt mee als uitgenodigd)` : ''}
       </p>
     </section>
   );
