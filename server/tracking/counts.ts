@@ -22,26 +22,26 @@ export const ROUND_CHANNEL = 'meetronde_round_changes';
 const COMPACT_LOCK = 7007;
 
 /**
- * Folds a round's deltas into its counts. Concurrent writers keep appending deltas meanwhile; the
- * ones not yet committed stay for the next fold. Skips (rather than waits) when another session
- * is folding the same round: reading counts + deltas is correct either way.
+ * Folds a round's deltas into its counts, in one statement (so atomically). Concurrent writers
+ * keep appending deltas meanwhile; the ones not yet committed stay for the next fold. Skips
+ * (rather than waits) when another session is folding the same round: reading counts + deltas is
+ * correct either way. Rows that fold to zero stay (their number is bounded by the keys); readers
+ * leave them out.
  */
 export async function compactRound(db: Kysely<DB>, roundId: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${COMPACT_LOCK}, ${roundId}) as ok`.execute(trx);
-    if (!lock.rows[0]?.ok) return;
-    const moved = await sql`
-      with moved as (
-        delete from tracking_deltas where round_id = ${roundId} returning swv_id, facet, key, n
-      )
-      insert into tracking_counts as c (round_id, swv_id, facet, key, n)
-      select ${roundId}::int, swv_id, facet, key, sum(n)::int from moved group by swv_id, facet, key
-      on conflict (round_id, swv_id, facet, key) do update set n = c.n + excluded.n
-    `.execute(trx);
-    if (Number(moved.numAffectedRows ?? 0) > 0) {
-      await sql`delete from tracking_counts where round_id = ${roundId} and n = 0`.execute(trx);
-    }
-  });
+  await sql`
+    with got_lock as (
+      select pg_try_advisory_xact_lock(${COMPACT_LOCK}, ${roundId}) as ok
+    ),
+    moved as (
+      delete from tracking_deltas
+      where round_id = ${roundId} and (select ok from got_lock)
+      returning swv_id, facet, key, n
+    )
+    insert into tracking_counts as c (round_id, swv_id, facet, key, n)
+    select ${roundId}::int, swv_id, facet, key, sum(n)::int from moved group by swv_id, facet, key
+    on conflict (round_id, swv_id, facet, key) do update set n = c.n + excluded.n
+  `.execute(db);
 }
 
 /** The round's counts per SWV, facet and key (zero rows left out). */

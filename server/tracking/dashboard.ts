@@ -62,15 +62,14 @@ interface SwvMeta {
   regionLetter: string | null;
 }
 
-/** The round's SWVs (round_swvs), plus any SWV that has invitations without being assigned. */
-async function loadSwvMeta(db: Kysely<DB>, roundId: number, extraSwvIds: number[]): Promise<SwvMeta[]> {
+async function loadAssignedSwvs(db: Kysely<DB>, roundId: number): Promise<SwvMeta[]> {
   const assigned = await db
     .selectFrom('round_swvs as rs')
     .innerJoin('swvs as s', 's.id', 'rs.swv_id')
     .select(['s.id', 's.code', 's.name', 's.sector', 'rs.situation', 'rs.region_letter'])
     .where('rs.round_id', '=', roundId)
     .execute();
-  const metas: SwvMeta[] = assigned.map((r) => ({
+  return assigned.map((r) => ({
     swvId: r.id,
     code: r.code,
     name: r.name,
@@ -78,13 +77,15 @@ async function loadSwvMeta(db: Kysely<DB>, roundId: number, extraSwvIds: number[
     situation: r.situation,
     regionLetter: r.region_letter,
   }));
+}
+
+/** Any SWV that has invitations in the round without being assigned to it is listed too. */
+async function addUnassignedSwvs(db: Kysely<DB>, metas: SwvMeta[], swvIds: number[]): Promise<SwvMeta[]> {
   const known = new Set(metas.map((m) => m.swvId));
-  const missing = extraSwvIds.filter((id) => !known.has(id));
-  if (missing.length > 0) {
-    const rows = await db.selectFrom('swvs').select(['id', 'code', 'name', 'sector']).where('id', 'in', missing).execute();
-    for (const r of rows) metas.push({ swvId: r.id, code: r.code, name: r.name, sector: r.sector, situation: null, regionLetter: null });
-  }
-  return metas;
+  const missing = swvIds.filter((id) => !known.has(id));
+  if (missing.length === 0) return metas;
+  const rows = await db.selectFrom('swvs').select(['id', 'code', 'name', 'sector']).where('id', 'in', missing).execute();
+  return [...metas, ...rows.map((r) => ({ swvId: r.id, code: r.code, name: r.name, sector: r.sector, situation: null, regionLetter: null }))];
 }
 
 /** Latest activity per SWV: one index probe each (invitations_round_swv_activity_idx). */
@@ -251,18 +252,22 @@ export function timelineOf(
 export async function dashboardSnapshot(db: Kysely<DB>, roundId: number, now: Date): Promise<DashboardSnapshot | null> {
   const info = await loadRoundInfo(db, roundId);
   if (!info) return null;
-  const tallies = tallyBySwv(await loadCounts(db, roundId));
-  let previous: Map<number, Tally> | null = null;
-  let previousStart: string | null = null;
-  if (info.previousRound) {
-    const prevInfo = await loadRoundInfo(db, info.previousRound.id);
-    previous = tallyBySwv(await loadCounts(db, info.previousRound.id));
-    const prevMailings = await loadMailings(db, info.previousRound.id);
-    if (prevInfo) previousStart = roundStart(prevInfo, prevMailings, sumTallies(previous.values()).days);
-  }
-  const metas = await loadSwvMeta(db, roundId, [...tallies.keys()]);
+  // Independent reads at once (a pool runs them side by side; PGlite one after the other).
+  const previousId = info.previousRound?.id ?? null;
+  const [rows, assigned, mailings, previousRows, previousInfo, previousMailings] = await Promise.all([
+    loadCounts(db, roundId),
+    loadAssignedSwvs(db, roundId),
+    loadMailings(db, roundId),
+    previousId ? loadCounts(db, previousId) : Promise.resolve(null),
+    previousId ? loadRoundInfo(db, previousId) : Promise.resolve(null),
+    previousId ? loadMailings(db, previousId) : Promise.resolve([]),
+  ]);
+  const tallies = tallyBySwv(rows);
+  const previous = previousRows ? tallyBySwv(previousRows) : null;
+  const previousStart =
+    previous && previousInfo ? roundStart(previousInfo, previousMailings, sumTallies(previous.values()).days) : null;
+  const metas = await addUnassignedSwvs(db, assigned, [...tallies.keys()]);
   const lastActivity = await loadLastActivity(db, roundId, metas.map((m) => m.swvId));
-  const mailings = await loadMailings(db, roundId);
   const total = sumTallies(metas.map((m) => tallies.get(m.swvId)).filter((t): t is Tally => !!t));
 
   const swvs: SwvRow[] = metas.map((m) => {

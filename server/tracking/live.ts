@@ -12,7 +12,15 @@ import { ROUND_CHANNEL } from './counts';
 
 const RETRY_AFTER_ERROR_MS = 5000;
 
-export type ListenFn = (channel: string, onMessage: (payload: string) => void) => Promise<() => Promise<void>>;
+export type ListenFn = (
+  channel: string,
+  onMessage: (payload: string) => void,
+  onLost?: (error: unknown) => void,
+) => Promise<() => Promise<void>>;
+
+/** After the LISTEN connection broke: first retry, doubling up to the maximum. */
+const RELISTEN_FIRST_MS = 500;
+const RELISTEN_MAX_MS = 30_000;
 
 interface Subscriber {
   deliver: (json: string) => void;
@@ -43,6 +51,8 @@ export class LiveHub {
   readonly #minInterval: number;
   readonly #onError: (error: unknown) => void;
   #listening: Promise<() => Promise<void>> | null = null;
+  #relistenTimer: ReturnType<typeof setTimeout> | null = null;
+  #relistenDelay = RELISTEN_FIRST_MS;
   #closed = false;
   /** How many times topics were computed (observability and tests). */
   computations = 0;
@@ -111,6 +121,7 @@ export class LiveHub {
 
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#relistenTimer) clearTimeout(this.#relistenTimer);
     for (const topic of this.#topics.values()) if (topic.timer) clearTimeout(topic.timer);
     this.#topics.clear();
     const listening = this.#listening;
@@ -123,15 +134,42 @@ export class LiveHub {
 
   async #ensureListening(): Promise<void> {
     if (!this.#listening) {
-      this.#listening = this.listen(ROUND_CHANNEL, (payload) => {
-        const roundId = Number(payload);
-        if (Number.isSafeInteger(roundId) && roundId > 0) this.roundChanged(roundId);
-      });
-      this.#listening.catch(() => {
-        this.#listening = null;
+      const listening = this.listen(
+        ROUND_CHANNEL,
+        (payload) => {
+          const roundId = Number(payload);
+          if (Number.isSafeInteger(roundId) && roundId > 0) this.roundChanged(roundId);
+        },
+        (error) => this.#lost(listening, error),
+      );
+      this.#listening = listening;
+      listening.catch(() => {
+        if (this.#listening === listening) this.#listening = null;
       });
     }
     await this.#listening;
+  }
+
+  /** The LISTEN connection broke (database restart, failover): listen again, then recompute all. */
+  #lost(listening: Promise<unknown>, error: unknown): void {
+    if (this.#listening !== listening || this.#closed) return;
+    this.#listening = null;
+    this.#onError(error);
+    const retry = () => {
+      this.#relistenTimer = null;
+      if (this.#closed || this.#topics.size === 0) return; // the next subscriber listens again
+      this.#ensureListening()
+        .then(() => {
+          this.#relistenDelay = RELISTEN_FIRST_MS;
+          this.everythingChanged();
+        })
+        .catch((e: unknown) => {
+          this.#onError(e);
+          this.#relistenDelay = Math.min(this.#relistenDelay * 2, RELISTEN_MAX_MS);
+          this.#relistenTimer = setTimeout(retry, this.#relistenDelay);
+        });
+    };
+    this.#relistenTimer = setTimeout(retry, this.#relistenDelay);
   }
 
   #schedule(topic: Topic, immediate: boolean): void {

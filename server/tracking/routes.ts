@@ -75,7 +75,7 @@ const SwvViewReply = Type.Object(
 );
 
 export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, database, clock, config }) => {
-  const hub = new LiveHub((channel, onMessage) => database.listen(channel, onMessage), {
+  const hub = new LiveHub((channel, onMessage, onLost) => database.listen(channel, onMessage, onLost), {
     minIntervalMs: 300,
     onError: (err) => app.log.warn({ err }, 'tracking: computing a live update failed'),
   });

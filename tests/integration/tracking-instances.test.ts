@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type Database } from '../../server/db/database';
 import type { DashboardSnapshot } from '../../server/tracking/types';
@@ -84,6 +85,23 @@ describePostgres(`tracking across two instances [postgres${testDatabaseUrl ? '' 
       await onA.next((e) => e.event === 'snapshot');
       await second.db.updateTable('invitations').set({ bounced_at: new Date() }).where('id', '=', otherInvitation).execute();
       await onA.next((e) => e.event === 'snapshot' && (JSON.parse(e.data) as DashboardSnapshot).funnel.bounced === 1);
+    } finally {
+      onA.close();
+    }
+  });
+
+  it('keeps the dashboard live after the LISTEN connection was cut (database restart, failover)', async () => {
+    const onA = await openSse(`${urlA}/api/tracking/rounds/${roundId}/events`, headers);
+    try {
+      const first = JSON.parse((await onA.next((e) => e.event === 'snapshot')).data) as DashboardSnapshot;
+      // Cut every LISTEN connection on the database, as a restart would.
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity
+                where datname = current_database() and pid <> pg_backend_pid() and query ilike 'LISTEN%'`.execute(shared.db);
+      await second.db.updateTable('invitations').set({ opted_out_at: new Date() }).where('id', '=', otherInvitation).execute();
+      await onA.next((e) => e.event === 'snapshot' && (JSON.parse(e.data) as DashboardSnapshot).funnel.optedOut === first.funnel.optedOut + 1);
+      // And it hears later changes again.
+      await second.db.updateTable('invitations').set({ opted_out_at: null }).where('id', '=', otherInvitation).execute();
+      await onA.next((e) => e.event === 'snapshot' && (JSON.parse(e.data) as DashboardSnapshot).funnel.optedOut === first.funnel.optedOut);
     } finally {
       onA.close();
     }

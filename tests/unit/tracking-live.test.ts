@@ -5,17 +5,24 @@ import { LiveHub } from '../../server/tracking/live';
 /** The fan-out without a database: a fake LISTEN and vitest's fake timers. */
 function fakeListen() {
   const handlers: Array<(payload: string) => void> = [];
+  const losers: Array<(error: unknown) => void> = [];
   const channels: string[] = [];
   let unlistened = 0;
   return {
-    listen: async (channel: string, onMessage: (payload: string) => void) => {
+    listen: async (channel: string, onMessage: (payload: string) => void, onLost?: (error: unknown) => void) => {
       channels.push(channel);
       handlers.push(onMessage);
+      if (onLost) losers.push(onLost);
       return async () => {
         unlistened += 1;
       };
     },
     emit: (payload: string) => handlers.forEach((h) => h(payload)),
+    /** The current LISTEN connection breaks. */
+    lose: () => {
+      handlers.length = 0;
+      losers.splice(0).forEach((l) => l(new Error('connection terminated')));
+    },
     channels,
     get unlistened() {
       return unlistened;
@@ -150,6 +157,28 @@ describe('live hub', () => {
     await vi.advanceTimersByTimeAsync(5000);
     expect(compute).toHaveBeenCalledTimes(2);
     expect(got).toEqual(['"back"']);
+    await hub.close();
+  });
+
+  it('listens again after the LISTEN connection broke, and recomputes what may have been missed', async () => {
+    const fake = fakeListen();
+    const errors: unknown[] = [];
+    const hub = new LiveHub(fake.listen, { onError: (e) => errors.push(e) });
+    let value = 1;
+    const got: string[] = [];
+    await hub.subscribe('dashboard:4', [4], async () => value, (json) => got.push(json));
+    await vi.runAllTimersAsync();
+    fake.lose();
+    value = 2; // changed while nobody was listening
+    fake.emit('4'); // lost: no handler
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(fake.channels).toEqual([ROUND_CHANNEL, ROUND_CHANNEL]);
+    expect(got).toEqual(['1', '2']);
+    expect(errors).toHaveLength(1);
+    value = 3;
+    fake.emit('4');
+    await vi.runAllTimersAsync();
+    expect(got).toEqual(['1', '2', '3']);
     await hub.close();
   });
 });
