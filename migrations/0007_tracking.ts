@@ -343,18 +343,17 @@ export async function up(db: Kysely<any>): Promise<void> {
       delete from tracking_deltas where round_id = p_round;
       delete from tracking_counts where round_id = p_round;
       delete from tracking_invitations where round_id = p_round;
+      -- Two plain joins (no correlated aggregate), so a stale row estimate cannot make it quadratic.
       insert into tracking_invitations (invitation_id, round_id, swv_id, is_excluded, sent, branch_key)
-        select i.id, i.round_id, i.swv_id, i.excluded_at is not null, coalesce(o.sent, 0),
-               case when r.completed_at is null then null else coalesce(r.branch, '') end
-        from invitations i
-        left join responses r on r.invitation_id = i.id
-        left join (
-          select m.invitation_id, count(*)::int as sent
-          from outbox_messages m join invitations mi on mi.id = m.invitation_id
-          where mi.round_id = p_round and m.status = 'sent'
-          group by m.invitation_id
-        ) o on o.invitation_id = i.id
-        where i.round_id = p_round and (r.completed_at is not null or o.sent > 0);
+        select i.id, i.round_id, i.swv_id, i.excluded_at is not null, count(*), null
+        from invitations i join outbox_messages m on m.invitation_id = i.id
+        where i.round_id = p_round and m.status = 'sent'
+        group by i.id;
+      insert into tracking_invitations (invitation_id, round_id, swv_id, is_excluded, sent, branch_key)
+        select i.id, i.round_id, i.swv_id, i.excluded_at is not null, 0, coalesce(r.branch, '')
+        from invitations i join responses r on r.invitation_id = i.id
+        where i.round_id = p_round and r.completed_at is not null
+        on conflict (invitation_id) do update set branch_key = excluded.branch_key;
       insert into tracking_counts (round_id, swv_id, facet, key, n)
         select round_id, swv_id, 'invitation',
                tracking_invitation_key(status, invited_at, excluded_at, bounced_at, opted_out_at, opened_at, erased_at), count(*)
