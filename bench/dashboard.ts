@@ -14,7 +14,7 @@
 import { sql, type Kysely } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { buildApp } from '../server/app';
@@ -25,7 +25,7 @@ import { migrateToLatest } from '../server/db/migrator';
 import type { DB } from '../server/db/types';
 import { createSession } from '../server/auth/sessions';
 import { loadCounts, rebuildRound } from '../server/tracking/counts';
-import { dashboardSnapshot } from '../server/tracking/dashboard';
+import { dashboardSnapshot, loadLastActivity } from '../server/tracking/dashboard';
 import { swvViewSnapshot } from '../server/tracking/swv-view';
 import { tallyBySwv } from '../server/tracking/tally';
 import type { DashboardSnapshot } from '../server/tracking/types';
@@ -110,7 +110,7 @@ async function seedRound(database: Database, url: string, studyId: number, n: nu
     sql`
       insert into invitations (round_id, school_id, swv_id, token_nonce, token_hash, email, status, invited_at, opened_at,
                                consent_at, started_at, refused_at, completed_at, bounced_at, opted_out_at, excluded_at, last_activity_at)
-      select ${roundId}::int, s.first + g - 1, w.first + (g * 7919) % ${SWVS}::int, 'n' || g, ${roundId}::text || ':' || g,
+      select ${roundId}::int, s.first + g - 1, w.first + ((g::bigint * 7919) % ${SWVS}::int)::int, 'n' || g, ${roundId}::text || ':' || g,
              'school' || g || '@example.test', st.status,
              case when st.status <> 'pending' then now() - interval '19 days' end,
              case when st.status in ('opened','refused','started','completed') then now() - interval '10 days' end,
@@ -313,12 +313,14 @@ async function main() {
       const snapshot = (await dashboardSnapshot(db, roundId, now))!;
       const swvId = snapshot.swvs[0]!.swvId;
       const view = await measure(() => swvViewSnapshot(db, { id: 0, roundId, swvId }, now));
+      const activity = await measure(() => loadLastActivity(db, roundId, snapshot.swvs.map((r) => r.swvId)));
       const perSwv = await measure(() => naivePerSwv(db, roundId));
       const perSituation = await measure(() => naivePerSituation(db, roundId));
       aggregateRows.push([
         n.toLocaleString('en'),
         ms(counts.p50),
         `${ms(full.p50)} (p95 ${ms(full.p95)})`,
+        ms(activity.p50),
         ms(view.p50),
         ms(perSwv.p50),
         ms(perSituation.p50),
@@ -339,6 +341,7 @@ async function main() {
     }
 
     recordResults('Dashboard aggregates and live updates (bench/dashboard.ts)', [
+      `Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (the machine is shared; figures are noisy).`,
       `PostgreSQL, ${SWVS} SWVs over the six situations, one round per size in the same tables (so the`,
       `largest table holds ${SIZES.reduce((a, b) => a + b, 0).toLocaleString('en')} invitations). Median of ${RUNS} runs after 2 warm-ups, ms.`,
       `"summary" = fold deltas + read tracking_counts (what per-SWV and per-situation figures come from);`,
@@ -346,7 +349,7 @@ async function main() {
       `"naive" = GROUP BY over the core tables, the baseline the summary replaces.`,
       '',
       ...table(
-        ['invitations in round', 'summary', 'dashboard', 'SWV view', 'naive per SWV', 'naive per situation × branch', 'naive per SWV ÷ dashboard'],
+        ['invitations in round', 'summary', 'dashboard', 'of which last activity', 'SWV view', 'naive per SWV', 'naive per situation × branch', 'naive per SWV ÷ dashboard'],
         aggregateRows,
       ),
       '',

@@ -321,7 +321,10 @@ export async function up(db: Kysely<any>): Promise<void> {
       for each row execute function tracking_notify_round('round_id')`,
     sql`create trigger tracking_rounds_notify after update on rounds
       for each row execute function tracking_notify_round('id')`,
-    sql`create trigger tracking_swv_view_links_notify after insert or update or delete on swv_view_links
+    // Revoking a link must end its open streams on every instance (using one only touches last_used_at).
+    sql`create trigger tracking_swv_view_links_notify after update on swv_view_links for each row
+      when (old.revoked_at is distinct from new.revoked_at) execute function tracking_notify_round('round_id')`,
+    sql`create trigger tracking_swv_view_links_delete after delete on swv_view_links
       for each row execute function tracking_notify_round('round_id')`,
 
     // A deleted round takes its summary along (its invitations' triggers have just added deltas).

@@ -44,14 +44,15 @@ export async function compactRound(db: Kysely<DB>, roundId: number): Promise<voi
   `.execute(db);
 }
 
-/** The round's counts per SWV, facet and key (zero rows left out). */
-export async function readCounts(db: Kysely<DB>, roundId: number): Promise<CountRow[]> {
+/** The round's counts per SWV, facet and key (zero rows left out); of one SWV when given. */
+export async function readCounts(db: Kysely<DB>, roundId: number, swvId?: number): Promise<CountRow[]> {
+  const oneSwv = swvId === undefined ? sql`` : sql` and swv_id = ${swvId}`;
   const result = await sql<{ swv_id: number; facet: Facet; key: string; n: number }>`
     select swv_id, facet, key, sum(n)::int as n
     from (
-      select swv_id, facet, key, n from tracking_counts where round_id = ${roundId}
+      select swv_id, facet, key, n from tracking_counts where round_id = ${roundId}${oneSwv}
       union all
-      select swv_id, facet, key, n from tracking_deltas where round_id = ${roundId}
+      select swv_id, facet, key, n from tracking_deltas where round_id = ${roundId}${oneSwv}
     ) t
     group by swv_id, facet, key
     having sum(n) <> 0
@@ -60,9 +61,9 @@ export async function readCounts(db: Kysely<DB>, roundId: number): Promise<Count
 }
 
 /** Compacts and reads; what every aggregate starts from. */
-export async function loadCounts(db: Kysely<DB>, roundId: number): Promise<CountRow[]> {
+export async function loadCounts(db: Kysely<DB>, roundId: number, swvId?: number): Promise<CountRow[]> {
   await compactRound(db, roundId);
-  return readCounts(db, roundId);
+  return readCounts(db, roundId, swvId);
 }
 
 /** Recounts a round from the core tables (after a bulk load with triggers off). */

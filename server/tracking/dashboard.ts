@@ -89,7 +89,7 @@ async function addUnassignedSwvs(db: Kysely<DB>, metas: SwvMeta[], swvIds: numbe
 }
 
 /** Latest activity per SWV: one index probe each (invitations_round_swv_activity_idx). */
-async function loadLastActivity(db: Kysely<DB>, roundId: number, swvIds: number[]): Promise<Map<number, Date>> {
+export async function loadLastActivity(db: Kysely<DB>, roundId: number, swvIds: number[]): Promise<Map<number, Date>> {
   if (swvIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('swvs as s')

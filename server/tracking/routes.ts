@@ -94,8 +94,6 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
    */
   async function stream(reply: FastifyReply, key: string, roundIds: number[], compute: () => Promise<unknown>): Promise<void> {
     reply.sse.keepAlive();
-    reply.sse.sendHeaders();
-    reply.raw.write(`retry: ${RECONNECT_MS}\n\n`);
     let ended = false;
     let unsubscribe: (() => void) | null = null;
     let sequence = 0;
@@ -113,12 +111,25 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
     reply.sse.onClose(end);
     const send = (event: string, data: string) =>
       reply.sse.send({ id: String(++sequence), event, data }).catch(() => end());
-    unsubscribe = await hub.subscribe(key, roundIds, compute, (json) => {
-      if (ended) return;
-      if (json === GONE) void send('gone', json).then(end);
-      else void send('snapshot', json);
-    });
-    if (ended) unsubscribe();
+    try {
+      unsubscribe = await hub.subscribe(key, roundIds, compute, (json) => {
+        if (ended) return;
+        if (json === GONE) void send('gone', json).then(end);
+        else void send('snapshot', json);
+      });
+    } catch (error) {
+      // Nothing sent yet: the error handler can still answer with a plain 500.
+      clearTimeout(lifetime);
+      openStreams.delete(end);
+      ended = true;
+      throw error;
+    }
+    if (ended) {
+      unsubscribe();
+      return;
+    }
+    reply.sse.sendHeaders();
+    reply.raw.write(`retry: ${RECONNECT_MS}\n\n`);
   }
 
   // ----- researchers' dashboard -----

@@ -156,7 +156,7 @@ export async function swvViewSnapshot(db: Kysely<DB>, link: SwvLink, now: Date):
   }
   totals.responseRate = responseRate(totals.completed, totals.invited);
 
-  const tally = tallyBySwv(await loadCounts(db, link.roundId)).get(link.swvId);
+  const tally = tallyBySwv(await loadCounts(db, link.roundId, link.swvId)).get(link.swvId);
   const days = tally?.days ?? {};
   const datedKeys = Object.keys(days).filter(isDateKey).sort();
   const start = round.opensAt ? amsterdamDate(new Date(round.opensAt)) : (datedKeys[0] ?? null);
@@ -168,7 +168,7 @@ export async function swvViewSnapshot(db: Kysely<DB>, link: SwvLink, now: Date):
 
   let previous: SwvViewSnapshot['timeline']['previous'] = null;
   if (round.previousRound) {
-    const prev = tallyBySwv(await loadCounts(db, round.previousRound.id)).get(link.swvId);
+    const prev = tallyBySwv(await loadCounts(db, round.previousRound.id, link.swvId)).get(link.swvId);
     if (prev) previous = { roundName: round.previousRound.name, completed: prev.completed, invited: prev.invited };
   }
 
