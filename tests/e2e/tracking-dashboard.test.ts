@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../server/app';
 import { loginAs } from '../helpers/app';
-import { launchBrowser } from '../helpers/browser';
+import { collectCspViolations, launchBrowser } from '../helpers/browser';
 import { describeEachDatabase } from '../helpers/db';
 import { listenTestApp } from '../helpers/server';
 import { aMailing, anInvitation, anSwv, aRound, assignSwv, completeInvitation } from '../fixtures/tracking-builders';
@@ -54,6 +54,7 @@ describeEachDatabase('tracking dashboard in a browser', (getDatabase) => {
 
   it('updates the open dashboard when a school completes, without reloading', async () => {
     const page = await adminContext.newPage();
+    const violations = await collectCspViolations(page);
     await page.goto(`${url}/admin/respons/${roundId}`);
     await page.getByRole('heading', { name: 'Respons 2023' }).waitFor();
     await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor();
@@ -79,6 +80,7 @@ describeEachDatabase('tracking dashboard in a browser', (getDatabase) => {
     expect(await page.locator('.mr-mailings li').allTextContents()).toEqual([expect.stringContaining('Uitnodiging'), expect.stringContaining('Herinnering')]);
     await page.getByRole('button', { name: 'Groot scherm' }).click();
     await page.locator('.mr-dashboard.mr-large').waitFor();
+    expect(violations).toEqual([]);
     await page.close();
   });
 
@@ -107,6 +109,7 @@ describeEachDatabase('tracking dashboard in a browser', (getDatabase) => {
 
     const anonymous = await browser.newContext({ viewport: { width: 360, height: 740 } });
     const view = await anonymous.newPage();
+    const violations = await collectCspViolations(view);
     await view.goto(`${url}${path}`);
     await view.getByRole('heading', { name: 'Respons SWV De Eem (PO2701)' }).waitFor();
     await view.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor();
@@ -118,6 +121,7 @@ describeEachDatabase('tracking dashboard in a browser', (getDatabase) => {
     await view.getByTestId('total-completed').filter({ hasText: /^3$/ }).waitFor();
     expect(await text(view, 'total-rate')).toBe('100,0%');
     expect(await view.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    expect(violations).toEqual([]);
 
     admin.on('dialog', (dialog) => void dialog.accept());
     await admin.getByRole('button', { name: 'Intrekken' }).click();
