@@ -266,22 +266,28 @@ export async function up(db: Kysely<any>): Promise<void> {
       when (old.completed_at is not null) execute function tracking_response_changed()`,
 
     // outbox_messages: a school counts as delivered while at least one of its messages is 'sent'.
+    // One upsert per sent (or unsent) message: it locks the invitation's side row and adds to
+    // its count, seeing the latest committed count (so concurrent messages add up).
     sql`create function tracking_delivery_add(p_invitation int, p_delta int) returns void language plpgsql as $$
     declare
-      state tracking_invitations := tracking_lock_invitation(p_invitation);
       after_count int;
+      target_round int;
+      target_swv int;
+      target_excluded boolean;
     begin
-      if state.invitation_id is null then
+      insert into tracking_invitations as t (invitation_id, round_id, swv_id, is_excluded, sent, branch_key)
+        select id, round_id, swv_id, excluded_at is not null, p_delta, null from invitations where id = p_invitation
+        on conflict (invitation_id) do update set sent = t.sent + excluded.sent
+        returning t.sent, t.round_id, t.swv_id, t.is_excluded into after_count, target_round, target_swv, target_excluded;
+      if not found then
+        return; -- the invitation is being deleted; its own trigger took its counts off
+      end if;
+      if (after_count - p_delta > 0) = (after_count > 0) then
         return;
       end if;
-      after_count := state.sent + p_delta;
-      update tracking_invitations set sent = after_count where invitation_id = p_invitation;
-      if (state.sent > 0) = (after_count > 0) then
-        return;
-      end if;
-      insert into tracking_deltas values (state.round_id, state.swv_id, 'delivery', 'sent' || tracking_suffix(state.is_excluded),
+      insert into tracking_deltas values (target_round, target_swv, 'delivery', 'sent' || tracking_suffix(target_excluded),
         case when after_count > 0 then 1 else -1 end);
-      perform pg_notify('meetronde_round_changes', state.round_id::text);
+      perform pg_notify('meetronde_round_changes', target_round::text);
     end $$`,
     sql`create function tracking_outbox_changed() returns trigger language plpgsql as $$
     begin
