@@ -19,6 +19,7 @@ export default defineConfig({
       input: {
         admin: fileURLToPath(new URL('admin/index.html', import.meta.url)),
         respondent: fileURLToPath(new URL('respondent/index.html', import.meta.url)),
+        swv: fileURLToPath(new URL('swv/index.html', import.meta.url)),
       },
     },
   },

@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySse from '@fastify/sse';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -24,6 +25,7 @@ import { mailRoutes } from './mailings/routes';
 import { privacyRoutes } from './privacy/routes';
 import { questionnaireRoutes } from './questionnaires/routes';
 import type { LoginLimits } from './auth/throttle';
+import { trackingRoutes } from './tracking/routes';
 
 export interface AppDeps {
   database: Database;
@@ -58,6 +60,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // External plugins first.
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifySse, { heartbeatInterval: 25_000 });
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       directives: {
@@ -130,6 +133,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(analysisRoutes, areaDeps);
   await app.register(schoolsRoutes, areaDeps);
   await app.register(roundsRoutes, areaDeps);
+  await app.register(trackingRoutes, areaDeps);
 
   app.get('/healthz', async () => {
     const migration = await currentMigration(db);

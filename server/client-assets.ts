@@ -11,8 +11,9 @@ const NOT_BUILT =
   '<p>De webapplicatie is nog niet gebouwd. Start Meetronde met <code>npm start</code> of bouw haar met <code>npm run build</code>.</p></html>';
 
 /**
- * Serves the Vite build: the admin app under /admin/, the respondent page under /s/<token>
- * (the same HTML for every token, so the page itself reveals nothing about a link), and the
+ * Serves the Vite build: the admin app under /admin/, the respondent page under /s/<token> and
+ * the SWV view under /v/<token> (the same HTML for every token, so the page itself reveals
+ * nothing about a link), and the
  * hashed assets with long-lived caching.
  */
 export async function registerClient(app: FastifyInstance, distDir = clientDist): Promise<void> {
@@ -41,4 +42,6 @@ export async function registerClient(app: FastifyInstance, distDir = clientDist)
   app.get('/s/:token', page('respondent/index.html'));
   // Invitation links for accounts (choose a password) open the admin app.
   app.get('/u/:token', page('admin/index.html'));
+  // The SWV view of an SWV project leader's read-only link (server/tracking/).
+  app.get('/v/:token', page('swv/index.html'));
 }

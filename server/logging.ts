@@ -6,12 +6,13 @@ export interface LogStream {
 }
 
 /**
- * Personal links carry secrets in the path (/s/<token>, /api/s/<token>, /u/<token>) and setup
+ * Personal links carry secrets in the path (/s/<token>, /api/s/<token>, /u/<token>, and the SWV
+ * views /v/<token>, /api/v/<token>) and setup
  * or invite links in the query string. Logs must never contain them, nor cookies.
  */
 export function redactUrl(url: string): string {
   return url
-    .replace(/\/(s|u|api\/s|api\/u|api\/optout)\/[^/?#]+/g, '/$1/[token]')
+    .replace(/\/(s|u|v|api\/s|api\/u|api\/v|api\/optout)\/[^/?#]+/g, '/$1/[token]')
     .replace(/([?&](token|t|invite)=)[^&#]*/gi, '$1[redacted]')
     // An address typed into a search box or a mistyped URL is personal data too.
     .replace(/[^/?&=#\s]+(?:@|%40)[^/?&=#\s]+/gi, '[email]');

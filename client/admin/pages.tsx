@@ -13,6 +13,8 @@ import { MailLogPage } from './pages/mail/MailLogPage';
 import { MailRoundPage } from './pages/mail/MailRoundPage';
 import { MailRoundsPage } from './pages/mail/MailRoundsPage';
 import { OutboxMessagePage, OutboxPage } from './pages/mail/OutboxPage';
+import { TrackingDashboardPage } from './pages/TrackingDashboardPage';
+import { TrackingRoundsPage } from './pages/TrackingRoundsPage';
 
 /**
  * The admin app's pages. Each area adds its own entries; `nav` pages appear in the menu.
@@ -36,6 +38,8 @@ export const pages: PageDef[] = [
   { path: '/exports', title: 'Exporteren', component: ExportsPage, role: 'researcher', nav: true },
   { path: '/exports/:roundId', title: 'Tabellen', component: ReportTablesPage, role: 'researcher' },
   { path: '/compare', title: 'Vergelijken', component: ComparePage, role: 'researcher', nav: true },
+  { path: '/respons', title: 'Respons', component: TrackingRoundsPage, role: 'researcher', nav: true },
+  { path: '/respons/:roundId', title: 'Respons per meting', component: TrackingDashboardPage, role: 'researcher' },
   { path: '/users', title: 'Gebruikers', component: UsersPage, role: 'admin', nav: true },
   { path: '/privacy', title: 'Privacy', component: PrivacyPage, role: 'admin', nav: true },
   { path: '/audit', title: 'Logboek', component: AuditPage, role: 'admin', nav: true },

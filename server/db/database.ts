@@ -13,8 +13,12 @@ export type DatabaseKind = 'pglite' | 'postgres';
 export interface Database {
   db: Kysely<DB>;
   kind: DatabaseKind;
-  /** Subscribes to a PostgreSQL NOTIFY channel. Returns the function that unsubscribes. */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to a PostgreSQL NOTIFY channel. Returns the function that unsubscribes.
+   * `onLost` is called (once) when the listening connection breaks; notifications sent meanwhile
+   * are lost, so the caller subscribes again and treats everything as changed.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onLost?: (error: unknown) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -35,25 +39,47 @@ export function openPostgres(connectionString: string, options: { max?: number }
   pool.on('error', () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
   const listeners = new Set<pg.Client>();
+  let closing = false;
   return {
     db,
     kind: 'postgres',
-    async listen(channel, onMessage) {
+    async listen(channel, onMessage, onLost) {
       const client = new pg.Client({ connectionString, types: pgTypes });
-      client.on('error', () => {});
+      // Before LISTEN succeeded a failure rejects this call; after it, it is reported through onLost.
+      let ready = false;
+      let done = false;
+      const lost = (error: unknown) => {
+        if (!ready || done || closing) return;
+        done = true;
+        listeners.delete(client);
+        void client.end().catch(() => {});
+        onLost?.(error);
+      };
+      client.on('error', lost);
+      client.on('end', () => lost(new Error('the LISTEN connection ended')));
       await client.connect();
       client.on('notification', (msg) => {
         if (msg.channel === channel) onMessage(msg.payload ?? '');
       });
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      try {
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      } catch (error) {
+        await client.end().catch(() => {});
+        throw error;
+      }
+      ready = true;
       listeners.add(client);
       return async () => {
+        done = true;
         listeners.delete(client);
         await client.end().catch(() => {});
       };
     },
     async close() {
-      await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
+      closing = true;
+      const open = [...listeners];
+      listeners.clear();
+      await Promise.all(open.map((c) => c.end().catch(() => {})));
       await db.destroy();
     },
   };

@@ -265,6 +265,48 @@ export interface AppSettingsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** Folded tracking counts per round, SWV, facet and key (migrations/0007_tracking.ts). */
+export interface TrackingCountsTable {
+  round_id: number;
+  swv_id: number;
+  facet: string;
+  key: string;
+  n: number;
+}
+
+/** Append-only count changes written by the tracking triggers, folded into tracking_counts. */
+export interface TrackingDeltasTable {
+  round_id: number;
+  swv_id: number;
+  facet: string;
+  key: string;
+  n: number;
+}
+
+/** Per invitation, what the tracking counts hold for it: sent messages, completed branch, exclusion. */
+export interface TrackingInvitationsTable {
+  invitation_id: number;
+  round_id: number;
+  swv_id: number;
+  is_excluded: boolean;
+  sent: number;
+  branch_key: string | null;
+}
+
+/** Read-only links for an SWV's project leader: one SWV, one round; the token is stored hashed. */
+export interface SwvViewLinksTable {
+  id: Generated<number>;
+  round_id: number;
+  swv_id: number;
+  /** sha256 of the token; the token itself is shown once, when the link is made. */
+  token_hash: string;
+  label: string | null;
+  created_by: number | null;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+}
+
 export interface DB {
   studies: StudiesTable;
   questionnaire_versions: QuestionnaireVersionsTable;
@@ -285,6 +327,10 @@ export interface DB {
   app_settings: AppSettingsTable;
   login_failures: LoginFailuresTable;
   user_invites: UserInvitesTable;
+  tracking_counts: TrackingCountsTable;
+  tracking_deltas: TrackingDeltasTable;
+  tracking_invitations: TrackingInvitationsTable;
+  swv_view_links: SwvViewLinksTable;
 }
 
 export type User = Selectable<UsersTable>;

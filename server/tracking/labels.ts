@@ -23,6 +23,16 @@ export const SECTOR_BLOCKS: Array<{ situation: Situation; label: string }> = [
   { situation: 'vso-vo', label: 'Speciaal-regulier' },
 ];
 
+/** Short names for narrow places (tables, filters); the same as Tabel B1's block labels. */
+export const SITUATION_SHORT: Record<Situation, string> = {
+  'po-ko': 'Po-kinderopvang',
+  'po-vo': 'Po-vo',
+  'po-po': 'Binnen po',
+  'vo-vo': 'Binnen vo',
+  'vso-vo': 'Speciaal-regulier',
+  'ow-jh': 'Onderwijs-jeugdhulp',
+};
+
 export const UNKNOWN_SITUATION_LABEL = 'Situatie niet ingesteld';
 
 export function situationLabel(situation: Situation | null): string {

@@ -21,6 +21,8 @@ const PUBLIC_API_ROUTES: Record<string, string> = {
   'POST /api/u/:token': 'sets the password with an account invitation link; rate limited',
   'GET /api/optout/:token': 'mail opt-out page (HTML, shows a button, changes nothing); signed token checked; rate limited',
   'POST /api/optout/:token': 'RFC 8058 one-click opt-out from mail of one round; signed token checked; idempotent; rate limited',
+  'GET /api/v/:token': 'SWV view of a read-only link (hashed, revocable token): one SWV, statuses only, no answers; rate limited',
+  'GET /api/v/:token/events': 'live updates (SSE) of that same SWV view; rate limited',
 };
 
 /** Routes outside /api/: pages and static files only, all read-only. */
@@ -31,6 +33,7 @@ const PAGE_ROUTES: Record<string, string> = {
   'GET /admin/*': 'admin app (static HTML)',
   'GET /s/:token': 'respondent page (the same static HTML for every token)',
   'GET /u/:token': 'choose-a-password page of an account invitation (static HTML)',
+  'GET /v/:token': 'SWV view page of a read-only link (the same static HTML for every token)',
   'GET /assets/*': 'hashed client assets',
   'GET /healthz': 'database kind and migration version, for monitoring',
 };

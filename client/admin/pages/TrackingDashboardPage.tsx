@@ -1,0 +1,68 @@
+import '../../shared/tracking/tracking.css';
+import { useState } from 'react';
+import { formatDate } from '../../shared/tracking/format';
+import { liveLabel, useLive } from '../../shared/tracking/live';
+import { Link } from '../router';
+import { useSession } from '../session';
+import { PreviousRoundCharts, TimelineChart } from '../tracking/Charts';
+import { Funnel, TargetEditor } from '../tracking/Funnel';
+import { SectorTable, SituationTable } from '../tracking/ReportTables';
+import { SwvLinks } from '../tracking/SwvLinks';
+import { SwvTable } from '../tracking/SwvTable';
+import type { DashboardSnapshot } from '../../../server/tracking/types';
+
+const STATUS = { draft: 'In voorbereiding', open: 'Open', closed: 'Gesloten' } as const;
+
+/** A round's response, live: it updates itself within a second of any change. */
+export function TrackingDashboardPage({ params }: { params: Record<string, string> }) {
+  const roundId = Number(params.roundId);
+  const user = useSession();
+  const [large, setLarge] = useState(false);
+  const valid = Number.isSafeInteger(roundId) && roundId > 0;
+  const base = `/api/tracking/rounds/${valid ? roundId : 0}`;
+  const { data, error, state } = useLive<DashboardSnapshot>(base, `${base}/events`);
+
+  if (!valid || error) {
+    return (
+      <section className="mr-card">
+        <h1>Respons</h1>
+        <p className="mr-error" role="alert">{valid ? error : 'Deze meting bestaat niet.'}</p>
+        <p><Link to="/respons">Terug naar de metingen</Link></p>
+      </section>
+    );
+  }
+  if (!data) return <p>Bezig met laden…</p>;
+
+  return (
+    <div className={`mr-dashboard${large ? ' mr-large' : ''}`}>
+      <header className="mr-card mr-dashboard-head">
+        <div>
+          <p className="mr-muted mr-small"><Link to="/respons">Metingen</Link> › {data.round.studyName}</p>
+          <h1>Respons {data.round.name}</h1>
+          <p className="mr-muted">
+            {STATUS[data.round.status]} · {formatDate(data.round.opensAt)} tot {formatDate(data.round.closesAt)}
+          </p>
+        </div>
+        <div className="mr-head-actions">
+          <span className={`mr-live mr-live-${state}`} role="status" data-testid="live-state">{liveLabel(state)}</span>
+          <button type="button" className="secondary" aria-pressed={large} onClick={() => setLarge((l) => !l)}>
+            {large ? 'Normale weergave' : 'Groot scherm'}
+          </button>
+        </div>
+      </header>
+      {state === 'gone' && <p className="mr-error" role="alert">Deze meting bestaat niet meer.</p>}
+      <Funnel snapshot={data} />
+      {user.role === 'admin' && (
+        <section className="mr-card">
+          <TargetEditor key={String(data.round.target)} roundId={roundId} target={data.round.target} />
+        </section>
+      )}
+      <TimelineChart snapshot={data} large={large} />
+      <SwvTable rows={data.swvs} csvUrl={`${base}/swvs.csv`} />
+      <SituationTable snapshot={data} />
+      <SectorTable snapshot={data} />
+      <PreviousRoundCharts snapshot={data} large={large} />
+      {user.role === 'admin' && <SwvLinks roundId={roundId} swvs={data.swvs} />}
+    </div>
+  );
+}

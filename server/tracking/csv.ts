@@ -1,0 +1,69 @@
+import type { SwvRow } from './types';
+
+/**
+ * The per-SWV table as CSV the way Dutch Excel opens it: UTF-8 with BOM, semicolons, decimal
+ * commas, CRLF. Text cells that a spreadsheet would run as a formula get a leading apostrophe.
+ */
+
+function cell(value: string | number | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[";\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const percent = (rate: number | null) => (rate === null ? null : (rate * 100).toFixed(1).replace('.', ','));
+
+const timeParts = new Intl.DateTimeFormat('nl-NL', {
+  timeZone: 'Europe/Amsterdam',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** DD-MM-YYYY HH:MM in Amsterdam time (no comma: Excel reads it as one date-time). */
+function formatTime(iso: string): string {
+  const parts = Object.fromEntries(timeParts.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${parts.day}-${parts.month}-${parts.year} ${parts.hour}:${parts.minute}`;
+}
+
+export const SWV_CSV_HEADER = [
+  'Regio',
+  'SWV-code',
+  'Naam',
+  'Situatie',
+  'Sector',
+  'Uitgenodigd',
+  'Ingevuld',
+  'Respons (%)',
+  'Toestemming geweigerd',
+  'Bezig',
+  'Laatste activiteit',
+];
+
+export function swvCsv(rows: SwvRow[]): string {
+  const lines = [SWV_CSV_HEADER.map(cell).join(';')];
+  for (const r of rows) {
+    lines.push(
+      [
+        r.regionLetter,
+        r.code,
+        r.name,
+        r.situationLabel,
+        r.sector.toUpperCase(),
+        r.invited,
+        r.completed,
+        percent(r.responseRate),
+        r.refused,
+        r.inProgress,
+        r.lastActivityAt ? formatTime(r.lastActivityAt) : null,
+      ]
+        .map(cell)
+        .join(';'),
+    );
+  }
+  return '\uFEFF' + lines.join('\r\n') + '\r\n';
+}
