@@ -55,7 +55,9 @@ export function scrubAddresses(text: string): string {
 /** Turns a nodemailer error into a retry decision. */
 export function classifySmtpError(error: unknown): SendOutcome {
   const e = (error ?? {}) as SmtpErrorShape;
-  const response = typeof e.response === 'string' ? e.response.slice(0, 500) : null;
+  // The relay's answer often quotes the address; the row keeps it without (the retention purge
+  // empties the row's address columns, not this one).
+  const response = typeof e.response === 'string' ? scrubAddresses(e.response).slice(0, 500) : null;
   const message = error instanceof Error ? error.message : String(error);
   const summary = scrubAddresses(`${e.code ?? 'ERROR'}${e.command ? ` ${e.command}` : ''}: ${message}`).slice(0, 500);
   // Only a refusal of the recipient or the message says something about the address; a 5xx on
@@ -105,7 +107,7 @@ export function smtpTransport(smtpUrl: string, options: SmtpTransportOptions = {
           messageId: mail.messageId,
           headers: mail.headers,
         });
-        return { ok: true, response: String(info.response ?? '').slice(0, 500) };
+        return { ok: true, response: scrubAddresses(String(info.response ?? '')).slice(0, 500) };
       } catch (error) {
         return classifySmtpError(error);
       }

@@ -66,7 +66,7 @@ export async function startSmtpSink(options: SinkOptions = {}, port = 0): Promis
       },
       onRcptTo(address: SMTPServerAddress, _session, callback) {
         const code = sink.options.onRecipient?.(address.address) ?? null;
-        if (code) return callback(errorWithCode(code, code >= 500 ? 'Mailbox unavailable' : 'Try again later'));
+        if (code) return callback(errorWithCode(code, `${code >= 500 ? 'Mailbox unavailable' : 'Try again later'}: <${address.address}>`));
         callback();
       },
       onData(stream, session, callback) {

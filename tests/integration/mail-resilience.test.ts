@@ -211,6 +211,9 @@ describeEachDatabase('mail outbox under crashes, outages and refusals', (getData
     expect(row.status).toBe('bounced');
     expect(row.attempts).toBe(1);
     expect(row.last_error).toMatch(/550/);
+    const stored = await db.selectFrom('outbox_messages').select(['smtp_response', 'last_error']).where('invitation_id', '=', dead.id).executeTakeFirstOrThrow();
+    expect(stored.smtp_response).toMatch(/^550/);
+    expect(JSON.stringify(stored)).not.toContain(dead.email!);
     const wave = await db.selectFrom('mailings').select('status').where('round_id', '=', round.roundId).where('kind', '=', 'invitation').executeTakeFirstOrThrow();
     expect(wave.status).toBe('sent');
 
