@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AreaDeps } from '../area';
 import type { PeriodicTask, WorkerLog } from '../worker';
 import {
@@ -27,6 +28,9 @@ export interface MailTaskOptions {
   concurrency?: number;
   log?: WorkerLog;
 }
+
+/** Advisory lock key of the throttle (one per database). */
+const THROTTLE_LOCK = 7_265_061;
 
 export function relayLimits(config: AreaDeps['config']): RelayLimits {
   return { perMinute: config.mailPerMinute, perHour: config.mailPerHour, perDay: config.mailPerDay };
@@ -105,12 +109,20 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
         if (!stopping && !exhausted && free >= Math.min(refill, concurrency)) {
           const now = clock.now();
           let limit = free;
+          let claimed: ClaimedMessage[];
           if (hasLimits(limits)) {
-            const budget = await sendBudget(db, limits, now);
-            limit = Math.min(limit, budget);
-            budgetLeft = budget > free;
+            // Budget and claim under one lock, so that workers in several processes share the
+            // relay's limits instead of each spending all of them.
+            ({ limit, claimed } = await db.transaction().execute(async (trx) => {
+              await sql`select pg_advisory_xact_lock(${THROTTLE_LOCK})`.execute(trx);
+              const budget = await sendBudget(trx, limits, now);
+              budgetLeft = budget > free;
+              const n = Math.min(free, budget);
+              return { limit: n, claimed: n > 0 ? await claimDue(trx, { workerId, limit: n, now, leaseMs }) : [] };
+            }));
+          } else {
+            claimed = await claimDue(db, { workerId, limit, now, leaseMs });
           }
-          const claimed = limit > 0 ? await claimDue(db, { workerId, limit, now, leaseMs }) : [];
           if (claimed.length < limit || limit === 0) exhausted = true;
           if (claimed.length) claimedAny = true;
           for (const m of claimed) {
