@@ -111,11 +111,41 @@ export async function scheduleInvitationWave(db: Kysely<DB>, roundId: number, no
     .where(sql<boolean>`target = ${JSON.stringify({ status: 'not-invited' })}::jsonb`)
     .orderBy('due_at')
     .executeTakeFirst();
-  if (waiting) {
-    if (new Date(waiting.due_at).getTime() <= dueAt.getTime()) return waiting;
-    return db.updateTable('mailings').set({ due_at: dueAt }).where('id', '=', waiting.id).returningAll().executeTakeFirstOrThrow();
-  }
+  // A wave still waiting will reach these invitations too (targets are decided when it goes);
+  // it keeps its time, which may be the round's opening.
+  if (waiting) return waiting;
   return createMailing(db, { roundId, kind: 'invitation', target: { status: 'not-invited' }, dueAt, createdBy, now });
+}
+
+/**
+ * For a school whose invitations became mailable after opening (an address corrected after a
+ * bounce, a school added or taken back): an invitation wave in each open round where its
+ * invitation has had no invitation mail yet. In the caller's transaction. Returns the waves.
+ */
+export async function scheduleInvitationsForSchool(
+  db: Kysely<DB>,
+  schoolId: number,
+  now: Date,
+  createdBy: number | null = null,
+  roundId?: number,
+): Promise<Mailing[]> {
+  let query = db
+    .selectFrom('invitations as i')
+    .innerJoin('rounds as r', 'r.id', 'i.round_id')
+    .select('i.round_id')
+    .distinct()
+    .where('i.school_id', '=', schoolId)
+    .where('r.status', '=', 'open')
+    .where('i.invited_at', 'is', null)
+    .where('i.email', 'is not', null)
+    .where('i.excluded_at', 'is', null)
+    .where('i.opted_out_at', 'is', null)
+    .where('i.bounced_at', 'is', null)
+    .where('i.status', 'not in', ['completed', 'refused']);
+  if (roundId !== undefined) query = query.where('i.round_id', '=', roundId);
+  const waves: Mailing[] = [];
+  for (const row of await query.execute()) waves.push(await scheduleInvitationWave(db, row.round_id, now, createdBy));
+  return waves;
 }
 
 /**

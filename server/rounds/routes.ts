@@ -8,6 +8,7 @@ import { listQuestionnaires } from '../questionnaires';
 import { readUpload, registerUploads } from '../schools/upload';
 import { previewRound, roundSchools } from './eligibility';
 import { inviteReachable, openRound } from './open';
+import { scheduleInvitationsForSchool, scheduleInvitationWave, scheduleRoundMailings } from '../mailings/waves';
 import { copyRound, createRound, createStudy, DEFAULT_ROUND_DAYS, updateRound } from './rounds';
 import { assignSwv, importAssignments, MAX_ASSIGNMENT_FILE_BYTES, SITUATION_LABELS, SITUATIONS, unassignSwv } from './swv-assignment';
 
@@ -237,7 +238,12 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
 
   app.post('/api/rounds/:id/open', { config: { access: 'admin' }, schema: { params: RoundParams } }, async (request) => {
     const actor = actorOf(request);
-    const opened = await db.transaction().execute((trx) => openRound(trx, request.params.id, clock.now(), actor, config.secret));
+    const opened = await db.transaction().execute(async (trx) => {
+      const result = await openRound(trx, request.params.id, clock.now(), actor, config.secret);
+      // The invitation wave and the reminder policy's waves, in the same transaction.
+      await scheduleRoundMailings(trx, result.roundId, clock.now(), 'id' in actor ? actor.id : null);
+      return result;
+    });
     return { roundId: opened.roundId, opensAt: opened.opensAt, closesAt: opened.closesAt, invited: opened.invitationIds.length, unreachable: opened.unreachable, excluded: opened.excluded };
   });
 
@@ -249,9 +255,11 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     },
     async (request) => {
       const actor = actorOf(request);
-      const ids = await db
-        .transaction()
-        .execute((trx) => inviteReachable(trx, request.params.id, clock.now(), actor, config.secret, request.body.schoolIds));
+      const ids = await db.transaction().execute(async (trx) => {
+        const created = await inviteReachable(trx, request.params.id, clock.now(), actor, config.secret, request.body.schoolIds);
+        if (created.length) await scheduleInvitationWave(trx, request.params.id, clock.now(), 'id' in actor ? actor.id : null);
+        return created;
+      });
       return { invited: ids.length };
     },
   );
@@ -290,11 +298,13 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
   app.post(
     '/api/rounds/:id/schools/:schoolId/include',
     { config: { access: 'admin' }, schema: { params: SchoolParams, body: Type.Object({ swvId: Type.Optional(Type.Union([Id, Type.Null()])) }) } },
-    async (request) =>
-      db
-        .transaction()
-        .execute((trx) =>
-          includeSchool(trx, request.params.id, request.params.schoolId, request.body.swvId ?? null, clock.now(), actorOf(request), config.secret),
-        ),
+    async (request) => {
+      const actor = actorOf(request);
+      return db.transaction().execute(async (trx) => {
+        const state = await includeSchool(trx, request.params.id, request.params.schoolId, request.body.swvId ?? null, clock.now(), actor, config.secret);
+        await scheduleInvitationsForSchool(trx, request.params.schoolId, clock.now(), 'id' in actor ? actor.id : null, request.params.id);
+        return state;
+      });
+    },
   );
 };

@@ -5,6 +5,7 @@ import { currentUser } from '../auth/plugin';
 import { notFound } from '../errors';
 import { UPLOAD_BODY_LIMIT } from '../limits';
 import { correctSchoolEmail } from '../invitations/manage';
+import { scheduleInvitationsForSchool } from '../mailings/waves';
 import { checkEmail, EMAIL_SOURCE_LABELS, type EmailSource } from './email';
 import { IMPORT_TYPE_LABELS, IMPORT_TYPES, runImport } from './import';
 import { readUpload, registerUploads } from './upload';
@@ -116,9 +117,12 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     },
     async (request) => {
       const user = currentUser(request);
-      return db
-        .transaction()
-        .execute((trx) => correctSchoolEmail(trx, request.params.id, request.body.email, clock.now(), { id: user.id, email: user.email }));
+      return db.transaction().execute(async (trx) => {
+        const result = await correctSchoolEmail(trx, request.params.id, request.body.email, clock.now(), { id: user.id, email: user.email });
+        // A school that never got its invitation (no address, or it bounced) gets it now.
+        await scheduleInvitationsForSchool(trx, request.params.id, clock.now(), user.id);
+        return result;
+      });
     },
   );
 
