@@ -101,6 +101,10 @@ class PGliteConnection implements DatabaseConnection {
   constructor(private readonly pglite: PGlite) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    // PGlite answers within the same turn of the event loop (WASM, no I/O), so a chain of awaited
+    // queries (a wave of mail, an import) would never let timers, sockets or IPC in: the HTTP
+    // server would freeze meanwhile. One macrotask yield per query keeps the process responsive.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const result = await this.pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters], {
       rowMode: 'object',
     });

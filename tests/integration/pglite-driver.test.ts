@@ -14,6 +14,18 @@ describe('PGlite driver', () => {
   });
   afterAll(async () => database.close());
 
+  it('lets timers and I/O run while a long chain of queries is under way', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      for (let i = 0; i < 300; i++) await sql`select ${i}::int as n`.execute(database.db);
+    } finally {
+      clearInterval(timer);
+    }
+    // Without a yield per query the interval never fires until the chain ends.
+    expect(ticks).toBeGreaterThan(0);
+  });
+
   it('keeps a write made outside a transaction that is rolled back meanwhile', async () => {
     const db = database.db as any;
     let releaseTransaction!: () => void;
