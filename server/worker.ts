@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AreaDeps } from './area';
 import type { Clock } from './clock';
 import { mailTasks, type MailTaskOptions } from './mailings/tasks';
+import { retentionPurgeTask } from './privacy/tasks';
 
 /**
  * A small runner for periodic background tasks (the outbox, due waves, retention purges). It
@@ -185,5 +186,6 @@ export interface WorkerDeps extends AreaDeps {
 export function buildWorker(deps: WorkerDeps): Worker {
   const worker = new Worker({ clock: deps.clock, pollMs: deps.pollMs, log: deps.log, id: deps.id });
   worker.register(...mailTasks(deps, worker.id, deps.mail));
+  worker.register(retentionPurgeTask(deps));
   return worker;
 }
