@@ -307,6 +307,23 @@ export interface SwvViewLinksTable {
   last_used_at: Timestamp | null;
 }
 
+/** Inputs and result of a round's sample-size calculation (migration 0009, server/analysis/target.ts). */
+export interface RoundTargetCalculationsTable {
+  round_id: number;
+  population_source: 'manual' | 'invited';
+  population: number;
+  margin: number;
+  confidence: number;
+  spread: number;
+  breakdown: ColumnType<'none' | 'swv' | 'situation', 'none' | 'swv' | 'situation' | undefined, 'none' | 'swv' | 'situation'>;
+  required: number;
+  without_correction: number;
+  /** Per-group targets when a breakdown was asked for (TargetGroup[]). */
+  groups: JsonWithDefault<unknown>;
+  updated_by: number | null;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   studies: StudiesTable;
   questionnaire_versions: QuestionnaireVersionsTable;
@@ -331,6 +348,7 @@ export interface DB {
   tracking_deltas: TrackingDeltasTable;
   tracking_invitations: TrackingInvitationsTable;
   swv_view_links: SwvViewLinksTable;
+  round_target_calculations: RoundTargetCalculationsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -84,6 +84,8 @@ export interface ClaimedMessage {
   swv_id: number | null;
   situation: Situation | null;
   school_kind: SchoolKind | null;
+  school_province: string | null;
+  school_denomination: string | null;
   round_status: RoundStatus | null;
   closes_at: Date | null;
   mailing_kind: MailingKind | null;
@@ -137,7 +139,7 @@ export async function claimDue(db: Kysely<DB>, o: ClaimOptions): Promise<Claimed
     left join lateral (
       select i.token_nonce, i.email, i.status as inv_status, i.excluded_at, i.opted_out_at, i.bounced_at,
         i.invited_at, i.completed_at, i.refused_at, i.swv_id, rs.situation, s.kind as school_kind,
-        r.status as round_status, r.closes_at
+        s.province as school_province, s.denomination as school_denomination, r.status as round_status, r.closes_at
       from invitations i
       join rounds r on r.id = i.round_id
       left join schools s on s.id = i.school_id
@@ -175,6 +177,8 @@ export function claimedSkipReason(m: ClaimedMessage, now: Date): SkipReason | nu
       swv_id: m.swv_id,
       situation: m.situation,
       school_kind: m.school_kind,
+      school_province: m.school_province,
+      school_denomination: m.school_denomination,
       round_status: m.round_status,
       closes_at: m.closes_at,
     },

@@ -18,7 +18,7 @@ import {
   outboxMessage,
   previewTemplate,
 } from './queries';
-import { TARGET_STATUSES, type MailingTarget } from './targets';
+import { TARGET_STATUSES, TEXT_FILTER_LIMITS, type MailingTarget } from './targets';
 import { relayLimits } from './tasks';
 import { assertValidTemplate, escapeHtml, LIMITS, loadTemplate, PLACEHOLDERS, resetTemplate, saveTemplate } from './templates';
 import { cancelMailing, createMailing, moveMailing } from './waves';
@@ -28,12 +28,15 @@ const Kind = Type.Union([Type.Literal('invitation'), Type.Literal('reminder')]);
 const DateTime = Type.String({ format: 'date-time', maxLength: 40 });
 const Situation = Type.Union(['po-ko', 'po-vo', 'po-po', 'vo-vo', 'vso-vo', 'ow-jh'].map((s) => Type.Literal(s)));
 const Sector = Type.Union(['po', 'sbo', 'so', 'vso', 'vo'].map((s) => Type.Literal(s)));
+const FilterText = Type.String({ minLength: 1, maxLength: TEXT_FILTER_LIMITS.length, pattern: '\\S' });
 const Target = Type.Object(
   {
     status: Type.Union(TARGET_STATUSES.map((s) => Type.Literal(s))),
     swvIds: Type.Optional(Type.Array(Id, { maxItems: 500, uniqueItems: true })),
     situations: Type.Optional(Type.Array(Situation, { maxItems: 6, uniqueItems: true })),
     sectors: Type.Optional(Type.Array(Sector, { maxItems: 5, uniqueItems: true })),
+    provinces: Type.Optional(Type.Array(FilterText, { maxItems: TEXT_FILTER_LIMITS.items, uniqueItems: true })),
+    denominations: Type.Optional(Type.Array(FilterText, { maxItems: TEXT_FILTER_LIMITS.items, uniqueItems: true })),
   },
   { additionalProperties: false },
 );
@@ -55,6 +58,11 @@ function toTarget(t: Static<typeof Target>): MailingTarget {
   if (t.swvIds?.length) target.swvIds = t.swvIds;
   if (t.situations?.length) target.situations = t.situations as MailingTarget['situations'];
   if (t.sectors?.length) target.sectors = t.sectors as MailingTarget['sectors'];
+  // Trimmed, as the rule compares trimmed values (DUO's spelling otherwise).
+  const provinces = [...new Set((t.provinces ?? []).map((v) => v.trim()))];
+  const denominations = [...new Set((t.denominations ?? []).map((v) => v.trim()))];
+  if (provinces.length) target.provinces = provinces;
+  if (denominations.length) target.denominations = denominations;
   return target;
 }
 

@@ -21,12 +21,26 @@ export interface MailingTarget {
   swvIds?: number[];
   situations?: Situation[];
   sectors?: SchoolKind[];
+  /** Schools whose province (as DUO spells it, trimmed) is one of these. */
+  provinces?: string[];
+  /** Schools whose denominatie (as DUO spells it, trimmed) is one of these. */
+  denominations?: string[];
   /** Reminder policy: goes to each school this many days after its own invitation. */
   afterDays?: number;
 }
 
 const SITUATIONS: readonly Situation[] = ['po-ko', 'po-vo', 'po-po', 'vo-vo', 'vso-vo', 'ow-jh'];
 const SECTORS: readonly SchoolKind[] = ['po', 'sbo', 'so', 'vso', 'vo'];
+/** Limits of the free-text filters (provinces, denominaties), here and in the routes' schema. */
+export const TEXT_FILTER_LIMITS = { items: 50, length: 100 } as const;
+
+function textList(raw: unknown[]): string[] {
+  const values = raw
+    .filter((v): v is string => typeof v === 'string')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0 && v.length <= TEXT_FILTER_LIMITS.length);
+  return [...new Set(values)].slice(0, TEXT_FILTER_LIMITS.items);
+}
 
 /** Reads a stored target defensively (jsonb written by any version of the code). */
 export function parseTarget(raw: unknown, kind: MailingKind): MailingTarget {
@@ -40,6 +54,8 @@ export function parseTarget(raw: unknown, kind: MailingKind): MailingTarget {
   if (Array.isArray(value.swvIds)) target.swvIds = value.swvIds.filter((v): v is number => Number.isInteger(v));
   if (Array.isArray(value.situations)) target.situations = value.situations.filter((v): v is Situation => SITUATIONS.includes(v as Situation));
   if (Array.isArray(value.sectors)) target.sectors = value.sectors.filter((v): v is SchoolKind => SECTORS.includes(v as SchoolKind));
+  if (Array.isArray(value.provinces)) target.provinces = textList(value.provinces);
+  if (Array.isArray(value.denominations)) target.denominations = textList(value.denominations);
   if (typeof value.afterDays === 'number' && Number.isInteger(value.afterDays) && value.afterDays > 0) target.afterDays = value.afterDays;
   return target;
 }
@@ -57,6 +73,9 @@ export interface TargetFacts {
   swv_id: number;
   situation: Situation | null;
   school_kind: SchoolKind | null;
+  /** Needed only by targets that filter on them (null for a purged invitation). */
+  school_province?: string | null;
+  school_denomination?: string | null;
   round_status: RoundStatus;
   closes_at: Date | null;
 }
@@ -76,6 +95,8 @@ export type SkipReason =
   | 'other-swv'
   | 'other-situation'
   | 'other-sector'
+  | 'other-province'
+  | 'other-denomination'
   | 'too-early'
   | 'mailing-cancelled';
 
@@ -94,6 +115,8 @@ export const SKIP_LABELS: Record<SkipReason, string> = {
   'other-swv': 'ander samenwerkingsverband',
   'other-situation': 'andere samenwerkingssituatie',
   'other-sector': 'andere sector',
+  'other-province': 'andere provincie',
+  'other-denomination': 'andere denominatie',
   'too-early': 'uitnodiging te recent',
   'mailing-cancelled': 'golf geannuleerd',
 };
@@ -123,6 +146,8 @@ export function skipReason(f: TargetFacts, target: MailingTarget, now: Date): Sk
   if (target.swvIds?.length && !target.swvIds.includes(f.swv_id)) return 'other-swv';
   if (target.situations?.length && (!f.situation || !target.situations.includes(f.situation))) return 'other-situation';
   if (target.sectors?.length && (!f.school_kind || !target.sectors.includes(f.school_kind))) return 'other-sector';
+  if (target.provinces?.length && !target.provinces.includes(f.school_province?.trim() ?? '')) return 'other-province';
+  if (target.denominations?.length && !target.denominations.includes(f.school_denomination?.trim() ?? '')) return 'other-denomination';
   if (target.afterDays !== undefined) {
     if (!f.invited_at) return 'not-invited-yet';
     if (f.invited_at.getTime() + target.afterDays * 86_400_000 > now.getTime()) return 'too-early';
@@ -166,6 +191,8 @@ export async function loadCandidates(
       'i.swv_id',
       'rs.situation',
       's.kind as school_kind',
+      's.province as school_province',
+      's.denomination as school_denomination',
       's.name as school_name',
       'w.name as swv_name',
       'r.status as round_status',
