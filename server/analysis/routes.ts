@@ -1,10 +1,33 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import type { AreaDeps } from '../area';
+import { audit } from '../audit';
+import { currentUser } from '../auth/plugin';
 import type { DB } from '../db/types';
 import { badRequest } from '../errors';
 import { getQuestionnaire, getVersion, listQuestionnaires, type QuestionnaireContent } from '../questionnaires';
 import { diffQuestionnaires } from './questionnaire-diff';
+import { representativeness } from './representativeness';
+import { calculateSampleSize, loadTarget, saveTarget, type Breakdown, type PopulationSource } from './target';
+
+const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+const RoundParams = Type.Object({ id: Id });
+// Ranges are checked in the handler (assertSampleSizeParams), each with its own Dutch message.
+const SampleSizeBody = Type.Object(
+  { population: Type.Number(), margin: Type.Number(), confidence: Type.Number(), spread: Type.Optional(Type.Number()) },
+  { additionalProperties: false },
+);
+const TargetBody = Type.Object(
+  {
+    populationSource: Type.Union([Type.Literal('manual'), Type.Literal('invited')]),
+    population: Type.Optional(Type.Number()),
+    margin: Type.Number(),
+    confidence: Type.Number(),
+    spread: Type.Optional(Type.Number()),
+    breakdown: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('swv'), Type.Literal('situation')])),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * A questionnaire to compare: a file in questionnaires/ ("file:image-samenwerking-2023") or the
@@ -26,7 +49,54 @@ export async function loadComparable(db: Kysely<DB>, ref: string): Promise<{ lab
   throw badRequest('invalid_reference', 'Kies twee vragenlijsten om te vergelijken.');
 }
 
-export const analysisRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db }) => {
+export const analysisRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock }) => {
+  // ----- target from a sample-size calculation (target.ts) -----
+
+  app.post('/api/analysis/sample-size', { config: { access: 'researcher' }, schema: { body: SampleSizeBody } }, async (request) => {
+    const { population, margin, confidence, spread = 0.5 } = request.body;
+    return calculateSampleSize({ population, margin, confidence, spread });
+  });
+
+  app.get('/api/analysis/rounds/:id/target', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request) =>
+    loadTarget(db, request.params.id),
+  );
+
+  app.put('/api/analysis/rounds/:id/target', { config: { access: 'admin' }, schema: { params: RoundParams, body: TargetBody } }, async (request) => {
+    const user = currentUser(request);
+    const now = clock.now();
+    const body = request.body;
+    const input = {
+      populationSource: body.populationSource as PopulationSource,
+      population: body.population,
+      margin: body.margin,
+      confidence: body.confidence,
+      spread: body.spread ?? 0.5,
+      breakdown: (body.breakdown ?? 'none') as Breakdown,
+    };
+    const calculation = await db.transaction().execute(async (trx) => {
+      const saved = await saveTarget(trx, request.params.id, input, user.id, now);
+      await audit(trx, { id: user.id, email: user.email }, now, 'round.calculate_target', `round:${request.params.id}`, {
+        populationSource: saved.populationSource,
+        population: saved.population,
+        margin: saved.margin,
+        confidence: saved.confidence,
+        spread: saved.spread,
+        breakdown: saved.breakdown,
+        target: saved.required,
+      });
+      return saved;
+    });
+    return { roundId: request.params.id, target: calculation.required, calculation };
+  });
+
+  // ----- representativeness (representativeness.ts) -----
+
+  app.get('/api/analysis/rounds/:id/representativeness', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request) =>
+    representativeness(db, request.params.id),
+  );
+
+  // ----- questionnaire comparison -----
+
   app.get('/api/analysis/compare/sources', { config: { access: 'researcher' } }, async () => {
     const files = listQuestionnaires()
       .filter((f) => f.content)
