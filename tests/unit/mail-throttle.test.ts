@@ -106,6 +106,21 @@ describe('targets', () => {
     expect(skipReason({ ...school, invited_at: null }, { status: 'not-completed', afterDays: 1 }, now)).toBe('not-invited-yet');
   });
 
+  it('filters on province and denominatie as DUO spells them, trimmed, together with SWV and sector', () => {
+    const utrecht = { ...school, school_province: ' Utrecht ', school_denomination: 'Openbaar' };
+    expect(skipReason(utrecht, { status: 'not-completed', provinces: ['Utrecht'] }, now)).toBeNull();
+    expect(skipReason(utrecht, { status: 'not-completed', provinces: ['Gelderland'] }, now)).toBe('other-province');
+    expect(skipReason({ ...utrecht, school_province: null }, { status: 'not-completed', provinces: ['Utrecht'] }, now)).toBe('other-province');
+    expect(skipReason(utrecht, { status: 'not-completed', denominations: ['Openbaar', 'Algemeen bijzonder'] }, now)).toBeNull();
+    expect(skipReason(utrecht, { status: 'not-completed', denominations: ['Rooms-Katholiek'] }, now)).toBe('other-denomination');
+    expect(skipReason(utrecht, { status: 'not-completed', swvIds: [1], sectors: ['po'], provinces: ['Utrecht'] }, now)).toBeNull();
+    expect(skipReason(utrecht, { status: 'not-completed', swvIds: [1], sectors: ['vo'], provinces: ['Utrecht'] }, now)).toBe('other-sector');
+    expect(parseTarget({ status: 'not-completed', provinces: [' Utrecht ', 'Utrecht', '', 7, 'x'.repeat(101)], denominations: 'Openbaar' }, 'reminder')).toEqual({
+      status: 'not-completed',
+      provinces: ['Utrecht'],
+    });
+  });
+
   it('reads stored targets defensively', () => {
     expect(parseTarget(null, 'invitation')).toEqual({ status: 'not-invited' });
     expect(parseTarget({ status: 'x', swvIds: [1, 'a'], situations: ['po-vo', 'zz'], afterDays: -3 }, 'reminder')).toEqual({ status: 'not-completed', swvIds: [1], situations: ['po-vo'] });
