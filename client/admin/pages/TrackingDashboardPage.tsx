@@ -5,10 +5,12 @@ import { liveLabel, useLive } from '../../shared/tracking/live';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { PreviousRoundCharts, TimelineChart } from '../tracking/Charts';
-import { Funnel, TargetEditor } from '../tracking/Funnel';
+import { Funnel } from '../tracking/Funnel';
+import { RepresentativenessPanel } from '../tracking/RepresentativenessPanel';
 import { SectorTable, SituationTable } from '../tracking/ReportTables';
 import { SwvLinks } from '../tracking/SwvLinks';
 import { SwvTable } from '../tracking/SwvTable';
+import { TargetPanel } from '../tracking/TargetPanel';
 import type { DashboardSnapshot } from '../../../server/tracking/types';
 
 const STATUS = { draft: 'In voorbereiding', open: 'Open', closed: 'Gesloten' } as const;
@@ -52,13 +54,10 @@ export function TrackingDashboardPage({ params }: { params: Record<string, strin
       </header>
       {state === 'gone' && <p className="mr-error" role="alert">Deze meting bestaat niet meer.</p>}
       <Funnel snapshot={data} />
-      {user.role === 'admin' && (
-        <section className="mr-card">
-          <TargetEditor key={String(data.round.target)} roundId={roundId} target={data.round.target} />
-        </section>
-      )}
+      <TargetPanel roundId={roundId} snapshot={data} isAdmin={user.role === 'admin'} />
       <TimelineChart snapshot={data} large={large} />
       <SwvTable rows={data.swvs} csvUrl={`${base}/swvs.csv`} />
+      <RepresentativenessPanel roundId={roundId} snapshot={data} isAdmin={user.role === 'admin'} />
       <SituationTable snapshot={data} />
       <SectorTable snapshot={data} />
       <PreviousRoundCharts snapshot={data} large={large} />

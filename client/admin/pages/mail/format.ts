@@ -59,6 +59,8 @@ export interface Target {
   swvIds?: number[];
   situations?: string[];
   sectors?: string[];
+  provinces?: string[];
+  denominations?: string[];
   afterDays?: number;
 }
 
@@ -67,5 +69,7 @@ export function describeTarget(target: Target, swvNames: Map<number, string>): s
   if (target.swvIds?.length) parts.push(`SWV: ${target.swvIds.map((id) => swvNames.get(id) ?? `#${id}`).join(', ')}`);
   if (target.situations?.length) parts.push(`situatie: ${target.situations.map((s) => SITUATION_LABELS[s] ?? s).join(', ')}`);
   if (target.sectors?.length) parts.push(`sector: ${target.sectors.join(', ')}`);
+  if (target.provinces?.length) parts.push(`provincie: ${target.provinces.join(', ')}`);
+  if (target.denominations?.length) parts.push(`denominatie: ${target.denominations.join(', ')}`);
   return parts.join('; ');
 }
