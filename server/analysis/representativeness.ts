@@ -254,13 +254,18 @@ export interface SwvInfo {
 }
 
 /** Everything the analysis needs, as counted by the query (or built by a test). */
+/**
+ * `fingerprint` identifies the set of invitations of a group (md5 of their ids), so that groups
+ * of different dimensions holding the same schools ("scholen in SWV G" and "scholen in
+ * Noord-Holland") are listed once.
+ */
 export interface RepresentativenessCounts {
-  sector: Array<{ value: SchoolKind | null; invited: number; completed: number }>;
-  province: Array<{ value: string | null; invited: number; completed: number }>;
-  denomination: Array<{ value: string | null; invited: number; completed: number }>;
-  swv: Array<{ swvId: number; invited: number; completed: number }>;
-  situation: Array<{ value: Situation | null; invited: number; completed: number }>;
-  swvSector: Array<{ swvId: number; sector: SchoolKind | null; invited: number; completed: number }>;
+  sector: Array<{ value: SchoolKind | null; invited: number; completed: number; fingerprint?: string }>;
+  province: Array<{ value: string | null; invited: number; completed: number; fingerprint?: string }>;
+  denomination: Array<{ value: string | null; invited: number; completed: number; fingerprint?: string }>;
+  swv: Array<{ swvId: number; invited: number; completed: number; fingerprint?: string }>;
+  situation: Array<{ value: Situation | null; invited: number; completed: number; fingerprint?: string }>;
+  swvSector: Array<{ swvId: number; sector: SchoolKind | null; invited: number; completed: number; fingerprint?: string }>;
   swvs: SwvInfo[];
 }
 
@@ -329,7 +334,11 @@ interface Candidate {
   filter: GroupFilter;
   /** Keys of broader groups that hold all of these schools. */
   within: string[];
+  fingerprint?: string;
 }
+
+/** Which of two groups with the same schools is listed: the lower rank. */
+const NAME_PREFERENCE: Record<LaggingGroup['dimension'], number> = { swv: 0, sector: 1, situation: 2, province: 3, denomination: 4, 'swv-sector': 5, size: 6 };
 
 /** The lagging groups, ranked (see the top of this file). */
 export function rankLaggingGroups(counts: RepresentativenessCounts, minGroupSize = DEFAULT_MIN_GROUP_SIZE, max = MAX_LAGGING): LaggingGroup[] {
@@ -339,6 +348,14 @@ export function rankLaggingGroups(counts: RepresentativenessCounts, minGroupSize
   const rate = completed / invited;
   const swvInfo = new Map(counts.swvs.map((s) => [s.swvId, s]));
   const cats = categoriesOf(counts);
+  const prints = new Map<string, string | undefined>([
+    ...counts.sector.map((r) => [`sector:${r.value ?? ''}`, r.fingerprint] as const),
+    ...counts.province.map((r) => [`province:${r.value ?? ''}`, r.fingerprint] as const),
+    ...counts.denomination.map((r) => [`denomination:${r.value ?? ''}`, r.fingerprint] as const),
+    ...counts.situation.map((r) => [`situation:${r.value ?? ''}`, r.fingerprint] as const),
+    ...counts.swv.map((r) => [`swv:${r.swvId}`, r.fingerprint] as const),
+    ...counts.swvSector.map((r) => [`swv-sector:${r.swvId}:${r.sector ?? ''}`, r.fingerprint] as const),
+  ]);
   const candidates: Candidate[] = [];
   for (const c of cats.sector) {
     if (c.filter) candidates.push({ key: c.key, label: sectorPlural(c.filter.sectors![0]!), dimension: 'sector', invited: c.invited, completed: c.completed, filter: c.filter, within: [] });
@@ -381,9 +398,21 @@ export function rankLaggingGroups(counts: RepresentativenessCounts, minGroupSize
     });
   }
   // The same schools under two names: keep the broader group. An SWV that is its situation's only
-  // SWV: keep the SWV (the more concrete name).
+  // SWV: keep the SWV (the more concrete name). Beyond these nestings, groups with the same
+  // fingerprint hold the same schools: keep the preferred name.
   const byKey = new Map(candidates.map((c) => [c.key, c]));
   const drop = new Set<string>();
+  const kept = new Map<string, Candidate>();
+  for (const c of candidates) {
+    const print = prints.get(c.key);
+    if (!print) continue;
+    const other = kept.get(print);
+    if (!other) kept.set(print, c);
+    else if (NAME_PREFERENCE[c.dimension] < NAME_PREFERENCE[other.dimension]) {
+      drop.add(other.key);
+      kept.set(print, c);
+    } else drop.add(c.key);
+  }
   for (const c of candidates) {
     if (c.within.some((k) => byKey.get(k)?.invited === c.invited)) drop.add(c.key);
   }
@@ -448,6 +477,7 @@ interface GroupedRow {
   situation: Situation | null;
   invited: number;
   completed: number;
+  fingerprint: string;
 }
 
 /**
@@ -469,6 +499,7 @@ export async function loadRepresentativenessCounts(db: Kysely<DB>, roundId: numb
       select s.kind,
         nullif(btrim(s.province), '') as province,
         nullif(btrim(s.denomination), '') as denomination,
+        i.id,
         i.swv_id,
         rs.situation,
         (i.status = 'completed' and i.erased_at is null) as done
@@ -481,14 +512,15 @@ export async function loadRepresentativenessCounts(db: Kysely<DB>, roundId: numb
     select grouping(kind, province, denomination, swv_id, situation)::int as g,
       kind, province, denomination, swv_id, situation,
       count(*)::int as invited,
-      (count(*) filter (where done))::int as completed
+      (count(*) filter (where done))::int as completed,
+      md5(string_agg(id::text, ',' order by id)) as fingerprint
     from base
     group by grouping sets ((kind), (province), (denomination), (swv_id), (situation), (swv_id, kind))
   `.execute(db);
   const counts: RepresentativenessCounts = { sector: [], province: [], denomination: [], swv: [], situation: [], swvSector: [], swvs: [] };
   for (const r of result.rows) {
     const set = SET_BY_GROUPING[r.g];
-    const n = { invited: r.invited, completed: r.completed };
+    const n = { invited: r.invited, completed: r.completed, fingerprint: r.fingerprint };
     switch (set) {
       case 'sector':
         counts.sector.push({ value: r.kind, ...n });

@@ -269,7 +269,26 @@ describeEachDatabase('representativeness and target routes', (getDatabase) => {
       expect(result.lagging.length).toBeGreaterThan(0);
       expect(result.lagging[0]!.name).toBe('vo-scholen in SWV G: 1 van 21');
       expect(result.lagging[0]!.filter).toEqual({ swvIds: [swvIds.G], sectors: ['vo'] });
-      expect(result.lagging.map((g) => g.label)).toContain('scholen in Utrecht');
+      // Utrecht holds exactly SWV G's schools: one group, named after the SWV.
+      expect(result.lagging.map((g) => g.label)).toContain('scholen in SWV G');
+      expect(result.lagging.map((g) => g.label)).not.toContain('scholen in Utrecht');
+      expect(new Set(result.lagging.map((g) => g.key)).size).toBe(result.lagging.length);
+    });
+
+    it('reaches the schools of one province and denominatie with a wave filter on them', async () => {
+      const db = getDatabase().db;
+      const res = await send('POST', `/api/mail/rounds/${roundId}/mailings`, {
+        kind: 'reminder',
+        target: { status: 'not-completed', provinces: [' Utrecht'], denominations: ['Openbaar'] },
+        dueAt: new Date(clock.now().getTime() + 3_600_000).toISOString(),
+      });
+      expect(res.statusCode).toBe(201);
+      const wave = await db.selectFrom('mailings').selectAll().where('id', '=', res.json().id).executeTakeFirstOrThrow();
+      expect(wave.target).toEqual({ status: 'not-completed', provinces: ['Utrecht'], denominations: ['Openbaar'] });
+      const reached = await targetedInvitations(db, roundId, parseTarget(wave.target, wave.kind), clock.now());
+      const wanted = placed.filter((p) => p.province === 'Utrecht' && p.denomination === 'Openbaar' && !p.completed).map((p) => p.invitationId);
+      expect(wanted.length).toBeGreaterThan(5);
+      expect(reached.map((c) => c.id).sort((a, b) => a - b)).toEqual(wanted.sort((a, b) => a - b));
     });
 
     it('schedules a reminder for a lagging group through the wave API, reaching only its schools that have not completed', async () => {

@@ -148,6 +148,24 @@ describe('representativeness: lagging groups', () => {
     expect(lagging.some((g) => g.key === 'swv:3')).toBe(true);
   });
 
+  it('lists groups of different dimensions that hold the same schools once, under the SWV', () => {
+    const withProvince: RepresentativenessCounts = {
+      ...counts,
+      // Province Gelderland is exactly SWV G; the query's fingerprints say so.
+      province: [
+        { value: 'Gelderland', invited: 90, completed: 23, fingerprint: 'same-as-G' },
+        { value: 'Utrecht', invited: 95, completed: 40, fingerprint: 'same-as-H-and-K' },
+      ],
+      swv: counts.swv.map((r) => ({ ...r, fingerprint: r.swvId === 1 ? 'same-as-G' : `swv-${r.swvId}` })),
+    };
+    const names = rankLaggingGroups(withProvince).map((g) => g.label);
+    expect(names).toContain('scholen in SWV G');
+    expect(names).not.toContain('scholen in Gelderland');
+    // Without fingerprints (or with different ones) both are listed.
+    const apart = rankLaggingGroups({ ...withProvince, province: withProvince.province.map((r) => ({ ...r, fingerprint: undefined })) });
+    expect(apart.map((g) => g.label)).toEqual(expect.arrayContaining(['scholen in SWV G', 'scholen in Gelderland']));
+  });
+
   it('names nobody before anything is completed', () => {
     const none = roundCounts([{ id: 1, letter: 'G', situation: 'vo-vo', cells: [['po', 50, 0], ['vo', 40, 0]] }]);
     expect(rankLaggingGroups(none)).toEqual([]);
