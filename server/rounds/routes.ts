@@ -7,6 +7,7 @@ import { excludeSchool, includeSchool } from '../invitations/manage';
 import { listQuestionnaires } from '../questionnaires';
 import { readUpload, registerUploads } from '../schools/upload';
 import { previewRound, roundSchools } from './eligibility';
+import { closeRound } from './close';
 import { inviteReachable, openRound } from './open';
 import { scheduleInvitationsForSchool, scheduleInvitationWave, scheduleRoundMailings } from '../mailings/waves';
 import { copyRound, createRound, createStudy, DEFAULT_ROUND_DAYS, updateRound } from './rounds';
@@ -245,6 +246,11 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       return result;
     });
     return { roundId: opened.roundId, opensAt: opened.opensAt, closesAt: opened.closesAt, invited: opened.invitationIds.length, unreachable: opened.unreachable, excluded: opened.excluded };
+  });
+
+  app.post('/api/rounds/:id/close', { config: { access: 'admin' }, schema: { params: RoundParams } }, async (request) => {
+    const closed = await db.transaction().execute((trx) => closeRound(trx, request.params.id, clock.now(), actorOf(request)));
+    return { roundId: closed.round.id, closesAt: closed.round.closes_at, cancelledWaves: closed.cancelledWaves, cancelledMessages: closed.cancelledMessages };
   });
 
   app.post(

@@ -142,6 +142,15 @@ describeEachDatabase('admin app: address lists and a round, at 360 px', (getData
     await page.getByRole('heading', { name: 'Samenwerkingsverbanden (2)' }).waitFor();
     await page.getByRole('link', { name: 'Meting 2023' }).waitFor();
     expect(await fitsWidth(page)).toBe(true);
+
+    // Closing the first round early, with a confirmation.
+    await page.getByRole('link', { name: 'Meting 2023' }).click();
+    await page.getByRole('button', { name: 'Meting nu sluiten…' }).click();
+    await page.getByRole('button', { name: 'Ja, meting sluiten' }).click();
+    await page.getByText('Gesloten', { exact: true }).first().waitFor();
+    expect(await page.getByRole('button', { name: 'Meting nu sluiten…' }).count()).toBe(0);
+    const rounds = await getDatabase().db.selectFrom('rounds').select(['name', 'status']).orderBy('id').execute();
+    expect(rounds.map((r) => `${r.name}: ${r.status}`)).toEqual(['Meting 2023: closed', 'Meting 2024: draft']);
     expect(violations).toEqual([]);
     await context.close();
   });

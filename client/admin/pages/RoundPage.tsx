@@ -104,6 +104,7 @@ export function RoundPage({ params }: { params: Record<string, string> }) {
       {preview.data && <PreviewSection round={r} preview={preview.data} admin={admin} situations={situations} onChanged={reload} />}
       <ErrorMessage error={preview.error} />
       {admin && r.status === 'draft' && preview.data && <OpenSection round={r} preview={preview.data} onOpened={reload} />}
+      {admin && r.status === 'open' && <CloseSection round={r} onClosed={reload} />}
       {admin && <CopySection round={r} />}
     </>
   );
@@ -747,6 +748,47 @@ function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview
           {result}
         </p>
       )}
+    </Section>
+  );
+}
+
+function CloseSection({ round, onClosed }: { round: RoundDetail; onClosed: () => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const close = async () => {
+    setError(null);
+    try {
+      await api('POST', `/api/rounds/${round.id}/close`);
+      setConfirming(false);
+      onClosed();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <Section title="Meting sluiten" id="close-title">
+      <p>De meting sluit vanzelf op de sluitdatum. Sluit haar eerder als het onderzoek genoeg respons heeft of stopt.</p>
+      {!confirming ? (
+        <button className="secondary" onClick={() => setConfirming(true)}>
+          Meting nu sluiten…
+        </button>
+      ) : (
+        <div className="mr-confirm">
+          <p>
+            Na het sluiten kunnen scholen hun vragenlijst niet meer invullen en gaan geplande herinneringen niet meer uit. Gegeven
+            antwoorden blijven bewaard. Sluiten kan niet ongedaan worden gemaakt.
+          </p>
+          <div className="mr-actions">
+            <button className="danger" onClick={() => void close()}>
+              Ja, meting sluiten
+            </button>
+            <button className="secondary" onClick={() => setConfirming(false)}>
+              Annuleren
+            </button>
+          </div>
+        </div>
+      )}
+      <ErrorMessage error={error} />
     </Section>
   );
 }
