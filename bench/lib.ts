@@ -1,13 +1,15 @@
 import { execSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 /**
  * Shared by every benchmark: where results go and how they are written. Each script prints its
  * figures and appends one section to bench/RESULTS.md with the commit, the date and the machine.
  */
-export const resultsFile = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+export const resultsFile = process.env.BENCH_RESULTS_FILE ?? fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 
 export function benchDatabaseUrl(): string {
   return process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -45,4 +47,37 @@ export function percentile(sorted: number[], p: number): number {
 
 export function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/** "1.2 / 0.8 / 0.5": the machine's load averages (1, 5, 15 minutes), to print next to figures. */
+export function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
+}
+
+/**
+ * A fresh PostgreSQL database on the bench server, for one run of one script; `drop()` removes
+ * it (forcing out connections still open).
+ */
+export async function createBenchDatabase(prefix: string): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+  const base = benchDatabaseUrl();
+  const name = `mr_bench_${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    drop: async () => {
+      const dropper = new pg.Client({ connectionString: base });
+      await dropper.connect();
+      await dropper.query(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    },
+  };
 }
