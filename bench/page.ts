@@ -1,0 +1,323 @@
+/**
+ * The respondent page in Chromium (issue 10):
+ * - bytes of JavaScript and CSS of the respondent bundle, raw and gzip-compressed, read from the
+ *   built client (client/dist, built first if missing or stale), and what the browser really loads;
+ * - that the respondent bundle carries none of the admin app's code: string literals and JSX texts
+ *   of client/admin/ that survive in the admin's own built chunks (so they are real markers) must
+ *   not appear in any chunk the respondent page loads or can load;
+ * - the time from navigation to the first question visible (the consent question of a fresh
+ *   invitation), median of cold loads (a new browser context each, so nothing cached), against the
+ *   baseline of a static page on a bare Fastify server in the same process carrying the same text.
+ * Target: first question under one second; no admin code in the respondent bundle.
+ *
+ * Run: `npm run bench -- page` or `npx tsx bench/page.ts [--loads=10]`. Needs Chromium
+ * (/usr/bin/chromium or CHROMIUM_PATH) and PostgreSQL.
+ */
+import Fastify from 'fastify';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Browser } from 'playwright-core';
+import { buildApp } from '../server/app';
+import { systemClock } from '../server/clock';
+import { clientDist } from '../server/client-assets';
+import { loadConfig } from '../server/config';
+import { openPostgres, type Database } from '../server/db/database';
+import { migrateToLatest } from '../server/db/migrator';
+import { newInvitationToken } from '../server/invitations/tokens';
+import { readMeta, snapshotVersion, type QuestionnaireContent } from '../server/questionnaires';
+import { ensureClientBuild } from '../server/tools/ensure-client-build';
+import { launchBrowser } from '../tests/helpers/browser';
+import { createBenchDatabase, loadAverage, percentile, recordResults, table } from './lib';
+
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const LOADS = Number(arg('loads') ?? 10);
+const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+const TARGET_MS = 1000;
+const clientDir = fileURLToPath(new URL('../client/', import.meta.url));
+
+// ---------------------------------------------------------------------------------------------
+// The bundle on disk
+
+interface Asset {
+  file: string;
+  bytes: number;
+  gzip: number;
+}
+
+function asset(file: string): Asset {
+  const content = readFileSync(path.join(clientDist, 'assets', file));
+  return { file, bytes: content.length, gzip: gzipSync(content, { level: 9 }).length };
+}
+
+/** The assets an entry's HTML loads, the JS they import statically, and any they can load later. */
+function entryAssets(entry: string): { initial: string[]; lazy: string[] } {
+  const html = readFileSync(path.join(clientDist, entry, 'index.html'), 'utf8');
+  const initial = new Set([...html.matchAll(/(?:src|href)="\/assets\/([^"]+)"/g)].map((m) => m[1]!));
+  const all = new Set(initial);
+  const queue = [...initial].filter((f) => f.endsWith('.js'));
+  const lazy = new Set<string>();
+  while (queue.length) {
+    const file = queue.shift()!;
+    const js = readFileSync(path.join(clientDist, 'assets', file), 'utf8');
+    for (const m of js.matchAll(/(?:from|import)\s*["']\.\/([\w.-]+\.js)["']/g)) {
+      if (!initial.has(m[1]!)) {
+        initial.add(m[1]!);
+        all.add(m[1]!);
+        queue.push(m[1]!);
+      }
+    }
+    // Dynamic imports and Vite's preload lists name further assets: reachable, loaded on demand.
+    for (const m of js.matchAll(/["'`](?:\.\/|\/assets\/|assets\/)([\w.-]+\.(?:js|css))["'`]/g)) {
+      if (!all.has(m[1]!)) {
+        all.add(m[1]!);
+        lazy.add(m[1]!);
+        if (m[1]!.endsWith('.js')) queue.push(m[1]!);
+      }
+    }
+  }
+  return { initial: [...initial], lazy: [...lazy] };
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return sourceFiles(full);
+    return /\.(ts|tsx)$/.test(e.name) && statSync(full).isFile() ? [full] : [];
+  });
+}
+
+/** Texts only the admin app has: literals and JSX texts of client/admin/ found in no other client source. */
+function adminMarkers(): string[] {
+  const texts = (files: string[]) =>
+    files.flatMap((file) => {
+      const source = readFileSync(file, 'utf8');
+      const literals = [...source.matchAll(/'([^'\\\n]{14,})'|"([^"\\\n]{14,})"/g)].map((m) => m[1] ?? m[2]!);
+      const jsx = [...source.matchAll(/>\s*([^<>{}\n]{14,}?)\s*</g)].map((m) => m[1]!.trim());
+      return [...literals, ...jsx].filter((t) => /\s|^\/api\//.test(t) && !/^\s*(import|export)\b/.test(t));
+    });
+  const others = [path.join(clientDir, 'respondent'), path.join(clientDir, 'shared'), path.join(clientDir, 'swv')]
+    .filter((d) => existsSync(d))
+    .flatMap(sourceFiles)
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
+  return [...new Set(texts(sourceFiles(path.join(clientDir, 'admin'))))].filter((t) => !others.includes(t));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page in Chromium
+
+/**
+ * Records, in the page, when the text first shows: on each DOM change, whether the rendered text
+ * (innerText leaves out what is not displayed) contains it; the time is taken at the next frame.
+ */
+function firstVisibleScript(text: string): string {
+  return `(() => {
+    const text = ${JSON.stringify(text)};
+    let seen = false;
+    const check = () => {
+      if (seen || !document.body || !document.body.innerText.includes(text)) return;
+      seen = true;
+      requestAnimationFrame(() => { window.__firstQuestionAt = performance.now(); });
+    };
+    new MutationObserver(check).observe(document, { childList: true, subtree: true, characterData: true, attributes: true });
+    document.addEventListener('DOMContentLoaded', check);
+  })();`;
+}
+
+interface Load {
+  firstQuestionMs: number;
+  domContentLoadedMs: number;
+  resources: Array<{ name: string; transfer: number; decoded: number }>;
+}
+
+async function loadOnce(browser: Browser, url: string, text: string, context?: import('playwright-core').BrowserContext): Promise<Load> {
+  const own = !context;
+  const ctx = context ?? (await browser.newContext({ viewport: { width: 360, height: 740 } }));
+  const page = await ctx.newPage();
+  await page.addInitScript(firstVisibleScript(text));
+  await page.goto(url, { waitUntil: 'commit' });
+  await page.waitForFunction(() => typeof (window as { __firstQuestionAt?: number }).__firstQuestionAt === 'number', undefined, { timeout: 30_000, polling: 50 });
+  const measured = await page.evaluate(() => ({
+    firstQuestionMs: (window as { __firstQuestionAt?: number }).__firstQuestionAt!,
+    domContentLoadedMs: (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.domContentLoadedEventEnd ?? Number.NaN,
+    resources: performance.getEntriesByType('resource').map((e) => {
+      const r = e as PerformanceResourceTiming;
+      return { name: r.name, transfer: r.transferSize, decoded: r.decodedBodySize };
+    }),
+  }));
+  await page.close();
+  if (own) await ctx.close();
+  return measured;
+}
+
+/** The baseline: a static page with the same text, from a bare Fastify server in this process. */
+async function startStatic(text: string) {
+  const bare = Fastify({ logger: false });
+  const html = `<!doctype html><html lang="nl"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Vragenlijst</title><main><p>${text}</p></main></html>`;
+  bare.get('/static', async (_request, reply) => reply.type('text/html; charset=utf-8').send(html));
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  const address = bare.server.address();
+  if (!address || typeof address === 'string') throw new Error('not listening');
+  return { app: bare, url: `http://127.0.0.1:${address.port}/static` };
+}
+
+async function seedInvitation(database: Database): Promise<{ token: string; firstQuestion: string }> {
+  const db = database.db;
+  const version = await snapshotVersion(db, 'image-samenwerking-2023');
+  const content = version.content as QuestionnaireContent;
+  const meta = readMeta(content);
+  const now = Date.now();
+  const study = await db.insertInto('studies').values({ name: 'IMAGE', slug: 'bench' }).returning('id').executeTakeFirstOrThrow();
+  const round = await db
+    .insertInto('rounds')
+    .values({ study_id: study.id, name: 'Meting bench', questionnaire_version_id: version.id, status: 'open', opens_at: new Date(now - 86_400_000), closes_at: new Date(now + 30 * 86_400_000) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const swv = await db.insertInto('swvs').values({ code: 'PO9999', name: 'SWV Bench', sector: 'po' }).returning('id').executeTakeFirstOrThrow();
+  await db.insertInto('round_swvs').values({ round_id: round.id, swv_id: swv.id, situation: 'po-vo', region_letter: 'A' }).execute();
+  const school = await db.insertInto('schools').values({ location_code: '99ZZ00', brin: '99ZZ', name: 'Basisschool De Bench', kind: 'po' }).returning('id').executeTakeFirstOrThrow();
+  const token = newInvitationToken(SECRET);
+  await db
+    .insertInto('invitations')
+    .values({ round_id: round.id, school_id: school.id, swv_id: swv.id, token_nonce: token.nonce, token_hash: token.hash, email: 'school@bench.test', status: 'invited', invited_at: new Date(now) })
+    .execute();
+  // The first question a school sees: the consent question (first on the first page).
+  const question = (content.pages as Array<{ elements?: Array<{ name: string; title?: unknown }> }>)
+    .flatMap((p) => p.elements ?? [])
+    .find((e) => e.name === meta.consent.question);
+  const title = typeof question?.title === 'string' ? question.title : (question?.title as Record<string, string> | undefined)?.nl ?? (question?.title as Record<string, string> | undefined)?.default;
+  if (!title) throw new Error('the consent question has no title');
+  return { token: token.token, firstQuestion: title };
+}
+
+const kb = (n: number) => (n / 1024).toFixed(1);
+const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+
+async function main() {
+  console.log('building the client if needed…');
+  await ensureClientBuild({ quiet: true });
+
+  // Bytes and admin code, from the build on disk.
+  const respondent = entryAssets('respondent');
+  const admin = entryAssets('admin');
+  const adminOnly = [...admin.initial, ...admin.lazy].filter((f) => ![...respondent.initial, ...respondent.lazy].includes(f));
+  const initialAssets = respondent.initial.map(asset);
+  const lazyAssets = respondent.lazy.map(asset);
+  const sum = (list: Asset[], ext: string, key: 'bytes' | 'gzip') => list.filter((a) => a.file.endsWith(ext)).reduce((s, a) => s + a[key], 0);
+  const adminJs = [...admin.initial, ...admin.lazy].filter((f) => f.endsWith('.js')).map((f) => readFileSync(path.join(clientDist, 'assets', f), 'utf8')).join('\n');
+  const markers = adminMarkers().filter((m) => adminJs.includes(m));
+  const respondentJs = [...respondent.initial, ...respondent.lazy].filter((f) => f.endsWith('.js')).map((f) => readFileSync(path.join(clientDist, 'assets', f), 'utf8')).join('\n');
+  const leaked = markers.filter((m) => respondentJs.includes(m));
+  const sharedWithAdminOnly = [...respondent.initial, ...respondent.lazy].filter((f) => adminOnly.includes(f));
+  console.log(`respondent: ${initialAssets.length} files at first, ${lazyAssets.length} on demand; ${markers.length} admin markers checked (e.g. ${markers.slice(0, 4).map((m) => JSON.stringify(m)).join(', ')}), ${leaked.length} found`);
+
+  // Times, in Chromium.
+  const created = await createBenchDatabase('page');
+  const database = openPostgres(created.url);
+  let browser: Browser | undefined;
+  const config = loadConfig({
+    SECRET,
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'mr-bench-')),
+    DATABASE_URL: created.url,
+    PUBLIC_URL: 'http://127.0.0.1',
+    RUN_WORKER: 'false',
+    LOG_LEVEL: 'error',
+  });
+  try {
+    await migrateToLatest(database.db);
+    const seeded = await seedInvitation(database);
+    const token = seeded.token;
+    // --text=… waits for another text (to check the harness against a page without the questionnaire).
+    const firstQuestion = arg('text') ?? seeded.firstQuestion;
+    const app = await buildApp(config, { database, clock: systemClock });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    if (!address || typeof address === 'string') throw new Error('not listening');
+    const pageUrl = `http://127.0.0.1:${address.port}/s/${token}`;
+    const statics = await startStatic(firstQuestion);
+    browser = await launchBrowser();
+
+    // One load each to warm the server, the browser and the disk cache; then alternate cold loads.
+    await loadOnce(browser, pageUrl, firstQuestion);
+    await loadOnce(browser, statics.url, firstQuestion);
+    const cold = { page: [] as Load[], static: [] as Load[] };
+    for (let i = 0; i < LOADS; i++) {
+      cold.page.push(await loadOnce(browser, pageUrl, firstQuestion));
+      cold.static.push(await loadOnce(browser, statics.url, firstQuestion));
+    }
+    // Warm: the same context again, assets from the cache (a school coming back to its link).
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    await loadOnce(browser, pageUrl, firstQuestion, context);
+    const warm: Load[] = [];
+    for (let i = 0; i < LOADS; i++) warm.push(await loadOnce(browser, pageUrl, firstQuestion, context));
+    await context.close();
+    await statics.app.close();
+    await app.close();
+
+    const firstLoad = cold.page[0]!;
+    const loadedAssets = firstLoad.resources.filter((r) => /\/assets\//.test(r.name));
+    const loadedJs = loadedAssets.filter((r) => r.name.endsWith('.js'));
+    const loadedCss = loadedAssets.filter((r) => r.name.endsWith('.css'));
+    const loadedApi = firstLoad.resources.filter((r) => /\/api\//.test(r.name));
+    const pageFirst = cold.page.map((l) => l.firstQuestionMs);
+    const staticFirst = cold.static.map((l) => l.firstQuestionMs);
+    const warmFirst = warm.map((l) => l.firstQuestionMs);
+    const coldMedian = median(pageFirst);
+    const load = loadAverage();
+    console.log(`first question: cold ${coldMedian.toFixed(0)} ms (static ${median(staticFirst).toFixed(0)} ms), warm ${median(warmFirst).toFixed(0)} ms`);
+
+    recordResults('Respondent page in Chromium (bench/page.ts)', [
+      `Load average: ${load}. Chromium headless at 360×740 on loopback, the app on PostgreSQL, a fresh invitation (the consent question`,
+      `is the first question). Cold = a new browser context per load (nothing cached), alternating with the baseline; warm = the same`,
+      `context reloaded. ${LOADS} loads each after one warm-up; time from navigation start to the first question's text rendered (ms).`,
+      '',
+      ...table(
+        ['what', 'median', 'min', 'max', '× baseline'],
+        [
+          ['static page with the same text, bare Fastify (baseline)', median(staticFirst).toFixed(0), Math.min(...staticFirst).toFixed(0), Math.max(...staticFirst).toFixed(0), '1.0'],
+          [
+            '**respondent page, cold**',
+            coldMedian.toFixed(0),
+            Math.min(...pageFirst).toFixed(0),
+            Math.max(...pageFirst).toFixed(0),
+            (coldMedian / median(staticFirst)).toFixed(1),
+          ],
+          ['respondent page, warm (cached assets)', median(warmFirst).toFixed(0), Math.min(...warmFirst).toFixed(0), Math.max(...warmFirst).toFixed(0), (median(warmFirst) / median(staticFirst)).toFixed(1)],
+          ['DOMContentLoaded, respondent page, cold', median(cold.page.map((l) => l.domContentLoadedMs)).toFixed(0), '', '', ''],
+        ],
+      ),
+      '',
+      `**First question visible: median ${coldMedian.toFixed(0)} ms cold** (target < ${TARGET_MS} ms: ${coldMedian < TARGET_MS ? 'met' : 'missed'}).`,
+      '',
+      'The respondent bundle as built (client/dist; gzip level 9, computed here: the app itself serves the files uncompressed):',
+      '',
+      ...table(
+        ['files', 'JS KiB', 'JS gzip KiB', 'CSS KiB', 'CSS gzip KiB'],
+        [
+          [`loaded at first (${initialAssets.map((a) => a.file).join(', ')})`, kb(sum(initialAssets, '.js', 'bytes')), kb(sum(initialAssets, '.js', 'gzip')), kb(sum(initialAssets, '.css', 'bytes')), kb(sum(initialAssets, '.css', 'gzip'))],
+          [`on demand (${lazyAssets.map((a) => a.file).join(', ') || 'none'})`, kb(sum(lazyAssets, '.js', 'bytes')), kb(sum(lazyAssets, '.js', 'gzip')), kb(sum(lazyAssets, '.css', 'bytes')), kb(sum(lazyAssets, '.css', 'gzip'))],
+        ],
+      ),
+      '',
+      `What Chromium fetched for the first question (cold): ${loadedJs.length} JS files, ${kb(loadedJs.reduce((s, r) => s + r.transfer, 0))} KiB transferred;`,
+      `${loadedCss.length} CSS files, ${kb(loadedCss.reduce((s, r) => s + r.transfer, 0))} KiB; API calls: ${loadedApi.map((r) => new URL(r.name).pathname.replace(token, ':token')).join(', ') || 'none'}.`,
+      '',
+      `Admin code in the respondent bundle: ${markers.length} texts found only in client/admin/ (and present in its built chunks) searched in every`,
+      `respondent chunk: **${leaked.length} found**${leaked.length ? ` (${leaked.slice(0, 5).map((m) => JSON.stringify(m)).join(', ')})` : ''}; admin-only chunks (${adminOnly.join(', ')}) loaded by the respondent page: ` +
+        `**${sharedWithAdminOnly.length}** (target: none).`,
+    ]);
+    if (leaked.length || sharedWithAdminOnly.length) process.exitCode = 1;
+  } finally {
+    await browser?.close();
+    await database.close();
+    await created.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
