@@ -8,7 +8,8 @@
  * - the time from a completion to the dashboard's SSE event, through a second connection pool
  *   (as another instance would write it) and LISTEN/NOTIFY.
  *
- * Run: `npm run bench -- dashboard` (or `npx tsx bench/dashboard.ts`). Options: `--sizes=1000,10000`.
+ * Run: `npm run bench -- dashboard` (or `npx tsx bench/dashboard.ts`). Options: `--sizes=1000,10000`,
+ * `--quick` (few repetitions).
  * Data is generated with generate_series in SQL in a database of its own, dropped at the end.
  */
 import { sql, type Kysely } from 'kysely';
@@ -35,7 +36,13 @@ import { benchDatabaseUrl, percentile, recordResults, table } from './lib';
 const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
 const SIZES = sizesArg ? sizesArg.slice(8).split(',').map(Number) : [1_000, 10_000, 100_000, 1_000_000];
 const SWVS = 150;
-const RUNS = 15;
+/** `--quick`: a few repetitions of everything, to check the script works (tests/integration/bench-smoke.test.ts). */
+const QUICK = process.argv.includes('--quick');
+const RUNS = QUICK ? 3 : 15;
+const WRITES = QUICK ? 50 : 1000;
+const MAIL_BATCHES = QUICK ? 1 : 10;
+const LATENCY_SAMPLES = QUICK ? 3 : 20;
+const BURST = QUICK ? 20 : 200;
 
 const ms = (n: number) => n.toFixed(n < 10 ? 2 : 1);
 
@@ -92,8 +99,8 @@ async function seedShared(db: Kysely<DB>, schools: number): Promise<{ studyId: n
 /**
  * A round of `n` invitations over all SWVs (six situations, po and vo), in every status, with
  * bounces, opt-outs and exclusions; responses for started/completed ones; one message each.
- * Invitations go in with the triggers on (one statement trigger per insert); responses and
- * outbox rows are bulk-loaded with triggers off and the round is recounted afterwards.
+ * Invitations go in with the triggers on up to 100,000 (off above); responses and outbox rows are
+ * bulk-loaded with triggers off and the round is recounted afterwards.
  */
 async function seedRound(database: Database, url: string, studyId: number, n: number, previousRoundId: number | null) {
   const db = database.db;
@@ -106,8 +113,11 @@ async function seedRound(database: Database, url: string, studyId: number, n: nu
     insert into round_swvs (round_id, swv_id, situation, region_letter)
     select ${roundId}::int, id, (array['po-ko','po-vo','po-po','vo-vo','vso-vo','ow-jh'])[1 + id % 6], chr(65 + id % 18)
     from swvs`.execute(db);
-  const [insertMs] = await time(() =>
-    sql`
+  // Up to 100,000 the invitations go in with the tracking triggers on (one statement trigger per
+  // insert); the 1,000,000 round is bulk-loaded with them off and recounted below, as the docs
+  // advise for bulk loads (with them on, that insert alone takes over a minute here).
+  const triggersOn = n <= 100_000;
+  const insert = sql`
       insert into invitations (round_id, school_id, swv_id, token_nonce, token_hash, email, status, invited_at, opened_at,
                                consent_at, started_at, refused_at, completed_at, bounced_at, opted_out_at, excluded_at, last_activity_at)
       select ${roundId}::int, s.first + g - 1, w.first + ((g::bigint * 7919) % ${SWVS}::int)::int, 'n' || g, ${roundId}::text || ':' || g,
@@ -126,7 +136,14 @@ async function seedRound(database: Database, url: string, studyId: number, n: nu
       cross join (select min(id) as first from schools) s
       cross join (select min(id) as first from swvs) w
       cross join lateral (select (array['pending','invited','invited','invited','opened','refused','started','completed','completed','completed'])[1 + (g * 31) % 10] as status) st
-    `.execute(db),
+    `;
+  const [insertMs] = await time(() =>
+    triggersOn
+      ? insert.execute(db).then(() => undefined)
+      : db.transaction().execute(async (trx) => {
+          await sql`set local session_replication_role = 'replica'`.execute(trx);
+          await insert.execute(trx);
+        }),
   );
   await sql`analyze invitations`.execute(db);
   const client = new pg.Client({ connectionString: url });
@@ -154,7 +171,7 @@ async function seedRound(database: Database, url: string, studyId: number, n: nu
   const [rebuildMs] = await time(() => rebuildRound(db, roundId));
   await sql`analyze invitations`.execute(db);
   await sql`analyze responses`.execute(db);
-  return { roundId, insertMs, loadMs, rebuildMs };
+  return { roundId, insertMs, triggersOn, loadMs, rebuildMs };
 }
 
 /** The baseline: what the dashboard would run without the summary. */
@@ -312,9 +329,9 @@ async function sseLatency(url: string, database: Database, roundId: number, samp
   const stream = await openSse(`http://127.0.0.1:${address.port}/api/tracking/rounds/${roundId}/events`, { cookie: `mr_session=${session.cookieValue}` });
   let completed = (JSON.parse((await stream.next((e) => e.event === 'snapshot', 60_000)).data) as DashboardSnapshot).funnel.completed;
   const ids = (
-    await sql<{ id: number }>`select id from invitations where round_id = ${roundId} and status = 'invited' and excluded_at is null order by id desc limit ${samples + 200}`.execute(database.db)
+    await sql<{ id: number }>`select id from invitations where round_id = ${roundId} and status = 'invited' and excluded_at is null order by id desc limit ${samples + BURST}`.execute(database.db)
   ).rows.map((r) => r.id);
-  if (ids.length < samples + 200) throw new Error(`round ${roundId} has too few invited schools left for the latency run`);
+  if (ids.length < samples + BURST) throw new Error(`round ${roundId} has too few invited schools left for the latency run`);
   const latencies: number[] = [];
   for (let i = 0; i < samples; i++) {
     // Spaced beyond the hub's 300 ms interval: each completion arrives after a quiet spell.
@@ -326,9 +343,9 @@ async function sseLatency(url: string, database: Database, roundId: number, samp
     latencies.push(performance.now() - start);
     completed = target;
   }
-  // A burst: 200 completions in separate transactions as fast as they come; time until the last shows.
+  // A burst: BURST completions in separate transactions as fast as they come; time until the last shows.
   await new Promise((r) => setTimeout(r, 350));
-  const burst = ids.slice(samples, samples + 200);
+  const burst = ids.slice(samples, samples + BURST);
   const burstStart = performance.now();
   for (const id of burst) {
     await sql`update invitations set status = 'completed', completed_at = now() where id = ${id}`.execute(writer.db);
@@ -370,7 +387,7 @@ async function main() {
       const seeded = await seedRound(database, created.url, studyId, n, previous);
       rounds.set(n, seeded.roundId);
       previous = seeded.roundId;
-      seedRows.push([n.toLocaleString('en'), ms(seeded.insertMs), ms(seeded.loadMs), ms(seeded.rebuildMs)]);
+      seedRows.push([n.toLocaleString('en'), `${ms(seeded.insertMs)} (triggers ${seeded.triggersOn ? 'on' : 'off'})`, ms(seeded.loadMs), ms(seeded.rebuildMs)]);
       const roundId = seeded.roundId;
       const db = database.db;
       const now = new Date();
@@ -397,15 +414,15 @@ async function main() {
 
     const costRound = rounds.get(SIZES.includes(100_000) ? 100_000 : SIZES[SIZES.length - 1]!)!;
     console.log('Write cost of the triggers…');
-    const cost = await writeCost(database.db, created.url, costRound, 1000);
+    const cost = await writeCost(database.db, created.url, costRound, WRITES);
     console.log('Mail group commit with and without the triggers…');
-    const mail = await groupCommitCost(database.db, created.url, studyId, 10);
+    const mail = await groupCommitCost(database.db, created.url, studyId, MAIL_BATCHES);
     console.log(`group commit per mail: ${mail.onUs.toFixed(0)} µs with triggers, ${mail.offUs.toFixed(0)} µs without`);
 
     const latencyRows: Array<Array<string | number>> = [];
     for (const n of SIZES.filter((s) => s >= 100_000).concat(SIZES.every((s) => s < 100_000) ? [SIZES.at(-1)!] : [])) {
       console.log(`Completion → SSE at ${n.toLocaleString('en')}…`);
-      const l = await sseLatency(created.url, database, rounds.get(n)!, 20);
+      const l = await sseLatency(created.url, database, rounds.get(n)!, LATENCY_SAMPLES);
       latencyRows.push([n.toLocaleString('en'), ms(l.p50), ms(l.p95), ms(l.max), `${ms(l.burstWritesMs)} / ${ms(l.burstLast)} / ${l.burstEvents}`]);
     }
 
@@ -422,9 +439,9 @@ async function main() {
         aggregateRows,
       ),
       '',
-      'Seeding (ms): invitations inserted with the tracking triggers on; responses and outbox bulk-loaded with triggers off, then `tracking_rebuild`.',
+      'Seeding (ms): invitations inserted with the tracking triggers on up to 100,000 (off above, then recounted); responses and outbox bulk-loaded with triggers off, then `tracking_rebuild`.',
       '',
-      ...table(['invitations', 'insert (triggers on)', 'responses + outbox load', 'rebuild'], seedRows),
+      ...table(['invitations', 'insert invitations', 'responses + outbox load', 'rebuild'], seedRows),
       '',
       `What the triggers cost writers (${cost.count} single-row updates each, one connection, on and off via session_replication_role):`,
       '',
@@ -444,8 +461,8 @@ async function main() {
         [['group commit', mail.onUs.toFixed(0), mail.offUs.toFixed(0), (mail.onUs - mail.offUs).toFixed(0)]],
       ),
       '',
-      'Completion (committed through a second pool) → SSE snapshot event on an open dashboard, 20 completions 350 ms apart;',
-      'burst = 200 completions in separate transactions back to back: time to write them / from the last write to the event showing all / snapshot events sent.',
+      `Completion (committed through a second pool) → SSE snapshot event on an open dashboard, ${LATENCY_SAMPLES} completions 350 ms apart;`,
+      `burst = ${BURST} completions in separate transactions back to back: time to write them / from the last write to the event showing all / snapshot events sent.`,
       '',
       ...table(['invitations in round', 'p50', 'p95', 'max', 'burst: writes / last → event / events'], latencyRows),
     ]);

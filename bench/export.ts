@@ -46,17 +46,17 @@ try {
   await sql`insert into swvs (code, name, sector) select 'PO' || (2000 + g), 'SWV ' || g, 'po' from generate_series(1, 50) g`.execute(db);
   await sql`insert into round_swvs (round_id, swv_id, situation, region_letter) select (select id from rounds), id, 'po-vo', chr(65 + (id % 18)) from swvs`.execute(db);
   await sql`insert into schools (location_code, brin, name, kind, street, house_number, postcode, city)
-    select lpad(g::text, 4, '0') || '00', lpad(g::text, 4, '0'), 'School ' || g, 'po', 'Straat', g::text, '1234 AB', 'PLAATS'
+    select lpad((g / 100)::text, 4, '0') || lpad((g % 100)::text, 2, '0'), lpad((g / 100)::text, 4, '0'), 'School ' || g, 'po', 'Straat', g::text, '1234 AB', 'PLAATS'
     from generate_series(1, ${RESPONSES}) g`.execute(db);
   await sql`insert into invitations (round_id, school_id, swv_id, token_nonce, token_hash, status, consent_at, started_at, completed_at)
     select (select id from rounds), s.id, (select id from swvs order by id offset (s.id % 50) limit 1), 'n' || s.id, 'h' || s.id, 'completed', now(), now(), now()
     from schools s`.execute(db);
-  await sql`create temporary table samples (n int, data jsonb, branch text)`.execute(db);
+  await sql`create table bench_samples (n int, data jsonb, branch text)`.execute(db);
   for (let i = 0; i < samples.length; i++) {
-    await sql`insert into samples values (${i}, ${samples[i]!.data}::jsonb, ${samples[i]!.branch})`.execute(db);
+    await sql`insert into bench_samples values (${i}, ${samples[i]!.data}::jsonb, ${samples[i]!.branch})`.execute(db);
   }
   await sql`insert into responses (invitation_id, data, branch, created_at, updated_at, completed_at)
-    select i.id, s.data, s.branch, now(), now(), now() from invitations i join samples s on s.n = i.id % 300`.execute(db);
+    select i.id, s.data, s.branch, now(), now(), now() from invitations i join bench_samples s on s.n = i.id % 300`.execute(db);
   await sql`analyze`.execute(db);
   console.log(`seeded ${RESPONSES} responses in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const roundId = (await db.selectFrom('rounds').select('id').executeTakeFirstOrThrow()).id;
