@@ -1,6 +1,7 @@
 import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -79,5 +80,90 @@ export async function createBenchDatabase(prefix: string): Promise<{ url: string
       await dropper.query(`drop database if exists ${name} with (force)`);
       await dropper.end();
     },
+  };
+}
+
+/** CPU milliseconds used so far by every PostgreSQL process on this machine (Linux /proc), or NaN. */
+export function postgresCpuMs(): number {
+  try {
+    const tick = 100; // USER_HZ on Linux
+    let total = 0;
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (name !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += Number(fields[11]) + Number(fields[12]);
+    }
+    return (total * 1000) / tick;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export interface ProfileLine {
+  fn: string;
+  where: string;
+  selfMs: number;
+  percent: number;
+}
+
+/**
+ * A CPU profile of this process (the V8 inspector) while `work` runs, summed by function and
+ * file: the functions with the most self time, for the "why" next to a missed target.
+ */
+export async function cpuProfile(work: () => Promise<void>, top = 15): Promise<{ lines: ProfileLine[]; totalMs: number; byPackage: Array<[string, number]> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  await work();
+  const { profile } = (await session.post('Profiler.stop')) as unknown as {
+    profile: { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] };
+  };
+  session.disconnect();
+  const byNode = new Map<number, number>();
+  profile.samples.forEach((id, i) => byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const byFunction = new Map<string, { fn: string; where: string; us: number }>();
+  const byPackage = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const us = byNode.get(node.id) ?? 0;
+    if (!us) continue;
+    total += us;
+    const url = node.callFrame.url.replace(/^file:\/\//, '');
+    const modules = url.lastIndexOf('node_modules/');
+    const where = modules >= 0 ? url.slice(modules + 13) : url.replace(/^.*\/(server|bench|tests)\//, '$1/');
+    const fn = node.callFrame.functionName || '(anonymous)';
+    const own = /\/(server|bench|tests|client)\//.exec(url);
+    const pkg = !url
+      ? fn.startsWith('(') ? fn : '(native)'
+      : url.startsWith('node:')
+        ? 'node'
+        : modules >= 0
+          ? where.split('/').slice(0, where.startsWith('@') ? 2 : 1).join('/')
+          : own
+            ? `${own[1]}/`
+            : 'other';
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
+    const key = `${fn}@${where}:${node.callFrame.lineNumber + 1}`;
+    const entry = byFunction.get(key) ?? { fn, where: url ? `${where}:${node.callFrame.lineNumber + 1}` : '', us: 0 };
+    entry.us += us;
+    byFunction.set(key, entry);
+  }
+  const lines = [...byFunction.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top)
+    .map((e) => ({ fn: e.fn, where: e.where, selfMs: e.us / 1000, percent: (100 * e.us) / total }));
+  return {
+    lines,
+    totalMs: total / 1000,
+    byPackage: [...byPackage].sort((a, b) => b[1] - a[1]).map(([p, us]) => [p, (100 * us) / total] as [string, number]),
   };
 }

@@ -1,6 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
@@ -16,7 +15,7 @@ import { DEFAULT_TEMPLATES, renderTemplate } from '../server/mailings/templates'
 import { smtpTransport } from '../server/mailings/transport';
 import { mailContext, placeholderValues, scheduleRoundMailings } from '../server/mailings/waves';
 import { buildWorker } from '../server/worker';
-import { benchDatabaseUrl, recordResults, table } from './lib';
+import { benchDatabaseUrl, postgresCpuMs, recordResults, table } from './lib';
 
 /**
  * An invitation wave of 20,000 mails from the outbox to a local SMTP sink, no throttle, against
@@ -55,29 +54,6 @@ function startSink(): Promise<{ child: ChildProcess; port: number; count: () => 
     };
     child.on('message', first);
   });
-}
-
-/** CPU seconds used so far by every PostgreSQL process on this machine (Linux /proc), or NaN. */
-function postgresCpuMs(): number {
-  try {
-    const tick = 100; // USER_HZ on Linux
-    let total = 0;
-    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (name !== 'postgres') continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += Number(fields[11]) + Number(fields[12]);
-    }
-    return (total * 1000) / tick;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 async function createDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {

@@ -30,7 +30,7 @@ import { newInvitationToken } from '../server/invitations/tokens';
 import { readMeta, snapshotVersion, validateResponse, variablesFor, type QuestionnaireContent } from '../server/questionnaires';
 import { randomAnswers, seededRandom } from '../tests/fixtures/random-responses';
 import type { LoadJob, LoadReport, Respondent } from './_load';
-import { createBenchDatabase, loadAverage, recordResults, table } from './lib';
+import { cpuProfile, createBenchDatabase, loadAverage, postgresCpuMs, recordResults, table } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const LEVELS = (arg('connections') ?? '50,200,1000').split(',').map(Number);
@@ -257,6 +257,16 @@ async function main() {
       data: seeded.partial,
       currentPage: seeded.currentPage,
     });
+    /** A load run with the CPU this process (the servers) and PostgreSQL used per answered request. */
+    const measured = async (job: LoadJob) => {
+      const cpu0 = process.cpuUsage();
+      const pg0 = postgresCpuMs();
+      const report = await loader.run(job);
+      const cpu = process.cpuUsage(cpu0);
+      const pgMs = postgresCpuMs() - pg0;
+      const n = Math.max(1, report.ok);
+      return { ...report, nodeCpuMs: (cpu.user + cpu.system) / 1000 / n, pgCpuMs: pgMs / n };
+    };
     const apply = (report: LoadReport) => {
       const byToken = new Map(report.respondents.map((r) => [r.token, r.revision]));
       for (const r of seeded.saveRespondents) r.revision = byToken.get(r.token) ?? r.revision;
@@ -265,9 +275,10 @@ async function main() {
     apply(await loader.run(save(appUrl, appPrefix, 50, WARMUP_SECONDS)));
     await loader.run(save(bare.url, '/bare', 50, WARMUP_SECONDS));
 
+    type Measured = Awaited<ReturnType<typeof measured>>;
     const rows: Array<Array<string | number>> = [];
     const verdicts: string[] = [];
-    const describe = (reports: LoadReport[]) => {
+    const describe = (reports: Measured[]) => {
       const other = new Map<string, number>();
       for (const r of reports) {
         for (const [code, n] of Object.entries(r.statuses)) if (!code.startsWith('2')) other.set(code, (other.get(code) ?? 0) + n);
@@ -277,22 +288,24 @@ async function main() {
       return [...other].map(([what, n]) => `${n}× ${what}`).join(', ') || '–';
     };
     /** Several runs of one route as one figure: requests over time, mean p50, worst p99. */
-    const merge = (reports: LoadReport[]) => ({
+    const merge = (reports: Measured[]) => ({
       rate: reports.reduce((a, r) => a + r.ok, 0) / reports.reduce((a, r) => a + r.seconds, 0),
+      nodeCpuMs: reports.reduce((a, r) => a + r.nodeCpuMs * r.ok, 0) / Math.max(1, reports.reduce((a, r) => a + r.ok, 0)),
+      pgCpuMs: reports.reduce((a, r) => a + r.pgCpuMs * r.ok, 0) / Math.max(1, reports.reduce((a, r) => a + r.ok, 0)),
       p50: reports.reduce((a, r) => a + r.p50, 0) / reports.length,
       p99: Math.max(...reports.map((r) => r.p99)),
       other: describe(reports),
     });
     const row = (connections: number, what: string, m: ReturnType<typeof merge>, ratio: number, load: string) =>
-      rows.push([connections, what, f(m.rate), f(m.p50, 1), m.p99, m.other, Number.isNaN(ratio) ? '–' : f(ratio, 2), load]);
+      rows.push([connections, what, f(m.rate), f(m.p50, 1), m.p99, m.other, Number.isNaN(ratio) ? '–' : f(ratio, 2), f(m.nodeCpuMs, 2), f(m.pgCpuMs, 2), load]);
     let appCompleted = 0;
     for (const [index, connections] of LEVELS.entries()) {
       const load = loadAverage().split(' / ')[0]!;
       // As fast as answers come: baseline, app, app, baseline, so that both see the same minutes.
-      const saturated = { bare: [] as LoadReport[], app: [] as LoadReport[] };
+      const saturated = { bare: [] as Measured[], app: [] as Measured[] };
       for (const which of ['bare', 'app', 'app', 'bare'] as const) {
         const job = which === 'app' ? save(appUrl, appPrefix, connections, DURATION / 2) : save(bare.url, '/bare', connections, DURATION / 2);
-        const report = await loader.run(job);
+        const report = await measured(job);
         if (which === 'app') apply(report);
         saturated[which].push(report);
         console.log(`autosave ${which} at ${connections}: ${f(report.requestsPerSecond)} req/s, p50 ${report.p50} ms, p99 ${report.p99} ms (${describe([report])})`);
@@ -304,10 +317,10 @@ async function main() {
       row(connections, '**autosave, as fast as answered: PUT /api/s/:token/answers**', appSat, ratio, load);
 
       // At a respondent's pace: every respondent saves once a second.
-      const paced = { bare: [] as LoadReport[], app: [] as LoadReport[] };
+      const paced = { bare: [] as Measured[], app: [] as Measured[] };
       for (const which of ['app', 'bare'] as const) {
         const job = { ...(which === 'app' ? save(appUrl, appPrefix, connections, DURATION / 2) : save(bare.url, '/bare', connections, DURATION / 2)), pace: PACE };
-        const report = await loader.run(job);
+        const report = await measured(job);
         if (which === 'app') apply(report);
         paced[which].push(report);
         console.log(`paced autosave ${which} at ${connections}: ${f(report.requestsPerSecond)} req/s, p50 ${report.p50} ms, p99 ${report.p99} ms (${describe([report])})`);
@@ -337,8 +350,8 @@ async function main() {
         currentPage: seeded.currentPage,
       });
       const mine = seeded.completionRespondents[index]!;
-      const bareDone = await loader.run(completion(bare.url, '/bare', mine));
-      const appDone = await loader.run(completion(appUrl, appPrefix, mine));
+      const bareDone = await measured(completion(bare.url, '/bare', mine));
+      const appDone = await measured(completion(appUrl, appPrefix, mine));
       appCompleted += appDone.ok;
       console.log(`complete at ${connections}: bare ${f(bareDone.requestsPerSecond)} req/s, app ${f(appDone.requestsPerSecond)} req/s, p99 ${appDone.p99} ms (${describe([appDone])})`);
       const bareMerged = merge([bareDone]);
@@ -346,6 +359,12 @@ async function main() {
       row(connections, `completion, ${amount} as fast as answered: bare INSERT (baseline)`, bareMerged, 1, load);
       row(connections, `**completion, ${amount} as fast as answered: POST /api/s/:token/complete**`, appMerged, appMerged.rate / bareMerged.rate, load);
     }
+    // Where the server's time goes: a CPU profile of this process during one more autosave run at
+    // 200 (or the largest level below), after the measured runs so that it slows none of them.
+    const profiled = LEVELS.includes(200) ? 200 : Math.max(...LEVELS);
+    const profile = await cpuProfile(async () => {
+      apply(await loader.run(save(appUrl, appPrefix, profiled, DURATION / 2)));
+    });
     const done = await sql<{ n: number }>`
       select count(*)::int as n from invitations where round_id = ${seeded.roundId} and status = 'completed'`.execute(database.db);
     const stored = done.rows[0]!.n;
@@ -353,7 +372,7 @@ async function main() {
     await bare.app.close();
 
     if (BASELINE_ONLY) {
-      console.log(table(['concurrent', 'route', 'req/s (2xx)', 'p50', 'p99', 'other answers', '× baseline req/s', 'load (1 min)'], rows).join('\n'));
+      console.log(table(['concurrent', 'route', 'req/s (2xx)', 'p50', 'p99', 'other answers', '× baseline req/s', 'server CPU ms/req', 'PostgreSQL CPU ms/req', 'load (1 min)'], rows).join('\n'));
       return;
     }
     recordResults('Respondent path: autosave and completion under load (bench/respondent.ts)', [
@@ -366,10 +385,21 @@ async function main() {
       `${DURATION / 2} s per route (bench/_load.ts runPaced; latency counted from when the save was due). Completion uses each token once.`,
       `Partial answers ${seeded.partial.length} bytes of JSON, complete answers ${seeded.complete.length} bytes. Latency in ms.`,
       '',
-      ...table(['concurrent', 'route', 'req/s (2xx)', 'p50', 'p99', 'other answers', '× baseline req/s', 'load (1 min)'], rows),
+      ...table(['concurrent', 'route', 'req/s (2xx)', 'p50', 'p99', 'other answers', '× baseline req/s', 'server CPU ms/req', 'PostgreSQL CPU ms/req', 'load (1 min)'], rows),
       '',
       ...verdicts,
       `Completions stored: ${stored} invitations completed, ${appCompleted} completions answered 200.`,
+      '',
+      `CPU profile of the server process during another autosave run at ${profiled} concurrent (${f(profile.totalMs)} ms sampled; idle is time the`,
+      `event loop waited, mostly for PostgreSQL). By package: ${profile.byPackage
+        .slice(0, 8)
+        .map(([p, pct]) => `${p} ${f(pct)} %`)
+        .join(', ')}. Functions with the most self time:`,
+      '',
+      ...table(
+        ['function', 'where', 'self ms', '%'],
+        profile.lines.map((l) => [l.fn, l.where, f(l.selfMs), f(l.percent, 1)]),
+      ),
     ]);
     if (stored !== appCompleted) throw new Error(`completed invitations (${stored}) differ from 200 answers (${appCompleted})`);
   } finally {
