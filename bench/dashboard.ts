@@ -318,6 +318,7 @@ async function sseLatency(url: string, database: Database, roundId: number, samp
     runWorker: false,
     trustProxy: false,
     logLevel: 'silent',
+    respondentRateLimit: 0,
   };
   const app = await buildApp(config, { database, clock: systemClock });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -28,6 +28,8 @@ export interface Config {
   /** Behind a TLS-terminating proxy: trust X-Forwarded-* and mark cookies Secure. */
   trustProxy: boolean;
   logLevel: string;
+  /** Requests per minute per client address on the respondent routes (/api/s/…); 0 = no limit. */
+  respondentRateLimit: number;
 }
 
 export class ConfigError extends Error {}
@@ -103,5 +105,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorker: boolFrom(env, 'RUN_WORKER', true),
     trustProxy: boolFrom(env, 'TRUST_PROXY', false),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    respondentRateLimit: intFrom(env, 'RESPONDENT_RATE_LIMIT', 600),
   };
 }

@@ -25,6 +25,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     runWorker: false,
     trustProxy: false,
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    respondentRateLimit: 600,
     ...overrides,
   };
 }

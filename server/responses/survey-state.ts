@@ -1,0 +1,332 @@
+import { sql, type Kysely } from 'kysely';
+import {
+  buildSurvey,
+  readMeta,
+  variablesFor,
+  type QuestionnaireContent,
+  type QuestionnaireMeta,
+  type QuestionnaireVariables,
+} from '../questionnaires';
+import type { DB, InvitationStatus, RoundStatus, SchoolKind, Situation, SwvSector } from '../db/types';
+import { tokenLookupHash } from '../invitations/tokens';
+
+/**
+ * What a personal link (/s/<token>) leads to, and the changes a respondent can make: consent,
+ * refusal, autosave and completion. The contract is docs/respondent-api.md.
+ *
+ * Consent is the response row: giving it creates the row (holding only the consent answer),
+ * refusing deletes it with every answer. Saves are optimistic: a save names the revision it
+ * builds on and only lands if that is still the newest one.
+ */
+
+export type SurveyState = 'closed' | 'not_open' | 'consent' | 'refused' | 'open' | 'completed';
+
+export interface StoredResponse {
+  data: Record<string, unknown>;
+  currentPage: number;
+  revision: number;
+  branch: string | null;
+  completedAt: Date | null;
+}
+
+/** Everything one request needs to know about the invitation behind a token. */
+export interface RespondentContext {
+  invitationId: number;
+  roundId: number;
+  status: InvitationStatus;
+  openedAt: Date | null;
+  studyName: string;
+  roundName: string;
+  roundStatus: RoundStatus;
+  opensAt: Date | null;
+  closesAt: Date | null;
+  schoolName: string;
+  variables: QuestionnaireVariables;
+  questionnaire: VersionInfo | null;
+  response: StoredResponse | null;
+  /** Erased, excluded or purged: the link must not work any more. */
+  gone: boolean;
+}
+
+/** A pinned questionnaire version with what the routes derive from it (computed once per process). */
+export interface VersionInfo {
+  id: number;
+  content: QuestionnaireContent;
+  meta: QuestionnaireMeta;
+  /** Number of pages, visible or not; currentPage must be below it. */
+  pageCount: number;
+  /** Every value question by name, with the JSON shape its answer has. */
+  shapes: ReadonlyMap<string, AnswerShape>;
+  /** survey-core's suffix for "Anders, namelijk" and comment areas ('-Comment'). */
+  commentSuffix: string;
+}
+
+export type AnswerShape = 'choice' | 'checkbox' | 'matrix' | 'boolean' | 'text';
+
+const SHAPES: Record<string, AnswerShape> = {
+  radiogroup: 'choice',
+  dropdown: 'choice',
+  checkbox: 'checkbox',
+  matrix: 'matrix',
+  boolean: 'boolean',
+  text: 'text',
+  comment: 'text',
+};
+
+// Versions are immutable snapshots, so what we derive from one can be kept for the process's life.
+// The bound only matters for a process that serves very many rounds.
+const versionCache = new Map<number, VersionInfo>();
+const VERSION_CACHE_SIZE = 100;
+
+export function versionInfo(id: number, content: unknown): VersionInfo {
+  const cached = versionCache.get(id);
+  if (cached) return cached;
+  const questionnaire = content as QuestionnaireContent;
+  const meta = readMeta(questionnaire);
+  const survey = buildSurvey(questionnaire);
+  const shapes = new Map<string, AnswerShape>();
+  for (const question of survey.getAllQuestions(false)) {
+    const shape = SHAPES[question.getType()];
+    if (shape) shapes.set(question.name, shape);
+  }
+  const info: VersionInfo = { id, content: questionnaire, meta, pageCount: survey.pages.length, shapes, commentSuffix: survey.commentSuffix };
+  if (versionCache.size >= VERSION_CACHE_SIZE) versionCache.delete(versionCache.keys().next().value!);
+  versionCache.set(id, info);
+  return info;
+}
+
+/** The invitation behind a token, or null for anything that does not lead to one. */
+export async function loadContext(db: Kysely<DB>, token: string): Promise<RespondentContext | null> {
+  const hash = tokenLookupHash(token);
+  if (!hash) return null;
+  const row = await db
+    .selectFrom('invitations as i')
+    .innerJoin('rounds as r', 'r.id', 'i.round_id')
+    .innerJoin('studies as st', 'st.id', 'r.study_id')
+    .innerJoin('swvs as w', 'w.id', 'i.swv_id')
+    // Purged invitations have no school any more; they drop out here and the link is closed.
+    .innerJoin('schools as s', 's.id', 'i.school_id')
+    .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
+    .leftJoin('responses as resp', 'resp.invitation_id', 'i.id')
+    .select([
+      'i.id as invitationId',
+      'i.round_id as roundId',
+      'i.status',
+      'i.opened_at as openedAt',
+      'i.erased_at as erasedAt',
+      'i.excluded_at as excludedAt',
+      'st.name as studyName',
+      'r.name as roundName',
+      'r.status as roundStatus',
+      'r.opens_at as opensAt',
+      'r.closes_at as closesAt',
+      'r.purged_at as purgedAt',
+      'r.questionnaire_version_id as versionId',
+      's.name as schoolName',
+      's.kind as schoolKind',
+      'w.sector',
+      'rs.situation',
+      'resp.id as responseId',
+      'resp.data',
+      'resp.current_page as currentPage',
+      'resp.revision',
+      'resp.branch',
+      'resp.completed_at as responseCompletedAt',
+    ])
+    .where('i.token_hash', '=', hash)
+    .executeTakeFirst();
+  if (!row) return null;
+  let questionnaire: VersionInfo | null = null;
+  if (row.versionId !== null) {
+    questionnaire = versionCache.get(row.versionId) ?? null;
+    if (!questionnaire) {
+      const version = await db.selectFrom('questionnaire_versions').select('content').where('id', '=', row.versionId).executeTakeFirst();
+      if (version) questionnaire = versionInfo(row.versionId, version.content);
+    }
+  }
+  return {
+    invitationId: row.invitationId,
+    roundId: row.roundId,
+    status: row.status,
+    openedAt: row.openedAt,
+    studyName: row.studyName,
+    roundName: row.roundName,
+    roundStatus: row.roundStatus,
+    opensAt: row.opensAt,
+    closesAt: row.closesAt,
+    schoolName: row.schoolName,
+    variables: variablesFor({
+      situation: (row.situation ?? null) as Situation | null,
+      sector: row.sector as SwvSector,
+      schoolName: row.schoolName,
+      schoolKind: row.schoolKind as SchoolKind,
+    }),
+    questionnaire,
+    response:
+      row.responseId === null
+        ? null
+        : {
+            data: (row.data ?? {}) as Record<string, unknown>,
+            currentPage: row.currentPage ?? 0,
+            revision: row.revision ?? 0,
+            branch: row.branch,
+            completedAt: row.responseCompletedAt,
+          },
+    gone: row.erasedAt !== null || row.excludedAt !== null || row.purgedAt !== null,
+  };
+}
+
+export function stateOf(context: RespondentContext | null, now: Date): SurveyState {
+  if (!context || context.gone) return 'closed';
+  if (context.roundStatus === 'closed' || (context.closesAt && context.closesAt.getTime() <= now.getTime())) return 'closed';
+  if (context.roundStatus === 'draft' || (context.opensAt && context.opensAt.getTime() > now.getTime()) || !context.questionnaire) {
+    return 'not_open';
+  }
+  if (context.status === 'completed' || context.response?.completedAt) return 'completed';
+  if (context.status === 'refused') return 'refused';
+  return context.response ? 'open' : 'consent';
+}
+
+/** The first visit: `opened_at`, and status `opened` for a school that had only been invited. */
+export async function markOpened(db: Kysely<DB>, context: RespondentContext, now: Date): Promise<void> {
+  if (context.openedAt && context.status !== 'pending' && context.status !== 'invited') return;
+  await db
+    .updateTable('invitations')
+    .set({
+      opened_at: sql<Date>`coalesce(opened_at, ${now})`,
+      status: sql<InvitationStatus>`case when status in ('pending', 'invited') then 'opened' else status end`,
+    })
+    .where('id', '=', context.invitationId)
+    .execute();
+}
+
+export type ChangeOutcome = { ok: true } | { ok: false; reason: 'completed' };
+
+/**
+ * Consent given: a response row holding only the consent answer (revision 1), status `started`.
+ * Given again while answering, nothing changes. A school that refused before may consent now;
+ * its refusal is forgotten (refused_at cleared), so it gets reminders like any other starter.
+ */
+export async function giveConsent(db: Kysely<DB>, invitationId: number, meta: QuestionnaireMeta, now: Date): Promise<ChangeOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const invitation = await trx.selectFrom('invitations').select(['status']).where('id', '=', invitationId).forUpdate().executeTakeFirstOrThrow();
+    const response = await trx.selectFrom('responses').select(['id', 'completed_at']).where('invitation_id', '=', invitationId).executeTakeFirst();
+    if (invitation.status === 'completed' || response?.completed_at) return { ok: false, reason: 'completed' } as const;
+    if (!response) {
+      await trx
+        .insertInto('responses')
+        .values({
+          invitation_id: invitationId,
+          data: JSON.stringify({ [meta.consent.question]: meta.consent.yes }),
+          current_page: 0,
+          revision: 1,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+    }
+    if (invitation.status !== 'started' || !response) {
+      await trx
+        .updateTable('invitations')
+        .set({
+          status: 'started',
+          consent_at: now,
+          refused_at: null,
+          started_at: sql<Date>`coalesce(started_at, ${now})`,
+          opened_at: sql<Date>`coalesce(opened_at, ${now})`,
+          last_activity_at: now,
+        })
+        .where('id', '=', invitationId)
+        .execute();
+    }
+    return { ok: true } as const;
+  });
+}
+
+/** Consent refused: every answer is deleted, status `refused`. */
+export async function refuseConsent(db: Kysely<DB>, invitationId: number, now: Date): Promise<ChangeOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const invitation = await trx.selectFrom('invitations').select(['status']).where('id', '=', invitationId).forUpdate().executeTakeFirstOrThrow();
+    const response = await trx.selectFrom('responses').select(['id', 'completed_at']).where('invitation_id', '=', invitationId).executeTakeFirst();
+    if (invitation.status === 'completed' || response?.completed_at) return { ok: false, reason: 'completed' } as const;
+    if (response) await trx.deleteFrom('responses').where('id', '=', response.id).execute();
+    if (invitation.status !== 'refused') {
+      await trx
+        .updateTable('invitations')
+        .set({
+          status: 'refused',
+          refused_at: now,
+          consent_at: null,
+          opened_at: sql<Date>`coalesce(opened_at, ${now})`,
+          last_activity_at: now,
+        })
+        .where('id', '=', invitationId)
+        .execute();
+    }
+    return { ok: true } as const;
+  });
+}
+
+export interface SaveInput {
+  /** Already checked and cleaned (validateResponse). */
+  data: Record<string, unknown>;
+  currentPage: number;
+  /** The revision the client built on. */
+  revision: number;
+}
+
+export type SaveOutcome =
+  | { ok: true; revision: number; savedAt: Date }
+  | { ok: false; reason: 'stale'; current: StoredResponse }
+  | { ok: false; reason: 'completed'; current: StoredResponse }
+  | { ok: false; reason: 'no_consent' };
+
+async function whyNotSaved(db: Kysely<DB>, invitationId: number): Promise<SaveOutcome> {
+  const row = await db
+    .selectFrom('responses')
+    .select(['data', 'current_page', 'revision', 'branch', 'completed_at'])
+    .where('invitation_id', '=', invitationId)
+    .executeTakeFirst();
+  if (!row) return { ok: false, reason: 'no_consent' };
+  const current: StoredResponse = { data: row.data, currentPage: row.current_page, revision: row.revision, branch: row.branch, completedAt: row.completed_at };
+  return { ok: false, reason: row.completed_at ? 'completed' : 'stale', current };
+}
+
+/**
+ * Autosave, or completion when `completion` is given. Lands only on top of `input.revision`: the
+ * UPDATE's `where revision = $seen` makes two saves on the same revision race for the row lock,
+ * and the loser finds the revision moved on (PostgreSQL re-checks the condition after the wait).
+ */
+export async function saveResponse(
+  db: Kysely<DB>,
+  invitationId: number,
+  input: SaveInput,
+  now: Date,
+  completion?: { branch: string | null },
+): Promise<SaveOutcome> {
+  const saved = await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('responses')
+      .set({
+        data: JSON.stringify(input.data),
+        current_page: input.currentPage,
+        revision: sql<number>`revision + 1`,
+        updated_at: now,
+        ...(completion ? { branch: completion.branch, completed_at: now } : {}),
+      })
+      .where('invitation_id', '=', invitationId)
+      .where('revision', '=', input.revision)
+      .where('completed_at', 'is', null)
+      .returning(['revision'])
+      .executeTakeFirst();
+    if (!row) return null;
+    await trx
+      .updateTable('invitations')
+      .set(completion ? { status: 'completed', completed_at: now, last_activity_at: now } : { last_activity_at: now })
+      .where('id', '=', invitationId)
+      .execute();
+    return row.revision;
+  });
+  if (saved !== null) return { ok: true, revision: saved, savedAt: now };
+  return whyNotSaved(db, invitationId);
+}
