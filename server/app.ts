@@ -3,7 +3,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySse from '@fastify/sse';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { AreaDeps } from './area';
 import { authPlugin } from './auth/plugin';
@@ -24,6 +24,7 @@ import { loggerOptions, type LogStream } from './logging';
 import { mailRoutes } from './mailings/routes';
 import { privacyRoutes } from './privacy/routes';
 import { questionnaireRoutes } from './questionnaires/routes';
+import { CLOSED_BODY, responsesRoutes } from './responses/routes';
 import type { LoginLimits } from './auth/throttle';
 import { trackingRoutes } from './tracking/routes';
 
@@ -55,6 +56,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' }),
+    // URLs the router refuses (a parameter too long, bad escapes): Fastify's own answer echoes
+    // the path, which may hold a token. A personal link gets the answer of an unknown link.
+    frameworkErrors: (error, request, rawReply) => {
+      const reply = rawReply as FastifyReply;
+      if (request.url.startsWith('/api/s/')) return void reply.code(404).send(CLOSED_BODY);
+      void reply.code(error.statusCode && error.statusCode < 500 ? error.statusCode : 400).send({ error: 'bad_request', message: 'Dit adres kan niet worden verwerkt.' });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // External plugins first.
@@ -116,7 +124,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // Unknown URLs are rate limited, so nobody can scan for valid links.
   app.setNotFoundHandler(
     { preHandler: app.rateLimit({ max: 60, timeWindow: '1 minute' }) },
-    async (_request, reply) => reply.code(404).send({ error: 'not_found', message: 'Deze pagina bestaat niet.' }),
+    // A personal link too long or odd for the router gets the same answer as an unknown one.
+    async (request, reply) =>
+      request.url.startsWith('/api/s/')
+        ? reply.code(404).send(CLOSED_BODY)
+        : reply.code(404).send({ error: 'not_found', message: 'Deze pagina bestaat niet.' }),
   );
 
   // Our own plugins.
@@ -134,6 +146,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(schoolsRoutes, areaDeps);
   await app.register(roundsRoutes, areaDeps);
   await app.register(trackingRoutes, areaDeps);
+  await app.register(responsesRoutes, areaDeps);
 
   app.get('/healthz', async () => {
     const migration = await currentMigration(db);

@@ -9,9 +9,12 @@
  *   `bodyLimit: UPLOAD_BODY_LIMIT`). A national DUO file is a few MB. `part.toBuffer()` then throws
  *   a 413 that the error handler answers in Dutch; when streaming the file instead, check
  *   `part.file.truncated` and refuse a truncated file.
+ * - The respondent routes (/api/s/…) take at most RESPONDENT_BODY_LIMIT: a whole questionnaire's
+ *   answers with every open answer at its length limit stays far below it.
  * - A route that needs a larger JSON body (a questionnaire autosave, say) sets its own
  *   `bodyLimit` on the route, never a larger global one.
  */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const UPLOAD_FILE_LIMIT = 20 * 1024 * 1024;
 export const UPLOAD_BODY_LIMIT = UPLOAD_FILE_LIMIT + 64 * 1024;
+export const RESPONDENT_BODY_LIMIT = 256 * 1024;

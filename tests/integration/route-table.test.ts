@@ -23,6 +23,10 @@ const PUBLIC_API_ROUTES: Record<string, string> = {
   'POST /api/optout/:token': 'RFC 8058 one-click opt-out from mail of one round; signed token checked; idempotent; rate limited',
   'GET /api/v/:token': 'SWV view of a read-only link (hashed, revocable token): one SWV, statuses only, no answers; rate limited',
   'GET /api/v/:token/events': 'live updates (SSE) of that same SWV view; rate limited',
+  'GET /api/s/:token': 'respondent: the questionnaire of a personal link (hashed token); marks it opened; rate limited',
+  'POST /api/s/:token/consent': 'respondent: consent or refusal for that link; refusal deletes its answers; rate limited',
+  'PUT /api/s/:token/answers': 'respondent: autosave after consent, checked against the questionnaire, optimistic revision; 256 kB; rate limited',
+  'POST /api/s/:token/complete': 'respondent: completion, validated for the branch; 256 kB; rate limited',
 };
 
 /** Routes outside /api/: pages and static files only, all read-only. */

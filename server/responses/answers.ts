@@ -1,0 +1,75 @@
+import { validateResponse, type QuestionnaireVariables, type ValidationError } from '../questionnaires';
+import type { VersionInfo } from './survey-state';
+
+/**
+ * Checks what a browser sends as answers, before anything is stored. validateResponse() keeps
+ * only what fits the routing and silently drops the rest; a submission that could never come
+ * from our page (names that are no question, answers of the wrong JSON type, a withdrawn consent)
+ * is refused as a whole instead, so a broken or hostile client learns it at once.
+ */
+
+const UNKNOWN_QUESTION = 'Deze vraag bestaat niet in de vragenlijst.';
+const WRONG_SHAPE = 'Het antwoord heeft niet de juiste vorm.';
+const CONSENT_ELSEWHERE = 'De toestemming kunt u alleen met de eerste vraag geven of intrekken.';
+/** More errors than this help nobody; the rest of the submission is refused anyway. */
+const MAX_ERRORS = 20;
+const MAX_NAME_IN_ERROR = 100;
+
+const isScalar = (value: unknown) => typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function shapeFits(shape: string, value: unknown): boolean {
+  if (value === null) return true;
+  switch (shape) {
+    case 'choice':
+      return isScalar(value);
+    case 'checkbox':
+      return Array.isArray(value) && value.every(isScalar);
+    case 'matrix':
+      return isRecord(value) && Object.values(value).every((v) => v === null || isScalar(v));
+    case 'boolean':
+      return typeof value === 'boolean' || isScalar(value);
+    default:
+      return isScalar(value);
+  }
+}
+
+export type CheckedAnswers = { ok: true; data: Record<string, unknown>; branch: string | null } | { ok: false; errors: ValidationError[] };
+
+/**
+ * The answers as they may be stored, or the reasons they may not. The consent answer is the
+ * server's (consent changes go through POST /consent): it is added when missing.
+ */
+export function checkAnswers(
+  version: VersionInfo,
+  variables: QuestionnaireVariables,
+  raw: Record<string, unknown>,
+  mode: 'partial' | 'complete',
+): CheckedAnswers {
+  const { meta, shapes, commentSuffix } = version;
+  const errors: ValidationError[] = [];
+  for (const name of Object.keys(raw)) {
+    if (errors.length >= MAX_ERRORS) break;
+    const value = raw[name];
+    if (name === meta.consent.question) {
+      if (value !== meta.consent.yes) errors.push({ question: name, message: CONSENT_ELSEWHERE });
+      continue;
+    }
+    const shape = shapes.get(name);
+    if (shape) {
+      if (!shapeFits(shape, value)) errors.push({ question: name, message: WRONG_SHAPE });
+      continue;
+    }
+    if (name.endsWith(commentSuffix) && shapes.has(name.slice(0, -commentSuffix.length))) {
+      if (value !== null && typeof value !== 'string') errors.push({ question: name.slice(0, -commentSuffix.length), message: WRONG_SHAPE });
+      continue;
+    }
+    errors.push({ question: name.slice(0, MAX_NAME_IN_ERROR), message: UNKNOWN_QUESTION });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const data = { ...raw, [meta.consent.question]: meta.consent.yes };
+  const result = validateResponse(version.content, variables, data, { mode });
+  if (!result.ok) return { ok: false, errors: result.errors };
+  return { ok: true, data: result.data, branch: result.branch };
+}

@@ -1,0 +1,216 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import type { AreaDeps } from '../area';
+import { notFound } from '../errors';
+import { RESPONDENT_BODY_LIMIT } from '../limits';
+import { getQuestionnaire, SITUATIONS, variablesFor } from '../questionnaires';
+import { checkAnswers } from './answers';
+import {
+  giveConsent,
+  loadContext,
+  markOpened,
+  refuseConsent,
+  saveResponse,
+  stateOf,
+  type RespondentContext,
+  type SaveOutcome,
+  type StoredResponse,
+  type SurveyState,
+} from './survey-state';
+
+/**
+ * The respondent API (docs/respondent-api.md): what the page at /s/<token> reads and writes.
+ * Public routes, the token in the path (server/logging.ts redacts /api/s/…), rate limited per
+ * client address with one counter shared by all of them (RESPONDENT_RATE_LIMIT per minute).
+ */
+
+/** One answer for every link that does not (or no longer) lead to a questionnaire. */
+export const CLOSED_BODY = Object.freeze({
+  state: 'closed',
+  message: 'Deze vragenlijst is niet (meer) beschikbaar. Controleer of u de volledige link uit de e-mail gebruikt, of neem contact op met de onderzoekers.',
+});
+
+const MESSAGES = {
+  notOpen: 'De vragenlijst is nog niet geopend.',
+  consentRequired: 'Geef eerst antwoord op de vraag of u wilt meedoen.',
+  completed: 'U heeft deze vragenlijst al afgerond. Uw antwoorden kunnen niet meer worden gewijzigd.',
+  stale: 'Uw antwoorden zijn intussen ook ergens anders opgeslagen. De nieuwste versie is geladen; controleer uw laatste antwoorden.',
+  invalidAnswers: 'Een of meer antwoorden kunnen niet worden opgeslagen.',
+  incomplete: 'Nog niet alle vragen zijn (goed) beantwoord.',
+  consentAnswer: 'Kies of u wel of niet wilt meedoen.',
+  pageOutOfRange: 'De pagina bestaat niet in deze vragenlijst.',
+} as const;
+
+// Not a pattern: a malformed token must get the same 404 as an unknown one, not a 400.
+const TokenParams = Type.Object({ token: Type.String() });
+
+const AnswersBody = Type.Object({
+  data: Type.Record(Type.String(), Type.Unknown(), { maxProperties: 2000 }),
+  currentPage: Type.Integer({ minimum: 0, maximum: 10_000 }),
+  revision: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+});
+
+const ConsentBody = Type.Object({ answer: Type.String({ maxLength: 200 }) });
+
+const PreviewParams = Type.Object({ questionnaireId: Type.String({ pattern: '^[a-z][a-z0-9-]*[a-z0-9]$', maxLength: 100 }) });
+const PreviewQuery = Type.Object({
+  situation: Type.Optional(Type.Union([Type.Literal(''), ...SITUATIONS.map((s) => Type.Literal(s))])),
+  sector: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('po'), Type.Literal('vo')])),
+});
+
+const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
+
+/** The `Survey` of the contract, for every state but closed and not_open. */
+function surveyBody(context: RespondentContext, state: SurveyState, response: StoredResponse | null) {
+  const version = context.questionnaire!;
+  const shown = state === 'open' || state === 'completed' ? response : null;
+  return {
+    state,
+    study: { name: context.studyName },
+    round: { name: context.roundName, closesAt: iso(context.closesAt) },
+    school: { name: context.schoolName },
+    questionnaire: version.content,
+    variables: context.variables,
+    consent: version.meta.consent,
+    data: shown?.data ?? {},
+    currentPage: shown?.currentPage ?? 0,
+    revision: shown?.revision ?? 0,
+    completedAt: iso(shown?.completedAt),
+  };
+}
+
+export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
+  // One limiter for all respondent routes, so a flood counts against one budget per address.
+  const limiter = config.respondentRateLimit > 0 ? app.rateLimit({ max: config.respondentRateLimit, timeWindow: '1 minute' }) : null;
+  const onRequest = limiter ? [limiter] : [];
+  const respondent = { access: 'public' as const };
+
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/api/s/')) reply.header('cache-control', 'no-store');
+  });
+
+  /** The context of a token whose questionnaire is open for changes, or null after replying. */
+  async function writable(token: string, reply: FastifyReply, now: Date) {
+    const context = await loadContext(db, token);
+    const state = stateOf(context, now);
+    if (state === 'closed' || !context) {
+      reply.code(404).send(CLOSED_BODY);
+      return null;
+    }
+    if (state === 'not_open') {
+      reply.code(403).send({ error: 'not_open', message: MESSAGES.notOpen });
+      return null;
+    }
+    return { context, state };
+  }
+
+  function sendOutcome(reply: FastifyReply, outcome: Exclude<SaveOutcome, { ok: true }>) {
+    if (outcome.reason === 'no_consent') return reply.code(403).send({ error: 'consent_required', message: MESSAGES.consentRequired });
+    if (outcome.reason === 'completed') return reply.code(409).send({ error: 'completed', message: MESSAGES.completed });
+    const { data, currentPage, revision } = outcome.current;
+    return reply.code(409).send({ error: 'stale', message: MESSAGES.stale, data, currentPage, revision });
+  }
+
+  app.get('/api/s/:token', { config: respondent, onRequest, schema: { params: TokenParams } }, async (request, reply) => {
+    const now = clock.now();
+    const context = await loadContext(db, request.params.token);
+    const state = stateOf(context, now);
+    if (state === 'closed' || !context) return reply.code(404).send(CLOSED_BODY);
+    if (state === 'not_open') return { state, study: { name: context.studyName }, opensAt: iso(context.opensAt) };
+    await markOpened(db, context, now);
+    return surveyBody(context, state, context.response);
+  });
+
+  app.post(
+    '/api/s/:token/consent',
+    { config: respondent, onRequest, bodyLimit: RESPONDENT_BODY_LIMIT, schema: { params: TokenParams, body: ConsentBody } },
+    async (request, reply) => {
+      const now = clock.now();
+      const found = await writable(request.params.token, reply, now);
+      if (!found) return reply;
+      const { context } = found;
+      const meta = context.questionnaire!.meta;
+      const { answer } = request.body;
+      if (answer !== meta.consent.yes && answer !== meta.consent.no) {
+        return reply.code(400).send({ error: 'invalid_consent', message: MESSAGES.consentAnswer });
+      }
+      const outcome =
+        answer === meta.consent.yes ? await giveConsent(db, context.invitationId, meta, now) : await refuseConsent(db, context.invitationId, now);
+      if (!outcome.ok) return reply.code(409).send({ error: 'completed', message: MESSAGES.completed });
+      const after = await loadContext(db, request.params.token);
+      if (!after) return reply.code(404).send(CLOSED_BODY);
+      return surveyBody(after, stateOf(after, now), after.response);
+    },
+  );
+
+  app.put(
+    '/api/s/:token/answers',
+    { config: respondent, onRequest, bodyLimit: RESPONDENT_BODY_LIMIT, schema: { params: TokenParams, body: AnswersBody } },
+    async (request, reply) => {
+      const now = clock.now();
+      const found = await writable(request.params.token, reply, now);
+      if (!found) return reply;
+      const { context, state } = found;
+      if (state === 'completed') return reply.code(409).send({ error: 'completed', message: MESSAGES.completed });
+      if (state !== 'open') return reply.code(403).send({ error: 'consent_required', message: MESSAGES.consentRequired });
+      const version = context.questionnaire!;
+      const { data, currentPage, revision } = request.body;
+      if (currentPage >= version.pageCount) {
+        return reply.code(400).send({ error: 'invalid_answers', message: MESSAGES.pageOutOfRange, errors: [{ question: null, message: MESSAGES.pageOutOfRange }] });
+      }
+      const checked = checkAnswers(version, context.variables, data, 'partial');
+      if (!checked.ok) return reply.code(400).send({ error: 'invalid_answers', message: MESSAGES.invalidAnswers, errors: checked.errors });
+      const outcome = await saveResponse(db, context.invitationId, { data: checked.data, currentPage, revision }, now);
+      if (!outcome.ok) return sendOutcome(reply, outcome);
+      return { revision: outcome.revision, savedAt: outcome.savedAt.toISOString() };
+    },
+  );
+
+  app.post(
+    '/api/s/:token/complete',
+    { config: respondent, onRequest, bodyLimit: RESPONDENT_BODY_LIMIT, schema: { params: TokenParams, body: AnswersBody } },
+    async (request, reply) => {
+      const now = clock.now();
+      const found = await writable(request.params.token, reply, now);
+      if (!found) return reply;
+      const { context, state } = found;
+      // Idempotent: a retry after a lost answer gets the completed survey, with what was stored.
+      if (state === 'completed') return surveyBody(context, state, context.response);
+      if (state !== 'open') return reply.code(403).send({ error: 'consent_required', message: MESSAGES.consentRequired });
+      const version = context.questionnaire!;
+      const { data, currentPage, revision } = request.body;
+      if (currentPage >= version.pageCount) {
+        return reply.code(400).send({ error: 'invalid_answers', message: MESSAGES.pageOutOfRange, errors: [{ question: null, message: MESSAGES.pageOutOfRange }] });
+      }
+      // Malformed answers are a 400 as in autosave; only missing or wrong answers are a 422.
+      const shaped = checkAnswers(version, context.variables, data, 'partial');
+      if (!shaped.ok) return reply.code(400).send({ error: 'invalid_answers', message: MESSAGES.invalidAnswers, errors: shaped.errors });
+      const checked = checkAnswers(version, context.variables, data, 'complete');
+      if (!checked.ok) return reply.code(422).send({ error: 'invalid_answers', message: MESSAGES.incomplete, errors: checked.errors });
+      const outcome = await saveResponse(db, context.invitationId, { data: checked.data, currentPage, revision }, now, { branch: checked.branch });
+      if (!outcome.ok) {
+        if (outcome.reason === 'completed') return surveyBody(context, 'completed', outcome.current);
+        return sendOutcome(reply, outcome);
+      }
+      const after = await loadContext(db, request.params.token);
+      if (!after) return reply.code(404).send(CLOSED_BODY);
+      return surveyBody(after, stateOf(after, now), after.response);
+    },
+  );
+
+  // ----- Preview for researchers: the questionnaire as a school in a situation sees it -----
+
+  app.get(
+    '/api/preview/:questionnaireId',
+    { config: { access: 'researcher' }, schema: { params: PreviewParams, querystring: PreviewQuery } },
+    async (request) => {
+      const file = getQuestionnaire(request.params.questionnaireId);
+      if (!file.content) throw notFound('Deze vragenlijst kan niet worden getoond: het bestand is geen geldige vragenlijst.');
+      const { situation, sector } = request.query;
+      return {
+        questionnaire: file.content,
+        variables: variablesFor({ situation: situation || null, sector: sector || null, schoolName: 'Voorbeeldschool' }),
+      };
+    },
+  );
+};
