@@ -27,9 +27,12 @@ function shapeFits(shape: string, value: unknown): boolean {
       return Array.isArray(value) && value.every(isScalar);
     case 'matrix':
       return isRecord(value) && Object.values(value).every((v) => v === null || isScalar(v));
+    case 'comment':
+      return typeof value === 'string';
     case 'boolean':
       return typeof value === 'boolean' || isScalar(value);
     default:
+      // A text question with inputType number may hold a number.
       return isScalar(value);
   }
 }

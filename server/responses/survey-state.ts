@@ -61,7 +61,7 @@ export interface VersionInfo {
   commentSuffix: string;
 }
 
-export type AnswerShape = 'choice' | 'checkbox' | 'matrix' | 'boolean' | 'text';
+export type AnswerShape = 'choice' | 'checkbox' | 'matrix' | 'boolean' | 'text' | 'comment';
 
 const SHAPES: Record<string, AnswerShape> = {
   radiogroup: 'choice',
@@ -70,7 +70,7 @@ const SHAPES: Record<string, AnswerShape> = {
   matrix: 'matrix',
   boolean: 'boolean',
   text: 'text',
-  comment: 'text',
+  comment: 'comment',
 };
 
 // Versions are immutable snapshots, so what we derive from one can be kept for the process's life.

@@ -10,6 +10,10 @@ import { CLOSED_BODY } from '../../server/responses/routes';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
 import { aRoundWithSchools } from '../fixtures/mail-rounds';
+import { answerEverything } from '../fixtures/questionnaire-answers';
+import { notify, type Database } from '../../server/db/database';
+import { ROUND_CHANNEL } from '../../server/tracking/counts';
+import { dashboardSnapshot } from '../../server/tracking/dashboard';
 
 /**
  * The respondent API of docs/respondent-api.md, driven through the real app on both databases:
@@ -265,5 +269,278 @@ describeEachDatabase('respondent API', (getDatabase) => {
         for (const loser of results.filter((r) => r.statusCode === 409)) expect(loser.json()).toMatchObject({ revision: before + 1, data: stored.data });
       }
     });
+  });
+
+  describe('completion', () => {
+    it('refuses an incomplete questionnaire with one Dutch message per question, storing nothing', async () => {
+      const [link] = await aRoundOpenForAnswers(db);
+      await consent(link!.token, 'ja');
+      const res = await complete(link!.token, { data: { Q_mate: 'wel' }, currentPage: 9, revision: 1 });
+      expect(res.statusCode).toBe(422);
+      const body = res.json();
+      expect(body.error).toBe('invalid_answers');
+      expect(body.message).toMatch(/Nog niet alle vragen/);
+      const questions = body.errors.map((e: { question: string }) => e.question);
+      expect(questions).toContain('Q_functie');
+      expect(questions).toContain('A_doelen');
+      expect(questions).not.toContain('C_nodig');
+      expect(new Set(questions).size).toBe(questions.length);
+      for (const error of body.errors) expect(error.message).toMatch(/vereiste vraag|beantwoord|kies/i);
+      expect(await responseOf(db, link!.invitationId)).toMatchObject({ revision: 1, completed_at: null, branch: null });
+      expect((await invitationOf(db, link!.invitationId)).status).toBe('started');
+    });
+
+    it('completes with the branch, then answers every retry with the stored survey and keeps the answers', async () => {
+      const [link] = await aRoundOpenForAnswers(db);
+      const opened = (await consent(link!.token, 'ja')).json();
+      const data = answerEverything(opened.questionnaire, opened.variables, { Q_consent: 'ja', Q_mate: 'plannen' });
+      clock.advance(20 * 60_000);
+      const res = await complete(link!.token, { data, currentPage: 9, revision: 1 });
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      expect(body).toMatchObject({ state: 'completed', revision: 2, completedAt: '2026-03-10T10:20:00.000Z' });
+      expect(body.data).toMatchObject({ Q_consent: 'ja', Q_mate: 'plannen', C_reden: expect.any(Array) });
+      expect(body.data.A_doelen).toBeUndefined();
+      const stored = await responseOf(db, link!.invitationId);
+      expect(stored).toMatchObject({ branch: 'plannen', revision: 2 });
+      expect(stored?.completed_at?.toISOString()).toBe('2026-03-10T10:20:00.000Z');
+      const invitation = await invitationOf(db, link!.invitationId);
+      expect(invitation.status).toBe('completed');
+      expect(invitation.completed_at?.toISOString()).toBe('2026-03-10T10:20:00.000Z');
+
+      // A retry (the first answer got lost) is answered like the first, with what was stored.
+      clock.advance(60_000);
+      const retry = await complete(link!.token, { data: { ...data, Q_mate: 'geen' }, currentPage: 9, revision: 1 });
+      expect(retry.statusCode).toBe(200);
+      expect(retry.json()).toMatchObject({ state: 'completed', revision: 2, completedAt: '2026-03-10T10:20:00.000Z', data: { Q_mate: 'plannen' } });
+
+      const after = await get(link!.token);
+      expect(after.json()).toMatchObject({ state: 'completed', data: body.data, completedAt: '2026-03-10T10:20:00.000Z' });
+      const late = await put(link!.token, { data: { Q_mate: 'geen' }, currentPage: 2, revision: 2 });
+      expect(late.statusCode).toBe(409);
+      expect(late.json().error).toBe('completed');
+      for (const answer of ['nee', 'ja']) {
+        const change = await consent(link!.token, answer);
+        expect(change.statusCode).toBe(409);
+        expect(change.json().message).toMatch(/al afgerond/);
+      }
+      expect(await responseOf(db, link!.invitationId)).toMatchObject({ branch: 'plannen', revision: 2, data: body.data });
+      clock.set(NOW);
+    });
+
+    it('does not complete on top of a revision it did not see', async () => {
+      const [link] = await aRoundOpenForAnswers(db);
+      const opened = (await consent(link!.token, 'ja')).json();
+      const data = answerEverything(opened.questionnaire, opened.variables, { Q_consent: 'ja', Q_mate: 'geen' });
+      await put(link!.token, { data: { Q_mate: 'wel' }, currentPage: 2, revision: 1 });
+      const res = await complete(link!.token, { data, currentPage: 9, revision: 1 });
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ error: 'stale', revision: 2, data: { Q_mate: 'wel' } });
+      expect(await responseOf(db, link!.invitationId)).toMatchObject({ completed_at: null, revision: 2 });
+    });
+  });
+
+  describe('hostile input', () => {
+    let link: Link;
+    let before: unknown;
+
+    beforeAll(async () => {
+      [link] = (await aRoundOpenForAnswers(db)) as [Link];
+      await consent(link.token, 'ja');
+      expect((await put(link.token, { data: { Q_mate: 'wel', Q_functie: ['leraar'] }, currentPage: 2, revision: 1 })).statusCode).toBe(200);
+      before = await responseOf(db, link.invitationId);
+    });
+
+    const raw = (method: 'PUT' | 'POST', path: string, payload: string) =>
+      app.inject({ method, url: `/api/s/${link.token}/${path}`, headers: { 'content-type': 'application/json' }, payload });
+
+    it('refuses an oversized body with 413 and a Dutch message', async () => {
+      const body = JSON.stringify({ data: { C_andere_themas_welke: 'x'.repeat(300 * 1024) }, currentPage: 2, revision: 2 });
+      for (const [method, path] of [['PUT', 'answers'], ['POST', 'complete'], ['POST', 'consent']] as const) {
+        const res = await raw(method, path, body);
+        expect(res.statusCode).toBe(413);
+        expect(res.json().message).toBe('Het verzoek is te groot.');
+      }
+      expect(await responseOf(db, link.invitationId)).toEqual(before);
+    });
+
+    it('refuses malformed submissions with 400 and a Dutch message, storing nothing', async () => {
+      const bodies: Array<[string, string]> = [
+        ['not JSON', '{"data": {"Q_mate": "wel"'],
+        ['data is a list', JSON.stringify({ data: ['wel'], currentPage: 2, revision: 2 })],
+        ['data is text', JSON.stringify({ data: 'wel', currentPage: 2, revision: 2 })],
+        ['no revision', JSON.stringify({ data: {}, currentPage: 2 })],
+        ['negative revision', JSON.stringify({ data: {}, currentPage: 2, revision: -1 })],
+        ['NaN revision', JSON.stringify({ data: {}, currentPage: 2, revision: 'NaN' })],
+        ['fractional revision', JSON.stringify({ data: {}, currentPage: 2, revision: 2.5 })],
+        ['huge revision', JSON.stringify({ data: {}, currentPage: 2, revision: 1e300 })],
+        ['negative page', JSON.stringify({ data: {}, currentPage: -1, revision: 2 })],
+        ['page out of range', JSON.stringify({ data: {}, currentPage: 10, revision: 2 })],
+        ['__proto__ key', '{"data": {"__proto__": {"isAdmin": true}, "Q_mate": "wel"}, "currentPage": 2, "revision": 2}'],
+        ['__proto__ at the top', '{"__proto__": {"polluted": 1}, "data": {}, "currentPage": 2, "revision": 2}'],
+        ['constructor.prototype', '{"data": {"constructor": {"prototype": {"polluted": 1}}}, "currentPage": 2, "revision": 2}'],
+        ['constructor key', JSON.stringify({ data: { constructor: 'x' }, currentPage: 2, revision: 2 })],
+        ['unknown question', JSON.stringify({ data: { Q_bestaat_niet: 'ja' }, currentPage: 2, revision: 2 })],
+        ['unknown comment', JSON.stringify({ data: { 'Q_bestaat_niet-Comment': 'ja' }, currentPage: 2, revision: 2 })],
+        ['object for a choice', JSON.stringify({ data: { Q_mate: { wel: true } }, currentPage: 2, revision: 2 })],
+        ['text for a checkbox', JSON.stringify({ data: { Q_functie: 'leraar' }, currentPage: 2, revision: 2 })],
+        ['objects in a checkbox', JSON.stringify({ data: { Q_functie: [{ a: 1 }] }, currentPage: 2, revision: 2 })],
+        ['list for a matrix', JSON.stringify({ data: { Q_kenmerken: [1, 2] }, currentPage: 2, revision: 2 })],
+        ['number for a comment', JSON.stringify({ data: { Q_mate: 'geen', C_andere_themas: 'ja', C_andere_themas_welke: 12 }, currentPage: 6, revision: 2 })],
+        ['huge string', JSON.stringify({ data: { Q_mate: 'geen', C_andere_themas: 'ja', C_andere_themas_welke: 'lang '.repeat(2000) }, currentPage: 6, revision: 2 })],
+        ['NUL character', JSON.stringify({ data: { Q_mate: 'geen', C_andere_themas: 'ja', C_andere_themas_welke: 'a\u0000b' }, currentPage: 6, revision: 2 })],
+        ['consent withdrawn in an autosave', JSON.stringify({ data: { Q_consent: 'nee' }, currentPage: 0, revision: 2 })],
+      ];
+      for (const [what, payload] of bodies) {
+        for (const path of ['answers', 'complete'] as const) {
+          const res = await raw(path === 'answers' ? 'PUT' : 'POST', path, payload);
+          expect({ what, path, status: res.statusCode }).toEqual({ what, path, status: 400 });
+          const message = res.json().message as string;
+          expect(message, what).toMatch(/^(De|Dit|Een|Het|Deze)\b/);
+        }
+      }
+      expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(await responseOf(db, link.invitationId)).toEqual(before);
+    });
+
+    it('names the question that is wrong', async () => {
+      const res = await put(link.token, { data: { Q_mate: 'geen', C_andere_themas: 'ja', C_andere_themas_welke: 'x'.repeat(1001) }, currentPage: 6, revision: 2 });
+      expect(res.json()).toEqual({
+        error: 'invalid_answers',
+        message: expect.any(String),
+        errors: [{ question: 'C_andere_themas_welke', message: 'Het antwoord is te lang: maximaal 1000 tekens.' }],
+      });
+      const unknown = await put(link.token, { data: { Q_onbekend: 1 }, currentPage: 2, revision: 2 });
+      expect(unknown.json().errors).toEqual([{ question: 'Q_onbekend', message: 'Deze vraag bestaat niet in de vragenlijst.' }]);
+    });
+
+    it('drops answers outside a question’s choices and answers the routing hides', async () => {
+      const res = await put(link.token, { data: { Q_mate: 'geen', Q_functie: ['leraar', 'astronaut'], A_doelen: ['uitval'] }, currentPage: 6, revision: 2 });
+      expect(res.statusCode).toBe(200);
+      expect((await responseOf(db, link.invitationId))?.data).toEqual({ Q_consent: 'ja', Q_mate: 'geen', Q_functie: ['leraar'] });
+      before = await responseOf(db, link.invitationId);
+    });
+  });
+
+  describe('preview', () => {
+    it('gives researchers the questionnaire with the variables of a situation, storing nothing', async () => {
+      const researcher = await loginAs(db, 'researcher', clock.now());
+      const count = async () => Number((await db.selectFrom('responses').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      const responses = await count();
+      const res = await app.inject({ url: `/api/preview/${QUESTIONNAIRE}?situation=po-ko&sector=po`, headers: researcher.headers });
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      expect(body.questionnaire.meetronde.key).toBe('image-samenwerking');
+      expect(body.variables).toMatchObject({ situatie: 'po-ko', sector: 'po', partner: 'de kinderopvang', thema: '(hoog)begaafdheid/ontwikkelingsvoorsprong' });
+      const generic = await app.inject({ url: `/api/preview/${QUESTIONNAIRE}`, headers: researcher.headers });
+      expect(generic.json().variables).toMatchObject({ situatie: '', partner: 'samenwerkingspartners' });
+      expect((await app.inject({ url: `/api/preview/${QUESTIONNAIRE}?situation=mars`, headers: researcher.headers })).statusCode).toBe(400);
+      const missing = await app.inject({ url: '/api/preview/bestaat-niet-2020', headers: researcher.headers });
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json().message).toBe('Deze vragenlijst bestaat niet.');
+      expect((await app.inject({ url: `/api/preview/${QUESTIONNAIRE}` })).statusCode).toBe(401);
+      expect(await count()).toBe(responses);
+    });
+  });
+
+  describe('live tracking', () => {
+    it('moves the dashboard’s figures and notifies it on consent, refusal and completion', async () => {
+      const links = await aRoundOpenForAnswers(db, { count: 3 });
+      const roundId = links[0]!.roundId;
+      const funnel = async () => (await dashboardSnapshot(db, roundId, clock.now()))!.funnel;
+      expect(await funnel()).toMatchObject({ invited: 3, opened: 0, refused: 0, completed: 0 });
+
+      const notified = await notificationsOf(getDatabase(), async () => {
+        await get(links[0]!.token);
+        await consent(links[1]!.token, 'nee');
+        const opened = (await consent(links[2]!.token, 'ja')).json();
+        const data = answerEverything(opened.questionnaire, opened.variables, { Q_consent: 'ja', Q_mate: 'wel' });
+        expect((await complete(links[2]!.token, { data, currentPage: 9, revision: 1 })).statusCode).toBe(200);
+      });
+      expect(notified.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(notified)).toEqual(new Set([String(roundId)]));
+      const after = await funnel();
+      expect(after).toMatchObject({ invited: 3, refused: 1, completed: 1 });
+      expect(after.opened).toBeGreaterThanOrEqual(1);
+      const snapshot = (await dashboardSnapshot(db, roundId, clock.now()))!;
+      expect(JSON.stringify(snapshot)).toContain('wel');
+    });
+  });
+});
+
+/** Round notifications sent while `work` runs; a marker sent afterwards tells when all arrived. */
+async function notificationsOf(database: Database, work: () => Promise<void>): Promise<string[]> {
+  const got: string[] = [];
+  let markerSeen: () => void = () => {};
+  const marker = new Promise<void>((resolve) => (markerSeen = resolve));
+  const unlisten = await database.listen(ROUND_CHANNEL, (payload) => {
+    if (payload === 'marker') markerSeen();
+    else got.push(payload);
+  });
+  try {
+    await work();
+    await notify(database.db, ROUND_CHANNEL, 'marker');
+    await marker;
+  } finally {
+    await unlisten();
+  }
+  return got;
+}
+
+describeEachDatabase('respondent API limits and logs', (getDatabase) => {
+  it('refuses a flood from one address with 429 in Dutch while another address still gets through', async () => {
+    const { app } = await makeTestApp(getDatabase(), { config: { respondentRateLimit: 5 } });
+    const [link] = await aRoundOpenForAnswers(getDatabase().db);
+    const from = (remoteAddress: string, url: string) => app.inject({ url, remoteAddress });
+    const codes: number[] = [];
+    // One budget for all respondent routes: GETs and POSTs of several links count together.
+    for (let i = 0; i < 4; i++) codes.push((await from('10.1.1.1', `/api/s/${link!.token}`)).statusCode);
+    codes.push((await app.inject({ method: 'POST', url: `/api/s/Onbekend0123456789abcdef/consent`, payload: { answer: 'ja' }, remoteAddress: '10.1.1.1' })).statusCode);
+    const flooded = await from('10.1.1.1', `/api/s/${link!.token}`);
+    expect(codes).toEqual([200, 200, 200, 200, 404]);
+    expect(flooded.statusCode).toBe(429);
+    expect(flooded.json().message).toBe('Te veel verzoeken. Wacht even en probeer het opnieuw.');
+    expect((await from('10.2.2.2', `/api/s/${link!.token}`)).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('does not limit at all with RESPONDENT_RATE_LIMIT=0', async () => {
+    const { app } = await makeTestApp(getDatabase(), { config: { respondentRateLimit: 0 } });
+    const [link] = await aRoundOpenForAnswers(getDatabase().db);
+    for (let i = 0; i < 620; i++) {
+      const res = await app.inject({ url: `/api/s/${link!.token}`, remoteAddress: '10.3.3.3' });
+      if (res.statusCode !== 200) throw new Error(`request ${i} answered ${res.statusCode}`);
+    }
+    await app.close();
+  });
+
+  it('never writes a token or an answer to the log', async () => {
+    const lines: string[] = [];
+    const { app } = await makeTestApp(getDatabase(), {
+      config: { logLevel: 'debug', respondentRateLimit: 0 },
+      deps: { logStream: { write: (line: string) => void lines.push(line) } },
+    });
+    const [link] = await aRoundOpenForAnswers(getDatabase().db);
+    const token = link!.token;
+    const secretAnswer = 'Geheime toelichting van de school 4711';
+    await app.inject(`/s/${token}`);
+    await app.inject(`/api/s/${token}`);
+    await app.inject({ method: 'PUT', url: `/api/s/${token}/answers`, payload: { data: { Q_mate: 'wel' }, currentPage: 1, revision: 0 } });
+    await app.inject({ method: 'POST', url: `/api/s/${token}/consent`, payload: { answer: 'ja' } });
+    await app.inject({ method: 'PUT', url: `/api/s/${token}/answers`, payload: { data: { Q_mate: 'geen', C_andere_themas: 'ja', C_andere_themas_welke: secretAnswer }, currentPage: 6, revision: 1 } });
+    await app.inject({ method: 'PUT', url: `/api/s/${token}/answers`, payload: { data: { Q_mate: 'geen', C_andere_themas: 'ja', C_andere_themas_welke: secretAnswer }, currentPage: 6, revision: 1 } });
+    await app.inject({ method: 'POST', url: `/api/s/${token}/complete`, payload: { data: { C_andere_themas_welke: secretAnswer }, currentPage: 6, revision: 2 } });
+    await app.inject({ method: 'PUT', url: `/api/s/${token}/answers`, headers: { 'content-type': 'application/json' }, payload: `{"data": {"C_andere_themas_welke": "${secretAnswer}"` });
+    await app.inject({ method: 'POST', url: `/api/s/${token}/consent`, payload: { answer: 'nee' } });
+    await app.inject(`/api/s/${token}x`);
+    await app.inject(`/api/s/${token}${'y'.repeat(120)}`);
+    await app.close();
+    const log = lines.join('');
+    expect(lines.length).toBeGreaterThan(10);
+    expect(log).toContain('/api/s/');
+    expect(log).not.toContain(token);
+    expect(log).not.toContain(token.slice(0, 12));
+    expect(log).not.toContain(secretAnswer);
   });
 });
