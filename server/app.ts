@@ -31,6 +31,11 @@ import { trackingRoutes } from './tracking/routes';
 export interface AppDeps {
   database: Database;
   clock?: Clock;
+  /**
+   * The clock of sessions and login throttling; defaults to `clock`. The demo runs the round on a
+   * compressed clock but keeps logins on real time, so a session does not expire in seconds.
+   */
+  authClock?: Clock;
   /** Serve the client from this folder instead of client/dist (tests). */
   clientDist?: string;
   /** Write log lines here instead of stdout (tests that check what is logged). */
@@ -132,8 +137,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   );
 
   // Our own plugins.
-  await app.register(authPlugin, { db, clock });
-  await app.register(authRoutes, { db, clock, secureCookies: config.publicUrl.startsWith('https://'), loginLimits: deps.loginLimits });
+  const authClock = deps.authClock ?? clock;
+  await app.register(authPlugin, { db, clock: authClock });
+  await app.register(authRoutes, { db, clock: authClock, secureCookies: config.publicUrl.startsWith('https://'), loginLimits: deps.loginLimits });
 
   // Area routes: one plugin per area (server/<area>/routes.ts), one line each.
   const areaDeps: AreaDeps = { db, database, clock, config };

@@ -37,17 +37,37 @@ export class ManualClock implements Clock {
 
 /**
  * A clock that runs `factor` times faster than real time from `start` on; the demo uses it
- * to compress six weeks of a round into a few minutes.
+ * to compress six weeks of a round into a few minutes. With `fastUntil`, time runs fast only
+ * until that moment and at real speed after it (the demo's round then stays "live").
+ * `realNow` is the real clock it reads (tests pass their own).
  */
 export class ScaledClock implements Clock {
-  readonly #realStart = Date.now();
+  readonly #realNow: () => number;
+  readonly #realStart: number;
   readonly #start: number;
+  readonly #fastUntil: number;
 
-  constructor(start: Date, private readonly factor: number) {
+  constructor(
+    start: Date,
+    private readonly factor: number,
+    options: { fastUntil?: Date; realNow?: () => number } = {},
+  ) {
+    if (!(factor > 0)) throw new Error('ScaledClock: factor must be positive');
+    this.#realNow = options.realNow ?? Date.now;
+    this.#realStart = this.#realNow();
     this.#start = start.getTime();
+    this.#fastUntil = options.fastUntil?.getTime() ?? Number.POSITIVE_INFINITY;
   }
 
   now(): Date {
-    return new Date(this.#start + (Date.now() - this.#realStart) * this.factor);
+    const elapsed = this.#realNow() - this.#realStart;
+    const fastSpan = (this.#fastUntil - this.#start) / this.factor; // real ms of the fast part
+    if (elapsed <= fastSpan) return new Date(this.#start + elapsed * this.factor);
+    return new Date(this.#fastUntil + (elapsed - fastSpan));
+  }
+
+  /** Whether time still runs compressed. */
+  get fast(): boolean {
+    return this.now().getTime() < this.#fastUntil;
   }
 }
