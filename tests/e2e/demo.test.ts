@@ -4,13 +4,18 @@ import { DEMO_ADMIN, DEMO_TARGET, openDemoRound, prepareDemo, type DemoRound } f
 import { DemoSimulation, planSchools } from '../../server/demo/simulate';
 import { dashboardSnapshot } from '../../server/tracking/dashboard';
 import { verifyPassword } from '../../server/auth/password';
-import { makeTestApp } from '../helpers/app';
+import { mkdirSync } from 'node:fs';
+import type { App } from '../../server/app';
+import { loginAs } from '../helpers/app';
+import { collectCspViolations, launchBrowser } from '../helpers/browser';
+import { listenTestApp } from '../helpers/server';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeTestWorker } from '../helpers/mail';
 
 /**
  * `npm run demo` in fast-forward: the same setup, worker and simulated schools as the demo, on a
- * ManualClock moved through the round's six weeks. PGlite only: the demo runs on PGlite.
+ * ManualClock moved through the round's six weeks. PGlite only: the demo runs on PGlite. At the
+ * end the dashboard is opened in Chromium; its screenshot is the README's (docs/screenshots/).
  */
 describe('the demo study', () => {
   let database: TestDatabase;
@@ -19,12 +24,15 @@ describe('the demo study', () => {
   const clock = new ManualClock('2026-09-07T07:00:00Z');
   const start = clock.now();
   let simulation: DemoSimulation;
+  let app: App;
+  let url: string;
   const HOUR = 60 * 60 * 1000;
 
   beforeAll(async () => {
     database = await createTestDatabase('pglite');
     demo = await prepareDemo(database.db, start);
-    const { app, config } = await makeTestApp(database, { clock });
+    let config;
+    ({ app, url, config } = await listenTestApp(database, { clock }));
     const { worker } = makeTestWorker(database, { clock, config });
     invitationIds = await openDemoRound(database.db, demo, clock.now(), config.secret);
     simulation = new DemoSimulation(app, database.db, { roundId: demo.roundId, secret: config.secret, invitationIds, skip: [invitationIds[0]!] });
@@ -35,10 +43,10 @@ describe('the demo study', () => {
       clock.advance(8 * HOUR);
     }
     await worker.drain();
-    await app.close();
   }, 240_000);
 
   afterAll(async () => {
+    await app?.close();
     await database?.close();
   });
 
@@ -122,6 +130,28 @@ describe('the demo study', () => {
     expect(snapshot!.funnel.completed).toBe(simulation.figures.completed);
     expect(snapshot!.funnel.refused).toBe(simulation.figures.refused);
     expect(snapshot!.funnel.opened).toBeGreaterThanOrEqual(simulation.figures.opened);
+  });
+
+  it('shows the live dashboard of the demo round in a browser (the README screenshot)', async () => {
+    const browser = await launchBrowser();
+    try {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const { headers } = await loginAs(database.db, 'admin', clock.now());
+      const [name, value] = headers.cookie.split('=') as [string, string];
+      await context.addCookies([{ name, value, url }]);
+      const page = await context.newPage();
+      const violations = await collectCspViolations(page);
+      await page.goto(`${url}/admin/respons/${demo.roundId}`);
+      await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor();
+      expect(await page.getByTestId('funnel-completed').first().textContent()).toBe(String(simulation.figures.completed));
+      await page.locator('canvas').first().waitFor();
+      await page.waitForTimeout(500); // let the charts finish their first draw
+      mkdirSync('docs/screenshots', { recursive: true });
+      await page.screenshot({ path: 'docs/screenshots/dashboard.png', fullPage: false });
+      expect(violations).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('plans the same schools on every run', () => {
