@@ -79,6 +79,22 @@ interface SurveyPayload {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The given answers and the first `count` others, in the order they were answered (a school halfway). */
+export function firstAnswers(data: Record<string, unknown>, given: Record<string, unknown>, count: number): Record<string, unknown> {
+  const partial: Record<string, unknown> = {};
+  let answered = 0;
+  for (const [key, value] of Object.entries(data)) {
+    if (key in given) partial[key] = value;
+    else if (key.endsWith('-Comment')) {
+      if (key.slice(0, -'-Comment'.length) in partial) partial[key] = value;
+    } else if (answered < count) {
+      partial[key] = value;
+      answered++;
+    }
+  }
+  return partial;
+}
+
 export class DemoSimulation {
   readonly figures: SimulationFigures = { opened: 0, refused: 0, started: 0, completed: 0, failures: 0 };
   readonly #app: FastifyInstance;
@@ -184,10 +200,9 @@ export class DemoSimulation {
     this.figures.started++;
     const given: Record<string, unknown> = { [meta.consent.question]: meta.consent.yes };
     if (meta.branch) given[meta.branch.question] = meta.branch.values[plan.branchIndex] ?? meta.branch.values[0];
-    const partial = randomAnswers(survey.questionnaire, survey.variables, seededRandom(plan.invitationId), { given, stopAfter: 6 });
-    const saved = await call('PUT', `${base}/answers`, { data: partial, currentPage: 1, revision: consented.revision });
-    if (!saved || plan.outcome === 'partial') return;
     const full = randomAnswers(survey.questionnaire, survey.variables, seededRandom(plan.invitationId), { given });
+    const saved = await call('PUT', `${base}/answers`, { data: firstAnswers(full, given, 6), currentPage: 1, revision: consented.revision });
+    if (!saved || plan.outcome === 'partial') return;
     const savedFull = await call('PUT', `${base}/answers`, { data: full, currentPage: 2, revision: saved.revision });
     if (!savedFull) return;
     if (await call('POST', `${base}/complete`, { data: full, currentPage: 2, revision: savedFull.revision })) this.figures.completed++;

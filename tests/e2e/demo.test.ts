@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../server/clock';
 import { DEMO_ADMIN, DEMO_TARGET, openDemoRound, prepareDemo, type DemoRound } from '../../server/demo/setup';
-import { DemoSimulation, planSchools } from '../../server/demo/simulate';
+import { DemoSimulation, firstAnswers, planSchools } from '../../server/demo/simulate';
 import { dashboardSnapshot } from '../../server/tracking/dashboard';
 import { verifyPassword } from '../../server/auth/password';
 import { mkdirSync } from 'node:fs';
@@ -147,11 +147,17 @@ describe('the demo study', () => {
       await page.locator('canvas').first().waitFor();
       await page.waitForTimeout(500); // let the charts finish their first draw
       mkdirSync('docs/screenshots', { recursive: true });
-      await page.screenshot({ path: 'docs/screenshots/dashboard.png', fullPage: false });
+      await page.screenshot({ path: 'docs/screenshots/dashboard.png', fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1500 } });
       expect(violations).toEqual([]);
     } finally {
       await browser.close();
     }
+  });
+
+  it('saves a school halfway as the first answers of its full response', () => {
+    const full = { Q_consent: 'ja', Q_mate: 'wel', Q_a: 1, Q_b: 'anders', 'Q_b-Comment': 'tekst', Q_c: 3, Q_d: 4 };
+    expect(firstAnswers(full, { Q_consent: 'ja', Q_mate: 'wel' }, 2)).toEqual({ Q_consent: 'ja', Q_mate: 'wel', Q_a: 1, Q_b: 'anders', 'Q_b-Comment': 'tekst' });
+    expect(firstAnswers(full, { Q_consent: 'ja', Q_mate: 'wel' }, 0)).toEqual({ Q_consent: 'ja', Q_mate: 'wel' });
   });
 
   it('plans the same schools on every run', () => {
