@@ -21,7 +21,7 @@ export interface Respondent {
 export interface LoadJob {
   url: string;
   connections: number;
-  /** Seconds (a timed run) or a number of requests (`amount`). */
+  /** Seconds (a timed run), or a number of requests (`amount`), stopped after `duration` if both are set. */
   duration?: number;
   amount?: number;
   method: 'PUT' | 'POST';
@@ -78,12 +78,12 @@ export function runLoad(job: LoadJob): Promise<LoadReport> {
     queue.push(r);
   };
   return new Promise((resolve, reject) => {
-    autocannon(
+    const instance = autocannon(
       {
         url: job.url,
         connections: job.connections,
         ...(job.amount ? { amount: job.amount } : { duration: job.duration ?? 10 }),
-        timeout: 60,
+        timeout: 30,
         headers: { 'content-type': 'application/json' },
         requests: [
           {
@@ -136,6 +136,10 @@ export function runLoad(job: LoadJob): Promise<LoadReport> {
         });
       },
     );
+    if (job.amount && job.duration) {
+      const timer = setTimeout(() => instance.stop(), job.duration * 1000);
+      timer.unref();
+    }
   });
 }
 

@@ -26,7 +26,7 @@ import { systemClock } from '../server/clock';
 import { loadConfig } from '../server/config';
 import { openPostgres, type Database } from '../server/db/database';
 import { migrateToLatest } from '../server/db/migrator';
-import { newInvitationToken } from '../server/invitations/tokens';
+import { newInvitationToken, tokenLookupHash } from '../server/invitations/tokens';
 import { readMeta, snapshotVersion, validateResponse, variablesFor, type QuestionnaireContent } from '../server/questionnaires';
 import { randomAnswers, seededRandom } from '../tests/fixtures/random-responses';
 import type { LoadJob, LoadReport, Respondent } from './_load';
@@ -258,21 +258,67 @@ async function main() {
       currentPage: seeded.currentPage,
     });
     /** A load run with the CPU this process (the servers) and PostgreSQL used per answered request. */
-    const measured = async (job: LoadJob) => {
+    /**
+     * One load run, with what the server got done: `stored` counts what reached the database
+     * (saves, completions or baseline rows), over the time from the run's start until the server
+     * had worked off what was still in flight. That is the server's throughput even when answers
+     * came too late for the load generator; latency comes from the answers it did get. CPU of this
+     * process (the servers) and of PostgreSQL over the same time.
+     */
+    const measured = async (job: LoadJob, counter: () => Promise<number>) => {
+      const stored0 = await counter();
       const cpu0 = process.cpuUsage();
       const pg0 = postgresCpuMs();
+      const started = performance.now();
       const report = await loader.run(job);
+      const runMs = performance.now() - started;
+      const drainMs = await settle();
       const cpu = process.cpuUsage(cpu0);
       const pgMs = postgresCpuMs() - pg0;
-      const n = Math.max(1, report.ok);
-      return { ...report, nodeCpuMs: (cpu.user + cpu.system) / 1000 / n, pgCpuMs: pgMs / n };
+      const stored = (await counter()) - stored0;
+      return { ...report, drainMs, runMs, stored, busySeconds: (runMs + drainMs) / 1000, nodeCpuMs: (cpu.user + cpu.system) / 1000, pgCpuMs: pgMs };
     };
-    const apply = (report: LoadReport) => {
-      const byToken = new Map(report.respondents.map((r) => [r.token, r.revision]));
-      for (const r of seeded.saveRespondents) r.revision = byToken.get(r.token) ?? r.revision;
+    const count = async (query: ReturnType<typeof sql<{ n: number }>>) => (await query.execute(database.db)).rows[0]!.n;
+    const saveHashes = seeded.saveRespondents.map((r) => tokenLookupHash(r.token)!);
+    const counters = {
+      bare: () => count(sql<{ n: number }>`select count(*)::int as n from bench_bare`),
+      saves: () =>
+        count(sql<{ n: number }>`
+          select coalesce(sum(r.revision), 0)::int as n from responses r join invitations i on i.id = r.invitation_id
+          where i.round_id = ${seeded.roundId} and i.token_hash = any(${saveHashes})`),
+      completions: () => count(sql<{ n: number }>`select count(*)::int as n from invitations where round_id = ${seeded.roundId} and status = 'completed'`),
+    };
+    /**
+     * Waits until the app has worked off what the last run left in flight (autocannon closes its
+     * connections at the end of a run, but the server still handles what it had received): no
+     * query running in the bench database and the event loop answering timers on time, three
+     * checks in a row. Then takes every save respondent's revision from the database, since saves
+     * that finished after the run was over advanced it unseen.
+     */
+    const hashes = new Map(seeded.saveRespondents.map((r) => [tokenLookupHash(r.token)!, r]));
+    const settle = async (): Promise<number> => {
+      const started = performance.now();
+      let calm = 0;
+      while (calm < 3 && performance.now() - started < 90_000) {
+        const before = performance.now();
+        await new Promise((r) => setTimeout(r, 100));
+        const lag = performance.now() - before - 100;
+        const busy = await sql<{ n: number }>`
+          select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle' and backend_type = 'client backend'`.execute(database.db);
+        calm = lag < 30 && busy.rows[0]!.n === 0 ? calm + 1 : 0;
+      }
+      const rows = await sql<{ token_hash: string; revision: number }>`
+        select i.token_hash, r.revision from invitations i join responses r on r.invitation_id = i.id
+        where i.round_id = ${seeded.roundId} and i.token_hash = any(${[...hashes.keys()]})`.execute(database.db);
+      for (const row of rows.rows) hashes.get(row.token_hash)!.revision = row.revision;
+      return performance.now() - started - 300;
+    };
+    const apply = async (_report: LoadReport) => {
+      await settle();
     };
     console.log('warming up…');
-    apply(await loader.run(save(appUrl, appPrefix, 50, WARMUP_SECONDS)));
+    await apply(await loader.run(save(appUrl, appPrefix, 50, WARMUP_SECONDS)));
     await loader.run(save(bare.url, '/bare', 50, WARMUP_SECONDS));
 
     type Measured = Awaited<ReturnType<typeof measured>>;
@@ -280,68 +326,103 @@ async function main() {
     const verdicts: string[] = [];
     const describe = (reports: Measured[]) => {
       const other = new Map<string, number>();
+      const add = (what: string, n: number) => other.set(what, (other.get(what) ?? 0) + n);
+      let drain = 0;
       for (const r of reports) {
-        for (const [code, n] of Object.entries(r.statuses)) if (!code.startsWith('2')) other.set(code, (other.get(code) ?? 0) + n);
-        if (r.errors) other.set('errors', (other.get('errors') ?? 0) + r.errors);
-        if (r.timeouts) other.set('timeouts', (other.get('timeouts') ?? 0) + r.timeouts);
+        for (const [code, n] of Object.entries(r.statuses)) if (!code.startsWith('2')) add(code, n);
+        if (r.errors) add('errors', r.errors);
+        if (r.timeouts) add('timeouts', r.timeouts);
+        drain += r.drainMs;
       }
-      return [...other].map(([what, n]) => `${n}× ${what}`).join(', ') || '–';
+      const parts = [...other].map(([what, n]) => `${n}× ${what}`);
+      if (drain > 1000) parts.push(`${f(drain / 1000)} s after the run to work off what was in flight`);
+      return parts.join(', ') || '–';
     };
     /** Several runs of one route as one figure: requests over time, mean p50, worst p99. */
-    const merge = (reports: Measured[]) => ({
-      rate: reports.reduce((a, r) => a + r.ok, 0) / reports.reduce((a, r) => a + r.seconds, 0),
-      nodeCpuMs: reports.reduce((a, r) => a + r.nodeCpuMs * r.ok, 0) / Math.max(1, reports.reduce((a, r) => a + r.ok, 0)),
-      pgCpuMs: reports.reduce((a, r) => a + r.pgCpuMs * r.ok, 0) / Math.max(1, reports.reduce((a, r) => a + r.ok, 0)),
-      p50: reports.reduce((a, r) => a + r.p50, 0) / reports.length,
-      p99: Math.max(...reports.map((r) => r.p99)),
-      other: describe(reports),
-    });
+    const merge = (reports: Measured[]) => {
+      const stored = reports.reduce((a, r) => a + r.stored, 0);
+      const answered = reports.filter((r) => r.ok > 0);
+      return {
+        rate: stored / reports.reduce((a, r) => a + r.busySeconds, 0),
+        nodeCpuMs: reports.reduce((a, r) => a + r.nodeCpuMs, 0) / Math.max(1, stored),
+        pgCpuMs: reports.reduce((a, r) => a + r.pgCpuMs, 0) / Math.max(1, stored),
+        p50: answered.length ? answered.reduce((a, r) => a + r.p50, 0) / answered.length : Number.NaN,
+        p99: answered.length ? Math.max(...answered.map((r) => r.p99)) : Number.NaN,
+        runSeconds: Math.min(...reports.map((r) => r.runMs / 1000)),
+        other: describe(reports),
+      };
+    };
+    /** A latency; none at all means every answer came after the run (of `runSeconds`) was over. */
+    const ms = (n: number, runSeconds: number, digits = 0) => (Number.isNaN(n) ? `> ${f(runSeconds * 1000)} (none answered during the run)` : f(n, digits));
     const row = (connections: number, what: string, m: ReturnType<typeof merge>, ratio: number, load: string) =>
-      rows.push([connections, what, f(m.rate), f(m.p50, 1), m.p99, m.other, Number.isNaN(ratio) ? '–' : f(ratio, 2), f(m.nodeCpuMs, 2), f(m.pgCpuMs, 2), load]);
+      rows.push([connections, what, f(m.rate), ms(m.p50, m.runSeconds, 1), ms(m.p99, m.runSeconds), m.other, Number.isNaN(ratio) ? '–' : f(ratio, 2), f(m.nodeCpuMs, 2), f(m.pgCpuMs, 2), load]);
     let appCompleted = 0;
+    // A level the app cannot keep up with leaves a backlog that takes minutes to work off and
+    // tells nothing new: once the app answered fewer requests in a run than it had respondents
+    // (or let requests time out), higher levels measure only the baseline.
+    const overwhelmed = { save: '', complete: '' };
+    const skipped = (connections: number, what: string, why: string) =>
+      rows.push([connections, `**${what}**`, '–', '–', '–', `not measured: ${why}`, '–', '–', '–', loadAverage().split(' / ')[0]!]);
+    const swamped = (reports: Measured[], connections: number, next: number | undefined) => {
+      if (next === undefined) return '';
+      const rate = merge(reports).rate;
+      if (reports.some((r) => r.timeouts > 0)) return `at ${connections} concurrent requests already waited over 30 s`;
+      // At the end of a run every respondent has a request in flight: the next level leaves `next` of them.
+      if (next / rate > 45) return `at ${f(rate)} req/s (at ${connections} concurrent), ${next} requests in flight take over 45 s to work off`;
+      return '';
+    };
     for (const [index, connections] of LEVELS.entries()) {
       const load = loadAverage().split(' / ')[0]!;
       // As fast as answers come: baseline, app, app, baseline, so that both see the same minutes.
       const saturated = { bare: [] as Measured[], app: [] as Measured[] };
-      for (const which of ['bare', 'app', 'app', 'bare'] as const) {
+      for (const which of overwhelmed.save ? (['bare'] as const) : (['bare', 'app', 'app', 'bare'] as const)) {
         const job = which === 'app' ? save(appUrl, appPrefix, connections, DURATION / 2) : save(bare.url, '/bare', connections, DURATION / 2);
-        const report = await measured(job);
-        if (which === 'app') apply(report);
+        const report = await measured(job, which === 'app' && !BASELINE_ONLY ? counters.saves : counters.bare);
         saturated[which].push(report);
         console.log(`autosave ${which} at ${connections}: ${f(report.requestsPerSecond)} req/s, p50 ${report.p50} ms, p99 ${report.p99} ms (${describe([report])})`);
       }
       const bareSat = merge(saturated.bare);
-      const appSat = merge(saturated.app);
-      const ratio = appSat.rate / bareSat.rate;
       row(connections, 'autosave, as fast as answered: bare INSERT (baseline)', bareSat, 1, load);
-      row(connections, '**autosave, as fast as answered: PUT /api/s/:token/answers**', appSat, ratio, load);
+      const appSat = saturated.app.length ? merge(saturated.app) : null;
+      if (appSat) row(connections, '**autosave, as fast as answered: PUT /api/s/:token/answers**', appSat, appSat.rate / bareSat.rate, load);
+      else skipped(connections, 'autosave, as fast as answered: PUT /api/s/:token/answers', overwhelmed.save);
 
-      // At a respondent's pace: every respondent saves once a second.
+      // At a respondent's pace: every respondent saves once a second (the page saves 1.5 s after
+      // the last change, so this is more than a typing respondent sends).
+      const offered = connections * PACE;
+      const pacedSkip = overwhelmed.save || (appSat && appSat.rate < offered ? `the app's throughput (${f(appSat.rate)} req/s) is below the ${offered} saves/s offered, so its queue only grows` : '');
       const paced = { bare: [] as Measured[], app: [] as Measured[] };
-      for (const which of ['app', 'bare'] as const) {
+      for (const which of pacedSkip ? (['bare'] as const) : (['app', 'bare'] as const)) {
         const job = { ...(which === 'app' ? save(appUrl, appPrefix, connections, DURATION / 2) : save(bare.url, '/bare', connections, DURATION / 2)), pace: PACE };
-        const report = await measured(job);
-        if (which === 'app') apply(report);
+        const report = await measured(job, which === 'app' && !BASELINE_ONLY ? counters.saves : counters.bare);
         paced[which].push(report);
         console.log(`paced autosave ${which} at ${connections}: ${f(report.requestsPerSecond)} req/s, p50 ${report.p50} ms, p99 ${report.p99} ms (${describe([report])})`);
       }
       const barePaced = merge(paced.bare);
-      const appPaced = merge(paced.app);
       row(connections, `autosave, ${PACE} save/s per respondent: bare INSERT (baseline)`, barePaced, 1, load);
-      row(connections, `**autosave, ${PACE} save/s per respondent: PUT /api/s/:token/answers**`, appPaced, Number.NaN, load);
+      const appPaced = paced.app.length ? merge(paced.app) : null;
+      if (appPaced) row(connections, `**autosave, ${PACE} save/s per respondent: PUT /api/s/:token/answers**`, appPaced, Number.NaN, load);
+      else skipped(connections, `autosave, ${PACE} save/s per respondent: PUT /api/s/:token/answers`, pacedSkip);
       if (connections === 200) {
+        const ratio = appSat ? appSat.rate / bareSat.rate : 0;
         verdicts.push(
-          `Autosave at 200 concurrent, as fast as answered: **${f(ratio, 2)}× the bare route's throughput** (target ≥ 0.5×: ${ratio >= 0.5 ? 'met' : 'missed'}), ` +
-            `**p99 ${appSat.p99} ms** (target < 50 ms: ${appSat.p99 < 50 ? 'met' : 'missed'}; the bare route's p99 is ${bareSat.p99} ms).`,
-          `Autosave at 200 concurrent, each saving ${PACE}×/s: **p99 ${appPaced.p99} ms** (target < 50 ms: ${appPaced.p99 < 50 ? 'met' : 'missed'}; bare route ${barePaced.p99} ms).`,
+          appSat
+            ? `Autosave at 200 concurrent, as fast as answered: **${f(ratio, 2)}× the bare route's throughput** (target ≥ 0.5×: ${ratio >= 0.5 ? 'met' : 'missed'}), ` +
+                `**p99 ${ms(appSat.p99, appSat.runSeconds)} ms** (target < 50 ms: ${appSat.p99 < 50 ? 'met' : 'missed'}; the bare route's p99 is ${bareSat.p99} ms).`
+            : `Autosave at 200 concurrent: **not measured, target missed**: ${overwhelmed.save}.`,
+          appPaced
+            ? `Autosave at 200 concurrent, each saving ${PACE}×/s: **p99 ${ms(appPaced.p99, appPaced.runSeconds, 1)} ms** (target < 50 ms: ${appPaced.p99 < 50 ? 'met' : 'missed'}; bare route ${barePaced.p99} ms).`
+            : `Autosave at 200 concurrent, each saving ${PACE}×/s: **not measured, target missed**: ${pacedSkip}.`,
         );
       }
+      if (!overwhelmed.save) overwhelmed.save = swamped(saturated.app, connections, LEVELS[index + 1]);
 
       const amount = completionsAt(connections);
       const completion = (url: string, prefix: string, respondents: Respondent[]): LoadJob => ({
         url,
         connections,
         amount,
+        duration: DURATION,
         method: 'POST',
         path: `${prefix}/{token}/complete`,
         respondents,
@@ -350,20 +431,27 @@ async function main() {
         currentPage: seeded.currentPage,
       });
       const mine = seeded.completionRespondents[index]!;
-      const bareDone = await measured(completion(bare.url, '/bare', mine));
-      const appDone = await measured(completion(appUrl, appPrefix, mine));
+      const bareDone = await measured(completion(bare.url, '/bare', mine), counters.bare);
+      const bareMerged = merge([bareDone]);
+      row(connections, `completion (up to ${amount} or ${DURATION} s), as fast as answered: bare INSERT (baseline)`, bareMerged, 1, load);
+      if (overwhelmed.complete) {
+        skipped(connections, `completion, as fast as answered: POST /api/s/:token/complete`, overwhelmed.complete);
+        continue;
+      }
+      const appDone = await measured(completion(appUrl, appPrefix, mine), BASELINE_ONLY ? counters.bare : counters.completions);
       appCompleted += appDone.ok;
       console.log(`complete at ${connections}: bare ${f(bareDone.requestsPerSecond)} req/s, app ${f(appDone.requestsPerSecond)} req/s, p99 ${appDone.p99} ms (${describe([appDone])})`);
-      const bareMerged = merge([bareDone]);
       const appMerged = merge([appDone]);
-      row(connections, `completion, ${amount} as fast as answered: bare INSERT (baseline)`, bareMerged, 1, load);
-      row(connections, `**completion, ${amount} as fast as answered: POST /api/s/:token/complete**`, appMerged, appMerged.rate / bareMerged.rate, load);
+      row(connections, `**completion (up to ${amount} or ${DURATION} s), as fast as answered: POST /api/s/:token/complete**`, appMerged, appMerged.rate / bareMerged.rate, load);
+      overwhelmed.complete = swamped([appDone], connections, LEVELS[index + 1]);
     }
     // Where the server's time goes: a CPU profile of this process during one more autosave run at
-    // 200 (or the largest level below), after the measured runs so that it slows none of them.
-    const profiled = LEVELS.includes(200) ? 200 : Math.max(...LEVELS);
+    // the lowest level (the smallest backlog to work off), after the measured runs so that it slows
+    // none of them.
+    const profiled = Math.min(...LEVELS);
     const profile = await cpuProfile(async () => {
-      apply(await loader.run(save(appUrl, appPrefix, profiled, DURATION / 2)));
+      await loader.run(save(appUrl, appPrefix, profiled, DURATION / 2));
+      await settle();
     });
     const done = await sql<{ n: number }>`
       select count(*)::int as n from invitations where round_id = ${seeded.roundId} and status = 'completed'`.execute(database.db);
@@ -372,7 +460,7 @@ async function main() {
     await bare.app.close();
 
     if (BASELINE_ONLY) {
-      console.log(table(['concurrent', 'route', 'req/s (2xx)', 'p50', 'p99', 'other answers', '× baseline req/s', 'server CPU ms/req', 'PostgreSQL CPU ms/req', 'load (1 min)'], rows).join('\n'));
+      console.log(table(['concurrent', 'route', 'req/s (stored)', 'p50', 'p99', 'other answers', '× baseline req/s', 'server CPU ms/req', 'PostgreSQL CPU ms/req', 'load (1 min)'], rows).join('\n'));
       return;
     }
     recordResults('Respondent path: autosave and completion under load (bench/respondent.ts)', [
@@ -382,13 +470,16 @@ async function main() {
       `revision the server last answered. "As fast as answered": every respondent sends its next save when the last is answered (closed`,
       `loop; by Little's law p50 ≈ concurrent ÷ req/s), ${DURATION} s per route and level in two alternating halves (baseline, app, app,`,
       `baseline; p50 the mean, p99 the worse of the two). "${PACE} save/s": each respondent saves once a second at its own random phase,`,
-      `${DURATION / 2} s per route (bench/_load.ts runPaced; latency counted from when the save was due). Completion uses each token once.`,
+      `${DURATION / 2} s per route (bench/_load.ts runPaced; latency counted from when the save was due). Completion uses each token once,`,
+      `for up to ${DURATION} s. req/s = what reached the database (saves, completions, baseline rows) over the run plus the time the`,
+      `server then needed to work off what was still in flight; CPU per request likewise (server = this process, PostgreSQL = all its`,
+      `processes on the machine). A higher level is skipped for the app when working off its backlog would take over 45 s.`,
       `Partial answers ${seeded.partial.length} bytes of JSON, complete answers ${seeded.complete.length} bytes. Latency in ms.`,
       '',
-      ...table(['concurrent', 'route', 'req/s (2xx)', 'p50', 'p99', 'other answers', '× baseline req/s', 'server CPU ms/req', 'PostgreSQL CPU ms/req', 'load (1 min)'], rows),
+      ...table(['concurrent', 'route', 'req/s (stored)', 'p50', 'p99', 'other answers', '× baseline req/s', 'server CPU ms/req', 'PostgreSQL CPU ms/req', 'load (1 min)'], rows),
       '',
       ...verdicts,
-      `Completions stored: ${stored} invitations completed, ${appCompleted} completions answered 200.`,
+      `Completions: ${appCompleted} answered 200 within the runs; ${stored} invitations completed in the database (the rest finished after the load generator stopped waiting).`,
       '',
       `CPU profile of the server process during another autosave run at ${profiled} concurrent (${f(profile.totalMs)} ms sampled; idle is time the`,
       `event loop waited, mostly for PostgreSQL). By package: ${profile.byPackage
@@ -401,7 +492,9 @@ async function main() {
         profile.lines.map((l) => [l.fn, l.where, f(l.selfMs), f(l.percent, 1)]),
       ),
     ]);
-    if (stored !== appCompleted) throw new Error(`completed invitations (${stored}) differ from 200 answers (${appCompleted})`);
+    // A 200 for a completion that was not stored would be a bug; more stored than answered is
+    // what finished after a run.
+    if (!BASELINE_ONLY && stored < appCompleted) throw new Error(`completed invitations (${stored}) are fewer than the completions answered 200 (${appCompleted})`);
   } finally {
     loader.stop();
     await database.close();
