@@ -83,11 +83,11 @@ export async function createBenchDatabase(prefix: string): Promise<{ url: string
   };
 }
 
-/** CPU milliseconds used so far by every PostgreSQL process on this machine (Linux /proc), or NaN. */
-export function postgresCpuMs(): number {
+/** CPU milliseconds used so far by each PostgreSQL process on this machine (Linux /proc), by pid. */
+export function postgresCpuByPid(): Map<number, number> {
+  const tick = 100; // USER_HZ on Linux
+  const result = new Map<number, number>();
   try {
-    const tick = 100; // USER_HZ on Linux
-    let total = 0;
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       let stat: string;
       try {
@@ -98,12 +98,29 @@ export function postgresCpuMs(): number {
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       if (name !== 'postgres') continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += Number(fields[11]) + Number(fields[12]);
+      result.set(Number(pid), ((Number(fields[11]) + Number(fields[12])) * 1000) / tick);
     }
-    return (total * 1000) / tick;
   } catch {
-    return Number.NaN;
+    // Not Linux: no figures.
   }
+  return result;
+}
+
+/** CPU milliseconds used so far by every PostgreSQL process on this machine (Linux /proc), or NaN. */
+export function postgresCpuMs(): number {
+  const all = postgresCpuByPid();
+  return all.size ? [...all.values()].reduce((a, b) => a + b, 0) : Number.NaN;
+}
+
+/**
+ * CPU milliseconds PostgreSQL processes used between two `postgresCpuByPid()` readings, counting
+ * only `pids` (e.g. the backends of one database, so that other people's work on a shared server
+ * is left out). A process that exited in between is lost (an undercount, never negative).
+ */
+export function postgresCpuBetween(before: Map<number, number>, after: Map<number, number>, pids?: Set<number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) if (!pids || pids.has(pid)) total += ms - (before.get(pid) ?? 0);
+  return total;
 }
 
 export interface ProfileLine {

@@ -30,7 +30,7 @@ import { newInvitationToken, tokenLookupHash } from '../server/invitations/token
 import { readMeta, snapshotVersion, validateResponse, variablesFor, type QuestionnaireContent } from '../server/questionnaires';
 import { randomAnswers, seededRandom } from '../tests/fixtures/random-responses';
 import type { LoadJob, LoadReport, Respondent } from './_load';
-import { cpuProfile, createBenchDatabase, loadAverage, postgresCpuMs, recordResults, table } from './lib';
+import { cpuProfile, createBenchDatabase, loadAverage, postgresCpuBetween, postgresCpuByPid, recordResults, table } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const LEVELS = (arg('connections') ?? '50,200,1000').split(',').map(Number);
@@ -268,13 +268,14 @@ async function main() {
     const measured = async (job: LoadJob, counter: () => Promise<number>) => {
       const stored0 = await counter();
       const cpu0 = process.cpuUsage();
-      const pg0 = postgresCpuMs();
+      const pg0 = postgresCpuByPid();
       const started = performance.now();
       const report = await loader.run(job);
       const runMs = performance.now() - started;
       const drainMs = await settle();
       const cpu = process.cpuUsage(cpu0);
-      const pgMs = postgresCpuMs() - pg0;
+      const backends = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(database.db);
+      const pgMs = postgresCpuBetween(pg0, postgresCpuByPid(), new Set(backends.rows.map((r) => r.pid)));
       const stored = (await counter()) - stored0;
       return { ...report, drainMs, runMs, stored, busySeconds: (runMs + drainMs) / 1000, nodeCpuMs: (cpu.user + cpu.system) / 1000, pgCpuMs: pgMs };
     };
@@ -472,8 +473,8 @@ async function main() {
       `baseline; p50 the mean, p99 the worse of the two). "${PACE} save/s": each respondent saves once a second at its own random phase,`,
       `${DURATION / 2} s per route (bench/_load.ts runPaced; latency counted from when the save was due). Completion uses each token once,`,
       `for up to ${DURATION} s. req/s = what reached the database (saves, completions, baseline rows) over the run plus the time the`,
-      `server then needed to work off what was still in flight; CPU per request likewise (server = this process, PostgreSQL = all its`,
-      `processes on the machine). A higher level is skipped for the app when working off its backlog would take over 45 s.`,
+      `server then needed to work off what was still in flight; CPU per request likewise (server = this process, PostgreSQL = the`,
+      `backends of the bench database). A higher level is skipped for the app when working off its backlog would take over 45 s.`,
       `Partial answers ${seeded.partial.length} bytes of JSON, complete answers ${seeded.complete.length} bytes. Latency in ms.`,
       '',
       ...table(['concurrent', 'route', 'req/s (stored)', 'p50', 'p99', 'other answers', '× baseline req/s', 'server CPU ms/req', 'PostgreSQL CPU ms/req', 'load (1 min)'], rows),
