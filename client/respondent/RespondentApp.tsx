@@ -1,14 +1,204 @@
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createSurveyModel, summarize } from '../shared/survey/model';
+import { AnswerSummary } from '../shared/survey/AnswerSummary';
+import { LocalStore, localKey } from './local-copy';
+import { QuestionnairePage } from './QuestionnairePage';
+import { RespondentApi, tokenFromPath, Unreachable, type SurveyPayload } from './respondent-api';
+
 /**
- * The page a school opens from its personal link (/s/<token>). The questionnaire itself is
- * rendered with survey-react-ui once the respondent API exists; until then the page says so.
+ * The page a school opens from its personal link (/s/<token>): one view per state of the link
+ * (docs/respondent-api.md). The token stays in the path and the API calls; it is never logged,
+ * stored (the local copy is keyed by its hash) or sent anywhere else.
  */
+
+type View =
+  | { kind: 'loading' }
+  | { kind: 'closed' }
+  | { kind: 'not_open'; studyName: string; opensAt: string | null }
+  | { kind: 'unreachable' }
+  | { kind: 'error'; message: string }
+  | { kind: 'questionnaire'; survey: SurveyPayload; notice: string | null; generation: number }
+  | { kind: 'refused'; survey: SurveyPayload }
+  | { kind: 'completed'; survey: SurveyPayload };
+
+const longDate = new Intl.DateTimeFormat('nl-NL', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Amsterdam' });
+
+export function formatMoment(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '' : longDate.format(date);
+}
+
 export function RespondentApp() {
+  const token = useMemo(() => tokenFromPath(), []);
+  const api = useMemo(() => new RespondentApi(token), [token]);
+  const storePromise = useMemo(() => localKey(token).then((key) => new LocalStore(key)), [token]);
+  const [store, setStore] = useState<LocalStore | null>(null);
+  const [view, setView] = useState<View>({ kind: 'loading' });
+
+  const show = useCallback((survey: SurveyPayload, notice: string | null = null) => {
+    if (survey.state === 'completed') setView({ kind: 'completed', survey });
+    else if (survey.state === 'refused') setView({ kind: 'refused', survey });
+    else setView((previous) => ({ kind: 'questionnaire', survey, notice, generation: previous.kind === 'questionnaire' ? previous.generation + 1 : 0 }));
+  }, []);
+
+  const load = useCallback(
+    async (notice: string | null = null) => {
+      try {
+        const [result, localStore] = await Promise.all([api.load(), storePromise]);
+        setStore(localStore);
+        if (result.kind === 'closed') setView({ kind: 'closed' });
+        else if (result.kind === 'not_open') setView(result);
+        else {
+          document.title = `${result.survey.study.name} – vragenlijst`;
+          show(result.survey, notice);
+        }
+      } catch (error) {
+        if (error instanceof Unreachable) setView({ kind: 'unreachable' });
+        else setView({ kind: 'error', message: error instanceof Error ? error.message : 'Er ging iets mis.' });
+      }
+    },
+    [api, storePromise, show],
+  );
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  switch (view.kind) {
+    case 'loading':
+      return (
+        <Message title="Vragenlijst">
+          <p>Bezig met laden…</p>
+        </Message>
+      );
+    case 'closed':
+      return (
+        <Message title="Deze link werkt niet (meer)">
+          <p>De vragenlijst bij deze link is niet (meer) beschikbaar. Misschien is de meting afgesloten, of is de link niet volledig overgenomen uit de e-mail.</p>
+          <p>Heeft u vragen? Neem dan contact op met de onderzoekers; hun gegevens staan in de uitnodiging.</p>
+        </Message>
+      );
+    case 'not_open':
+      return (
+        <Message title="De vragenlijst is nog niet geopend" study={view.studyName}>
+          <p>
+            {view.opensAt
+              ? `U kunt de vragenlijst invullen vanaf ${formatMoment(view.opensAt)}. Gebruikt u dan dezelfde link.`
+              : 'U kunt de vragenlijst nog niet invullen. U krijgt bericht zodra dat wel kan; gebruikt u dan dezelfde link.'}
+          </p>
+        </Message>
+      );
+    case 'unreachable':
+      return (
+        <Message title="De server is niet bereikbaar">
+          <p>We kunnen de vragenlijst nu niet ophalen. Controleer uw internetverbinding en probeer het over een paar minuten opnieuw. Eerder opgeslagen antwoorden blijven bewaard.</p>
+          <button type="button" onClick={() => { setView({ kind: 'loading' }); void load(); }}>
+            Opnieuw proberen
+          </button>
+        </Message>
+      );
+    case 'error':
+      return (
+        <Message title="Er ging iets mis">
+          <p role="alert">{view.message}</p>
+          <button type="button" onClick={() => { setView({ kind: 'loading' }); void load(); }}>
+            Opnieuw proberen
+          </button>
+        </Message>
+      );
+    case 'refused':
+      return (
+        <Frame survey={view.survey}>
+          <section className="mr-card mr-r-message">
+            <h2>Bedankt voor uw reactie</h2>
+            <p>U heeft aangegeven niet mee te doen. We bewaren alleen dat u geen toestemming heeft gegeven; er zijn geen antwoorden van uw school opgeslagen.</p>
+            <p>Bedenkt u zich? Dan kunt u de vragenlijst alsnog invullen.</p>
+            <button type="button" onClick={() => show({ ...view.survey, data: {}, currentPage: 0, state: 'consent' })}>
+              Toch meedoen
+            </button>
+          </section>
+        </Frame>
+      );
+    case 'completed':
+      return <CompletedPage survey={view.survey} />;
+    case 'questionnaire':
+      return (
+        <Frame survey={view.survey}>
+          <QuestionnairePage
+            key={view.generation}
+            survey={view.survey}
+            initialNotice={view.notice}
+            api={api}
+            store={store!}
+            onRefused={(survey) => setView({ kind: 'refused', survey })}
+            onCompleted={(survey) => {
+              window.scrollTo(0, 0);
+              setView({ kind: 'completed', survey });
+            }}
+            onReload={(notice) => void load(notice)}
+          />
+        </Frame>
+      );
+  }
+}
+
+function Message({ title, study, children }: { title: string; study?: string; children: ReactNode }) {
   return (
-    <main style={{ maxWidth: '40rem', margin: '3rem auto', padding: '0 1rem' }}>
+    <div className="mr-r">
+      {study && (
+        <header className="mr-r-header">
+          <div className="mr-r-inner">
+            <p className="mr-r-study">{study}</p>
+          </div>
+        </header>
+      )}
+      <main className="mr-r-inner mr-r-main">
+        <div className="mr-card mr-r-message">
+          <h1>{title}</h1>
+          {children}
+        </div>
+      </main>
+    </div>
+  );
+}
+
+/** The study's name as header above every page of a working link. */
+function Frame({ survey, children }: { survey: SurveyPayload; children: ReactNode }) {
+  return (
+    <div className="mr-r">
+      <header className="mr-r-header">
+        <div className="mr-r-inner">
+          <h1 className="mr-r-study">{survey.study.name}</h1>
+          <p className="mr-r-school">
+            {survey.school.name}
+            {survey.round.name ? ` · meting ${survey.round.name}` : ''}
+          </p>
+        </div>
+      </header>
+      <main className="mr-r-inner mr-r-main">{children}</main>
+    </div>
+  );
+}
+
+function CompletedPage({ survey }: { survey: SurveyPayload }) {
+  const items = useMemo(() => {
+    const model = createSurveyModel(survey.questionnaire, survey.variables);
+    model.data = survey.data ?? {};
+    return summarize(model);
+  }, [survey]);
+  return (
+    <Frame survey={survey}>
+      <section className="mr-card mr-r-message" data-testid="thank-you">
+        <h2>Hartelijk dank voor het invullen!</h2>
+        <p>
+          Uw antwoorden zijn ontvangen{survey.completedAt ? ` op ${formatMoment(survey.completedAt)}` : ''}. U kunt dit venster sluiten, of
+          hieronder uw antwoorden bekijken en afdrukken.
+        </p>
+      </section>
       <div className="mr-card">
-        <h1>Vragenlijst</h1>
-        <p>Deze vragenlijst is nog niet beschikbaar. Probeer het later opnieuw.</p>
+        <AnswerSummary items={items} />
       </div>
-    </main>
+    </Frame>
   );
 }

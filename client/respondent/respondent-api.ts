@@ -1,0 +1,152 @@
+import type { Answers, QuestionnaireJson } from '../shared/survey/model';
+
+/** The respondent API as docs/respondent-api.md describes it. */
+
+export type SurveyState = 'consent' | 'refused' | 'open' | 'completed';
+
+export interface SurveyPayload {
+  state: SurveyState;
+  study: { name: string };
+  round: { name: string; closesAt: string | null };
+  school: { name: string };
+  questionnaire: QuestionnaireJson;
+  variables: Record<string, string>;
+  consent: { question: string; yes: string; no: string };
+  data: Answers;
+  currentPage: number;
+  revision: number;
+  completedAt: string | null;
+}
+
+export type LoadResult =
+  | { kind: 'survey'; survey: SurveyPayload }
+  | { kind: 'not_open'; studyName: string; opensAt: string | null }
+  | { kind: 'closed' };
+
+export interface Saved {
+  revision: number;
+  savedAt: string;
+}
+
+export interface Stale {
+  error: 'stale';
+  message: string;
+  data: Answers;
+  currentPage: number;
+  revision: number;
+}
+
+export interface QuestionError {
+  question: string | null;
+  message: string;
+}
+
+/** The server could not be reached, or answered with an error a retry may cure (5xx, 429). */
+export class Unreachable extends Error {}
+
+/** Any other refusal: the server's Dutch message. */
+export class Refused extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export function tokenFromPath(pathname = window.location.pathname): string {
+  const match = /^\/s\/([^/?#]+)/.exec(pathname);
+  if (!match) return '';
+  try {
+    return encodeURIComponent(decodeURIComponent(match[1]!));
+  } catch {
+    return encodeURIComponent(match[1]!);
+  }
+}
+
+async function call(method: string, url: string, body?: unknown, keepalive = false): Promise<{ status: number; body: Record<string, unknown> }> {
+  const json = body === undefined ? undefined : JSON.stringify(body);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: json === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: json,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      // A save sent while the page closes must outlive it; browsers cap keepalive bodies at 64 KiB.
+      keepalive: keepalive && (json?.length ?? 0) < 60_000,
+    });
+  } catch {
+    throw new Unreachable('network');
+  }
+  let parsed: unknown;
+  try {
+    const text = await response.text();
+    parsed = text ? JSON.parse(text) : {};
+  } catch {
+    parsed = {};
+  }
+  const result = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  if (response.status >= 500 || response.status === 429) throw new Unreachable(`http ${response.status}`);
+  return { status: response.status, body: result };
+}
+
+function refused(status: number, body: Record<string, unknown>): Refused {
+  const code = typeof body.error === 'string' ? body.error : typeof body.state === 'string' ? body.state : `http_${status}`;
+  const message = typeof body.message === 'string' ? body.message : `Er ging iets mis (${status}).`;
+  return new Refused(status, code, message, body);
+}
+
+export class RespondentApi {
+  constructor(private readonly token: string) {}
+
+  private url(suffix = ''): string {
+    return `/api/s/${this.token}${suffix}`;
+  }
+
+  async load(): Promise<LoadResult> {
+    if (!this.token) return { kind: 'closed' };
+    const { status, body } = await call('GET', this.url());
+    if (status === 404 || body.state === 'closed') return { kind: 'closed' };
+    if (status !== 200) throw refused(status, body);
+    if (body.state === 'not_open') {
+      const study = body.study as { name?: unknown } | undefined;
+      return {
+        kind: 'not_open',
+        studyName: typeof study?.name === 'string' ? study.name : '',
+        opensAt: typeof body.opensAt === 'string' ? body.opensAt : null,
+      };
+    }
+    return { kind: 'survey', survey: body as unknown as SurveyPayload };
+  }
+
+  async consent(answer: string): Promise<SurveyPayload | 'closed'> {
+    const { status, body } = await call('POST', this.url('/consent'), { answer });
+    if (status === 404) return 'closed';
+    if (status !== 200) throw refused(status, body);
+    return body as unknown as SurveyPayload;
+  }
+
+  async save(data: Answers, currentPage: number, revision: number, keepalive = false): Promise<Saved | Stale> {
+    const { status, body } = await call('PUT', this.url('/answers'), { data, currentPage, revision }, keepalive);
+    if (status === 200) return body as unknown as Saved;
+    if (status === 409 && body.error === 'stale') return body as unknown as Stale;
+    throw refused(status, body);
+  }
+
+  async complete(data: Answers, currentPage: number, revision: number): Promise<
+    { kind: 'completed'; survey: SurveyPayload } | { kind: 'invalid'; message: string; errors: QuestionError[] } | { kind: 'stale'; stale: Stale }
+  > {
+    const { status, body } = await call('POST', this.url('/complete'), { data, currentPage, revision });
+    if (status === 200) return { kind: 'completed', survey: body as unknown as SurveyPayload };
+    if (status === 422) {
+      const errors = Array.isArray(body.errors) ? (body.errors as QuestionError[]) : [];
+      return { kind: 'invalid', message: typeof body.message === 'string' ? body.message : 'Niet alle antwoorden zijn in orde.', errors };
+    }
+    if (status === 409 && body.error === 'stale') return { kind: 'stale', stale: body as unknown as Stale };
+    throw refused(status, body);
+  }
+}

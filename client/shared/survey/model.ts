@@ -1,0 +1,78 @@
+import { Model, type Question } from 'survey-core';
+// SurveyJS's own texts (buttons, "Vereist", progress) in Dutch.
+import 'survey-core/i18n/dutch';
+
+/**
+ * Building survey-core models for the respondent page and the admin preview alike: the same
+ * locale, theme and variables as the server's buildSurvey (server/questionnaires/content.ts), so
+ * what a school sees is what the server validates against.
+ */
+
+export type QuestionnaireJson = Record<string, unknown>;
+export type Answers = Record<string, unknown>;
+
+/** A calm look: the app's own blue, a light background, the system font (no web fonts: CSP). */
+const THEME = {
+  themeName: 'meetronde',
+  colorPalette: 'light',
+  isPanelless: false,
+  cssVariables: {
+    '--sjs2-color-project-brand-600': '#1d5e8c',
+    '--sjs2-color-utility-surface-survey': '#f6f7f9',
+    '--sjs2-typography-font-family-text': "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
+  },
+};
+
+export function createSurveyModel(questionnaire: QuestionnaireJson, variables: Record<string, unknown>): Model {
+  // Our metadata block is for the server; survey-core would only warn about an unknown property.
+  const { meetronde: _meta, ...json } = questionnaire;
+  const model = new Model(json);
+  model.locale = 'nl';
+  model.applyTheme(THEME);
+  model.showProgressBar = true;
+  model.progressBarType = 'pages';
+  // Saves while typing (debounced by the caller) rather than only when a field loses focus.
+  model.textUpdateMode = 'onTyping';
+  model.autoFocusFirstQuestion = false;
+  // The page shows its own thank-you page with the summary.
+  model.showCompletePage = false;
+  for (const [name, value] of Object.entries(variables)) model.setVariable(name, value ?? '');
+  return model;
+}
+
+export interface SummaryItem {
+  name: string;
+  title: string;
+  /** One line per answer; matrix questions give "row: column" lines. */
+  lines: string[];
+}
+
+function displayLines(question: Question): string[] {
+  const value: unknown = question.displayValue;
+  const lines: string[] = [];
+  if (value === undefined || value === null || value === '') {
+    // fall through: nothing answered
+  } else if (Array.isArray(value)) {
+    lines.push(value.map(String).join(', '));
+  } else if (typeof value === 'object') {
+    for (const [row, answer] of Object.entries(value as Record<string, unknown>)) {
+      if (answer !== undefined && answer !== null && answer !== '') lines.push(`${row}: ${String(answer)}`);
+    }
+  } else {
+    lines.push(String(value));
+  }
+  const comment = question.comment;
+  if (typeof comment === 'string' && comment.trim() !== '') lines.push(comment);
+  return lines;
+}
+
+/** The answered questions the routing shows, in questionnaire order, as titles and display texts. */
+export function summarize(model: Model): SummaryItem[] {
+  const items: SummaryItem[] = [];
+  for (const question of model.getAllQuestions(true)) {
+    if (question.getType() === 'html' || question.isEmpty()) continue;
+    const lines = displayLines(question);
+    if (lines.length > 0) items.push({ name: question.name, title: question.processedTitle, lines });
+  }
+  return items;
+}
