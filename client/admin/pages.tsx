@@ -4,6 +4,7 @@ import { ComparePage } from './pages/ComparePage';
 import { ExportsPage, ReportTablesPage } from './pages/ExportsPage';
 import { HomePage } from './pages/HomePage';
 import { ImportsPage } from './pages/ImportsPage';
+import { PreviewPage } from './pages/PreviewPage';
 import { PrivacyPage } from './pages/PrivacyPage';
 import { RoundPage } from './pages/RoundPage';
 import { RoundsPage } from './pages/RoundsPage';
@@ -38,6 +39,8 @@ export const pages: PageDef[] = [
   { path: '/exports', title: 'Exporteren', component: ExportsPage, role: 'researcher', nav: true },
   { path: '/exports/:roundId', title: 'Tabellen', component: ReportTablesPage, role: 'researcher' },
   { path: '/compare', title: 'Vergelijken', component: ComparePage, role: 'researcher', nav: true },
+  // Questionnaire preview as a school sees it (server/responses, GET /api/preview/:id).
+  { path: '/voorbeeld', title: 'Voorbeeld', component: PreviewPage, role: 'researcher', nav: true },
   { path: '/respons', title: 'Respons', component: TrackingRoundsPage, role: 'researcher', nav: true },
   { path: '/respons/:roundId', title: 'Respons per meting', component: TrackingDashboardPage, role: 'researcher' },
   { path: '/users', title: 'Gebruikers', component: UsersPage, role: 'admin', nav: true },

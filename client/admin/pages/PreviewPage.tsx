@@ -1,0 +1,123 @@
+import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError } from '../../shared/api';
+
+// SurveyJS is large: only researchers who open a preview load it.
+const PreviewSurvey = lazy(() => import('../../shared/survey/PreviewSurvey'));
+
+interface QuestionnaireRow {
+  id: string;
+  key: string | null;
+  version: string | null;
+  title: string;
+  problems: number;
+}
+
+interface Preview {
+  questionnaire: Record<string, unknown>;
+  variables: Record<string, string>;
+}
+
+const SITUATIONS: Array<[string, string]> = [
+  ['', 'Geen (vragenlijst zonder situaties)'],
+  ['po-ko', 'Tussen po en kinderopvang'],
+  ['po-vo', 'Tussen po en vo'],
+  ['po-po', 'Samenwerking binnen po'],
+  ['vo-vo', 'Samenwerking binnen vo'],
+  ['vso-vo', 'Tussen voortgezet speciaal en regulier onderwijs'],
+  ['ow-jh', 'Tussen onderwijs en jeugdhulp'],
+];
+
+/** A questionnaire version as a school in a chosen situation and sector sees it; stores nothing. */
+export function PreviewPage() {
+  const [questionnaires, setQuestionnaires] = useState<QuestionnaireRow[]>([]);
+  const [id, setId] = useState('');
+  const [situation, setSituation] = useState('po-ko');
+  const [sector, setSector] = useState('po');
+  const [preview, setPreview] = useState<(Preview & { label: string }) | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api<QuestionnaireRow[]>('GET', '/api/questionnaires')
+      .then((rows) => {
+        setQuestionnaires(rows);
+        setId(rows[0]?.id ?? '');
+      })
+      .catch((e) => setError(e instanceof ApiError ? e.message : 'De vragenlijsten konden niet worden geladen.'));
+  }, []);
+
+  async function show(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const query = new URLSearchParams();
+      if (situation) query.set('situation', situation);
+      if (sector) query.set('sector', sector);
+      const result = await api<Preview>('GET', `/api/preview/${encodeURIComponent(id)}?${query}`);
+      const title = questionnaires.find((q) => q.id === id)?.title ?? id;
+      const situationLabel = SITUATIONS.find(([value]) => value === situation)?.[1] ?? '';
+      setPreview({ ...result, label: `${title} · ${situation ? situationLabel.toLowerCase() : 'geen situatie'} · sector ${sector}` });
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : 'Het voorbeeld kon niet worden geladen.');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <h1>Voorbeeld van een vragenlijst</h1>
+      <form className="mr-card" onSubmit={show}>
+        <p className="mr-muted">Bekijk een vragenlijst zoals een school hem ziet. Er wordt niets opgeslagen.</p>
+        <div className="mr-filters">
+          <div>
+            <label htmlFor="preview-questionnaire">Vragenlijst</label>
+            <select id="preview-questionnaire" value={id} onChange={(e) => setId(e.target.value)}>
+              {questionnaires.map((q) => (
+                <option key={q.id} value={q.id}>
+                  {q.title} ({q.version ?? q.id}){q.problems ? ` – ${q.problems} problemen` : ''}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor="preview-situation">Samenwerkingssituatie</label>
+            <select id="preview-situation" value={situation} onChange={(e) => setSituation(e.target.value)}>
+              {SITUATIONS.map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor="preview-sector">Sector van het samenwerkingsverband</label>
+            <select id="preview-sector" value={sector} onChange={(e) => setSector(e.target.value)}>
+              <option value="po">po</option>
+              <option value="vo">vo</option>
+            </select>
+          </div>
+        </div>
+        <div className="mr-actions">
+          <button type="submit" disabled={busy || !id}>
+            {busy ? 'Bezig…' : 'Voorbeeld tonen'}
+          </button>
+        </div>
+        {error && (
+          <p className="mr-error" role="alert">
+            {error}
+          </p>
+        )}
+      </form>
+      {preview && (
+        <section aria-label="Voorbeeld" className="mr-preview">
+          <p className="mr-muted" data-testid="preview-label">{preview.label}</p>
+          <Suspense fallback={<p>Vragenlijst laden…</p>}>
+            <PreviewSurvey key={preview.label + JSON.stringify(preview.variables)} questionnaire={preview.questionnaire} variables={preview.variables} />
+          </Suspense>
+        </section>
+      )}
+    </>
+  );
+}
