@@ -66,6 +66,8 @@ export function QuestionnairePage({ survey, initialNotice, api, store, onRefused
     }
     m.data = data;
     if (survey.state === 'open') setPage(m, page);
+    // Before consent there is one page; a progress bar would only say "1 van 1".
+    else m.showProgressBar = false;
     return m;
   });
 
@@ -164,6 +166,7 @@ export function QuestionnairePage({ survey, initialNotice, api, store, onRefused
           return;
         }
         serverState = 'open';
+        model.showProgressBar = true;
         startSaver(next.revision);
         setNotice(null);
       } catch (error) {

@@ -1,4 +1,4 @@
-import { Model, type Question } from 'survey-core';
+import { Model, settings, type Question } from 'survey-core';
 // SurveyJS's own texts (buttons, "Vereist", progress) in Dutch.
 import 'survey-core/i18n/dutch';
 
@@ -7,6 +7,9 @@ import 'survey-core/i18n/dutch';
  * locale, theme and variables as the server's buildSurvey (server/questionnaires/content.ts), so
  * what a school sees is what the server validates against.
  */
+
+// A plain bar with "Pagina 3 van 7" reads better on a phone than a row of page buttons.
+settings.legacyProgressBarView = true;
 
 export type QuestionnaireJson = Record<string, unknown>;
 export type Answers = Record<string, unknown>;
