@@ -31,9 +31,25 @@ interface Props {
   onReload: (notice: string | null) => void;
 }
 
+/**
+ * `currentPage` is the page's index among all pages of the questionnaire (visible or not), so it
+ * names the same page whatever the routing shows; the server checks it is below the page count.
+ */
+export function pageIndex(model: Model): number {
+  const current = model.currentPage as PageModel | null;
+  return current ? Math.max(0, model.pages.indexOf(current)) : 0;
+}
+
+/** Goes to page `index`, or to the nearest visible page before it when the routing hides it. */
 function setPage(model: Model, index: number): void {
-  const last = model.visiblePageCount - 1;
-  model.currentPageNo = Math.max(0, Math.min(Number.isInteger(index) ? index : 0, last));
+  const start = Math.min(Number.isInteger(index) && index >= 0 ? index : 0, model.pages.length - 1);
+  for (let i = start; i >= 0; i--) {
+    const page = model.pages[i];
+    if (page?.isVisible) {
+      model.currentPage = page;
+      return;
+    }
+  }
 }
 
 /**
@@ -110,7 +126,7 @@ export function QuestionnairePage({ survey, initialNotice, api, store, onRefused
         api,
         store,
         revision,
-        snapshot: () => ({ data: model.data as Answers, currentPage: model.currentPageNo }),
+        snapshot: () => ({ data: model.data as Answers, currentPage: pageIndex(model) }),
         onStatus: setStatus,
         onStale: applyStale,
         onRejected: rejected,
@@ -228,7 +244,7 @@ export function QuestionnairePage({ survey, initialNotice, api, store, onRefused
       if (serverState !== 'open' || !saver) return;
       await saver.settle();
       try {
-        const result = await api.complete(model.data as Answers, model.currentPageNo, saver.revision);
+        const result = await api.complete(model.data as Answers, pageIndex(model), saver.revision);
         if (result.kind === 'completed') {
           saver.stop();
           store.clear();
