@@ -40,7 +40,16 @@ export async function ensureClientBuild(options: { quiet?: boolean } = {}): Prom
   if (have === want && existsSync(path.join(distDir, 'admin', 'index.html'))) return 'fresh';
   if (!options.quiet) console.log('Building the web client (first start or changed sources)…');
   const { build } = await import('vite');
-  await build({ configFile: path.join(clientDir, 'vite.config.ts'), logLevel: options.quiet ? 'error' : 'warn' });
+  // Vite keeps a NODE_ENV it finds; under vitest that is 'test', which would bundle React's
+  // development build (StrictMode's double effects and all) into what the browser tests exercise.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: path.join(clientDir, 'vite.config.ts'), logLevel: options.quiet ? 'error' : 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   writeFileSync(stampFile, want + '\n');
   return 'built';
 }
