@@ -202,12 +202,12 @@ describe(`respondent page in a browser [${kind}]`, () => {
   for (const branch of ['plannen', 'geen'] as const) {
     it(`completes the "${branch}" branch with its own pages`, async () => {
       const link = await newLink();
-      // One of them on a desktop, which also renders the README's screenshot.
+      // One of them on a desktop; the other, on a phone, renders the README's screenshot.
       const { context, page, csp } = await open(branch === 'plannen' ? 1024 : 360);
       await page.goto(`${url}/s/${link.token}`);
       await walkBranch(page, branch, {
         onPage: async (name) => {
-          if (branch === 'plannen' && name === 'geen_samenwerking') {
+          if (branch === 'geen' && name === 'geen_samenwerking') {
             mkdirSync(new URL('.', SCREENSHOT), { recursive: true });
             await saved(page);
             await page.evaluate(() => window.scrollTo(0, 0));
