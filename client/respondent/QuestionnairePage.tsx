@@ -113,7 +113,8 @@ export function QuestionnairePage({ survey, initialNotice, api, store, onRefused
     };
 
     const rejected = (error: Refused) => {
-      if (error.status === 404 || error.status === 403 || error.code === 'consent_required' || error.code === 'closed') {
+      // The link closed, consent was withdrawn, or the survey was completed elsewhere: show that state.
+      if (error.status === 404 || error.status === 403 || error.code === 'completed' || error.code === 'closed') {
         saver?.stop();
         onReload(error.status === 403 ? error.message : null);
         return;
