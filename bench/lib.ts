@@ -134,17 +134,36 @@ export interface ProfileLine {
  * A CPU profile of this process (the V8 inspector) while `work` runs, summed by function and
  * file: the functions with the most self time, for the "why" next to a missed target.
  */
-export async function cpuProfile(work: () => Promise<void>, top = 15): Promise<{ lines: ProfileLine[]; totalMs: number; byPackage: Array<[string, number]> }> {
+export interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface ProfileSummary {
+  lines: ProfileLine[];
+  totalMs: number;
+  byPackage: Array<[string, number]>;
+}
+
+export async function cpuProfile(work: () => Promise<void>, top = 15): Promise<ProfileSummary> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 200 });
   await session.post('Profiler.start');
   await work();
-  const { profile } = (await session.post('Profiler.stop')) as unknown as {
-    profile: { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] };
-  };
+  const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: CpuProfile };
   session.disconnect();
+  return summarizeProfile(profile, top);
+}
+
+/**
+ * A V8 CPU profile (Node's or Chromium's) summed by function and by package: a node_modules
+ * package, one of our folders (server/, client/, …), a built asset (its file name), or what V8
+ * calls (idle), (program), (garbage collector).
+ */
+export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary {
   const byNode = new Map<number, number>();
   profile.samples.forEach((id, i) => byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const byFunction = new Map<string, { fn: string; where: string; us: number }>();
@@ -156,9 +175,10 @@ export async function cpuProfile(work: () => Promise<void>, top = 15): Promise<{
     total += us;
     const url = node.callFrame.url.replace(/^file:\/\//, '');
     const modules = url.lastIndexOf('node_modules/');
-    const where = modules >= 0 ? url.slice(modules + 13) : url.replace(/^.*\/(server|bench|tests)\//, '$1/');
+    const where = modules >= 0 ? url.slice(modules + 13) : url.replace(/^.*\/(server|bench|tests|assets)\//, '$1/');
     const fn = node.callFrame.functionName || '(anonymous)';
     const own = /\/(server|bench|tests|client)\//.exec(url);
+    const asset = /\/assets\/([^/?]+)/.exec(url);
     const pkg = !url
       ? fn.startsWith('(') ? fn : '(native)'
       : url.startsWith('node:')
@@ -167,7 +187,9 @@ export async function cpuProfile(work: () => Promise<void>, top = 15): Promise<{
           ? where.split('/').slice(0, where.startsWith('@') ? 2 : 1).join('/')
           : own
             ? `${own[1]}/`
-            : 'other';
+            : asset
+              ? asset[1]!
+              : 'other';
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
     const key = `${fn}@${where}:${node.callFrame.lineNumber + 1}`;
     const entry = byFunction.get(key) ?? { fn, where: url ? `${where}:${node.callFrame.lineNumber + 1}` : '', us: 0 };

@@ -30,7 +30,7 @@ import { newInvitationToken } from '../server/invitations/tokens';
 import { readMeta, snapshotVersion, type QuestionnaireContent } from '../server/questionnaires';
 import { ensureClientBuild } from '../server/tools/ensure-client-build';
 import { launchBrowser } from '../tests/helpers/browser';
-import { createBenchDatabase, loadAverage, percentile, recordResults, table } from './lib';
+import { createBenchDatabase, loadAverage, percentile, recordResults, summarizeProfile, table, type CpuProfile, type ProfileSummary } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const LOADS = Number(arg('loads') ?? 10);
@@ -130,14 +130,32 @@ function firstVisibleScript(text: string): string {
 interface Load {
   firstQuestionMs: number;
   domContentLoadedMs: number;
-  resources: Array<{ name: string; transfer: number; decoded: number }>;
+  resources: Array<{ name: string; transfer: number; decoded: number; start: number; end: number }>;
+  /** Chromium's main-thread time until then (CDP Performance.getMetrics), ms. */
+  scriptMs: number;
+  layoutMs: number;
+  styleMs: number;
+  taskMs: number;
+  profile?: ProfileSummary;
 }
 
-async function loadOnce(browser: Browser, url: string, text: string, context?: import('playwright-core').BrowserContext): Promise<Load> {
+async function loadOnce(browser: Browser, url: string, text: string, context?: import('playwright-core').BrowserContext, profile = false): Promise<Load> {
   const own = !context;
   const ctx = context ?? (await browser.newContext({ viewport: { width: 360, height: 740 } }));
   const page = await ctx.newPage();
   await page.addInitScript(firstVisibleScript(text));
+  // Open the origin first (a page without assets), so that the measured navigation stays in the
+  // same renderer process and the CDP session sees all of it.
+  await page.goto(new URL('/healthz', url).toString());
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metric = async (name: string) => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === name)?.value ?? Number.NaN) * 1000;
+  const before = { script: await metric('ScriptDuration'), layout: await metric('LayoutDuration'), style: await metric('RecalcStyleDuration'), task: await metric('TaskDuration') };
+  if (profile) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+    await cdp.send('Profiler.start');
+  }
   await page.goto(url, { waitUntil: 'commit' });
   await page.waitForFunction(() => typeof (window as { __firstQuestionAt?: number }).__firstQuestionAt === 'number', undefined, { timeout: 30_000, polling: 50 });
   const measured = await page.evaluate(() => ({
@@ -145,12 +163,22 @@ async function loadOnce(browser: Browser, url: string, text: string, context?: i
     domContentLoadedMs: (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.domContentLoadedEventEnd ?? Number.NaN,
     resources: performance.getEntriesByType('resource').map((e) => {
       const r = e as PerformanceResourceTiming;
-      return { name: r.name, transfer: r.transferSize, decoded: r.decodedBodySize };
+      return { name: r.name, transfer: r.transferSize, decoded: r.decodedBodySize, start: r.startTime, end: r.responseEnd };
     }),
   }));
+  const summary = profile ? summarizeProfile(((await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }).profile, 12) : undefined;
+  const after = { script: await metric('ScriptDuration'), layout: await metric('LayoutDuration'), style: await metric('RecalcStyleDuration'), task: await metric('TaskDuration') };
+  await cdp.detach();
   await page.close();
   if (own) await ctx.close();
-  return measured;
+  return {
+    ...measured,
+    scriptMs: after.script - before.script,
+    layoutMs: after.layout - before.layout,
+    styleMs: after.style - before.style,
+    taskMs: after.task - before.task,
+    profile: summary,
+  };
 }
 
 /** The baseline: a static page with the same text, from a bare Fastify server in this process. */
@@ -248,6 +276,8 @@ async function main() {
       cold.page.push(await loadOnce(browser, pageUrl, firstQuestion));
       cold.static.push(await loadOnce(browser, statics.url, firstQuestion));
     }
+    // One more cold load with Chromium's CPU profiler on: where the main thread's time goes.
+    const profiled = await loadOnce(browser, pageUrl, firstQuestion, undefined, true);
     // Warm: the same context again, assets from the cache (a school coming back to its link).
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
     await loadOnce(browser, pageUrl, firstQuestion, context);
@@ -288,6 +318,50 @@ async function main() {
           ['respondent page, warm (cached assets)', median(warmFirst).toFixed(0), Math.min(...warmFirst).toFixed(0), Math.max(...warmFirst).toFixed(0), (median(warmFirst) / median(staticFirst)).toFixed(1)],
           ['DOMContentLoaded, respondent page, cold', median(cold.page.map((l) => l.domContentLoadedMs)).toFixed(0), '', '', ''],
         ],
+      ),
+      '',
+      'Main-thread time until the first question (Chromium\'s Performance metrics, median of the cold loads, ms):',
+      '',
+      ...table(
+        ['page', 'tasks', 'of which script', 'layout', 'style'],
+        (['static', 'page'] as const).map((which) => {
+          const loads = cold[which];
+          return [
+            which === 'page' ? 'respondent page' : 'static page (baseline)',
+            median(loads.map((l) => l.taskMs)).toFixed(0),
+            median(loads.map((l) => l.scriptMs)).toFixed(0),
+            median(loads.map((l) => l.layoutMs)).toFixed(0),
+            median(loads.map((l) => l.styleMs)).toFixed(0),
+          ];
+        }),
+      ),
+      '',
+      'Where the time goes in a cold load (median, ms from navigation start): the HTML, the last script or style file received,',
+      'the questionnaire request (GET /api/s/:token) sent and answered, the first question rendered.',
+      '',
+      ...table(
+        ['DOMContentLoaded', 'last asset received', 'API request sent', 'API answered', 'API request took', 'first question'],
+        [
+          [
+            median(cold.page.map((l) => l.domContentLoadedMs)).toFixed(0),
+            median(cold.page.map((l) => Math.max(0, ...l.resources.filter((r) => /\/assets\//.test(r.name)).map((r) => r.end)))).toFixed(0),
+            median(cold.page.map((l) => l.resources.find((r) => /\/api\/s\//.test(r.name))?.start ?? Number.NaN)).toFixed(0),
+            median(cold.page.map((l) => l.resources.find((r) => /\/api\/s\//.test(r.name))?.end ?? Number.NaN)).toFixed(0),
+            median(cold.page.map((l) => { const r = l.resources.find((x) => /\/api\/s\//.test(x.name)); return r ? r.end - r.start : Number.NaN; })).toFixed(0),
+            coldMedian.toFixed(0),
+          ],
+        ],
+      ),
+      '',
+      `CPU profile of one more cold load (${profiled.firstQuestionMs.toFixed(0)} ms to the first question; ${profiled.profile!.totalMs.toFixed(0)} ms sampled on the main thread).`,
+      `By script: ${profiled.profile!.byPackage
+        .slice(0, 8)
+        .map(([p, pct]) => `${p} ${pct.toFixed(0)} %`)
+        .join(', ')}. Functions with the most self time:`,
+      '',
+      ...table(
+        ['function', 'where', 'self ms', '%'],
+        profiled.profile!.lines.map((l) => [l.fn, l.where, l.selfMs.toFixed(0), l.percent.toFixed(1)]),
       ),
       '',
       `**First question visible: median ${coldMedian.toFixed(0)} ms cold** (target < ${TARGET_MS} ms: ${coldMedian < TARGET_MS ? 'met' : 'missed'}).`,
