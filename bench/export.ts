@@ -31,10 +31,10 @@ try {
   const version = await snapshotVersion(db, 'image-samenwerking-2023');
   const content = version.content as QuestionnaireContent;
   const rng = seededRandom(2023);
-  // 100 distinct valid responses, cycled over the 100,000 schools (generating one with survey-core
+  // Up to 100 distinct valid responses, cycled over the 100,000 schools (generating one with survey-core
   // takes a tenth of a second or more here, so more would only lengthen the seeding).
   const samples: Array<{ data: string; branch: string | null }> = [];
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < Math.min(100, Math.ceil(RESPONSES / 20)); i++) {
     const variables = variablesFor({ situation: 'po-vo', sector: 'po', schoolName: 'x' });
     const raw = randomAnswers(content, variables, rng, { given: { Q_consent: 'ja', Q_mate: ['wel', 'plannen', 'geen'][i % 3] } });
     const result = validateResponse(content, variables, raw, { mode: 'complete' });
