@@ -374,7 +374,7 @@ describe(`respondent page in a browser [${kind}]`, () => {
     await context.close();
   });
 
-  it('shows one page for a closed round and for an unknown link, and the opening date of a round not yet open', async () => {
+  it('shows one page for a closed round and an unknown link, the opening date of a round not yet open, and an unreachable server', async () => {
     const closedRound = await aRespondentRound(db(), { status: 'closed' });
     const closed = await aRespondentLink(db(), closedRound.roundId);
     const later = await aRespondentRound(db(), { opensAt: new Date('2026-03-16T07:00:00Z') });
@@ -393,6 +393,15 @@ describe(`respondent page in a browser [${kind}]`, () => {
     await page.goto(`${url}/s/${notOpen.token}`);
     await page.getByRole('heading', { name: 'De vragenlijst is nog niet geopend' }).waitFor();
     await expect(page.locator('body').innerText()).resolves.toContain('16 maart 2026 om 08:00');
+
+    // A server that cannot be reached at all gets its own page, and a way to try again.
+    const link = await newLink();
+    await context.route('**/api/s/*', (route) => route.abort('connectionrefused'));
+    await page.goto(`${url}/s/${link.token}`);
+    await page.getByRole('heading', { name: 'De server is niet bereikbaar' }).waitFor();
+    await context.unroute('**/api/s/*');
+    await page.getByRole('button', { name: 'Opnieuw proberen' }).click();
+    await page.getByText('Ja, ik ga akkoord').waitFor();
     expect(csp).toEqual([]);
     await context.close();
   });
