@@ -19,7 +19,8 @@ export function benchDatabaseUrl(): string {
 export function commitId(): string {
   try {
     const id = execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execSync('git status --porcelain', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    // Results appended by earlier scripts of the same run do not make the code dirty.
+    const dirty = execSync("git status --porcelain -- . ':(exclude)bench/RESULTS.md'", { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return dirty ? `${id}+dirty` : id;
   } catch {
     return 'unknown';
