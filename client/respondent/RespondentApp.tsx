@@ -1,9 +1,13 @@
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { createSurveyModel, summarize } from '../shared/survey/model';
-import { AnswerSummary } from '../shared/survey/AnswerSummary';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { LocalStore, localKey } from './local-copy';
-import { QuestionnairePage } from './QuestionnairePage';
 import { RespondentApi, tokenFromPath, Unreachable, type SurveyPayload } from './respondent-api';
+
+// SurveyJS is most of the page's code (1.6 MB). It loads next to the questionnaire request
+// instead of before it, and the link's other states (closed, not yet open, refused) need none of it.
+const loadQuestionnaire = () => import('./QuestionnairePage');
+const QuestionnairePage = lazy(() => loadQuestionnaire().then((m) => ({ default: m.QuestionnairePage })));
+const CompletedSummary = lazy(() => import('./CompletedSummary'));
+const loading = <p className="mr-muted">Bezig met laden…</p>;
 
 /**
  * The page a school opens from its personal link (/s/<token>): one view per state of the link
@@ -63,6 +67,9 @@ export function RespondentApp() {
 
   useEffect(() => {
     void load();
+    void loadQuestionnaire().catch(() => {
+      // A failed download shows up when the questionnaire is rendered (Suspense rethrows it).
+    });
   }, [load]);
 
   switch (view.kind) {
@@ -125,6 +132,7 @@ export function RespondentApp() {
     case 'questionnaire':
       return (
         <Frame survey={view.survey}>
+          <Suspense fallback={loading}>
           <QuestionnairePage
             key={view.generation}
             survey={view.survey}
@@ -138,6 +146,7 @@ export function RespondentApp() {
             }}
             onReload={(notice) => void load(notice)}
           />
+          </Suspense>
         </Frame>
       );
   }
@@ -182,11 +191,6 @@ function Frame({ survey, children }: { survey: SurveyPayload; children: ReactNod
 }
 
 function CompletedPage({ survey }: { survey: SurveyPayload }) {
-  const items = useMemo(() => {
-    const model = createSurveyModel(survey.questionnaire, survey.variables);
-    model.data = survey.data ?? {};
-    return summarize(model);
-  }, [survey]);
   return (
     <Frame survey={survey}>
       <section className="mr-card mr-r-message" data-testid="thank-you">
@@ -197,7 +201,9 @@ function CompletedPage({ survey }: { survey: SurveyPayload }) {
         </p>
       </section>
       <div className="mr-card">
-        <AnswerSummary items={items} />
+        <Suspense fallback={loading}>
+          <CompletedSummary survey={survey} />
+        </Suspense>
       </div>
     </Frame>
   );

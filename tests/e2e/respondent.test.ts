@@ -159,6 +159,7 @@ describe(`respondent page in a browser [${kind}]`, () => {
     const { context, page, csp, calls } = await open(360);
     await page.goto(`${url}/s/${link.token}`);
     await page.getByRole('heading', { name: 'IMAGE', level: 1 }).waitFor();
+    await page.getByText('Ja, ik ga akkoord').waitFor();
     // Consent first: the consent question is all there is, and nothing is sent before it.
     expect(await page.locator('.sd-question:not(.sd-question--html)').count()).toBe(1);
     expect(await axeViolations(page)).toEqual([]);
