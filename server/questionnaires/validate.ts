@@ -9,7 +9,7 @@ import {
   type Question,
 } from 'survey-core';
 import { buildSurvey, readMeta, type QuestionnaireContent } from './content';
-import type { QuestionnaireVariables } from './variables';
+import { VARIABLE_NAMES, type QuestionnaireVariables } from './variables';
 
 /**
  * Server-side checking of what a browser sends. The browser is never trusted: the same JSON is
@@ -175,11 +175,33 @@ interface Settled extends Cleaned {
 }
 
 /**
+ * Building a survey-core model from a questionnaire's JSON is most of the CPU an autosave costs.
+ * Checking answers is synchronous from start to end, so one model per questionnaire object can
+ * serve every call in turn: before each use it gets the caller's variables, no answers and no
+ * errors, which is the state a new model starts in. Questionnaire objects of stored versions are
+ * kept by the callers (one per version), so the models live as long as those do.
+ */
+const models = new WeakMap<QuestionnaireContent, Model>();
+
+function surveyFor(content: QuestionnaireContent, variables: Partial<QuestionnaireVariables>): Model {
+  const cached = models.get(content);
+  if (!cached) {
+    const survey = buildSurvey(content, variables);
+    models.set(content, survey);
+    return survey;
+  }
+  for (const name of VARIABLE_NAMES) cached.setVariable(name, variables[name] ?? '');
+  cached.data = {};
+  for (const question of cached.getAllQuestions(false)) question.errors = [];
+  return cached;
+}
+
+/**
  * Answers depend on visibility and visibility on answers, so clean until nothing changes:
  * an answer that hid or showed another question is itself dropped when its question is hidden.
  */
 function settle(content: QuestionnaireContent, variables: Partial<QuestionnaireVariables>, raw: Record<string, unknown>): Settled {
-  const survey = buildSurvey(content, variables);
+  const survey = surveyFor(content, variables);
   let current = cleanAnswers(survey, survey.getAllQuestions(false).filter(isValueQuestion), raw);
   // Each round can only remove or restore answers the routing depends on; questionnaires are
   // shallow, so a handful of rounds settles any real one. The cap guards against cycles.

@@ -43,7 +43,7 @@ describe('the demo study', () => {
       clock.advance(8 * HOUR);
     }
     await worker.drain();
-  }, 240_000);
+  }, 420_000);
 
   afterAll(async () => {
     await app?.close();

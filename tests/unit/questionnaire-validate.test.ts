@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { validateResponse, visibleQuestionNames, type ValidationResult } from '../../server/questionnaires';
+import { readFileSync } from 'node:fs';
+import { validateResponse, variablesFor, visibleQuestionNames, type QuestionnaireContent, type ValidationResult } from '../../server/questionnaires';
+import { randomAnswers, seededRandom } from '../fixtures/random-responses';
 import { aCheckbox, aComment, aMatrix, aPage, aQuestionnaire, aRadio } from '../fixtures/questionnaires';
 
 /** Routing: `samen` picks the branch; `reden` only for 'geen'; `toelichting` only when reden = 'anders_x'. */
@@ -191,5 +193,28 @@ describe('visibleQuestionNames', () => {
     expect(visibleQuestionNames(routed, vars, {})).toEqual(['toestemming']);
     expect(visibleQuestionNames(routed, vars, { toestemming: 'nee', samen: 'wel' })).toEqual(['toestemming']);
     expect(visibleQuestionNames(routed, vars, 'garbage')).toEqual(['toestemming']);
+  });
+});
+
+describe('validateResponse: one reused model per questionnaire', () => {
+  it('gives every call the result a new model would, whatever the previous call left behind', () => {
+    const content = JSON.parse(readFileSync('questionnaires/image-samenwerking-2023.json', 'utf8')) as QuestionnaireContent;
+    const rng = seededRandom(11);
+    const situations = ['po-ko', 'po-vo', 'po-po', 'vo-vo', 'vso-vo', 'ow-jh'] as const;
+    for (let i = 0; i < 12; i++) {
+      const situation = situations[i % situations.length]!;
+      const sector = situation.startsWith('vo') || situation === 'vso-vo' ? 'vo' : 'po';
+      const variables = variablesFor({ situation, sector, schoolName: `School ${i}`, schoolKind: sector });
+      const mate = ['wel', 'plannen', 'geen'][i % 3]!;
+      // Complete, partial, incomplete (errors) and malformed answers, interleaved.
+      const answers = randomAnswers(content, variables, rng, { given: { Q_consent: 'ja', Q_mate: mate }, stopAfter: i % 4 === 0 ? 3 : undefined });
+      if (i % 5 === 0) answers.Q_consent = 'nee';
+      if (i % 7 === 0) answers[Object.keys(answers)[2] ?? 'Q_mate'] = { not: 'a valid answer' };
+      for (const mode of ['partial', 'complete'] as const) {
+        const reused = validateResponse(content, variables, answers, { mode });
+        const fresh = validateResponse(structuredClone(content), variables, answers, { mode });
+        expect(reused, `call ${i} (${situation}, ${mate}, ${mode})`).toEqual(fresh);
+      }
+    }
   });
 });
