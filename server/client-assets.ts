@@ -26,6 +26,8 @@ export async function registerClient(app: FastifyInstance, distDir = clientDist)
       decorateReply: false,
       immutable: true,
       maxAge: '365d',
+      // The build writes .br and .gz next to each script and style sheet (client/vite.config.ts).
+      preCompressed: true,
     });
   }
 

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../server/app';
+import { clientDist } from '../../server/client-assets';
+import { makeTestApp } from '../helpers/app';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+
+/**
+ * The respondent page's scripts and styles go out compressed (written at build time), because
+ * schools open their link on phones; browsers that do not ask for compression get the plain file.
+ */
+describe('client assets', () => {
+  let database: TestDatabase;
+  let app: App;
+  let assets: string[];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('pglite');
+    ({ app } = await makeTestApp(database, { deps: { clientDist } }));
+    const html = readFileSync(path.join(clientDist, 'respondent', 'index.html'), 'utf8');
+    assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]!);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  it('sends the respondent page’s scripts and styles as brotli or gzip when the browser accepts it', async () => {
+    expect(assets.length).toBeGreaterThan(0);
+    let compressed = 0;
+    for (const url of assets) {
+      const plain = readFileSync(path.join(clientDist, url));
+      const identity = await app.inject({ method: 'GET', url });
+      expect(identity.statusCode).toBe(200);
+      expect(identity.headers['content-encoding']).toBeUndefined();
+      expect(identity.rawPayload.equals(plain)).toBe(true);
+      if (plain.length < 1024) continue;
+      compressed++;
+
+      const br = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+      expect(br.headers['content-encoding']).toBe('br');
+      expect(br.headers.vary).toMatch(/accept-encoding/i);
+      expect(br.rawPayload.length).toBeLessThan(plain.length);
+      expect(brotliDecompressSync(br.rawPayload).equals(plain)).toBe(true);
+      expect(br.headers['content-type']).toMatch(url.endsWith('.js') ? /javascript/ : /css/);
+      expect(br.headers['cache-control']).toMatch(/immutable/);
+
+      const gz = await app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip' } });
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(gz.rawPayload).equals(plain)).toBe(true);
+    }
+    expect(compressed).toBeGreaterThan(0);
+  });
+
+  it('serves nothing outside the assets and no unknown asset, compressed or not', async () => {
+    const traversal = await app.inject({ method: 'GET', url: '/assets/..%2f..%2fpackage.json' });
+    expect([400, 403, 404]).toContain(traversal.statusCode);
+    expect((await app.inject({ method: 'GET', url: '/assets/nope.js', headers: { 'accept-encoding': 'br' } })).statusCode).toBe(404);
+  });
+});
