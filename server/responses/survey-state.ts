@@ -74,12 +74,13 @@ const SHAPES: Record<string, AnswerShape> = {
 };
 
 // Versions are immutable snapshots, so what we derive from one can be kept for the process's life.
-// The bound only matters for a process that serves very many rounds.
-const versionCache = new Map<number, VersionInfo>();
+// Kept by the content's sha256, not the row id: ids repeat between databases (the tests open
+// several in one process), contents do not. The bound only matters for very many versions.
+const versionCache = new Map<string, VersionInfo>();
 const VERSION_CACHE_SIZE = 100;
 
-export function versionInfo(id: number, content: unknown): VersionInfo {
-  const cached = versionCache.get(id);
+export function versionInfo(id: number, sha256: string, content: unknown): VersionInfo {
+  const cached = versionCache.get(sha256);
   if (cached) return cached;
   const questionnaire = content as QuestionnaireContent;
   const meta = readMeta(questionnaire);
@@ -91,7 +92,7 @@ export function versionInfo(id: number, content: unknown): VersionInfo {
   }
   const info: VersionInfo = { id, content: questionnaire, meta, pageCount: survey.pages.length, shapes, commentSuffix: survey.commentSuffix };
   if (versionCache.size >= VERSION_CACHE_SIZE) versionCache.delete(versionCache.keys().next().value!);
-  versionCache.set(id, info);
+  versionCache.set(sha256, info);
   return info;
 }
 
@@ -108,6 +109,7 @@ export async function loadContext(db: Kysely<DB>, token: string): Promise<Respon
     .innerJoin('schools as s', 's.id', 'i.school_id')
     .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
     .leftJoin('responses as resp', 'resp.invitation_id', 'i.id')
+    .leftJoin('questionnaire_versions as qv', 'qv.id', 'r.questionnaire_version_id')
     .select([
       'i.id as invitationId',
       'i.round_id as roundId',
@@ -122,6 +124,7 @@ export async function loadContext(db: Kysely<DB>, token: string): Promise<Respon
       'r.closes_at as closesAt',
       'r.purged_at as purgedAt',
       'r.questionnaire_version_id as versionId',
+      'qv.sha256 as versionSha',
       's.name as schoolName',
       's.kind as schoolKind',
       'w.sector',
@@ -137,11 +140,11 @@ export async function loadContext(db: Kysely<DB>, token: string): Promise<Respon
     .executeTakeFirst();
   if (!row) return null;
   let questionnaire: VersionInfo | null = null;
-  if (row.versionId !== null) {
-    questionnaire = versionCache.get(row.versionId) ?? null;
+  if (row.versionId !== null && row.versionSha !== null) {
+    questionnaire = versionCache.get(row.versionSha) ?? null;
     if (!questionnaire) {
       const version = await db.selectFrom('questionnaire_versions').select('content').where('id', '=', row.versionId).executeTakeFirst();
-      if (version) questionnaire = versionInfo(row.versionId, version.content);
+      if (version) questionnaire = versionInfo(row.versionId, row.versionSha, version.content);
     }
   }
   return {
