@@ -136,13 +136,15 @@ export interface ProfileLine {
  * file: the functions with the most self time, for the "why" next to a missed target.
  */
 export interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
   samples: number[];
   timeDeltas: number[];
 }
 
 export interface ProfileSummary {
   lines: ProfileLine[];
+  /** Our own functions (server/, client/) by total time, callees included: which of our code paths the time is under. */
+  ownInclusive: ProfileLine[];
   totalMs: number;
   byPackage: Array<[string, number]>;
 }
@@ -197,12 +199,38 @@ export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary 
     entry.us += us;
     byFunction.set(key, entry);
   }
+  // Time under each of our own functions, callees included (each sample counted once per function).
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const nodeById = new Map(profile.nodes.map((n) => [n.id, n]));
+  const inclusive = new Map<string, { fn: string; where: string; us: number }>();
+  for (const [id, us] of byNode) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const frame = nodeById.get(at)!.callFrame;
+      const own = /\/(server|client)\/(.*)$/.exec(frame.url);
+      if (!own) continue;
+      // tsx compiles each file to one line, so the line number says nothing.
+      const where = `${own[1]}/${own[2]}`;
+      const key = `${frame.functionName}@${where}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const entry = inclusive.get(key) ?? { fn: frame.functionName || '(anonymous)', where, us: 0 };
+      entry.us += us;
+      inclusive.set(key, entry);
+    }
+  }
+  const ownInclusive = [...inclusive.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, 8)
+    .map((e) => ({ fn: e.fn, where: e.where, selfMs: e.us / 1000, percent: (100 * e.us) / total }));
   const lines = [...byFunction.values()]
     .sort((a, b) => b.us - a.us)
     .slice(0, top)
     .map((e) => ({ fn: e.fn, where: e.where, selfMs: e.us / 1000, percent: (100 * e.us) / total }));
   return {
     lines,
+    ownInclusive,
     totalMs: total / 1000,
     byPackage: [...byPackage].sort((a, b) => b[1] - a[1]).map(([p, us]) => [p, (100 * us) / total] as [string, number]),
   };

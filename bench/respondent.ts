@@ -492,6 +492,13 @@ async function main() {
         ['function', 'where', 'self ms', '%'],
         profile.lines.map((l) => [l.fn, l.where, f(l.selfMs), f(l.percent, 1)]),
       ),
+      '',
+      'Our own functions with the most time under them (callees included):',
+      '',
+      ...table(
+        ['function', 'where', 'total ms', '%'],
+        profile.ownInclusive.map((l) => [l.fn, l.where, f(l.selfMs), f(l.percent, 1)]),
+      ),
     ]);
     // A 200 for a completion that was not stored would be a bug; more stored than answered is
     // what finished after a run.
