@@ -11,7 +11,7 @@
  * Completions use each token once (a completed questionnaire cannot be completed again).
  *
  * Run: `npm run bench -- respondent` or `npx tsx bench/respondent.ts [--connections=50,200,1000]
- * [--duration=8] [--complete=600]` (seconds per autosave run; completions per level, at least
+ * [--duration=6] [--complete=600]` (seconds per autosave run; completions per level, at least
  * twice the connections).
  */
 import Fastify from 'fastify';
@@ -35,7 +35,7 @@ import { cpuProfile, createBenchDatabase, loadAverage, postgresCpuBetween, postg
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const LEVELS = (arg('connections') ?? '50,200,1000').split(',').map(Number);
 /** Seconds per route, level and mode (split in two runs where they alternate). */
-const DURATION = Number(arg('duration') ?? 8);
+const DURATION = Number(arg('duration') ?? 6);
 const COMPLETIONS = Number(arg('complete') ?? 600);
 /** Measure the baseline against itself (the harness and the noise floor; nothing recorded). */
 const BASELINE_ONLY = process.argv.includes('--baseline-only');
@@ -376,14 +376,15 @@ async function main() {
       const load = loadAverage().split(' / ')[0]!;
       // As fast as answers come: baseline, app, app, baseline, so that both see the same minutes.
       const saturated = { bare: [] as Measured[], app: [] as Measured[] };
-      for (const which of overwhelmed.save ? (['bare'] as const) : (['bare', 'app', 'app', 'bare'] as const)) {
+      // When the app is skipped, so is its baseline: nothing to compare it with.
+      for (const which of overwhelmed.save ? ([] as const) : (['bare', 'app', 'app', 'bare'] as const)) {
         const job = which === 'app' ? save(appUrl, appPrefix, connections, DURATION / 2) : save(bare.url, '/bare', connections, DURATION / 2);
         const report = await measured(job, which === 'app' && !BASELINE_ONLY ? counters.saves : counters.bare);
         saturated[which].push(report);
         console.log(`autosave ${which} at ${connections}: ${f(report.requestsPerSecond)} req/s, p50 ${report.p50} ms, p99 ${report.p99} ms (${describe([report])})`);
       }
       const bareSat = merge(saturated.bare);
-      row(connections, 'autosave, as fast as answered: bare INSERT (baseline)', bareSat, 1, load);
+      if (saturated.bare.length) row(connections, 'autosave, as fast as answered: bare INSERT (baseline)', bareSat, 1, load);
       const appSat = saturated.app.length ? merge(saturated.app) : null;
       if (appSat) row(connections, '**autosave, as fast as answered: PUT /api/s/:token/answers**', appSat, appSat.rate / bareSat.rate, load);
       else skipped(connections, 'autosave, as fast as answered: PUT /api/s/:token/answers', overwhelmed.save);
@@ -393,14 +394,14 @@ async function main() {
       const offered = connections * PACE;
       const pacedSkip = overwhelmed.save || (appSat && appSat.rate < offered ? `the app's throughput (${f(appSat.rate)} req/s) is below the ${offered} saves/s offered, so its queue only grows` : '');
       const paced = { bare: [] as Measured[], app: [] as Measured[] };
-      for (const which of pacedSkip ? (['bare'] as const) : (['app', 'bare'] as const)) {
+      for (const which of pacedSkip ? ([] as const) : (['app', 'bare'] as const)) {
         const job = { ...(which === 'app' ? save(appUrl, appPrefix, connections, DURATION / 2) : save(bare.url, '/bare', connections, DURATION / 2)), pace: PACE };
         const report = await measured(job, which === 'app' && !BASELINE_ONLY ? counters.saves : counters.bare);
         paced[which].push(report);
         console.log(`paced autosave ${which} at ${connections}: ${f(report.requestsPerSecond)} req/s, p50 ${report.p50} ms, p99 ${report.p99} ms (${describe([report])})`);
       }
       const barePaced = merge(paced.bare);
-      row(connections, `autosave, ${PACE} save/s per respondent: bare INSERT (baseline)`, barePaced, 1, load);
+      if (paced.bare.length) row(connections, `autosave, ${PACE} save/s per respondent: bare INSERT (baseline)`, barePaced, 1, load);
       const appPaced = paced.app.length ? merge(paced.app) : null;
       if (appPaced) row(connections, `**autosave, ${PACE} save/s per respondent: PUT /api/s/:token/answers**`, appPaced, Number.NaN, load);
       else skipped(connections, `autosave, ${PACE} save/s per respondent: PUT /api/s/:token/answers`, pacedSkip);
@@ -432,13 +433,13 @@ async function main() {
         currentPage: seeded.currentPage,
       });
       const mine = seeded.completionRespondents[index]!;
-      const bareDone = await measured(completion(bare.url, '/bare', mine), counters.bare);
-      const bareMerged = merge([bareDone]);
-      row(connections, `completion (up to ${amount} or ${DURATION} s), as fast as answered: bare INSERT (baseline)`, bareMerged, 1, load);
       if (overwhelmed.complete) {
         skipped(connections, `completion, as fast as answered: POST /api/s/:token/complete`, overwhelmed.complete);
         continue;
       }
+      const bareDone = await measured(completion(bare.url, '/bare', mine), counters.bare);
+      const bareMerged = merge([bareDone]);
+      row(connections, `completion (up to ${amount} or ${DURATION} s), as fast as answered: bare INSERT (baseline)`, bareMerged, 1, load);
       const appDone = await measured(completion(appUrl, appPrefix, mine), BASELINE_ONLY ? counters.bare : counters.completions);
       appCompleted += appDone.ok;
       console.log(`complete at ${connections}: bare ${f(bareDone.requestsPerSecond)} req/s, app ${f(appDone.requestsPerSecond)} req/s, p99 ${appDone.p99} ms (${describe([appDone])})`);
