@@ -28,6 +28,8 @@ export {
 } from './registry';
 export {
   DEFAULT_MAX_TEXT_LENGTH,
+  textLimits,
+  textProblem,
   validateResponse,
   visibleQuestionNames,
   type ResponseData,

@@ -86,15 +86,29 @@ function commentMaxLength(survey: Model): number {
 // U+0000 cannot be stored in jsonb; other control characters (except tab and newlines) have no business in an answer.
 const FORBIDDEN_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
+/**
+ * The length limit of every question's text answer and of "Anders, namelijk" texts, as the full
+ * check applies them; the respondent API checks autosaves against these without survey-core.
+ */
+export function textLimits(survey: Model): { byQuestion: Map<string, number>; comment: number } {
+  const byQuestion = new Map<string, number>();
+  for (const question of survey.getAllQuestions(false)) byQuestion.set(question.name, maxLengthOf(question, survey));
+  return { byQuestion, comment: commentMaxLength(survey) };
+}
+
+/** Why a text may not be stored as an answer (too long, forbidden characters), or null. */
+export function textProblem(text: string, max: number = DEFAULT_MAX_TEXT_LENGTH): string | null {
+  if (text.length > max) return `Het antwoord is te lang: maximaal ${max} tekens.`;
+  if (FORBIDDEN_CHARS.test(text)) return 'Het antwoord bevat tekens die niet zijn toegestaan.';
+  return null;
+}
+
 /** An open answer: a non-blank string within the length limit, or nothing. */
 function cleanText(raw: unknown, max: number, question: string, errors: ValidationError[]): string | undefined {
   if (typeof raw !== 'string' || raw.trim() === '') return undefined;
-  if (raw.length > max) {
-    errors.push({ question, message: `Het antwoord is te lang: maximaal ${max} tekens.` });
-    return undefined;
-  }
-  if (FORBIDDEN_CHARS.test(raw)) {
-    errors.push({ question, message: 'Het antwoord bevat tekens die niet zijn toegestaan.' });
+  const problem = textProblem(raw, max);
+  if (problem) {
+    errors.push({ question, message: problem });
     return undefined;
   }
   return raw;

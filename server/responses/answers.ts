@@ -1,8 +1,16 @@
-import { validateResponse, type QuestionnaireVariables, type ValidationError } from '../questionnaires';
+import { DEFAULT_MAX_TEXT_LENGTH, textProblem, validateResponse, type QuestionnaireVariables, type ValidationError } from '../questionnaires';
 import type { VersionInfo } from './survey-state';
 
 /**
- * Checks what a browser sends as answers, before anything is stored. validateResponse() keeps
+ * Checks what a browser sends as answers, before anything is stored.
+ *
+ * - `autosave`: the shape of every answer and every text in it (length, characters), nothing
+ *   more. Running survey-core on each autosave cost most of the request (bench/respondent.ts);
+ *   what the routing hides or what lies outside a question's choices may be stored in between
+ *   and is cleaned at completion. The page never sends such answers.
+ * - `partial` / `complete`: survey-core's full check (validateResponse) for the routing.
+ *
+ * validateResponse() keeps
  * only what fits the routing and silently drops the rest; a submission that could never come
  * from our page (names that are no question, answers of the wrong JSON type, a withdrawn consent)
  * is refused as a whole instead, so a broken or hostile client learns it at once.
@@ -37,6 +45,23 @@ function shapeFits(shape: string, value: unknown): boolean {
   }
 }
 
+/** The first text in an answer (values, matrix row keys) that may not be stored, or null. */
+function firstTextProblem(value: unknown, max: number): string | null {
+  if (typeof value === 'string') return textProblem(value, max);
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = firstTextProblem(item, max);
+      if (problem) return problem;
+    }
+  } else if (isRecord(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      const problem = textProblem(key, max) ?? firstTextProblem(item, max);
+      if (problem) return problem;
+    }
+  }
+  return null;
+}
+
 export type CheckedAnswers = { ok: true; data: Record<string, unknown>; branch: string | null } | { ok: false; errors: ValidationError[] };
 
 /**
@@ -47,7 +72,7 @@ export function checkAnswers(
   version: VersionInfo,
   variables: QuestionnaireVariables,
   raw: Record<string, unknown>,
-  mode: 'partial' | 'complete',
+  mode: 'autosave' | 'partial' | 'complete',
 ): CheckedAnswers {
   const { meta, shapes, commentSuffix } = version;
   const errors: ValidationError[] = [];
@@ -72,6 +97,21 @@ export function checkAnswers(
   if (errors.length > 0) return { ok: false, errors };
 
   const data = { ...raw, [meta.consent.question]: meta.consent.yes };
+  if (mode === 'autosave') {
+    const limits = version.textLimits;
+    for (const [name, value] of Object.entries(raw)) {
+      const isComment = !shapes.has(name) && name.endsWith(commentSuffix);
+      const question = isComment ? name.slice(0, -commentSuffix.length) : name;
+      const max = isComment ? limits.comment : (limits.byQuestion.get(name) ?? DEFAULT_MAX_TEXT_LENGTH);
+      const problem = firstTextProblem(value, max);
+      if (problem) errors.push({ question, message: problem });
+      if (errors.length >= MAX_ERRORS) break;
+    }
+    if (errors.length > 0) return { ok: false, errors };
+    const branchValue = meta.branch ? data[meta.branch.question] : undefined;
+    const branch = typeof branchValue === 'string' && meta.branch!.values.includes(branchValue) ? branchValue : null;
+    return { ok: true, data, branch };
+  }
   const result = validateResponse(version.content, variables, data, { mode });
   if (!result.ok) return { ok: false, errors: result.errors };
   return { ok: true, data: result.data, branch: result.branch };

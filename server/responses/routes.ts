@@ -158,7 +158,7 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
       if (currentPage >= version.pageCount) {
         return reply.code(400).send({ error: 'invalid_answers', message: MESSAGES.pageOutOfRange, errors: [{ question: null, message: MESSAGES.pageOutOfRange }] });
       }
-      const checked = checkAnswers(version, context.variables, data, 'partial');
+      const checked = checkAnswers(version, context.variables, data, 'autosave');
       if (!checked.ok) return reply.code(400).send({ error: 'invalid_answers', message: MESSAGES.invalidAnswers, errors: checked.errors });
       const outcome = await saveResponse(db, context.invitationId, { data: checked.data, currentPage, revision }, now);
       if (!outcome.ok) return sendOutcome(reply, outcome);

@@ -3,6 +3,7 @@ import {
   buildSurvey,
   readMeta,
   variablesFor,
+  textLimits,
   type QuestionnaireContent,
   type QuestionnaireMeta,
   type QuestionnaireVariables,
@@ -59,6 +60,8 @@ export interface VersionInfo {
   shapes: ReadonlyMap<string, AnswerShape>;
   /** survey-core's suffix for "Anders, namelijk" and comment areas ('-Comment'). */
   commentSuffix: string;
+  /** Length limits of text answers, per question and for comments. */
+  textLimits: ReturnType<typeof textLimits>;
 }
 
 export type AnswerShape = 'choice' | 'checkbox' | 'matrix' | 'boolean' | 'text' | 'comment';
@@ -90,7 +93,15 @@ export function versionInfo(id: number, sha256: string, content: unknown): Versi
     const shape = SHAPES[question.getType()];
     if (shape) shapes.set(question.name, shape);
   }
-  const info: VersionInfo = { id, content: questionnaire, meta, pageCount: survey.pages.length, shapes, commentSuffix: survey.commentSuffix };
+  const info: VersionInfo = {
+    id,
+    content: questionnaire,
+    meta,
+    pageCount: survey.pages.length,
+    shapes,
+    commentSuffix: survey.commentSuffix,
+    textLimits: textLimits(survey),
+  };
   if (versionCache.size >= VERSION_CACHE_SIZE) versionCache.delete(versionCache.keys().next().value!);
   versionCache.set(sha256, info);
   return info;

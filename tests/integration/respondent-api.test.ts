@@ -290,6 +290,22 @@ describeEachDatabase('respondent API', (getDatabase) => {
       expect((await invitationOf(db, link!.invitationId)).status).toBe('started');
     });
 
+    it('drops at completion what an autosave kept that the routing hides or the choices do not hold', async () => {
+      const [link] = await aRoundOpenForAnswers(db);
+      const opened = (await consent(link!.token, 'ja')).json();
+      const saved = await put(link!.token, { data: { Q_mate: 'wel', A_doelen: ['uitval'], Q_functie: ['leraar', 'astronaut'] }, currentPage: 3, revision: 1 });
+      expect(saved.statusCode).toBe(200);
+      // The school changes its mind about the branch; the page clears what it hid, a faulty one may not.
+      const data = { ...answerEverything(opened.questionnaire, opened.variables, { Q_consent: 'ja', Q_mate: 'geen' }), A_doelen: ['uitval'] };
+      data.Q_functie = [...(data.Q_functie as string[]), 'astronaut'];
+      const res = await complete(link!.token, { data, currentPage: 9, revision: 2 });
+      expect(res.statusCode).toBe(200);
+      const stored = await responseOf(db, link!.invitationId);
+      expect(stored).toMatchObject({ branch: 'geen', revision: 3 });
+      expect((stored!.data as Record<string, unknown>).A_doelen).toBeUndefined();
+      expect((stored!.data as Record<string, unknown>).Q_functie).not.toContain('astronaut');
+    });
+
     it('completes with the branch, then answers every retry with the stored survey and keeps the answers', async () => {
       const [link] = await aRoundOpenForAnswers(db);
       const opened = (await consent(link!.token, 'ja')).json();
@@ -415,9 +431,16 @@ describeEachDatabase('respondent API', (getDatabase) => {
       expect(unknown.json().errors).toEqual([{ question: 'Q_onbekend', message: 'Deze vraag bestaat niet in de vragenlijst.' }]);
     });
 
-    it('drops answers outside a question’s choices and answers the routing hides', async () => {
+    it('checks only the shape of an autosave (survey-core runs at completion, which drops what the routing hides)', async () => {
       const res = await put(link.token, { data: { Q_mate: 'geen', Q_functie: ['leraar', 'astronaut'], A_doelen: ['uitval'] }, currentPage: 6, revision: 2 });
       expect(res.statusCode).toBe(200);
+      expect((await responseOf(db, link.invitationId))?.data).toEqual({ Q_consent: 'ja', Q_mate: 'geen', Q_functie: ['leraar', 'astronaut'], A_doelen: ['uitval'] });
+      // A choice value or a matrix row that jsonb cannot hold is refused, not stored.
+      const nul = await put(link.token, { data: { Q_functie: ['lera\u0000ar'] }, currentPage: 6, revision: 3 });
+      expect(nul.statusCode).toBe(400);
+      expect(nul.json().errors).toEqual([{ question: 'Q_functie', message: 'Het antwoord bevat tekens die niet zijn toegestaan.' }]);
+      // Back to what the page would send, for the tests after this one.
+      expect((await put(link.token, { data: { Q_mate: 'geen', Q_functie: ['leraar'] }, currentPage: 6, revision: 3 })).statusCode).toBe(200);
       expect((await responseOf(db, link.invitationId))?.data).toEqual({ Q_consent: 'ja', Q_mate: 'geen', Q_functie: ['leraar'] });
       before = await responseOf(db, link.invitationId);
     });
