@@ -296,7 +296,7 @@ describeEachDatabase('respondent API', (getDatabase) => {
       const saved = await put(link!.token, { data: { Q_mate: 'wel', A_doelen: ['uitval'], Q_functie: ['leraar', 'astronaut'] }, currentPage: 3, revision: 1 });
       expect(saved.statusCode).toBe(200);
       // The school changes its mind about the branch; the page clears what it hid, a faulty one may not.
-      const data = { ...answerEverything(opened.questionnaire, opened.variables, { Q_consent: 'ja', Q_mate: 'geen' }), A_doelen: ['uitval'] };
+      const data: Record<string, unknown> = { ...answerEverything(opened.questionnaire, opened.variables, { Q_consent: 'ja', Q_mate: 'geen' }), A_doelen: ['uitval'] };
       data.Q_functie = [...(data.Q_functie as string[]), 'astronaut'];
       const res = await complete(link!.token, { data, currentPage: 9, revision: 2 });
       expect(res.statusCode).toBe(200);
