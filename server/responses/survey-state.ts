@@ -318,6 +318,25 @@ export async function saveResponse(
   now: Date,
   completion?: { branch: string | null },
 ): Promise<SaveOutcome> {
+  if (!completion) {
+    // An autosave is one statement (one round trip instead of four): the response and the
+    // invitation's last activity change together or not at all.
+    const result = await sql<{ revision: number }>`
+      with saved as (
+        update responses
+        set data = ${JSON.stringify(input.data)}::jsonb, current_page = ${input.currentPage}, revision = revision + 1, updated_at = ${now}
+        where invitation_id = ${invitationId} and revision = ${input.revision} and completed_at is null
+        returning revision
+      ), touched as (
+        update invitations set last_activity_at = ${now}
+        where id = ${invitationId} and exists (select 1 from saved)
+      )
+      select revision from saved
+    `.execute(db);
+    const revision = result.rows[0]?.revision;
+    if (revision !== undefined) return { ok: true, revision, savedAt: now };
+    return whyNotSaved(db, invitationId);
+  }
   const saved = await db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('responses')
