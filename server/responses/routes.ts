@@ -90,8 +90,8 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
   });
 
   /** The context of a token whose questionnaire is open for changes, or null after replying. */
-  async function writable(token: string, reply: FastifyReply, now: Date) {
-    const context = await loadContext(db, token);
+  async function writable(token: string, reply: FastifyReply, now: Date, options: { answers?: boolean } = {}) {
+    const context = await loadContext(db, token, options);
     const state = stateOf(context, now);
     if (state === 'closed' || !context) {
       reply.code(404).send(CLOSED_BODY);
@@ -148,7 +148,7 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
     { config: respondent, onRequest, bodyLimit: RESPONDENT_BODY_LIMIT, schema: { params: TokenParams, body: AnswersBody } },
     async (request, reply) => {
       const now = clock.now();
-      const found = await writable(request.params.token, reply, now);
+      const found = await writable(request.params.token, reply, now, { answers: false });
       if (!found) return reply;
       const { context, state } = found;
       if (state === 'completed') return reply.code(409).send({ error: 'completed', message: MESSAGES.completed });

@@ -107,8 +107,14 @@ export function versionInfo(id: number, sha256: string, content: unknown): Versi
   return info;
 }
 
-/** The invitation behind a token, or null for anything that does not lead to one. */
-export async function loadContext(db: Kysely<DB>, token: string): Promise<RespondentContext | null> {
+/**
+ * The invitation behind a token, or null for anything that does not lead to one. With
+ * `answers: false` the stored answers are not read (response.data is then empty): an autosave
+ * replaces them without looking, and reading a large jsonb on every save was most of its cost
+ * in PostgreSQL.
+ */
+export async function loadContext(db: Kysely<DB>, token: string, options: { answers?: boolean } = {}): Promise<RespondentContext | null> {
+  const withAnswers = options.answers ?? true;
   const hash = tokenLookupHash(token);
   if (!hash) return null;
   const row = await db
@@ -141,7 +147,7 @@ export async function loadContext(db: Kysely<DB>, token: string): Promise<Respon
       'w.sector',
       'rs.situation',
       'resp.id as responseId',
-      'resp.data',
+      withAnswers ? 'resp.data' : sql<null>`null`.as('data'),
       'resp.current_page as currentPage',
       'resp.revision',
       'resp.branch',
