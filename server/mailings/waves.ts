@@ -299,7 +299,11 @@ export async function fanOutDueMailings(db: Kysely<DB>, now: Date, mailFrom: str
         swvIds: target.swvIds,
         ...(policy ? { onlyWithoutMailing: mailing.id, invitedBefore: new Date(now.getTime() - target.afterDays! * DAY) } : {}),
       });
-      const targets = candidates.filter((c) => skipReason(c, target, now) === null);
+      // A reminder never reaches a school whose invitation mail has not gone out yet (a wave still
+      // being throttled): that school gets its invitation first, and the policy's reminder after it.
+      // Planning estimates do count such schools, so this rule lives here and not in skipReason.
+      const reminder = mailing.kind === 'reminder';
+      const targets = candidates.filter((c) => skipReason(c, target, now) === null && (!reminder || c.invited_at !== null));
       const queued = await insertRows(trx, mailing, template, ctx, targets, now);
       const starting = mailing.status === 'scheduled';
       if (starting) {

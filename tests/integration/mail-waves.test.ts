@@ -3,7 +3,7 @@ import { ManualClock } from '../../server/clock';
 import { invitationToken } from '../../server/invitations/tokens';
 import { enqueueMail } from '../../server/mailings/outbox';
 import { saveTemplate, DEFAULT_TEMPLATES } from '../../server/mailings/templates';
-import { scheduleInvitationWave, scheduleRoundMailings } from '../../server/mailings/waves';
+import { createMailing, scheduleInvitationWave, scheduleRoundMailings } from '../../server/mailings/waves';
 import type { Worker } from '../../server/worker';
 import { describeEachDatabase } from '../helpers/db';
 import { makeTestWorker } from '../helpers/mail';
@@ -129,6 +129,18 @@ describeEachDatabase('mail waves through the outbox to a real SMTP server', (get
     await worker.drain();
     expect(sink.to('wave-c-late@scholen.test')).toHaveLength(2);
     expect(sink.to(round.invitations[0]!.email!)).toHaveLength(2);
+  });
+
+  it('sends a one-off reminder only to schools that have had their invitation mail, never before it', async () => {
+    const db = getDatabase().db;
+    const round = await aRoundWithSchools(db, { count: 4, prefix: 'remind-first' });
+    // Two schools got their invitation; the invitation wave has not reached the other two yet.
+    const invited = round.invitations.slice(0, 2).map((i) => i.id);
+    await db.updateTable('invitations').set({ status: 'invited', invited_at: clock.now() }).where('id', 'in', invited).execute();
+    await createMailing(db, { roundId: round.roundId, kind: 'reminder', target: { status: 'not-completed' }, dueAt: clock.now(), createdBy: null });
+    await worker.drain();
+    const mails = mailsFor('remind-first');
+    expect(mails.map((m) => m.to).sort()).toEqual(round.invitations.slice(0, 2).map((i) => i.email!).sort());
   });
 
   it('escapes school names in the HTML part and keeps them as written in the text part', async () => {
