@@ -13,7 +13,6 @@
  * Data is generated with generate_series in SQL in a database of its own, dropped at the end.
  */
 import { sql, type Kysely } from 'kysely';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,7 +30,7 @@ import { swvViewSnapshot } from '../server/tracking/swv-view';
 import { tallyBySwv } from '../server/tracking/tally';
 import type { DashboardSnapshot } from '../server/tracking/types';
 import { openSse } from '../tests/helpers/sse';
-import { benchDatabaseUrl, percentile, recordResults, table } from './lib';
+import { createBenchDatabase, percentile, recordResults, table } from './lib';
 
 const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
 const SIZES = sizesArg ? sizesArg.slice(8).split(',').map(Number) : [1_000, 10_000, 100_000, 1_000_000];
@@ -59,26 +58,6 @@ async function measure(fn: () => Promise<unknown>, runs = RUNS): Promise<{ p50: 
   for (let i = 0; i < runs; i++) times.push((await time(fn))[0]);
   times.sort((a, b) => a - b);
   return { p50: percentile(times, 50), p95: percentile(times, 95) };
-}
-
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const base = benchDatabaseUrl();
-  const name = `mr_bench_dashboard_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const dropper = new pg.Client({ connectionString: base });
-      await dropper.connect();
-      await dropper.query(`drop database if exists ${name} with (force)`);
-      await dropper.end();
-    },
-  };
 }
 
 async function seedShared(db: Kysely<DB>, schools: number): Promise<{ studyId: number }> {
@@ -371,7 +350,7 @@ async function sseLatency(url: string, database: Database, roundId: number, samp
 }
 
 async function main() {
-  const created = await createDatabase();
+  const created = await createBenchDatabase('dashboard');
   const database = openPostgres(created.url, { max: 4 });
   try {
     await migrateToLatest(database.db);

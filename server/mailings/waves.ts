@@ -67,14 +67,20 @@ export async function cancelMailing(db: Kysely<DB>, id: number, now: Date): Prom
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    const result = await trx
-      .updateTable('outbox_messages')
-      .set({ status: 'cancelled', last_error: 'Niet verstuurd: golf geannuleerd' })
-      .where('mailing_id', '=', id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    return { mailing: updated, cancelledMessages: Number(result.numUpdatedRows) };
+    return { mailing: updated, cancelledMessages: await withdrawQueuedMail(trx, [id], 'Niet verstuurd: golf geannuleerd') };
   });
+}
+
+/** Withdraws the messages of these waves that are still waiting in the outbox; returns how many. */
+export async function withdrawQueuedMail(trx: Kysely<DB>, mailingIds: number[], reason: string): Promise<number> {
+  if (mailingIds.length === 0) return 0;
+  const result = await trx
+    .updateTable('outbox_messages')
+    .set({ status: 'cancelled', last_error: reason })
+    .where('mailing_id', 'in', mailingIds)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 async function policyDueAt(db: Kysely<DB>, roundId: number, afterDays: number, now: Date): Promise<Date> {

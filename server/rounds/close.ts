@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { audit, type Actor } from '../audit';
 import type { DB, Round } from '../db/types';
 import { conflict } from '../errors';
+import { withdrawQueuedMail } from '../mailings/waves';
 import { lockRound } from './rounds';
 
 export interface CloseRoundResult {
@@ -35,20 +36,11 @@ export async function closeRound(trx: Kysely<DB>, roundId: number, now: Date, ac
     .where('status', 'in', ['scheduled', 'sending'])
     .returning('id')
     .execute();
-  let cancelledMessages = 0;
-  if (waves.length > 0) {
-    const result = await trx
-      .updateTable('outbox_messages')
-      .set({ status: 'cancelled', last_error: 'Niet verstuurd: meting gesloten' })
-      .where(
-        'mailing_id',
-        'in',
-        waves.map((w) => w.id),
-      )
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    cancelledMessages = Number(result.numUpdatedRows);
-  }
+  const cancelledMessages = await withdrawQueuedMail(
+    trx,
+    waves.map((w) => w.id),
+    'Niet verstuurd: meting gesloten',
+  );
   await audit(trx, actor, now, 'round.close', `round:${roundId}`, { cancelledWaves: waves.length, cancelledMessages });
   return { round: updated, cancelledWaves: waves.length, cancelledMessages };
 }

@@ -9,10 +9,9 @@ import { purgeExpiredRounds } from '../../server/privacy/retention';
 import { CLOSED_BODY } from '../../server/responses/routes';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
+import { roundNotificationsOf } from '../helpers/notifications';
 import { aRoundWithSchools } from '../fixtures/mail-rounds';
 import { answerEverything } from '../fixtures/questionnaire-answers';
-import { notify, type Database } from '../../server/db/database';
-import { ROUND_CHANNEL } from '../../server/tracking/counts';
 import { dashboardSnapshot } from '../../server/tracking/dashboard';
 
 /**
@@ -474,7 +473,7 @@ describeEachDatabase('respondent API', (getDatabase) => {
       const funnel = async () => (await dashboardSnapshot(db, roundId, clock.now()))!.funnel;
       expect(await funnel()).toMatchObject({ invited: 3, opened: 0, refused: 0, completed: 0 });
 
-      const notified = await notificationsOf(getDatabase(), async () => {
+      const notified = await roundNotificationsOf(getDatabase(), async () => {
         await get(links[0]!.token);
         await consent(links[1]!.token, 'nee');
         const opened = (await consent(links[2]!.token, 'ja')).json();
@@ -492,24 +491,6 @@ describeEachDatabase('respondent API', (getDatabase) => {
   });
 });
 
-/** Round notifications sent while `work` runs; a marker sent afterwards tells when all arrived. */
-async function notificationsOf(database: Database, work: () => Promise<void>): Promise<string[]> {
-  const got: string[] = [];
-  let markerSeen: () => void = () => {};
-  const marker = new Promise<void>((resolve) => (markerSeen = resolve));
-  const unlisten = await database.listen(ROUND_CHANNEL, (payload) => {
-    if (payload === 'marker') markerSeen();
-    else got.push(payload);
-  });
-  try {
-    await work();
-    await notify(database.db, ROUND_CHANNEL, 'marker');
-    await marker;
-  } finally {
-    await unlisten();
-  }
-  return got;
-}
 
 describeEachDatabase('respondent API limits and logs', (getDatabase) => {
   it('refuses a flood from one address with 429 in Dutch while another address still gets through', async () => {

@@ -1,12 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { beforeAll, expect, it } from 'vitest';
-import { notify } from '../../server/db/database';
 import type { DB, Situation } from '../../server/db/types';
-import { compactRound, loadCounts, readCounts, rebuildRound, ROUND_CHANNEL } from '../../server/tracking/counts';
+import { compactRound, loadCounts, readCounts, rebuildRound } from '../../server/tracking/counts';
 import { dashboardSnapshot } from '../../server/tracking/dashboard';
 import type { DashboardSnapshot } from '../../server/tracking/types';
 import { describeEachDatabase } from '../helpers/db';
+import { roundNotificationsOf } from '../helpers/notifications';
 import { anInvitation, anOutboxMessage, anSwv, aRound, assignSwv, completeInvitation, refuseInvitation } from '../fixtures/tracking-builders';
 import { buildWorld, mutateWorld, type World } from '../fixtures/tracking-world';
 
@@ -194,25 +194,6 @@ function pick(e: Pick<Expected, 'invited' | 'delivered' | 'bounced' | 'optedOut'
   };
 }
 
-/** Collects the round notifications of one transaction: a marker sent after it tells when all arrived. */
-async function notificationsOf(getDb: () => { db: Kysely<DB>; listen: (c: string, f: (p: string) => void) => Promise<() => Promise<void>> }, work: () => Promise<void>) {
-  const database = getDb();
-  const got: string[] = [];
-  let markerSeen: () => void = () => {};
-  const marker = new Promise<void>((resolve) => (markerSeen = resolve));
-  const unlisten = await database.listen(ROUND_CHANNEL, (payload) => {
-    if (payload === 'marker') markerSeen();
-    else got.push(payload);
-  });
-  try {
-    await work();
-    await notify(database.db, ROUND_CHANNEL, 'marker');
-    await marker;
-  } finally {
-    await unlisten();
-  }
-  return got;
-}
 
 describeEachDatabase('tracking aggregates', (getDatabase, kind) => {
   let world: World;
@@ -333,7 +314,7 @@ describeEachDatabase('tracking aggregates', (getDatabase, kind) => {
     const swvId = await anSwv(db);
     await assignSwv(db, roundId, swvId, 'po-vo', 'H');
     for (let i = 0; i < 25; i++) await anInvitation(db, { roundId, swvId, status: 'pending' });
-    const got = await notificationsOf(getDatabase, async () => {
+    const got = await roundNotificationsOf(getDatabase(), async () => {
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('invitations').set({ status: 'invited', invited_at: new Date() }).where('round_id', '=', roundId).execute();
         const one = await trx.selectFrom('invitations').select('id').where('round_id', '=', roundId).executeTakeFirstOrThrow();
@@ -350,13 +331,13 @@ describeEachDatabase('tracking aggregates', (getDatabase, kind) => {
     await assignSwv(db, roundId, swvId, 'po-vo', 'I');
     const id = await anInvitation(db, { roundId, swvId, status: 'started' });
     const message = await anOutboxMessage(db, { invitationId: id, status: 'pending' });
-    const got = await notificationsOf(getDatabase, async () => {
+    const got = await roundNotificationsOf(getDatabase(), async () => {
       await db.updateTable('invitations').set({ last_activity_at: new Date() }).where('id', '=', id).execute();
       await db.updateTable('responses').set({ data: JSON.stringify({ q: 'nieuw' }), revision: 2 }).where('invitation_id', '=', id).execute();
       await db.updateTable('outbox_messages').set({ locked_at: new Date(), locked_by: 'worker-1', attempts: 1 }).where('id', '=', message).execute();
     });
     expect(got).toEqual([]);
-    const more = await notificationsOf(getDatabase, async () => {
+    const more = await roundNotificationsOf(getDatabase(), async () => {
       await completeInvitation(db, id, new Date('2026-03-12T09:00:00Z'), 'wel');
     });
     expect(more).toEqual([String(roundId)]);
