@@ -13,7 +13,7 @@ import { roundsRoutes } from './rounds/routes';
 import { schoolsRoutes } from './schools/routes';
 import { registerClient } from './client-assets';
 import { systemClock, type Clock } from './clock';
-import type { Config } from './config';
+import type { Config, TrustProxy } from './config';
 import type { Database } from './db/database';
 import { currentMigration } from './db/migrator';
 import { DomainError, type ErrorBody } from './errors';
@@ -47,6 +47,17 @@ export interface AppDeps {
 export type App = FastifyInstance;
 
 /**
+ * Fastify's trustProxy from TRUST_PROXY. A list of addresses/ranges is passed on as it is (only
+ * those peers' X-Forwarded-* is believed). A hop count trusts the nearest `hops` hops whatever
+ * their address (Fastify refuses plain numbers, rightly: it cannot check the peer), so it is only
+ * safe when the app's port is reachable through the proxy alone.
+ */
+function trustProxyOption(trust: TrustProxy): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return trust === 0 ? false : (_address: string, hop: number) => hop < trust;
+  return trust;
+}
+
+/**
  * Builds the whole HTTP application from config and dependencies, without listening.
  * main.ts, the worker and every test build the same thing.
  */
@@ -58,7 +69,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   const app = Fastify({
     logger: loggerOptions(config.logLevel, deps.logStream),
     bodyLimit: DEFAULT_BODY_LIMIT,
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     genReqId: () => randomUUID(),
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' }),
     // URLs the router refuses (a parameter too long, bad escapes): Fastify's own answer echoes
@@ -139,7 +150,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // Our own plugins.
   const authClock = deps.authClock ?? clock;
   await app.register(authPlugin, { db, clock: authClock });
-  await app.register(authRoutes, { db, clock: authClock, secureCookies: config.publicUrl.startsWith('https://'), loginLimits: deps.loginLimits });
+  await app.register(authRoutes, { db, clock: authClock, secureCookies: config.publicUrl.startsWith('https://'), secret: config.secret, loginLimits: deps.loginLimits });
 
   // Area routes: one plugin per area (server/<area>/routes.ts), one line each.
   const areaDeps: AreaDeps = { db, database, clock, config };

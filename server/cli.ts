@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config';
 import { DatabaseLockedError, openDatabase } from './db/database';
 import { migrateToLatest } from './db/migrator';
 import { DomainError } from './errors';
+import { restrictFileCreation } from './files';
 import { IMPORT_TYPE_LABELS, IMPORT_TYPES, runImport, type ImportReport, type ImportType } from './schools/import';
 import { MAX_FILE_BYTES, readTable } from './schools/table';
 
@@ -112,6 +113,7 @@ async function importCommand(args: string[]): Promise<number> {
   }
   // A file that is not a table is refused before the database is opened (fast, and no lock taken).
   await readTable(bytes);
+  restrictFileCreation();
   const config = loadConfig();
   const database = await openDatabase(config);
   try {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
+import { makePrivateDir } from './files';
 
 /** Typed configuration, read from the environment. The defaults need nothing installed. */
 export interface Config {
@@ -25,12 +27,19 @@ export interface Config {
   mailPerDay: number;
   /** Run the background worker (outbox, scheduled mailings) in this process. */
   runWorker: boolean;
-  /** Behind a TLS-terminating proxy: trust X-Forwarded-* and mark cookies Secure. */
-  trustProxy: boolean;
+  /**
+   * Behind a TLS-terminating proxy: whose X-Forwarded-* to believe. A list of the proxies'
+   * addresses or CIDR ranges (preferred), or the number of proxy hops in front of the app; false
+   * when the app is reached directly. Never "any peer": that lets every client choose its own
+   * address and so escape every per-address limit.
+   */
+  trustProxy: TrustProxy;
   logLevel: string;
   /** Requests per minute per client address on the respondent routes (/api/s/…); 0 = no limit. */
   respondentRateLimit: number;
 }
+
+export type TrustProxy = false | number | string[];
 
 export class ConfigError extends Error {}
 
@@ -52,6 +61,48 @@ function boolFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): bool
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One trusted proxy entry: an IPv4/IPv6 address, a CIDR range, or loopback/linklocal/uniquelocal. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  if (rest.length > 0 || !address) return false;
+  const version = isIP(address);
+  if (version === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY: unset/false = no proxy; a number = that many proxy hops (only when the app cannot
+ * be reached around the proxy); otherwise a comma-separated list of the proxies' addresses or
+ * ranges. A bare "true" is refused: it would believe X-Forwarded-For from anyone.
+ */
+export function parseTrustProxy(raw: string | undefined): TrustProxy {
+  const value = raw?.trim() ?? '';
+  const lower = value.toLowerCase();
+  if (['', '0', 'false', 'no', 'off'].includes(lower)) return false;
+  if (['true', 'yes', 'on'].includes(lower)) {
+    throw new ConfigError(
+      'TRUST_PROXY=true would believe X-Forwarded-For from any client. Set it to the address(es) of your proxy ' +
+        '(e.g. TRUST_PROXY=127.0.0.1 or TRUST_PROXY=10.0.0.0/8) or to the number of proxies in front (e.g. TRUST_PROXY=1).',
+    );
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) throw new ConfigError(`TRUST_PROXY: ${hops} proxy hops is not plausible`);
+    return hops;
+  }
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const bad = entries.filter((entry) => !isProxyEntry(entry));
+  if (bad.length > 0 || entries.length === 0) {
+    throw new ConfigError(`TRUST_PROXY must be a number of hops or a list of IP addresses/CIDR ranges, got "${bad.join(', ') || value}"`);
+  }
+  return entries;
+}
+
 /** Reads the secret from SECRET, or from `<dataDir>/secret`, creating it on first start. */
 function resolveSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
   const fromEnv = env.SECRET?.trim();
@@ -61,7 +112,7 @@ function resolveSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
   }
   const file = path.join(dataDir, 'secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   const secret = randomBytes(32).toString('base64url');
   // 'wx' fails if another process created it in between; then we read theirs.
   try {
@@ -103,7 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailPerHour: intFrom(env, 'MAIL_PER_HOUR', 0),
     mailPerDay: intFrom(env, 'MAIL_PER_DAY', 0),
     runWorker: boolFrom(env, 'RUN_WORKER', true),
-    trustProxy: boolFrom(env, 'TRUST_PROXY', false),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     respondentRateLimit: intFrom(env, 'RESPONDENT_RATE_LIMIT', 600),
   };

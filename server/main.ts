@@ -5,10 +5,13 @@ import { systemClock } from './clock';
 import { ConfigError, loadConfig } from './config';
 import { DatabaseLockedError, openDatabase, type Database } from './db/database';
 import { migrateToLatest } from './db/migrator';
+import { restrictFileCreation } from './files';
 import { buildWorker, type Worker } from './worker';
 
 /** Reads config, opens and migrates the database, listens. Nothing else lives here. */
 async function main() {
+  // Before anything is written: the data folder, the secret and the database are owner-only.
+  restrictFileCreation();
   const config = loadConfig();
   let database: Database | undefined;
   let app: FastifyInstance | undefined;

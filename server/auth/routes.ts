@@ -10,11 +10,15 @@ import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENG
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_MAX_MS } from './sessions';
 import { checkSetupToken, consumeSetupToken, hasActiveAdmin } from './setup';
 import {
-  clearAccountFailures,
   DEFAULT_LOGIN_LIMITS,
-  isThrottled,
+  DEVICE_COOKIE,
+  DEVICE_VALID_MS,
+  isKnownDevice,
+  nextDeviceCookie,
   normaliseLoginEmail,
-  recordLoginFailure,
+  pruneFailures,
+  releaseAttempt,
+  reserveAttempt,
   THROTTLED_MESSAGE,
   throttleKeys,
   type LoginLimits,
@@ -25,6 +29,8 @@ export interface AuthRoutesOptions {
   clock: Clock;
   /** PUBLIC_URL is https: always mark the session cookie Secure. */
   secureCookies: boolean;
+  /** Signs the "known device" cookie of the login backoff. */
+  secret: string;
   loginLimits?: Partial<LoginLimits>;
 }
 
@@ -40,7 +46,7 @@ const UserReply = Type.Object({
 
 const INVALID_LOGIN = 'Het e-mailadres of wachtwoord klopt niet.';
 
-export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { db, clock, secureCookies, loginLimits }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { db, clock, secureCookies, secret, loginLimits }) => {
   const limits: LoginLimits = { ...DEFAULT_LOGIN_LIMITS, ...loginLimits };
 
   /** Secure when PUBLIC_URL is https, or when the request came over https (directly, or through a trusted proxy). */
@@ -120,8 +126,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       const { email, password } = request.body;
       const now = clock.now();
       const keys = throttleKeys(email, request.ip);
-      if (await isThrottled(db, keys, now, limits)) {
+      // Reserved before the password is checked, so parallel guesses cannot outrun the limits.
+      const knownDevice = isKnownDevice(secret, keys, request.cookies[DEVICE_COOKIE], now);
+      const reservation = await reserveAttempt(db, keys, now, limits, { knownDevice });
+      if (!reservation.ok) {
         request.log.warn('login refused: too many failed attempts');
+        reply.header('retry-after', String(Math.max(1, Math.ceil(reservation.retryAfterMs / 1000))));
         throw new DomainError(429, 'login_throttled', THROTTLED_MESSAGE);
       }
       const user = await db
@@ -131,14 +141,21 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         .executeTakeFirst();
       const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
       if (!user || !ok || !user.password_hash || user.disabled_at) {
-        await recordLoginFailure(db, keys, now, limits);
+        await pruneFailures(db, now, limits);
         throw new DomainError(401, 'invalid_login', INVALID_LOGIN);
       }
-      await clearAccountFailures(db, keys);
+      await releaseAttempt(db, keys, reservation.ids, now, limits);
       await db.updateTable('users').set({ last_login_at: now }).where('id', '=', user.id).execute();
       await audit(db, { id: user.id, email: user.email }, now, 'auth.login', `user:${user.id}`, { role: user.role });
       const session = await createSession(db, user.id, now);
       setSessionCookie(request, reply, session.cookieValue);
+      reply.setCookie(DEVICE_COOKIE, nextDeviceCookie(secret, keys, request.cookies[DEVICE_COOKIE], now), {
+        path: '/api/auth/login',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: secureFor(request),
+        maxAge: Math.floor(DEVICE_VALID_MS / 1000),
+      });
       return { id: user.id, email: user.email, name: user.name, role: user.role, csrfToken: session.csrfToken };
     },
   );

@@ -1,7 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { makePrivateDir, makeTreePrivate, restrictFileCreation } from '../files';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { PGliteDialect } from './pglite-dialect';
@@ -119,7 +120,9 @@ export async function openPGliteMemory(): Promise<Database> {
  * behind. A lock file keeps a second process off the same folder (PGlite is single-process).
  */
 export async function openPGliteDir(dataDir: string): Promise<Database> {
-  mkdirSync(dataDir, { recursive: true });
+  // The cluster (WAL included) holds password hashes and personal data: owner only.
+  restrictFileCreation();
+  makePrivateDir(dataDir);
   const releaseLock = acquireDirLock(path.join(dataDir, 'pgdata.lock'));
   try {
     const target = path.join(dataDir, 'pgdata');
@@ -131,6 +134,7 @@ export async function openPGliteDir(dataDir: string): Promise<Database> {
       rmSync(target, { recursive: true, force: true });
       renameSync(temp, target);
     }
+    makeTreePrivate(dataDir);
     const pglite = await PGlite.create(target);
     return wrapPGlite(pglite, async () => releaseLock());
   } catch (error) {

@@ -5,6 +5,7 @@ import { ScaledClock, systemClock } from '../clock';
 import { ConfigError, loadConfig } from '../config';
 import { openDatabase, type Database } from '../db/database';
 import { migrateToLatest } from '../db/migrator';
+import { restrictFileCreation } from '../files';
 import { buildWorker, type Worker } from '../worker';
 import { DEMO_ADMIN, demoLink, openDemoRound, prepareDemo } from './setup';
 import { DemoSimulation } from './simulate';
@@ -19,6 +20,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const ROUND_DAYS = 42;
 
 async function main() {
+  restrictFileCreation();
   const dataDir = path.resolve(process.env.DEMO_DATA_DIR?.trim() || 'demo-data');
   if (dataDir === path.resolve('data')) throw new ConfigError('DEMO_DATA_DIR may not be the real data folder (./data)');
   const minutes = Number(process.env.DEMO_MINUTES ?? 4);

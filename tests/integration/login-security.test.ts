@@ -135,7 +135,7 @@ describeEachDatabase('login security', (getDatabase, kind) => {
     });
 
     it('is Secure behind a trusted TLS proxy (TRUST_PROXY)', async () => {
-      const { app: proxied } = await makeTestApp(getDatabase(), { clock, config: { trustProxy: true } });
+      const { app: proxied } = await makeTestApp(getDatabase(), { clock, config: { trustProxy: ['127.0.0.1'] } });
       const viaProxy = await proxied.inject({
         method: 'POST',
         url: '/api/auth/login',
