@@ -43,13 +43,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
         response: { 200: UserSummarySchema },
       },
     },
-    async (request) => inviteUser(db, request.body, currentUser(request), clock.now(), config.publicUrl),
+    async (request) => inviteUser(db, request.body, currentUser(request), clock.now(), config.secret),
   );
 
   app.post(
     '/api/users/:id/invite',
     { config: { access: 'admin' }, schema: { params: IdParams, response: { 200: UserSummarySchema } } },
-    async (request) => resendInvite(db, request.params.id, currentUser(request), clock.now(), config.publicUrl),
+    async (request) => resendInvite(db, request.params.id, currentUser(request), clock.now(), config.secret),
   );
 
   app.patch(

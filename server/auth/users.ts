@@ -1,7 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Actor } from '../audit';
 import { audit } from '../audit';
-import { randomToken, sha256 } from '../crypto';
+import { sha256 } from '../crypto';
+import { newAccountToken } from '../invitations/tokens';
+import { accountLinkMarker } from '../mailings/templates';
 import type { DB, Role } from '../db/types';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 import { inviteMail } from './invite-mail';
@@ -102,7 +104,7 @@ async function issueInvite(
   user: { id: number; email: string; name: string; role: Role },
   actor: ActingUser,
   now: Date,
-  publicUrl: string,
+  secret: string,
   renewal: boolean,
 ): Promise<number> {
   await trx
@@ -112,14 +114,16 @@ async function issueInvite(
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null)
     .execute();
-  const token = randomToken(24);
+  // The link is HMAC(secret, nonce); the row keeps its hash, the mail only a marker with the
+  // nonce (filled in when the worker sends it), so nobody reads a working link afterwards.
+  const { nonce, hash } = newAccountToken(secret);
   const expiresAt = new Date(now.getTime() + INVITE_VALID_MS);
   const invite = await trx
     .insertInto('user_invites')
-    .values({ user_id: user.id, token_hash: sha256(token), created_by: actor.id, created_at: now, expires_at: expiresAt })
+    .values({ user_id: user.id, token_hash: hash, created_by: actor.id, created_at: now, expires_at: expiresAt })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const mail = inviteMail({ name: user.name, role: user.role, link: `${publicUrl}/u/${token}`, expiresAt, inviterName: actor.name, renewal });
+  const mail = inviteMail({ name: user.name, role: user.role, link: accountLinkMarker(nonce), expiresAt, inviterName: actor.name, renewal });
   await trx
     .insertInto('outbox_messages')
     .values({
@@ -145,7 +149,7 @@ export async function inviteUser(
   input: { email: string; name: string; role: Role },
   actor: ActingUser,
   now: Date,
-  publicUrl: string,
+  secret: string,
 ): Promise<UserSummary> {
   const email = cleanEmail(input.email);
   const name = cleanName(input.name);
@@ -166,7 +170,7 @@ export async function inviteUser(
         if ((error as { code?: unknown }).code === '23505') throw conflict('email_taken', 'Er bestaat al een account met dit e-mailadres.');
         throw error;
       });
-    await issueInvite(trx, user, actor, now, publicUrl, false);
+    await issueInvite(trx, user, actor, now, secret, false);
     await audit(trx, actorOf(actor), now, 'user.invited', `user:${user.id}`, { role: user.role });
     return user.id;
   });
@@ -191,11 +195,11 @@ async function lockUser(trx: Kysely<DB>, id: number) {
 }
 
 /** A new one-time link for an existing account: a renewed invitation or a password reset. */
-export async function resendInvite(db: Kysely<DB>, id: number, actor: ActingUser, now: Date, publicUrl: string): Promise<UserSummary> {
+export async function resendInvite(db: Kysely<DB>, id: number, actor: ActingUser, now: Date, secret: string): Promise<UserSummary> {
   await db.transaction().execute(async (trx) => {
     const user = await lockUser(trx, id);
     if (user.disabled_at) throw conflict('user_disabled', 'Dit account is uitgeschakeld. Schakel het eerst weer in.');
-    await issueInvite(trx, user, actor, now, publicUrl, user.password_hash !== null);
+    await issueInvite(trx, user, actor, now, secret, user.password_hash !== null);
     await audit(trx, actorOf(actor), now, 'user.invite_sent', `user:${user.id}`, { renewal: user.password_hash !== null });
   });
   return findSummary(db, id, now);

@@ -32,3 +32,26 @@ export function tokenLookupHash(token: string): string | null {
 export function personalLink(publicUrl: string, token: string): string {
   return `${publicUrl}/s/${token}`;
 }
+
+/**
+ * Account links (/u/<token>: a user invitation or a password reset) work the same way: the token
+ * is HMAC(secret, nonce), 192 bits (32 characters); user_invites keeps sha256(token), and the
+ * outbox row keeps only a marker with the nonce (see `accountLinkMarker`), which the worker turns
+ * into the link when it sends the mail. A database reader (an admin on the outbox page, a backup)
+ * never sees a working link.
+ */
+const ACCOUNT_PURPOSE = 'account-link';
+
+export function accountToken(secret: string, nonce: string): string {
+  return hmac(secret, ACCOUNT_PURPOSE, nonce).slice(0, 32);
+}
+
+export function newAccountToken(secret: string): NewInvitationToken {
+  const nonce = randomToken(18);
+  const token = accountToken(secret, nonce);
+  return { token, nonce, hash: sha256(token) };
+}
+
+export function accountLink(publicUrl: string, token: string): string {
+  return `${publicUrl}/u/${token}`;
+}

@@ -1,10 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import { sha256 } from '../crypto';
 import type { DB, InvitationStatus, MailingKind, MailingStatus, OutboxStatus, RoundStatus, SchoolKind, Situation } from '../db/types';
-import { invitationToken, personalLink } from '../invitations/tokens';
+import { accountLink, accountToken, invitationToken, personalLink } from '../invitations/tokens';
 import { optOutLink, optOutToken } from './optout';
 import { parseTarget, skipReason, SKIP_LABELS, type SkipReason } from './targets';
-import { hasLinkMarkers, mailAddress, resolveLinks } from './templates';
+import { hasLinkMarkers, mailAddress, resolveAccountLinks, resolveLinks } from './templates';
 import type { OutgoingMail, SendOutcome } from './transport';
 
 /**
@@ -228,6 +228,10 @@ export function buildOutgoing(
     headers['List-Unsubscribe'] = `<${links.afmelden}>`;
     headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
   }
+  // Account links (user invitation, password reset) are stored as a nonce marker too.
+  const accountLinkOf = (nonce: string) => accountLink(who.publicUrl, accountToken(who.secret, nonce));
+  if (hasLinkMarkers(text)) text = resolveAccountLinks(text, accountLinkOf, false);
+  if (html !== undefined && hasLinkMarkers(html)) html = resolveAccountLinks(html, accountLinkOf, true);
   return {
     from: who.mailFrom,
     to: m.to_address,

@@ -3,7 +3,7 @@ import type { DB, MailingKind, MailingStatus, OutboxStatus } from '../db/types';
 import { notFound } from '../errors';
 import { buildOutgoing, mailLinks } from './outbox';
 import { loadCandidates, parseTarget, skipReason, targetedInvitations, type MailingTarget } from './targets';
-import { loadTemplate, renderTemplate, type TemplateContent } from './templates';
+import { loadTemplate, renderTemplate, resolveAccountLinks, type TemplateContent } from './templates';
 import { estimateFinish, recentSends, type RelayLimits } from './throttle';
 import { mailContext, placeholderValues } from './waves';
 
@@ -410,14 +410,36 @@ export interface OutboxMessageView {
 }
 
 /**
- * One message as the school sees it. Captured mail (no relay) shows the working links, so a
- * newcomer can follow the whole flow; mail that went to a relay shows them masked.
+ * Whether the viewer may see the working account link of a user-invitation mail: only with
+ * captured mail (no relay, so this page is the only way the link reaches anyone), only the admin
+ * who issued it, and only while it is open. Everyone else sees it masked, so no admin can take
+ * over another's account with a link somebody else asked for.
+ */
+async function mayViewAccountLink(db: Kysely<DB>, key: string, viewerId: number | null, capture: boolean): Promise<boolean> {
+  const match = /^user-invite:\d+:(\d+)$/.exec(key);
+  if (!capture || !match || viewerId === null) return false;
+  const invite = await db
+    .selectFrom('user_invites')
+    .select('id')
+    .where('id', '=', Number(match[1]))
+    .where('created_by', '=', viewerId)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return invite !== undefined;
+}
+
+/**
+ * One message as the school sees it. Captured mail (no relay) shows the working school links, so a
+ * newcomer can follow the whole flow; mail that went to a relay shows them masked. Account links
+ * (user invitations, password resets) are masked unless `mayViewAccountLink`.
  */
 export async function outboxMessage(
   db: Kysely<DB>,
   id: number,
   who: { secret: string; publicUrl: string; mailFrom: string },
   capture: boolean,
+  viewerId: number | null = null,
 ): Promise<OutboxMessageView> {
   const row = await db
     .selectFrom('outbox_messages as o')
@@ -440,6 +462,11 @@ export async function outboxMessage(
   if (!row) throw notFound('Dit bericht bestaat niet.');
   const masked = { link: `${who.publicUrl}/s/[verborgen]`, afmelden: `${who.publicUrl}/api/optout/[verborgen]` };
   const links = row.invitation_id === null || row.token_nonce === null ? null : capture ? mailLinks(who, row.invitation_id, row.token_nonce) : masked;
+  if (!(await mayViewAccountLink(db, row.idempotency_key, viewerId, capture))) {
+    const hidden = () => `${who.publicUrl}/u/[verborgen]`;
+    row.body_text = resolveAccountLinks(row.body_text, hidden, false);
+    if (row.body_html !== null) row.body_html = resolveAccountLinks(row.body_html, hidden, true);
+  }
   const outgoing = buildOutgoing(row, who, links);
   return {
     id: row.id,

@@ -276,7 +276,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
   );
 
   app.get('/api/mail/outbox/:messageId', { config: admin, schema: { params: Type.Object({ messageId: Id }) } }, async (request) =>
-    outboxMessage(db, request.params.messageId, who, capture),
+    outboxMessage(db, request.params.messageId, who, capture, currentUser(request).id),
   );
 
   app.post('/api/mail/outbox/:messageId/retry', { config: admin, schema: { params: Type.Object({ messageId: Id }) } }, async (request) => {

@@ -203,6 +203,21 @@ export function resolveLinks(body: string, links: { link: string; afmelden: stri
   return body.replace(MARKERS, (_m, name: 'link' | 'afmelden') => (html ? escapeHtml(links[name]) : links[name]));
 }
 
+/**
+ * Account links (user invitations, password resets) are stored as a marker holding the link's
+ * nonce, never as the link: `resolveAccountLinks` fills them in when the mail is sent (or shows
+ * them masked on the outbox page).
+ */
+const ACCOUNT_MARKERS = new RegExp(`${MARK_OPEN}account:([A-Za-z0-9_-]{1,64})${MARK_CLOSE}`, 'g');
+
+export function accountLinkMarker(nonce: string): string {
+  return `${MARK_OPEN}account:${nonce}${MARK_CLOSE}`;
+}
+
+export function resolveAccountLinks(body: string, link: (nonce: string) => string, html: boolean): string {
+  return body.replace(ACCOUNT_MARKERS, (_m, nonce: string) => (html ? escapeHtml(link(nonce)) : link(nonce)));
+}
+
 export function hasLinkMarkers(body: string): boolean {
   return body.includes(MARK_OPEN);
 }

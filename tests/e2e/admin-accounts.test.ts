@@ -3,7 +3,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { aRoundWithSchools } from '../fixtures/round-data';
-import { loginAs } from '../helpers/app';
+import { accountLinkFor } from '../helpers/account-links';
+import { loginAs, testConfig } from '../helpers/app';
 import { collectCspViolations, launchBrowser } from '../helpers/browser';
 import { describeEachDatabase } from '../helpers/db';
 import { listenTestApp } from '../helpers/server';
@@ -58,8 +59,7 @@ describeEachDatabase('admin app: accounts and privacy in a browser', (getDatabas
     expect(await fitsPhone(page)).toBe(true);
 
     // The invitee opens the link from the mail (read from the outbox) in their own browser.
-    const mail = await getDatabase().db.selectFrom('outbox_messages').select('body_text').where('to_address', '=', email).executeTakeFirstOrThrow();
-    const link = /(http:\/\/meetronde\.test\/u\/[A-Za-z0-9_-]+)/.exec(mail.body_text)![1]!.replace('http://meetronde.test', url);
+    const link = (await accountLinkFor(getDatabase().db, email, testConfig())).replace('http://meetronde.test', url);
     const invitee = await browser.newContext({ viewport: { width: 360, height: 740 } });
     const inviteePage = await invitee.newPage();
     const inviteeViolations = await collectCspViolations(inviteePage);

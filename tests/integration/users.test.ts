@@ -4,7 +4,8 @@ import type { App } from '../../server/app';
 import { INVITE_VALID_MS } from '../../server/auth/users';
 import type { ManualClock } from '../../server/clock';
 import type { DB } from '../../server/db/types';
-import { loginAs, makeTestApp } from '../helpers/app';
+import { accountLinkFor } from '../helpers/account-links';
+import { loginAs, makeTestApp, testConfig } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
 
 type Headers = Record<string, string>;
@@ -21,15 +22,10 @@ describeEachDatabase('user management', (getDatabase, kind) => {
   const patch = (id: number, body: object, headers: Headers = admin.headers) =>
     app.inject({ method: 'PATCH', url: `/api/users/${id}`, headers, payload: body });
 
-  /** The token in the newest invitation mail to `email`, read from the outbox row. */
+  /** The token in the newest invitation mail to `email`, as the mail leaves the server. */
   async function tokenFromOutbox(email: string): Promise<string> {
-    const message = await db
-      .selectFrom('outbox_messages')
-      .select('body_text')
-      .where('to_address', '=', email)
-      .orderBy('id', 'desc')
-      .executeTakeFirstOrThrow();
-    const match = /http:\/\/meetronde\.test\/u\/([A-Za-z0-9_-]+)/.exec(message.body_text);
+    const link = await accountLinkFor(db, email, testConfig());
+    const match = /http:\/\/meetronde\.test\/u\/([A-Za-z0-9_-]+)/.exec(link);
     if (!match) throw new Error('no link in the mail');
     return match[1]!;
   }
