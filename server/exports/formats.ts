@@ -3,6 +3,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { savChunks, type SavVariable } from './sav-writer';
 import type { ExportPlan, ExportValue, ExportVariable } from './export';
 import { codebookRows } from './codebook';
+import { neutraliseFormula } from '../spreadsheet';
 
 export type ExportFormat = 'csv' | 'csv-nl' | 'xlsx' | 'sav';
 
@@ -37,28 +38,28 @@ function wallClockDate(date: Date): Date {
   return new Date(dutchDateTime(date).replace(' ', 'T') + 'Z');
 }
 
-function csvField(value: ExportValue, delimiter: string, decimalComma: boolean, guardFormulas: boolean): string {
+function csvField(value: ExportValue, delimiter: string, decimalComma: boolean): string {
   if (value === null || value === undefined) return '';
   let text: string;
   if (value instanceof Date) text = dutchDateTime(value);
   else if (typeof value === 'number') text = decimalComma ? String(value).replace('.', ',') : String(value);
   else {
-    text = value;
-    // Spreadsheet programs run cells that start with these as formulas (CSV injection).
-    if (guardFormulas && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+    // Spreadsheet programs run cells that start with = + - @ as formulas (CSV injection); both
+    // variants are opened in spreadsheets, so both guard.
+    text = neutraliseFormula(value);
   }
   return /["\n\r]/.test(text) || text.includes(delimiter) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**
  * CSV: 'csv' is UTF-8 with commas and decimal points (R, Python, SPSS); 'csv-nl' is what Dutch
- * Excel opens directly: a byte-order mark, semicolons, decimal commas, and text that would be
- * taken for a formula prefixed with an apostrophe.
+ * Excel opens directly: a byte-order mark, semicolons, decimal commas. In both, text that would be
+ * taken for a formula is prefixed with an apostrophe.
  */
 export async function* csvChunks(plan: ExportPlan, variant: 'csv' | 'csv-nl'): AsyncGenerator<string> {
   const nl = variant === 'csv-nl';
   const delimiter = nl ? ';' : ',';
-  const line = (values: ExportValue[]) => values.map((v) => csvField(v, delimiter, nl, nl)).join(delimiter) + '\r\n';
+  const line = (values: ExportValue[]) => values.map((v) => csvField(v, delimiter, nl)).join(delimiter) + '\r\n';
   yield (nl ? '\uFEFF' : '') + line(plan.variables.map((v) => v.name));
   let buffer = '';
   let count = 0;

@@ -1,3 +1,4 @@
+import { neutraliseFormula } from '../spreadsheet';
 import type { SwvRow } from './types';
 
 /**
@@ -8,7 +9,7 @@ import type { SwvRow } from './types';
 function cell(value: string | number | null): string {
   if (value === null) return '';
   let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  if (typeof value === 'string') text = neutraliseFormula(text);
   return /[";\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
