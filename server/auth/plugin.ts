@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock';
 import type { DB, Role } from '../db/types';
 import { forbidden, unauthorized } from '../errors';
-import { findSession, SESSION_COOKIE, type SessionUser } from './sessions';
+import { findSession, isSessionLive, SESSION_COOKIE, type SessionUser } from './sessions';
 
 /**
  * Who may call a route. Every route under /api/ must declare it in `config.access`; a route
@@ -34,6 +34,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route registered after the auth plugin, with its declared access (for the route-table test). */
     routeAccess: RouteAccess[];
+    /** True while the session is live, on the auth clock (long-lived responses re-check it). */
+    isSessionLive(sessionId: string): Promise<boolean>;
   }
 }
 
@@ -76,6 +78,7 @@ export const authPlugin = fp<AuthPluginOptions>(
     app.decorateRequest('user', null);
     const routeAccess: RouteAccess[] = [];
     app.decorate('routeAccess', routeAccess);
+    app.decorate('isSessionLive', (sessionId: string) => isSessionLive(db, sessionId, clock.now()));
 
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];

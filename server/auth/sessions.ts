@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { EventEmitter } from 'node:events';
 import { randomToken, sha256 } from '../crypto';
 import type { DB, Role } from '../db/types';
 
@@ -59,4 +60,40 @@ export async function findSession(db: Kysely<DB>, cookieValue: string, now: Date
 
 export async function deleteSession(db: Kysely<DB>, sessionId: string): Promise<void> {
   await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+  sessionEnded({ sessionId });
+}
+
+/**
+ * Long-lived responses of a session (live SSE streams) end when the session does. In this process
+ * that is immediate: logout and disabling a user announce it here. Sessions ended elsewhere (another
+ * instance, expiry) are noticed by `isSessionLive`, which such a response checks every few seconds.
+ */
+const sessionEvents = new EventEmitter();
+sessionEvents.setMaxListeners(0);
+
+export type SessionEnd = { sessionId: string } | { userId: number };
+
+export function sessionEnded(end: SessionEnd): void {
+  sessionEvents.emit('end', end);
+}
+
+/** Calls `onEnd` when the session or all sessions of its user end in this process; returns the unsubscribe. */
+export function onSessionEnd(user: { id: number; sessionId: string }, onEnd: () => void): () => void {
+  const listener = (end: SessionEnd) => {
+    if ('sessionId' in end ? end.sessionId === user.sessionId : end.userId === user.id) onEnd();
+  };
+  sessionEvents.on('end', listener);
+  return () => sessionEvents.off('end', listener);
+}
+
+/** True while the session exists, has not expired (idle or maximum) and its user is enabled. Does not refresh it. */
+export async function isSessionLive(db: Kysely<DB>, sessionId: string, now: Date): Promise<boolean> {
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.expires_at', 'sessions.last_seen_at', 'users.disabled_at'])
+    .where('sessions.id', '=', sessionId)
+    .executeTakeFirst();
+  if (!row || row.disabled_at) return false;
+  return row.expires_at > now && row.last_seen_at.getTime() + SESSION_IDLE_MS > now.getTime();
 }

@@ -7,6 +7,7 @@ import { accountLinkMarker } from '../mailings/templates';
 import type { DB, Role } from '../db/types';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 import { inviteMail } from './invite-mail';
+import { sessionEnded } from './sessions';
 
 /**
  * User management: admins invite users by e-mail (the mail goes through the outbox), disable and
@@ -223,6 +224,7 @@ export async function updateUser(
   if (id === actor.id) {
     throw new DomainError(409, 'own_account', 'U kunt uw eigen account niet uitschakelen of een andere rol geven.');
   }
+  let disabled = false;
   await db.transaction().execute(async (trx) => {
     const user = await lockUser(trx, id);
     if (change.role !== undefined && change.role !== user.role) {
@@ -240,11 +242,14 @@ export async function updateUser(
         .where('revoked_at', 'is', null)
         .execute();
       await audit(trx, actorOf(actor), now, 'user.disabled', `user:${id}`, { endedSessions: Number(ended.numDeletedRows) });
+      disabled = true;
     } else if (change.disabled === false && user.disabled_at) {
       await trx.updateTable('users').set({ disabled_at: null }).where('id', '=', id).execute();
       await audit(trx, actorOf(actor), now, 'user.enabled', `user:${id}`);
     }
   });
+  // Its live streams end now (after the commit), not when they next re-check.
+  if (disabled) sessionEnded({ userId: id });
   return findSummary(db, id, now);
 }
 
@@ -273,7 +278,7 @@ export function invalidInviteLink(): DomainError {
  * concurrent one, finds it used). Ends the user's other sessions.
  */
 export async function acceptInvite(db: Kysely<DB>, token: string, passwordHash: string, now: Date) {
-  return db.transaction().execute(async (trx) => {
+  const user = await db.transaction().execute(async (trx) => {
     const invite = await findInvite(trx, token, now);
     if (!invite) throw invalidInviteLink();
     const used = await trx
@@ -290,4 +295,7 @@ export async function acceptInvite(db: Kysely<DB>, token: string, passwordHash: 
     });
     return { id: invite.id, email: invite.email, name: invite.name, role: invite.role };
   });
+  // The user's other sessions were ended: so are their live streams.
+  sessionEnded({ userId: user.id });
+  return user;
 }

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AreaDeps } from '../area';
 import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
+import { onSessionEnd } from '../auth/sessions';
 import { notFound } from '../errors';
 import { swvCsv } from './csv';
 import { dashboardSnapshot, listRounds, loadRoundInfo } from './dashboard';
@@ -21,6 +22,8 @@ const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 
 
 /** SSE connections end after this long; the browser reconnects, so sessions and links are re-checked. */
 const STREAM_LIFETIME_MS = 10 * 60 * 1000;
+/** How often a stream of a logged-in user re-checks its session (ended elsewhere, or expired). */
+const SESSION_RECHECK_MS = 5000;
 /** Tells EventSource how soon to reconnect after a dropped connection. */
 const RECONNECT_MS = 2000;
 
@@ -92,7 +95,13 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
    * Streams a topic to one client: `snapshot` events with the JSON value, first at once and then
    * after every change. A `gone` value ends the stream with a `gone` event.
    */
-  async function stream(reply: FastifyReply, key: string, roundIds: number[], compute: () => Promise<unknown>): Promise<void> {
+  async function stream(
+    reply: FastifyReply,
+    key: string,
+    roundIds: number[],
+    compute: () => Promise<unknown>,
+    session?: { id: number; sessionId: string },
+  ): Promise<void> {
     reply.sse.keepAlive();
     let ended = false;
     let unsubscribe: (() => void) | null = null;
@@ -101,12 +110,25 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
       if (ended) return;
       ended = true;
       clearTimeout(lifetime);
+      clearInterval(recheck);
+      stopWatching();
       openStreams.delete(end);
       unsubscribe?.();
       reply.sse.close();
     };
     const lifetime = setTimeout(end, STREAM_LIFETIME_MS);
     lifetime.unref();
+    // A logged-in user's stream ends with the session: at once on logout or when the user is
+    // disabled in this process, within SESSION_RECHECK_MS when it ended elsewhere or expired.
+    const stopWatching = session ? onSessionEnd(session, end) : () => {};
+    const recheck = setInterval(() => {
+      if (!session || ended) return;
+      app.isSessionLive(session.sessionId).then(
+        (live) => live || end(),
+        () => {},
+      );
+    }, SESSION_RECHECK_MS);
+    recheck.unref();
     openStreams.add(end);
     reply.sse.onClose(end);
     const send = (event: string, data: string) =>
@@ -120,6 +142,8 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
     } catch (error) {
       // Nothing sent yet: the error handler can still answer with a plain 500.
       clearTimeout(lifetime);
+      clearInterval(recheck);
+      stopWatching();
       openStreams.delete(end);
       ended = true;
       throw error;
@@ -154,7 +178,13 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
       const info = await loadRoundInfo(db, roundId);
       if (!info) throw notFound(ROUND_GONE);
       const roundIds = info.previousRound ? [roundId, info.previousRound.id] : [roundId];
-      await stream(reply, `dashboard:${roundId}`, roundIds, async () => (await dashboardSnapshot(db, roundId, clock.now())) ?? { gone: true });
+      await stream(
+        reply,
+        `dashboard:${roundId}`,
+        roundIds,
+        async () => (await dashboardSnapshot(db, roundId, clock.now())) ?? { gone: true },
+        currentUser(request),
+      );
     },
   );
 
