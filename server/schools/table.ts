@@ -1,4 +1,5 @@
 import type ExcelJS from 'exceljs';
+import { createInflateRaw } from 'node:zlib';
 import { badRequest } from '../errors';
 import { UPLOAD_FILE_LIMIT } from '../limits';
 import { detectSeparator, tokenizeCsv, type CsvRecordProblem } from './csv';
@@ -16,8 +17,8 @@ export const MAX_FILE_BYTES = UPLOAD_FILE_LIMIT;
 export const MAX_RECORD_CHARS = 20_000;
 export const MAX_ROWS = 300_000;
 export const MAX_COLUMNS = 300;
-/** What an XLSX may unpack to; protects against zip bombs. */
-const MAX_XLSX_UNPACKED = 200 * 1024 * 1024;
+/** What an XLSX may unpack to (counted while inflating, not taken from the file); protects against zip bombs. */
+export const MAX_XLSX_UNPACKED = 200 * 1024 * 1024;
 
 export type TableEncoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 export type TableFormat = 'csv' | 'xlsx';
@@ -142,8 +143,78 @@ export function zipUnpackedSize(bytes: Uint8Array): number | null {
   return total;
 }
 
+/** Inflates one deflated entry, counting (not keeping) what comes out; stops once past `budget`. */
+function inflatedLength(data: Uint8Array, budget: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const inflater = createInflateRaw();
+    let total = 0;
+    let stopped = false;
+    inflater.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > budget && !stopped) {
+        stopped = true;
+        inflater.destroy();
+        resolve(total);
+      }
+    });
+    inflater.on('end', () => resolve(total));
+    inflater.on('error', (error) => {
+      if (!stopped) reject(error);
+    });
+    inflater.end(data);
+  });
+}
+
+/**
+ * What the entries of a zip really unpack to, whatever sizes the file declares: every entry is
+ * inflated as a stream and counted, and the count stops as soon as the total passes `limit`.
+ * Returns the total (a number above `limit` means "too large"), or null for a zip that cannot
+ * be read (damaged, zip64, or a compression Excel does not use).
+ */
+export async function zipInflatedSize(bytes: Uint8Array, limit: number): Promise<number | null> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lowest = Math.max(0, bytes.length - 65_557);
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= lowest; i--) {
+    if (view.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) return null;
+  const entries = view.getUint16(eocd + 10, true);
+  let offset = view.getUint32(eocd + 16, true);
+  if (entries === 0xffff || offset === 0xffffffff) return null;
+  let total = 0;
+  for (let n = 0; n < entries; n++) {
+    if (offset + 46 > bytes.length || view.getUint32(offset, true) !== 0x02014b50) return null;
+    const method = view.getUint16(offset + 10, true);
+    const compressed = view.getUint32(offset + 20, true);
+    const local = view.getUint32(offset + 42, true);
+    offset += 46 + view.getUint16(offset + 28, true) + view.getUint16(offset + 30, true) + view.getUint16(offset + 32, true);
+    if (local + 30 > bytes.length || view.getUint32(local, true) !== 0x04034b50) return null;
+    const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+    // The declared compressed size says how much an unpacker reads; it cannot read past the file.
+    const data = bytes.subarray(start, Math.min(bytes.length, start + compressed));
+    if (method === 0) total += data.length;
+    else if (method === 8) {
+      try {
+        total += await inflatedLength(data, limit - total);
+      } catch {
+        return null;
+      }
+    } else return null;
+    if (total > limit) return total;
+  }
+  return total;
+}
+
 async function readXlsx(bytes: Uint8Array): Promise<Table> {
-  const unpacked = zipUnpackedSize(bytes);
+  // First what the file claims (cheap), then what it really unpacks to (a zip can lie).
+  const declared = zipUnpackedSize(bytes);
+  if (declared === null) throw badRequest('not_a_table', 'Dit Excel-bestand kan niet worden gelezen.');
+  if (declared > MAX_XLSX_UNPACKED) throw badRequest('file_too_large', 'Dit Excel-bestand is uitgepakt te groot.');
+  const unpacked = await zipInflatedSize(bytes, MAX_XLSX_UNPACKED);
   if (unpacked === null) throw badRequest('not_a_table', 'Dit Excel-bestand kan niet worden gelezen.');
   if (unpacked > MAX_XLSX_UNPACKED) throw badRequest('file_too_large', 'Dit Excel-bestand is uitgepakt te groot.');
   // Loaded on first use: exceljs is large and only XLSX uploads need it.
