@@ -103,11 +103,17 @@ export function parseTrustProxy(raw: string | undefined): TrustProxy {
   return entries;
 }
 
+/** Secrets that were published as defaults (older docker-compose.yml): anyone could derive links and pseudonyms. */
+const PUBLISHED_SECRETS = new Set(['change-me-to-a-long-random-string-of-at-least-32-chars']);
+
 /** Reads the secret from SECRET, or from `<dataDir>/secret`, creating it on first start. */
 function resolveSecret(env: NodeJS.ProcessEnv, dataDir: string): string {
   const fromEnv = env.SECRET?.trim();
   if (fromEnv) {
     if (fromEnv.length < 32) throw new ConfigError('SECRET must be at least 32 characters long');
+    if (PUBLISHED_SECRETS.has(fromEnv)) {
+      throw new ConfigError('SECRET is the example value published with docker-compose.yml; set a long random secret of your own');
+    }
     return fromEnv;
   }
   const file = path.join(dataDir, 'secret');

@@ -1,5 +1,6 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 
 /**
  * Files Meetronde writes (the embedded database, the generated secret, anything written to disk)
@@ -8,6 +9,8 @@ import path from 'node:path';
 
 /** Makes every file this process creates from now on private (0600 files, 0700 folders). */
 export function restrictFileCreation(): void {
+  // Worker threads cannot change the umask; the process that started them already did.
+  if (!isMainThread) return;
   process.umask(process.umask() | 0o077);
 }
 

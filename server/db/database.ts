@@ -136,7 +136,12 @@ export async function openPGliteDir(dataDir: string): Promise<Database> {
     }
     makeTreePrivate(dataDir);
     const pglite = await PGlite.create(target);
-    return wrapPGlite(pglite, async () => releaseLock());
+    // The folder is 0700, so nobody else gets in while it runs; PGlite sets the modes of a few
+    // files itself (not through the umask), so they are tightened again when it closes.
+    return wrapPGlite(pglite, async () => {
+      makeTreePrivate(dataDir);
+      releaseLock();
+    });
   } catch (error) {
     releaseLock();
     throw error;
