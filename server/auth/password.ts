@@ -45,3 +45,37 @@ export function dummyPasswordHash(): Promise<string> {
   dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
   return dummyHash;
 }
+
+/**
+ * Passwords that guessers try first. The list is the common-password dictionary of zxcvbn-ts
+ * (about 49,000 entries from breach corpora, shipped in the package, no network), loaded on
+ * first use.
+ */
+let commonPasswords: Promise<Set<string>> | undefined;
+function loadCommonPasswords(): Promise<Set<string>> {
+  commonPasswords ??= import('@zxcvbn-ts/language-common').then(({ dictionary }) => new Set(dictionary['passwords-common']));
+  return commonPasswords;
+}
+
+export const WEAK_PASSWORD_MESSAGES = {
+  short: `Kies een wachtwoord van minstens ${MIN_PASSWORD_LENGTH} tekens.`,
+  common: 'Dit wachtwoord staat in lijsten van veelgebruikte wachtwoorden en is snel te raden. Kies een ander, bijvoorbeeld een zin van een paar woorden.',
+  repetitive: 'Dit wachtwoord bestaat uit te weinig verschillende tekens of herhaalt zich. Kies een ander, bijvoorbeeld een zin van een paar woorden.',
+} as const;
+
+/**
+ * Why a new password is refused (a Dutch message), or null when it is acceptable: too short;
+ * repetitive (fewer than 5 different characters, or one short piece repeated, like
+ * `aaaaaaaaaa` or `abcabcabca`); or common: in the list as typed (any case), or a listed word
+ * with only digits or symbols after it (`Wachtwoord2026!`).
+ */
+export async function passwordProblem(password: string): Promise<string | null> {
+  const value = password.normalize('NFC');
+  if ([...value].length < MIN_PASSWORD_LENGTH) return WEAK_PASSWORD_MESSAGES.short;
+  const lower = value.toLowerCase();
+  if (new Set(lower).size < 5 || /^(.{1,5})\1+.{0,4}$/su.test(lower)) return WEAK_PASSWORD_MESSAGES.repetitive;
+  const list = await loadCommonPasswords();
+  const base = lower.replace(/[\d\W_]+$/u, '');
+  if (list.has(lower) || list.has(lower.replace(/\s+/g, '')) || (base.length >= 4 && list.has(base))) return WEAK_PASSWORD_MESSAGES.common;
+  return null;
+}

@@ -6,7 +6,7 @@ import { audit } from '../audit';
 import type { Clock } from '../clock';
 import type { DB } from '../db/types';
 import { badRequest, DomainError, unauthorized } from '../errors';
-import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password';
+import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, passwordProblem, verifyPassword } from './password';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_MAX_MS } from './sessions';
 import { checkSetupToken, consumeSetupToken, hasActiveAdmin } from './setup';
 import {
@@ -87,9 +87,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     },
     async (request, reply) => {
       const { token, name, email, password } = request.body;
-      if (password.length < MIN_PASSWORD_LENGTH) {
-        throw badRequest('weak_password', `Kies een wachtwoord van minstens ${MIN_PASSWORD_LENGTH} tekens.`);
-      }
+      const weak = await passwordProblem(password);
+      if (weak) throw badRequest('weak_password', weak);
       const passwordHash = await hashPassword(password);
       const now = clock.now();
       const user = await db.transaction().execute(async (trx) => {

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AreaDeps } from '../area';
 import { badRequest } from '../errors';
-import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password';
+import { hashPassword, MAX_PASSWORD_LENGTH, passwordProblem } from './password';
 import { currentUser } from './plugin';
 import { setSessionCookieOn } from './routes';
 import { createSession } from './sessions';
@@ -92,9 +92,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
       const now = clock.now();
       // Check the link before spending a password hash on it.
       if (!(await findInvite(db, request.params.token, now))) throw invalidInviteLink();
-      if (password.length < MIN_PASSWORD_LENGTH) {
-        throw badRequest('weak_password', `Kies een wachtwoord van minstens ${MIN_PASSWORD_LENGTH} tekens.`);
-      }
+      const weak = await passwordProblem(password);
+      if (weak) throw badRequest('weak_password', weak);
       const user = await acceptInvite(db, request.params.token, await hashPassword(password), now);
       const session = await createSession(db, user.id, now);
       setSessionCookieOn(reply, session.cookieValue, config.publicUrl.startsWith('https://') || request.protocol === 'https');

@@ -161,10 +161,18 @@ export function assertValidTemplate(t: TemplateContent): void {
   if (problems.length) throw badRequest('invalid_template', 'Het sjabloon kan zo niet worden opgeslagen.', problems);
 }
 
-/** A value as it may appear in a mail: no markers, and in the subject no line breaks. */
-function clean(value: string, oneLine: boolean): string {
-  const v = value.replace(/[\uE000\uE001]/g, '');
-  return oneLine ? v.replace(/[\r\n\t]+/g, ' ') : v;
+/**
+ * A value as it may appear in a mail: no markers, and on one line everywhere. Values are names
+ * (of schools, SWVs, rounds) from imported lists; a line break or other control character in one
+ * (a DUO file can carry them) would otherwise start a new line in the body that reads like a
+ * header ("Van: …", "Link: …"). Bidirectional overrides and zero-width characters go too.
+ */
+function clean(value: string): string {
+  return value
+    .replace(/[\uE000\uE001\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g, '')
+    .replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
 }
 
 function fill(template: string, values: Partial<PlaceholderValues>, mode: 'text' | 'html' | 'subject', defer: boolean): string {
@@ -172,7 +180,7 @@ function fill(template: string, values: Partial<PlaceholderValues>, mode: 'text'
   return template.replace(PLACEHOLDER, (whole, name: string) => {
     if (!isPlaceholder(name)) return whole;
     if (defer && DEFERRED.includes(name)) return marker(name);
-    const value = clean(values[name] ?? '', mode === 'subject');
+    const value = clean(values[name] ?? '');
     return mode === 'html' ? escapeHtml(value) : value;
   });
 }

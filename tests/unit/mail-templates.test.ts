@@ -42,7 +42,8 @@ describe('mail templates', () => {
 
   it('never re-scans a value for placeholders, and keeps the subject on one line', () => {
     const mail = renderTemplate({ subject: 'Voor {{school}}', text: '{{school}}', html: '{{school}}' }, { ...values, school: '{{link}}\r\nBcc: x@y.z' });
-    expect(mail.text).toBe('{{link}}\r\nBcc: x@y.z');
+    // A line break in a value does not reach the body either (issue 26: fake header lines).
+    expect(mail.text).toBe('{{link}} Bcc: x@y.z');
     expect(mail.subject).toBe('Voor {{link}} Bcc: x@y.z');
   });
 
