@@ -112,4 +112,27 @@ describeEachDatabase('account links are not readable after sending', (getDatabas
       await app.close();
     }
   });
+
+  it('refuses a common or repetitive new password with a Dutch message and keeps the link usable', async () => {
+    const { app, clock } = await anApp(false);
+    try {
+      const issuer = await loginAs(db, 'admin', clock.now());
+      const email = nextEmail();
+      await app.inject({ method: 'POST', url: '/api/users', headers: issuer.headers, payload: { email, name: 'Piet Zwak', role: 'researcher' } });
+      const row = await db.selectFrom('outbox_messages').select('id').where('to_address', '=', email).executeTakeFirstOrThrow();
+      const token = LINK.exec((await app.inject({ url: `/api/mail/outbox/${row.id}`, headers: issuer.headers })).json().text)![1]!;
+      for (const [password, message] of [
+        ['aaaaaaaaaa', /te weinig verschillende tekens/],
+        ['Wachtwoord2026!', /veelgebruikte wachtwoorden/],
+        ['qwertyuiop', /veelgebruikte wachtwoorden/],
+      ] as const) {
+        const res = await app.inject({ method: 'POST', url: `/api/u/${token}`, payload: { password } });
+        expect(res.statusCode, password).toBe(400);
+        expect(res.json()).toMatchObject({ error: 'weak_password', message: expect.stringMatching(message) });
+      }
+      expect((await app.inject({ method: 'POST', url: `/api/u/${token}`, payload: { password: 'fiets regen koffie lamp' } })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../server/config';
+import { ConfigError, loadConfig, parseTrustProxy } from '../../server/config';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'meetronde-config-'));
 
@@ -37,5 +37,18 @@ describe('loadConfig', () => {
 
   it('strips a trailing slash from PUBLIC_URL', () => {
     expect(loadConfig({ DATA_DIR: tmp(), PUBLIC_URL: 'https://meetronde.example.nl/' }).publicUrl).toBe('https://meetronde.example.nl');
+  });
+
+  it('reads TRUST_PROXY as a list of proxy addresses or ranges, or a hop count, and refuses a bare true', () => {
+    expect(parseTrustProxy(undefined)).toBe(false);
+    expect(parseTrustProxy('false')).toBe(false);
+    expect(parseTrustProxy('127.0.0.1')).toEqual(['127.0.0.1']);
+    expect(parseTrustProxy(' 10.0.0.0/8, ::1 ,fd00::/8,loopback')).toEqual(['10.0.0.0/8', '::1', 'fd00::/8', 'loopback']);
+    expect(parseTrustProxy('1')).toBe(1);
+    expect(parseTrustProxy('2')).toBe(2);
+    for (const bare of ['true', 'TRUE', 'yes', 'on']) expect(() => parseTrustProxy(bare)).toThrow(/any client/);
+    for (const bad of ['10.0.0.0/33', 'proxy.example.nl', '10.0.0.1/abc', '99']) expect(() => parseTrustProxy(bad)).toThrow(ConfigError);
+    expect(loadConfig({ DATA_DIR: tmp(), TRUST_PROXY: '172.16.0.0/12' }).trustProxy).toEqual(['172.16.0.0/12']);
+    expect(() => loadConfig({ DATA_DIR: tmp(), TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY/);
   });
 });
