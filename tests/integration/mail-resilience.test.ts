@@ -72,7 +72,8 @@ describeEachDatabase('mail outbox under crashes, outages and refusals', (getData
       },
       close: () => real.close(),
     };
-    const a = makeTestWorker(getDatabase(), { clock, id: 'worker-a', mail: { transport: dying, concurrency: 10 } });
+    // A dead process renews nothing: no heartbeat for A.
+    const a = makeTestWorker(getDatabase(), { clock, id: 'worker-a', mail: { transport: dying, concurrency: 10, heartbeatMs: 3_600_000 } });
     const aRun = a.worker.runAll();
     await expect.poll(async () => (await statuses(round.roundId)).filter((s) => s.status === 'sent').length, { timeout: 30_000 }).toBe(5);
     // A refills its ten slots after the five that went; then all ten hang.
