@@ -305,15 +305,17 @@ export async function releaseClaim(db: Kysely<DB>, id: number, workerId: string)
 
 /**
  * The heartbeat: renews this worker's claims on the rows it still has in hand, so no other
- * worker takes them over while it works on them. Returns how many claims it renewed.
+ * worker takes them over while it works on them. Returns the rows whose claim it renewed (a row
+ * missing from it is no longer this worker's).
  */
-export async function renewClaims(db: Kysely<DB>, workerId: string, ids: number[], now: Date): Promise<number> {
-  if (ids.length === 0) return 0;
-  const result = await sql`
+export async function renewClaims(db: Kysely<DB>, workerId: string, ids: number[], now: Date): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const result = await sql<{ id: number }>`
     update outbox_messages set locked_at = ${now}
     where id = any(${ids}::int[]) and status = 'sending' and locked_by = ${workerId}
+    returning id
   `.execute(db);
-  return Number(result.numAffectedRows ?? 0);
+  return result.rows.map((r) => r.id);
 }
 
 /**

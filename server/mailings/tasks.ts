@@ -99,6 +99,8 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
   /** Claimed rows in hand whose result has not gone to the recorder yet. */
   const inHand = new Set<number>();
   const held = () => [...inHand, ...results.keptIds()];
+  /** When each claim in hand was last confirmed in the database (claimed or renewed; clock ms). */
+  const confirmed = new Map<number, number>();
 
   // Since when this worker has reached the database without a failure (clock ms), or null.
   let healthySince: number | null = null;
@@ -172,7 +174,8 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
       const ids = held();
       if (ids.length === 0) return;
       try {
-        await renewClaims(db, workerId, ids, clock.now());
+        const at = clock.now();
+        for (const id of await renewClaims(db, workerId, ids, at)) if (confirmed.has(id)) confirmed.set(id, at.getTime());
         databaseAnswered();
         if (beatFailing) log('outbox heartbeat works again', { claims: ids.length }, 'info');
         beatFailing = false;
@@ -201,6 +204,13 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
     try {
       if (results.kept > 0) {
         // Results cannot be recorded right now: send nothing whose result could not be recorded.
+        return (await record({ kind: 'released', id: m.id })) ? 'released' : 'unrecorded';
+      }
+      if (clock.now().getTime() - (confirmed.get(m.id) ?? 0) > leaseMs) {
+        // Not renewed for a whole lease (this process stalled, or the database was away): another
+        // worker may have taken the row over, so it is not sent from here. The release only
+        // applies if the row is still this worker's.
+        log('outbox claim ran out before its mail was sent: given back unsent', { message: m.id }, 'warn');
         return (await record({ kind: 'released', id: m.id })) ? 'released' : 'unrecorded';
       }
       const outcome = await transport.send(buildOutgoing(m, who));
@@ -289,6 +299,7 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
           for (const m of claimed) {
             inflight++;
             inHand.add(m.id);
+            confirmed.set(m.id, now.getTime());
             void deliver(m)
               .then((result) => {
                 if (result === 'unreachable') unreachable = true;
@@ -301,6 +312,7 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
               })
               .finally(() => {
                 inHand.delete(m.id);
+                confirmed.delete(m.id);
                 inflight--;
                 wake();
               });
