@@ -99,7 +99,11 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
   /** Claimed rows in hand whose result has not gone to the recorder yet. */
   const inHand = new Set<number>();
   const held = () => [...inHand, ...results.keptIds()];
-  /** When each claim in hand was last confirmed in the database (claimed or renewed; clock ms). */
+  /**
+   * When each claim in hand was last confirmed in the database (claimed or renewed), in real
+   * time: a stall is a real-time event, and a compressed clock (the demo) must not make every
+   * claim look stale.
+   */
   const confirmed = new Map<number, number>();
 
   // Since when this worker has reached the database without a failure (clock ms), or null.
@@ -174,8 +178,8 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
       const ids = held();
       if (ids.length === 0) return;
       try {
-        const at = clock.now();
-        for (const id of await renewClaims(db, workerId, ids, at)) if (confirmed.has(id)) confirmed.set(id, at.getTime());
+        const at = performance.now();
+        for (const id of await renewClaims(db, workerId, ids, clock.now())) if (confirmed.has(id)) confirmed.set(id, at);
         databaseAnswered();
         if (beatFailing) log('outbox heartbeat works again', { claims: ids.length }, 'info');
         beatFailing = false;
@@ -206,7 +210,7 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
         // Results cannot be recorded right now: send nothing whose result could not be recorded.
         return (await record({ kind: 'released', id: m.id })) ? 'released' : 'unrecorded';
       }
-      if (clock.now().getTime() - (confirmed.get(m.id) ?? 0) > leaseMs) {
+      if (performance.now() - (confirmed.get(m.id) ?? 0) > leaseMs) {
         // Not renewed for a whole lease (this process stalled, or the database was away): another
         // worker may have taken the row over, so it is not sent from here. The release only
         // applies if the row is still this worker's.
@@ -263,6 +267,8 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
           const now = clock.now();
           let limit = free;
           let claimed: ClaimedMessage[] = [];
+          // Before the claim: its lease counts from no later than this.
+          const claimedAt = performance.now();
           const claim = { workerId, now, leaseMs, held: held(), takeOverOthers: mayTakeOverOthers(now) };
           try {
             if (hasLimits(limits)) {
@@ -299,7 +305,7 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
           for (const m of claimed) {
             inflight++;
             inHand.add(m.id);
-            confirmed.set(m.id, now.getTime());
+            confirmed.set(m.id, claimedAt);
             void deliver(m)
               .then((result) => {
                 if (result === 'unreachable') unreachable = true;
