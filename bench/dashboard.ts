@@ -294,6 +294,8 @@ async function sseLatency(url: string, database: Database, roundId: number, samp
     mailPerMinute: 0,
     mailPerHour: 0,
     mailPerDay: 0,
+    mailLeaseMs: 30_000,
+    mailHeartbeatMs: 10_000,
     runWorker: false,
     trustProxy: false,
     logLevel: 'silent',

@@ -25,6 +25,14 @@ export interface Config {
   mailPerMinute: number;
   mailPerHour: number;
   mailPerDay: number;
+  /**
+   * How long a worker's claim on an outbox row holds without renewal (MAIL_LEASE_SECONDS). A live
+   * worker renews its claims every `mailHeartbeatMs`; the claims of a worker that stopped renewing
+   * (its process died) are taken over by another worker once this much time has passed.
+   */
+  mailLeaseMs: number;
+  /** How often a worker renews the claims it holds (MAIL_HEARTBEAT_SECONDS). */
+  mailHeartbeatMs: number;
   /** Run the background worker (outbox, scheduled mailings) in this process. */
   runWorker: boolean;
   /**
@@ -147,6 +155,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     throw new ConfigError(`PUBLIC_URL is not a valid URL: "${publicUrl}"`);
   }
+  const mailLeaseSeconds = intFrom(env, 'MAIL_LEASE_SECONDS', 30);
+  const mailHeartbeatSeconds = intFrom(env, 'MAIL_HEARTBEAT_SECONDS', 10);
+  if (mailHeartbeatSeconds < 1) throw new ConfigError('MAIL_HEARTBEAT_SECONDS must be at least 1');
+  if (mailLeaseSeconds < 2 * mailHeartbeatSeconds) {
+    throw new ConfigError(
+      `MAIL_LEASE_SECONDS (${mailLeaseSeconds}) must be at least twice MAIL_HEARTBEAT_SECONDS (${mailHeartbeatSeconds}), so one missed heartbeat does not lose a claim`,
+    );
+  }
   return {
     port,
     host,
@@ -159,6 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailPerMinute: intFrom(env, 'MAIL_PER_MINUTE', 0),
     mailPerHour: intFrom(env, 'MAIL_PER_HOUR', 0),
     mailPerDay: intFrom(env, 'MAIL_PER_DAY', 0),
+    mailLeaseMs: mailLeaseSeconds * 1000,
+    mailHeartbeatMs: mailHeartbeatSeconds * 1000,
     runWorker: boolFrom(env, 'RUN_WORKER', true),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL?.trim() || 'info',

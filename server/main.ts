@@ -55,7 +55,8 @@ async function main() {
       database: db,
       clock: systemClock,
       config,
-      log: (message, fields) => listening.log.error(fields ?? {}, message),
+      // Also the mail worker's log: delivery failures, retries, takeovers, unrecorded results.
+      log: (message, fields, level = 'error') => listening.log[level](fields ?? {}, message),
     });
     worker.start();
   }

@@ -31,7 +31,12 @@ export interface PeriodicTask {
   close?(): Promise<void> | void;
 }
 
-export type WorkerLog = (message: string, fields?: Record<string, unknown>) => void;
+/**
+ * Where background work reports. `level` defaults to 'error'; retries and takeovers are 'warn',
+ * recoveries 'info'. Never pass personal data (addresses, tokens) in `fields`.
+ */
+export type WorkerLog = (message: string, fields?: Record<string, unknown>, level?: WorkerLogLevel) => void;
+export type WorkerLogLevel = 'error' | 'warn' | 'info';
 
 export interface WorkerOptions {
   clock: Clock;
@@ -163,7 +168,7 @@ export class Worker {
 }
 
 /** An error's kind without its message: messages can carry addresses or values. */
-function errorName(error: unknown): string {
+export function errorName(error: unknown): string {
   if (error && typeof error === 'object') {
     const e = error as { code?: unknown; name?: unknown };
     return [e.name, e.code].filter((v) => typeof v === 'string').join(' ') || 'Error';
@@ -174,7 +179,8 @@ function errorName(error: unknown): string {
 export interface WorkerDeps extends AreaDeps {
   log?: WorkerLog;
   pollMs?: number;
-  /** Options for the mail tasks (transport, retry policy, lease); tests shorten them. */
+  /** Options for the mail tasks (transport, retry policy, lease); tests shorten them. The mail
+   * tasks log to `log` unless these options bring their own. */
   mail?: MailTaskOptions;
   id?: string;
 }
@@ -185,7 +191,7 @@ export interface WorkerDeps extends AreaDeps {
  */
 export function buildWorker(deps: WorkerDeps): Worker {
   const worker = new Worker({ clock: deps.clock, pollMs: deps.pollMs, log: deps.log, id: deps.id });
-  worker.register(...mailTasks(deps, worker.id, deps.mail));
+  worker.register(...mailTasks(deps, worker.id, { log: deps.log, ...deps.mail }));
   worker.register(retentionPurgeTask(deps));
   return worker;
 }

@@ -38,6 +38,9 @@ export function openPostgres(connectionString: string, options: { max?: number }
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10, types: pgTypes });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
+  // Nor one that is checked out between two queries when the server goes away (a PostgreSQL
+  // restart sends every connection a FATAL): the next query on it fails and the pool drops it.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
   const listeners = new Set<pg.Client>();
   let closing = false;

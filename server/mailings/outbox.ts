@@ -10,8 +10,12 @@ import type { OutgoingMail, SendOutcome } from './transport';
 /**
  * The durable outbox. Every mail is a row before it is sent, unique by its idempotency key; a
  * worker claims due rows with FOR UPDATE SKIP LOCKED, sends them and records the outcome on the
- * row it still holds. A claim that is never finished (the process died) is taken over by another
- * worker once its lease has run out.
+ * row it still holds. A live worker renews its claims (`renewClaims`, the heartbeat); a claim that
+ * is not renewed within its lease (the process died) is taken over by another worker, or taken
+ * back by its own worker if that worker no longer has the row in hand.
+ *
+ * Delivery is at least once: a mail can go out twice only if the relay may have it (it was sent,
+ * or accepted) while its result is not yet recorded, and the worker then dies. See README.md.
  */
 
 export interface NewMail {
@@ -91,15 +95,33 @@ export interface ClaimedMessage {
   mailing_kind: MailingKind | null;
   mailing_status: MailingStatus | null;
   target: unknown;
+  /** Set when this claim was taken over after its lease ran out: the worker that held it. */
+  taken_from: string | null;
 }
 
 export interface ClaimOptions {
   workerId: string;
   limit: number;
   now: Date;
-  /** A claim older than this is considered abandoned (its worker died). */
+  /** A claim not renewed for this long is considered abandoned (its worker died). */
   leaseMs: number;
+  /**
+   * Rows this worker still has in hand (in flight, or a result it has not been able to record):
+   * never taken back, whatever their lease says. Its other expired claims it takes back.
+   */
+  held?: number[];
+  /**
+   * Whether claims of other workers may be taken over. False right after this worker started or
+   * lost the database: the other workers may not have had the chance to renew theirs yet.
+   */
+  takeOverOthers?: boolean;
 }
+
+/** What the admin sees on a row whose claim was taken over. */
+export const TAKEOVER_NOTE =
+  'Opnieuw opgepakt: de vorige verzendpoging is niet afgemaakt (de verzender reageerde niet meer). Als die poging toch is aangekomen, krijgt de school dit bericht twee keer, met dezelfde Message-ID.';
+/** What the admin sees on a row whose result could only be recorded after the database came back. */
+export const LATE_RECORD_NOTE = 'Verstuurd; het resultaat is later vastgelegd omdat de database even niet bereikbaar was.';
 
 /**
  * Claims up to `limit` due rows for this worker in one statement: pending rows whose time has
@@ -107,12 +129,15 @@ export interface ClaimOptions {
  */
 export async function claimDue(db: Kysely<DB>, o: ClaimOptions): Promise<ClaimedMessage[]> {
   const leaseCutoff = new Date(o.now.getTime() - o.leaseMs);
+  const held = o.held ?? [];
+  const others = o.takeOverOthers ?? true;
   // Two index scans (abandoned claims first, then due rows) rather than one OR, which would
   // read and sort the whole table on every claim; the lateral joins stay index lookups.
   const result = await sql<ClaimedMessage>`
     with abandoned as (
-      select id from outbox_messages
-      where status = 'sending' and locked_at < ${leaseCutoff} and locked_by is distinct from ${o.workerId}
+      select id, locked_by as previous from outbox_messages
+      where status = 'sending' and locked_at < ${leaseCutoff}
+        and case when locked_by = ${o.workerId} then not (id = any(${held}::int[])) else ${others}::boolean end
       order by locked_at
       limit ${o.limit}
       for update skip locked
@@ -123,18 +148,21 @@ export async function claimDue(db: Kysely<DB>, o: ClaimOptions): Promise<Claimed
       limit ${o.limit}
       for update skip locked
     ), due as (
-      select id from (select id, 0 as rank from abandoned union all select id, 1 from pending) d
+      select id, previous from (
+        select id, previous, 0 as rank from abandoned union all select id, null::text, 1 from pending
+      ) d
       order by rank
       limit ${o.limit}
     ), claimed as (
       update outbox_messages m
-      set status = 'sending', locked_at = ${o.now}, locked_by = ${o.workerId}, attempts = m.attempts + 1
+      set status = 'sending', locked_at = ${o.now}, locked_by = ${o.workerId}, attempts = m.attempts + 1,
+        last_error = case when due.previous is null then m.last_error else ${TAKEOVER_NOTE} end
       from due where m.id = due.id
       returning m.id, m.idempotency_key, m.mailing_id, m.invitation_id, m.to_address, m.subject,
-        m.body_text, m.body_html, m.headers, m.attempts, m.next_attempt_at
+        m.body_text, m.body_html, m.headers, m.attempts, m.next_attempt_at, due.previous as taken_from
     )
     select c.id, c.idempotency_key, c.mailing_id, c.invitation_id, c.to_address, c.subject, c.body_text,
-      c.body_html, c.headers, c.attempts, x.*, y.*
+      c.body_html, c.headers, c.attempts, c.taken_from, x.*, y.*
     from claimed c
     left join lateral (
       select i.token_nonce, i.email, i.status as inv_status, i.excluded_at, i.opted_out_at, i.bounced_at,
@@ -269,15 +297,41 @@ export async function recordSkipped(db: Kysely<DB>, id: number, workerId: string
 }
 
 /**
+ * Gives a claimed row back unsent (the worker stopped sending because it could not record
+ * results): due again at once, and neither an attempt nor a send for the relay's limits.
+ */
+export async function releaseClaim(db: Kysely<DB>, id: number, workerId: string): Promise<void> {
+  await sql`
+    update outbox_messages set status = 'pending', locked_at = null, locked_by = null, attempts = greatest(attempts - 1, 0)
+    where id = ${id} and status = 'sending' and locked_by = ${workerId}
+  `.execute(db);
+}
+
+/**
+ * The heartbeat: renews this worker's claims on the rows it still has in hand, so no other
+ * worker takes them over while it works on them. Returns the rows whose claim it renewed (a row
+ * missing from it is no longer this worker's).
+ */
+export async function renewClaims(db: Kysely<DB>, workerId: string, ids: number[], now: Date): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const result = await sql<{ id: number }>`
+    update outbox_messages set locked_at = ${now}
+    where id = any(${ids}::int[]) and status = 'sending' and locked_by = ${workerId}
+    returning id
+  `.execute(db);
+  return result.rows.map((r) => r.id);
+}
+
+/**
  * Records a failed send on the row this worker still holds (a row taken over by another worker
  * is left to that one): a permanent refusal marks the row bounced and the address too, if it is
  * still the invitation's address; anything else is retried with backoff, until the attempts run
- * out. Successes go through SentRecorder.
+ * out. Successes go through ResultRecorder.
  */
 export async function recordFailure(
   db: Kysely<DB>,
   m: Pick<ClaimedMessage, 'id' | 'attempts'>,
-  outcome: Exclude<SendOutcome, { ok: true }>,
+  outcome: SendFailure,
   o: { workerId: string; now: Date; transport: 'smtp' | 'capture'; retry: RetryPolicy },
 ): Promise<void> {
   if (outcome.permanent) {
@@ -309,62 +363,132 @@ export async function recordFailure(
     .execute();
 }
 
-interface SentRecord {
-  id: number;
-  response: string;
-  at: Date;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+export type SendFailure = Exclude<SendOutcome, { ok: true }>;
+
+/** The outcome of one claimed row, as the worker records it. */
+export type DeliveryResult =
+  | { kind: 'sent'; id: number; response: string; at: Date }
+  | { kind: 'failed'; id: number; attempts: number; outcome: SendFailure; at: Date }
+  | { kind: 'skipped'; id: number; reason: SkipReason }
+  | { kind: 'released'; id: number };
+
+interface Waiting {
+  result: DeliveryResult;
+  resolve: (recorded: boolean) => void;
 }
 
 /**
- * Records successful sends with group commit: while one write is in progress, results that come
- * in wait and go together in the next write. Each caller's promise resolves only once its row is
- * recorded, so nothing is acknowledged earlier than with one write per mail; a wave just needs far
- * fewer round trips. Same rules as recordOutcome: only rows this worker still holds, and an
- * invitation mail marks its invitation invited.
+ * Records the results of a worker's deliveries. Successes go with group commit: while one write
+ * is in progress, results that come in wait and go together in the next write; each caller's
+ * promise resolves only once its row is recorded, so nothing is acknowledged earlier than with
+ * one write per mail. Only rows this worker still holds are touched, and an invitation mail marks
+ * its invitation invited.
+ *
+ * A result that cannot be written (the database is unreachable) is not lost: it is kept in
+ * memory, the caller's promise resolves with `false`, and `retryKept()` writes it later. The row
+ * stays claimed by this worker meanwhile (the worker keeps renewing it and never takes it back),
+ * so a mail the relay accepted is recorded as sent later, not sent again.
  */
-export class SentRecorder {
-  #queue: SentRecord[] = [];
+export class ResultRecorder {
+  #queue: Waiting[] = [];
   #writing: Promise<void> | null = null;
+  readonly #kept = new Map<number, DeliveryResult>();
+  #retrying: Promise<number> | null = null;
+  /** The error of the last failed write (for the log: name and code only). */
+  lastError: unknown = null;
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly workerId: string,
     private readonly transport: 'smtp' | 'capture',
+    private readonly retry: RetryPolicy,
   ) {}
 
-  record(id: number, response: string, at: Date): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ id, response, at, resolve, reject });
+  /** Results waiting for `retryKept()`. */
+  get kept(): number {
+    return this.#kept.size;
+  }
+
+  keptIds(): number[] {
+    return [...this.#kept.keys()];
+  }
+
+  /** Writes the result; resolves true once written, false when it was kept for a retry. */
+  record(result: DeliveryResult): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.#queue.push({ result, resolve });
       if (!this.#writing) this.#writing = this.#drain();
     });
+  }
+
+  /** Writes the kept results (one attempt); returns how many, or throws and keeps them. */
+  retryKept(): Promise<number> {
+    if (!this.#retrying) {
+      this.#retrying = (async () => {
+        const results = [...this.#kept.values()];
+        if (results.length === 0) return 0;
+        await this.#write(results, true);
+        for (const r of results) if (this.#kept.get(r.id) === r) this.#kept.delete(r.id);
+        return results.length;
+      })().finally(() => {
+        this.#retrying = null;
+      });
+    }
+    return this.#retrying;
   }
 
   async #drain(): Promise<void> {
     while (this.#queue.length) {
       const batch = this.#queue.splice(0, 1000);
+      let recorded = true;
       try {
-        await this.#write(batch);
-        for (const r of batch) r.resolve();
+        await this.#write(
+          batch.map((w) => w.result),
+          false,
+        );
       } catch (error) {
-        for (const r of batch) r.reject(error);
+        this.lastError = error;
+        recorded = false;
+        for (const w of batch) this.#kept.set(w.result.id, w.result);
       }
+      for (const w of batch) w.resolve(recorded);
     }
     this.#writing = null;
   }
 
-  async #write(batch: SentRecord[]): Promise<void> {
+  /**
+   * One write per batch of successes plus one per other result. Every statement only changes a
+   * row still in the state it left it in, so writing a result twice (a retry after a write whose
+   * answer was lost) changes nothing the second time.
+   */
+  async #write(results: DeliveryResult[], late: boolean): Promise<void> {
+    const sent = results.filter((r): r is Extract<DeliveryResult, { kind: 'sent' }> => r.kind === 'sent');
+    if (sent.length) await this.#writeSent(sent, late);
+    for (const r of results) {
+      if (r.kind === 'skipped') await recordSkipped(this.db, r.id, this.workerId, r.reason);
+      else if (r.kind === 'released') await releaseClaim(this.db, r.id, this.workerId);
+      else if (r.kind === 'failed') {
+        await recordFailure(this.db, r, r.outcome, { workerId: this.workerId, now: r.at, transport: this.transport, retry: this.retry });
+      }
+    }
+  }
+
+  async #writeSent(batch: Array<Extract<DeliveryResult, { kind: 'sent' }>>, late: boolean): Promise<void> {
     const ids = batch.map((r) => r.id);
     const responses = batch.map((r) => r.response);
     const ats = batch.map((r) => r.at.toISOString());
+    // On time, only the row this worker still holds. Late (recorded after the database came
+    // back), the mail went out whatever happened to the claim meanwhile: 'sent' then also wins
+    // over a claim another worker took over and has not finished, which keeps that worker from
+    // sending it once more if it has not started yet.
+    const held = late ? sql`o.status in ('sending', 'pending')` : sql`o.status = 'sending' and o.locked_by = ${this.workerId}`;
     await sql`
       with v as (
         select * from unnest(${ids}::int[], ${responses}::text[], ${ats}::timestamptz[]) as t(id, response, at)
       ), sent as (
         update outbox_messages o set status = 'sent', sent_at = v.at, smtp_response = v.response,
-          transport = ${this.transport}, last_error = null
-        from v where o.id = v.id and o.status = 'sending' and o.locked_by = ${this.workerId}
+          transport = ${this.transport}, last_error = ${late ? LATE_RECORD_NOTE : sql`o.last_error`}
+        from v where o.id = v.id and ${held}
         returning o.invitation_id, o.mailing_id, v.at
       ), invited as (
         select s.invitation_id, min(s.at) as at from sent s join mailings m on m.id = s.mailing_id

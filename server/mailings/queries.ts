@@ -363,6 +363,9 @@ export interface OutboxRow {
   transport: string | null;
   mailingKind: MailingKind | null;
   invitationId: number | null;
+  /** Why the last attempt failed, was retried or taken over (also kept once the mail went). */
+  lastError: string | null;
+  nextAttemptAt: string;
 }
 
 export async function listOutbox(
@@ -373,7 +376,20 @@ export async function listOutbox(
   if (options.status) query = query.where('o.status', '=', options.status);
   const total = await query.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
   const rows = await query
-    .select(['o.id', 'o.to_address', 'o.subject', 'o.status', 'o.attempts', 'o.created_at', 'o.sent_at', 'o.transport', 'm.kind', 'o.invitation_id'])
+    .select([
+      'o.id',
+      'o.to_address',
+      'o.subject',
+      'o.status',
+      'o.attempts',
+      'o.created_at',
+      'o.sent_at',
+      'o.transport',
+      'm.kind',
+      'o.invitation_id',
+      'o.last_error',
+      'o.next_attempt_at',
+    ])
     .orderBy('o.id', 'desc')
     .offset(options.offset)
     .limit(options.limit)
@@ -391,6 +407,8 @@ export async function listOutbox(
       transport: r.transport,
       mailingKind: r.kind,
       invitationId: r.invitation_id,
+      lastError: r.last_error,
+      nextAttemptAt: iso(r.next_attempt_at)!,
     })),
   };
 }
@@ -405,6 +423,11 @@ export interface OutboxMessageView {
   headers: Record<string, string>;
   status: OutboxStatus;
   sentAt: string | null;
+  attempts: number;
+  nextAttemptAt: string;
+  /** Why the last attempt failed, was retried or taken over; the relay's last answer. */
+  lastError: string | null;
+  smtpResponse: string | null;
   /** True when the links are the real ones (captured mail); with a relay they are masked. */
   liveLinks: boolean;
 }
@@ -455,6 +478,10 @@ export async function outboxMessage(
       'o.headers',
       'o.status',
       'o.sent_at',
+      'o.attempts',
+      'o.next_attempt_at',
+      'o.last_error',
+      'o.smtp_response',
       'i.token_nonce',
     ])
     .where('o.id', '=', id)
@@ -478,6 +505,10 @@ export async function outboxMessage(
     headers: outgoing.headers,
     status: row.status,
     sentAt: iso(row.sent_at),
+    attempts: row.attempts,
+    nextAttemptAt: iso(row.next_attempt_at)!,
+    lastError: row.last_error,
+    smtpResponse: row.smtp_response,
     liveLinks: capture,
   };
 }

@@ -4,7 +4,8 @@ import type { DB } from '../db/types';
 /**
  * The relay's limits (SURFmailfilter 500 an hour, Microsoft 365 30 a minute and 10,000 a day).
  * They are sliding windows over the attempts recorded in the outbox (`locked_at` is when a row
- * was last claimed for sending), so several workers share one budget.
+ * was last claimed for sending, or its claim last renewed by the worker's heartbeat while the
+ * mail was in hand: seconds later at most), so several workers share one budget.
  */
 export interface RelayLimits {
   perMinute: number;

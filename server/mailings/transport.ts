@@ -23,6 +23,11 @@ export interface MailTransport {
   readonly kind: 'smtp' | 'capture';
   /** How many messages may usefully be in flight at once. */
   readonly concurrency: number;
+  /**
+   * How many messages the relay can have at once (the pool's connections); the worker lets at
+   * most twice this many be sent and not yet recorded. Unset: no relay (capture) or unknown.
+   */
+  readonly connections?: number;
   send(mail: OutgoingMail): Promise<SendOutcome>;
   close(): void;
 }
@@ -96,6 +101,7 @@ export function smtpTransport(smtpUrl: string, options: SmtpTransportOptions = {
     kind: 'smtp',
     // Deep enough that the pool's connections never wait for the next claim.
     concurrency: maxConnections * 20,
+    connections: maxConnections,
     async send(mail) {
       try {
         const info = await transporter.sendMail({

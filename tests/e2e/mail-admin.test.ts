@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../server/app';
 import { ManualClock } from '../../server/clock';
+import { TAKEOVER_NOTE } from '../../server/mailings/outbox';
 import { scheduleRoundMailings } from '../../server/mailings/waves';
 import type { Worker } from '../../server/worker';
 import { loginAs } from '../helpers/app';
@@ -101,8 +102,11 @@ describeEachDatabase('admin app: mail pages in a browser', (getDatabase) => {
 
   it('shows captured mail in the outbox as the school sees it, and the school\'s message log', async () => {
     await worker.drain();
+    // A mail that was taken over from a stopped worker shows why in the list.
+    await getDatabase().db.updateTable('outbox_messages').set({ last_error: TAKEOVER_NOTE }).where('invitation_id', '=', round.invitations[2]!.id).execute();
     await page.goto(`${url}/admin/mail/outbox`);
     await page.getByRole('heading', { name: 'Outbox' }).waitFor();
+    await page.getByRole('cell', { name: /^Opnieuw opgepakt: de vorige verzendpoging/ }).waitFor();
     await page.getByRole('link', { name: `Uw vragenlijst, ${HOSTILE}` }).first().click();
     await page.getByRole('heading', { name: 'Bericht' }).waitFor();
     const frame = page.frameLocator('iframe.mr-mail-frame');

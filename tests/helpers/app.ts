@@ -22,6 +22,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     mailPerMinute: 0,
     mailPerHour: 0,
     mailPerDay: 0,
+    mailLeaseMs: 30_000,
+    mailHeartbeatMs: 10_000,
     runWorker: false,
     trustProxy: false,
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',

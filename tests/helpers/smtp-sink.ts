@@ -4,8 +4,8 @@ import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 /**
  * A real SMTP server on loopback that keeps what it accepts, for the mail tests. It can refuse
  * recipients (451 for a while, 550 for good), go away (refuse connections) and come back on the
- * same port, and hold messages before answering the final "." so a test can kill a sender while
- * mails are in flight.
+ * same port, hold messages before answering the final "." so a test can kill a sender while
+ * mails are in flight, and drop the connection after taking a message without acknowledging it.
  */
 export interface ReceivedMail {
   to: string;
@@ -25,6 +25,11 @@ export interface SinkOptions {
   onSender?: (address: string) => number | null;
   /** Called when a message's data arrived; resolve to answer 250 (or throw to answer 451). */
   beforeAccept?: (mail: ReceivedMail) => Promise<void>;
+  /**
+   * Called once a message is complete and kept; return true to drop the connection instead of
+   * answering 250: the relay has the mail, the sender never hears so.
+   */
+  dropAfterData?: (mail: ReceivedMail) => boolean;
 }
 
 export interface SmtpSink {
@@ -87,6 +92,13 @@ export async function startSmtpSink(options: SinkOptions = {}, port = 0): Promis
             if (sink.options.beforeAccept) await sink.options.beforeAccept(mail);
             received.push(mail);
             for (const w of waiters.splice(0)) w();
+            if (sink.options.dropAfterData?.(mail)) {
+              const connection = [...(server?.connections ?? [])].find((c) => (c as { id?: string }).id === session.id) as
+                | { _socket?: { destroy(): void } }
+                | undefined;
+              connection?._socket?.destroy();
+              return;
+            }
             callback();
           })
           .catch(() => callback(errorWithCode(451, 'Temporary failure')));

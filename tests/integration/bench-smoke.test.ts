@@ -40,6 +40,11 @@ const scripts: Array<{ script: string; args?: string[]; env?: Record<string, str
   { script: 'duo-import.ts', env: { BENCH_LOCATIONS: '100' }, section: /## DUO import: national-size list \(100 locations\)/ },
   { script: 'export.ts', env: { BENCH_EXPORT_RESPONSES: '200' }, section: /## Export of 200 responses[\s\S]*export sav/ },
   { script: 'mail-wave.ts', env: { BENCH_MAILS: '100', BENCH_REPEAT: '1' }, section: /## Invitation wave: 100 mails[\s\S]*Median ratio/ },
+  {
+    script: 'mail-chaos.ts',
+    env: { BENCH_CHAOS_MAILS: '30', BENCH_CHAOS_LATENCY_MS: '20', MAIL_LEASE_SECONDS: '4', MAIL_HEARTBEAT_SECONDS: '1' },
+    section: /## Mail chaos: kill -9 mid-wave, 30 mails[\s\S]*takeover logged/,
+  },
   { script: 'dashboard.ts', args: ['--sizes=1000', '--quick'], section: /## Dashboard aggregates[\s\S]*\| 1,000 \|/ },
   { script: 'respondent.ts', args: ['--connections=5', '--duration=1', '--complete=10'], section: /## Respondent path[\s\S]*\| 5 \| \*\*autosave/ },
   { script: 'page.ts', args: ['--loads=1'], section: /## Respondent page in Chromium[\s\S]*Admin code in the respondent bundle/ },

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleRoundMailings } from '../../server/mailings/waves';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/db';
@@ -36,6 +35,9 @@ describe.skipIf(!testDatabaseUrl)('mail: a server process killed in the middle o
       PUBLIC_URL: 'http://meetronde.test',
       RUN_WORKER: 'true',
       MAIL_FROM: 'Meetronde <noreply@meetronde.test>',
+      // Short claims, so a dead process's claims run out within seconds (defaults: 30 and 10).
+      MAIL_LEASE_SECONDS: '4',
+      MAIL_HEARTBEAT_SECONDS: '1',
     });
     children.push(child);
     await child.waitFor(/Meetronde is running/, 120_000);
@@ -80,8 +82,7 @@ describe.skipIf(!testDatabaseUrl)('mail: a server process killed in the middle o
 
     const claimed = await db.selectFrom('outbox_messages').select(['id', 'locked_by']).where('status', '=', 'sending').execute();
     expect(claimed.length).toBeGreaterThan(0);
-    // Let the dead process's claims age past their lease instead of waiting ten minutes.
-    await sql`update outbox_messages set locked_at = locked_at - interval '11 minutes' where status = 'sending'`.execute(db);
+    // The new process takes the dead one's claims over once their lease (4 s here) has run out.
 
     sink.options.beforeAccept = undefined;
     const second = await start();
@@ -96,5 +97,64 @@ describe.skipIf(!testDatabaseUrl)('mail: a server process killed in the middle o
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(sink.received).toHaveLength(30);
+  });
+
+  it('keeps the claims of a live process past their lease, and hands them to the other process once it is killed', { timeout: 240_000 }, async () => {
+    const db = database.db;
+    const round = await aRoundWithSchools(db, { count: 20, prefix: 'twoproc', round: { closesAt: new Date(Date.now() + 30 * 86_400_000) } });
+    await scheduleRoundMailings(db, round.roundId, new Date());
+    const mine = () => sink.received.filter((m) => m.to.startsWith('twoproc'));
+
+    // The relay accepts five mails, then holds every further one before its final answer.
+    let accepted = 0;
+    let held = 0;
+    let dropHeld: (() => void) | undefined;
+    const dropped = new Promise<void>((resolve) => (dropHeld = resolve));
+    sink.options.beforeAccept = async (mail) => {
+      if (!mail.to.startsWith('twoproc')) return;
+      if (accepted < 5) {
+        accepted++;
+        return;
+      }
+      held++;
+      await dropped;
+      throw new Error('connection gone');
+    };
+    const first = await start();
+    await expect.poll(() => held, { timeout: 90_000 }).toBeGreaterThan(0);
+    const sending = async () => db.selectFrom('outbox_messages').select(['locked_by']).where('status', '=', 'sending').execute();
+    await expect.poll(async () => (await sending()).length, { timeout: 60_000 }).toBe(15);
+    const firstId = (await sending())[0]!.locked_by;
+
+    // A second process runs alongside for well over the lease: the first one's heartbeat keeps
+    // its claims, so the second takes none of them.
+    const second = await start();
+    await second.waitFor(/Meetronde is running/);
+    await new Promise((resolve) => setTimeout(resolve, 9_000));
+    expect((await sending()).every((r) => r.locked_by === firstId)).toBe(true);
+    expect(second.output()).not.toMatch(/taken over/);
+    expect(mine()).toHaveLength(5);
+
+    // Killed: the second process takes its claims over and sends each of them once.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    sink.options.beforeAccept = undefined;
+    dropHeld!();
+    await expect.poll(() => mine().length, { timeout: 90_000 }).toBe(20);
+    await expect
+      .poll(async () => (await db.selectFrom('invitations').select('id').where('round_id', '=', round.roundId).where('invited_at', 'is', null).execute()).length, {
+        timeout: 60_000,
+      })
+      .toBe(0);
+    expect(mine().map((m) => m.to).sort()).toEqual(round.invitations.map((i) => i.email!).sort());
+    expect(new Set(mine().map((m) => m.messageId)).size).toBe(20);
+    // The takeover is in the second process's log (main.ts hands the worker its log), without addresses.
+    await second.waitFor(/outbox claims taken over after their lease ran out/, 30_000);
+    expect(second.output()).not.toMatch(/twoproc\d+@/);
+    expect((await db.selectFrom('outbox_messages').select('status').where('status', '!=', 'sent').execute()).length).toBe(0);
+
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(mine()).toHaveLength(20);
   });
 });

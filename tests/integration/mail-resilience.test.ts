@@ -3,12 +3,23 @@ import { ManualClock } from '../../server/clock';
 import { fanOutDueMailings, scheduleRoundMailings } from '../../server/mailings/waves';
 import { smtpTransport, type MailTransport, type SendOutcome } from '../../server/mailings/transport';
 import { estimateFinish } from '../../server/mailings/throttle';
+import { listOutbox } from '../../server/mailings/queries';
+import type { WorkerLog } from '../../server/worker';
 import { describeEachDatabase } from '../helpers/db';
 import { makeTestWorker } from '../helpers/mail';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 import { aRoundWithSchools } from '../fixtures/mail-rounds';
 
 const MINUTE = 60_000;
+
+/** A WorkerLog that keeps its lines, to check what is logged (and that it holds no addresses). */
+function captureLog(): { log: WorkerLog; lines: Array<{ message: string; fields: Record<string, unknown>; level: string }> } {
+  const lines: Array<{ message: string; fields: Record<string, unknown>; level: string }> = [];
+  return { lines, log: (message, fields = {}, level = 'error') => lines.push({ message, fields, level }) };
+}
+
+/** The personal link in a received mail's text. */
+const linkIn = (text: string) => text.match(/http:\/\/meetronde\.test\/s\/\S+/)?.[0];
 
 describeEachDatabase('mail outbox under crashes, outages and refusals', (getDatabase) => {
   let sink: SmtpSink;
@@ -24,6 +35,7 @@ describeEachDatabase('mail outbox under crashes, outages and refusals', (getData
     sink.options.onRecipient = undefined;
     sink.options.onSender = undefined;
     sink.options.beforeAccept = undefined;
+    sink.options.dropAfterData = undefined;
   });
   afterAll(async () => {
     await sink?.close();
@@ -72,7 +84,8 @@ describeEachDatabase('mail outbox under crashes, outages and refusals', (getData
       },
       close: () => real.close(),
     };
-    const a = makeTestWorker(getDatabase(), { clock, id: 'worker-a', mail: { transport: dying, concurrency: 10 } });
+    // A dead process renews nothing: no heartbeat for A.
+    const a = makeTestWorker(getDatabase(), { clock, id: 'worker-a', mail: { transport: dying, concurrency: 10, heartbeatMs: 3_600_000 } });
     const aRun = a.worker.runAll();
     await expect.poll(async () => (await statuses(round.roundId)).filter((s) => s.status === 'sent').length, { timeout: 30_000 }).toBe(5);
     // A refills its ten slots after the five that went; then all ten hang.
@@ -102,6 +115,135 @@ describeEachDatabase('mail outbox under crashes, outages and refusals', (getData
     expectEachOnce('crash-a', round.invitations.map((i) => i.email));
     await a.worker.stop();
     await b.worker.stop();
+  });
+
+  it('keeps the claims of a live worker alive with its heartbeat, long past the lease, so no other worker takes them over', { timeout: 90_000 }, async () => {
+    const db = getDatabase().db;
+    const round = await aRoundWithSchools(db, { round: closingIn20Days(), count: 6, prefix: 'heartbeat' });
+    await scheduleRoundMailings(db, round.roundId, clock.now());
+    await fanOutDueMailings(db, clock.now(), 'x <noreply@meetronde.test>');
+
+    // A slow relay: worker A's sends hang until the test lets them through.
+    const real = smtpTransport(sink.url);
+    let letThrough: (() => void) | undefined;
+    const open = new Promise<void>((resolve) => (letThrough = resolve));
+    const slow: MailTransport = {
+      kind: 'smtp',
+      concurrency: 10,
+      async send(mail) {
+        await open;
+        return real.send(mail);
+      },
+      close: () => real.close(),
+    };
+    const a = makeTestWorker(getDatabase(), { clock, id: 'beat-a', mail: { transport: slow, leaseMs: 30_000, heartbeatMs: 20 } });
+    const b = makeTestWorker(getDatabase(), { clock, id: 'beat-b', config: { smtpUrl: sink.url }, mail: { leaseMs: 30_000, heartbeatMs: 1000 } });
+    const aRun = a.worker.runAll();
+    const claims = () => db.selectFrom('outbox_messages').select(['status', 'locked_by', 'locked_at']).where('mailing_id', 'is not', null).where('to_address', 'like', 'heartbeat%').execute();
+    await expect.poll(async () => (await claims()).filter((c) => c.status === 'sending' && c.locked_by === 'beat-a').length, { timeout: 30_000 }).toBe(6);
+    await b.worker.drain();
+
+    // Three times two thirds of the lease: A's heartbeat renews its claims each time, and B,
+    // which would take over any claim older than the lease, leaves them alone.
+    for (let i = 0; i < 3; i++) {
+      clock.advance(20_000);
+      const now = clock.now().getTime();
+      await expect.poll(async () => (await claims()).every((c) => c.locked_at?.getTime() === now), { timeout: 30_000 }).toBe(true);
+      await b.worker.drain();
+      expect((await claims()).every((c) => c.status === 'sending' && c.locked_by === 'beat-a')).toBe(true);
+    }
+    letThrough!();
+    await aRun;
+    expectEachOnce('heartbeat', round.invitations.map((i) => i.email));
+    expect((await claims()).every((c) => c.status === 'sent')).toBe(true);
+    await a.worker.stop();
+    await b.worker.stop();
+  });
+
+  it('takes back its own claims that it no longer has in hand once their lease has run out, and logs it', async () => {
+    const db = getDatabase().db;
+    const round = await aRoundWithSchools(db, { round: closingIn20Days(), count: 3, prefix: 'own-claim' });
+    await scheduleRoundMailings(db, round.roundId, clock.now());
+    await fanOutDueMailings(db, clock.now(), 'x <noreply@meetronde.test>');
+    // Claimed by this very worker, whose claim's answer never reached it (the connection broke
+    // right after the commit): the rows are its own, but it does not know them.
+    const ids = round.invitations.map((i) => i.id);
+    await db
+      .updateTable('outbox_messages')
+      .set({ status: 'sending', locked_by: 'self', locked_at: new Date(clock.now().getTime() - 10_000), attempts: 1 })
+      .where('invitation_id', 'in', ids)
+      .execute();
+    const { log, lines } = captureLog();
+    const w = makeTestWorker(getDatabase(), { clock, id: 'self', config: { smtpUrl: sink.url }, mail: { leaseMs: 30_000, log } });
+    await w.worker.drain();
+    expect(mailsFor('own-claim')).toHaveLength(0);
+    clock.advance(21_000);
+    await w.worker.drain();
+    expectEachOnce('own-claim', round.invitations.map((i) => i.email));
+    expect((await statuses(round.roundId)).map((s) => [s.status, s.attempts])).toEqual([
+      ['sent', 2],
+      ['sent', 2],
+      ['sent', 2],
+    ]);
+    const takeover = lines.find((l) => l.message.includes('taken over'));
+    expect(takeover?.fields).toMatchObject({ claims: 3, own: 3, from: ['self'] });
+    expect(takeover?.level).toBe('warn');
+    // The admin sees why the row was tried again.
+    const outbox = await listOutbox(db, { offset: 0, limit: 200 });
+    const rows = outbox.rows.filter((r) => r.to.startsWith('own-claim'));
+    expect(rows.every((r) => r.status === 'sent' && /Opnieuw opgepakt/.test(r.lastError ?? ''))).toBe(true);
+    await w.worker.stop();
+  });
+
+  it('sends a mail again when the relay dropped the connection after taking it, with the same Message-ID and link, and logs and shows why', async () => {
+    const db = getDatabase().db;
+    const round = await aRoundWithSchools(db, { round: closingIn20Days(), count: 5, prefix: 'dropped' });
+    const unlucky = new Set([round.invitations[1]!.email!, round.invitations[3]!.email!]);
+    const dropped = new Set<string>();
+    // The relay keeps the mail but the connection breaks before its 250 reaches the sender.
+    sink.options.dropAfterData = (mail) => {
+      if (!unlucky.has(mail.to) || dropped.has(mail.to)) return false;
+      dropped.add(mail.to);
+      return true;
+    };
+    await scheduleRoundMailings(db, round.roundId, clock.now());
+    const { log, lines } = captureLog();
+    const w = makeTestWorker(getDatabase(), { clock, config: { smtpUrl: sink.url }, mail: { log } });
+    await w.worker.drain();
+    let rows = await statuses(round.roundId);
+    expect(rows.filter((r) => r.status === 'sent')).toHaveLength(3);
+    const waiting = rows.filter((r) => r.status === 'pending');
+    expect(waiting.map((r) => r.email).sort()).toEqual([...unlucky].sort());
+
+    clock.advance(2 * MINUTE);
+    await w.worker.drain();
+    rows = await statuses(round.roundId);
+    expect(rows.every((r) => r.status === 'sent')).toBe(true);
+    // At least once: the two whose acknowledgement was lost arrived twice, identical where it
+    // matters: one Message-ID, one personal link, one opt-out link.
+    for (const invitation of round.invitations) {
+      const copies = sink.to(invitation.email!);
+      expect(copies).toHaveLength(unlucky.has(invitation.email!) ? 2 : 1);
+      if (copies.length === 2) {
+        const [first, second] = copies as [(typeof copies)[0], (typeof copies)[0]];
+        expect(second.messageId).toBe(first.messageId);
+        expect(linkIn(second.text)).toBeDefined();
+        expect(linkIn(second.text)).toBe(linkIn(first.text));
+        expect(second.headers.get('list-unsubscribe')).toEqual(first.headers.get('list-unsubscribe'));
+      }
+    }
+    const failures = lines.filter((l) => l.message === 'outbox delivery failed, will retry');
+    expect(failures).toHaveLength(2);
+    expect(failures.every((l) => l.level === 'warn' && typeof l.fields.message === 'number' && l.fields.attempt === 1)).toBe(true);
+    const logged = JSON.stringify(lines);
+    expect(logged).not.toContain('@');
+    expect(logged).not.toContain('/s/');
+    // The outbox shows the admin why those two took a second attempt.
+    const outbox = await listOutbox(db, { offset: 0, limit: 200 });
+    const retried = outbox.rows.filter((r) => r.to.startsWith('dropped') && r.attempts === 2);
+    expect(retried).toHaveLength(2);
+    expect(retried.every((r) => r.status === 'sent' && /ECONNECTION|ESOCKET|Connection/i.test(r.lastError ?? ''))).toBe(true);
+    await w.worker.stop();
   });
 
   it('sends every mail exactly once when two workers work the same wave at the same time', async () => {

@@ -35,6 +35,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATA_DIR: dir, RUN_WORKER: 'maybe' })).toThrow(/RUN_WORKER/);
   });
 
+  it('gives outbox claims a 30 s lease renewed every 10 s, and refuses a lease shorter than two heartbeats', () => {
+    const dir = tmp();
+    const config = loadConfig({ DATA_DIR: dir });
+    expect([config.mailLeaseMs, config.mailHeartbeatMs]).toEqual([30_000, 10_000]);
+    const short = loadConfig({ DATA_DIR: dir, MAIL_LEASE_SECONDS: '4', MAIL_HEARTBEAT_SECONDS: '1' });
+    expect([short.mailLeaseMs, short.mailHeartbeatMs]).toEqual([4_000, 1_000]);
+    expect(() => loadConfig({ DATA_DIR: dir, MAIL_LEASE_SECONDS: '15' })).toThrow(/MAIL_LEASE_SECONDS/);
+    expect(() => loadConfig({ DATA_DIR: dir, MAIL_HEARTBEAT_SECONDS: '0' })).toThrow(/MAIL_HEARTBEAT_SECONDS/);
+    expect(() => loadConfig({ DATA_DIR: dir, MAIL_LEASE_SECONDS: 'soon' })).toThrow(/MAIL_LEASE_SECONDS/);
+  });
+
   it('strips a trailing slash from PUBLIC_URL', () => {
     expect(loadConfig({ DATA_DIR: tmp(), PUBLIC_URL: 'https://meetronde.example.nl/' }).publicUrl).toBe('https://meetronde.example.nl');
   });

@@ -15,9 +15,17 @@ interface OutboxRow {
   transport: string | null;
   mailingKind: MailingKind | null;
   invitationId: number | null;
+  lastError: string | null;
+  nextAttemptAt: string;
 }
 
 const PAGE = 50;
+
+/** Why a message waits, failed, was retried or taken over: the reason kept on the row. */
+function reason(r: { status: OutboxStatus; lastError: string | null; nextAttemptAt: string }): string {
+  const retry = r.status === 'pending' && r.lastError ? `Nieuwe poging vanaf ${formatDateTime(r.nextAttemptAt)}. ` : '';
+  return `${retry}${r.lastError ?? ''}`;
+}
 
 /** Every mail, newest first. Without SMTP_URL this is where mail "arrives". */
 export function OutboxPage() {
@@ -69,6 +77,7 @@ export function OutboxPage() {
                   <th>Soort</th>
                   <th>Status</th>
                   <th>Verstuurd</th>
+                  <th>Melding</th>
                 </tr>
               </thead>
               <tbody>
@@ -81,6 +90,7 @@ export function OutboxPage() {
                     <td>{r.mailingKind ? KIND_LABELS[r.mailingKind] : 'overig'}</td>
                     <td>{OUTBOX_STATUS_LABELS[r.status]}{r.attempts > 1 ? ` (${r.attempts} pogingen)` : ''}</td>
                     <td>{formatDateTime(r.sentAt)}</td>
+                    <td style={{ overflowWrap: 'anywhere' }}>{reason(r)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -106,6 +116,10 @@ interface OutboxMessage {
   headers: Record<string, string>;
   status: OutboxStatus;
   sentAt: string | null;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  smtpResponse: string | null;
   liveLinks: boolean;
 }
 
@@ -142,6 +156,12 @@ export function OutboxMessagePage({ params }: { params: Record<string, string> }
         {message.sentAt ? ` op ${formatDateTime(message.sentAt)}` : ''}
         {message.liveLinks ? '' : ' · de persoonlijke links zijn hier verborgen'}
       </p>
+      {(message.attempts > 1 || message.lastError) && (
+        <p>
+          {message.attempts} {message.attempts === 1 ? 'poging' : 'pogingen'}. {reason(message)}
+          {message.smtpResponse && message.status !== 'sent' ? ` Antwoord van de mailserver: ${message.smtpResponse}` : ''}
+        </p>
+      )}
       {notice && <p role="status">{notice}</p>}
       {message.status === 'failed' && (
         <p><button type="button" onClick={retry}>Opnieuw versturen</button></p>
