@@ -59,6 +59,10 @@ export interface ImportCounts {
   /** Lines that do not concern Meetronde (other organisations, historical records). */
   skipped: number;
   rejected: number;
+  /** School → SWV lists: SWVs the file names that were unknown and are created from it. */
+  swvsCreated?: number;
+  /** Address lists: schools for which the file has no address at all (not the same as unchanged). */
+  emptyInFile?: number;
 }
 
 /** What a dry run shows and an import returns. Holds no token; e-mail addresses only in rejections. */

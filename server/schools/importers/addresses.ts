@@ -82,7 +82,7 @@ async function applyAddressUpdates(trx: Kysely<DB>, updates: AddressUpdate[], no
 }
 
 async function loadSchools(db: Kysely<DB>): Promise<SchoolAddress[]> {
-  return db.selectFrom('schools').select(['id', 'location_code', 'brin', 'name', 'email', 'email_source']).execute();
+  return db.selectFrom('schools').select(['id', 'location_code', 'brin', 'name', 'email', 'email_source']).where('retired_at', 'is', null).execute();
 }
 
 // ---------------------------------------------------------------------------------------------
