@@ -179,12 +179,15 @@ export interface InvitationsTable {
   /**
    * The school as it was when invited (migration 0012; filled by a trigger on insert). Exports,
    * tracking and analysis read these, so later DUO imports never relabel this round's answers.
-   * The retention purge empties code, BRIN, name and city.
+   * The retention purge empties code, BRIN, name and address.
    */
   school_location_code: ColumnType<string | null, string | null | undefined, string | null>;
   school_brin: ColumnType<string | null, string | null | undefined, string | null>;
   school_name: ColumnType<string | null, string | null | undefined, string | null>;
   school_kind: ColumnType<SchoolKind | null, SchoolKind | null | undefined, SchoolKind | null>;
+  school_street: ColumnType<string | null, string | null | undefined, string | null>;
+  school_house_number: ColumnType<string | null, string | null | undefined, string | null>;
+  school_postcode: ColumnType<string | null, string | null | undefined, string | null>;
   school_city: ColumnType<string | null, string | null | undefined, string | null>;
   school_province: ColumnType<string | null, string | null | undefined, string | null>;
   school_denomination: ColumnType<string | null, string | null | undefined, string | null>;
