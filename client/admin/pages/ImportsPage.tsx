@@ -65,7 +65,8 @@ export function ImportsPage() {
       <Section title="Adresbestanden inlezen" id="imports-title">
         <p className="mr-muted">
           DUO-lijsten van vestigingen (po, vo, sbo/so/vso), de samenwerkingsverbanden en hun scholen, het DUO-bestand ORGANISATIES met
-          e-mailadressen, of een eigen lijst met vestigingscode en e-mailadres (CSV of Excel). Eerst ziet u wat er zou veranderen; pas na
+          e-mailadressen, DUO's leerlingaantallen per vestiging (voor de schoolgrootte), of een eigen lijst met vestigingscode en e-mailadres
+          (CSV of Excel). Eerst ziet u wat er zou veranderen; pas na
           uw bevestiging wordt het bestand ingelezen.
         </p>
         <div className="mr-form">
