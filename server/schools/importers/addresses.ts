@@ -119,6 +119,8 @@ export const organisationsImporter: Importer<OrgField> = {
     const seen = new Map<string, number>();
     /** Broken addresses with a likely meaning, per location code or BRIN of the line. */
     const fixable = new Map<string, { line: number; raw: string; suggestion: string }>();
+    /** Codes and BRINs of rejected lines: a school never loses its address because of one. */
+    const rejectedKeys = new Set<string>();
     const locationEmail = new Map<string, string | null>();
     const institutionEmail = new Map<string, string | null>();
     const swvEmail = new Map<number, string | null>();
@@ -127,7 +129,10 @@ export const organisationsImporter: Importer<OrgField> = {
     for (const row of rows) {
       const v = row.values;
       const key = v.number ? v.number.replace(/\s+/g, '').toUpperCase() : null;
-      const reject = (reason: string) => rejected.push({ line: row.line, reason, ...(key ? { key } : {}) });
+      const reject = (reason: string) => {
+        rejected.push({ line: row.line, reason, ...(key ? { key } : {}) });
+        if (key && row.aligned) rejectedKeys.add(key);
+      };
       if (row.problem) {
         reject(row.problem);
         continue;
@@ -180,7 +185,11 @@ export const organisationsImporter: Importer<OrgField> = {
     for (const school of schools) {
       const own = locationEmail.get(school.location_code);
       const institution = institutionEmail.get(school.brin);
-      if (locationEmail.has(school.location_code) || institutionEmail.has(school.brin)) want.set(school.id, own ?? institution ?? null);
+      if (!locationEmail.has(school.location_code) && !institutionEmail.has(school.brin)) continue;
+      const value = own ?? institution ?? null;
+      // No address found, but the institution's line was rejected: leave the school as it is.
+      if (value === null && rejectedKeys.has(school.brin)) continue;
+      want.set(school.id, value);
     }
     const diff = diffAddresses(schools, want, 'duo', true);
     // A broken address is for its location, or for the locations of its institution that have no
