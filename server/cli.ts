@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrator';
 import { DomainError } from './errors';
 import { restrictFileCreation } from './files';
 import { IMPORT_TYPE_LABELS, IMPORT_TYPES, runImport, type ImportReport, type ImportType } from './schools/import';
+import type { ReuseDecision } from './schools/import-types';
 import { MAX_FILE_BYTES, readTable } from './schools/table';
 
 /**
@@ -17,11 +18,13 @@ import { MAX_FILE_BYTES, readTable } from './schools/table';
 const USAGE = `Gebruik: npm run cli -- <opdracht>
 
 Opdrachten:
-  import <bestand> [--soort <soort>] [--proef] [--alle-regels]
+  import <bestand> [--soort <soort>] [--proef] [--alle-regels] [--zelfde-school CODES] [--nieuwe-school CODES]
       Leest een DUO-bestand of een eigen adressenlijst (CSV of XLSX) in.
       --soort     ${['auto', ...IMPORT_TYPES].join(' | ')} (standaard: auto, herkend aan de kopregel)
       --proef     alleen controleren: laat zien wat er zou veranderen, verandert niets
       --alle-regels  toon alle afgewezen regels (standaard de eerste 50)
+      --zelfde-school 12AB00,34CD01   hergebruikte vestigingscodes die toch dezelfde school zijn
+      --nieuwe-school 12AB00,34CD01   hergebruikte vestigingscodes die nu bij een nieuwe school horen
 
 Soorten:
 ${IMPORT_TYPES.map((t) => `  ${t.padEnd(18)} ${IMPORT_TYPE_LABELS[t]}`).join('\n')}
@@ -32,6 +35,7 @@ interface ImportArgs {
   type: ImportType | 'auto';
   dryRun: boolean;
   allLines: boolean;
+  reuseDecisions?: Record<string, ReuseDecision>;
 }
 
 export function parseImportArgs(args: string[]): ImportArgs | string {
@@ -39,9 +43,19 @@ export function parseImportArgs(args: string[]): ImportArgs | string {
   let type: ImportType | 'auto' = 'auto';
   let dryRun = false;
   let allLines = false;
+  const decisions: Record<string, ReuseDecision> = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === '--proef' || arg === '--dry-run') dryRun = true;
+    if (arg === '--zelfde-school' || arg === '--nieuwe-school') {
+      const value = args[++i] ?? '';
+      const codes = value.split(',').map((c) => c.trim().toUpperCase()).filter((c) => c !== '');
+      if (codes.length === 0 || codes.some((c) => !/^[0-9A-Z]{4}[0-9]{2}$/.test(c))) return `Geef bij ${arg} vestigingscodes op, gescheiden door komma's (bijvoorbeeld 12AB00,34CD01)`;
+      for (const code of codes) {
+        const decision: ReuseDecision = arg === '--zelfde-school' ? 'same' : 'new';
+        if (decisions[code] && decisions[code] !== decision) return `Vestigingscode ${code} staat zowel bij --zelfde-school als bij --nieuwe-school`;
+        decisions[code] = decision;
+      }
+    } else if (arg === '--proef' || arg === '--dry-run') dryRun = true;
     else if (arg === '--alle-regels') allLines = true;
     else if (arg === '--soort' || arg === '--type') {
       const value = args[++i];
@@ -52,7 +66,7 @@ export function parseImportArgs(args: string[]): ImportArgs | string {
     else return `Eén bestand tegelijk, niet ook ${arg}`;
   }
   if (!file) return 'Geef het bestand op dat u wilt inlezen.';
-  return { file, type, dryRun, allLines };
+  return { file, type, dryRun, allLines, ...(Object.keys(decisions).length ? { reuseDecisions: decisions } : {}) };
 }
 
 const ENCODING_LABELS: Record<string, string> = {
@@ -78,7 +92,22 @@ export function formatReport(report: ImportReport, allLines: boolean): string {
   if (c.deactivated) lines.push(`  ${report.type === 'swv-schools' ? 'koppelingen verwijderd' : 'niet meer in de lijst, inactief gemaakt'}: ${c.deactivated}`);
   if (c.kept) lines.push(`  adres behouden (handmatig of eigen lijst): ${c.kept}`);
   if (c.skipped) lines.push(`  overgeslagen (niet van toepassing): ${c.skipped}`);
+  if (c.emptyInFile) lines.push(`  geen e-mailadres in het bestand: ${c.emptyInFile}`);
+  if (c.swvsCreated) lines.push(`  nieuwe samenwerkingsverbanden (uit dit bestand): ${c.swvsCreated}`);
   lines.push(`  afgewezen:       ${c.rejected}`);
+  if (report.reuse.length) {
+    lines.push('', `Mogelijk hergebruikte vestigingscodes: ${report.reuse.length}`);
+    for (const r of report.reuse) {
+      const decided = r.decision === 'same' ? ' — dezelfde school' : r.decision === 'new' ? ' — nieuwe school' : '';
+      lines.push(`  ${r.locationCode} (regel ${r.line}): "${r.before.name}" → "${r.after.name}"; ${r.reasons.join(', ')}${decided}`);
+    }
+    if (report.reuse.some((r) => r.decision === null)) lines.push('  Kies per code met --zelfde-school of --nieuwe-school.');
+  }
+  if (report.corrections.length) {
+    lines.push('', `E-mailadressen met een voorgestelde correctie: ${report.corrections.length}`);
+    for (const r of allLines ? report.corrections : report.corrections.slice(0, 20)) lines.push(`  ${r.locationCode} (regel ${r.line}): '${r.raw}' → ${r.suggestion}`);
+    lines.push('  Neem ze over in de beheeromgeving (Importeren) of pas ze aan in een eigen lijst.');
+  }
   if (report.rejected.length) {
     lines.push('', 'Afgewezen regels:');
     const shown = allLines ? report.rejected : report.rejected.slice(0, 50);
@@ -121,7 +150,7 @@ async function importCommand(args: string[]): Promise<number> {
     const report = await runImport(
       database.db,
       { bytes, fileName: path.basename(parsed.file), type: parsed.type },
-      { dryRun: parsed.dryRun, now: systemClock.now(), actor: { system: 'cli' } },
+      { dryRun: parsed.dryRun, now: systemClock.now(), actor: { system: 'cli' }, reuseDecisions: parsed.reuseDecisions },
     );
     console.log(formatReport(report, parsed.allLines));
     return 0;

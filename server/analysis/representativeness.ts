@@ -25,8 +25,14 @@ import { chiSquareGoodnessOfFit } from './statistics';
  *   ties by the lower response rate. A group that holds exactly the same schools as a broader one
  *   (the only sector of an SWV, the only SWV of a situation) is listed once.
  *
- * School size: the schools table holds what DUO's address lists give (sector, province,
- * denominatie, …) and no pupil numbers, so that dimension is reported as not available.
+ * School attributes are the ones frozen on the invitation (migration 0012): the school as it was
+ * when invited, whatever later DUO lists say.
+ *
+ * School size: DUO's pupil count per location (the `pupil-counts` import; a range where DUO masks
+ * small counts, its midpoint used here). Classes are chosen from the data: the tertiles of the
+ * invited schools' sizes (cut points `percentile_disc` 1/3 and 2/3, so each class holds about a
+ * third of the schools with a known size), labelled with their bounds; schools without a count
+ * form the class "Niet bekend". Without any count the dimension is reported as not available.
  *
  * The counting is one GROUP BY GROUPING SETS query; only the per-group results reach JS.
  */
@@ -140,7 +146,9 @@ const IN_SENTENCE: Record<DimensionKey, string> = {
   situation: 'samenwerkingssituatie',
 };
 
-const SIZE_NOTE = 'Schoolgrootte is niet bekend: de DUO-adreslijsten die Meetronde inleest bevatten geen leerlingaantallen.';
+const SIZE_NOTE =
+  'Schoolgrootte is niet bekend: er zijn geen leerlingaantallen ingelezen. Lees DUO\'s leerlingaantallen per vestiging in (Importeren), dan verschijnt hier de verdeling naar schoolgrootte.';
+const SIZE_UNKNOWN = 'Niet bekend';
 
 // ----- Dutch number formatting -----
 
@@ -245,6 +253,16 @@ const SIZE_DIMENSION: DimensionResult = {
   mergeNote: null,
 };
 
+function sizeDimension(counts: RepresentativenessCounts): DimensionResult {
+  const result = analyseDimension('size', sizeCategories(counts));
+  const unknown = (counts.size ?? []).find((r) => r.value === null);
+  const note = unknown
+    ? ` Van ${unknown.invited} uitgenodigde school${unknown.invited === 1 ? '' : 'en'} is het leerlingaantal niet bekend (groep "${SIZE_UNKNOWN}").`
+    : '';
+  const classes = ' De groepen zijn gekozen uit de gegevens: elk bevat ongeveer een derde van de uitgenodigde scholen met een bekend leerlingaantal.';
+  return { ...result, summary: result.summary + classes + note };
+}
+
 export interface SwvInfo {
   swvId: number;
   code: string;
@@ -266,7 +284,36 @@ export interface RepresentativenessCounts {
   swv: Array<{ swvId: number; invited: number; completed: number; fingerprint?: string }>;
   situation: Array<{ value: Situation | null; invited: number; completed: number; fingerprint?: string }>;
   swvSector: Array<{ swvId: number; sector: SchoolKind | null; invited: number; completed: number; fingerprint?: string }>;
+  /** Size class 1 (smallest) … 3, null when unknown; absent when no school has a pupil count. */
+  size?: Array<{ value: number | null; invited: number; completed: number; fingerprint?: string }>;
+  /** The upper bounds (pupils) of the size classes but the last, ascending and distinct. */
+  sizeCuts?: number[];
   swvs: SwvInfo[];
+}
+
+/** Labels of the size classes from their cut points: "Klein (tot en met 150 leerlingen)", … */
+export function sizeClassLabels(cuts: number[]): string[] {
+  if (cuts.length === 0) return ['Alle scholen met een bekend leerlingaantal'];
+  const names = cuts.length === 1 ? ['Kleiner', 'Groter'] : ['Klein', 'Middelgroot', 'Groot'];
+  return names.map((name, i) => {
+    if (i === 0) return `${name} (tot en met ${cuts[0]} leerlingen)`;
+    if (i === cuts.length) return `${name} (meer dan ${cuts[i - 1]} leerlingen)`;
+    return `${name} (${cuts[i - 1]! + 1} tot en met ${cuts[i]} leerlingen)`;
+  });
+}
+
+export function sizeCategories(counts: RepresentativenessCounts): CategoryCount[] {
+  const labels = sizeClassLabels(counts.sizeCuts ?? []);
+  return [...(counts.size ?? [])]
+    .sort((a, b) => (a.value ?? 99) - (b.value ?? 99))
+    .map((r) => ({
+      key: `size:${r.value ?? ''}`,
+      label: r.value === null ? SIZE_UNKNOWN : (labels[r.value - 1] ?? `Klasse ${r.value}`),
+      invited: r.invited,
+      completed: r.completed,
+      // A wave cannot target a size class (yet).
+      filter: null,
+    }));
 }
 
 function sectorPlural(kind: SchoolKind): string {
@@ -449,7 +496,7 @@ export function analyseCounts(roundId: number, counts: RepresentativenessCounts,
     analyseDimension('sector', cats.sector),
     analyseDimension('province', cats.province),
     analyseDimension('denomination', cats.denomination),
-    SIZE_DIMENSION,
+    counts.size?.some((r) => r.value !== null) ? sizeDimension(counts) : SIZE_DIMENSION,
     analyseDimension('swv', cats.swv),
     analyseDimension('situation', cats.situation),
   ];
@@ -470,6 +517,7 @@ export function analyseCounts(roundId: number, counts: RepresentativenessCounts,
 
 interface GroupedRow {
   g: number;
+  size_class: number | null;
   kind: SchoolKind | null;
   province: string | null;
   denomination: string | null;
@@ -481,24 +529,28 @@ interface GroupedRow {
 }
 
 /**
- * grouping(kind, province, denomination, swv_id, situation): a bit is set for each column NOT in
- * the row's grouping set (kind = 16 … situation = 1).
+ * grouping(kind, province, denomination, swv_id, situation, size_class): a bit is set for each
+ * column NOT in the row's grouping set (kind = 32 … situation = 2, size_class = 1).
  */
-const SET_BY_GROUPING: Record<number, keyof Omit<RepresentativenessCounts, 'swvs'>> = {
-  15: 'sector',
-  23: 'province',
-  27: 'denomination',
-  29: 'swv',
-  30: 'situation',
-  13: 'swvSector',
+const SET_BY_GROUPING: Record<number, keyof Omit<RepresentativenessCounts, 'swvs' | 'sizeCuts'>> = {
+  31: 'sector',
+  47: 'province',
+  55: 'denomination',
+  59: 'swv',
+  61: 'situation',
+  27: 'swvSector',
+  62: 'size',
 };
 
 export async function loadRepresentativenessCounts(db: Kysely<DB>, roundId: number): Promise<RepresentativenessCounts> {
-  const result = await sql<GroupedRow>`
-    with base as (
-      select s.kind,
-        nullif(btrim(s.province), '') as province,
-        nullif(btrim(s.denomination), '') as denomination,
+  // The school as it was when invited (migration 0012); the current row only for invitations
+  // made before that (none after the migration's backfill) and for a pupil count imported later.
+  const base = sql`
+      select coalesce(i.school_kind, s.kind) as kind,
+        nullif(btrim(case when i.school_name is null then s.province else i.school_province end), '') as province,
+        nullif(btrim(case when i.school_name is null then s.denomination else i.school_denomination end), '') as denomination,
+        case when i.school_pupils_max is not null then (i.school_pupils_min + i.school_pupils_max + 1) / 2
+             when s.pupils_max is not null then (s.pupils_min + s.pupils_max + 1) / 2 end as pupils,
         i.id,
         i.swv_id,
         rs.situation,
@@ -507,17 +559,29 @@ export async function loadRepresentativenessCounts(db: Kysely<DB>, roundId: numb
       left join schools s on s.id = i.school_id
       left join round_swvs rs on rs.round_id = i.round_id and rs.swv_id = i.swv_id
       where i.round_id = ${roundId}
-        and (i.erased_at is not null or (i.excluded_at is null and (i.status <> 'pending' or i.invited_at is not null)))
+        and (i.erased_at is not null or (i.excluded_at is null and (i.status <> 'pending' or i.invited_at is not null)))`;
+  const cutsRow = await sql<{ cuts: number[] | null }>`
+    with base as (${base})
+    select percentile_disc(array[1.0 / 3, 2.0 / 3]) within group (order by pupils) as cuts from base where pupils is not null
+  `.execute(db);
+  const sizeCuts = [...new Set((cutsRow.rows[0]?.cuts ?? []).map(Number))].sort((a, b) => a - b);
+  const result = await sql<GroupedRow>`
+    with base as (${base}),
+    sized as (
+      select base.*,
+        case when pupils is null then null
+          else 1 + (select count(*) from unnest(${sizeCuts}::int[]) as c(cut) where base.pupils > c.cut)::int end as size_class
+      from base
     )
-    select grouping(kind, province, denomination, swv_id, situation)::int as g,
-      kind, province, denomination, swv_id, situation,
+    select grouping(kind, province, denomination, swv_id, situation, size_class)::int as g,
+      kind, province, denomination, swv_id, situation, size_class,
       count(*)::int as invited,
       (count(*) filter (where done))::int as completed,
       md5(string_agg(id::text, ',' order by id)) as fingerprint
-    from base
-    group by grouping sets ((kind), (province), (denomination), (swv_id), (situation), (swv_id, kind))
+    from sized
+    group by grouping sets ((kind), (province), (denomination), (swv_id), (situation), (swv_id, kind), (size_class))
   `.execute(db);
-  const counts: RepresentativenessCounts = { sector: [], province: [], denomination: [], swv: [], situation: [], swvSector: [], swvs: [] };
+  const counts: RepresentativenessCounts = { sector: [], province: [], denomination: [], swv: [], situation: [], swvSector: [], size: [], sizeCuts, swvs: [] };
   for (const r of result.rows) {
     const set = SET_BY_GROUPING[r.g];
     const n = { invited: r.invited, completed: r.completed, fingerprint: r.fingerprint };
@@ -539,6 +603,9 @@ export async function loadRepresentativenessCounts(db: Kysely<DB>, roundId: numb
         break;
       case 'swvSector':
         counts.swvSector.push({ swvId: r.swv_id!, sector: r.kind, ...n });
+        break;
+      case 'size':
+        counts.size!.push({ value: r.size_class === null ? null : Number(r.size_class), ...n });
         break;
     }
   }

@@ -114,6 +114,14 @@ export interface SchoolsTable {
   email: string | null;
   email_source: string | null;
   active: ColumnType<boolean, boolean | undefined, boolean>;
+  /** DUO's pupil count of the location, as a range (small counts are masked as "<5"; migration 0012). */
+  pupils_min: ColumnType<number | null, number | null | undefined, number | null>;
+  pupils_max: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The reference date (peildatum) of the pupil count, as the file gives it. */
+  pupils_reference: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Set when DUO gave this location's code to another school: `location_code` is then `<code>#<id>`. */
+  retired_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  former_location_code: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -168,6 +176,23 @@ export interface InvitationsTable {
   created_at: CreatedAt;
   /** Pseudonym in exports, assigned on first export (migration 0008). */
   respondent_number: ColumnType<number | null, number | null | undefined, number | null>;
+  /**
+   * The school as it was when invited (migration 0012; filled by a trigger on insert). Exports,
+   * tracking and analysis read these, so later DUO imports never relabel this round's answers.
+   * The retention purge empties code, BRIN, name and address.
+   */
+  school_location_code: ColumnType<string | null, string | null | undefined, string | null>;
+  school_brin: ColumnType<string | null, string | null | undefined, string | null>;
+  school_name: ColumnType<string | null, string | null | undefined, string | null>;
+  school_kind: ColumnType<SchoolKind | null, SchoolKind | null | undefined, SchoolKind | null>;
+  school_street: ColumnType<string | null, string | null | undefined, string | null>;
+  school_house_number: ColumnType<string | null, string | null | undefined, string | null>;
+  school_postcode: ColumnType<string | null, string | null | undefined, string | null>;
+  school_city: ColumnType<string | null, string | null | undefined, string | null>;
+  school_province: ColumnType<string | null, string | null | undefined, string | null>;
+  school_denomination: ColumnType<string | null, string | null | undefined, string | null>;
+  school_pupils_min: ColumnType<number | null, number | null | undefined, number | null>;
+  school_pupils_max: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ResponsesTable {

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { variableComparability, type VariableComparability } from '../analysis/questionnaire-diff';
 import { hmac } from '../crypto';
-import type { DB, Situation } from '../db/types';
+import type { DB, SchoolKind, Situation } from '../db/types';
 import { notFound } from '../errors';
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent, type QuestionnaireVariables } from '../questionnaires';
 import { SITUATION_LABELS, SITUATIONS } from '../tracking/labels';
@@ -200,9 +200,9 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
   ];
   const measured = await baseQuery(db, roundId, options)
     .select(sql<number>`count(*)`.as('count'))
-    .select(sql<number>`coalesce(max(octet_length(s.name)), 1)`.as('name_w'))
-    .select(sql<number>`coalesce(max(octet_length(concat_ws(' ', s.street, s.house_number))), 1)`.as('address_w'))
-    .select(sql<number>`coalesce(max(octet_length(s.city)), 1)`.as('city_w'))
+    .select(sql<number>`coalesce(max(octet_length(i.school_name)), 1)`.as('name_w'))
+    .select(sql<number>`coalesce(max(octet_length(concat_ws(' ', i.school_street, i.school_house_number))), 1)`.as('address_w'))
+    .select(sql<number>`coalesce(max(octet_length(i.school_city)), 1)`.as('city_w'))
     .select(widthSelects)
     .executeTakeFirstOrThrow();
   const row = measured as unknown as Record<string, number>;
@@ -232,14 +232,15 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
           'i.started_at',
           'i.consent_at',
           'i.completed_at',
-          's.location_code',
-          's.brin',
-          's.name as school_name',
-          's.street',
-          's.house_number',
-          's.postcode',
-          's.city',
-          's.kind as school_kind',
+          // The school as it was when invited (migration 0012), not as the latest DUO list has it.
+          sql<string>`coalesce(i.school_location_code, s.location_code)`.as('location_code'),
+          sql<string>`coalesce(i.school_brin, s.brin)`.as('brin'),
+          sql<string>`coalesce(i.school_name, s.name)`.as('school_name'),
+          'i.school_street as street',
+          'i.school_house_number as house_number',
+          'i.school_postcode as postcode',
+          'i.school_city as city',
+          sql<SchoolKind>`coalesce(i.school_kind, s.kind)`.as('school_kind'),
           'w.code as swv_code',
           'w.sector',
           'rs.situation',

@@ -70,7 +70,8 @@ async function purgeRound(db: Kysely<DB>, roundId: number, now: Date, actor: Act
       .execute();
     const invitations = await trx
       .updateTable('invitations')
-      .set({ email: null, token_nonce: '', token_hash: sql<string>`'purged:' || id`, school_id: null })
+      // The school as invited (migration 0012) goes too, except what the analysis groups by.
+      .set({ email: null, token_nonce: '', token_hash: sql<string>`'purged:' || id`, school_id: null, school_location_code: null, school_brin: null, school_name: null, school_street: null, school_house_number: null, school_postcode: null, school_city: null })
       .where('round_id', '=', roundId)
       .executeTakeFirst();
     await trx.updateTable('rounds').set({ purged_at: now, updated_at: now }).where('id', '=', roundId).execute();

@@ -142,8 +142,9 @@ export async function loadContext(db: Kysely<DB>, token: string, options: { answ
       'r.purged_at as purgedAt',
       'r.questionnaire_version_id as versionId',
       'qv.sha256 as versionSha',
-      's.name as schoolName',
-      's.kind as schoolKind',
+      // The school as it was when invited (migration 0012).
+      sql<string>`coalesce(i.school_name, s.name)`.as('schoolName'),
+      sql<SchoolKind>`coalesce(i.school_kind, s.kind)`.as('schoolKind'),
       'w.sector',
       'rs.situation',
       'resp.id as responseId',

@@ -46,3 +46,28 @@ export const EMAIL_SOURCE_LABELS: Record<EmailSource, string> = {
   'contact-list': 'eigen lijst',
   admin: 'handmatig',
 };
+
+/**
+ * A correction for an address in a recognisably broken form, or null. Handles what DUO's
+ * register and hand-made lists contain: `info(at)school.nl` / `info [at] school.nl` /
+ * `info at school.nl`, `(dot)`, spaces inside the address, a trailing dot or separator,
+ * `mailto:`, angle brackets or quotes around it, a doubled `@` or `..`. Only returns an address
+ * that passes `checkEmail`; two addresses in one field are never "corrected" into one.
+ */
+export function suggestEmailCorrection(raw: string): string | null {
+  let value = raw.trim();
+  if (value === '' || checkEmail(value).ok) return null;
+  if (value.split(/[,;\s]+/).filter((part) => part.includes('@')).length > 1) return null;
+  value = value.replace(/^mailto:/i, '').trim();
+  value = value.replace(/^<(.*)>$/, '$1').replace(/^["'](.*)["']$/, '$1').trim();
+  value = value.replace(/\s*[([{<]\s*(?:at|@|apenstaartje)\s*[)\]}>]\s*/gi, '@');
+  value = value.replace(/\s*[([{<]\s*(?:dot|punt)\s*[)\]}>]\s*/gi, '.');
+  if (!value.includes('@')) value = value.replace(/\s+(?:at|AT)\s+/, '@');
+  value = value.replace(/\s+/g, '');
+  value = value.replace(/^mailto:/i, '');
+  value = value.replace(/@{2,}/g, '@').replace(/\.{2,}/g, '.');
+  value = value.replace(/^[.,;:]+|[.,;:]+$/g, '');
+  value = value.replace(/\.@|@\./g, '@');
+  const checked = checkEmail(value);
+  return checked.ok ? checked.email : null;
+}

@@ -12,6 +12,7 @@ export const IMPORT_TYPES = [
   'swvs',
   'swv-schools',
   'contacts',
+  'pupil-counts',
 ] as const;
 export type ImportType = (typeof IMPORT_TYPES)[number];
 
@@ -23,6 +24,7 @@ export const IMPORT_TYPE_LABELS: Record<ImportType, string> = {
   swvs: 'Samenwerkingsverbanden',
   'swv-schools': 'Scholen per samenwerkingsverband',
   contacts: 'Eigen lijst met e-mailadressen',
+  'pupil-counts': 'Leerlingaantallen per vestiging (DUO)',
 };
 
 export interface RejectedLine {
@@ -59,7 +61,49 @@ export interface ImportCounts {
   /** Lines that do not concern Meetronde (other organisations, historical records). */
   skipped: number;
   rejected: number;
+  /** School → SWV lists: SWVs the file names that were unknown and are created from it. */
+  swvsCreated?: number;
+  /** Address lists: schools for which the file has no address at all (not the same as unchanged). */
+  emptyInFile?: number;
 }
+
+/** An address in a recognisably broken form, with the address it most likely means. */
+export interface EmailCorrection {
+  line: number;
+  /** The location the address would be for. */
+  locationCode: string;
+  name: string;
+  /** As written in the file. */
+  raw: string;
+  suggestion: string;
+}
+
+/** A location the file has but without any address (its own nor its institution's). */
+export interface EmptyAddress {
+  locationCode: string;
+  name: string;
+  /** Whether the school keeps an address it already has (from an earlier list or an admin). */
+  keepsAddress: boolean;
+}
+
+/**
+ * A location code that seems to belong to another school now (DUO gives a closed location's
+ * code to a new one): the file's name, address or board differ too much from what Meetronde has.
+ */
+export interface ReuseCase {
+  line: number;
+  locationCode: string;
+  before: { name: string; postcode: string | null; city: string | null; boardNumber: string | null; kind: string; active: boolean };
+  after: { name: string; postcode: string | null; city: string | null; boardNumber: string | null; kind: string };
+  /** 0–1: how alike the two names are. */
+  nameSimilarity: number;
+  /** Dutch: what differs. */
+  reasons: string[];
+  /** The admin's decision, when given with this import. */
+  decision: ReuseDecision | null;
+}
+
+export type ReuseDecision = 'same' | 'new';
 
 /** What a dry run shows and an import returns. Holds no token; e-mail addresses only in rejections. */
 export interface ImportReport {
@@ -77,6 +121,12 @@ export interface ImportReport {
   warnings: ImportWarning[];
   changes: ChangeLine[];
   changesNotListed: number;
+  /** Address lists: broken addresses with a suggested correction (accept them with POST /api/imports/email-corrections). */
+  corrections: EmailCorrection[];
+  /** Address lists: locations the file gives no address. */
+  emptyAddresses: EmptyAddress[];
+  /** Location lists: codes that seem to belong to another school now; a real import needs a decision for each. */
+  reuse: ReuseCase[];
   /** Identifies the planned changes; an import given the dry run's fingerprint refuses to do anything else. */
   fingerprint: string;
   dryRun: boolean;
@@ -88,6 +138,9 @@ export interface ImportPlan {
   rejected: RejectedLine[];
   warnings: ImportWarning[];
   changes: ChangeLine[];
+  corrections?: EmailCorrection[];
+  emptyAddresses?: EmptyAddress[];
+  reuse?: ReuseCase[];
   /** Everything the plan will write, in a stable order; hashed into the fingerprint. */
   fingerprintParts: unknown;
   apply(trx: Kysely<DB>, now: Date): Promise<void>;
@@ -96,12 +149,18 @@ export interface ImportPlan {
 export interface Importer<K extends string = string> {
   type: ImportType;
   fields: Array<FieldSpec<K>>;
+  /** For files whose columns vary: the fields of this header (default: `fields`). */
+  fieldsFor?(header: string[]): Array<FieldSpec<K>>;
   plan(db: Kysely<DB>, rows: PreparedRow<K>[], context: ImportContext): Promise<ImportPlan>;
 }
 
 export interface ImportContext {
   /** Which columns the file has (only those fields are compared and written). */
   present: Set<string>;
+  /** The header as written, for importers whose columns vary (pupil counts: one per age or year). */
+  header: string[];
+  /** The admin's decisions on reused location codes (location code → same school or a new one). */
+  reuseDecisions: Map<string, ReuseDecision>;
 }
 
 export const MAX_VALUE_CHARS = 500;

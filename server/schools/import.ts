@@ -8,6 +8,7 @@ import { contactsImporter, organisationsImporter } from './importers/addresses';
 import { locationsImporter } from './importers/locations';
 import { swvSchoolsImporter } from './importers/swv-schools';
 import { swvsImporter } from './importers/swvs';
+import { isPupilCountHeader, pupilCountsImporter } from './importers/pupils';
 import {
   IMPORT_TYPE_LABELS,
   MissingColumnsError,
@@ -16,6 +17,7 @@ import {
   type Importer,
   type ImportReport,
   type ImportType,
+  type ReuseDecision,
 } from './import-types';
 import { readTable, type Table } from './table';
 
@@ -29,6 +31,7 @@ const IMPORTERS: Record<ImportType, Importer> = {
   swvs: swvsImporter,
   'swv-schools': swvSchoolsImporter,
   contacts: contactsImporter,
+  'pupil-counts': pupilCountsImporter,
 };
 
 /** How many rejected lines and changes a report lists (the counts are always complete). */
@@ -46,6 +49,8 @@ export function detectImportType(header: string[]): ImportType | null {
   const email = has('EMAIL', 'EMAILADRES', 'MAIL', 'MAILADRES', 'CONTACTEMAIL');
   if (has('NRADMINISTRATIE') && email) return 'organisations';
   const location = has('VESTIGINGSCODE', 'VESTIGINGSNUMMER', 'VESTIGINSNUMMER', 'BRIN6');
+  // DUO's pupil counts: a count per age (po) or per year (vo) of each location.
+  if (location && isPupilCountHeader(header)) return 'pupil-counts';
   const swvCode = has('ADMINISTRATIENUMMER', 'SAMENWERKINGSVERBAND', 'SWVCODE', 'CODESAMENWERKINGSVERBAND');
   if (swvCode && (location || has('INSTELLINGSCODE', 'BRINNUMMER', 'BRIN'))) return 'swv-schools';
   // DUO's location lists never carry an address: a list of locations with one is a contact list.
@@ -70,6 +75,12 @@ export interface ImportOptions {
   actor: Actor;
   /** The dry run's fingerprint: the import refuses to run if it would now do something else. */
   expectFingerprint?: string;
+  /**
+   * Location lists: the admin's decision per location code the dry run named as possibly reused
+   * ('same': the same school, updated in place; 'new': another school, which gets a row of its
+   * own while the old school is retired). A real import refuses while a case is undecided.
+   */
+  reuseDecisions?: Map<string, ReuseDecision> | Record<string, ReuseDecision>;
 }
 
 /**
@@ -93,15 +104,18 @@ export async function runImport(db: Kysely<DB>, input: ImportInput, options: Imp
     );
   }
   const importer = IMPORTERS[type];
-  const mapping = mapColumns(table.header, importer.fields);
+  const fields = importer.fieldsFor ? importer.fieldsFor(table.header) : importer.fields;
+  const mapping = mapColumns(table.header, fields);
   if (mapping.missing.length) throw missingColumns(mapping.missing.map((f) => f.label), type);
-  const labels = Object.fromEntries(importer.fields.map((f: FieldSpec) => [f.key, f.label]));
+  const labels = Object.fromEntries(fields.map((f: FieldSpec) => [f.key, f.label]));
   const rows = prepareRows(table, mapping.index, labels);
   const present = new Set(Object.keys(mapping.index));
+  const reuseDecisions =
+    options.reuseDecisions instanceof Map ? options.reuseDecisions : new Map(Object.entries(options.reuseDecisions ?? {}));
 
   const makePlan = async (handle: Kysely<DB>) => {
     try {
-      return await importer.plan(handle, rows, { present });
+      return await importer.plan(handle, rows, { present, header: table.header, reuseDecisions });
     } catch (error) {
       if (error instanceof MissingColumnsError) throw missingColumns(error.labels, type);
       throw error;
@@ -129,6 +143,9 @@ export async function runImport(db: Kysely<DB>, input: ImportInput, options: Imp
       ].slice(0, REPORT_LIST_LIMIT),
       changes: plan.changes.slice(0, REPORT_LIST_LIMIT),
       changesNotListed: Math.max(0, plan.changes.length - REPORT_LIST_LIMIT),
+      corrections: (plan.corrections ?? []).slice(0, REPORT_LIST_LIMIT),
+      emptyAddresses: (plan.emptyAddresses ?? []).slice(0, REPORT_LIST_LIMIT),
+      reuse: plan.reuse ?? [],
       fingerprint: fingerprint(type, plan.fingerprintParts),
       dryRun: options.dryRun,
       applied,
@@ -147,6 +164,17 @@ export async function runImport(db: Kysely<DB>, input: ImportInput, options: Imp
         'Sinds de controle is er iets veranderd in de gegevens, waardoor deze import nu iets anders zou doen. Controleer het bestand opnieuw.',
       );
     }
+    const undecided = result.reuse.filter((c) => c.decision === null);
+    if (undecided.length) {
+      const example = undecided[0]!;
+      throw conflict(
+        'reuse_undecided',
+        `${undecided.length === 1 ? 'Eén vestigingscode hoort' : `${undecided.length} vestigingscodes horen`} in dit bestand bij een andere school dan in Meetronde ` +
+          `(bijvoorbeeld ${example.locationCode}: "${example.before.name}" wordt "${example.after.name}"). ` +
+          'Geef per code aan of het dezelfde school is of een nieuwe school, en lees het bestand dan opnieuw in.',
+        { codes: undecided.map((c) => c.locationCode) },
+      );
+    }
     await plan.apply(trx, options.now);
     await audit(trx, options.actor, options.now, `import.${type}`, input.fileName ?? null, {
       lines: result.counts.lines,
@@ -157,6 +185,8 @@ export async function runImport(db: Kysely<DB>, input: ImportInput, options: Imp
       kept: result.counts.kept,
       skipped: result.counts.skipped,
       rejected: result.counts.rejected,
+      ...(result.counts.swvsCreated ? { swvsCreated: result.counts.swvsCreated } : {}),
+      ...(result.reuse.length ? { reuse: result.reuse.map((c) => `${c.locationCode}:${c.decision}`) } : {}),
     });
     return result;
   });

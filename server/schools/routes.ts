@@ -2,16 +2,26 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { sql } from 'kysely';
 import type { AreaDeps } from '../area';
 import { currentUser } from '../auth/plugin';
-import { notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
 import { UPLOAD_BODY_LIMIT } from '../limits';
 import { correctSchoolEmail } from '../invitations/manage';
 import { scheduleInvitationsForSchool } from '../mailings/waves';
 import { checkEmail, EMAIL_SOURCE_LABELS, type EmailSource } from './email';
+import { acceptEmailCorrections, MAX_CORRECTIONS } from './corrections';
 import { IMPORT_TYPE_LABELS, IMPORT_TYPES, runImport } from './import';
+import type { ReuseDecision } from './import-types';
 import { readUpload, registerUploads } from './upload';
 
 const ImportTypeSchema = Type.Enum([...IMPORT_TYPES, 'auto'] as const);
 const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+const CODE_LIST = '^[0-9A-Za-z, ]*$';
+
+function splitCodes(list: string | undefined): string[] {
+  return (list ?? '')
+    .split(',')
+    .map((c) => c.trim().toUpperCase())
+    .filter((c) => c !== '');
+}
 
 /**
  * Address lists: DUO imports (upload → dry run → confirm), the schools and SWVs as imported, and
@@ -34,18 +44,46 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
           type: Type.Optional(ImportTypeSchema),
           dryRun: Type.Optional(Type.Boolean()),
           fingerprint: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$' })),
+          /** Reused location codes (comma-separated) the admin says are the same school, or a new one. */
+          sameSchool: Type.Optional(Type.String({ maxLength: 20_000, pattern: CODE_LIST })),
+          newSchool: Type.Optional(Type.String({ maxLength: 20_000, pattern: CODE_LIST })),
         }),
       },
     },
     async (request) => {
       const user = currentUser(request);
       const upload = await readUpload(request);
-      const { type = 'auto', dryRun = true, fingerprint } = request.query;
+      const { type = 'auto', dryRun = true, fingerprint, sameSchool, newSchool } = request.query;
+      const reuseDecisions = new Map<string, ReuseDecision>();
+      for (const code of splitCodes(sameSchool)) reuseDecisions.set(code, 'same');
+      for (const code of splitCodes(newSchool)) {
+        if (reuseDecisions.has(code)) throw badRequest('reuse_both', `Vestigingscode ${code} staat zowel bij "dezelfde school" als bij "nieuwe school". Kies één.`);
+        reuseDecisions.set(code, 'new');
+      }
       return runImport(
         db,
         { bytes: upload.bytes, fileName: upload.fileName, type },
-        { dryRun, now: clock.now(), actor: { id: user.id, email: user.email }, expectFingerprint: fingerprint },
+        { dryRun, now: clock.now(), actor: { id: user.id, email: user.email }, expectFingerprint: fingerprint, reuseDecisions },
       );
+    },
+  );
+
+  app.post(
+    '/api/imports/email-corrections',
+    {
+      config: { access: 'admin' },
+      schema: {
+        body: Type.Object({
+          corrections: Type.Array(
+            Type.Object({ locationCode: Type.String({ minLength: 1, maxLength: 12 }), email: Type.String({ minLength: 1, maxLength: 254 }) }),
+            { maxItems: MAX_CORRECTIONS },
+          ),
+        }),
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      return db.transaction().execute((trx) => acceptEmailCorrections(trx, request.body.corrections, clock.now(), { id: user.id, email: user.email }));
     },
   );
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { randomToken, sha256 } from '../crypto';
 import type { DB, InvitationStatus } from '../db/types';
 import { badRequest } from '../errors';
@@ -139,12 +139,20 @@ export async function swvViewSnapshot(db: Kysely<DB>, link: SwvLink, now: Date):
   const invitations = await db
     .selectFrom('invitations as i')
     .innerJoin('schools as sc', 'sc.id', 'i.school_id')
-    .select(['sc.name', 'sc.location_code', 'sc.city', 'i.status', 'i.invited_at', 'i.opted_out_at'])
+    // The school as it was when invited (migration 0012).
+    .select([
+      sql<string>`coalesce(i.school_name, sc.name)`.as('name'),
+      sql<string>`coalesce(i.school_location_code, sc.location_code)`.as('location_code'),
+      sql<string | null>`case when i.school_name is null then sc.city else i.school_city end`.as('city'),
+      'i.status',
+      'i.invited_at',
+      'i.opted_out_at',
+    ])
     .where('i.round_id', '=', link.roundId)
     .where('i.swv_id', '=', link.swvId)
     .where('i.excluded_at', 'is', null)
-    .orderBy('sc.name')
-    .orderBy('sc.location_code')
+    .orderBy('name')
+    .orderBy('location_code')
     .execute();
   const schools = invitations.map((r) => ({ name: r.name, locationCode: r.location_code, city: r.city, state: schoolState(r) }));
   const totals = { invited: 0, started: 0, completed: 0, declined: 0, responseRate: null as number | null };

@@ -38,6 +38,7 @@ function runBench(script: string, args: string[], env: Record<string, string> = 
 
 const scripts: Array<{ script: string; args?: string[]; env?: Record<string, string>; section: RegExp }> = [
   { script: 'duo-import.ts', env: { BENCH_LOCATIONS: '100' }, section: /## DUO import: national-size list \(100 locations\)/ },
+  { script: 'duo-update.ts', env: { BENCH_LOCATIONS: '300' }, section: /## DUO update: national lists replaced \(300 locations\) on PostgreSQL/ },
   { script: 'export.ts', env: { BENCH_EXPORT_RESPONSES: '200' }, section: /## Export of 200 responses[\s\S]*export sav/ },
   { script: 'mail-wave.ts', env: { BENCH_MAILS: '100', BENCH_REPEAT: '1' }, section: /## Invitation wave: 100 mails[\s\S]*Median ratio/ },
   {

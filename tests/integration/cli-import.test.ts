@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main, parseImportArgs } from '../../server/cli';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/db';
 import { projectRoot } from '../helpers/process';
-import { aSchool, poLocationsFile } from '../fixtures/duo';
+import { aSchool, anSwv, poLocationsFile, swvSchoolsFile } from '../fixtures/duo';
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
@@ -45,6 +45,15 @@ describe('npm run cli -- import', () => {
     expect(parseImportArgs(['--soort', 'onzin', 'x.csv'])).toBe('Onbekende soort: onzin');
     expect(parseImportArgs(['a.csv', 'b.csv'])).toBe('Eén bestand tegelijk, niet ook b.csv');
     expect(parseImportArgs([])).toBe('Geef het bestand op dat u wilt inlezen.');
+    expect(parseImportArgs(['a.csv', '--zelfde-school', '12ab00, 34CD01', '--nieuwe-school', '56EF00'])).toEqual({
+      file: 'a.csv',
+      type: 'auto',
+      dryRun: false,
+      allLines: false,
+      reuseDecisions: { '12AB00': 'same', '34CD01': 'same', '56EF00': 'new' },
+    });
+    expect(parseImportArgs(['a.csv', '--nieuwe-school', 'XYZ'])).toBe("Geef bij --nieuwe-school vestigingscodes op, gescheiden door komma's (bijvoorbeeld 12AB00,34CD01)");
+    expect(parseImportArgs(['a.csv', '--zelfde-school', '12AB00', '--nieuwe-school', '12AB00'])).toBe('Vestigingscode 12AB00 staat zowel bij --zelfde-school als bij --nieuwe-school');
   });
 
   it('refuses bad arguments and files before touching a database, in Dutch', async () => {
@@ -63,6 +72,34 @@ describe('npm run cli -- import', () => {
       spy.mockRestore();
     }
   });
+
+  it('replaces a whole school → SWV list on a fresh embedded data folder, creating the SWVs it names', async () => {
+    const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    const swvs = [anSwv({ code: 'PO3301' }), anSwv({ code: 'PO3302' })];
+    const schools = Array.from({ length: 700 }, (_, i) =>
+      aSchool({ locationCode: `94${letters[Math.floor(i / 26) % 26]}${letters[i % 26]}${String(Math.floor(i / 676)).padStart(2, '0')}`, swvCodes: [swvs[i % 2]!.code] }),
+    );
+    const files = {
+      po: path.join(dir, 'po.csv'),
+      first: path.join(dir, 'scholen-per-swv-1.csv'),
+      moved: path.join(dir, 'scholen-per-swv-2.csv'),
+    };
+    writeFileSync(files.po, poLocationsFile(schools));
+    writeFileSync(files.first, swvSchoolsFile({ schools, swvs }));
+    writeFileSync(files.moved, swvSchoolsFile({ schools: schools.map((s, i) => ({ ...s, swvCodes: [swvs[(i + 1) % 2]!.code] })), swvs }));
+    const env = { DATA_DIR: path.join(dir, 'fresh') };
+    expect((await cli(['import', files.po], env)).code).toBe(0);
+    const first = await cli(['import', files.first], env);
+    expect(first.err).toBe('');
+    expect(first.out).toMatch(/nieuwe samenwerkingsverbanden \(uit dit bestand\): 2\n/);
+    expect(first.out).toMatch(/toegevoegd:\s+700\n/);
+    const moved = await cli(['import', files.moved], env);
+    expect(moved.err).toBe('');
+    expect(moved.code).toBe(0);
+    expect(moved.out).toMatch(/toegevoegd:\s+700\n/);
+    expect(moved.out).toContain('koppelingen verwijderd: 700');
+    expect(moved.out).toContain('Ingelezen.');
+  }, 120_000);
 
   describe.skipIf(!testDatabaseUrl)('against PostgreSQL', () => {
     let database: TestDatabase;

@@ -305,9 +305,9 @@ describeEachDatabase('DUO import: rejections and failures', (getDatabase) => {
       ]);
     });
 
-    it('names unknown SWVs, locations and BRINs in a school → SWV file', async () => {
+    it('names unknown SWVs without a name, locations and BRINs in a school → SWV file, and counts the SWVs it will create', async () => {
       const file = swvSchoolsFile({
-        swvs: [anSwv({ code: 'PO2801' }), anSwv({ code: 'PO2899' })],
+        swvs: [anSwv({ code: 'PO2801' }), anSwv({ code: 'PO2899', name: 'Passend Onderwijs Nieuwland' })],
         schools: [
           aSchool({ locationCode: '92AA00', swvCodes: ['PO2801', 'PO2899'] }),
           aSchool({ locationCode: '99ZZ00', swvCodes: ['PO2801'] }),
@@ -316,12 +316,18 @@ describeEachDatabase('DUO import: rejections and failures', (getDatabase) => {
       });
       const report = await fileImport(db(), file, 'swv-schools', { dryRun: true });
       expect(report.rejected).toEqual([
-        { line: 3, reason: 'onbekende SWV-code PO2899 (importeer eerst de lijst van samenwerkingsverbanden)', key: '92AA00' },
         { line: 4, reason: 'onbekende vestiging 99ZZ00 (importeer eerst de vestigingen)', key: '99ZZ00' },
         { line: 5, reason: 'vestiging 92AA00 staat al bij PO2801 op regel 2', key: '92AA00' },
       ]);
-      const old = await fileImport(db(), Buffer.from('BRIN NUMMER;ADMINISTRATIENUMMER\r\n92AA;PO2801\r\n99ZZ;PO2801\r\n'), 'swv-schools', { dryRun: true });
-      expect(old.rejected).toEqual([{ line: 3, reason: 'onbekend BRIN-nummer 99ZZ (importeer eerst de vestigingen)', key: '99ZZ' }]);
+      // The 09 file carries the SWV's code and name: an unknown SWV is created, not refused.
+      expect(report.counts.swvsCreated).toBe(1);
+      expect(report.changes).toContainEqual({ key: 'PO2899', name: 'Passend Onderwijs Nieuwland', action: 'added', fields: ['nieuw samenwerkingsverband'] });
+      expect(report.warnings.map((w) => w.message)).toContain('samenwerkingsverband PO2899 (Passend Onderwijs Nieuwland) is nog onbekend en wordt aangemaakt met de code en naam uit dit bestand');
+      const old = await fileImport(db(), Buffer.from('BRIN NUMMER;ADMINISTRATIENUMMER\r\n92AA;PO2801\r\n99ZZ;PO2801\r\n92AA;PO2898\r\n'), 'swv-schools', { dryRun: true });
+      expect(old.rejected).toEqual([
+        { line: 3, reason: 'onbekend BRIN-nummer 99ZZ (importeer eerst de vestigingen)', key: '99ZZ' },
+        { line: 4, reason: 'onbekende SWV-code PO2898 (dit bestand heeft geen kolom met de naam; importeer eerst de lijst van samenwerkingsverbanden)', key: '92AA' },
+      ]);
       // Linked per BRIN: both locations of 92AA.
       expect(old.counts).toMatchObject({ unchanged: 2, deactivated: 0 });
     });
@@ -332,7 +338,7 @@ describeEachDatabase('DUO import: rejections and failures', (getDatabase) => {
       );
       const report = await fileImport(db(), file, 'contacts', { dryRun: true });
       expect(report.rejected).toEqual([
-        { line: 3, reason: "ongeldig e-mailadres: 'info@@een.example'", key: '92AA01' },
+        { line: 3, reason: "ongeldig e-mailadres: 'info@@een.example' (bedoeld is waarschijnlijk info@een.example; verbeter het in de lijst)", key: '92AA01' },
         { line: 4, reason: 'e-mailadres ontbreekt', key: '92AA01' },
         { line: 5, reason: 'onbekende vestiging 99ZZ00 (importeer eerst de vestigingen)', key: '99ZZ00' },
         { line: 6, reason: 'vestiging 92AA00 komt al voor op regel 2', key: '92AA00' },

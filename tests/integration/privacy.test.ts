@@ -126,7 +126,7 @@ describeEachDatabase('protection of research data', (getDatabase) => {
       }
       const invitations = await db.selectFrom('invitations').selectAll().where('id', 'in', ids).execute();
       for (const invitation of invitations) {
-        expect(invitation).toMatchObject({ email: null, school_id: null, token_nonce: '' });
+        expect(invitation).toMatchObject({ email: null, school_id: null, token_nonce: '', school_name: null, school_location_code: null, school_brin: null, school_postcode: null });
         expect(invitation.swv_id).toBeGreaterThan(0);
       }
       // Answers stay, but nothing leads from them to a school any more.

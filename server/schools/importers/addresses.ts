@@ -3,8 +3,8 @@ import type { DB } from '../../db/types';
 import { syncInvitationEmails } from '../../invitations/addresses';
 import { BRIN, LOCATION_CODE, normaliseLocationCode, normaliseSwvCode } from '../codes';
 import type { FieldSpec } from '../columns';
-import { checkEmail, type EmailSource } from '../email';
-import type { ChangeLine, Importer, ImportPlan, RejectedLine } from '../import-types';
+import { checkEmail, suggestEmailCorrection, type EmailSource } from '../email';
+import type { ChangeLine, EmailCorrection, EmptyAddress, Importer, ImportPlan, ImportWarning, RejectedLine } from '../import-types';
 import { chunks } from './util';
 
 /**
@@ -13,7 +13,7 @@ import { chunks } from './util';
  * address, CSV or XLSX), for the addresses DUO does not publish.
  */
 
-interface SchoolAddress {
+export interface SchoolAddress {
   id: number;
   location_code: string;
   brin: string;
@@ -22,7 +22,7 @@ interface SchoolAddress {
   email_source: string | null;
 }
 
-interface AddressUpdate {
+export interface AddressUpdate {
   id: number;
   /** The address before, for the fingerprint. */
   previous: string | null;
@@ -33,14 +33,15 @@ interface AddressUpdate {
 }
 
 /** Compares wanted addresses with the current ones; `respectOthers` keeps admins' addresses. */
-function diffAddresses(
+export function diffAddresses(
   schools: SchoolAddress[],
   want: Map<number, string | null>,
   source: EmailSource,
   respectOthers: boolean,
-): { updates: AddressUpdate[]; changes: ChangeLine[]; added: number; changed: number; unchanged: number; kept: number } {
+): { updates: AddressUpdate[]; changes: ChangeLine[]; added: number; changed: number; unchanged: number; kept: number; empty: EmptyAddress[] } {
   const updates: AddressUpdate[] = [];
   const changes: ChangeLine[] = [];
+  const empty: EmptyAddress[] = [];
   let added = 0;
   let changed = 0;
   let unchanged = 0;
@@ -49,9 +50,10 @@ function diffAddresses(
     if (!want.has(school.id)) continue;
     const email = want.get(school.id) ?? null;
     const ownedByOthers = respectOthers && school.email !== null && school.email_source !== null && school.email_source !== source;
-    if (email === school.email) {
-      unchanged++;
-    } else if (email === null && (ownedByOthers || school.email === null)) {
+    if (email === null && (ownedByOthers || school.email === null)) {
+      // Not "unchanged": the file has no address for this school at all.
+      empty.push({ locationCode: school.location_code, name: school.name, keepsAddress: school.email !== null });
+    } else if (email === school.email) {
       unchanged++;
     } else if (ownedByOthers) {
       kept++;
@@ -62,10 +64,10 @@ function diffAddresses(
       changes.push({ key: school.location_code, name: school.name, action: school.email === null ? 'added' : 'changed', fields: ['e-mailadres'] });
     }
   }
-  return { updates, changes, added, changed, unchanged, kept };
+  return { updates, changes, added, changed, unchanged, kept, empty };
 }
 
-async function applyAddressUpdates(trx: Kysely<DB>, updates: AddressUpdate[], now: Date): Promise<void> {
+export async function applyAddressUpdates(trx: Kysely<DB>, updates: AddressUpdate[], now: Date): Promise<void> {
   for (const batch of chunks(updates, 1000)) {
     const values = batch.map((u) => sql`(${u.id}::int, ${u.email}::text, ${u.source}::text)`);
     await sql`
@@ -81,8 +83,8 @@ async function applyAddressUpdates(trx: Kysely<DB>, updates: AddressUpdate[], no
   );
 }
 
-async function loadSchools(db: Kysely<DB>): Promise<SchoolAddress[]> {
-  return db.selectFrom('schools').select(['id', 'location_code', 'brin', 'name', 'email', 'email_source']).execute();
+export async function loadSchools(db: Kysely<DB>): Promise<SchoolAddress[]> {
+  return db.selectFrom('schools').select(['id', 'location_code', 'brin', 'name', 'email', 'email_source']).where('retired_at', 'is', null).execute();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -113,7 +115,12 @@ export const organisationsImporter: Importer<OrgField> = {
     const swvByCode = new Map(swvs.map((s) => [s.code, s]));
 
     const rejected: RejectedLine[] = [];
+    const warnings: ImportWarning[] = [];
     const seen = new Map<string, number>();
+    /** Broken addresses with a likely meaning, per location code or BRIN of the line. */
+    const fixable = new Map<string, { line: number; raw: string; suggestion: string }>();
+    /** Codes and BRINs of rejected lines: a school never loses its address because of one. */
+    const rejectedKeys = new Set<string>();
     const locationEmail = new Map<string, string | null>();
     const institutionEmail = new Map<string, string | null>();
     const swvEmail = new Map<number, string | null>();
@@ -122,7 +129,10 @@ export const organisationsImporter: Importer<OrgField> = {
     for (const row of rows) {
       const v = row.values;
       const key = v.number ? v.number.replace(/\s+/g, '').toUpperCase() : null;
-      const reject = (reason: string) => rejected.push({ line: row.line, reason, ...(key ? { key } : {}) });
+      const reject = (reason: string) => {
+        rejected.push({ line: row.line, reason, ...(key ? { key } : {}) });
+        if (key && row.aligned) rejectedKeys.add(key);
+      };
       if (row.problem) {
         reject(row.problem);
         continue;
@@ -157,9 +167,12 @@ export const organisationsImporter: Importer<OrgField> = {
       if (v.email) {
         const checked = checkEmail(v.email);
         if (!checked.ok) {
-          reject(`${checked.reason}: '${v.email}'`);
+          const suggestion = suggestEmailCorrection(v.email);
+          if (suggestion && target !== 'swv') fixable.set(key, { line: row.line, raw: v.email, suggestion });
+          reject(`${checked.reason}: '${v.email}'${suggestion ? ` (bedoeld is waarschijnlijk ${suggestion}; neem de correctie over in het overzicht)` : ''}`);
           continue;
         }
+        if (/^\s*mailto:/i.test(v.email)) warnings.push({ line: row.line, message: `${key}: 'mailto:' voor het e-mailadres weggelaten` });
         email = checked.email;
       }
       seen.set(key, row.line);
@@ -172,9 +185,26 @@ export const organisationsImporter: Importer<OrgField> = {
     for (const school of schools) {
       const own = locationEmail.get(school.location_code);
       const institution = institutionEmail.get(school.brin);
-      if (locationEmail.has(school.location_code) || institutionEmail.has(school.brin)) want.set(school.id, own ?? institution ?? null);
+      if (!locationEmail.has(school.location_code) && !institutionEmail.has(school.brin)) continue;
+      const value = own ?? institution ?? null;
+      // No address found, but the institution's line was rejected: leave the school as it is.
+      if (value === null && rejectedKeys.has(school.brin)) continue;
+      want.set(school.id, value);
     }
     const diff = diffAddresses(schools, want, 'duo', true);
+    // A broken address is for its location, or for the locations of its institution that have no
+    // address of their own in the file.
+    const corrections: EmailCorrection[] = [];
+    for (const school of schools) {
+      const own = fixable.get(school.location_code);
+      const fix = own ?? (locationEmail.get(school.location_code) ? undefined : fixable.get(school.brin));
+      if (!fix || fix.suggestion === school.email) continue;
+      corrections.push({ line: fix.line, locationCode: school.location_code, name: school.name, raw: fix.raw, suggestion: fix.suggestion });
+    }
+    corrections.sort((a, b) => a.line - b.line || a.locationCode.localeCompare(b.locationCode));
+    // A school with a broken address is listed there, not also as "empty".
+    const corrected = new Set(corrections.map((c) => c.locationCode));
+    const empty = diff.empty.filter((e) => !corrected.has(e.locationCode));
 
     const swvUpdates: Array<{ id: number; code: string; name: string; previous: string | null; email: string }> = [];
     let swvUnchanged = 0;
@@ -196,10 +226,13 @@ export const organisationsImporter: Importer<OrgField> = {
         deactivated: 0,
         kept: diff.kept,
         skipped,
+        emptyInFile: empty.length,
       },
       rejected,
-      warnings: [],
+      warnings,
       changes,
+      corrections,
+      emptyAddresses: empty,
       fingerprintParts: { schools: diff.updates.map((u) => [u.key, u.previous, u.email]), swvs: swvUpdates.map((u) => [u.code, u.previous, u.email]) },
       async apply(trx, now) {
         await applyAddressUpdates(trx, diff.updates, now);
@@ -273,7 +306,8 @@ export const contactsImporter: Importer<ContactField> = {
       }
       const checked = checkEmail(v.email);
       if (!checked.ok) {
-        reject(`${checked.reason}: '${v.email}'`);
+        const suggestion = suggestEmailCorrection(v.email);
+        reject(`${checked.reason}: '${v.email}'${suggestion ? ` (bedoeld is waarschijnlijk ${suggestion}; verbeter het in de lijst)` : ''}`);
         continue;
       }
       seen.set(code, row.line);
@@ -281,7 +315,7 @@ export const contactsImporter: Importer<ContactField> = {
     }
     const diff = diffAddresses(schools, want, 'contact-list', false);
     return {
-      counts: { added: diff.added, changed: diff.changed, unchanged: diff.unchanged, deactivated: 0, kept: 0, skipped: 0 },
+      counts: { added: diff.added, changed: diff.changed, unchanged: diff.unchanged, deactivated: 0, kept: 0, skipped: 0, emptyInFile: diff.empty.length },
       rejected,
       warnings: [],
       changes: diff.changes,

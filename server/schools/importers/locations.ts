@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB, SchoolKind } from '../../db/types';
 import { BRIN, normaliseBrin, normaliseLocationCode, normalisePostcode, specialKind, USUAL_BRIN } from '../codes';
 import type { FieldSpec } from '../columns';
-import type { ChangeLine, Importer, ImportPlan, ImportType, ImportWarning, PreparedRow, RejectedLine } from '../import-types';
+import type { ChangeLine, ImportContext, Importer, ImportPlan, ImportType, ImportWarning, PreparedRow, RejectedLine, ReuseCase } from '../import-types';
+import { detectReuse } from '../reuse';
 import { chunks } from './util';
 
 /**
@@ -77,8 +78,8 @@ export function locationsImporter(type: 'po-locations' | 'vo-locations' | 'speci
   return {
     type,
     fields,
-    async plan(db, rows, { present }) {
-      return planLocations(db, type, rows, present);
+    async plan(db, rows, context) {
+      return planLocations(db, type, rows, context);
     },
   };
 }
@@ -87,8 +88,9 @@ async function planLocations(
   db: Kysely<DB>,
   type: ImportType & keyof typeof SCOPE,
   rows: PreparedRow<Field>[],
-  present: Set<string>,
+  { present, reuseDecisions }: ImportContext,
 ): Promise<ImportPlan> {
+  const lineOf = new Map<string, number>();
   const rejected: RejectedLine[] = [];
   const warnings: ImportWarning[] = [];
   const seen = new Map<string, number>();
@@ -154,6 +156,7 @@ async function planLocations(
       kind = special;
     }
     seen.set(code, row.line);
+    lineOf.set(code, row.line);
     const brin = code.slice(0, 4);
     if (!USUAL_BRIN.test(brin)) warnings.push({ line: row.line, message: `BRIN-nummer ${brin} heeft een ongebruikelijke vorm` });
     const row_: Desired = { location_code: code, kind };
@@ -166,6 +169,7 @@ async function planLocations(
   const existing = await db
     .selectFrom('schools')
     .select(['id', 'location_code', 'brin', 'name', 'kind', 'board_number', 'street', 'house_number', 'postcode', 'city', 'municipality', 'province', 'denomination', 'phone', 'website', 'active'])
+    .where('retired_at', 'is', null)
     .execute();
   const byCode = new Map(existing.map((s) => [s.location_code, s]));
 
@@ -176,8 +180,38 @@ async function planLocations(
   let added = 0;
   let changed = 0;
   let unchanged = 0;
+  const reuse: ReuseCase[] = [];
+  /** Schools whose code now belongs to another school (the admin said so): retired, not updated. */
+  const retire: Array<{ id: number; location_code: string; name: string }> = [];
   for (const want of desired) {
     const have = byCode.get(want.location_code);
+    const suspect = have
+      ? detectReuse(
+          lineOf.get(want.location_code) ?? 0,
+          want.location_code,
+          { name: have.name, postcode: have.postcode, city: have.city, boardNumber: have.board_number, kind: have.kind, active: have.active },
+          {
+            name: want.name ?? have.name,
+            postcode: present.has('postcode') ? (want.postcode ?? null) : have.postcode,
+            city: present.has('city') ? (want.city ?? null) : have.city,
+            boardNumber: present.has('boardNumber') ? (want.board_number ?? null) : have.board_number,
+            kind: want.kind,
+          },
+        )
+      : null;
+    if (suspect) {
+      suspect.decision = reuseDecisions.get(want.location_code) ?? null;
+      reuse.push(suspect);
+    }
+    if (have && suspect?.decision === 'new') {
+      added++;
+      upserts.push(want);
+      before.push(have);
+      retire.push(have);
+      changes.push({ key: want.location_code, name: want.name ?? undefined, action: 'added', fields: ['nieuwe school op een hergebruikte vestigingscode'] });
+      changes.push({ key: want.location_code, name: have.name, action: 'deactivated', fields: ['vestigingscode overgegaan naar een andere school'] });
+      continue;
+    }
     if (!have) {
       added++;
       upserts.push(want);
@@ -208,12 +242,28 @@ async function planLocations(
 
   const updateColumns = new Set<Column>(presentColumns.map((c) => c.column));
   return {
-    counts: { added, changed, unchanged, deactivated: deactivate.length, kept: 0, skipped: 0 },
+    counts: { added, changed, unchanged, deactivated: deactivate.length + retire.length, kept: 0, skipped: 0 },
     rejected,
     warnings,
     changes,
-    fingerprintParts: { upserts, before, deactivate: deactivate.map((s) => s.location_code).sort() },
+    reuse,
+    // Decisions are not part of it: the dry run that named the cases is the one to confirm.
+    fingerprintParts: { upserts, before, deactivate: deactivate.map((s) => s.location_code).sort(), reuse: reuse.map((c) => c.locationCode) },
     async apply(trx, now) {
+      for (const batch of chunks(retire.map((s) => s.id), 1000)) {
+        await trx
+          .updateTable('schools')
+          .set((eb) => ({
+            former_location_code: eb.ref('location_code'),
+            location_code: sql<string>`location_code || '#' || id`,
+            retired_at: now,
+            active: false,
+            updated_at: now,
+          }))
+          .where('id', 'in', batch)
+          .execute();
+        await trx.deleteFrom('school_swvs').where('school_id', 'in', batch).execute();
+      }
       for (const batch of chunks(upserts, 500)) {
         await trx
           .insertInto('schools')

@@ -2,14 +2,15 @@ import { sql } from 'kysely';
 import type { SwvSector } from '../../db/types';
 import { BRIN, normaliseBrin, normaliseLocationCode, normaliseSwvCode, swvSector } from '../codes';
 import type { FieldSpec } from '../columns';
-import { MissingColumnsError, type ChangeLine, type Importer, type RejectedLine } from '../import-types';
+import { MissingColumnsError, type ChangeLine, type Importer, type ImportWarning, type RejectedLine } from '../import-types';
 import { chunks } from './util';
 
 /**
  * DUO's "scholen per samenwerkingsverband": which SWV each school belongs to. Newer files name
  * the location; older ones only the BRIN, in which case every known location of that BRIN is
  * linked. The file is the truth for the sectors it covers: links of those sectors that it no
- * longer lists are removed (the school stays; only the link goes). A school may belong to
+ * longer lists are removed (the school stays; only the link goes). An SWV the file names that
+ * Meetronde does not know yet is created from the file's code and name (the dry run counts them). A school may belong to
  * several SWVs (special schools, vo schools with branches in several regions).
  */
 
@@ -22,7 +23,10 @@ const FIELDS: Array<FieldSpec<Field>> = [
   { key: 'brin', aliases: ['INSTELLINGSCODE', 'BRINNUMMER', 'BRIN'], label: 'INSTELLINGSCODE' },
 ];
 
-const linkKey = (schoolId: number, swvId: number) => `${schoolId}:${swvId}`;
+const linkKey = (schoolId: number, swvCode: string) => `${schoolId}:${swvCode}`;
+
+/** Links per statement: the statement's text never grows with the file (arrays as two parameters). */
+const LINK_BATCH = 1000;
 
 export const swvSchoolsImporter: Importer<Field> = {
   type: 'swv-schools',
@@ -34,7 +38,7 @@ export const swvSchoolsImporter: Importer<Field> = {
     }
     const swvs = await db.selectFrom('swvs').select(['id', 'code', 'name', 'sector']).execute();
     const swvByCode = new Map(swvs.map((s) => [s.code, s]));
-    const schools = await db.selectFrom('schools').select(['id', 'location_code', 'brin', 'name']).execute();
+    const schools = await db.selectFrom('schools').select(['id', 'location_code', 'brin', 'name']).where('retired_at', 'is', null).execute();
     const schoolByCode = new Map(schools.map((s) => [s.location_code, s]));
     const schoolsByBrin = new Map<string, typeof schools>();
     for (const s of schools) {
@@ -44,10 +48,13 @@ export const swvSchoolsImporter: Importer<Field> = {
     }
 
     const rejected: RejectedLine[] = [];
+    const warnings: ImportWarning[] = [];
     const seen = new Map<string, number>();
-    const wanted = new Map<string, { schoolId: number; swvId: number; label: string; name: string }>();
+    const wanted = new Map<string, { schoolId: number; swvCode: string; label: string; name: string }>();
     const protectedLinks = new Set<string>();
     const sectors = new Set<SwvSector>();
+    /** SWVs the file names that Meetronde does not know yet: created from the file's code and name. */
+    const newSwvs = new Map<string, { code: string; name: string; sector: SwvSector; line: number }>();
 
     for (const row of rows) {
       const v = row.values;
@@ -58,8 +65,7 @@ export const swvSchoolsImporter: Importer<Field> = {
       const targets = () => (code ? [schoolByCode.get(code)].filter((s) => s !== undefined) : brin ? (schoolsByBrin.get(brin) ?? []) : []);
       const reject = (reason: string) => {
         rejected.push({ line: row.line, reason, ...(key ? { key } : {}) });
-        const swv = swvCode ? swvByCode.get(swvCode) : undefined;
-        if (swv && row.aligned) for (const s of targets()) protectedLinks.add(linkKey(s.id, swv.id));
+        if (swvCode && row.aligned) for (const s of targets()) protectedLinks.add(linkKey(s.id, swvCode));
       };
       if (row.problem) {
         reject(row.problem);
@@ -70,21 +76,27 @@ export const swvSchoolsImporter: Importer<Field> = {
         continue;
       }
       if (!swvCode) {
-        reject(`ongeldige SWV-code '${v.swvCode}' (verwacht PO of VO met vier cijfers)`);
+        reject(`ongeldige SWV-code '${v.swvCode}' (verwacht PO of VO met vier cijfers, bijvoorbeeld PO2701)`);
         continue;
       }
       sectors.add(swvSector(swvCode));
-      const swv = swvByCode.get(swvCode);
-      if (!swv) {
-        reject(`onbekende SWV-code ${swvCode} (importeer eerst de lijst van samenwerkingsverbanden)`);
-        continue;
+      if (!swvByCode.has(swvCode) && !newSwvs.has(swvCode)) {
+        if (!v.swvName) {
+          reject(
+            present.has('swvName')
+              ? `onbekende SWV-code ${swvCode} en geen naam op deze regel (vul de naam in, of importeer eerst de lijst van samenwerkingsverbanden)`
+              : `onbekende SWV-code ${swvCode} (dit bestand heeft geen kolom met de naam; importeer eerst de lijst van samenwerkingsverbanden)`,
+          );
+          continue;
+        }
+        newSwvs.set(swvCode, { code: swvCode, name: v.swvName, sector: swvSector(swvCode), line: row.line });
       }
       if (brin !== null && !BRIN.test(brin)) {
         reject(`ongeldig BRIN-nummer '${v.brin}'`);
         continue;
       }
       if (v.locationCode && !code) {
-        reject(`ongeldige vestigingscode '${v.locationCode}'`);
+        reject(`ongeldige vestigingscode '${v.locationCode}' (verwacht BRIN + twee cijfers, bijvoorbeeld 12AB00)`);
         continue;
       }
       if (!code && !brin) {
@@ -107,7 +119,7 @@ export const swvSchoolsImporter: Importer<Field> = {
         continue;
       }
       seen.set(duplicateKey, row.line);
-      for (const s of found) wanted.set(linkKey(s.id, swv.id), { schoolId: s.id, swvId: swv.id, label: `${s.location_code} → ${swv.code}`, name: s.name });
+      for (const s of found) wanted.set(linkKey(s.id, swvCode), { schoolId: s.id, swvCode, label: `${s.location_code} → ${swvCode}`, name: s.name });
     }
 
     const scopeIds = swvs.filter((s) => sectors.has(s.sector)).map((s) => s.id);
@@ -117,13 +129,18 @@ export const swvSchoolsImporter: Importer<Field> = {
           .innerJoin('schools', 'schools.id', 'school_swvs.school_id')
           .innerJoin('swvs', 'swvs.id', 'school_swvs.swv_id')
           .select(['school_swvs.school_id', 'school_swvs.swv_id', 'schools.location_code', 'schools.name', 'swvs.code'])
-          .where('school_swvs.swv_id', 'in', scopeIds)
+          .where('swvs.sector', 'in', [...sectors])
           .execute()
       : [];
-    const existingKeys = new Set(existing.map((l) => linkKey(l.school_id, l.swv_id)));
+    const existingKeys = new Set(existing.map((l) => linkKey(l.school_id, l.code)));
     const inserts = [...wanted.entries()].filter(([k]) => !existingKeys.has(k)).map(([, w]) => w);
-    const removals = existing.filter((l) => !wanted.has(linkKey(l.school_id, l.swv_id)) && !protectedLinks.has(linkKey(l.school_id, l.swv_id)));
+    const removals = existing.filter((l) => !wanted.has(linkKey(l.school_id, l.code)) && !protectedLinks.has(linkKey(l.school_id, l.code)));
+    const created = [...newSwvs.values()].sort((a, b) => a.code.localeCompare(b.code));
+    for (const s of created) {
+      warnings.push({ line: s.line, message: `samenwerkingsverband ${s.code} (${s.name}) is nog onbekend en wordt aangemaakt met de code en naam uit dit bestand` });
+    }
     const changes: ChangeLine[] = [
+      ...created.map((s): ChangeLine => ({ key: s.code, name: s.name, action: 'added', fields: ['nieuw samenwerkingsverband'] })),
       ...inserts.map((w): ChangeLine => ({ key: w.label, name: w.name, action: 'added' })),
       ...removals.map((l): ChangeLine => ({ key: `${l.location_code} → ${l.code}`, name: l.name, action: 'removed' })),
     ];
@@ -135,24 +152,41 @@ export const swvSchoolsImporter: Importer<Field> = {
         deactivated: removals.length,
         kept: 0,
         skipped: 0,
+        swvsCreated: created.length,
       },
       rejected,
-      warnings: [],
+      warnings,
       changes,
       fingerprintParts: {
+        swvs: created.map((s) => [s.code, s.name]),
         inserts: inserts.map((w) => w.label).sort(),
         removals: removals.map((l) => `${l.location_code} → ${l.code}`).sort(),
       },
-      async apply(trx) {
-        for (const batch of chunks(inserts, 1000)) {
-          await trx
-            .insertInto('school_swvs')
-            .values(batch.map((w) => ({ school_id: w.schoolId, swv_id: w.swvId })))
-            .onConflict((oc) => oc.doNothing())
+      async apply(trx, now) {
+        const ids = new Map(swvs.map((s) => [s.code, s.id]));
+        for (const batch of chunks(created, 500)) {
+          const rows = await trx
+            .insertInto('swvs')
+            .values(batch.map((s) => ({ code: s.code, name: s.name, sector: s.sector, active: true, updated_at: now })))
+            .returning(['id', 'code'])
             .execute();
+          for (const r of rows) ids.set(r.code, r.id);
         }
-        for (const batch of chunks(removals, 1000)) {
-          await sql`delete from school_swvs where (school_id, swv_id) in (${sql.join(batch.map((l) => sql`(${l.school_id}::int, ${l.swv_id}::int)`))})`.execute(trx);
+        // Set-based, in batches of two arrays: a statement never grows with the file. (A list of
+        // row values, `(school_id, swv_id) in ((…), …)`, crashed PGlite above ~500 pairs.)
+        for (const batch of chunks(removals, LINK_BATCH)) {
+          await sql`
+            delete from school_swvs as l
+            using unnest(${batch.map((r) => r.school_id)}::int[], ${batch.map((r) => r.swv_id)}::int[]) as d(school_id, swv_id)
+            where l.school_id = d.school_id and l.swv_id = d.swv_id
+          `.execute(trx);
+        }
+        for (const batch of chunks(inserts, LINK_BATCH)) {
+          await sql`
+            insert into school_swvs (school_id, swv_id)
+            select * from unnest(${batch.map((w) => w.schoolId)}::int[], ${batch.map((w) => ids.get(w.swvCode)!)}::int[])
+            on conflict do nothing
+          `.execute(trx);
         }
       },
     };

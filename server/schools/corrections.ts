@@ -1,0 +1,58 @@
+import type { Kysely } from 'kysely';
+import { audit, type Actor } from '../audit';
+import type { DB } from '../db/types';
+import { badRequest } from '../errors';
+import { normaliseLocationCode } from './codes';
+import { checkEmail } from './email';
+import { applyAddressUpdates, diffAddresses, loadSchools } from './importers/addresses';
+
+export interface AcceptedCorrections {
+  /** Addresses written. */
+  applied: number;
+  /** Already had this address. */
+  unchanged: number;
+  /** Left alone: an admin typed the school's address, or it came from the school's own list. */
+  kept: number;
+  /** Dutch, per refused item. */
+  refused: Array<{ locationCode: string; reason: string }>;
+}
+
+export const MAX_CORRECTIONS = 20_000;
+
+/**
+ * Takes over the corrections an import report suggested for broken DUO addresses, in bulk, in
+ * one transaction. They count as DUO addresses (source `duo`): an address an admin set, or one
+ * from a contact list, is kept, as a DUO import would keep it. Open rounds' invitations follow.
+ */
+export async function acceptEmailCorrections(
+  trx: Kysely<DB>,
+  items: Array<{ locationCode: string; email: string }>,
+  now: Date,
+  actor: Actor,
+): Promise<AcceptedCorrections> {
+  if (items.length === 0) throw badRequest('no_corrections', 'Kies ten minste één correctie om over te nemen.');
+  if (items.length > MAX_CORRECTIONS) throw badRequest('too_many_corrections', `Neem ten hoogste ${MAX_CORRECTIONS} correcties tegelijk over.`);
+  const schools = await loadSchools(trx);
+  const byCode = new Map(schools.map((s) => [s.location_code, s]));
+  const refused: AcceptedCorrections['refused'] = [];
+  const want = new Map<number, string | null>();
+  for (const item of items) {
+    const code = normaliseLocationCode(item.locationCode, null);
+    const school = code ? byCode.get(code) : undefined;
+    if (!school) {
+      refused.push({ locationCode: item.locationCode, reason: 'onbekende vestiging' });
+      continue;
+    }
+    const checked = checkEmail(item.email);
+    if (!checked.ok) {
+      refused.push({ locationCode: school.location_code, reason: checked.reason });
+      continue;
+    }
+    want.set(school.id, checked.email);
+  }
+  const diff = diffAddresses(schools, want, 'duo', true);
+  await applyAddressUpdates(trx, diff.updates, now);
+  const result = { applied: diff.updates.length, unchanged: diff.unchanged, kept: diff.kept, refused };
+  await audit(trx, actor, now, 'import.email-corrections', null, { applied: result.applied, unchanged: result.unchanged, kept: result.kept, refused: refused.length });
+  return result;
+}
