@@ -359,6 +359,7 @@ export function lintQuestionnaire(content: unknown): LintIssue[] {
   for (const variable of meta.variables) {
     if (!usedVariables.has(variable)) add('refs', 'meetronde.variables', `the variable ${variable} is declared but never used`);
   }
+  issues.push(...guardIssues(pages));
   return issues;
 }
 
@@ -413,4 +414,113 @@ function constantValues(operand: Operand): Array<string | number | boolean> {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return [value];
   }
   return [];
+}
+
+/**
+ * Routing guards. An answer the routing hides is not an answer (the server drops it, exports
+ * call the question "niet gevraagd"), but the page keeps it while the school is answering, and
+ * survey-core evaluates a condition on whatever value is there. So a condition that reads a
+ * question must also carry every condition under which that question is shown: otherwise a
+ * school that goes back and hides the question still sees (and must answer) what its old answer
+ * opened, and exports that evaluate conditions once disagree with the server. The check is
+ * syntactic: each top-level `and` part of the question's page, panel and own visibleIf must be a
+ * top-level `and` part of the reading element's conditions (its page, panels and itself).
+ */
+function conjuncts(expression: string): string[] {
+  const parsed = new ConditionsParser().parseExpression(expression);
+  return parsed ? splitAnd(parsed) : [];
+}
+
+function splitAnd(operand: Operand): string[] {
+  const out: string[] = [];
+  const split = (operand: Operand) => {
+    if (operand instanceof BinaryOperand && operand.operator === 'and' && operand.leftOperand && operand.rightOperand) {
+      split(operand.leftOperand);
+      split(operand.rightOperand);
+    } else out.push(operand.toString());
+  };
+  split(operand);
+  return out;
+}
+
+export function guardIssues(pages: Json[]): LintIssue[] {
+  const issues: LintIssue[] = [];
+  const guards = new Map<string, string[]>();
+  const own = (element: JsonObject) => (typeof element.visibleIf === 'string' ? conjuncts(element.visibleIf) : []);
+  const collect = (elements: Json | undefined, inherited: string[]) => {
+    if (!Array.isArray(elements)) return;
+    for (const element of elements) {
+      if (!isObject(element)) continue;
+      const chain = [...inherited, ...own(element)];
+      if (element.type === 'panel') collect(element.elements, chain);
+      else if (typeof element.name === 'string') guards.set(element.name, chain);
+    }
+  };
+  pages.forEach((page) => {
+    if (isObject(page)) collect(page.elements, own(page));
+  });
+
+  const checkConditions = (owner: JsonObject, where: string, chain: string[], self: string | null) => {
+    const available = new Set(chain);
+    const visit = (value: Json, at: string, key: string) => {
+      if (typeof value === 'string') {
+        if (!key.endsWith('If')) return;
+        const parsed = new ConditionsParser().parseExpression(value);
+        if (!parsed) return;
+        const reported = new Set<string>();
+        // The parts that hold wherever a variable is read: the element's chain, plus the
+        // siblings of every `and` on the way down (an `or` adds nothing).
+        const check = (operand: Operand, scope: ReadonlySet<string>) => {
+          if (operand instanceof BinaryOperand) {
+            const left: Operand | undefined = operand.leftOperand;
+            const right: Operand | undefined = operand.rightOperand;
+            if (operand.operator === 'and' && left && right) {
+              check(left, new Set([...scope, ...splitAnd(right)]));
+              check(right, new Set([...scope, ...splitAnd(left)]));
+              return;
+            }
+            if (left) check(left, scope);
+            if (right) check(right, scope);
+          } else if (operand instanceof UnaryOperand) check(operand.expression, scope);
+          else if (operand instanceof FunctionOperand) for (const param of operand.paramValues) check(param, scope);
+          else if (operand instanceof ArrayOperand) for (const item of operand.values) check(item, scope);
+          else if (operand instanceof Variable) {
+            const variable = variableBase(operand.variable).base;
+            if (variable === self || reported.has(variable)) return;
+            const missing = (guards.get(variable) ?? []).filter((part) => !scope.has(part));
+            if (missing.length === 0) return;
+            reported.add(variable);
+            issues.push({
+              rule: 'guard',
+              where: at,
+              message: `reads {${variable}}, which is only shown when ${missing.join(' and ')}; add the same condition (joined with "and" to where {${variable}} is read), or a school that hides ${variable} again keeps what its old answer opened`,
+            });
+          }
+        };
+        check(parsed, available);
+        return;
+      }
+      if (Array.isArray(value)) value.forEach((item, i) => visit(item, `${at}[${i}]`, key));
+      else if (isObject(value)) for (const [k, v] of Object.entries(value)) if (k !== 'elements') visit(v, `${at}.${k}`, k);
+    };
+    for (const [key, value] of Object.entries(owner)) if (key !== 'elements') visit(value, `${where}.${key}`, key);
+  };
+  const walkElements = (elements: Json | undefined, where: string, inherited: string[]) => {
+    if (!Array.isArray(elements)) return;
+    elements.forEach((element, i) => {
+      if (!isObject(element)) return;
+      const name = typeof element.name === 'string' ? element.name : null;
+      const at = `${where}[${i}] (${name ?? ''})`;
+      const chain = [...inherited, ...own(element)];
+      checkConditions(element, at, chain, name);
+      if (element.type === 'panel') walkElements(element.elements, `${at}.elements`, chain);
+    });
+  };
+  pages.forEach((page, p) => {
+    if (!isObject(page)) return;
+    const chain = own(page);
+    checkConditions(page, `pages[${p}] (${typeof page.name === 'string' ? page.name : ''})`, chain, null);
+    walkElements(page.elements, `pages[${p}].elements`, chain);
+  });
+  return issues;
 }
