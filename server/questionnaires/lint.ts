@@ -524,3 +524,112 @@ export function guardIssues(pages: Json[]): LintIssue[] {
   });
   return issues;
 }
+
+/**
+ * A question name is an export variable: across the versions of one questionnaire (same
+ * `meetronde.key`) it must keep meaning the same question. Refused under one name: another type,
+ * another question text, an answer scale (matrix columns) that differs, or a choice or row value
+ * that stands for another text. Allowed: options or rows added or removed (they show as "nvt"
+ * beside the other measurement), other routing, and a text that differs only in its reference
+ * period (the years: "schooljaar 2022-2023" → "schooljaar 2023-2024" asks the same thing a year on).
+ */
+export interface VersionedContent {
+  id: string;
+  content: unknown;
+}
+
+const localText = (value: unknown): string => {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    const picked = v.nl ?? v.default;
+    return typeof picked === 'string' ? picked : '';
+  }
+  return '';
+};
+const normalText = (text: string) => text.replace(/\b(19|20)\d\d\b/g, '<jaar>').replace(/\s+/g, ' ').trim();
+
+interface NamedQuestion {
+  type: string;
+  title: string;
+  where: string;
+  items: Map<string, string>;
+  columns: Map<string, string>;
+}
+
+function namedQuestions(content: unknown): Map<string, NamedQuestion> {
+  const out = new Map<string, NamedQuestion>();
+  const list = (value: unknown, prefix: string) => {
+    const map = new Map<string, string>();
+    if (!Array.isArray(value)) return map;
+    for (const item of value) {
+      if (item && typeof item === 'object') {
+        const o = item as Record<string, unknown>;
+        map.set(`${prefix}${String(o.value)}`, normalText(localText(o.text) || String(o.value)));
+      } else map.set(`${prefix}${String(item)}`, normalText(String(item)));
+    }
+    return map;
+  };
+  const visit = (elements: unknown, where: string) => {
+    if (!Array.isArray(elements)) return;
+    elements.forEach((element, i) => {
+      if (!element || typeof element !== 'object') return;
+      const e = element as Record<string, unknown>;
+      const at = `${where}[${i}] (${String(e.name ?? '')})`;
+      if (e.type === 'panel') return visit(e.elements, `${at}.elements`);
+      if (typeof e.name !== 'string' || !(VALUE_TYPES as readonly string[]).includes(String(e.type))) return;
+      const items = new Map([...list(e.choices, 'optie '), ...list(e.rows, 'stelling ')]);
+      if (e.showOtherItem === true) items.set('optie other', normalText(localText(e.otherText) || 'other'));
+      out.set(e.name, { type: String(e.type), title: normalText(localText(e.title)), where: at, items, columns: list(e.columns, '') });
+    });
+  };
+  const pages = (content as Record<string, unknown> | null)?.pages;
+  if (Array.isArray(pages)) pages.forEach((page, p) => visit((page as Record<string, unknown>)?.elements, `pages[${p}].elements`));
+  return out;
+}
+
+/** Name reuse across the versions of each questionnaire key; the issues per file id. */
+export function lintVersions(files: readonly VersionedContent[]): Map<string, LintIssue[]> {
+  const out = new Map<string, LintIssue[]>();
+  const byKey = new Map<string, Array<{ id: string; version: string; questions: Map<string, NamedQuestion> }>>();
+  for (const file of files) {
+    let meta: QuestionnaireMeta;
+    try {
+      meta = readMeta(file.content);
+    } catch {
+      continue;
+    }
+    const list = byKey.get(meta.key) ?? [];
+    list.push({ id: file.id, version: meta.version, questions: namedQuestions(file.content) });
+    byKey.set(meta.key, list);
+  }
+  for (const versions of byKey.values()) {
+    versions.sort((a, b) => a.version.localeCompare(b.version, 'en', { numeric: true }));
+    for (let i = 1; i < versions.length; i++) {
+      const current = versions[i]!;
+      for (const [name, question] of current.questions) {
+        // The nearest earlier version that has the name decides.
+        const earlier = versions.slice(0, i).reverse().find((v) => v.questions.has(name));
+        if (!earlier) continue;
+        const before = earlier.questions.get(name)!;
+        const reasons: string[] = [];
+        if (before.type !== question.type) reasons.push(`its type was ${before.type}, now ${question.type}`);
+        if (before.title !== question.title) reasons.push(`its text was "${before.title}", now "${question.title}"`);
+        if ([...before.columns].join('|') !== [...question.columns].join('|')) reasons.push('its answer scale (columns) changed');
+        for (const [value, text] of question.items) {
+          const old = before.items.get(value);
+          if (old !== undefined && old !== text) reasons.push(`${value} was "${old}", now "${text}"`);
+        }
+        if (reasons.length === 0) continue;
+        const issues = out.get(current.id) ?? [];
+        issues.push({
+          rule: 'versions',
+          where: question.where,
+          message: `the name ${name} is used for another question in ${earlier.id} (${reasons.join('; ')}); a different question needs a new name, so the exports of the two measurements do not mix them`,
+        });
+        out.set(current.id, issues);
+      }
+    }
+  }
+  return out;
+}
