@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { getQuestionnaire, listQuestionnaires, type QuestionnaireContent } from '../../server/questionnaires';
+import { checkRouting, describeFailure, makeChecker, run, shrink } from '../fixtures/routing-walk';
+
+/**
+ * The routing property (issue 18), for every questionnaire in questionnaires/: random answer
+ * sequences on the real survey-core model, going back and changing or clearing earlier answers,
+ * checked after every step (see tests/fixtures/routing-walk.ts for what is checked).
+ *
+ * ROUTING_SEQUENCES=100000 runs that many per questionnaire without a time bound (nightly);
+ * ROUTING_SEED=<n> replays a run; otherwise the seed is random and printed. By default each
+ * questionnaire gets ROUTING_BUDGET_MS (5000) or 3000 sequences, whichever ends first.
+ */
+const seed = Number(process.env.ROUTING_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const explicit = process.env.ROUTING_SEQUENCES !== undefined;
+const count = Number(process.env.ROUTING_SEQUENCES ?? 3000);
+const budgetMs = explicit ? undefined : Number(process.env.ROUTING_BUDGET_MS ?? 5000);
+
+describe('routing property: no school is stranded and hidden answers never count', () => {
+  for (const file of listQuestionnaires()) {
+    it(`${file.id}: every random answer sequence keeps page, server, exports and completion in step`, async () => {
+      const result = await checkRouting(file.content as QuestionnaireContent, { seed, count, budgetMs });
+      console.log(`[routing] ${file.id}: ${result.sequences} sequences, ${result.states} distinct routing states, seed ${seed}`);
+      if (result.shrunk) {
+        expect.fail(`routing property fails for ${file.id} (ROUTING_SEED=${seed}); shortest failing sequence:\n${describeFailure(result.shrunk)}`);
+      }
+    }, 600_000);
+  }
+});
+
+describe('the routing walker', () => {
+  const eemland = getQuestionnaire('eemland-monitor-2025').content as QuestionnaireContent;
+  /** The Eemland file as it was before issue 18: goal pages guarded by the goals only. */
+  const unguarded = JSON.parse(JSON.stringify(eemland), (key, value: unknown) =>
+    key === 'visibleIf' && typeof value === 'string' ? value.replace(" and {inzet_type} anyof ['alleen_swv', 'swv_en_eigen'] and {swv_doelen}", ' and {swv_doelen}') : value,
+  ) as QuestionnaireContent;
+
+  it('finds the stranded school in the unguarded Eemland file and shrinks it to the four steps that matter', async () => {
+    const result = await checkRouting(unguarded, { seed: 1, count: 5000 });
+    expect(result.failure).not.toBeNull();
+    const shrunk = result.shrunk!;
+    const text = describeFailure(shrunk);
+    expect(shrunk.sequence.steps.length, text).toBe(4);
+    const [consent, first, goals, change] = shrunk.sequence.steps;
+    expect(consent).toEqual({ question: 'toestemming', value: 'ja' });
+    expect(first!.question).toBe('inzet_type');
+    expect(goals!.question).toBe('swv_doelen');
+    expect(goals!.value as string[]).toHaveLength(1);
+    // Either answer hides the SWV goals: switching to alleen_eigen, or clearing the type.
+    expect(change!.question).toBe('inzet_type');
+    expect([null, 'alleen_eigen']).toContain(change!.value);
+    expect(shrunk.message).toContain('required');
+  }, 600_000);
+
+  it('replays a sequence exactly, and shrinking keeps it failing', () => {
+    const checker = makeChecker(unguarded);
+    const sequence = {
+      setting: { situation: null, sector: 'vo' as const, schoolKind: 'vo' as const },
+      steps: [
+        { question: 'toestemming', value: 'ja' },
+        { question: 'inzet_type', value: 'swv_en_eigen' },
+        { question: 'eigen_waarom', value: 'Omdat het moet', open: true as const },
+        { question: 'swv_doelen', value: ['kwaliteit', 'povo'] },
+        { question: 'a_activiteiten', value: ['a_act_01'] },
+        { question: 'inzet_type', value: 'alleen_eigen' },
+      ],
+    };
+    const failure = run(checker, sequence);
+    expect(failure?.at).toBe(5);
+    const shrunk = shrink(checker, failure!);
+    expect(shrunk.sequence.steps.map((s) => s.question)).toEqual(['toestemming', 'inzet_type', 'swv_doelen', 'inzet_type']);
+    expect(run(makeChecker(eemland), sequence)).toBeNull();
+  }, 600_000);
+});
