@@ -227,7 +227,7 @@ describe('questionnaire files', () => {
   });
 
   describe('names across versions', () => {
-    const version = (v: string, pages: Parameters<typeof aQuestionnaire>[0]['pages']) => ({
+    const version = (v: string, pages: NonNullable<Parameters<typeof aQuestionnaire>[0]>['pages']) => ({
       id: `test-vragenlijst-${v}`,
       content: aQuestionnaire({ pages, meta: { version: v } }),
     });
