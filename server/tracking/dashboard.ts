@@ -164,9 +164,11 @@ export function situationTable(swvs: SwvMeta[], tallies: Map<number, Tally>): Si
     for (const [k, n] of Object.entries(tally.branches)) acc[k] = (acc[k] ?? 0) + n;
     bySituation.set(meta.situation, acc);
   }
-  const rows = SITUATIONS.map((s) => situationRow(s, situationLabel(s), bySituation.get(s) ?? {}));
+  // A round without situations (an SWV's own monitor) gets no IMAGE situation rows, only its total.
+  const anySituation = swvs.some((s) => s.situation !== null);
+  const rows = anySituation ? SITUATIONS.map((s) => situationRow(s, situationLabel(s), bySituation.get(s) ?? {})) : [];
   const unassigned = bySituation.get(null);
-  if (unassigned && Object.values(unassigned).some((n) => n !== 0)) rows.push(situationRow(null, UNKNOWN_SITUATION_LABEL, unassigned));
+  if (anySituation && unassigned && Object.values(unassigned).some((n) => n !== 0)) rows.push(situationRow(null, UNKNOWN_SITUATION_LABEL, unassigned));
   const all: Record<string, number> = {};
   for (const acc of bySituation.values()) for (const [k, n] of Object.entries(acc)) all[k] = (all[k] ?? 0) + n;
   return { rows, total: situationRow(null, 'Totaal', all) };

@@ -71,4 +71,33 @@ describe('the routing walker', () => {
     expect(shrunk.sequence.steps.map((s) => s.question)).toEqual(['toestemming', 'inzet_type', 'swv_doelen', 'inzet_type']);
     expect(run(makeChecker(eemland), sequence)).toBeNull();
   }, 600_000);
+
+  it('none of the 96 combinations of a first type of effort, goals and a changed type strands a school (the unguarded file strands some)', () => {
+    const firsts = [null, 'alleen_swv', 'swv_en_eigen', 'alleen_eigen'];
+    const goals = [[], ['kwaliteit'], ['inclusief'], ['povo'], ['kwaliteit', 'inclusief'], ['kwaliteit', 'povo'], ['inclusief', 'povo'], ['kwaliteit', 'inclusief', 'povo']];
+    const finals = ['alleen_swv', 'swv_en_eigen', 'alleen_eigen'];
+    const setting = { situation: null, sector: 'vo' as const, schoolKind: 'vo' as const };
+    const stranded = (content: QuestionnaireContent) => {
+      const checker = makeChecker(content);
+      let failures = 0;
+      let combinations = 0;
+      for (const first of firsts) {
+        for (const chosen of goals) {
+          for (const final of finals) {
+            combinations++;
+            const steps = [
+              { question: 'toestemming', value: 'ja' },
+              ...(first ? [{ question: 'inzet_type', value: first }] : []),
+              ...(chosen.length ? [{ question: 'swv_doelen', value: chosen }] : []),
+              { question: 'inzet_type', value: final },
+            ];
+            if (run(checker, { setting, steps })) failures++;
+          }
+        }
+      }
+      return { combinations, failures };
+    };
+    expect(stranded(eemland)).toEqual({ combinations: 96, failures: 0 });
+    expect(stranded(unguarded).failures).toBeGreaterThan(0);
+  }, 600_000);
 });
