@@ -85,6 +85,7 @@ describeEachDatabase('rounds without a samenwerkingssituatie', (getDatabase) => 
       .limit(1)
       .executeTakeFirstOrThrow();
     const token = invitationToken(secret, invitation.token_nonce!);
+    clock.set('2025-03-11T09:00:00Z');
     const respondent = { 'content-type': 'application/json' };
     expect((await call('POST', `/api/s/${token}/consent`, { answer: 'ja' }, respondent)).status).toBe(200);
     const content = getQuestionnaire('eemland-monitor-2025').content as QuestionnaireContent;
@@ -103,6 +104,7 @@ describeEachDatabase('rounds without a samenwerkingssituatie', (getDatabase) => 
     expect(Object.keys(stored.data)).not.toContain('swv_doelen');
     expect(Object.keys(stored.data)).not.toContain('a_activiteiten');
 
+    admin = (await loginAs(db(), 'admin', clock.now())).headers;
     const dashboard = await call('GET', `/api/tracking/rounds/${eemlandRound}`);
     expect(dashboard.status).toBe(200);
     expect(dashboard.body.situations.rows).toEqual([]);
