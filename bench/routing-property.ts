@@ -1,6 +1,8 @@
+import os from 'node:os';
 import { cpuUsage } from 'node:process';
 import { listQuestionnaires, type QuestionnaireContent } from '../server/questionnaires';
 import { checkRouting, describeFailure } from '../tests/fixtures/routing-walk';
+import { recordResults, table } from './lib';
 
 /**
  * The routing property (tests/unit/questionnaire-routing-property.test.ts) at nightly size:
@@ -10,6 +12,8 @@ import { checkRouting, describeFailure } from '../tests/fixtures/routing-walk';
 const count = Number(process.argv[2] ?? process.env.ROUTING_SEQUENCES ?? 100_000);
 const seed = Number(process.argv[3] ?? process.env.ROUTING_SEED ?? Math.floor(Math.random() * 2 ** 31));
 let failed = false;
+const rows: Array<Array<string | number>> = [];
+const failures: string[] = [];
 for (const file of listQuestionnaires()) {
   const started = Date.now();
   const cpu = cpuUsage();
@@ -17,12 +21,16 @@ for (const file of listQuestionnaires()) {
   const wall = (Date.now() - started) / 1000;
   const used = cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;
-  console.log(
-    `${file.id}: ${result.sequences} sequences, ${result.states} routing states, ${wall.toFixed(1)} s wall (${(result.sequences / wall).toFixed(1)}/s), ${cpuSeconds.toFixed(1)} s CPU, seed ${seed}`,
-  );
+  rows.push([file.id, result.sequences, result.states, wall.toFixed(1), (result.sequences / wall).toFixed(1), cpuSeconds.toFixed(1), result.shrunk ? 'FAILS' : 'holds']);
   if (result.shrunk) {
     failed = true;
-    console.log(describeFailure(result.shrunk));
+    failures.push('', `${file.id} (seed ${seed}):`, '```', describeFailure(result.shrunk), '```');
   }
 }
+recordResults(`Routing property: ${count} sequences per questionnaire`, [
+  `Seed ${seed}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
+  '',
+  ...table(['questionnaire', 'sequences', 'routing states', 'wall s', 'sequences/s', 'CPU s', 'property'], rows),
+  ...failures,
+]);
 process.exit(failed ? 1 : 0);
