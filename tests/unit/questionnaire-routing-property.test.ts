@@ -23,9 +23,12 @@ describe('routing property: no school is stranded and hidden answers never count
   for (const file of listQuestionnaires()) {
     it(`${file.id}: every random answer sequence keeps page, server, exports and completion in step`, async () => {
       const started = Date.now();
+      const cpu = process.cpuUsage();
       const result = await checkRouting(file.content as QuestionnaireContent, { seed, count, budgetMs });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(`[routing] ${file.id}: ${result.sequences} of ${count} sequences in ${seconds} s, ${result.states} distinct routing states, seed ${seed}`);
+      const used = process.cpuUsage(cpu);
+      const cpuSeconds = ((used.user + used.system) / 1e6).toFixed(1);
+      console.log(`[routing] ${file.id}: ${result.sequences} of ${count} sequences in ${seconds} s (CPU ${cpuSeconds} s), ${result.states} distinct routing states, seed ${seed}`);
       if (result.shrunk) {
         expect.fail(`routing property fails for ${file.id} (ROUTING_SEED=${seed}); shortest failing sequence:\n${describeFailure(result.shrunk)}`);
       }
