@@ -15,6 +15,7 @@ export interface QuestionShape {
   rows: Array<{ value: string; text: string }>;
   columns: Array<{ value: string; text: string }>;
   conditions: Record<string, string>;
+  required?: boolean;
 }
 
 export type Comparability = 'same' | 'comparable' | 'partly' | 'not';
@@ -37,6 +38,8 @@ export interface QuestionnaireDiff {
 }
 
 const CONDITION_KEYS = ['visibleIf', 'enableIf', 'requiredIf'] as const;
+/** Years and school years in a text ("2023", "2023-2024"): the reference period. */
+const YEARS = /\b(?:19|20)\d\d(?:-(?:19|20)\d\d)?\b/g;
 const NON_QUESTIONS = new Set(['html', 'image', 'expression', 'panel', 'paneldynamic']);
 
 /** Text of a localisable string: the Dutch or default variant. */
@@ -87,6 +90,7 @@ export function questionShapes(survey: unknown): QuestionShape[] {
         rows: items(e.rows),
         columns: items(e.columns),
         conditions: own,
+        ...(e.isRequired === true ? { required: true } : {}),
       });
     }
   };
@@ -145,7 +149,15 @@ export function diffQuestionnaires(before: unknown, after: unknown): Questionnai
       lower('not');
     }
     if (old.title !== q.title) {
-      changes.push(`vraagtekst gewijzigd: "${old.title}" → "${q.title}"`);
+      const years = (t: string) => t.match(YEARS) ?? [];
+      if (old.title.replace(YEARS, '') === q.title.replace(YEARS, '')) {
+        // Same question about another period (a new measurement asks about the next school year).
+        changes.push(`referentieperiode gewijzigd: ${years(old.title).join(', ')} → ${years(q.title).join(', ')}`);
+      } else changes.push(`vraagtekst gewijzigd: "${old.title}" → "${q.title}"`);
+      lower('comparable');
+    }
+    if (Boolean(old.required) !== Boolean(q.required)) {
+      changes.push(q.required ? 'nu verplicht' : 'niet meer verplicht');
       lower('comparable');
     }
     if (compareItems('antwoordoptie', old.choices, q.choices, changes)) lower('partly');

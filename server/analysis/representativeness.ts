@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, SchoolKind, Situation } from '../db/types';
 import { notFound } from '../errors';
-import { SITUATIONS, SITUATION_SHORT } from '../tracking/labels';
+import { SITUATIONS, SITUATION_SHORT, UNKNOWN_SITUATION_LABEL } from '../tracking/labels';
 import { chiSquareGoodnessOfFit } from './statistics';
 
 /**
@@ -364,7 +364,7 @@ export function categoriesOf(counts: RepresentativenessCounts): Record<Exclude<D
     .sort((a, b) => (a.value === null ? 99 : SITUATIONS.indexOf(a.value)) - (b.value === null ? 99 : SITUATIONS.indexOf(b.value)))
     .map((r) => ({
       key: `situation:${r.value ?? ''}`,
-      label: r.value ? SITUATION_SHORT[r.value] : 'Situatie niet ingesteld',
+      label: r.value ? SITUATION_SHORT[r.value] : UNKNOWN_SITUATION_LABEL,
       invited: r.invited,
       completed: r.completed,
       filter: r.value ? { situations: [r.value] } : null,

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, Situation } from '../db/types';
 import { badRequest, notFound } from '../errors';
-import { SITUATIONS, SITUATION_LABELS } from '../tracking/labels';
+import { SITUATIONS, SITUATION_LABELS, UNKNOWN_SITUATION_LABEL } from '../tracking/labels';
 import { sampleSize } from './statistics';
 
 /**
@@ -130,7 +130,7 @@ export function breakdownTargets(required: number, breakdown: Breakdown, populat
     for (const s of population.swvs) bySituation.set(s.situation, (bySituation.get(s.situation) ?? 0) + s.invited);
     groups = [...SITUATIONS, null]
       .filter((s) => bySituation.has(s))
-      .map((s) => ({ key: `situation:${s ?? 'none'}`, label: s ? SITUATION_LABELS[s] : 'Situatie niet ingesteld', situation: s, invited: bySituation.get(s)! }));
+      .map((s) => ({ key: `situation:${s ?? 'none'}`, label: s ? SITUATION_LABELS[s] : UNKNOWN_SITUATION_LABEL, situation: s, invited: bySituation.get(s)! }));
   }
   const parts = allocateProportionally(required, groups.map((g) => ({ key: g.key, size: g.invited })));
   return groups.map((g, i) => ({ ...g, target: parts[i]! }));

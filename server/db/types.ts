@@ -134,7 +134,8 @@ export interface SchoolSwvsTable {
 export interface RoundSwvsTable {
   round_id: number;
   swv_id: number;
-  situation: Situation;
+  /** Null for a round whose questionnaire has no samenwerkingssituatie (migration 0013). */
+  situation: Situation | null;
   region_letter: string | null;
 }
 

@@ -11,7 +11,7 @@ export {
   type QuestionnaireContent,
   type QuestionnaireMeta,
 } from './content';
-export { lintQuestionnaire, spssNameProblem, OTHER_TEXT_SUFFIX, type LintIssue } from './lint';
+export { lintQuestionnaire, lintVersions, spssNameProblem, OTHER_TEXT_SUFFIX, type LintIssue, type VersionedContent } from './lint';
 export {
   canonicalJson,
   contentSha256,

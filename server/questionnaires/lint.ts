@@ -359,6 +359,7 @@ export function lintQuestionnaire(content: unknown): LintIssue[] {
   for (const variable of meta.variables) {
     if (!usedVariables.has(variable)) add('refs', 'meetronde.variables', `the variable ${variable} is declared but never used`);
   }
+  issues.push(...guardIssues(pages));
   return issues;
 }
 
@@ -413,4 +414,222 @@ function constantValues(operand: Operand): Array<string | number | boolean> {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return [value];
   }
   return [];
+}
+
+/**
+ * Routing guards. An answer the routing hides is not an answer (the server drops it, exports
+ * call the question "niet gevraagd"), but the page keeps it while the school is answering, and
+ * survey-core evaluates a condition on whatever value is there. So a condition that reads a
+ * question must also carry every condition under which that question is shown: otherwise a
+ * school that goes back and hides the question still sees (and must answer) what its old answer
+ * opened, and exports that evaluate conditions once disagree with the server. The check is
+ * syntactic: each top-level `and` part of the question's page, panel and own visibleIf must be a
+ * top-level `and` part of the reading element's conditions (its page, panels and itself).
+ */
+function conjuncts(expression: string): string[] {
+  const parsed = new ConditionsParser().parseExpression(expression);
+  return parsed ? splitAnd(parsed) : [];
+}
+
+function splitAnd(operand: Operand): string[] {
+  const out: string[] = [];
+  const split = (operand: Operand) => {
+    if (operand instanceof BinaryOperand && operand.operator === 'and' && operand.leftOperand && operand.rightOperand) {
+      split(operand.leftOperand);
+      split(operand.rightOperand);
+    } else out.push(operand.toString());
+  };
+  split(operand);
+  return out;
+}
+
+export function guardIssues(pages: Json[]): LintIssue[] {
+  const issues: LintIssue[] = [];
+  const guards = new Map<string, string[]>();
+  const own = (element: JsonObject) => (typeof element.visibleIf === 'string' ? conjuncts(element.visibleIf) : []);
+  const collect = (elements: Json | undefined, inherited: string[]) => {
+    if (!Array.isArray(elements)) return;
+    for (const element of elements) {
+      if (!isObject(element)) continue;
+      const chain = [...inherited, ...own(element)];
+      if (element.type === 'panel') collect(element.elements, chain);
+      else if (typeof element.name === 'string') guards.set(element.name, chain);
+    }
+  };
+  pages.forEach((page) => {
+    if (isObject(page)) collect(page.elements, own(page));
+  });
+
+  const checkConditions = (owner: JsonObject, where: string, chain: string[], self: string | null) => {
+    const available = new Set(chain);
+    const visit = (value: Json, at: string, key: string) => {
+      if (typeof value === 'string') {
+        if (!key.endsWith('If')) return;
+        const parsed = new ConditionsParser().parseExpression(value);
+        if (!parsed) return;
+        const reported = new Set<string>();
+        // The parts that hold wherever a variable is read: the element's chain, plus the
+        // siblings of every `and` on the way down (an `or` adds nothing).
+        const check = (operand: Operand, scope: ReadonlySet<string>) => {
+          if (operand instanceof BinaryOperand) {
+            const left: Operand | undefined = operand.leftOperand;
+            const right: Operand | undefined = operand.rightOperand;
+            if (operand.operator === 'and' && left && right) {
+              check(left, new Set([...scope, ...splitAnd(right)]));
+              check(right, new Set([...scope, ...splitAnd(left)]));
+              return;
+            }
+            if (left) check(left, scope);
+            if (right) check(right, scope);
+          } else if (operand instanceof UnaryOperand) check(operand.expression, scope);
+          else if (operand instanceof FunctionOperand) for (const param of operand.paramValues) check(param, scope);
+          else if (operand instanceof ArrayOperand) for (const item of operand.values) check(item, scope);
+          else if (operand instanceof Variable) {
+            const variable = variableBase(operand.variable).base;
+            if (variable === self || reported.has(variable)) return;
+            const missing = (guards.get(variable) ?? []).filter((part) => !scope.has(part));
+            if (missing.length === 0) return;
+            reported.add(variable);
+            issues.push({
+              rule: 'guard',
+              where: at,
+              message: `reads {${variable}}, which is only shown when ${missing.join(' and ')}; add the same condition (joined with "and" to where {${variable}} is read), or a school that hides ${variable} again keeps what its old answer opened`,
+            });
+          }
+        };
+        check(parsed, available);
+        return;
+      }
+      if (Array.isArray(value)) value.forEach((item, i) => visit(item, `${at}[${i}]`, key));
+      else if (isObject(value)) for (const [k, v] of Object.entries(value)) if (k !== 'elements') visit(v, `${at}.${k}`, k);
+    };
+    for (const [key, value] of Object.entries(owner)) if (key !== 'elements') visit(value, `${where}.${key}`, key);
+  };
+  const walkElements = (elements: Json | undefined, where: string, inherited: string[]) => {
+    if (!Array.isArray(elements)) return;
+    elements.forEach((element, i) => {
+      if (!isObject(element)) return;
+      const name = typeof element.name === 'string' ? element.name : null;
+      const at = `${where}[${i}] (${name ?? ''})`;
+      const chain = [...inherited, ...own(element)];
+      checkConditions(element, at, chain, name);
+      if (element.type === 'panel') walkElements(element.elements, `${at}.elements`, chain);
+    });
+  };
+  pages.forEach((page, p) => {
+    if (!isObject(page)) return;
+    const chain = own(page);
+    checkConditions(page, `pages[${p}] (${typeof page.name === 'string' ? page.name : ''})`, chain, null);
+    walkElements(page.elements, `pages[${p}].elements`, chain);
+  });
+  return issues;
+}
+
+/**
+ * A question name is an export variable: across the versions of one questionnaire (same
+ * `meetronde.key`) it must keep meaning the same question. Refused under one name: another type,
+ * another question text, an answer scale (matrix columns) that differs, or a choice or row value
+ * that stands for another text. Allowed: options or rows added or removed (they show as "nvt"
+ * beside the other measurement), other routing, and a text that differs only in its reference
+ * period (the years: "schooljaar 2022-2023" → "schooljaar 2023-2024" asks the same thing a year on).
+ */
+export interface VersionedContent {
+  id: string;
+  content: unknown;
+}
+
+const localText = (value: unknown): string => {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    const picked = v.nl ?? v.default;
+    return typeof picked === 'string' ? picked : '';
+  }
+  return '';
+};
+const normalText = (text: string) => text.replace(/\b(19|20)\d\d\b/g, '<jaar>').replace(/\s+/g, ' ').trim();
+
+interface NamedQuestion {
+  type: string;
+  title: string;
+  where: string;
+  items: Map<string, string>;
+  columns: Map<string, string>;
+}
+
+function namedQuestions(content: unknown): Map<string, NamedQuestion> {
+  const out = new Map<string, NamedQuestion>();
+  const list = (value: unknown, prefix: string) => {
+    const map = new Map<string, string>();
+    if (!Array.isArray(value)) return map;
+    for (const item of value) {
+      if (item && typeof item === 'object') {
+        const o = item as Record<string, unknown>;
+        map.set(`${prefix}${String(o.value)}`, normalText(localText(o.text) || String(o.value)));
+      } else map.set(`${prefix}${String(item)}`, normalText(String(item)));
+    }
+    return map;
+  };
+  const visit = (elements: unknown, where: string) => {
+    if (!Array.isArray(elements)) return;
+    elements.forEach((element, i) => {
+      if (!element || typeof element !== 'object') return;
+      const e = element as Record<string, unknown>;
+      const at = `${where}[${i}] (${String(e.name ?? '')})`;
+      if (e.type === 'panel') return visit(e.elements, `${at}.elements`);
+      if (typeof e.name !== 'string' || !(VALUE_TYPES as readonly string[]).includes(String(e.type))) return;
+      const items = new Map([...list(e.choices, 'optie '), ...list(e.rows, 'stelling ')]);
+      if (e.showOtherItem === true) items.set('optie other', normalText(localText(e.otherText) || 'other'));
+      out.set(e.name, { type: String(e.type), title: normalText(localText(e.title)), where: at, items, columns: list(e.columns, '') });
+    });
+  };
+  const pages = (content as Record<string, unknown> | null)?.pages;
+  if (Array.isArray(pages)) pages.forEach((page, p) => visit((page as Record<string, unknown>)?.elements, `pages[${p}].elements`));
+  return out;
+}
+
+/** Name reuse across the versions of each questionnaire key; the issues per file id. */
+export function lintVersions(files: readonly VersionedContent[]): Map<string, LintIssue[]> {
+  const out = new Map<string, LintIssue[]>();
+  const byKey = new Map<string, Array<{ id: string; version: string; questions: Map<string, NamedQuestion> }>>();
+  for (const file of files) {
+    let meta: QuestionnaireMeta;
+    try {
+      meta = readMeta(file.content);
+    } catch {
+      continue;
+    }
+    const list = byKey.get(meta.key) ?? [];
+    list.push({ id: file.id, version: meta.version, questions: namedQuestions(file.content) });
+    byKey.set(meta.key, list);
+  }
+  for (const versions of byKey.values()) {
+    versions.sort((a, b) => a.version.localeCompare(b.version, 'en', { numeric: true }));
+    for (let i = 1; i < versions.length; i++) {
+      const current = versions[i]!;
+      for (const [name, question] of current.questions) {
+        // The nearest earlier version that has the name decides.
+        const earlier = versions.slice(0, i).reverse().find((v) => v.questions.has(name));
+        if (!earlier) continue;
+        const before = earlier.questions.get(name)!;
+        const reasons: string[] = [];
+        if (before.type !== question.type) reasons.push(`its type was ${before.type}, now ${question.type}`);
+        if (before.title !== question.title) reasons.push(`its text was "${before.title}", now "${question.title}"`);
+        if ([...before.columns].join('|') !== [...question.columns].join('|')) reasons.push('its answer scale (columns) changed');
+        for (const [value, text] of question.items) {
+          const old = before.items.get(value);
+          if (old !== undefined && old !== text) reasons.push(`${value} was "${old}", now "${text}"`);
+        }
+        if (reasons.length === 0) continue;
+        const issues = out.get(current.id) ?? [];
+        issues.push({
+          rule: 'versions',
+          where: question.where,
+          message: `the name ${name} is used for another question in ${earlier.id} (${reasons.join('; ')}); a different question needs a new name, so the exports of the two measurements do not mix them`,
+        });
+        out.set(current.id, issues);
+      }
+    }
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import { sha256 } from '../crypto';
 import type { DB, QuestionnaireVersionsTable } from '../db/types';
 import { notFound } from '../errors';
 import { readMeta, titleOf, type QuestionnaireContent, type QuestionnaireMeta } from './content';
-import { lintQuestionnaire, type LintIssue } from './lint';
+import { lintQuestionnaire, lintVersions, type LintIssue } from './lint';
 
 /** questionnaires/ at the top of the repository: one `<key>-<version>.json` per questionnaire version. */
 export const questionnairesDir = fileURLToPath(new URL('../../questionnaires/', import.meta.url));
@@ -83,10 +83,13 @@ export function loadQuestionnaireFile(file: string): QuestionnaireFile {
 
 /** Every questionnaire file in `dir`, sorted by id. */
 export function loadQuestionnaireFiles(dir: string = questionnairesDir): QuestionnaireFile[] {
-  return readdirSync(dir)
+  const files = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => loadQuestionnaireFile(path.join(dir, f)));
+  // A name must mean one question across the versions of a questionnaire (lintVersions).
+  const versions = lintVersions(files.filter((f) => f.content !== null).map((f) => ({ id: f.id, content: f.content })));
+  return files.map((f) => (versions.has(f.id) ? { ...f, issues: [...f.issues, ...versions.get(f.id)!] } : f));
 }
 
 /**

@@ -43,7 +43,7 @@ export interface RoundSwvSummary {
   code: string;
   name: string;
   sector: SwvSector;
-  situation: Situation;
+  situation: Situation | null;
   regionLetter: string | null;
   /** Schools in the round under this SWV (excluded ones not counted). */
   schools: number;

@@ -4,6 +4,7 @@ import type { DB } from '../db/types';
 import { badRequest, conflict } from '../errors';
 import { insertInvitations } from '../invitations/create';
 import { roundSchools } from './eligibility';
+import { assertSituations } from './swv-assignment';
 import { addDays, assertNotClosed, DEFAULT_ROUND_DAYS, lockRound } from './rounds';
 
 export interface OpenRoundResult {
@@ -31,8 +32,8 @@ export interface OpenRoundResult {
  *       await scheduleInvitationWave(trx, opened, …);
  *     });
  *
- * Refuses (DomainError, Dutch) a round that is not a draft, has no questionnaire, no SWVs, or a
- * close date in the past. Two concurrent calls cannot both open it (row lock on the round).
+ * Refuses (DomainError, Dutch) a round that is not a draft, has no questionnaire, no SWVs, an SWV
+ * without a situation while the questionnaire uses one, or a close date in the past. Two concurrent calls cannot both open it (row lock on the round).
  */
 export async function openRound(trx: Kysely<DB>, roundId: number, now: Date, actor: Actor, secret: string): Promise<OpenRoundResult> {
   const round = await lockRound(trx, roundId);
@@ -44,6 +45,7 @@ export async function openRound(trx: Kysely<DB>, roundId: number, now: Date, act
     .where('round_id', '=', roundId)
     .executeTakeFirstOrThrow();
   if (swvCount.n === 0) throw badRequest('no_swvs', 'Wijs eerst de samenwerkingsverbanden van deze meting toe.');
+  await assertSituations(trx, roundId);
   const opensAt = round.opens_at ?? now;
   const closesAt = round.closes_at ?? addDays(opensAt.getTime() > now.getTime() ? opensAt : now, DEFAULT_ROUND_DAYS);
   if (closesAt.getTime() <= now.getTime()) throw badRequest('invalid_dates', 'De sluitdatum van deze meting ligt in het verleden.');

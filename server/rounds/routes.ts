@@ -11,7 +11,7 @@ import { closeRound } from './close';
 import { inviteReachable, openRound } from './open';
 import { scheduleInvitationsForSchool, scheduleInvitationWave, scheduleRoundMailings } from '../mailings/waves';
 import { copyRound, createRound, createStudy, DEFAULT_ROUND_DAYS, updateRound } from './rounds';
-import { assignSwv, importAssignments, MAX_ASSIGNMENT_FILE_BYTES, SITUATION_LABELS, SITUATIONS, unassignSwv } from './swv-assignment';
+import { assignSwv, importAssignments, MAX_ASSIGNMENT_FILE_BYTES, NO_SITUATION_LABEL, roundNeedsSituation, SITUATION_LABELS, SITUATIONS, unassignSwv } from './swv-assignment';
 
 const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 const RoundParams = Type.Object({ id: Id });
@@ -58,6 +58,7 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
   app.get('/api/rounds/options', { config: { access: 'researcher' } }, async () => ({
     questionnaires: listQuestionnaires().map((q) => ({ id: q.id, title: q.title, usable: q.issues.length === 0 && q.meta !== null })),
     situations: SITUATIONS.map((code) => ({ code, label: SITUATION_LABELS[code] })),
+    noSituationLabel: NO_SITUATION_LABEL,
     defaultRoundDays: DEFAULT_ROUND_DAYS,
     defaultReminderDays: [14],
   }));
@@ -146,7 +147,8 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       .orderBy('round_swvs.region_letter')
       .orderBy('swvs.code')
       .execute();
-    return { ...round, swvs };
+    // needsSituation: the questionnaire uses the samenwerkingssituatie (else SWVs may have none).
+    return { ...round, swvs, needsSituation: await roundNeedsSituation(db, round.id) };
   });
 
   app.patch(

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { audit, type Actor } from '../audit';
 import type { DB, Situation, SwvSector } from '../db/types';
 import { badRequest, notFound } from '../errors';
+import { readMeta } from '../questionnaires';
 import { normaliseSwvCode } from '../schools/codes';
 import { mapColumns, type FieldSpec } from '../schools/columns';
 import { readTable } from '../schools/table';
@@ -34,6 +35,14 @@ const SITUATION_SECTOR: Record<Situation, SwvSector | null> = {
   'ow-jh': null,
 };
 
+/**
+ * Written for "no situation" in an assignment file and the admin form: an SWV's own monitor
+ * (Eemland) has none. An empty cell means the same.
+ */
+export const NO_SITUATION_WORDS = ['', 'geen', 'geen-samenwerkingssituatie', '-', 'nvt', 'n.v.t.'];
+
+export const NO_SITUATION_LABEL = 'Geen samenwerkingssituatie';
+
 /** Accepts our codes, the spec's (`po_vo`, `onderwijs_jeugdhulp`) and the report's Dutch labels. */
 export function parseSituation(raw: string): Situation | null {
   const value = raw
@@ -60,7 +69,8 @@ export function parseSituation(raw: string): Situation | null {
 
 export interface Assignment {
   swvCode: string;
-  situation: Situation;
+  /** Null: no samenwerkingssituatie (a round whose questionnaire does not use one). */
+  situation: Situation | null;
   regionLetter: string;
 }
 
@@ -71,8 +81,8 @@ interface AssignedSwv extends Assignment {
 
 /** Why an assignment cannot join the others, in Dutch; null when it can. */
 function conflictWith(candidate: AssignedSwv, others: AssignedSwv[]): string | null {
-  const need = SITUATION_SECTOR[candidate.situation];
-  if (need && need !== candidate.sector) {
+  const need = candidate.situation ? SITUATION_SECTOR[candidate.situation] : null;
+  if (candidate.situation && need && need !== candidate.sector) {
     return `${candidate.swvCode} is een ${candidate.sector}-samenwerkingsverband en past niet bij de situatie "${SITUATION_LABELS[candidate.situation]}"`;
   }
   const sameLetter = others.filter((o) => o.regionLetter === candidate.regionLetter && o.swvCode !== candidate.swvCode);
@@ -105,8 +115,9 @@ async function currentAssignments(db: Kysely<DB>, roundId: number): Promise<Assi
 async function resolve(db: Kysely<DB>, input: { swvCode: string; situation: string; regionLetter: string }): Promise<AssignedSwv | string> {
   const code = normaliseSwvCode(input.swvCode);
   if (!code) return `ongeldige SWV-code '${input.swvCode}'`;
-  const situation = parseSituation(input.situation);
-  if (!situation) return `onbekende samenwerkingssituatie '${input.situation}'`;
+  const none = NO_SITUATION_WORDS.includes(input.situation.trim().toLowerCase().replace(/\s+/g, '-'));
+  const situation = none ? null : parseSituation(input.situation);
+  if (!none && !situation) return `onbekende samenwerkingssituatie '${input.situation}' (laat leeg of schrijf 'geen' als de vragenlijst geen situatie gebruikt)`;
   const letter = normaliseLetter(input.regionLetter);
   if (!letter) return `ongeldige regioletter '${input.regionLetter}' (één of twee hoofdletters)`;
   const swv = await db.selectFrom('swvs').select(['id', 'code', 'sector', 'active']).where('code', '=', code).executeTakeFirst();
@@ -164,7 +175,7 @@ export interface AssignmentImportReport {
 type AssignmentField = 'swvCode' | 'situation' | 'regionLetter';
 const ASSIGNMENT_FIELDS: Array<FieldSpec<AssignmentField>> = [
   { key: 'swvCode', aliases: ['SWV', 'SWVCODE', 'CODE', 'SAMENWERKINGSVERBAND', 'ADMINISTRATIENUMMER'], required: true, label: 'SWV' },
-  { key: 'situation', aliases: ['SITUATIE', 'SAMENWERKINGSSITUATIE', 'SITUATION'], required: true, label: 'Situatie' },
+  { key: 'situation', aliases: ['SITUATIE', 'SAMENWERKINGSSITUATIE', 'SITUATION'], required: false, label: 'Situatie' },
   { key: 'regionLetter', aliases: ['LETTER', 'REGIOLETTER', 'REGIO', 'AANDUIDINGREGIO'], required: true, label: 'Letter' },
 ];
 
@@ -251,4 +262,43 @@ export async function importAssignments(
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The questionnaire variables that derive from the samenwerkingssituatie. */
+const SITUATION_VARIABLES = new Set(['situatie', 'partner', 'thema']);
+
+/**
+ * Whether a round needs a samenwerkingssituatie for each of its SWVs: yes when its questionnaire
+ * uses the situation (the IMAGE questionnaire pipes {partner} and routes on {situatie}), no for a
+ * questionnaire without it (an SWV's own monitor). A round without a questionnaire yet: unknown,
+ * so not required until one is chosen (opening checks again).
+ */
+export async function roundNeedsSituation(db: Kysely<DB>, roundId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('rounds')
+    .innerJoin('questionnaire_versions as qv', 'qv.id', 'rounds.questionnaire_version_id')
+    .select('qv.content')
+    .where('rounds.id', '=', roundId)
+    .executeTakeFirst();
+  if (!row) return false;
+  return readMeta(row.content).variables.some((v) => SITUATION_VARIABLES.has(v));
+}
+
+/** Refuses to open a round whose questionnaire uses the situation while an SWV has none. */
+export async function assertSituations(db: Kysely<DB>, roundId: number): Promise<void> {
+  if (!(await roundNeedsSituation(db, roundId))) return;
+  const missing = await db
+    .selectFrom('round_swvs')
+    .innerJoin('swvs', 'swvs.id', 'round_swvs.swv_id')
+    .select('swvs.code')
+    .where('round_swvs.round_id', '=', roundId)
+    .where('round_swvs.situation', 'is', null)
+    .orderBy('swvs.code')
+    .execute();
+  if (missing.length > 0) {
+    throw badRequest(
+      'missing_situation',
+      `De vragenlijst van deze meting gebruikt de samenwerkingssituatie. Kies een situatie voor ${missing.map((m) => m.code).join(', ')}.`,
+    );
+  }
 }

@@ -60,6 +60,8 @@ interface SwvMeta {
   sector: SwvSector;
   situation: Situation | null;
   regionLetter: string | null;
+  /** Assigned to the round (round_swvs); its situation may still be null (no samenwerkingssituatie). */
+  assigned: boolean;
 }
 
 async function loadAssignedSwvs(db: Kysely<DB>, roundId: number): Promise<SwvMeta[]> {
@@ -76,6 +78,7 @@ async function loadAssignedSwvs(db: Kysely<DB>, roundId: number): Promise<SwvMet
     sector: r.sector,
     situation: r.situation,
     regionLetter: r.region_letter,
+    assigned: true,
   }));
 }
 
@@ -85,7 +88,7 @@ async function addUnassignedSwvs(db: Kysely<DB>, metas: SwvMeta[], swvIds: numbe
   const missing = swvIds.filter((id) => !known.has(id));
   if (missing.length === 0) return metas;
   const rows = await db.selectFrom('swvs').select(['id', 'code', 'name', 'sector']).where('id', 'in', missing).execute();
-  return [...metas, ...rows.map((r) => ({ swvId: r.id, code: r.code, name: r.name, sector: r.sector, situation: null, regionLetter: null }))];
+  return [...metas, ...rows.map((r) => ({ swvId: r.id, code: r.code, name: r.name, sector: r.sector, situation: null, regionLetter: null, assigned: false }))];
 }
 
 /** Latest activity per SWV: one index probe each (invitations_round_swv_activity_idx). */
@@ -164,9 +167,11 @@ export function situationTable(swvs: SwvMeta[], tallies: Map<number, Tally>): Si
     for (const [k, n] of Object.entries(tally.branches)) acc[k] = (acc[k] ?? 0) + n;
     bySituation.set(meta.situation, acc);
   }
-  const rows = SITUATIONS.map((s) => situationRow(s, situationLabel(s), bySituation.get(s) ?? {}));
+  // A round without situations (an SWV's own monitor) gets no IMAGE situation rows, only its total.
+  const anySituation = swvs.some((s) => s.situation !== null);
+  const rows = anySituation ? SITUATIONS.map((s) => situationRow(s, situationLabel(s), bySituation.get(s) ?? {})) : [];
   const unassigned = bySituation.get(null);
-  if (unassigned && Object.values(unassigned).some((n) => n !== 0)) rows.push(situationRow(null, UNKNOWN_SITUATION_LABEL, unassigned));
+  if (anySituation && unassigned && Object.values(unassigned).some((n) => n !== 0)) rows.push(situationRow(null, UNKNOWN_SITUATION_LABEL, unassigned));
   const all: Record<string, number> = {};
   for (const acc of bySituation.values()) for (const [k, n] of Object.entries(acc)) all[k] = (all[k] ?? 0) + n;
   return { rows, total: situationRow(null, 'Totaal', all) };
@@ -281,6 +286,7 @@ export async function dashboardSnapshot(db: Kysely<DB>, roundId: number, now: Da
       situation: m.situation,
       situationLabel: situationLabel(m.situation),
       regionLetter: m.regionLetter,
+      assigned: m.assigned,
       invited: t?.invited ?? 0,
       delivered: t?.delivered ?? 0,
       bounced: t?.bounced ?? 0,

@@ -33,7 +33,11 @@ export const SITUATION_SHORT: Record<Situation, string> = {
   'ow-jh': 'Onderwijs-jeugdhulp',
 };
 
-export const UNKNOWN_SITUATION_LABEL = 'Situatie niet ingesteld';
+/**
+ * An SWV without a samenwerkingssituatie: a round whose questionnaire has none (an SWV's own
+ * monitor), or schools of an SWV that is not assigned to the round.
+ */
+export const UNKNOWN_SITUATION_LABEL = 'Geen samenwerkingssituatie';
 
 export function situationLabel(situation: Situation | null): string {
   return situation ? SITUATION_LABELS[situation] : UNKNOWN_SITUATION_LABEL;

@@ -54,6 +54,8 @@ export interface SwvRow {
   situation: Situation | null;
   situationLabel: string;
   regionLetter: string | null;
+  /** Assigned to the round; false for invitations of an SWV that is not (any more). */
+  assigned: boolean;
   invited: number;
   delivered: number;
   bounced: number;

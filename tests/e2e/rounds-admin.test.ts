@@ -155,6 +155,34 @@ describeEachDatabase('admin app: address lists and a round, at 360 px', (getData
     await context.close();
   });
 
+  it('sets up a round of an SWV’s own monitor with no samenwerkingssituatie', async () => {
+    const { context, page, violations } = await adminPage();
+    await page.goto(`${url}/admin/rounds`);
+    await page.getByLabel('Naam van het onderzoek').fill('Monitor Eemland');
+    await page.getByRole('button', { name: 'Onderzoek aanmaken' }).click();
+    await page.getByRole('status').filter({ hasText: 'is aangemaakt' }).waitFor();
+    await page.getByLabel('Naam van de meting').fill('Eemland 2025');
+    await page.getByLabel('Vragenlijst').selectOption('eemland-monitor-2025');
+    await page.getByLabel('Opent op').fill('2026-03-16');
+    await page.getByRole('button', { name: 'Meting aanmaken' }).click();
+    await page.getByRole('heading', { name: /Eemland 2025/ }).waitFor();
+
+    // The questionnaire uses no situation: the form offers "none" and does not insist.
+    await page.getByLabel('Samenwerkingsverband', { exact: true }).selectOption('VO2601');
+    expect(await page.getByLabel('Samenwerkingssituatie').inputValue()).toBe('');
+    expect(await page.getByLabel('Samenwerkingssituatie').locator('option').first().textContent()).toBe('Geen samenwerkingssituatie');
+    await page.getByLabel('Regioletter').fill('E');
+    await page.getByRole('button', { name: 'Toevoegen' }).click();
+    await page.getByRole('heading', { name: 'Samenwerkingsverbanden (1)' }).waitFor();
+    await page.getByRole('cell', { name: 'Geen samenwerkingssituatie' }).first().waitFor();
+    expect(await page.locator('main').textContent()).not.toMatch(/\bnull\b|undefined/);
+    expect(await fitsWidth(page)).toBe(true);
+    const stored = await getDatabase().db.selectFrom('round_swvs').innerJoin('rounds', 'rounds.id', 'round_swvs.round_id').select(['round_swvs.situation']).where('rounds.name', '=', 'Eemland 2025').execute();
+    expect(stored).toEqual([{ situation: null }]);
+    expect(violations).toEqual([]);
+    await context.close();
+  });
+
   it('shows the schools to a researcher without the admin’s buttons', async () => {
     const { headers } = await loginAs(getDatabase().db, 'researcher', clock.now());
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });

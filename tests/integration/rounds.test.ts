@@ -106,7 +106,7 @@ describeEachDatabase('rounds: setup, preview, opening and corrections', (getData
       expect(report.body.applied).toBe(false);
       expect(report.body.rejected).toEqual([
         { line: 3, reason: 'onbekende SWV-code PO9999 (importeer eerst de lijst van samenwerkingsverbanden)' },
-        { line: 4, reason: "onbekende samenwerkingssituatie 'samen'" },
+        { line: 4, reason: "onbekende samenwerkingssituatie 'samen' (laat leeg of schrijf 'geen' als de vragenlijst geen situatie gebruikt)" },
         { line: 5, reason: "ongeldige regioletter 'ab1' (één of twee hoofdletters)" },
         { line: 6, reason: 'VO2001 is een vo-samenwerkingsverband en past niet bij de situatie "Samenwerking binnen po"' },
         { line: 7, reason: 'letter A hoort al bij PO2501; alleen in de situatie po–vo delen een po- en een vo-samenwerkingsverband een letter' },

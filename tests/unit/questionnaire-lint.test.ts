@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { lintQuestionnaire, listQuestionnaires, loadQuestionnaireFile, spssNameProblem, type LintIssue } from '../../server/questionnaires';
+import { lintQuestionnaire, listQuestionnaires, loadQuestionnaireFile, loadQuestionnaireFiles, lintVersions, spssNameProblem, type LintIssue } from '../../server/questionnaires';
 import { aCheckbox, aComment, aMatrix, aPage, aQuestionnaire, aRadio, CONSENT_IF } from '../fixtures/questionnaires';
 
 const rules = (issues: LintIssue[]) => issues.map((i) => i.rule);
@@ -173,6 +173,102 @@ describe('questionnaire files', () => {
     expect(loadQuestionnaireFile(path.join(dir, 'andere-naam-1.json')).issues).toEqual([
       expect.objectContaining({ rule: 'meta', message: 'the file must be named test-vragenlijst-1.json' }),
     ]);
+  });
+
+  describe('routing guards', () => {
+    const kind = aRadio('soort', ['eigen', 'swv'], { isRequired: true });
+    const goals = aCheckbox('doelen', ['a', 'b'], { isRequired: true });
+    const goalA = aComment('doel_a', { isRequired: true });
+
+    it('refuses a page that reads a question whose page can be hidden, without the same guard (the Eemland defect)', () => {
+      const issues = lint({
+        pages: [
+          aPage('soort', [kind]),
+          aPage('doelen', [goals], { visibleIf: `${CONSENT_IF} and {soort} = 'swv'` }),
+          aPage('doel_a', [goalA], { visibleIf: `${CONSENT_IF} and {doelen} contains 'a'` }),
+        ],
+      });
+      expect(issues).toEqual([
+        expect.objectContaining({ rule: 'guard', where: 'pages[3] (doel_a).visibleIf', message: expect.stringContaining("reads {doelen}, which is only shown when ({soort} == 'swv')") }),
+      ]);
+    });
+
+    it('accepts the guard on the page, in an element, or next to the reference inside an "or"', () => {
+      const guardedPage = lint({
+        pages: [
+          aPage('soort', [kind]),
+          aPage('doelen', [goals], { visibleIf: `${CONSENT_IF} and {soort} = 'swv'` }),
+          aPage('doel_a', [goalA], { visibleIf: `${CONSENT_IF} and {soort} = 'swv' and {doelen} contains 'a'` }),
+        ],
+      });
+      expect(guardedPage).toEqual([]);
+      const inOr = lint({
+        pages: [
+          aPage('soort', [kind, aCheckbox('x', ['a'], { visibleIf: "{soort} = 'swv'" }), aCheckbox('y', ['a'], { visibleIf: "{soort} = 'eigen'" })]),
+          aPage('volg', [aComment('welke', { visibleIf: "({soort} = 'swv' and {x} contains 'a') or ({soort} = 'eigen' and {y} contains 'a')" })]),
+        ],
+      });
+      expect(inOr).toEqual([]);
+      const unguardedOr = lint({
+        pages: [
+          aPage('soort', [kind, aCheckbox('x', ['a'], { visibleIf: "{soort} = 'swv'" })]),
+          aPage('volg', [aComment('welke', { visibleIf: "{x} contains 'a' or {soort} = 'eigen'" })]),
+        ],
+      });
+      expect(rules(unguardedOr)).toEqual(['guard']);
+    });
+
+    it('needs no guard for a question on the same page or one that is always shown', () => {
+      const issues = lint({
+        pages: [aPage('p', [kind, aComment('waarom', { visibleIf: "{soort} = 'eigen'" }), aComment('nog', { visibleIf: "{waarom} notempty and {soort} = 'eigen'" })])],
+      });
+      expect(issues).toEqual([]);
+    });
+  });
+
+  describe('names across versions', () => {
+    const version = (v: string, pages: NonNullable<Parameters<typeof aQuestionnaire>[0]>['pages']) => ({
+      id: `test-vragenlijst-${v}`,
+      content: aQuestionnaire({ pages, meta: { version: v } }),
+    });
+
+    it('refuses a name reused for another question type, text, scale or choice meaning', () => {
+      const issues = lintVersions([
+        version('1', [aPage('p', [aComment('knelpunten'), aRadio('oordeel', [1, 2]), aMatrix('m', ['r1'], [1, 2])])]),
+        version('2', [
+          aPage('p', [
+            aCheckbox('knelpunten', ['a']),
+            aRadio('oordeel', [1, 2], { choices: [{ value: 1, text: 'Keuze 1' }, { value: 2, text: 'Iets heel anders' }] }),
+            aMatrix('m', ['r1'], [1, 2, 3]),
+          ]),
+        ]),
+      ]);
+      const found = issues.get('test-vragenlijst-2') ?? [];
+      expect(found.map((i) => i.message)).toEqual([
+        expect.stringContaining('the name knelpunten is used for another question in test-vragenlijst-1 (its type was comment, now checkbox)'),
+        expect.stringContaining('optie 2 was "Keuze 2", now "Iets heel anders"'),
+        expect.stringContaining('its answer scale (columns) changed'),
+      ]);
+      expect(issues.has('test-vragenlijst-1')).toBe(false);
+    });
+
+    it('allows added options, another reference year and another questionnaire key', () => {
+      const issues = lintVersions([
+        version('1', [aPage('p', [aRadio('soort', ['a'], { title: 'In schooljaar 2022-2023?' })])]),
+        version('2', [aPage('p', [aRadio('soort', ['a', 'b'], { title: 'In schooljaar 2023-2024?' })])]),
+        { id: 'ander-1', content: aQuestionnaire({ pages: [aPage('p', [aComment('soort')])], meta: { key: 'ander' } }) },
+      ]);
+      expect([...issues]).toEqual([]);
+    });
+
+    it('is part of loading the files, so questionnaires:check and snapshots refuse it', () => {
+      const dir = folderWith({
+        'test-vragenlijst-1.json': JSON.stringify(aQuestionnaire({ pages: [aPage('p', [aComment('knelpunten')])], meta: { version: '1' } })),
+        'test-vragenlijst-2.json': JSON.stringify(aQuestionnaire({ pages: [aPage('p', [aCheckbox('knelpunten', ['a'])])], meta: { version: '2' } })),
+      });
+      const files = loadQuestionnaireFiles(dir);
+      expect(files.map((f) => rules(f.issues))).toEqual([[], ['versions']]);
+    });
   });
 
   it('npm run questionnaires:check exits non-zero on any problem and zero when all is well', async () => {

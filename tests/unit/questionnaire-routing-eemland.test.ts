@@ -23,7 +23,7 @@ const paths: Array<{ name: string; given: Record<string, unknown>; branch: strin
     name: 'only SWV goals, one goal without knelpunten, budget spent on training, no HB subsidy',
     given: { inzet_type: 'alleen_swv', swv_doelen: ['kwaliteit'], a_knelpunten: ['none'], pok_budget_ingezet: 'ja', pok_inzet: ['pok_02', 'pok_04'], hb_filter: 'nee' },
     branch: 'alleen_swv',
-    visible: ['toestemming', 'inzet_type', 'swv_doelen', ...goal('a', false), 'pok_budget_ingezet', 'pok_inzet', 'pok_scholing', 'hb_filter'],
+    visible: ['toestemming', 'inzet_type', 'swv_doelen', ...goal('a', false), 'pok_profijt', 'pok_budget_ingezet', 'pok_inzet', 'pok_scholing', 'hb_filter'],
   },
   {
     name: 'SWV and own goals, all three goals with knelpunten, budget planned, HB with gaps',
@@ -43,7 +43,7 @@ const paths: Array<{ name: string; given: Record<string, unknown>; branch: strin
     branch: 'swv_en_eigen',
     visible: [
       'toestemming', 'inzet_type', ...EIGEN, 'swv_doelen', ...goal('a', true), ...goal('b', true), ...goal('c', true),
-      'pok_budget_ingezet', 'pok_inzet_gepland', 'hb_filter', ...HB_BASE.slice(0, 3), 'hb_sop_waarom_niet', 'hb_rol', 'hb_zichtbaar',
+      'pok_profijt', 'pok_budget_ingezet', 'pok_inzet_gepland', 'hb_filter', ...HB_BASE.slice(0, 3), 'hb_sop_waarom_niet', 'hb_rol', 'hb_zichtbaar',
       'hb_zichtbaar_llo_hoe', 'hb_zichtbaar_waarom_onvoldoende', 'hb_novilo', 'hb_novilo_eigen', 'hb_novilo_anderen', ...HB_END,
     ],
   },
@@ -60,7 +60,7 @@ const paths: Array<{ name: string; given: Record<string, unknown>; branch: strin
     },
     branch: 'alleen_eigen',
     visible: [
-      'toestemming', 'inzet_type', ...EIGEN, 'pok_budget_ingezet', 'pok_inzet', 'hb_filter', ...HB_BASE,
+      'toestemming', 'inzet_type', ...EIGEN, 'pok_profijt', 'pok_budget_ingezet', 'pok_inzet', 'hb_filter', ...HB_BASE,
       'hb_zichtbaar_prof_hoe', 'hb_zichtbaar_llo_hoe', 'hb_novilo', 'hb_novilo_waarom_niet', ...HB_END,
     ],
   },
@@ -68,13 +68,13 @@ const paths: Array<{ name: string; given: Record<string, unknown>; branch: strin
     name: 'only SWV goals, inclusion only, training planned, no HB subsidy',
     given: { inzet_type: 'alleen_swv', swv_doelen: ['inclusief'], b_knelpunten: ['none'], pok_budget_ingezet: 'nee', pok_inzet_gepland: ['pok_02'], hb_filter: 'nee' },
     branch: 'alleen_swv',
-    visible: ['toestemming', 'inzet_type', 'swv_doelen', ...goal('b', false), 'pok_budget_ingezet', 'pok_inzet_gepland', 'pok_scholing', 'hb_filter'],
+    visible: ['toestemming', 'inzet_type', 'swv_doelen', ...goal('b', false), 'pok_profijt', 'pok_budget_ingezet', 'pok_inzet_gepland', 'pok_scholing', 'hb_filter'],
   },
   {
     name: 'SWV and own goals, po–vo only',
     given: { inzet_type: 'swv_en_eigen', swv_doelen: ['povo'], c_knelpunten: ['other'], 'c_knelpunten-Comment': 'Missende documenten', pok_budget_ingezet: 'ja', pok_inzet: ['other'], 'pok_inzet-Comment': 'Klas met extra voorzieningen', hb_filter: 'nee' },
     branch: 'swv_en_eigen',
-    visible: ['toestemming', 'inzet_type', ...EIGEN, 'swv_doelen', ...goal('c', true), 'pok_budget_ingezet', 'pok_inzet', 'hb_filter'],
+    visible: ['toestemming', 'inzet_type', ...EIGEN, 'swv_doelen', ...goal('c', true), 'pok_profijt', 'pok_budget_ingezet', 'pok_inzet', 'hb_filter'],
   },
 ];
 

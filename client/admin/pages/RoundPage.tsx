@@ -25,8 +25,15 @@ interface RoundSwv {
   name: string;
   sector: 'po' | 'vo';
   active: boolean;
-  situation: string;
+  /** Null: no samenwerkingssituatie (the questionnaire does not use one). */
+  situation: string | null;
   regionLetter: string | null;
+}
+
+/** Label of an SWV's situation, also when it has none (an SWV's own monitor). */
+const NO_SITUATION = 'Geen samenwerkingssituatie';
+function situationText(situations: Map<string, string>, situation: string | null): string {
+  return situation ? (situations.get(situation) ?? situation) : NO_SITUATION;
 }
 
 interface RoundDetail {
@@ -38,6 +45,8 @@ interface RoundDetail {
   reminder_policy: { afterDays: number[] };
   target_respondents: number | null;
   previous_round_id: number | null;
+  /** The questionnaire uses the samenwerkingssituatie, so every SWV needs one. */
+  needsSituation?: boolean;
   previous_round_name: string | null;
   study_name: string;
   questionnaire_title: string | null;
@@ -243,7 +252,7 @@ function SwvSection({
                     {s.name}
                     {!s.active && <span className="mr-badge warn"> inactief</span>}
                   </td>
-                  <td>{situations.get(s.situation) ?? s.situation}</td>
+                  <td>{situationText(situations, s.situation)}</td>
                   {editable && (
                     <td>
                       <button className="secondary small" onClick={() => void remove(s.code)} aria-label={`${s.code} verwijderen`}>
@@ -258,13 +267,13 @@ function SwvSection({
         </TableWrap>
       )}
       <ErrorMessage error={error} />
-      {editable && <AssignForm roundId={round.id} options={options} onAssigned={onChanged} />}
+      {editable && <AssignForm roundId={round.id} needsSituation={round.needsSituation ?? true} options={options} onAssigned={onChanged} />}
       {editable && <AssignUpload roundId={round.id} onAssigned={onChanged} />}
     </Section>
   );
 }
 
-function AssignForm({ roundId, options, onAssigned }: { roundId: number; options: RoundOptions | null; onAssigned: () => void }) {
+function AssignForm({ roundId, needsSituation, options, onAssigned }: { roundId: number; needsSituation: boolean; options: RoundOptions | null; onAssigned: () => void }) {
   const swvs = useApi<Array<{ code: string; name: string; active: boolean }>>('/api/swvs');
   const [code, setCode] = useState('');
   const [situation, setSituation] = useState('');
@@ -306,8 +315,8 @@ function AssignForm({ roundId, options, onAssigned }: { roundId: number; options
         </div>
         <div>
           <label htmlFor="assign-situation">Samenwerkingssituatie</label>
-          <select id="assign-situation" value={situation} onChange={(e) => setSituation(e.target.value)} required>
-            <option value="">Kies…</option>
+          <select id="assign-situation" value={situation} onChange={(e) => setSituation(e.target.value)} required={needsSituation}>
+            <option value="">{needsSituation ? 'Kies…' : NO_SITUATION}</option>
             {(options?.situations ?? []).map((s) => (
               <option key={s.code} value={s.code}>
                 {s.label}
@@ -468,7 +477,7 @@ function PreviewSection({
               <tr key={s.swvId}>
                 <td>{s.regionLetter}</td>
                 <td title={s.name}>{s.code}</td>
-                <td>{situations.get(s.situation) ?? s.situation}</td>
+                <td>{situationText(situations, s.situation)}</td>
                 <td className="num">{number(s.schools)}</td>
                 <td className="num">{number(draft ? s.toInvite : s.invited)}</td>
                 <td className="num">{number(s.unreachable)}</td>

@@ -58,7 +58,8 @@ export function TrackingDashboardPage({ params }: { params: Record<string, strin
       <TimelineChart snapshot={data} large={large} />
       <SwvTable rows={data.swvs} csvUrl={`${base}/swvs.csv`} />
       <RepresentativenessPanel roundId={roundId} snapshot={data} isAdmin={user.role === 'admin'} />
-      <SituationTable snapshot={data} />
+      {/* A round without samenwerkingssituaties (an SWV's own monitor) has no Tabel 3. */}
+      {data.situations.rows.length > 0 && <SituationTable snapshot={data} />}
       <SectorTable snapshot={data} />
       <PreviousRoundCharts snapshot={data} large={large} />
       {user.role === 'admin' && <SwvLinks roundId={roundId} swvs={data.swvs} />}

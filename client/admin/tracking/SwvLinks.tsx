@@ -21,7 +21,7 @@ export function SwvLinks({ roundId, swvs }: { roundId: number; swvs: SwvRow[] })
   }, [roundId]);
   useEffect(() => void load(), [load]);
 
-  const assigned = swvs.filter((s) => s.situation !== null);
+  const assigned = swvs.filter((s) => s.assigned);
 
   const create = async (event: FormEvent) => {
     event.preventDefault();

@@ -3,7 +3,7 @@ import { formatCount, formatDateTime, formatRate } from '../../shared/tracking/f
 import { SITUATION_SHORT } from '../../../server/tracking/labels';
 import type { SwvRow } from '../../../server/tracking/types';
 
-const shortSituation = (r: SwvRow) => (r.situation ? SITUATION_SHORT[r.situation] : 'Niet ingesteld');
+const shortSituation = (r: SwvRow) => (r.situation ? SITUATION_SHORT[r.situation] : 'Geen situatie');
 
 type SortKey = 'regionLetter' | 'code' | 'name' | 'situationLabel' | 'sector' | 'invited' | 'completed' | 'responseRate' | 'refused' | 'inProgress' | 'lastActivityAt';
 

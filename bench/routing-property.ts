@@ -1,0 +1,36 @@
+import os from 'node:os';
+import { cpuUsage } from 'node:process';
+import { listQuestionnaires, type QuestionnaireContent } from '../server/questionnaires';
+import { checkRouting, describeFailure } from '../tests/fixtures/routing-walk';
+import { recordResults, table } from './lib';
+
+/**
+ * The routing property (tests/unit/questionnaire-routing-property.test.ts) at nightly size:
+ * `npx tsx bench/routing-property.ts [sequences per questionnaire] [seed]` (default 100000,
+ * random seed). Prints sequences per second (wall and CPU) and the shortest failing sequence.
+ */
+const count = Number(process.argv[2] ?? process.env.ROUTING_SEQUENCES ?? 100_000);
+const seed = Number(process.argv[3] ?? process.env.ROUTING_SEED ?? Math.floor(Math.random() * 2 ** 31));
+let failed = false;
+const rows: Array<Array<string | number>> = [];
+const failures: string[] = [];
+for (const file of listQuestionnaires()) {
+  const started = Date.now();
+  const cpu = cpuUsage();
+  const result = await checkRouting(file.content as QuestionnaireContent, { seed, count });
+  const wall = (Date.now() - started) / 1000;
+  const used = cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  rows.push([file.id, result.sequences, result.states, wall.toFixed(1), (result.sequences / wall).toFixed(1), cpuSeconds.toFixed(1), result.shrunk ? 'FAILS' : 'holds']);
+  if (result.shrunk) {
+    failed = true;
+    failures.push('', `${file.id} (seed ${seed}):`, '```', describeFailure(result.shrunk), '```');
+  }
+}
+recordResults(`Routing property: ${count} sequences per questionnaire`, [
+  `Seed ${seed}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
+  '',
+  ...table(['questionnaire', 'sequences', 'routing states', 'wall s', 'sequences/s', 'CPU s', 'property'], rows),
+  ...failures,
+]);
+process.exit(failed ? 1 : 0);
