@@ -1,3 +1,5 @@
+import type { Situation } from '../db/types';
+import { SITUATION_LABELS, SITUATIONS } from '../tracking/labels';
 import type { ExportVariable } from './export';
 
 /**
@@ -66,6 +68,8 @@ export function readableCondition(
 
 export function codebookRows(variables: ExportVariable[], consent?: { question: string; yes: string }): CodebookRow[] {
   const labelsByQuestion = new Map<string, Map<string, string>>();
+  // The invitation's variables read as words too: situatie ≠ ow-jh (Tussen onderwijs en jeugdhulp).
+  labelsByQuestion.set('situatie', new Map(SITUATIONS.map((s: Situation) => [s, SITUATION_LABELS[s]])));
   for (const v of variables) {
     if (v.question && v.answerLabels && v.name === v.question) labelsByQuestion.set(v.question, new Map(Object.entries(v.answerLabels)));
   }

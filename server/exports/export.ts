@@ -108,7 +108,9 @@ const IDENTIFIER_VARIABLES: ExportVariable[] = [
 ];
 
 function answerVariable(column: AnswerColumn, width: number): ExportVariable {
-  const common = { name: column.name, label: column.label, measure: column.measure, question: column.question, questionType: column.questionType, condition: column.condition };
+  // The codebook's "asked to" is the question's condition and the option's or row's own (situation) condition together.
+  const condition = column.itemCondition ? (column.condition ? `(${column.condition}) and (${column.itemCondition})` : column.itemCondition) : column.condition;
+  const common = { name: column.name, label: column.label, measure: column.measure, question: column.question, questionType: column.questionType, condition };
   if (column.kind === 'text' || column.kind === 'other-text') return { ...common, type: 'string', width: Math.max(1, width) };
   const answerLabels =
     column.kind === 'single' && column.codes

@@ -10,6 +10,8 @@ import { exportStream, FORMAT_INFO, type ExportFormat } from './formats';
 import { reportWorkbook, roundReport } from './report-tables';
 
 const RoundParams = Type.Object({ roundId: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+/** The researcher's alpha threshold for the scales (default 0.6). */
+const ReportQuery = Type.Object({ alpha: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) });
 const ExportQuery = Type.Object({
   format: Type.Union([Type.Literal('csv'), Type.Literal('csv-nl'), Type.Literal('xlsx'), Type.Literal('sav')]),
   include: Type.Optional(Type.Union([Type.Literal('completed'), Type.Literal('all')])),
@@ -106,12 +108,12 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     },
   );
 
-  app.get('/api/exports/rounds/:roundId/report', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request) =>
-    roundReport(db, request.params.roundId),
+  app.get('/api/exports/rounds/:roundId/report', { config: { access: 'researcher' }, schema: { params: RoundParams, querystring: ReportQuery } }, async (request) =>
+    roundReport(db, request.params.roundId, { alphaThreshold: request.query.alpha }),
   );
 
-  app.get('/api/exports/rounds/:roundId/report.xlsx', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request, reply) => {
-    const report = await roundReport(db, request.params.roundId);
+  app.get('/api/exports/rounds/:roundId/report.xlsx', { config: { access: 'researcher' }, schema: { params: RoundParams, querystring: ReportQuery } }, async (request, reply) => {
+    const report = await roundReport(db, request.params.roundId, { alphaThreshold: request.query.alpha });
     await audit(db, currentUser(request), clock.now(), 'export.report_tables', `round:${request.params.roundId}`, { tables: report.tables.length });
     reply
       .header('content-type', FORMAT_INFO.xlsx.contentType)
