@@ -518,20 +518,19 @@ export async function roundReport(db: Kysely<DB>, roundId: number, options: Repo
         const label = column.itemLabel ?? column.row!;
         const asked = askedIn(i) > 0;
         const cells = asked ? scale.map(([code]) => codes.get(code) ?? 0) : scale.map(() => NOT_ASKED_TEXT);
-        countRows.push({ label, cells: [...cells, base] });
+        countRows.push({ label, cells: [...cells, base, codes.get(NOT_ANSWERED) ?? 0, codes.get(NOT_ASKED) ?? 0] });
         pctRows.push({ label, cells: [...(asked ? scale.map(([code]) => percentage(codes.get(code) ?? 0, base)) : scale.map(() => NOT_ASKED_TEXT)), base] });
         const p = prevRow(i);
         if (p) {
           const pb = answered(p);
-          countRows.push({ label: `${label} (${prevName})`, cells: [...scale.map(([code]) => p.get(code) ?? 0), pb] });
+          countRows.push({ label: `${label} (${prevName})`, cells: [...scale.map(([code]) => p.get(code) ?? 0), pb, p.get(NOT_ANSWERED) ?? 0, p.get(NOT_ASKED) ?? 0] });
           pctRows.push({ label: `${label} (${prevName})`, cells: [...scale.map(([code]) => percentage(p.get(code) ?? 0, pb)), pb] });
         }
       }
-      const whole = indexes.map((i) => codeCounts(current, i));
-      // Answered the question = answered at least one row; approximated per response is not stored, so count via the first row's complement.
-      const notAsked = Math.max(...whole.map((c) => c.get(NOT_ASKED) ?? 0));
-      const note = `${question} · n per stelling = wie de stelling kreeg en beantwoordde · niet gevraagd: ${notAsked}${compareNote(previous?.name, questionComparable)}`;
-      tables.push(table(`vraag-${question}`, first.questionTitle, ['Stelling', ...scale.map(([, l]) => l), 'n'], [...scale.map(() => 'count' as const), 'count'], countRows, `Aantallen · ${note}`));
+      const note = `${question} · n per stelling = wie de stelling kreeg en beantwoordde${compareNote(previous?.name, questionComparable)}`;
+      tables.push(
+        table(`vraag-${question}`, first.questionTitle, ['Stelling', ...scale.map(([, l]) => l), 'n', 'Geen antwoord', 'Niet gevraagd'], [...scale.map(() => 'count' as const), 'count', 'count', 'count'], countRows, `Aantallen · ${note}`),
+      );
       tables.push(
         table(`vraag-${question}-procent`, `${first.questionTitle} (rijpercentages)`, ['Stelling', ...scale.map(([, l]) => `${l} %`), 'n'], [...scale.map(() => 'pct' as const), 'count'], pctRows, `% per stelling · ${note}`),
       );
