@@ -91,6 +91,18 @@ export function codebookRows(variables: ExportVariable[], consent?: { question: 
             : v.type === 'string'
               ? 'tekst'
               : 'getal';
+    if (v.scale) {
+      const alpha = v.scale.alpha === null ? 'niet te berekenen' : v.scale.alpha.toFixed(3).replace('.', ',');
+      return {
+        name: v.name,
+        label: v.label,
+        type: 'schaalscore (berekend)',
+        values: `gemiddelde van ${v.scale.items.join(', ')}${v.scale.reversed.length ? `; omgekeerd gescoord: ${v.scale.reversed.join(', ')}` : ''}; Cronbachs alfa = ${alpha} (n = ${v.scale.n}, alleen als alle items beantwoord zijn)`,
+        missing,
+        condition: readableCondition(v.condition, labelsByQuestion, consent),
+        comparable: v.comparable ? COMPARABLE_LABELS[v.comparable]! : '',
+      };
+    }
     return {
       name: v.name,
       label: v.label,
