@@ -23,6 +23,7 @@ const COMPARABLE_LABELS: Record<string, string> = {
   nee: 'nee (vraagtype of antwoordschaal gewijzigd)',
   nieuw: 'nieuw in deze meting',
   nvt: 'nvt (optie niet voorgelegd in de vorige meting)',
+  onbekend: 'onbekend (vorige meting gereconstrueerd; vorm van de vraag toen niet bekend)',
 };
 
 const TYPE_LABELS: Record<string, string> = {

@@ -594,7 +594,13 @@ export async function roundReport(db: Kysely<DB>, roundId: number, options: Repo
 function compareNote(previousName: string | undefined, comparability: VariableComparability | null): string {
   if (!previousName || !comparability) return '';
   if (comparability === 'ja') return ` · naast ${previousName}`;
-  return ` · niet naast ${previousName}: ${comparability === 'nieuw' ? 'nieuw in deze meting' : 'niet vergelijkbaar (vraagtype of schaal gewijzigd)'}`;
+  const why =
+    comparability === 'nieuw'
+      ? 'nieuw in deze meting'
+      : comparability === 'onbekend'
+        ? 'de vorm van de vraag in die meting is niet bekend (gereconstrueerde vragenlijst)'
+        : 'niet vergelijkbaar (vraagtype of schaal gewijzigd)';
+  return ` · niet naast ${previousName}: ${why}`;
 }
 
 /** Worksheet names: at most 31 characters, none of : \ / ? * [ ], unique. */

@@ -62,7 +62,7 @@ describeEachDatabase('the report in a browser', (getDatabase) => {
     expect(bytes.length).toBeGreaterThan(2000);
     expect(violations).toEqual([]);
     await context.close();
-  });
+  }, 180_000);
 
   it('prints the whole report to PDF: tables within the page width, nothing cut', async () => {
     const context = await researcherContext();
@@ -76,11 +76,11 @@ describeEachDatabase('the report in a browser', (getDatabase) => {
     const overflow = await page.evaluate(() =>
       [...document.querySelectorAll('table, svg')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).map((e) => e.closest('section,figure')?.id),
     );
-    expect(overflow).toEqual([]);
+    expect(overflow, 'tables wider than the printed page').toEqual([]);
     const pdf = await page.pdf({ format: 'A4', landscape: true, printBackground: true, preferCSSPageSize: true });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
     expect(pages).toBeGreaterThan(5);
     await context.close();
-  });
+  }, 180_000);
 });
