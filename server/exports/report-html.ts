@@ -34,7 +34,7 @@ thead th{background:#f2f4f7}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.total th,tr.total td{font-weight:bold}
 .figure{margin:1rem 0}.figure svg{max-width:100%;height:auto}
-@media print{body{margin:0;font-size:9px}th,td{padding:.1rem .25rem}thead th{white-space:normal;overflow-wrap:anywhere;hyphens:auto}tbody th{overflow-wrap:anywhere}thead{display:table-header-group}tr,.figure,h2,.note{break-inside:avoid}h2{break-after:avoid}.figure{break-inside:avoid}}
+@media print{body{margin:0;font-size:9px}th,td{padding:.1rem .25rem}thead th,thead th.num{white-space:normal;overflow-wrap:anywhere;hyphens:auto}tbody th{overflow-wrap:anywhere}thead{display:table-header-group}tr,.figure,h2,.note{break-inside:avoid}h2{break-after:avoid}.figure{break-inside:avoid}}
 </style></head><body>
 <h1>Rapport — ${escape(report.round.name)}</h1>
 <p>${report.completed} volledig ingevulde vragenlijsten${report.previousRound ? `; vergeleken met ${escape(report.previousRound)} waar de vraag vergelijkbaar is` : ''}. Percentages met één decimaal, gemiddelden met twee; de basis (n) is wie de vraag kreeg, de optie te zien kreeg en antwoordde.</p>

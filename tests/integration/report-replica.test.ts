@@ -4,6 +4,7 @@ import type { App } from '../../server/app';
 import { buildReportReplica, type ReplicaRounds } from '../../server/demo/replica';
 import type { ReportTable, RoundReport } from '../../server/exports/report-tables';
 import { loginAs, makeTestApp } from '../helpers/app';
+import { readSavWithPspp } from '../helpers/pspp';
 import { describeEachDatabase } from '../helpers/db';
 
 /**
@@ -395,6 +396,50 @@ describeEachDatabase('the 2023 IMAGE report reproduced from data', (getDatabase)
     expect(flag('Organisatie en sturing')).toBe('nee (α < 0,90)');
     expect(flag('Communicatie')).toBe('ja');
     expect((await app.inject({ url: `/api/exports/rounds/${rounds.roundId}/report?alpha=2`, headers: { cookie } })).statusCode).toBe(400);
+  });
+
+  it('exports the scale scores as computed variables (CSV, XLSX, .sav) and describes them in the codebook', async () => {
+    const get = (url: string) => app.inject({ url, headers: { cookie } });
+    const csv = (await get(`/api/exports/rounds/${rounds.roundId}/responses?format=csv`)).body.trim().split('\r\n');
+    const names = csv[0]!.split(',');
+    const column = names.indexOf('S_communicatie');
+    expect(column).toBeGreaterThan(names.indexOf('A_wf_sturing_trekker'));
+    const values = csv.slice(1).map((line) => Number(line.split(',')[column]));
+    expect(values.filter((v) => v === -9)).toHaveLength(180); // not asked: the 180 schools that do not collaborate
+    const scores = values.filter((v) => v >= 1);
+    expect(scores).toHaveLength(59);
+    // The mean of the exported scores is the report's mean.
+    const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+    const scalesTable = tableById('schalen');
+    expect(cell(scalesTable, 'Communicatie', 'Gemiddelde')).toBe(mean.toFixed(2).replace('.', ','));
+    // Each score is the mean of its three items, computed here from the exported items.
+    const items = ['A_wf_communicatie_geinformeerd', 'A_wf_communicatie_regelmatig_contact', 'A_wf_communicatie_tijdig'].map((n) => names.indexOf(n));
+    for (const line of csv.slice(1)) {
+      const fields = line.split(',');
+      const score = Number(fields[column]);
+      if (score >= 1) expect(score).toBeCloseTo(items.reduce((s, i) => s + Number(fields[i]), 0) / 3, 5);
+    }
+
+    const codebook = (await get(`/api/exports/rounds/${rounds.roundId}/codebook?format=csv`)).body.split('\r\n');
+    const line = codebook.find((l) => l.startsWith('S_communicatie,'))!;
+    expect(line).toContain('schaalscore (berekend)');
+    expect(line).toContain('A_wf_communicatie_geinformeerd, A_wf_communicatie_regelmatig_contact, A_wf_communicatie_tijdig');
+    expect(line).toContain('Cronbachs alfa = 0,931 (n = 59');
+    expect(line).toContain('alleen als Q_mate = wel');
+    // "Asked to" includes an option's situation condition; not asked and missing stay apart.
+    const signalering = codebook.find((l) => l.startsWith('P_opbrengsten_beleid_signalering,'))!;
+    expect(signalering).toContain('situatie ≠ ow-jh (Tussen onderwijs en jeugdhulp)');
+    expect(signalering).toContain('-9 = Niet gevraagd; -8 = Geen antwoord');
+
+    const sav = await get(`/api/exports/rounds/${rounds.roundId}/responses?format=sav`);
+    const read = readSavWithPspp(sav.rawPayload);
+    expect(read.messages).toEqual([]);
+    expect(read.variables.find((v) => v.name === 'S_visie')?.printFormat).toMatch(/F\d+\.2/);
+    const xlsx = await get(`/api/exports/rounds/${rounds.roundId}/responses?format=xlsx`);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const head = workbook.getWorksheet('Data')!.getRow(1).values as unknown[];
+    expect(head).toContain('S_gelijkwaardigheid');
   });
 
   it('the XLSX workbook has a sheet per table and prints the same text, with a decimal comma', async () => {
