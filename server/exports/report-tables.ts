@@ -266,7 +266,7 @@ export async function roundReport(db: Kysely<DB>, roundId: number, options: Repo
     tables.push(
       table(
         'respons-situatie-tak',
-        `Overzicht van de respons (N = ${current.completed}) per samenwerkingssituatie en mate van samenwerking`,
+        `Respons per samenwerkingssituatie en mate van samenwerking (N = ${current.completed})`,
         head,
         head.slice(1).map(() => 'count'),
         [...(hasSituations ? situationKeys.map((s) => rowFor(situationLabel(s), { situation: s })) : []), rowFor('Totaal', {}, true)],
