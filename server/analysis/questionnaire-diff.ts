@@ -127,7 +127,20 @@ function compareItems(kind: string, before: QuestionShape['choices'], after: Que
   return setChanged;
 }
 
+/**
+ * An earlier version that is itself a reconstruction says so in `meetronde.reconstruction`:
+ * `evidenced` lists the questions the sources show it had; the form of any other question is
+ * not known, so it cannot be called comparable. Null when the version is no reconstruction.
+ */
+export function evidencedQuestions(content: unknown): Set<string> | null {
+  const meta = (content as Json | null)?.meetronde as Json | undefined;
+  const reconstruction = meta?.reconstruction as Json | undefined;
+  if (!reconstruction || !Array.isArray(reconstruction.evidenced)) return null;
+  return new Set(reconstruction.evidenced.filter((x): x is string => typeof x === 'string'));
+}
+
 export function diffQuestionnaires(before: unknown, after: unknown): QuestionnaireDiff {
+  const evidenced = evidencedQuestions(before);
   const a = new Map(questionShapes(before).map((q) => [q.name, q]));
   const b = questionShapes(after);
   const bNames = new Set(b.map((q) => q.name));
@@ -170,6 +183,10 @@ export function diffQuestionnaires(before: unknown, after: unknown): Questionnai
         lower('comparable');
       }
     }
+    if (evidenced && !evidenced.has(q.name)) {
+      changes.push('vorige versie is een reconstructie: de vorm van deze vraag in die meting is niet bekend');
+      lower('not');
+    }
     if (changes.length === 0) result.unchanged.push(q.name);
     else result.changed.push({ name: q.name, title: q.title, changes, comparability });
     if (comparability === 'same' || comparability === 'comparable') result.comparable.push(q.name);
@@ -178,7 +195,7 @@ export function diffQuestionnaires(before: unknown, after: unknown): Questionnai
   return result;
 }
 
-export type VariableComparability = 'ja' | 'nee' | 'nieuw' | 'nvt';
+export type VariableComparability = 'ja' | 'nee' | 'nieuw' | 'nvt' | 'onbekend';
 
 /**
  * Per export variable: can it be set beside the previous measurement? A question or option that
@@ -188,9 +205,11 @@ export function variableComparability(before: unknown, after: unknown) {
   const diff = diffQuestionnaires(before, after);
   const old = new Map(questionShapes(before).map((q) => [q.name, q]));
   const changed = new Map(diff.changed.map((c) => [c.name, c]));
+  const evidenced = evidencedQuestions(before);
   return (question: string, item?: { choice?: string; row?: string }): VariableComparability => {
     const previous = old.get(question);
     if (!previous) return 'nieuw';
+    if (evidenced && !evidenced.has(question)) return 'onbekend';
     const change = changed.get(question);
     if (change?.comparability === 'not') return 'nee';
     if (item?.choice !== undefined && !['other', 'none'].includes(item.choice) && !previous.choices.some((c) => c.value === item.choice)) return 'nvt';

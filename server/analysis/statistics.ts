@@ -147,3 +147,33 @@ export function chiSquareGoodnessOfFit(observed: readonly number[], populationCo
   const df = groups.length - 1;
   return { statistic, df, pValue: chiSquarePValue(statistic, df), expected, smallExpected: expected.some((e) => e < 5) };
 }
+
+/** Mean, sample standard deviation (n − 1) and n of a list of numbers; mean and sd null when empty (sd null below 2). */
+export function describe(values: readonly number[]): { n: number; mean: number | null; sd: number | null } {
+  const n = values.length;
+  if (n === 0) return { n, mean: null, sd: null };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { n, mean, sd: null };
+  // Two-pass sum of squared deviations: stable for values far from zero.
+  const ss = values.reduce((s, v) => s + (v - mean) ** 2, 0);
+  return { n, mean, sd: Math.sqrt(ss / (n - 1)) };
+}
+
+/**
+ * Cronbach's alpha of a set of items, from complete cases (rows: respondents, columns: items):
+ * α = k/(k−1) · (1 − Σ var(item) / var(sum)). Null with fewer than two items, fewer than two
+ * respondents, or no variance in the sum score (alpha is undefined then).
+ */
+export function cronbachAlpha(rows: readonly (readonly number[])[]): number | null {
+  const k = rows[0]?.length ?? 0;
+  if (k < 2 || rows.length < 2) return null;
+  const variance = (values: number[]) => {
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    return values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1);
+  };
+  let itemVariances = 0;
+  for (let j = 0; j < k; j++) itemVariances += variance(rows.map((r) => r[j]!));
+  const total = variance(rows.map((r) => r.reduce((a, b) => a + b, 0)));
+  if (total === 0) return null;
+  return (k / (k - 1)) * (1 - itemVariances / total);
+}

@@ -7,6 +7,8 @@ import { openDatabase, type Database } from '../db/database';
 import { migrateToLatest } from '../db/migrator';
 import { restrictFileCreation } from '../files';
 import { buildWorker, type Worker } from '../worker';
+import { hashPassword } from '../auth/password';
+import { buildReportReplica } from './replica';
 import { DEMO_ADMIN, demoLink, openDemoRound, prepareDemo } from './setup';
 import { DemoSimulation } from './simulate';
 
@@ -45,6 +47,7 @@ async function main() {
   console.log('Meetronde-demo wordt voorbereid (synthetische scholen, dit duurt ongeveer een halve minuut)…');
   const database: Database = await openDatabase(config);
   await migrateToLatest(database.db);
+  if (process.argv.includes('--replica')) return replicaDemo(config, database);
   const start = new Date();
   const demo = await prepareDemo(database.db, start, (line) => console.log(`  ${line}`));
 
@@ -112,6 +115,33 @@ async function main() {
     console.log('\nDemo stopt…');
     await ticking.catch(() => {});
     await worker.stop().catch(() => {});
+    await app.close().catch(() => {});
+    await database.close().catch(() => {});
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+}
+
+/**
+ * `npm run demo -- --replica`: no simulation, but the two IMAGE rounds (2022 and 2023) whose
+ * answers reproduce the published report, to look at the report tables and figures.
+ */
+async function replicaDemo(config: ReturnType<typeof loadConfig>, database: Database) {
+  const now = new Date();
+  await database.db
+    .insertInto('users')
+    .values({ email: DEMO_ADMIN.email, name: DEMO_ADMIN.name, role: 'admin', password_hash: await hashPassword(DEMO_ADMIN.password) })
+    .execute();
+  const rounds = await buildReportReplica(database.db, now);
+  const app = await buildApp(config, { database, clock: systemClock, authClock: systemClock });
+  await app.listen({ port: config.port, host: config.host });
+  console.log(`\nMeetronde-demo (rapport 2023 nagebouwd) draait op ${config.publicUrl}/`);
+  console.log(`  Inloggen:   ${config.publicUrl}/admin  (${DEMO_ADMIN.email} / ${DEMO_ADMIN.password})`);
+  console.log(`  Tabellen:   ${config.publicUrl}/admin/exports/${rounds.roundId}`);
+  console.log(`  Afdrukbaar: ${config.publicUrl}/api/exports/rounds/${rounds.roundId}/report.html (na inloggen)`);
+  console.log('Stoppen met Ctrl-C.\n');
+  const shutdown = async () => {
     await app.close().catch(() => {});
     await database.close().catch(() => {});
     process.exit(0);

@@ -1,3 +1,5 @@
+import type { Situation } from '../db/types';
+import { SITUATION_LABELS, SITUATIONS } from '../tracking/labels';
 import type { ExportVariable } from './export';
 
 /**
@@ -21,6 +23,7 @@ const COMPARABLE_LABELS: Record<string, string> = {
   nee: 'nee (vraagtype of antwoordschaal gewijzigd)',
   nieuw: 'nieuw in deze meting',
   nvt: 'nvt (optie niet voorgelegd in de vorige meting)',
+  onbekend: 'onbekend (vorige meting gereconstrueerd; vorm van de vraag toen niet bekend)',
 };
 
 const TYPE_LABELS: Record<string, string> = {
@@ -66,6 +69,8 @@ export function readableCondition(
 
 export function codebookRows(variables: ExportVariable[], consent?: { question: string; yes: string }): CodebookRow[] {
   const labelsByQuestion = new Map<string, Map<string, string>>();
+  // The invitation's variables read as words too: situatie ≠ ow-jh (Tussen onderwijs en jeugdhulp).
+  labelsByQuestion.set('situatie', new Map(SITUATIONS.map((s: Situation) => [s, SITUATION_LABELS[s]])));
   for (const v of variables) {
     if (v.question && v.answerLabels && v.name === v.question) labelsByQuestion.set(v.question, new Map(Object.entries(v.answerLabels)));
   }
@@ -87,6 +92,18 @@ export function codebookRows(variables: ExportVariable[], consent?: { question: 
             : v.type === 'string'
               ? 'tekst'
               : 'getal';
+    if (v.scale) {
+      const alpha = v.scale.alpha === null ? 'niet te berekenen' : v.scale.alpha.toFixed(3).replace('.', ',');
+      return {
+        name: v.name,
+        label: v.label,
+        type: 'schaalscore (berekend)',
+        values: `gemiddelde van ${v.scale.items.join(', ')}${v.scale.reversed.length ? `; omgekeerd gescoord: ${v.scale.reversed.join(', ')}` : ''}; Cronbachs alfa = ${alpha} (n = ${v.scale.n}, alleen als alle items beantwoord zijn)`,
+        missing,
+        condition: readableCondition(v.condition, labelsByQuestion, consent),
+        comparable: v.comparable ? COMPARABLE_LABELS[v.comparable]! : '',
+      };
+    }
     return {
       name: v.name,
       label: v.label,

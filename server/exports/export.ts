@@ -6,6 +6,7 @@ import { notFound } from '../errors';
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent, type QuestionnaireVariables } from '../questionnaires';
 import { SITUATION_LABELS, SITUATIONS } from '../tracking/labels';
 import { answerColumns, answerValues, MISSING_LABELS, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from './columns';
+import { readScales, ScaleAccumulator, scaleScore, type ScaleDefinition } from './scales';
 
 /**
  * A round's responses as a table: context columns, then one column per answer value. Rows are
@@ -31,6 +32,10 @@ export interface ExportVariable {
   answerLabels?: Record<string, string>;
   /** Whether the variable can be set beside the previous measurement (when the round has one). */
   comparable?: VariableComparability;
+  /** Numeric display decimals (SPSS print format); 0 when absent. */
+  decimals?: number;
+  /** A computed scale score: its items (export variable names), the reverse-coded ones and its reliability in this export. */
+  scale?: { items: string[]; reversed: string[]; alpha: number | null; n: number };
 }
 
 export interface ExportOptions {
@@ -108,7 +113,9 @@ const IDENTIFIER_VARIABLES: ExportVariable[] = [
 ];
 
 function answerVariable(column: AnswerColumn, width: number): ExportVariable {
-  const common = { name: column.name, label: column.label, measure: column.measure, question: column.question, questionType: column.questionType, condition: column.condition };
+  // The codebook's "asked to" is the question's condition and the option's or row's own (situation) condition together.
+  const condition = column.itemCondition ? (column.condition ? `(${column.condition}) and (${column.itemCondition})` : column.itemCondition) : column.condition;
+  const common = { name: column.name, label: column.label, measure: column.measure, question: column.question, questionType: column.questionType, condition };
   if (column.kind === 'text' || column.kind === 'other-text') return { ...common, type: 'string', width: Math.max(1, width) };
   const answerLabels =
     column.kind === 'single' && column.codes
@@ -215,7 +222,38 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
     ...answerVariable(c, textColumns.includes(c) ? Number(row[`w${textColumns.indexOf(c)}`] ?? 0) : 0),
     ...(comparability ? { comparable: comparability(c.question, { choice: c.choice, row: c.row }) } : {}),
   }));
-  const variables = [...contextVariables(round.name, branch), ...(options.identifiers ? identifierVars : []), ...answerVars];
+  // Scale scores: computed variables after the answers, with their items and alpha over this export's cases.
+  const scales = readScales(content);
+  const scaleVars: ExportVariable[] = [];
+  const scaleItemIndexes: number[][] = [];
+  if (scales.length) {
+    const accumulators = scales.map((sc) => new ScaleAccumulator(sc));
+    const stream = baseQuery(db, roundId, options).select('resp.data').stream(500);
+    for await (const r of stream) for (const a of accumulators) a.add((r.data ?? {}) as Record<string, unknown>);
+    scales.forEach((sc, k) => {
+      const itemName = (item: ScaleDefinition['items'][number]) => (item.row === null ? item.question : `${item.question}_${item.row}`);
+      const stats = accumulators[k]!.result();
+      scaleItemIndexes.push(sc.items.map((item) => columns.findIndex((c) => c.name === itemName(item))));
+      scaleVars.push({
+        name: sc.name,
+        label: `Schaalscore ${sc.label} (gemiddelde van ${sc.items.length} items, ${sc.min}–${sc.max})`,
+        type: 'numeric',
+        measure: 'scale',
+        decimals: 2,
+        valueLabels: [
+          [NOT_ASKED, 'Niet gevraagd'],
+          [NOT_ANSWERED, 'Niet alle items beantwoord'],
+        ],
+        missing: [NOT_ASKED, NOT_ANSWERED],
+        question: sc.items[0]!.question,
+        questionType: 'scale',
+        condition: columns.find((c) => c.question === sc.items[0]!.question)?.condition ?? null,
+        ...(comparability ? { comparable: sc.items.every((i) => comparability(i.question, i.row === null ? {} : { row: i.row }) === 'ja') ? ('ja' as const) : ('nee' as const) } : {}),
+        scale: { items: sc.items.map(itemName), reversed: sc.items.filter((i) => sc.reversed.has(i.key)).map(itemName), alpha: stats.alpha, n: stats.n },
+      });
+    });
+  }
+  const variables = [...contextVariables(round.name, branch), ...(options.identifiers ? identifierVars : []), ...answerVars, ...scaleVars];
 
   return {
     roundName: round.name,
@@ -270,7 +308,13 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
         if (options.identifiers) {
           values.push(r.school_name, r.brin, r.location_code, [r.street, r.house_number].filter(Boolean).join(' '), r.postcode ?? '', r.city ?? '');
         }
-        values.push(...answerValues(columns, data, asked));
+        const answers = answerValues(columns, data, asked);
+        values.push(...answers);
+        scales.forEach((sc, k) => {
+          const score = scaleScore(sc, data);
+          const itemsAsked = scaleItemIndexes[k]!.some((i) => i >= 0 && answers[i] !== NOT_ASKED);
+          values.push(score !== null ? Math.round(score * 1e6) / 1e6 : itemsAsked ? NOT_ANSWERED : NOT_ASKED);
+        });
         yield values;
       }
     },

@@ -76,7 +76,7 @@ export async function* csvChunks(plan: ExportPlan, variant: 'csv' | 'csv-nl'): A
 function toSavVariable(v: ExportVariable): SavVariable {
   if (v.type === 'datetime') return { type: 'datetime', name: v.name, label: v.label };
   if (v.type === 'string') return { type: 'string', name: v.name, label: v.label, width: Math.min(32767, Math.max(1, v.width ?? 1)), measure: v.measure };
-  return { type: 'numeric', name: v.name, label: v.label, measure: v.measure, valueLabels: v.valueLabels, missing: v.missing };
+  return { type: 'numeric', name: v.name, label: v.label, measure: v.measure, valueLabels: v.valueLabels, missing: v.missing, decimals: v.decimals };
 }
 
 export function savStream(plan: ExportPlan, fileLabel: string): Readable {

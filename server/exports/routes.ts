@@ -7,9 +7,14 @@ import { SITUATIONS } from '../tracking/labels';
 import { codebookCsv, codebookHtml } from './codebook';
 import { planExport } from './export';
 import { exportStream, FORMAT_INFO, type ExportFormat } from './formats';
+import { figureSvg } from './figures';
+import { reportHtml } from './report-html';
 import { reportWorkbook, roundReport } from './report-tables';
+import { notFound } from '../errors';
 
 const RoundParams = Type.Object({ roundId: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+/** The researcher's alpha threshold for the scales (default 0.6). */
+const ReportQuery = Type.Object({ alpha: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) });
 const ExportQuery = Type.Object({
   format: Type.Union([Type.Literal('csv'), Type.Literal('csv-nl'), Type.Literal('xlsx'), Type.Literal('sav')]),
   include: Type.Optional(Type.Union([Type.Literal('completed'), Type.Literal('all')])),
@@ -106,12 +111,38 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     },
   );
 
-  app.get('/api/exports/rounds/:roundId/report', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request) =>
-    roundReport(db, request.params.roundId),
+  app.get('/api/exports/rounds/:roundId/report', { config: { access: 'researcher' }, schema: { params: RoundParams, querystring: ReportQuery } }, async (request) =>
+    roundReport(db, request.params.roundId, { alphaThreshold: request.query.alpha }),
   );
 
-  app.get('/api/exports/rounds/:roundId/report.xlsx', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request, reply) => {
-    const report = await roundReport(db, request.params.roundId);
+  app.get('/api/exports/rounds/:roundId/report.html', { config: { access: 'researcher' }, schema: { params: RoundParams, querystring: ReportQuery } }, async (request, reply) => {
+    const report = await roundReport(db, request.params.roundId, { alphaThreshold: request.query.alpha });
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+    return reportHtml(report);
+  });
+
+  app.get(
+    '/api/exports/rounds/:roundId/figures/:figure',
+    {
+      config: { access: 'researcher' },
+      schema: {
+        params: Type.Object({ roundId: RoundParams.properties.roundId, figure: Type.String({ pattern: '^figuur-[A-Za-z0-9_-]{1,80}\\.svg$' }) }),
+        querystring: Type.Object({ alpha: ReportQuery.properties.alpha, download: Type.Optional(Type.Boolean()) }),
+      },
+    },
+    async (request, reply) => {
+      const report = await roundReport(db, request.params.roundId, { alphaThreshold: request.query.alpha });
+      const id = request.params.figure.replace(/\.svg$/, '');
+      const figure = report.figures.find((f) => f.id === id);
+      if (!figure) throw notFound('Deze figuur bestaat niet voor deze meting.');
+      reply.type('image/svg+xml; charset=utf-8').header('cache-control', 'no-store');
+      if (request.query.download) reply.header('content-disposition', `attachment; filename="${safeFileName(id, report.round.name)}.svg"`);
+      return figureSvg(figure);
+    },
+  );
+
+  app.get('/api/exports/rounds/:roundId/report.xlsx', { config: { access: 'researcher' }, schema: { params: RoundParams, querystring: ReportQuery } }, async (request, reply) => {
+    const report = await roundReport(db, request.params.roundId, { alphaThreshold: request.query.alpha });
     await audit(db, currentUser(request), clock.now(), 'export.report_tables', `round:${request.params.roundId}`, { tables: report.tables.length });
     reply
       .header('content-type', FORMAT_INFO.xlsx.contentType)

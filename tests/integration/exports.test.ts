@@ -227,7 +227,7 @@ describeEachDatabase('research exports', (getDatabase) => {
     const kenmerken = report.tables.find((t) => t.id === 'vraag-Q_kenmerken')!;
     const first = kenmerken.rows[0]!;
     const counts = [1, 2, 3, 9].map((code) => completed().filter((s) => (s.data!.Q_kenmerken as Record<string, number>).leerlingen_hb === code).length);
-    expect(first.cells).toEqual([...counts, counts.reduce((a, b) => a + b, 0)]);
+    expect(first.cells.slice(0, 5)).toEqual([...counts, counts.reduce((a, b) => a + b, 0)]);
     const xlsx = await get(`/api/exports/rounds/${round.roundId}/report.xlsx`);
     expect(xlsx.statusCode).toBe(200);
     expect(xlsx.rawPayload.subarray(0, 2).toString()).toBe('PK');

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, ApiError } from '../../shared/api';
 import { Link } from '../router';
 import { useSession } from '../session';
+import type { RoundReport } from '../../../server/exports/report-tables';
 
 interface RoundRow {
   id: number;
@@ -127,29 +128,74 @@ function RoundExport({ round, formats }: { round: RoundRow; formats: ExportsInde
   );
 }
 
-interface ReportTable {
-  id: string;
-  title: string;
-  note?: string;
-  head: string[];
-  rows: Array<{ label: string; cells: Array<number | string | null>; total?: boolean }>;
+type ReportTable = RoundReport['tables'][number];
+type ReportFigure = RoundReport['figures'][number];
+
+/** Draws the server's SVG on a canvas and saves it as PNG (twice the size, for print). */
+async function downloadPng(svgUrl: string, fileName: string) {
+  const svgText = await (await fetch(svgUrl, { credentials: 'same-origin' })).text();
+  // A data: URL (allowed for images by the page's CSP, unlike blob:); a plain SVG keeps the canvas clean.
+  const blobUrl = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svgText)}`;
+  {
+    const image = new Image();
+    await new Promise<void>((resolve, reject) => {
+      image.onload = () => resolve();
+      image.onerror = () => reject(new Error('svg'));
+      image.src = blobUrl;
+    });
+    const canvas = document.createElement('canvas');
+    canvas.width = image.naturalWidth * 2;
+    canvas.height = image.naturalHeight * 2;
+    const context = canvas.getContext('2d')!;
+    context.scale(2, 2);
+    context.drawImage(image, 0, 0);
+    const png = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+    if (!png) return;
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(png);
+    link.download = fileName;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  }
 }
 
-const number = new Intl.NumberFormat('nl-NL', { maximumFractionDigits: 1 });
+function FigureCard({ roundId, figure, alpha }: { roundId: string; figure: ReportFigure; alpha: string }) {
+  const url = `/api/exports/rounds/${encodeURIComponent(roundId)}/figures/${encodeURIComponent(figure.id)}.svg?alpha=${encodeURIComponent(alpha)}`;
+  return (
+    <figure className="mr-card mr-table-card" data-testid={`figuur-${figure.id}`}>
+      <img src={url} alt={`${figure.title}${figure.note ? ` (${figure.note})` : ''}`} style={{ maxWidth: '100%', height: 'auto' }} />
+      <figcaption>
+        <a href={`${url}&download=true`} download>
+          Download SVG
+        </a>{' '}
+        · <button type="button" onClick={() => void downloadPng(url, `${figure.id}.png`)}>Download PNG</button>
+      </figcaption>
+    </figure>
+  );
+}
 
-/** The round's standard tables as the report lays them out. */
+/** The round's report: figures and tables as the report lays them out, with the previous measurement beside this one. */
 export function ReportTablesPage({ params }: { params: Record<string, string> }) {
-  const [report, setReport] = useState<{ round: { name: string }; completed: number; tables: ReportTable[] } | null>(null);
+  const [report, setReport] = useState<RoundReport | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [alpha, setAlpha] = useState('0.6');
+  const roundId = params.roundId ?? '';
   useSession();
   useEffect(() => {
-    api<{ round: { name: string }; completed: number; tables: ReportTable[] }>('GET', `/api/exports/rounds/${encodeURIComponent(params.roundId ?? '')}/report`)
-      .then(setReport)
+    const threshold = Number(alpha);
+    if (!(threshold >= 0 && threshold <= 1)) return;
+    api<RoundReport>('GET', `/api/exports/rounds/${encodeURIComponent(roundId)}/report?alpha=${encodeURIComponent(alpha)}`)
+      .then((r) => {
+        setReport(r);
+        setError(null);
+      })
       .catch((e) => setError(e instanceof ApiError ? e.message : 'De tabellen konden niet worden geladen.'));
-  }, [params.roundId]);
+  }, [roundId, alpha]);
 
   if (error) return <p className="mr-error" role="alert">{error}</p>;
   if (!report) return <p>Bezig met tellen…</p>;
+  const base = `/api/exports/rounds/${encodeURIComponent(roundId)}`;
+  const alphaValid = Number(alpha) >= 0 && Number(alpha) <= 1 && alpha.trim() !== '';
   return (
     <section className="mr-report">
       <p>
@@ -157,13 +203,40 @@ export function ReportTablesPage({ params }: { params: Record<string, string> })
       </p>
       <h1>Tabellen — {report.round.name}</h1>
       <p>
-        {report.completed} volledig ingevulde vragenlijsten.{' '}
-        <a href={`/api/exports/rounds/${encodeURIComponent(params.roundId ?? '')}/report.xlsx`} download>
-          Download als Excel
+        {report.completed} volledig ingevulde vragenlijsten
+        {report.previousRound ? `, naast ${report.previousRound} waar de vraag vergelijkbaar is` : ''}. Percentages delen door wie de vraag kreeg, de
+        optie te zien kreeg en antwoordde; "niet gevraagd" staat apart van "geen antwoord".
+      </p>
+      <p>
+        <a href={`${base}/report.xlsx?alpha=${encodeURIComponent(alpha)}`} download>
+          Download als Excel (een blad per tabel)
+        </a>{' '}
+        ·{' '}
+        <a href={`${base}/report.html?alpha=${encodeURIComponent(alpha)}`} target="_blank" rel="noreferrer">
+          Afdrukbare versie (PDF via afdrukken)
         </a>
       </p>
+      <p>
+        <label>
+          Drempel voor betrouwbaarheid van schalen (Cronbachs alfa):{' '}
+          <input
+            type="number"
+            min={0}
+            max={1}
+            step={0.05}
+            value={alpha}
+            onChange={(e) => setAlpha(e.target.value)}
+            aria-invalid={!alphaValid}
+            style={{ width: '6rem' }}
+          />
+        </label>
+        {!alphaValid && <span className="mr-error"> Vul een getal tussen 0 en 1 in.</span>}
+      </p>
+      {report.figures.map((figure) => (
+        <FigureCard key={figure.id} roundId={roundId} figure={figure} alpha={alphaValid ? alpha : '0.6'} />
+      ))}
       {report.tables.map((table) => (
-        <figure key={table.id} className="mr-card mr-table-card">
+        <figure key={table.id} className="mr-card mr-table-card" data-testid={`tabel-${table.id}`}>
           <figcaption>
             <strong>{table.title}</strong>
             {table.note && <div className="mr-muted">{table.note}</div>}
@@ -183,9 +256,9 @@ export function ReportTablesPage({ params }: { params: Record<string, string> })
                 {table.rows.map((row, r) => (
                   <tr key={r} className={row.total ? 'mr-total' : undefined}>
                     <th scope="row">{row.label}</th>
-                    {row.cells.map((cell, c) => (
+                    {row.display.map((cell, c) => (
                       <td key={c} className="num">
-                        {typeof cell === 'number' ? number.format(cell) : (cell ?? '—')}
+                        {cell}
                       </td>
                     ))}
                   </tr>
