@@ -2,12 +2,15 @@ import { useState } from 'react';
 import type { RoundPreview, RoundSchool } from '../../../server/rounds/eligibility';
 import type { AssignmentImportReport } from '../../../server/rounds/swv-assignment';
 import { api } from '../../shared/api';
+import { ZONE_LABEL } from '../../shared/time';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { uploadFile } from '../upload';
 import {
+  closeDayInput,
   ErrorMessage,
   errorText,
+  formatCloseMoment,
   formatDateTime,
   fromDateInput,
   number,
@@ -75,11 +78,11 @@ export function RoundPage({ params }: { params: Record<string, string> }) {
         <dl className="mr-counts">
           <div>
             <dt>Opent</dt>
-            <dd className="text">{r.opens_at ? formatDateTime(r.opens_at) : 'bij openen'}</dd>
+            <dd className="text">{r.opens_at ? formatDateTime(r.opens_at, { zone: true }) : 'bij openen'}</dd>
           </div>
           <div>
             <dt>Sluit</dt>
-            <dd className="text">{r.closes_at ? formatDateTime(r.closes_at) : 'zes weken na openen'}</dd>
+            <dd className="text">{r.closes_at ? formatCloseMoment(r.closes_at) : 'zes weken na openen'}</dd>
           </div>
           <div>
             <dt>Vragenlijst</dt>
@@ -115,7 +118,9 @@ function Settings({ round, options, onSaved }: { round: RoundDetail; options: Ro
   const [open, setOpen] = useState(false);
   const [name, setName] = useState(round.name);
   const [opens, setOpens] = useState(toDateInput(round.opens_at));
-  const [closes, setCloses] = useState(toDateInput(round.closes_at));
+  const initialClose = closeDayInput(round.closes_at);
+  const [closes, setCloses] = useState(initialClose.day);
+  const [closesTime, setClosesTime] = useState(initialClose.time);
   const [reminders, setReminders] = useState(round.reminder_policy.afterDays.join(', '));
   const [questionnaireId, setQuestionnaireId] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -134,7 +139,7 @@ function Settings({ round, options, onSaved }: { round: RoundDetail; options: Ro
       await api('PATCH', `/api/rounds/${round.id}`, {
         name,
         ...(draft ? { opensAt: fromDateInput(opens, 'opens') } : {}),
-        ...(closes !== toDateInput(round.closes_at) ? { closesAt: fromDateInput(closes, 'closes') } : {}),
+        ...(closes !== initialClose.day || closesTime !== initialClose.time ? { closesAt: fromDateInput(closes, 'closes', closesTime || undefined) } : {}),
         reminderDays,
         ...(draft && questionnaireId ? { questionnaireId } : {}),
       });
@@ -165,6 +170,13 @@ function Settings({ round, options, onSaved }: { round: RoundDetail; options: Ro
       <div>
         <label htmlFor="edit-closes">Sluit op</label>
         <input id="edit-closes" type="date" value={closes} onChange={(e) => setCloses(e.target.value)} />
+      </div>
+      <div>
+        <label htmlFor="edit-closes-time">Sluit om (leeg: aan het eind van die dag)</label>
+        <input id="edit-closes-time" type="time" value={closesTime} onChange={(e) => setClosesTime(e.target.value)} aria-describedby="edit-closes-hint" />
+        <small id="edit-closes-hint" className="mr-muted">
+          {ZONE_LABEL}. Zonder tijd noemt de e-mail de dag ("open tot en met …"); met een tijd noemt hij ook de tijd.
+        </small>
       </div>
       <div>
         <label htmlFor="edit-reminders">Herinnering na (dagen)</label>
