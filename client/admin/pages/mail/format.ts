@@ -39,6 +39,13 @@ export const SECTORS = ['po', 'sbo', 'so', 'vso', 'vo'] as const;
 // Times in Dutch time whatever the browser's zone; inputs are read as Dutch time (client/shared/time.ts).
 export { formatDateTime, fromDateTimeInput as fromLocalInput, toDateTimeInput as toLocalInput, ZONE_LABEL } from '../../../shared/time';
 
+/** The relay's throttle in words: "500 per uur, 10000 per dag". */
+export function limitsText(l: { perMinute: number; perHour: number; perDay: number }): string {
+  const n = (v: number) => v.toLocaleString('nl-NL');
+  const parts = [l.perMinute ? `${n(l.perMinute)} per minuut` : '', l.perHour ? `${n(l.perHour)} per uur` : '', l.perDay ? `${n(l.perDay)} per dag` : ''].filter(Boolean);
+  return parts.length ? parts.join(', ') : 'geen limiet ingesteld: zo snel als de mailserver ze aanneemt';
+}
+
 export interface Target {
   status: TargetStatus;
   swvIds?: number[];
