@@ -72,7 +72,7 @@ export function SwvViewApp() {
           Respons {data.swv.name} ({data.swv.code})
         </h1>
         <p className="mr-muted">
-          Meting {data.round.name} · {formatDate(data.round.opensAt)} tot {formatCloseMoment(data.round.closesAt)} · {data.swv.situationLabel}
+          {/^meting\b/i.test(data.round.name) ? data.round.name : `Meting ${data.round.name}`} · {formatDate(data.round.opensAt)} tot {formatCloseMoment(data.round.closesAt)} · {data.swv.situationLabel}
           {data.swv.regionLetter ? ` · regio ${data.swv.regionLetter}` : ''}
         </p>
         <span className={`mr-live mr-live-${state}`} role="status" data-testid="live-state">{liveLabel(state)}</span>

@@ -358,12 +358,17 @@ function AssignUpload({ roundId, onAssigned }: { roundId: number; onAssigned: ()
     }
   };
   return (
-    <details>
-      <summary>Uit een lijst (CSV of Excel: SWV; Situatie; Letter)</summary>
+    <div className="mr-subsection">
+      <h3 id="assign-upload-title">Samenwerkingsverbanden uit een lijst</h3>
+      <p className="mr-muted" id="assign-upload-hint">
+        Een CSV- of Excel-bestand met de kolommen SWV-code, situatie en regioletter. Eerst controleren, dan toewijzen.
+      </p>
+      <label htmlFor="assign-file">Lijst met samenwerkingsverbanden</label>
       <div className="mr-inline-form">
         <input
+          id="assign-file"
           type="file"
-          aria-label="Lijst met samenwerkingsverbanden"
+          aria-describedby="assign-upload-hint"
           accept=".csv,.txt,.xlsx"
           onChange={(e) => {
             setFile(e.target.files?.[0] ?? null);
@@ -400,7 +405,7 @@ function AssignUpload({ roundId, onAssigned }: { roundId: number; onAssigned: ()
           )}
         </div>
       )}
-    </details>
+    </div>
   );
 }
 
