@@ -93,7 +93,7 @@ function Shell({ user, onLogout }: { user: SessionUser; onLogout: () => void }) 
   const beheer = entries.filter((p) => p.nav === 'beheer');
   return (
     <div className="mr-shell">
-      <header className="mr-header">
+      <header className={menuOpen ? 'mr-header menu-open' : 'mr-header'}>
         <Link to="/" className="mr-brand">Meetronde</Link>
         <button
           type="button"

@@ -799,7 +799,7 @@ function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview
         </button>
       ) : (
         <div className="mr-confirm">
-          <fieldset className="mr-choice">
+          <fieldset className="mr-when">
             <legend>Wanneer gaan de uitnodigingen uit?</legend>
             <label className="mr-radio">
               <input type="radio" name="open-when" checked={when === 'now'} onChange={() => setWhen('now')} />{' '}
