@@ -104,7 +104,7 @@ export function SwvViewApp() {
             </option>
           ))}
         </select>
-        <div className="mr-table-wrap" role="region" aria-label="Status per school" tabIndex={0}>
+        <div className="mr-table-wrap" role="region" aria-label="Tabel: status per school" tabIndex={0}>
           <table className="mr-table" data-testid="schools">
             <thead>
               <tr>

@@ -58,7 +58,7 @@ export function ImportsPage() {
 
   return (
     <>
-      <Section title="Adresbestanden inlezen" id="imports-title">
+      <Section title="Adresbestanden inlezen" id="imports-title" level={1}>
         <p className="mr-muted">
           DUO-lijsten van vestigingen (po, vo, sbo/so/vso), de samenwerkingsverbanden en hun scholen, het DUO-bestand ORGANISATIES met
           e-mailadressen, of een eigen lijst met vestigingscode en e-mailadres (CSV of Excel). Eerst ziet u wat er zou veranderen; pas na

@@ -244,7 +244,7 @@ function SwvSection({
                 <th>SWV</th>
                 <th>Naam</th>
                 <th>Situatie</th>
-                {editable && <th />}
+                {editable && <th><span className="mr-sr-only">Acties</span></th>}
               </tr>
             </thead>
             <tbody>
@@ -565,7 +565,7 @@ function SchoolList({
               <th>SWV</th>
               <th>Status</th>
               <th>E-mailadres</th>
-              {action && <th />}
+              {action && <th><span className="mr-sr-only">Acties</span></th>}
             </tr>
           </thead>
           <tbody>

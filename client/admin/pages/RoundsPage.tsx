@@ -49,7 +49,7 @@ export function RoundsPage() {
 
   return (
     <>
-      <Section title="Metingen" id="rounds-title">
+      <Section title="Metingen" id="rounds-title" level={1}>
         <ErrorMessage error={rounds.error} />
         {rounds.data && rounds.data.length === 0 && <p className="mr-muted">Er zijn nog geen metingen.</p>}
         {[...byStudy.entries()].map(([study, list]) => (

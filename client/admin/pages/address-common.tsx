@@ -57,10 +57,12 @@ export function TableWrap({ children, label }: { children: ReactNode; label: str
   );
 }
 
-export function Section({ title, children, id }: { title: string; children: ReactNode; id?: string }) {
+/** A card with a heading; `level={1}` for the page's first section (its title). */
+export function Section({ title, children, id, level = 2 }: { title: string; children: ReactNode; id?: string; level?: 1 | 2 }) {
+  const Heading = level === 1 ? 'h1' : 'h2';
   return (
     <section className="mr-card mr-section" aria-labelledby={id}>
-      <h2 id={id}>{title}</h2>
+      <Heading id={id}>{title}</Heading>
       {children}
     </section>
   );

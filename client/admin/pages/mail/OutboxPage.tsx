@@ -83,7 +83,7 @@ export function OutboxPage() {
             Golven die nog moeten beginnen. Wie precies een e-mail krijgt, wordt bepaald op het moment van versturen; daarna gaan ze in het
             tempo van de mailserver ({limitsText(data.limits)}).
           </p>
-          <div className="mr-table-wrap" role="region" aria-label="Geplande golven" tabIndex={0}>
+          <div className="mr-table-wrap" role="region" aria-label="Tabel: geplande golven" tabIndex={0}>
             <table data-testid="planned-waves">
               <thead>
                 <tr>

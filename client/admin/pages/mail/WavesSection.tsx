@@ -76,7 +76,7 @@ export function WavesSection({ roundId, mailings, swvs, onChange }: { roundId: n
                 <th className="num">Wacht</th>
                 <th className="num">Onbestelbaar</th>
                 <th className="num">Mislukt</th>
-                <th />
+                <th><span className="mr-sr-only">Acties</span></th>
               </tr>
             </thead>
             <tbody>
