@@ -54,7 +54,7 @@ export function RoundsPage() {
         {rounds.data && rounds.data.length === 0 && <p className="mr-muted">Er zijn nog geen metingen.</p>}
         {[...byStudy.entries()].map(([study, list]) => (
           <div key={study}>
-            <h3>{study}</h3>
+            <h2 className="mr-subhead">{study}</h2>
             <TableWrap label={`Metingen van ${study}`}>
               <table>
                 <thead>

@@ -118,7 +118,7 @@ export function OutboxPage() {
       {data && (
         <>
           <p className="mr-muted">{data.total} {data.total === 1 ? 'bericht' : 'berichten'} in de outbox.</p>
-          <div style={{ overflowX: 'auto' }}>
+          <div style={{ overflowX: 'auto' }} role="region" aria-label="Tabel: berichten" tabIndex={0}>
             <table>
               <thead>
                 <tr>

@@ -64,7 +64,7 @@ export function WavesSection({ roundId, mailings, swvs, onChange }: { roundId: n
       {mailings.length === 0 ? (
         <p className="mr-muted">Nog geen golven. Het openen van de meting plant de uitnodiging en de herinnering.</p>
       ) : (
-        <div style={{ overflowX: 'auto' }}>
+        <div style={{ overflowX: 'auto' }} role="region" aria-label="Tabel: golven" tabIndex={0}>
           <table>
             <thead>
               <tr>
