@@ -61,6 +61,8 @@ export function RoundPage({ params }: { params: Record<string, string> }) {
     round.reload();
     preview.reload();
   };
+  // What opening did, kept here: the opening section itself goes away once the round is open.
+  const [openedNote, setOpenedNote] = useState<ReactNode>(null);
   const r = round.data;
   if (round.error) return <ErrorMessage error={round.error} />;
   if (!r) return <p>Bezig met laden…</p>;
@@ -107,7 +109,23 @@ export function RoundPage({ params }: { params: Record<string, string> }) {
       <SwvSection round={r} admin={admin} situations={situations} options={options.data} onChanged={reload} />
       {preview.data && <PreviewSection round={r} preview={preview.data} admin={admin} situations={situations} onChanged={reload} />}
       <ErrorMessage error={preview.error} />
-      {admin && r.status === 'draft' && preview.data && <OpenSection round={r} preview={preview.data} onOpened={reload} />}
+      {admin && r.status === 'draft' && preview.data && (
+        <OpenSection
+          round={r}
+          preview={preview.data}
+          onOpened={(note) => {
+            setOpenedNote(note);
+            reload();
+          }}
+        />
+      )}
+      {openedNote && (
+        <section className="mr-card mr-section" aria-label="Meting geopend">
+          <p className="mr-ok" role="status">
+            {openedNote}
+          </p>
+        </section>
+      )}
       {admin && r.status === 'open' && <CloseSection round={r} onClosed={reload} />}
       {admin && <CopySection round={r} />}
     </>
@@ -743,7 +761,7 @@ interface OpeningPlan {
  * to whom, from when (now or a chosen moment, nothing silent), at the relay's pace, and when
  * the reminders follow.
  */
-function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview: RoundPreview; onOpened: () => void }) {
+function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview: RoundPreview; onOpened: (note: ReactNode) => void }) {
   const [confirming, setConfirming] = useState(false);
   // A round that opens later cannot invite before it opens: then the first choice is its opening.
   const opensLater = round.opens_at && new Date(round.opens_at).getTime() > Date.now() ? round.opens_at : null;
@@ -751,7 +769,6 @@ function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview
   const [at, setAt] = useState(() => toDateTimeInput(opensLater ?? new Date()));
   const [plan, setPlan] = useState<OpeningPlan | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [result, setResult] = useState<ReactNode>(null);
   const sendAt = when === 'now' ? null : fromDateTimeInput(at);
 
   useEffect(() => {
@@ -773,7 +790,7 @@ function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview
       const opened = await api<{ invited: number; queued: number; invitationsAt: string | null }>('POST', `/api/rounds/${round.id}/open`, {
         invitationsAt: when === 'now' ? null : sendAt,
       });
-      setResult(
+      onOpened(
         <>
           De meting is geopend: {number(opened.invited)} uitnodigingen aangemaakt.{' '}
           {opened.queued > 0 ? (
@@ -786,7 +803,6 @@ function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview
         </>,
       );
       setConfirming(false);
-      onOpened();
     } catch (e) {
       setError(errorText(e));
     }
@@ -870,11 +886,6 @@ function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview
         </div>
       )}
       <ErrorMessage error={error} />
-      {result && (
-        <p className="mr-ok" role="status">
-          {result}
-        </p>
-      )}
     </Section>
   );
 }
