@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { api, ApiError, setCsrfToken } from '../shared/api';
-import { pages } from './pages';
+import { pages, type PageDef } from './pages';
 import { LoginPage } from './pages/LoginPage';
 import { SetPasswordPage } from './pages/SetPasswordPage';
 import { SetupPage } from './pages/SetupPage';
@@ -61,6 +61,8 @@ export function App() {
 
 function Shell({ user, onLogout }: { user: SessionUser; onLogout: () => void }) {
   const { path } = useRouter();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [beheerOpen, setBeheerOpen] = useState(false);
   const visible = pages.filter((p) => user.role === 'admin' || p.role === 'researcher');
   let content = <NotFound />;
   for (const page of visible) {
@@ -71,25 +73,69 @@ function Shell({ user, onLogout }: { user: SessionUser; onLogout: () => void }) 
       break;
     }
   }
+  // Every navigation closes the menus (phones: the menu covers the page).
+  useEffect(() => {
+    setMenuOpen(false);
+    setBeheerOpen(false);
+  }, [path]);
+  const current = (p: PageDef) => p.path === path || (p.section ?? []).some((s) => (s.endsWith('/') ? path.startsWith(s) : path === s));
+  // The most specific entry wins (/mail/outbox is Beheer's, not E-mail's).
+  const entries = visible.filter((p) => p.nav);
+  const active = entries.filter(current).sort((a, b) => b.path.length - a.path.length)[0];
+  const link = (p: PageDef) => (
+    <li key={p.path}>
+      <Link to={p.path} aria-current={p === active ? (p.path === path ? 'page' : 'true') : undefined}>
+        {p.title}
+      </Link>
+    </li>
+  );
+  const groups = ([1, 2, 3] as const).map((g) => entries.filter((p) => p.nav === g)).filter((g) => g.length > 0);
+  const beheer = entries.filter((p) => p.nav === 'beheer');
   return (
     <div className="mr-shell">
-      <header className="mr-header">
+      <header className={menuOpen ? 'mr-header menu-open' : 'mr-header'}>
         <Link to="/" className="mr-brand">Meetronde</Link>
-        <nav aria-label="Hoofdmenu">
-          {visible
-            .filter((p) => p.nav)
-            .map((p) => (
-              <Link key={p.path} to={p.path} aria-current={p.path === path ? 'page' : undefined}>
-                {p.title}
-              </Link>
-            ))}
+        <button
+          type="button"
+          className="secondary mr-menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="mr-nav"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          Menu
+        </button>
+        <nav id="mr-nav" aria-label="Hoofdmenu" className={menuOpen ? 'mr-nav open' : 'mr-nav'}>
+          {groups.map((g, i) => (
+            <ul key={i} className="mr-nav-group">
+              {g.map(link)}
+            </ul>
+          ))}
+          {beheer.length > 0 && (
+            <div className="mr-nav-more">
+              <button
+                type="button"
+                className="mr-nav-more-toggle"
+                aria-expanded={beheerOpen}
+                aria-controls="mr-nav-beheer"
+                aria-current={active && beheer.includes(active) ? 'true' : undefined}
+                onClick={() => setBeheerOpen(!beheerOpen)}
+              >
+                Beheer <span aria-hidden="true">▾</span>
+              </button>
+              <ul id="mr-nav-beheer" className="mr-nav-group" hidden={!beheerOpen}>
+                {beheer.map(link)}
+              </ul>
+            </div>
+          )}
         </nav>
         <div className="mr-user">
           <span>{user.name}</span>
           <button className="secondary" onClick={onLogout}>Uitloggen</button>
         </div>
       </header>
-      <main className="mr-main">{content}</main>
+      <main className="mr-main">
+        <Suspense fallback={<p>Bezig met laden…</p>}>{content}</Suspense>
+      </main>
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import type { ComponentType } from 'react';
+import { lazy, type ComponentType } from 'react';
 import { AuditPage } from './pages/AuditPage';
 import { ComparePage } from './pages/ComparePage';
 import { ExportsPage, ReportTablesPage } from './pages/ExportsPage';
@@ -14,7 +14,6 @@ import { MailLogPage } from './pages/mail/MailLogPage';
 import { MailRoundPage } from './pages/mail/MailRoundPage';
 import { MailRoundsPage } from './pages/mail/MailRoundsPage';
 import { OutboxMessagePage, OutboxPage } from './pages/mail/OutboxPage';
-import { TrackingDashboardPage } from './pages/TrackingDashboardPage';
 import { TrackingRoundsPage } from './pages/TrackingRoundsPage';
 
 /**
@@ -26,28 +25,34 @@ export interface PageDef {
   title: string;
   component: ComponentType<{ params: Record<string, string> }>;
   role: 'admin' | 'researcher';
-  nav?: boolean;
+  /** Menu group (1–3 in the bar, 'beheer' in the Beheer menu); pages without one are reached by links. */
+  nav?: 1 | 2 | 3 | 'beheer';
+  /** Other paths that belong to this menu entry (marked as the current section). */
+  section?: string[];
 }
 
+// The dashboard pulls in chart.js (≈170 KB): it loads when a dashboard is opened, not with the app.
+const TrackingDashboardPage = lazy(() => import('./pages/TrackingDashboardPage').then((m) => ({ default: m.TrackingDashboardPage })));
+
 export const pages: PageDef[] = [
-  { path: '/', title: 'Overzicht', component: HomePage, role: 'researcher', nav: true },
+  { path: '/', title: 'Overzicht', component: HomePage, role: 'researcher' },
   // Address lists and rounds (server/schools, server/rounds).
-  { path: '/rounds', title: 'Metingen', component: RoundsPage, role: 'researcher', nav: true },
+  { path: '/rounds', title: 'Metingen', component: RoundsPage, role: 'researcher', nav: 1, section: ['/rounds/', '/voorbeeld'] },
   { path: '/rounds/:id', title: 'Meting', component: RoundPage, role: 'researcher' },
-  { path: '/schools', title: 'Scholen', component: SchoolsPage, role: 'researcher', nav: true },
-  { path: '/imports', title: 'Adresbestanden', component: ImportsPage, role: 'admin', nav: true },
-  { path: '/exports', title: 'Exporteren', component: ExportsPage, role: 'researcher', nav: true },
-  { path: '/exports/:roundId', title: 'Tabellen', component: ReportTablesPage, role: 'researcher' },
-  { path: '/compare', title: 'Vergelijken', component: ComparePage, role: 'researcher', nav: true },
-  // Questionnaire preview as a school sees it (server/responses, GET /api/preview/:id).
-  { path: '/voorbeeld', title: 'Voorbeeld', component: PreviewPage, role: 'researcher', nav: true },
-  { path: '/respons', title: 'Respons', component: TrackingRoundsPage, role: 'researcher', nav: true },
+  { path: '/respons', title: 'Respons', component: TrackingRoundsPage, role: 'researcher', nav: 1, section: ['/respons/'] },
   { path: '/respons/:roundId', title: 'Respons per meting', component: TrackingDashboardPage, role: 'researcher' },
-  { path: '/users', title: 'Gebruikers', component: UsersPage, role: 'admin', nav: true },
-  { path: '/privacy', title: 'Privacy', component: PrivacyPage, role: 'admin', nav: true },
-  { path: '/audit', title: 'Logboek', component: AuditPage, role: 'admin', nav: true },
-  { path: '/mail', title: 'E-mail', component: MailRoundsPage, role: 'admin', nav: true },
-  { path: '/mail/outbox', title: 'Outbox', component: OutboxPage, role: 'admin', nav: true },
+  { path: '/mail', title: 'E-mail', component: MailRoundsPage, role: 'admin', nav: 1, section: ['/mail/'] },
+  { path: '/schools', title: 'Scholen', component: SchoolsPage, role: 'researcher', nav: 2 },
+  { path: '/imports', title: 'Adresbestanden', component: ImportsPage, role: 'admin', nav: 2 },
+  { path: '/exports', title: 'Exporteren', component: ExportsPage, role: 'researcher', nav: 3, section: ['/exports/'] },
+  { path: '/exports/:roundId', title: 'Tabellen', component: ReportTablesPage, role: 'researcher' },
+  { path: '/compare', title: 'Vergelijken', component: ComparePage, role: 'researcher', nav: 3 },
+  // Questionnaire preview as a school sees it (server/responses, GET /api/preview/:id).
+  { path: '/voorbeeld', title: 'Voorbeeld', component: PreviewPage, role: 'researcher' },
+  { path: '/users', title: 'Gebruikers', component: UsersPage, role: 'admin', nav: 'beheer' },
+  { path: '/privacy', title: 'Privacy', component: PrivacyPage, role: 'admin', nav: 'beheer' },
+  { path: '/audit', title: 'Logboek', component: AuditPage, role: 'admin', nav: 'beheer' },
+  { path: '/mail/outbox', title: 'Outbox', component: OutboxPage, role: 'admin', nav: 'beheer' },
   { path: '/mail/outbox/:messageId', title: 'Bericht', component: OutboxMessagePage, role: 'admin' },
   { path: '/mail/rounds/:roundId', title: 'E-mail van een meting', component: MailRoundPage, role: 'admin' },
   { path: '/mail/invitations/:invitationId', title: 'Berichtenlog', component: MailLogPage, role: 'admin' },

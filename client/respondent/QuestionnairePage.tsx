@@ -53,6 +53,21 @@ function setPage(model: Model, index: number): void {
 }
 
 /**
+ * On the consent page the introduction folds into "Over dit onderzoek" (one tap away), so on a
+ * phone the consent question and its buttons are on the first screen.
+ */
+function collapseIntroduction(model: Model): void {
+  const page = model.pages[0];
+  if (!page) return;
+  for (const question of page.questions) {
+    if (question.getType() !== 'html') continue;
+    const html = (question as unknown as { html: string }).html;
+    if (!html || html.includes('mr-intro')) continue;
+    (question as unknown as { html: string }).html = `<details class="mr-intro"><summary>Over dit onderzoek</summary>${html}</details>`;
+  }
+}
+
+/**
  * The questionnaire of a working link. Before consent nothing but the consent answer reaches the
  * server (POST consent when the respondent moves on); after it every change is autosaved.
  */
@@ -83,7 +98,10 @@ export function QuestionnairePage({ survey, initialNotice, api, store, onRefused
     m.data = data;
     if (survey.state === 'open') setPage(m, page);
     // Before consent there is one page; a progress bar would only say "1 van 1".
-    else m.showProgressBar = false;
+    else {
+      m.showProgressBar = false;
+      collapseIntroduction(m);
+    }
     return m;
   });
 

@@ -172,6 +172,11 @@ function Message({ title, study, children }: { title: string; study?: string; ch
   );
 }
 
+/** "meting 2025", but "Meting 2025" as it is when the round's name already says so. */
+export function roundLabel(name: string): string {
+  return /^meting\b/i.test(name.trim()) ? name.trim() : `meting ${name.trim()}`;
+}
+
 /** The study's name as header above every page of a working link. */
 function Frame({ survey, children }: { survey: SurveyPayload; children: ReactNode }) {
   return (
@@ -181,7 +186,7 @@ function Frame({ survey, children }: { survey: SurveyPayload; children: ReactNod
           <h1 className="mr-r-study">{survey.study.name}</h1>
           <p className="mr-r-school">
             {survey.school.name}
-            {survey.round.name ? ` · meting ${survey.round.name}` : ''}
+            {survey.round.name ? ` · ${roundLabel(survey.round.name)}` : ''}
           </p>
         </div>
       </header>

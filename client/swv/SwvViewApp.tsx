@@ -1,7 +1,7 @@
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo, useState } from 'react';
 import { baseOptions, ChartCanvas, COLORS } from '../shared/tracking/charts';
-import { formatCount, formatDate, formatDay, formatRate } from '../shared/tracking/format';
+import { formatCloseMoment, formatCount, formatDate, formatDay, formatRate } from '../shared/tracking/format';
 import { liveLabel, useLive } from '../shared/tracking/live';
 import type { SchoolState, SwvViewSnapshot } from '../../server/tracking/types';
 
@@ -72,7 +72,7 @@ export function SwvViewApp() {
           Respons {data.swv.name} ({data.swv.code})
         </h1>
         <p className="mr-muted">
-          Meting {data.round.name} · {formatDate(data.round.opensAt)} tot {formatDate(data.round.closesAt)} · {data.swv.situationLabel}
+          {/^meting\b/i.test(data.round.name) ? data.round.name : `Meting ${data.round.name}`} · {formatDate(data.round.opensAt)} tot {formatCloseMoment(data.round.closesAt)} · {data.swv.situationLabel}
           {data.swv.regionLetter ? ` · regio ${data.swv.regionLetter}` : ''}
         </p>
         <span className={`mr-live mr-live-${state}`} role="status" data-testid="live-state">{liveLabel(state)}</span>
@@ -104,7 +104,7 @@ export function SwvViewApp() {
             </option>
           ))}
         </select>
-        <div className="mr-table-wrap">
+        <div className="mr-table-wrap" role="region" aria-label="Tabel: status per school" tabIndex={0}>
           <table className="mr-table" data-testid="schools">
             <thead>
               <tr>

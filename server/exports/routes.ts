@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { AreaDeps } from '../area';
 import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
+import { wallTime } from '../time';
 import { SITUATIONS } from '../tracking/labels';
 import { codebookCsv, codebookHtml } from './codebook';
 import { planExport } from './export';
@@ -21,6 +22,11 @@ const ExportQuery = Type.Object({
   identifiers: Type.Optional(Type.Boolean()),
   situation: Type.Optional(Type.Union(SITUATIONS.map((s) => Type.Literal(s)))),
 });
+
+function dutchDay(date: Date): string {
+  const w = wallTime(date);
+  return `${w.year}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
+}
 
 /** A file name without anything a header or file system would choke on. */
 export function safeFileName(...parts: string[]): string {
@@ -72,7 +78,15 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
         rows: plan.caseCount,
       });
       const info = FORMAT_INFO[format];
-      const name = safeFileName('meetronde', plan.roundName, options.situation ?? '', options.identifiers ? 'met-identificatie' : '', clock.now().toISOString().slice(0, 10));
+      // CSV and CSV for Dutch Excel share an extension: the name tells them apart. The date is the Dutch day.
+      const name = safeFileName(
+        'meetronde',
+        plan.roundName,
+        options.situation ?? '',
+        options.identifiers ? 'met-identificatie' : '',
+        format === 'csv-nl' ? 'excel-nl' : '',
+        dutchDay(clock.now()),
+      );
       reply
         .header('content-type', info.contentType)
         .header('content-disposition', `attachment; filename="${name}.${info.extension}"`)

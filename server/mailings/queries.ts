@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, MailingKind, MailingStatus, OutboxStatus } from '../db/types';
 import { notFound } from '../errors';
 import { buildOutgoing, mailLinks } from './outbox';
-import { loadCandidates, parseTarget, skipReason, targetedInvitations, type MailingTarget } from './targets';
+import { roundSchools } from '../rounds/eligibility';
+import { loadCandidates, parseTarget, skipReason, targetedInvitations, type Candidate, type MailingTarget } from './targets';
 import { loadTemplate, renderTemplate, resolveAccountLinks, type TemplateContent } from './templates';
 import { estimateFinish, recentSends, type RelayLimits } from './throttle';
 import { mailContext, placeholderValues } from './waves';
@@ -85,12 +86,72 @@ export async function estimateMailing(
   excludeMailingId?: number,
 ): Promise<Estimate> {
   void kind;
-  const round = await assertRound(db, roundId);
-  // Before the round opens, count as if it were open: the admin plans ahead.
-  const candidates = await loadCandidates(db, roundId, { swvIds: target.swvIds });
   const at = dueAt.getTime() > now.getTime() ? dueAt : now;
-  const count = candidates.filter((c) => skipReason({ ...c, round_status: 'open', closes_at: null }, target, at) === null).length;
-  void round;
+  const count = (await plannedRecipients(db, roundId, target, at)).length;
+  const ahead = await queueAhead(db, at, excludeMailingId);
+  const history = await recentSends(db, now);
+  const finish = estimateFinish(at, ahead + count, limits, history);
+  return { count, ahead, startsAt: at.toISOString(), finishesAt: finish.toISOString(), limits };
+}
+
+/**
+ * Who a target reaches at `at`. Before the round opens there are no invitations yet: then the
+ * schools that opening will invite are counted, as if the round were open (the admin plans
+ * ahead), through the same rule (skipReason) a wave applies when it goes.
+ */
+export async function plannedRecipients(db: Kysely<DB>, roundId: number, target: MailingTarget, at: Date): Promise<Candidate[]> {
+  const round = await assertRound(db, roundId);
+  const asOpen = <T extends Candidate>(c: T): T => ({ ...c, round_status: 'open', closes_at: null });
+  const invited = (await loadCandidates(db, roundId, { swvIds: target.swvIds })).map(asOpen);
+  if (round.status !== 'draft') return invited.filter((c) => skipReason(c, target, at) === null);
+  return [...invited, ...(await schoolsToInvite(db, roundId))].filter((c) => skipReason(c, target, at) === null);
+}
+
+/** The schools opening the round will invite, as candidates without an invitation yet. */
+async function schoolsToInvite(db: Kysely<DB>, roundId: number): Promise<Candidate[]> {
+  const schools = (await roundSchools(db, roundId)).filter((s) => s.state === 'to-invite');
+  if (schools.length === 0) return [];
+  const swvs = await db
+    .selectFrom('round_swvs as rs')
+    .innerJoin('swvs as w', 'w.id', 'rs.swv_id')
+    .select(['rs.swv_id', 'rs.situation', 'w.name'])
+    .where('rs.round_id', '=', roundId)
+    .execute();
+  const swvById = new Map(swvs.map((s) => [s.swv_id, s]));
+  const details = new Map<number, { province: string | null; denomination: string | null }>();
+  for (let i = 0; i < schools.length; i += 5000) {
+    const rows = await db
+      .selectFrom('schools')
+      .select(['id', 'province', 'denomination'])
+      .where('id', 'in', schools.slice(i, i + 5000).map((s) => s.schoolId))
+      .execute();
+    for (const row of rows) details.set(row.id, row);
+  }
+  return schools.map((s) => ({
+    id: 0,
+    token_nonce: '',
+    school_name: s.name,
+    swv_name: swvById.get(s.swvId)?.name ?? '',
+    email: s.email,
+    status: 'pending',
+    excluded_at: null,
+    opted_out_at: null,
+    bounced_at: null,
+    invited_at: null,
+    completed_at: null,
+    refused_at: null,
+    swv_id: s.swvId,
+    situation: swvById.get(s.swvId)?.situation ?? null,
+    school_kind: s.kind,
+    school_province: details.get(s.schoolId)?.province ?? null,
+    school_denomination: details.get(s.schoolId)?.denomination ?? null,
+    round_status: 'open',
+    closes_at: null,
+  }));
+}
+
+/** Mails waiting in the outbox by `at`, plus those of one-off waves planned before it (they go first). */
+async function queueAhead(db: Kysely<DB>, at: Date, excludeMailingId?: number): Promise<number> {
   const queued = await db
     .selectFrom('outbox_messages')
     .select(sql<number>`count(*)::int`.as('n'))
@@ -98,7 +159,6 @@ export async function estimateMailing(
     .where('next_attempt_at', '<=', at)
     .executeTakeFirstOrThrow();
   let ahead = queued.n;
-  // One-off waves planned before this one go first.
   let earlier = db
     .selectFrom('mailings')
     .selectAll()
@@ -109,16 +169,90 @@ export async function estimateMailing(
   for (const m of await earlier.execute()) {
     ahead += (await targetedInvitations(db, m.round_id, parseTarget(m.target, m.kind), at)).length;
   }
+  return ahead;
+}
+
+export interface OpeningPlan {
+  /** Invitation mails opening sends: one per school with a usable address. */
+  invitations: number;
+  /** Schools without a usable address, which get none. */
+  unreachable: number;
+  swvs: number;
+  /** Per SWV of the round: how many of its schools get the invitation. */
+  perSwv: Array<{ code: string; name: string; count: number }>;
+  sendAt: string;
+  /** Mails already waiting before these. */
+  ahead: number;
+  finishesAt: string;
+  limits: RelayLimits;
+  capture: boolean;
+  reminders: Array<{ afterDays: number; firstAt: string; lastAt: string; beforeClose: boolean }>;
+  opensAt: string | null;
+  closesAt: string | null;
+}
+
+/**
+ * What opening a round will do, before the admin confirms: how many invitation mails go to
+ * which schools, from when, at the relay's pace (when the last is handed over), and when each
+ * reminder of the round's policy follows (each school that many days after its own invitation).
+ */
+export async function openingPlan(
+  db: Kysely<DB>,
+  roundId: number,
+  sendAt: Date | null,
+  now: Date,
+  limits: RelayLimits,
+  capture: boolean,
+): Promise<OpeningPlan> {
+  const round = await assertRound(db, roundId);
+  // As opening schedules it: the chosen moment, else the round's opening time, never before now.
+  const chosen = sendAt ?? (round.opens_at ? new Date(round.opens_at) : now);
+  const at = chosen.getTime() > now.getTime() ? chosen : now;
+  const schools = await roundSchools(db, roundId);
+  const toInvite = schools.filter((s) => s.state === 'to-invite');
+  const swvs = await db
+    .selectFrom('round_swvs as rs')
+    .innerJoin('swvs as w', 'w.id', 'rs.swv_id')
+    .select(['w.id', 'w.code', 'w.name'])
+    .where('rs.round_id', '=', roundId)
+    .orderBy('rs.region_letter')
+    .orderBy('w.code')
+    .execute();
+  const perSwv = swvs.map((w) => ({ code: w.code, name: w.name, count: toInvite.filter((s) => s.swvId === w.id).length }));
+  const ahead = await queueAhead(db, at);
   const history = await recentSends(db, now);
-  const finish = estimateFinish(at, ahead + count, limits, history);
-  return { count, ahead, startsAt: at.toISOString(), finishesAt: finish.toISOString(), limits };
+  const finish = estimateFinish(at, ahead + toInvite.length, limits, history);
+  const policy = round.reminder_policy as { afterDays?: unknown } | null;
+  const days = Array.isArray(policy?.afterDays) ? (policy!.afterDays as unknown[]).filter((d): d is number => Number.isInteger(d) && (d as number) > 0) : [];
+  const closesAt = round.closes_at ? new Date(round.closes_at) : null;
+  const DAY = 86_400_000;
+  return {
+    invitations: toInvite.length,
+    unreachable: schools.filter((s) => s.state === 'unreachable').length,
+    swvs: swvs.length,
+    perSwv,
+    sendAt: at.toISOString(),
+    ahead,
+    finishesAt: finish.toISOString(),
+    limits,
+    capture,
+    reminders: [...new Set(days)]
+      .sort((a, b) => a - b)
+      .map((d) => {
+        const firstAt = new Date(at.getTime() + d * DAY);
+        return { afterDays: d, firstAt: firstAt.toISOString(), lastAt: new Date(finish.getTime() + d * DAY).toISOString(), beforeClose: !closesAt || firstAt < closesAt };
+      }),
+    opensAt: round.opens_at ? new Date(round.opens_at).toISOString() : null,
+    closesAt: closesAt ? closesAt.toISOString() : null,
+  };
 }
 
 export interface Preview {
   subject: string;
   text: string;
   html: string;
-  school: { invitationId: number; name: string } | null;
+  /** The school the preview is for; `invitationId` is null for a school opening will invite. */
+  school: { invitationId: number | null; name: string } | null;
 }
 
 /**
@@ -146,10 +280,16 @@ export async function previewTemplate(
   if (invitationId !== undefined) query = query.where('i.id', '=', invitationId);
   school = await query.executeTakeFirst();
   if (invitationId !== undefined && !school) throw notFound('Deze school hoort niet bij deze meting.');
+  // Before opening there are no invitations: the first school (by name) opening will invite.
+  let planned: Candidate | undefined;
+  if (!school) planned = (await schoolsToInvite(db, roundId)).sort((a, b) => a.school_name.localeCompare(b.school_name, 'nl'))[0];
   const links = { link: `${publicUrl}/s/voorbeeld-persoonlijke-link`, afmelden: `${publicUrl}/api/optout/voorbeeld-afmeldlink` };
-  const values = placeholderValues(school ?? { school_name: 'Voorbeeldschool', swv_name: 'Voorbeeld-samenwerkingsverband' }, ctx, links);
+  const values = placeholderValues(school ?? planned ?? { school_name: 'Voorbeeldschool', swv_name: 'Voorbeeld-samenwerkingsverband' }, ctx, links);
   const mail = renderTemplate(template, values);
-  return { ...mail, school: school ? { invitationId: school.id, name: school.school_name } : null };
+  return {
+    ...mail,
+    school: school ? { invitationId: school.id, name: school.school_name } : planned ? { invitationId: null, name: planned.school_name } : null,
+  };
 }
 
 export async function templateFor(db: Kysely<DB>, roundId: number, kind: MailingKind) {
@@ -366,11 +506,59 @@ export interface OutboxRow {
   /** Why the last attempt failed, was retried or taken over (also kept once the mail went). */
   lastError: string | null;
   nextAttemptAt: string;
+  /** For a mail still waiting: when it is due to go at the relay's pace (an estimate). */
+  plannedAt: string | null;
+}
+
+export interface PlannedWave {
+  mailingId: number;
+  roundId: number;
+  roundName: string;
+  kind: MailingKind;
+  target: MailingTarget;
+  dueAt: string;
+  /** How many mails it would send if it went now (decided again when it goes). */
+  count: number;
+}
+
+/**
+ * Waves that have not fanned out into the outbox yet, with their planned moment and size, so the
+ * outbox shows every mail that is coming, not only the rows already written.
+ */
+export async function listPlannedWaves(db: Kysely<DB>, now: Date): Promise<PlannedWave[]> {
+  const waves = await db
+    .selectFrom('mailings as m')
+    .innerJoin('rounds as r', 'r.id', 'm.round_id')
+    .select(['m.id', 'm.round_id', 'r.name as round_name', 'm.kind', 'm.target', 'm.due_at'])
+    .where('m.status', '=', 'scheduled')
+    .where('r.status', '!=', 'closed')
+    .orderBy('m.due_at')
+    .orderBy('m.id')
+    .limit(50)
+    .execute();
+  const out: PlannedWave[] = [];
+  for (const w of waves) {
+    const target = parseTarget(w.target, w.kind);
+    const due = new Date(w.due_at);
+    const at = due.getTime() > now.getTime() ? due : now;
+    // A reminder policy goes to each school days after its own invitation: count who it will reach.
+    const probe = target.afterDays !== undefined ? { ...target, afterDays: undefined } : target;
+    out.push({
+      mailingId: w.id,
+      roundId: w.round_id,
+      roundName: w.round_name,
+      kind: w.kind,
+      target,
+      dueAt: due.toISOString(),
+      count: (await plannedRecipients(db, w.round_id, probe, at)).length,
+    });
+  }
+  return out;
 }
 
 export async function listOutbox(
   db: Kysely<DB>,
-  options: { status?: OutboxStatus; offset: number; limit: number },
+  options: { status?: OutboxStatus; offset: number; limit: number; now?: Date; limits?: RelayLimits },
 ): Promise<{ total: number; rows: OutboxRow[] }> {
   let query = db.selectFrom('outbox_messages as o').leftJoin('mailings as m', 'm.id', 'o.mailing_id');
   if (options.status) query = query.where('o.status', '=', options.status);
@@ -394,6 +582,25 @@ export async function listOutbox(
     .offset(options.offset)
     .limit(options.limit)
     .execute();
+  const planned = new Map<number, string>();
+  const waiting = rows.filter((r) => r.status === 'pending' || r.status === 'sending');
+  if (options.now && waiting.length) {
+    const now = options.now;
+    // Each waiting mail's place in the queue, in the order the worker claims them.
+    const places = await sql<{ id: number; place: number }>`
+      select id, place::int as place from (
+        select id, row_number() over (order by next_attempt_at, id) as place
+        from outbox_messages where status in ('pending', 'sending')
+      ) q where id in (${sql.join(waiting.map((r) => r.id))})
+    `.execute(db);
+    const history = await recentSends(db, now);
+    for (const { id, place } of places.rows) {
+      const row = waiting.find((r) => r.id === id)!;
+      const notBefore = new Date(Math.max(now.getTime(), new Date(row.next_attempt_at).getTime()));
+      const at = options.limits ? estimateFinish(now, place, options.limits, history) : now;
+      planned.set(id, new Date(Math.max(at.getTime(), notBefore.getTime())).toISOString());
+    }
+  }
   return {
     total: total.n,
     rows: rows.map((r) => ({
@@ -409,6 +616,7 @@ export async function listOutbox(
       invitationId: r.invitation_id,
       lastError: r.last_error,
       nextAttemptAt: iso(r.next_attempt_at)!,
+      plannedAt: planned.get(r.id) ?? null,
     })),
   };
 }

@@ -14,11 +14,14 @@ import {
   listMailings,
   listMailRounds,
   listOutbox,
+  listPlannedWaves,
   messageLog,
+  openingPlan,
   outboxMessage,
   previewTemplate,
 } from './queries';
-import { TARGET_STATUSES, TEXT_FILTER_LIMITS, type MailingTarget } from './targets';
+import { parseTarget, TARGET_STATUSES, TEXT_FILTER_LIMITS, type MailingTarget } from './targets';
+import { formatDateTime } from '../time';
 import { relayLimits } from './tasks';
 import { assertValidTemplate, escapeHtml, LIMITS, loadTemplate, PLACEHOLDERS, resetTemplate, saveTemplate } from './templates';
 import { cancelMailing, createMailing, moveMailing } from './waves';
@@ -64,6 +67,15 @@ function toTarget(t: Static<typeof Target>): MailingTarget {
   if (provinces.length) target.provinces = provinces;
   if (denominations.length) target.denominations = denominations;
   return target;
+}
+
+/** Two waves of one kind to one target within a day of each other are the same wave twice. */
+const DUPLICATE_WINDOW_MS = 86_400_000;
+
+/** A target in one spelling: lists sorted, keys in a fixed order. */
+function sameTargetKey(t: MailingTarget): string {
+  const sorted = <T,>(list: T[] | undefined) => (list?.length ? [...list].map(String).sort() : []);
+  return JSON.stringify([t.status, sorted(t.swvIds), sorted(t.situations), sorted(t.sectors), sorted(t.provinces), sorted(t.denominations), t.afterDays ?? null]);
 }
 
 function parseDue(value: string): Date {
@@ -120,6 +132,21 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
   );
 
   app.post(
+    '/api/mail/rounds/:roundId/opening-plan',
+    {
+      config: admin,
+      schema: {
+        params: RoundParams,
+        body: Type.Object({ sendAt: Type.Optional(Type.Union([DateTime, Type.Null()])) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const { sendAt } = request.body;
+      return openingPlan(db, request.params.roundId, sendAt ? parseDue(sendAt) : null, clock.now(), limits, capture);
+    },
+  );
+
+  app.post(
     '/api/mail/rounds/:roundId/mailings',
     { config: admin, schema: { params: RoundParams, body: WaveBody } },
     async (request, reply) => {
@@ -132,16 +159,27 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
       const mailing = await db.transaction().execute(async (trx) => {
         // A double click must not plan the same wave twice.
         await sql`select pg_advisory_xact_lock(7265006, ${round.id})`.execute(trx);
-        const same = await trx
+        // Nor may a second wave of the same kind to the same schools go within a day of the first:
+        // schools would get the same mail twice.
+        const wanted = sameTargetKey(toTarget(target));
+        const others = await trx
           .selectFrom('mailings')
-          .select('id')
+          .select(['id', 'target', 'due_at', 'status'])
           .where('round_id', '=', round.id)
           .where('kind', '=', kind)
-          .where('status', '=', 'scheduled')
-          .where('due_at', '=', due)
-          .where(sql<boolean>`target = ${JSON.stringify(toTarget(target))}::jsonb`)
-          .executeTakeFirst();
-        if (same) throw conflict('mailing_exists', 'Er staat al een gelijke golf gepland op dit tijdstip.');
+          .where('status', '!=', 'cancelled')
+          .where('due_at', '>', new Date(due.getTime() - DUPLICATE_WINDOW_MS))
+          .where('due_at', '<', new Date(due.getTime() + DUPLICATE_WINDOW_MS))
+          .execute();
+        const same = others.find((m) => sameTargetKey(parseTarget(m.target, kind)) === wanted);
+        if (same) {
+          const when = formatDateTime(new Date(same.due_at), { zone: true });
+          throw conflict(
+            'mailing_exists',
+            `Er is al een gelijke golf (${kind === 'invitation' ? 'uitnodiging' : 'herinnering'} voor dezelfde scholen) op ${when}. ` +
+              'Scholen zouden dezelfde e-mail dan twee keer krijgen. Verplaats of annuleer die golf, of kies een andere doelgroep of een tijdstip minstens een dag ervandaan.',
+          );
+        }
         const created = await createMailing(trx, { roundId: round.id, kind, target: toTarget(target), dueAt: due, createdBy: user.id, now });
         await audit(trx, user, now, 'mailing.create', `mailing:${created.id}`, { roundId: round.id, kind, target: toTarget(target), dueAt: due.toISOString() });
         return created;
@@ -271,7 +309,14 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     { config: admin, schema: { querystring: Type.Object({ status: Type.Optional(OutboxStatus), ...Page }, { additionalProperties: false }) } },
     async (request) => {
       const { status, offset = 0, limit = 50 } = request.query;
-      return { capture, ...(await listOutbox(db, { status: status as never, offset, limit })) };
+      const now = clock.now();
+      return {
+        capture,
+        limits,
+        ...(await listOutbox(db, { status: status as never, offset, limit, now, limits })),
+        // Waves still to come, so the outbox shows all mail that is planned, not only queued rows.
+        planned: offset === 0 && (!status || status === 'pending') ? await listPlannedWaves(db, now) : [],
+      };
     },
   );
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, MailingKind } from '../db/types';
 import { badRequest } from '../errors';
+import { formatCloseMoment } from '../time';
 
 /**
  * Mail templates per round and kind, with {{placeholders}}. What users write is Dutch, so the
@@ -12,7 +13,7 @@ export const PLACEHOLDERS = {
   school: 'naam van de school',
   swv: 'naam van het samenwerkingsverband',
   link: 'persoonlijke link naar de vragenlijst',
-  sluitingsdatum: 'laatste dag waarop de vragenlijst open is',
+  sluitingsdatum: 'laatste dag waarop de vragenlijst open is (met de tijd, als de meting eerder op die dag sluit)',
   onderzoek: 'naam van het onderzoek',
   meting: 'naam van de meting',
   afzender: 'naam van de afzender',
@@ -230,23 +231,13 @@ export function hasLinkMarkers(body: string): boolean {
   return body.includes(MARK_OPEN);
 }
 
-const dateFormat = new Intl.DateTimeFormat('nl-NL', {
-  weekday: 'long',
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  timeZone: 'Europe/Amsterdam',
-});
-const timeFormat = new Intl.DateTimeFormat('nl-NL', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Europe/Amsterdam' });
-
 /**
- * The last day a round is open, in Dutch ("vrijdag 10 april 2026"). A round that closes at
- * midnight closes at the start of a day, so the last open day is the one before.
+ * The last day a round is open, in Dutch ("vrijdag 10 april 2026"), or the day and the time when
+ * the admin set one ("vrijdag 10 april 2026, 17:00 uur"). A round that closes at midnight closes
+ * at the end of the day before, which is the day the mail names (server/time.ts).
  */
 export function formatCloseDate(closesAt: Date | null): string {
-  if (!closesAt) return 'het einde van de meting';
-  const lastMoment = timeFormat.format(closesAt) === '00:00' ? new Date(closesAt.getTime() - 1) : closesAt;
-  return dateFormat.format(lastMoment);
+  return formatCloseMoment(closesAt);
 }
 
 /** The round's template of `kind`, or the shipped default. */

@@ -156,17 +156,24 @@ export async function scheduleInvitationsForSchool(
 
 /**
  * What opening a round schedules, in the caller's transaction (with openRound): the invitation
- * wave (at the round's opening time, or now) and one reminder per day count of the round's
- * reminder policy (default: 14 days after each school's invitation). Calling it again adds
- * nothing twice. Returns the waves it created.
+ * wave (at the moment the admin chose, else at the round's opening time, or now) and one reminder
+ * per day count of the round's reminder policy (default: 14 days after each school's
+ * invitation). Calling it again adds nothing twice. Returns the waves it created.
  */
-export async function scheduleRoundMailings(db: Kysely<DB>, roundId: number, now: Date, createdBy: number | null = null): Promise<Mailing[]> {
+export async function scheduleRoundMailings(
+  db: Kysely<DB>,
+  roundId: number,
+  now: Date,
+  createdBy: number | null = null,
+  invitationsAt?: Date,
+): Promise<Mailing[]> {
   const round = await db.selectFrom('rounds').select(['id', 'opens_at', 'reminder_policy']).where('id', '=', roundId).executeTakeFirst();
   if (!round) throw notFound('Deze meting bestaat niet.');
   const existing = await db.selectFrom('mailings').selectAll().where('round_id', '=', roundId).where('status', '!=', 'cancelled').execute();
   const created: Mailing[] = [];
   const hasInvitationWave = existing.some((m) => m.kind === 'invitation' && parseTarget(m.target, m.kind).status === 'not-invited');
-  const invitationDue = round.opens_at && new Date(round.opens_at).getTime() > now.getTime() ? new Date(round.opens_at) : now;
+  const chosen = invitationsAt ?? (round.opens_at ? new Date(round.opens_at) : now);
+  const invitationDue = chosen.getTime() > now.getTime() ? chosen : now;
   if (!hasInvitationWave) created.push(await scheduleInvitationWave(db, roundId, now, createdBy, invitationDue));
   for (const days of policyDays(round.reminder_policy)) {
     const present = existing.some((m) => m.kind === 'reminder' && parseTarget(m.target, m.kind).afterDays === days);
@@ -273,53 +280,65 @@ export async function fanOutDueMailings(db: Kysely<DB>, now: Date, mailFrom: str
     .execute();
   for (const { id } of due) {
     if (results.length >= maxWaves) break;
-    // (A wave another worker holds is skipped, not waited for.)
-    const result = await db.transaction().execute(async (trx) => {
-      const mailing = await trx
-        .selectFrom('mailings')
-        .selectAll()
-        .where('id', '=', id)
-        .where('status', 'in', ['scheduled', 'sending'])
-        .forUpdate()
-        .skipLocked()
-        .executeTakeFirst();
-      if (!mailing) return null;
-      const round = await trx.selectFrom('rounds').select(['status', 'closes_at']).where('id', '=', mailing.round_id).executeTakeFirstOrThrow();
-      const closed = round.status === 'closed' || (round.closes_at !== null && new Date(round.closes_at).getTime() <= now.getTime());
-      const target = parseTarget(mailing.target, mailing.kind);
-      const policy = target.afterDays !== undefined;
-      if (closed) {
-        // A policy reminder has done its work when the round closes; a one-off wave that never
-        // went out is cancelled.
-        await trx
-          .updateTable('mailings')
-          .set({ status: policy && mailing.status === 'sending' ? 'sent' : 'cancelled', finished_at: now })
-          .where('id', '=', mailing.id)
-          .execute();
-        return { mailingId: mailing.id, queued: 0, changed: true };
-      }
-      if (round.status !== 'open') return null;
-      const template = await loadTemplate(trx, mailing.round_id, mailing.kind);
-      const ctx = await mailContext(trx, mailing.round_id, mailFrom);
-      const candidates = await loadCandidates(trx, mailing.round_id, {
-        swvIds: target.swvIds,
-        ...(policy ? { onlyWithoutMailing: mailing.id, invitedBefore: new Date(now.getTime() - target.afterDays! * DAY) } : {}),
-      });
-      // A reminder never reaches a school whose invitation mail has not gone out yet (a wave still
-      // being throttled): that school gets its invitation first, and the policy's reminder after it.
-      // Planning estimates do count such schools, so this rule lives here and not in skipReason.
-      const reminder = mailing.kind === 'reminder';
-      const targets = candidates.filter((c) => skipReason(c, target, now) === null && (!reminder || c.invited_at !== null));
-      const queued = await insertRows(trx, mailing, template, ctx, targets, now);
-      const starting = mailing.status === 'scheduled';
-      if (starting) {
-        await trx.updateTable('mailings').set({ status: 'sending', started_at: now }).where('id', '=', mailing.id).execute();
-      }
-      return { mailingId: mailing.id, queued, changed: starting || queued > 0 };
-    });
-    if (result?.changed) results.push({ mailingId: result.mailingId, queued: result.queued });
+    const result = await fanOutMailing(db, id, now, mailFrom);
+    if (result) results.push(result);
   }
   return results;
+}
+
+/**
+ * Fans out one wave if it is due (or ends it when its round closed); null when there was nothing
+ * to do or another worker holds it. The worker calls it through fanOutDueMailings; opening a
+ * round calls it for the invitation wave straight away, so the outbox shows every queued mail
+ * the moment the admin confirms, instead of after the worker's next round.
+ */
+export async function fanOutMailing(db: Kysely<DB>, id: number, now: Date, mailFrom: string): Promise<FanOutResult | null> {
+  // (A wave another worker holds is skipped, not waited for.)
+  const result = await db.transaction().execute(async (trx) => {
+    const mailing = await trx
+      .selectFrom('mailings')
+      .selectAll()
+      .where('id', '=', id)
+      .where('status', 'in', ['scheduled', 'sending'])
+      .where('due_at', '<=', now)
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst();
+    if (!mailing) return null;
+    const round = await trx.selectFrom('rounds').select(['status', 'closes_at']).where('id', '=', mailing.round_id).executeTakeFirstOrThrow();
+    const closed = round.status === 'closed' || (round.closes_at !== null && new Date(round.closes_at).getTime() <= now.getTime());
+    const target = parseTarget(mailing.target, mailing.kind);
+    const policy = target.afterDays !== undefined;
+    if (closed) {
+      // A policy reminder has done its work when the round closes; a one-off wave that never
+      // went out is cancelled.
+      await trx
+        .updateTable('mailings')
+        .set({ status: policy && mailing.status === 'sending' ? 'sent' : 'cancelled', finished_at: now })
+        .where('id', '=', mailing.id)
+        .execute();
+      return { mailingId: mailing.id, queued: 0, changed: true };
+    }
+    if (round.status !== 'open') return null;
+    const template = await loadTemplate(trx, mailing.round_id, mailing.kind);
+    const ctx = await mailContext(trx, mailing.round_id, mailFrom);
+    const candidates = await loadCandidates(trx, mailing.round_id, {
+      swvIds: target.swvIds,
+      ...(policy ? { onlyWithoutMailing: mailing.id, invitedBefore: new Date(now.getTime() - target.afterDays! * DAY) } : {}),
+    });
+    // A reminder never reaches a school whose invitation mail has not gone out yet (a wave still
+    // being throttled): that school gets its invitation first, and the policy's reminder after it.
+    // Planning estimates do count such schools, so this rule lives here and not in skipReason.
+    const reminder = mailing.kind === 'reminder';
+    const targets = candidates.filter((c) => skipReason(c, target, now) === null && (!reminder || c.invited_at !== null));
+    const queued = await insertRows(trx, mailing, template, ctx, targets, now);
+    const starting = mailing.status === 'scheduled';
+    if (starting) {
+      await trx.updateTable('mailings').set({ status: 'sending', started_at: now }).where('id', '=', mailing.id).execute();
+    }
+    return { mailingId: mailing.id, queued, changed: starting || queued > 0 };
+  });
+  return result?.changed ? { mailingId: result.mailingId, queued: result.queued } : null;
 }
 
 /** One-off waves whose every row has an outcome are done. */

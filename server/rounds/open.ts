@@ -5,7 +5,7 @@ import { badRequest, conflict } from '../errors';
 import { insertInvitations } from '../invitations/create';
 import { roundSchools } from './eligibility';
 import { assertSituations } from './swv-assignment';
-import { addDays, assertNotClosed, DEFAULT_ROUND_DAYS, lockRound } from './rounds';
+import { assertNotClosed, defaultCloseAfter, lockRound } from './rounds';
 
 export interface OpenRoundResult {
   roundId: number;
@@ -21,7 +21,7 @@ export interface OpenRoundResult {
  * Opens a draft round: creates one invitation (status `pending`, with a personal link) per
  * active school location of the round's SWVs, plus the schools an admin added, that has a usable
  * e-mail address and is not excluded; sets the status to `open`, `opens_at` to now when it was
- * not set, and `closes_at` to six weeks later when it was not set.
+ * not set, and `closes_at` to the end of the Dutch day six weeks later when it was not set.
  *
  * Sends and schedules no mail. It takes the handle it runs on and starts no transaction of its
  * own, so the caller wraps it together with whatever must happen atomically with opening (the mail
@@ -47,7 +47,7 @@ export async function openRound(trx: Kysely<DB>, roundId: number, now: Date, act
   if (swvCount.n === 0) throw badRequest('no_swvs', 'Wijs eerst de samenwerkingsverbanden van deze meting toe.');
   await assertSituations(trx, roundId);
   const opensAt = round.opens_at ?? now;
-  const closesAt = round.closes_at ?? addDays(opensAt.getTime() > now.getTime() ? opensAt : now, DEFAULT_ROUND_DAYS);
+  const closesAt = round.closes_at ?? defaultCloseAfter(opensAt.getTime() > now.getTime() ? opensAt : now);
   if (closesAt.getTime() <= now.getTime()) throw badRequest('invalid_dates', 'De sluitdatum van deze meting ligt in het verleden.');
 
   const schools = await roundSchools(trx, roundId);

@@ -3,6 +3,7 @@ import { audit, type Actor } from '../audit';
 import type { DB, ReminderPolicy, Round } from '../db/types';
 import { badRequest, conflict, notFound } from '../errors';
 import { getVersion, listQuestionnaires, snapshotVersion } from '../questionnaires';
+import { endOfDay } from '../time';
 
 /** A round (meting) is open for six weeks unless the admin says otherwise. */
 export const DEFAULT_ROUND_DAYS = 42;
@@ -12,6 +13,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function addDays(date: Date, days: number): Date {
   return new Date(date.getTime() + days * DAY_MS);
+}
+
+/**
+ * The closing moment when the admin gives none: the end of the Dutch day six weeks after
+ * `from`, so the day the mail names ("open tot en met …") is open to its end.
+ */
+export function defaultCloseAfter(from: Date): Date {
+  return endOfDay(addDays(from, DEFAULT_ROUND_DAYS));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -78,7 +87,7 @@ export function checkReminderPolicy(policy: ReminderPolicy): ReminderPolicy {
 }
 
 function checkWindow(opensAt: Date | null, closesAt: Date | null): { opensAt: Date | null; closesAt: Date | null } {
-  const closes = closesAt ?? (opensAt ? addDays(opensAt, DEFAULT_ROUND_DAYS) : null);
+  const closes = closesAt ?? (opensAt ? defaultCloseAfter(opensAt) : null);
   if (opensAt && closes && closes.getTime() <= opensAt.getTime()) {
     throw badRequest('invalid_dates', 'De sluitdatum moet na de openingsdatum liggen.');
   }

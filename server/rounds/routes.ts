@@ -2,14 +2,15 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { AreaDeps } from '../area';
 import { currentUser } from '../auth/plugin';
 import type { Actor } from '../audit';
-import { notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
+import { formatDateTime } from '../time';
 import { excludeSchool, includeSchool } from '../invitations/manage';
 import { listQuestionnaires } from '../questionnaires';
 import { readUpload, registerUploads } from '../schools/upload';
 import { previewRound, roundSchools } from './eligibility';
 import { closeRound } from './close';
 import { inviteReachable, openRound } from './open';
-import { scheduleInvitationsForSchool, scheduleInvitationWave, scheduleRoundMailings } from '../mailings/waves';
+import { fanOutMailing, scheduleInvitationsForSchool, scheduleInvitationWave, scheduleRoundMailings } from '../mailings/waves';
 import { copyRound, createRound, createStudy, DEFAULT_ROUND_DAYS, updateRound } from './rounds';
 import { assignSwv, importAssignments, MAX_ASSIGNMENT_FILE_BYTES, NO_SITUATION_LABEL, roundNeedsSituation, SITUATION_LABELS, SITUATIONS, unassignSwv } from './swv-assignment';
 
@@ -239,16 +240,56 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     },
   );
 
-  app.post('/api/rounds/:id/open', { config: { access: 'admin' }, schema: { params: RoundParams } }, async (request) => {
-    const actor = actorOf(request);
-    const opened = await db.transaction().execute(async (trx) => {
-      const result = await openRound(trx, request.params.id, clock.now(), actor, config.secret);
-      // The invitation wave and the reminder policy's waves, in the same transaction.
-      await scheduleRoundMailings(trx, result.roundId, clock.now(), 'id' in actor ? actor.id : null);
-      return result;
-    });
-    return { roundId: opened.roundId, opensAt: opened.opensAt, closesAt: opened.closesAt, invited: opened.invitationIds.length, unreachable: opened.unreachable, excluded: opened.excluded };
-  });
+  app.post(
+    '/api/rounds/:id/open',
+    {
+      config: { access: 'admin' },
+      schema: {
+        params: RoundParams,
+        // When the invitations go: null or absent is "now" (or the round's opening time, if later).
+        body: Type.Optional(Type.Object({ invitationsAt: Type.Optional(NullableDate) }, { additionalProperties: false })),
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const now = clock.now();
+      // A chosen moment that has passed while the admin read the plan means "now".
+      const asked = request.body?.invitationsAt ? new Date(request.body.invitationsAt) : undefined;
+      const chosen = asked && asked.getTime() > now.getTime() ? asked : undefined;
+      const opened = await db.transaction().execute(async (trx) => {
+        const result = await openRound(trx, request.params.id, now, actor, config.secret);
+        if (chosen && chosen.getTime() < result.opensAt.getTime()) {
+          throw badRequest('invitations_before_opening', `De uitnodigingen kunnen niet uitgaan vóór de meting opent (${formatDateTime(result.opensAt, { zone: true })}).`);
+        }
+        if (chosen && chosen.getTime() >= result.closesAt.getTime()) {
+          throw badRequest('invitations_after_closing', 'De uitnodigingen moeten uitgaan voordat de meting sluit.');
+        }
+        // The invitation wave and the reminder policy's waves, in the same transaction.
+        const waves = await scheduleRoundMailings(trx, result.roundId, now, 'id' in actor ? actor.id : null, chosen);
+        return { result, waves };
+      });
+      // A wave due now goes into the outbox at once (the worker sends it at the relay's pace):
+      // the admin sees every queued mail right after confirming.
+      let queued = 0;
+      for (const wave of opened.waves) {
+        if (wave.kind === 'invitation' && new Date(wave.due_at).getTime() <= now.getTime()) {
+          queued += (await fanOutMailing(db, wave.id, now, config.mailFrom))?.queued ?? 0;
+        }
+      }
+      const { result } = opened;
+      const invitationWave = opened.waves.find((w) => w.kind === 'invitation');
+      return {
+        roundId: result.roundId,
+        opensAt: result.opensAt,
+        closesAt: result.closesAt,
+        invited: result.invitationIds.length,
+        unreachable: result.unreachable,
+        excluded: result.excluded,
+        invitationsAt: invitationWave ? new Date(invitationWave.due_at).toISOString() : null,
+        queued,
+      };
+    },
+  );
 
   app.post('/api/rounds/:id/close', { config: { access: 'admin' }, schema: { params: RoundParams } }, async (request) => {
     const closed = await db.transaction().execute((trx) => closeRound(trx, request.params.id, clock.now(), actorOf(request)));

@@ -99,7 +99,6 @@ describeEachDatabase('admin app: address lists and a round, at 360 px', (getData
     await page.getByRole('button', { name: 'Meting aanmaken' }).click();
     await page.getByRole('heading', { name: /Meting 2023/ }).waitFor();
 
-    await page.getByText('Uit een lijst').click();
     await page.getByLabel('Lijst met samenwerkingsverbanden').setInputFiles({
       name: 'swvs.csv',
       mimeType: 'text/csv',
@@ -128,7 +127,8 @@ describeEachDatabase('admin app: address lists and a round, at 360 px', (getData
     expect(await fitsWidth(page)).toBe(true);
 
     await page.getByRole('button', { name: 'Meting openen…' }).click();
-    await page.getByText('Er worden 4 uitnodigingen met een persoonlijke link aangemaakt.').waitFor();
+    // The plan says what opening will send before the admin confirms.
+    await page.getByTestId('open-plan').getByText('4 uitnodigingen').waitFor();
     await page.getByRole('button', { name: 'Ja, meting openen' }).click();
     await page.getByRole('heading', { name: 'Uitnodigingen' }).waitFor();
     await page.getByText('Open', { exact: true }).first().waitFor();

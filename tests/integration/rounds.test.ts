@@ -64,7 +64,7 @@ describeEachDatabase('rounds: setup, preview, opening and corrections', (getData
       expect(round.status).toBe(201);
       roundId = round.body.id;
       expect(round.body).toMatchObject({ status: 'draft', reminder_policy: { afterDays: [14] } });
-      expect(new Date(round.body.closes_at).toISOString()).toBe('2023-04-24T08:00:00.000Z');
+      expect(new Date(round.body.closes_at).toISOString()).toBe('2023-04-24T22:00:00.000Z'); // the end of that Dutch day
       const version = await db().selectFrom('questionnaire_versions').selectAll().where('id', '=', round.body.questionnaire_version_id).executeTakeFirstOrThrow();
       expect(version.questionnaire_key).toBe('image-samenwerking');
     });
@@ -284,7 +284,7 @@ describeEachDatabase('rounds: setup, preview, opening and corrections', (getData
       const next = await call('GET', `/api/rounds/${copy.body.id}`);
       expect(next.body.questionnaire_version_id).toBe(source.body.questionnaire_version_id);
       expect(next.body.swvs).toEqual(source.body.swvs);
-      expect(new Date(next.body.closes_at).toISOString()).toBe('2024-04-22T08:00:00.000Z');
+      expect(new Date(next.body.closes_at).toISOString()).toBe('2024-04-22T22:00:00.000Z');
       const preview = await call('GET', `/api/rounds/${copy.body.id}/preview`);
       expect(preview.body.totals.invited).toBe(0);
       expect(preview.body.excluded).toEqual([]);

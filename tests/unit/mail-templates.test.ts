@@ -76,7 +76,8 @@ describe('mail templates', () => {
 
   it('formats the close date as the last open day in Amsterdam', () => {
     expect(formatCloseDate(new Date('2026-04-11T00:00:00+02:00'))).toBe('vrijdag 10 april 2026');
-    expect(formatCloseDate(new Date('2026-04-10T17:00:00+02:00'))).toBe('vrijdag 10 april 2026');
+    expect(formatCloseDate(new Date('2026-04-10T17:00:00+02:00'))).toBe('vrijdag 10 april 2026, 17:00 uur');
+    expect(formatCloseDate(new Date('2026-04-10T23:59:00+02:00'))).toBe('vrijdag 10 april 2026');
     expect(formatCloseDate(new Date('2026-01-01T00:00:00+01:00'))).toBe('woensdag 31 december 2025');
     expect(formatCloseDate(null)).toBe('het einde van de meting');
   });

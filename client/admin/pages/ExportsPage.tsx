@@ -241,7 +241,7 @@ export function ReportTablesPage({ params }: { params: Record<string, string> })
             <strong>{table.title}</strong>
             {table.note && <div className="mr-muted">{table.note}</div>}
           </figcaption>
-          <div className="mr-scroll">
+          <div className="mr-scroll" role="region" aria-label={`Tabel: ${table.title}`} tabIndex={0}>
             <table>
               <thead>
                 <tr>

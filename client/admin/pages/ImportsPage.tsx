@@ -62,7 +62,7 @@ export function ImportsPage() {
 
   return (
     <>
-      <Section title="Adresbestanden inlezen" id="imports-title">
+      <Section title="Adresbestanden inlezen" id="imports-title" level={1}>
         <p className="mr-muted">
           DUO-lijsten van vestigingen (po, vo, sbo/so/vso), de samenwerkingsverbanden en hun scholen, het DUO-bestand ORGANISATIES met
           e-mailadressen, DUO's leerlingaantallen per vestiging (voor de schoolgrootte), of een eigen lijst met vestigingscode en e-mailadres

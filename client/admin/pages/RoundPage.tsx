@@ -1,13 +1,17 @@
-import { useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { RoundPreview, RoundSchool } from '../../../server/rounds/eligibility';
 import type { AssignmentImportReport } from '../../../server/rounds/swv-assignment';
 import { api } from '../../shared/api';
+import { fromDateTimeInput, toDateTimeInput, ZONE_LABEL } from '../../shared/time';
+import { limitsText } from './mail/format';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { uploadFile } from '../upload';
 import {
+  closeDayInput,
   ErrorMessage,
   errorText,
+  formatCloseMoment,
   formatDateTime,
   fromDateInput,
   number,
@@ -66,6 +70,8 @@ export function RoundPage({ params }: { params: Record<string, string> }) {
     round.reload();
     preview.reload();
   };
+  // What opening did, kept here: the opening section itself goes away once the round is open.
+  const [openedNote, setOpenedNote] = useState<ReactNode>(null);
   const r = round.data;
   if (round.error) return <ErrorMessage error={round.error} />;
   if (!r) return <p>Bezig met laden…</p>;
@@ -84,11 +90,11 @@ export function RoundPage({ params }: { params: Record<string, string> }) {
         <dl className="mr-counts">
           <div>
             <dt>Opent</dt>
-            <dd className="text">{r.opens_at ? formatDateTime(r.opens_at) : 'bij openen'}</dd>
+            <dd className="text">{r.opens_at ? formatDateTime(r.opens_at, { zone: true }) : 'bij openen'}</dd>
           </div>
           <div>
             <dt>Sluit</dt>
-            <dd className="text">{r.closes_at ? formatDateTime(r.closes_at) : 'zes weken na openen'}</dd>
+            <dd className="text">{r.closes_at ? formatCloseMoment(r.closes_at) : 'zes weken na openen'}</dd>
           </div>
           <div>
             <dt>Vragenlijst</dt>
@@ -112,7 +118,23 @@ export function RoundPage({ params }: { params: Record<string, string> }) {
       <SwvSection round={r} admin={admin} situations={situations} options={options.data} onChanged={reload} />
       {preview.data && <PreviewSection round={r} preview={preview.data} admin={admin} situations={situations} onChanged={reload} />}
       <ErrorMessage error={preview.error} />
-      {admin && r.status === 'draft' && preview.data && <OpenSection round={r} preview={preview.data} onOpened={reload} />}
+      {admin && r.status === 'draft' && preview.data && (
+        <OpenSection
+          round={r}
+          preview={preview.data}
+          onOpened={(note) => {
+            setOpenedNote(note);
+            reload();
+          }}
+        />
+      )}
+      {openedNote && (
+        <section className="mr-card mr-section" aria-label="Meting geopend">
+          <p className="mr-ok" role="status">
+            {openedNote}
+          </p>
+        </section>
+      )}
       {admin && r.status === 'open' && <CloseSection round={r} onClosed={reload} />}
       {admin && <CopySection round={r} />}
     </>
@@ -124,7 +146,9 @@ function Settings({ round, options, onSaved }: { round: RoundDetail; options: Ro
   const [open, setOpen] = useState(false);
   const [name, setName] = useState(round.name);
   const [opens, setOpens] = useState(toDateInput(round.opens_at));
-  const [closes, setCloses] = useState(toDateInput(round.closes_at));
+  const initialClose = closeDayInput(round.closes_at);
+  const [closes, setCloses] = useState(initialClose.day);
+  const [closesTime, setClosesTime] = useState(initialClose.time);
   const [reminders, setReminders] = useState(round.reminder_policy.afterDays.join(', '));
   const [questionnaireId, setQuestionnaireId] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -143,7 +167,7 @@ function Settings({ round, options, onSaved }: { round: RoundDetail; options: Ro
       await api('PATCH', `/api/rounds/${round.id}`, {
         name,
         ...(draft ? { opensAt: fromDateInput(opens, 'opens') } : {}),
-        ...(closes !== toDateInput(round.closes_at) ? { closesAt: fromDateInput(closes, 'closes') } : {}),
+        ...(closes !== initialClose.day || closesTime !== initialClose.time ? { closesAt: fromDateInput(closes, 'closes', closesTime || undefined) } : {}),
         reminderDays,
         ...(draft && questionnaireId ? { questionnaireId } : {}),
       });
@@ -174,6 +198,13 @@ function Settings({ round, options, onSaved }: { round: RoundDetail; options: Ro
       <div>
         <label htmlFor="edit-closes">Sluit op</label>
         <input id="edit-closes" type="date" value={closes} onChange={(e) => setCloses(e.target.value)} />
+      </div>
+      <div>
+        <label htmlFor="edit-closes-time">Sluit om (leeg: aan het eind van die dag)</label>
+        <input id="edit-closes-time" type="time" value={closesTime} onChange={(e) => setClosesTime(e.target.value)} aria-describedby="edit-closes-hint" />
+        <small id="edit-closes-hint" className="mr-muted">
+          {ZONE_LABEL}. Zonder tijd noemt de e-mail de dag ("open tot en met …"); met een tijd noemt hij ook de tijd.
+        </small>
       </div>
       <div>
         <label htmlFor="edit-reminders">Herinnering na (dagen)</label>
@@ -240,7 +271,7 @@ function SwvSection({
                 <th>SWV</th>
                 <th>Naam</th>
                 <th>Situatie</th>
-                {editable && <th />}
+                {editable && <th><span className="mr-sr-only">Acties</span></th>}
               </tr>
             </thead>
             <tbody>
@@ -354,12 +385,17 @@ function AssignUpload({ roundId, onAssigned }: { roundId: number; onAssigned: ()
     }
   };
   return (
-    <details>
-      <summary>Uit een lijst (CSV of Excel: SWV; Situatie; Letter)</summary>
+    <div className="mr-subsection">
+      <h3 id="assign-upload-title">Samenwerkingsverbanden uit een lijst</h3>
+      <p className="mr-muted" id="assign-upload-hint">
+        Een CSV- of Excel-bestand met de kolommen SWV-code, situatie en regioletter. Eerst controleren, dan toewijzen.
+      </p>
+      <label htmlFor="assign-file">Lijst met samenwerkingsverbanden</label>
       <div className="mr-inline-form">
         <input
+          id="assign-file"
           type="file"
-          aria-label="Lijst met samenwerkingsverbanden"
+          aria-describedby="assign-upload-hint"
           accept=".csv,.txt,.xlsx"
           onChange={(e) => {
             setFile(e.target.files?.[0] ?? null);
@@ -396,7 +432,7 @@ function AssignUpload({ roundId, onAssigned }: { roundId: number; onAssigned: ()
           )}
         </div>
       )}
-    </details>
+    </div>
   );
 }
 
@@ -556,7 +592,7 @@ function SchoolList({
               <th>SWV</th>
               <th>Status</th>
               <th>E-mailadres</th>
-              {action && <th />}
+              {action && <th><span className="mr-sr-only">Acties</span></th>}
             </tr>
           </thead>
           <tbody>
@@ -715,17 +751,67 @@ function AddSchool({ round, onAdded }: { round: RoundDetail; onAdded: () => void
   );
 }
 
-function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview: RoundPreview; onOpened: () => void }) {
+interface OpeningPlan {
+  invitations: number;
+  unreachable: number;
+  swvs: number;
+  perSwv: Array<{ code: string; name: string; count: number }>;
+  sendAt: string;
+  ahead: number;
+  finishesAt: string;
+  limits: { perMinute: number; perHour: number; perDay: number };
+  capture: boolean;
+  reminders: Array<{ afterDays: number; firstAt: string; lastAt: string; beforeClose: boolean }>;
+  closesAt: string | null;
+}
+
+/**
+ * Opening, with the plan of what it will send before the admin confirms: how many invitations,
+ * to whom, from when (now or a chosen moment, nothing silent), at the relay's pace, and when
+ * the reminders follow.
+ */
+function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview: RoundPreview; onOpened: (note: ReactNode) => void }) {
   const [confirming, setConfirming] = useState(false);
+  // A round that opens later cannot invite before it opens: then the first choice is its opening.
+  const opensLater = round.opens_at && new Date(round.opens_at).getTime() > Date.now() ? round.opens_at : null;
+  const [when, setWhen] = useState<'now' | 'at'>('now');
+  const [at, setAt] = useState(() => toDateTimeInput(opensLater ?? new Date()));
+  const [plan, setPlan] = useState<OpeningPlan | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [result, setResult] = useState<string | null>(null);
+  const sendAt = when === 'now' ? null : fromDateTimeInput(at);
+
+  useEffect(() => {
+    if (!confirming) return;
+    if (when === 'at' && !sendAt) return setPlan(null);
+    let cancelled = false;
+    api<OpeningPlan>('POST', `/api/mail/rounds/${round.id}/opening-plan`, { sendAt })
+      .then((p) => !cancelled && setPlan(p))
+      .catch((e) => !cancelled && setError(errorText(e)));
+    return () => {
+      cancelled = true;
+    };
+  }, [confirming, when, sendAt, round.id]);
+
   const open = async () => {
     setError(null);
+    if (when === 'at' && !sendAt) return setError('Vul een geldig moment in.');
     try {
-      const opened = await api<{ invited: number }>('POST', `/api/rounds/${round.id}/open`);
-      setResult(`De meting is geopend: ${number(opened.invited)} uitnodigingen aangemaakt.`);
+      const opened = await api<{ invited: number; queued: number; invitationsAt: string | null }>('POST', `/api/rounds/${round.id}/open`, {
+        invitationsAt: when === 'now' ? null : sendAt,
+      });
+      onOpened(
+        <>
+          De meting is geopend: {number(opened.invited)} uitnodigingen aangemaakt.{' '}
+          {opened.queued > 0 ? (
+            <>
+              {number(opened.queued)} e-mails staan nu in de <Link to="/mail/outbox">outbox</Link> en gaan uit in het tempo van de mailserver.
+            </>
+          ) : (
+            opened.invitationsAt && <>De uitnodigingen gaan uit vanaf {formatDateTime(opened.invitationsAt, { zone: true })}.</>
+          )}
+        </>,
+      );
       setConfirming(false);
-      onOpened();
     } catch (e) {
       setError(errorText(e));
     }
@@ -738,13 +824,70 @@ function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview
         </button>
       ) : (
         <div className="mr-confirm">
+          <fieldset className="mr-when">
+            <legend>Wanneer gaan de uitnodigingen uit?</legend>
+            <label className="mr-radio">
+              <input type="radio" name="open-when" checked={when === 'now'} onChange={() => setWhen('now')} />{' '}
+              {opensLater ? `Bij de opening (${formatDateTime(opensLater, { zone: true })})` : 'Nu, direct na het openen'}
+            </label>
+            <label className="mr-radio">
+              <input type="radio" name="open-when" checked={when === 'at'} onChange={() => setWhen('at')} /> Op een moment
+            </label>
+            {when === 'at' && (
+              <div>
+                <label htmlFor="open-at">Moment ({ZONE_LABEL})</label>
+                <input id="open-at" type="datetime-local" value={at} onChange={(e) => setAt(e.target.value)} required />
+              </div>
+            )}
+          </fieldset>
+          {plan ? (
+            <div data-testid="open-plan" aria-live="polite">
+              <p>
+                <strong>{number(plan.invitations)} uitnodigingen</strong>, één per school, naar het e-mailadres van de school, in{' '}
+                {number(plan.swvs)} {plan.swvs === 1 ? 'samenwerkingsverband' : 'samenwerkingsverbanden'}.
+                {plan.unreachable > 0 && ` ${number(plan.unreachable)} scholen zijn onbereikbaar en krijgen er (nog) geen.`}
+              </p>
+              <p>
+                Versturen vanaf <strong>{formatDateTime(plan.sendAt, { zone: true })}</strong>, in het tempo van de mailserver (
+                {limitsText(plan.limits)}): de laatste gaat rond {formatDateTime(plan.finishesAt)}.
+                {plan.ahead > 0 && ` Eerst gaan nog ${number(plan.ahead)} andere e-mails die al wachten.`}
+              </p>
+              {plan.reminders.length === 0 ? (
+                <p>Er is geen herinnering ingesteld.</p>
+              ) : (
+                plan.reminders.map((r) => (
+                  <p key={r.afterDays}>
+                    Herinnering: {r.afterDays} dagen na de eigen uitnodiging van elke school die dan nog niet heeft ingevuld, dus van{' '}
+                    {formatDateTime(r.firstAt)} tot ongeveer {formatDateTime(r.lastAt)}.
+                    {!r.beforeClose && ' Let op: dat is na de sluiting van de meting; deze herinnering gaat dan niet uit.'}
+                  </p>
+                ))
+              )}
+              {plan.capture && (
+                <p className="mr-warning">Er is geen SMTP-server ingesteld: de e-mails worden niet echt verstuurd maar bewaard in de outbox.</p>
+              )}
+              <details>
+                <summary>Per samenwerkingsverband</summary>
+                <ul>
+                  {plan.perSwv.map((s) => (
+                    <li key={s.code}>
+                      {s.code} {s.name}: {number(s.count)}
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            </div>
+          ) : (
+            <p>Bezig met berekenen…</p>
+          )}
           <p>
-            Er worden {number(preview.totals.toInvite)} uitnodigingen met een persoonlijke link aangemaakt.{' '}
-            {preview.totals.unreachable > 0 && `${number(preview.totals.unreachable)} scholen zijn onbereikbaar en krijgen er (nog) geen. `}
-            Na het openen liggen de vragenlijst en de samenwerkingsverbanden vast.
+            {preview.totals.unreachable > 0 && `${number(preview.totals.unreachable)} scholen zijn onbereikbaar. `}Na het openen liggen de
+            vragenlijst en de samenwerkingsverbanden vast.
           </p>
           <div className="mr-actions">
-            <button onClick={() => void open()}>Ja, meting openen</button>
+            <button onClick={() => void open()} disabled={!plan}>
+              Ja, meting openen
+            </button>
             <button className="secondary" onClick={() => setConfirming(false)}>
               Annuleren
             </button>
@@ -752,11 +895,6 @@ function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview
         </div>
       )}
       <ErrorMessage error={error} />
-      {result && (
-        <p className="mr-ok" role="status">
-          {result}
-        </p>
-      )}
     </Section>
   );
 }

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { api } from '../../shared/api';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
-import { ErrorMessage, errorText, formatDate, fromDateInput, number, Section, TableWrap, useApi } from './address-common';
+import { ZONE_LABEL } from '../../shared/time';
+import { ErrorMessage, errorText, formatCloseMoment, formatDate, fromDateInput, number, Section, TableWrap, useApi } from './address-common';
 
 export interface RoundListItem {
   id: number;
@@ -48,12 +49,12 @@ export function RoundsPage() {
 
   return (
     <>
-      <Section title="Metingen" id="rounds-title">
+      <Section title="Metingen" id="rounds-title" level={1}>
         <ErrorMessage error={rounds.error} />
         {rounds.data && rounds.data.length === 0 && <p className="mr-muted">Er zijn nog geen metingen.</p>}
         {[...byStudy.entries()].map(([study, list]) => (
           <div key={study}>
-            <h3>{study}</h3>
+            <h2 className="mr-subhead">{study}</h2>
             <TableWrap label={`Metingen van ${study}`}>
               <table>
                 <thead>
@@ -76,7 +77,7 @@ export function RoundsPage() {
                         <StatusBadge status={r.status} />
                       </td>
                       <td>{formatDate(r.opensAt)}</td>
-                      <td>{formatDate(r.closesAt)}</td>
+                      <td>{formatCloseMoment(r.closesAt)}</td>
                       <td className="num">{number(r.swvs)}</td>
                       <td className="num">{number(r.invitations)}</td>
                     </tr>
@@ -99,6 +100,7 @@ export function RoundsPage() {
 
 function NewStudy({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState('');
+  const [senderName, setSenderName] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   return (
@@ -109,9 +111,10 @@ function NewStudy({ onCreated }: { onCreated: () => void }) {
           e.preventDefault();
           setError(null);
           try {
-            await api('POST', '/api/studies', { name });
+            await api('POST', '/api/studies', { name, senderName: senderName.trim() || null });
             setDone(`Onderzoek "${name}" is aangemaakt.`);
             setName('');
+            setSenderName('');
             onCreated();
           } catch (err) {
             setError(errorText(err));
@@ -121,6 +124,20 @@ function NewStudy({ onCreated }: { onCreated: () => void }) {
         <div>
           <label htmlFor="study-name">Naam van het onderzoek</label>
           <input id="study-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+        </div>
+        <div>
+          <label htmlFor="study-sender">Afzendernaam in de e-mail</label>
+          <input
+            id="study-sender"
+            value={senderName}
+            onChange={(e) => setSenderName(e.target.value)}
+            maxLength={200}
+            placeholder="Onderzoeksteam IMAGE"
+            aria-describedby="study-sender-hint"
+          />
+          <small id="study-sender-hint" className="mr-muted">
+            Scholen zien deze naam onder de uitnodiging en de herinnering ({'{{afzender}}'}). Leeg: de naam van het afzenderadres.
+          </small>
         </div>
         <div className="mr-actions">
           <button type="submit">Onderzoek aanmaken</button>
@@ -214,7 +231,8 @@ function NewRound({ studies }: { studies: Array<{ id: number; name: string }> })
           <label htmlFor="round-closes">Sluit op</label>
           <input id="round-closes" type="date" value={closes} onChange={(e) => setCloses(e.target.value)} aria-describedby="round-closes-hint" />
           <small id="round-closes-hint" className="mr-muted">
-            Leeg: {options.data?.defaultRoundDays === 42 ? 'zes weken' : `${options.data?.defaultRoundDays ?? 42} dagen`} na opening.
+            Open tot en met die dag (tot middernacht, {ZONE_LABEL}). Leeg:{' '}
+            {options.data?.defaultRoundDays === 42 ? 'zes weken' : `${options.data?.defaultRoundDays ?? 42} dagen`} na opening.
           </small>
         </div>
         <div>

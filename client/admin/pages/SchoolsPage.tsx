@@ -36,7 +36,7 @@ export function SchoolsPage() {
   const list = useApi<{ total: number; schools: SchoolRow[] }>(url);
 
   return (
-    <Section title="Scholen" id="schools-title">
+    <Section title="Scholen" id="schools-title" level={1}>
       <form
         className="mr-form"
         role="search"

@@ -29,6 +29,7 @@ export function SetPasswordPage({ token, onDone }: { token: string; onDone: (use
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(null);
+    if (password.length < 10) return setError('Kies een wachtwoord van minstens 10 tekens.');
     if (password !== repeat) {
       setError('De twee wachtwoorden zijn niet gelijk.');
       return;
@@ -60,7 +61,7 @@ export function SetPasswordPage({ token, onDone }: { token: string; onDone: (use
   }
   return (
     <main className="mr-narrow">
-      <form className="mr-card" onSubmit={submit}>
+      <form className="mr-card" onSubmit={submit} noValidate>
         <h1>{invite.renewal ? 'Nieuw wachtwoord kiezen' : 'Welkom bij Meetronde'}</h1>
         <p className="mr-muted">
           {invite.name} ({invite.email}): kies een wachtwoord van minstens 10 tekens. Daarna bent u ingelogd.

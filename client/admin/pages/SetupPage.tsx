@@ -19,8 +19,11 @@ export function SetupPage({ token, onDone }: { token: string; onDone: (user: Ses
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
     setError(null);
+    // The browser's own bubble for minlength is easy to miss (and absent in some browsers): say it here.
+    if (!name.trim() || !email.trim()) return setError('Vul uw naam en e-mailadres in.');
+    if (password.length < 10) return setError('Kies een wachtwoord van minstens 10 tekens.');
+    setBusy(true);
     try {
       const user = await api<SessionUser>('POST', '/api/auth/setup', { token, name, email, password });
       window.history.replaceState(null, '', '/admin/');
@@ -46,19 +49,22 @@ export function SetupPage({ token, onDone }: { token: string; onDone: (user: Ses
   }
   return (
     <main className="mr-narrow">
-      <form className="mr-card" onSubmit={submit}>
+      <form className="mr-card" onSubmit={submit} noValidate>
         <h1>Eerste beheerder aanmaken</h1>
         <p className="mr-muted">Dit account mag alles: adreslijsten inlezen, metingen opzetten en mailings versturen.</p>
         <label htmlFor="name">Naam</label>
         <input id="name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
         <label htmlFor="email">E-mailadres</label>
         <input id="email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required />
-        <label htmlFor="password">Wachtwoord (minstens 10 tekens)</label>
+        <label htmlFor="password">Wachtwoord</label>
+        <p id="password-hint" className="mr-muted" style={{ margin: '0 0 0.25rem' }}>Minstens 10 tekens; geen veelgebruikt wachtwoord.</p>
         <input
           id="password"
           type="password"
           autoComplete="new-password"
           minLength={10}
+          aria-describedby="password-hint"
+          aria-invalid={error !== null && password.length < 10 ? true : undefined}
           value={password}
           onChange={(e) => setPassword(e.target.value)}
           required

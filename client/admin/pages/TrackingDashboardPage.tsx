@@ -1,6 +1,6 @@
 import '../../shared/tracking/tracking.css';
 import { useState } from 'react';
-import { formatDate } from '../../shared/tracking/format';
+import { formatCloseMoment, formatDate } from '../../shared/tracking/format';
 import { liveLabel, useLive } from '../../shared/tracking/live';
 import { Link } from '../router';
 import { useSession } from '../session';
@@ -42,7 +42,7 @@ export function TrackingDashboardPage({ params }: { params: Record<string, strin
           <p className="mr-muted mr-small"><Link to="/respons">Metingen</Link> › {data.round.studyName}</p>
           <h1>Respons {data.round.name}</h1>
           <p className="mr-muted">
-            {STATUS[data.round.status]} · {formatDate(data.round.opensAt)} tot {formatDate(data.round.closesAt)}
+            {STATUS[data.round.status]} · {formatDate(data.round.opensAt)} tot {formatCloseMoment(data.round.closesAt)}
           </p>
         </div>
         <div className="mr-head-actions">

@@ -1,7 +1,7 @@
 import '../../shared/tracking/tracking.css';
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../../shared/api';
-import { formatCount, formatDate, formatRate } from '../../shared/tracking/format';
+import { formatCloseMoment, formatCount, formatDate, formatRate } from '../../shared/tracking/format';
 import { Link } from '../router';
 import type { RoundListItem } from '../../../server/tracking/types';
 
@@ -32,7 +32,7 @@ export function TrackingRoundsPage() {
               </Link>
               <span className="mr-muted">
                 {' '}
-                · {STATUS[r.status]} · {formatDate(r.opensAt)} tot {formatDate(r.closesAt)}
+                · {STATUS[r.status]} · {formatDate(r.opensAt)} tot {formatCloseMoment(r.closesAt)}
               </span>
               <div>
                 {formatCount(r.completed)} van {formatCount(r.invited)} ingevuld ({formatRate(r.responseRate)})

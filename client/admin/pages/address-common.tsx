@@ -4,32 +4,10 @@ import './addresses.css';
 
 /** Small pieces shared by the address-list and round pages. */
 
-const dateTime = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-const dateOnly = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'long', year: 'numeric' });
-
-export function formatDateTime(value: string | Date | null | undefined): string {
-  return value ? dateTime.format(new Date(value)) : '—';
-}
-
-export function formatDate(value: string | Date | null | undefined): string {
-  return value ? dateOnly.format(new Date(value)) : '—';
-}
+// Dutch time everywhere, whatever the browser's zone (client/shared/time.ts).
+export { formatDate, formatDateTime, formatCloseMoment, toDateInput, fromDateInput, closeDayInput } from '../../shared/time';
 
 export const number = (n: number) => n.toLocaleString('nl-NL');
-
-/** `2023-03-13` from a stored time, for a date input (local time). */
-export function toDateInput(value: string | null | undefined): string {
-  if (!value) return '';
-  const d = new Date(value);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
-/** A date input's day as a moment: opening at 8.00, closing at 23.59 local time. */
-export function fromDateInput(value: string, kind: 'opens' | 'closes'): string | null {
-  if (!value) return null;
-  return new Date(`${value}T${kind === 'opens' ? '08:00' : '23:59'}:00`).toISOString();
-}
 
 export function errorText(error: unknown): string {
   return error instanceof ApiError ? error.message : 'Er ging iets mis. Probeer het opnieuw.';
@@ -79,10 +57,12 @@ export function TableWrap({ children, label }: { children: ReactNode; label: str
   );
 }
 
-export function Section({ title, children, id }: { title: string; children: ReactNode; id?: string }) {
+/** A card with a heading; `level={1}` for the page's first section (its title). */
+export function Section({ title, children, id, level = 2 }: { title: string; children: ReactNode; id?: string; level?: 1 | 2 }) {
+  const Heading = level === 1 ? 'h1' : 'h2';
   return (
     <section className="mr-card mr-section" aria-labelledby={id}>
-      <h2 id={id}>{title}</h2>
+      <Heading id={id}>{title}</Heading>
       {children}
     </section>
   );

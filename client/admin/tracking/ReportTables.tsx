@@ -9,7 +9,7 @@ export function SituationTable({ snapshot }: { snapshot: DashboardSnapshot }) {
     <section className="mr-card" aria-labelledby="tabel3-title">
       <h2 id="tabel3-title">Respons per samenwerkingssituatie en mate van samenwerking</h2>
       <p className="mr-muted mr-small">Ingevulde vragenlijsten, zoals Tabel 3 van het rapport (N = {formatCount(total.total)}).</p>
-      <div className="mr-table-wrap">
+      <div className="mr-table-wrap" role="region" aria-label="Tabel: respons per situatie" tabIndex={0}>
         <table className="mr-table" data-testid="tabel3">
           <thead>
             <tr>
@@ -66,7 +66,7 @@ export function SectorTable({ snapshot }: { snapshot: DashboardSnapshot }) {
     <section className="mr-card" aria-labelledby="tabelb1-title">
       <h2 id="tabelb1-title">Respons per samenwerkingsverband en type school</h2>
       <p className="mr-muted mr-small">Zoals Tabel B1 van het rapport. "-" betekent: deed niet mee aan de vorige meting.</p>
-      <div className="mr-table-wrap">
+      <div className="mr-table-wrap" role="region" aria-label="Tabel: respons per sector" tabIndex={0}>
         <table className="mr-table" data-testid="tabelb1">
           <thead>
             <tr>
@@ -81,7 +81,7 @@ export function SectorTable({ snapshot }: { snapshot: DashboardSnapshot }) {
             <tbody key={block.label}>
               {block.rows.map((r, i) => (
                 <tr key={r.swvId}>
-                  <th scope="row" className="mr-block-label">{i === 0 ? block.label : ''}</th>
+                  <th scope="row" className="mr-block-label">{i === 0 ? block.label : <span className="mr-sr-only">{block.label}</span>}</th>
                   <td title={`${r.code} ${r.name}`}>{r.regionLetter ?? r.code}</td>
                   <td>{r.sector.toUpperCase()}</td>
                   {previous && <td className="num">{prevCell(r.previousCompleted)}</td>}

@@ -25,7 +25,7 @@ function DimensionTable({ d, open }: { d: DimensionResult; open: boolean }) {
         <strong>{d.title}</strong> <span className="mr-muted">— {verdict(d)}</span>
       </summary>
       {d.available && d.categories.length > 0 && (
-        <div className="mr-table-wrap">
+        <div className="mr-table-wrap" role="region" aria-label={`Tabel: representativiteit naar ${d.title.toLowerCase()}`} tabIndex={0}>
           <table className="mr-table" data-testid={`repr-${d.key}`}>
             <thead>
               <tr>

@@ -97,7 +97,7 @@ export function SwvLinks({ roundId, swvs }: { roundId: number; swvs: SwvRow[] })
         </div>
       )}
       {links && links.length > 0 && (
-        <div className="mr-table-wrap">
+        <div className="mr-table-wrap" role="region" aria-label="Tabel: SWV-links" tabIndex={0}>
           <table className="mr-table">
             <thead>
               <tr>

@@ -84,7 +84,7 @@ export function SwvTable({ rows, csvUrl }: { rows: SwvRow[]; csvUrl: string }) {
           </select>
         </div>
       </div>
-      <div className="mr-table-wrap">
+      <div className="mr-table-wrap" role="region" aria-label="Tabel: respons per samenwerkingsverband" tabIndex={0}>
         <table className="mr-table mr-swv-table" data-testid="swv-table">
           <thead>
             <tr>

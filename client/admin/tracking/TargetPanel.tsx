@@ -125,7 +125,7 @@ export function TargetPanel({ roundId, snapshot, isAdmin }: { roundId: number; s
         )}
       </p>
       {calc && calc.groups.length > 0 && (
-        <div className="mr-table-wrap">
+        <div className="mr-table-wrap" role="region" aria-label="Tabel: streefaantal per groep" tabIndex={0}>
           <table className="mr-table" data-testid="target-groups">
             <caption className="mr-muted mr-small" style={{ textAlign: 'left' }}>
               Doel per {calc.breakdown === 'swv' ? 'samenwerkingsverband' : 'samenwerkingssituatie'}: het totaal verdeeld naar aandeel in de uitgenodigde scholen.

@@ -4,16 +4,6 @@ const count = new Intl.NumberFormat('nl-NL');
 const percent = new Intl.NumberFormat('nl-NL', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const dayShort = new Intl.DateTimeFormat('nl-NL', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' });
 const dayLong = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-const dateTime = new Intl.DateTimeFormat('nl-NL', {
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  timeZone: 'Europe/Amsterdam',
-});
-const dateOnly = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Amsterdam' });
-
 export function formatCount(n: number): string {
   return count.format(n);
 }
@@ -32,10 +22,5 @@ export function formatDayLong(date: string): string {
   return dayLong.format(new Date(`${date}T00:00:00Z`));
 }
 
-export function formatDateTime(iso: string | null): string {
-  return iso ? dateTime.format(new Date(iso)) : '–';
-}
-
-export function formatDate(iso: string | null): string {
-  return iso ? dateOnly.format(new Date(iso)) : '–';
-}
+// Instants in Dutch time, as on every page (client/shared/time.ts).
+export { formatDateTime, formatDate, formatCloseMoment } from '../time';

@@ -82,7 +82,7 @@ export function MailLogPage({ params }: { params: Record<string, string> }) {
       </section>
       <section className="mr-card" style={{ marginTop: '1rem' }}>
         <h2>Berichten</h2>
-        <div style={{ overflowX: 'auto' }}>
+        <div style={{ overflowX: 'auto' }} role="region" aria-label="Tabel: berichten" tabIndex={0}>
           <table>
             <thead>
               <tr>

@@ -111,7 +111,7 @@ function SchoolsSection({ roundId }: { roundId: number }) {
       {result && (
         <>
           <p className="mr-muted">{result.total} {result.total === 1 ? 'school' : 'scholen'}{result.total > result.rows.length ? `, de eerste ${result.rows.length} getoond` : ''}.</p>
-          <div style={{ overflowX: 'auto' }}>
+          <div style={{ overflowX: 'auto' }} role="region" aria-label="Tabel: berichten per school" tabIndex={0}>
             <table>
               <thead>
                 <tr>

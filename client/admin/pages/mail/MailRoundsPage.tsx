@@ -45,7 +45,7 @@ export function MailRoundsPage() {
       {rounds === null && !error && <p>Bezig met laden…</p>}
       {rounds && rounds.length === 0 && <p>Er zijn nog geen metingen.</p>}
       {rounds && rounds.length > 0 && (
-        <div style={{ overflowX: 'auto' }}>
+        <div style={{ overflowX: 'auto' }} role="region" aria-label="Tabel: metingen" tabIndex={0}>
           <table>
             <thead>
               <tr>

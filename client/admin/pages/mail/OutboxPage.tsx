@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../../../shared/api';
 import { Link } from '../../router';
-import { formatDateTime, KIND_LABELS, OUTBOX_STATUS_LABELS, type MailingKind, type OutboxStatus } from './format';
+import { formatDateTime, KIND_LABELS, limitsText, OUTBOX_STATUS_LABELS, TARGET_LABELS, ZONE_LABEL, type MailingKind, type OutboxStatus, type Target } from './format';
 import { MailView } from './MailPreview';
 
 interface OutboxRow {
@@ -17,6 +17,25 @@ interface OutboxRow {
   invitationId: number | null;
   lastError: string | null;
   nextAttemptAt: string;
+  plannedAt: string | null;
+}
+
+interface PlannedWave {
+  mailingId: number;
+  roundId: number;
+  roundName: string;
+  kind: MailingKind;
+  target: Target;
+  dueAt: string;
+  count: number;
+}
+
+interface OutboxData {
+  capture: boolean;
+  limits: { perMinute: number; perHour: number; perDay: number };
+  total: number;
+  rows: OutboxRow[];
+  planned: PlannedWave[];
 }
 
 const PAGE = 50;
@@ -31,21 +50,21 @@ function reason(r: { status: OutboxStatus; lastError: string | null; nextAttempt
 export function OutboxPage() {
   const [status, setStatus] = useState('');
   const [offset, setOffset] = useState(0);
-  const [data, setData] = useState<{ capture: boolean; total: number; rows: OutboxRow[] } | null>(null);
+  const [data, setData] = useState<OutboxData | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(() => {
     const params = new URLSearchParams({ offset: String(offset), limit: String(PAGE) });
     if (status) params.set('status', status);
-    api<{ capture: boolean; total: number; rows: OutboxRow[] }>('GET', `/api/mail/outbox?${params}`)
+    api<OutboxData>('GET', `/api/mail/outbox?${params}`)
       .then(setData)
       .catch((e) => setError(e instanceof ApiError ? e.message : 'Laden is niet gelukt.'));
   }, [status, offset]);
   useEffect(load, [load]);
 
   return (
-    <section className="mr-card">
-      <h1>Outbox</h1>
+    <section className="mr-card" aria-labelledby="outbox-title">
+      <h1 id="outbox-title">Outbox</h1>
       {data?.capture && (
         <p role="note">
           Er is geen SMTP-server ingesteld (SMTP_URL). E-mail wordt daarom niet verstuurd maar hier bewaard, precies zoals de school
@@ -65,10 +84,49 @@ export function OutboxPage() {
         <button type="button" className="secondary" onClick={load}>Vernieuwen</button>
       </div>
       {error && <p className="mr-error" role="alert">{error}</p>}
+      {data && data.planned.length > 0 && (
+        <>
+          <h2>Gepland</h2>
+          <p className="mr-muted">
+            Golven die nog moeten beginnen. Wie precies een e-mail krijgt, wordt bepaald op het moment van versturen; daarna gaan ze in het
+            tempo van de mailserver ({limitsText(data.limits)}).
+          </p>
+          <div className="mr-table-wrap" role="region" aria-label="Tabel: geplande golven" tabIndex={0}>
+            <table data-testid="planned-waves">
+              <thead>
+                <tr>
+                  <th>Meting</th>
+                  <th>Soort</th>
+                  <th>Voor wie</th>
+                  <th>Vanaf ({ZONE_LABEL})</th>
+                  <th className="num">E-mails</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.planned.map((w) => (
+                  <tr key={w.mailingId}>
+                    <td>
+                      <Link to={`/mail/rounds/${w.roundId}`}>{w.roundName}</Link>
+                    </td>
+                    <td>{KIND_LABELS[w.kind]}</td>
+                    <td>
+                      {TARGET_LABELS[w.target.status]}
+                      {w.target.afterDays !== undefined ? `, ${w.target.afterDays} dagen na elke uitnodiging` : ''}
+                    </td>
+                    <td>{formatDateTime(w.dueAt)}</td>
+                    <td className="num">{w.target.afterDays !== undefined ? `tot ${w.count}` : w.count}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <h2>Berichten</h2>
+        </>
+      )}
       {data && (
         <>
-          <p className="mr-muted">{data.total} {data.total === 1 ? 'bericht' : 'berichten'}.</p>
-          <div style={{ overflowX: 'auto' }}>
+          <p className="mr-muted">{data.total} {data.total === 1 ? 'bericht' : 'berichten'} in de outbox.</p>
+          <div style={{ overflowX: 'auto' }} role="region" aria-label="Tabel: berichten" tabIndex={0}>
             <table>
               <thead>
                 <tr>
@@ -76,7 +134,7 @@ export function OutboxPage() {
                   <th>Onderwerp</th>
                   <th>Soort</th>
                   <th>Status</th>
-                  <th>Verstuurd</th>
+                  <th>Verstuurd of gepland ({ZONE_LABEL})</th>
                   <th>Melding</th>
                 </tr>
               </thead>
@@ -89,7 +147,7 @@ export function OutboxPage() {
                     </td>
                     <td>{r.mailingKind ? KIND_LABELS[r.mailingKind] : 'overig'}</td>
                     <td>{OUTBOX_STATUS_LABELS[r.status]}{r.attempts > 1 ? ` (${r.attempts} pogingen)` : ''}</td>
-                    <td>{formatDateTime(r.sentAt)}</td>
+                    <td>{r.sentAt ? formatDateTime(r.sentAt) : r.plannedAt ? `gepland ${formatDateTime(r.plannedAt)}` : '—'}</td>
                     <td style={{ overflowWrap: 'anywhere' }}>{reason(r)}</td>
                   </tr>
                 ))}

@@ -5,7 +5,9 @@ import {
   formatDateTime,
   fromLocalInput,
   KIND_LABELS,
+  limitsText,
   MAILING_STATUS_LABELS,
+  ZONE_LABEL,
   SECTORS,
   SITUATION_LABELS,
   TARGET_LABELS,
@@ -51,15 +53,6 @@ function errorText(e: unknown): string {
   return 'Er ging iets mis.';
 }
 
-function limitsText(l: Estimate['limits']): string {
-  const parts = [
-    l.perMinute ? `${l.perMinute} per minuut` : '',
-    l.perHour ? `${l.perHour} per uur` : '',
-    l.perDay ? `${l.perDay} per dag` : '',
-  ].filter(Boolean);
-  return parts.length ? parts.join(', ') : 'geen limiet ingesteld';
-}
-
 /** The waves of a round: what is planned and sent, and a form to plan another. */
 export function WavesSection({ roundId, mailings, swvs, onChange }: { roundId: number; mailings: MailingRow[]; swvs: RoundSwv[]; onChange: () => void }) {
   const swvNames = new Map(swvs.map((s) => [s.id, `${s.code} ${s.name}`]));
@@ -71,19 +64,19 @@ export function WavesSection({ roundId, mailings, swvs, onChange }: { roundId: n
       {mailings.length === 0 ? (
         <p className="mr-muted">Nog geen golven. Het openen van de meting plant de uitnodiging en de herinnering.</p>
       ) : (
-        <div style={{ overflowX: 'auto' }}>
+        <div style={{ overflowX: 'auto' }} role="region" aria-label="Tabel: golven" tabIndex={0}>
           <table>
             <thead>
               <tr>
                 <th>Soort</th>
                 <th>Voor wie</th>
-                <th>Wanneer</th>
+                <th>Wanneer ({ZONE_LABEL})</th>
                 <th>Status</th>
                 <th className="num">Verstuurd</th>
                 <th className="num">Wacht</th>
                 <th className="num">Onbestelbaar</th>
                 <th className="num">Mislukt</th>
-                <th />
+                <th><span className="mr-sr-only">Acties</span></th>
               </tr>
             </thead>
             <tbody>
@@ -149,7 +142,7 @@ function WaveRow({ mailing: m, swvNames, onChange, onError }: { mailing: Mailing
               </label>
             ) : (
               <label style={{ margin: 0 }}>
-                Nieuw tijdstip
+                Nieuw tijdstip ({ZONE_LABEL})
                 <input type="datetime-local" value={due} onChange={(e) => setDue(e.target.value)} required />
               </label>
             )}
@@ -189,14 +182,16 @@ function NewWave({ roundId, swvs, onCreated }: { roundId: number; swvs: RoundSwv
   const [swvIds, setSwvIds] = useState<number[]>([]);
   const [situations, setSituations] = useState<string[]>([]);
   const [sectors, setSectors] = useState<string[]>([]);
-  const [due, setDue] = useState(() => toLocalInput(new Date(Date.now() + 3_600_000)));
+  // No silent default moment: "nu" unless the admin picks one.
+  const [when, setWhen] = useState<'now' | 'at'>('now');
+  const [due, setDue] = useState(() => toLocalInput(new Date()));
   const [estimate, setEstimate] = useState<Estimate | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const situationsInRound = [...new Set(swvs.map((s) => s.situation))];
 
   const body = () => {
-    const dueAt = fromLocalInput(due);
+    const dueAt = when === 'now' ? new Date().toISOString() : fromLocalInput(due);
     if (!dueAt) throw new Error('Vul een geldig tijdstip in.');
     const target: Target = { status };
     if (swvIds.length) target.swvIds = swvIds;
@@ -282,12 +277,25 @@ function NewWave({ roundId, swvs, onCreated }: { roundId: number; swvs: RoundSwv
           </label>
         ))}
       </fieldset>
-      <label htmlFor="wave-due">Versturen vanaf</label>
-      <input id="wave-due" type="datetime-local" value={due} onChange={(e) => { setDue(e.target.value); changed(); }} required />
+      <fieldset style={{ marginTop: '0.75rem' }}>
+        <legend>Versturen</legend>
+        <label className="mr-radio">
+          <input type="radio" name="wave-when" checked={when === 'now'} onChange={() => { setWhen('now'); changed(); }} /> Nu
+        </label>
+        <label className="mr-radio">
+          <input type="radio" name="wave-when" checked={when === 'at'} onChange={() => { setWhen('at'); changed(); }} /> Vanaf een moment
+        </label>
+        {when === 'at' && (
+          <>
+            <label htmlFor="wave-due">Versturen vanaf ({ZONE_LABEL})</label>
+            <input id="wave-due" type="datetime-local" value={due} onChange={(e) => { setDue(e.target.value); changed(); }} required />
+          </>
+        )}
+      </fieldset>
       {error && <p className="mr-error" role="alert">{error}</p>}
       {estimate && (
         <p role="status" data-testid="wave-estimate">
-          Deze golf stuurt nu {estimate.count} {estimate.count === 1 ? 'e-mail' : 'e-mails'}
+          Deze golf stuurt {estimate.count} {estimate.count === 1 ? 'e-mail' : 'e-mails'}, vanaf {formatDateTime(estimate.startsAt, { zone: true })}
           {estimate.ahead > 0 ? ` (na ${estimate.ahead} e-mails die eerder aan de beurt zijn)` : ''}. Bij de limieten van de
           mailserver ({limitsText(estimate.limits)}) is de laatste verstuurd rond {formatDateTime(estimate.finishesAt)}. Wie
           precies een e-mail krijgt, wordt bepaald op het moment van versturen.

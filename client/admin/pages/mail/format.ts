@@ -36,22 +36,14 @@ export const SITUATION_LABELS: Record<string, string> = {
 };
 export const SECTORS = ['po', 'sbo', 'so', 'vso', 'vo'] as const;
 
-const dateTime = new Intl.DateTimeFormat('nl-NL', { dateStyle: 'medium', timeStyle: 'short' });
+// Times in Dutch time whatever the browser's zone; inputs are read as Dutch time (client/shared/time.ts).
+export { formatDateTime, fromDateTimeInput as fromLocalInput, toDateTimeInput as toLocalInput, ZONE_LABEL } from '../../../shared/time';
 
-export function formatDateTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  return dateTime.format(new Date(iso));
-}
-
-/** The value a datetime-local input needs for an instant, in the browser's time zone. */
-export function toLocalInput(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-export function fromLocalInput(value: string): string | null {
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+/** The relay's throttle in words: "500 per uur, 10000 per dag". */
+export function limitsText(l: { perMinute: number; perHour: number; perDay: number }): string {
+  const n = (v: number) => v.toLocaleString('nl-NL');
+  const parts = [l.perMinute ? `${n(l.perMinute)} per minuut` : '', l.perHour ? `${n(l.perHour)} per uur` : '', l.perDay ? `${n(l.perDay)} per dag` : ''].filter(Boolean);
+  return parts.length ? parts.join(', ') : 'geen limiet ingesteld: zo snel als de mailserver ze aanneemt';
 }
 
 export interface Target {

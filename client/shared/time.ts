@@ -1,0 +1,148 @@
+/**
+ * The one rule for time on the browser side (docs/DEVELOPING.md, "Time"): the API speaks UTC
+ * instants; every page shows them in Dutch time (Europe/Amsterdam), whatever the browser's time
+ * zone, and date/time inputs are read as Dutch time too. server/time.ts is the server's twin.
+ */
+
+export const ZONE = 'Europe/Amsterdam';
+/** Said next to times and inputs where a reader abroad (or a laptop on UTC) could misread them. */
+export const ZONE_LABEL = 'Nederlandse tijd';
+
+const partsFormat = new Intl.DateTimeFormat('en-US', {
+  timeZone: ZONE,
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+interface Wall {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+function wallTime(date: Date): Wall {
+  const parts = partsFormat.formatToParts(date);
+  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)!.value);
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
+}
+
+function offsetAt(ms: number): number {
+  const w = wallTime(new Date(ms));
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
+}
+
+/** The instant of a Dutch wall-clock time (month 1–12). */
+export function fromWallTime(year: number, month: number, day: number, hour = 0, minute = 0): Date {
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
+  let t = asUtc - offsetAt(asUtc);
+  const second = asUtc - offsetAt(t);
+  if (second !== t) t = Math.min(t, second);
+  return new Date(t);
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const toDate = (value: string | Date) => (value instanceof Date ? value : new Date(value));
+
+const dateTimeFormat = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
+const dateFormat = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'long', year: 'numeric', timeZone: ZONE });
+const dayFormat = new Intl.DateTimeFormat('nl-NL', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: ZONE });
+const clockFormat = new Intl.DateTimeFormat('nl-NL', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
+
+/** "10 apr 2026 14:30" in Dutch time; a dash without a value. `zone` adds "(Nederlandse tijd)". */
+export function formatDateTime(value: string | Date | null | undefined, options: { zone?: boolean } = {}): string {
+  if (!value) return '—';
+  const date = toDate(value);
+  if (Number.isNaN(date.getTime())) return '—';
+  return dateTimeFormat.format(date) + (options.zone ? ` (${ZONE_LABEL})` : '');
+}
+
+/** "10 april 2026": the Dutch day of an instant. */
+export function formatDate(value: string | Date | null | undefined): string {
+  if (!value) return '—';
+  const date = toDate(value);
+  return Number.isNaN(date.getTime()) ? '—' : dateFormat.format(date);
+}
+
+/** A calendar day given as YYYY-MM-DD (no instant, so no zone): "10 april 2026". */
+export function formatCalendarDay(day: string | null | undefined): string {
+  return day ? dateFormat.format(fromWallTime(Number(day.slice(0, 4)), Number(day.slice(5, 7)), Number(day.slice(8, 10)), 12)) : '—';
+}
+
+/** "14:30" in Dutch time. */
+export function formatClock(value: string | Date): string {
+  return clockFormat.format(toDate(value));
+}
+
+/**
+ * A round's closing moment as schools read it: "vrijdag 10 april 2026 (tot en met)" when it
+ * closes at the end of a day, else with the time.
+ */
+export function formatCloseMoment(value: string | Date | null | undefined): string {
+  if (!value) return '—';
+  const date = toDate(value);
+  const w = wallTime(date);
+  if (w.hour === 0 && w.minute === 0) return `t/m ${dayFormat.format(new Date(date.getTime() - 1))}`;
+  if (w.hour === 23 && w.minute === 59) return `t/m ${dayFormat.format(date)}`;
+  return `${dayFormat.format(date)}, ${clockFormat.format(date)} uur`;
+}
+
+/** The value of a `datetime-local` input for an instant, in Dutch time. */
+export function toDateTimeInput(value: string | Date): string {
+  const w = wallTime(toDate(value));
+  return `${w.year}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}`;
+}
+
+/** A `datetime-local` input's value, read as Dutch time; null when it is not a time. */
+export function fromDateTimeInput(value: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
+  if (!m) return null;
+  return fromWallTime(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).toISOString();
+}
+
+/** The value of a `date` input: the Dutch day of an instant. */
+export function toDateInput(value: string | Date | null | undefined): string {
+  if (!value) return '';
+  const w = wallTime(toDate(value));
+  return `${w.year}-${pad(w.month)}-${pad(w.day)}`;
+}
+
+/** The value of a `time` input (Dutch time). */
+export function toTimeInput(value: string | Date | null | undefined): string {
+  if (!value) return '';
+  const w = wallTime(toDate(value));
+  return `${pad(w.hour)}:${pad(w.minute)}`;
+}
+
+/**
+ * A `date` input's day (and optional `time` input) as an instant, read as Dutch time. Opening
+ * without a time: 08:00. Closing without a time: the end of that day (the next midnight), the
+ * moment the mail's "open tot en met <dag>" promises.
+ */
+export function fromDateInput(value: string, kind: 'opens' | 'closes', time?: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return null;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = time ? /^(\d{2}):(\d{2})/.exec(time) : null;
+  if (t) return fromWallTime(year, month, day, Number(t[1]), Number(t[2])).toISOString();
+  if (kind === 'opens') return fromWallTime(year, month, day, 8, 0).toISOString();
+  const next = new Date(Date.UTC(year, month - 1, day + 1));
+  return fromWallTime(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()).toISOString();
+}
+
+/** The day a closing moment belongs to, for a `date` input: a midnight close belongs to the day before. */
+export function closeDayInput(value: string | null | undefined): { day: string; time: string } {
+  if (!value) return { day: '', time: '' };
+  const date = new Date(value);
+  const w = wallTime(date);
+  if (w.hour === 0 && w.minute === 0) return { day: toDateInput(new Date(date.getTime() - 1)), time: '' };
+  if (w.hour === 23 && w.minute === 59) return { day: toDateInput(date), time: '' };
+  return { day: toDateInput(date), time: toTimeInput(date) };
+}
