@@ -4,6 +4,7 @@ import type { DB, Situation } from '../db/types';
 import { notFound } from '../errors';
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent } from '../questionnaires';
 import { SECTOR_BLOCKS, SITUATION_LABELS, SITUATIONS } from '../tracking/labels';
+import { completedSql, invitedSql, responsePercent } from '../tracking/definitions';
 import { variableComparability } from '../analysis/questionnaire-diff';
 import { answerColumns, VisibilityEvaluator, type AnswerColumn } from './columns';
 import { previousMeasurement } from './export';
@@ -148,8 +149,9 @@ export async function roundReport(db: Kysely<DB>, roundId: number): Promise<Roun
         'rs.region_letter',
         'w.code',
         'w.sector',
-        sql<number>`count(i.id)`.as('invited'),
-        sql<number>`count(i.id) filter (where i.status = 'completed')`.as('completed'),
+        // invited and completed as the dashboard counts them (tracking/definitions.ts).
+        sql<number>`count(i.id) filter (where ${invitedSql('i')})`.as('invited'),
+        sql<number>`count(i.id) filter (where ${completedSql('i')})`.as('completed'),
       ])
       .where('rs.round_id', '=', roundId)
       .groupBy(['rs.situation', 'rs.region_letter', 'w.code', 'w.sector'])
@@ -161,11 +163,11 @@ export async function roundReport(db: Kysely<DB>, roundId: number): Promise<Roun
         .sort((a, b) => a.sector.localeCompare(b.sector) || (a.region_letter ?? '').localeCompare(b.region_letter ?? '') || a.code.localeCompare(b.code));
       if (!members.length) continue;
       for (const m of members) {
-        rows.push({ label: `${block.label}: ${m.region_letter ?? '–'} (${m.code})`, cells: [m.sector.toUpperCase(), Number(m.invited), Number(m.completed), pct(Number(m.completed), Number(m.invited))] });
+        rows.push({ label: `${block.label}: ${m.region_letter ?? '–'} (${m.code})`, cells: [m.sector.toUpperCase(), Number(m.invited), Number(m.completed), responsePercent(Number(m.completed), Number(m.invited))] });
       }
       const invited = members.reduce((s, m) => s + Number(m.invited), 0);
       const done = members.reduce((s, m) => s + Number(m.completed), 0);
-      rows.push({ label: `${block.label}: subtotaal`, cells: ['', invited, done, pct(done, invited)], total: true });
+      rows.push({ label: `${block.label}: subtotaal`, cells: ['', invited, done, responsePercent(done, invited)], total: true });
     }
     tables.push({
       id: 'respons-swv-sector',

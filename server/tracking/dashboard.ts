@@ -129,6 +129,7 @@ function funnelOf(total: Tally, target: number | null): Funnel {
   return {
     notYetSent: total.notYetSent,
     invited: total.invited,
+    reached: total.reached,
     delivered: total.delivered,
     bounced: total.bounced,
     optedOut: total.optedOut,
@@ -282,6 +283,7 @@ export async function dashboardSnapshot(db: Kysely<DB>, roundId: number, now: Da
       situationLabel: situationLabel(m.situation),
       regionLetter: m.regionLetter,
       invited: t?.invited ?? 0,
+      reached: t?.reached ?? 0,
       delivered: t?.delivered ?? 0,
       bounced: t?.bounced ?? 0,
       optedOut: t?.optedOut ?? 0,

@@ -50,6 +50,7 @@ const SwvViewReply = Type.Object(
     }),
     totals: Type.Object({
       invited: Type.Integer(),
+      bounced: Type.Integer(),
       started: Type.Integer(),
       completed: Type.Integer(),
       declined: Type.Integer(),
