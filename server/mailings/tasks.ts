@@ -63,7 +63,7 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
   const runBudgetMs = options.runBudgetMs ?? 10_000;
   const concurrency = Math.max(1, options.concurrency ?? transport.concurrency);
   const limits = relayLimits(deps.config);
-  const who = { secret: deps.config.secret, publicUrl: deps.config.publicUrl, mailFrom: deps.config.mailFrom };
+  const who = { secret: deps.config.secret, publicUrl: deps.config.publicUrl, mailFrom: deps.config.mailFrom, bounceAddress: deps.config.bounceAddress };
   const { db, clock } = deps;
   const recorder = new SentRecorder(db, workerId, transport.kind);
 
