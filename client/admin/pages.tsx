@@ -3,6 +3,7 @@ import { AuditPage } from './pages/AuditPage';
 import { ComparePage } from './pages/ComparePage';
 import { ExportsPage, ReportTablesPage } from './pages/ExportsPage';
 import { HomePage } from './pages/HomePage';
+import { MessagesPage } from './pages/MessagesPage';
 import { ImportsPage } from './pages/ImportsPage';
 import { PreviewPage } from './pages/PreviewPage';
 import { PrivacyPage } from './pages/PrivacyPage';
@@ -47,6 +48,8 @@ export const pages: PageDef[] = [
   { path: '/privacy', title: 'Privacy', component: PrivacyPage, role: 'admin', nav: true },
   { path: '/audit', title: 'Logboek', component: AuditPage, role: 'admin', nav: true },
   { path: '/mail', title: 'E-mail', component: MailRoundsPage, role: 'admin', nav: true },
+  // Mail that came back: replies, auto-replies, bounces (server/inbound).
+  { path: '/berichten', title: 'Berichten', component: MessagesPage, role: 'admin', nav: true },
   { path: '/mail/outbox', title: 'Outbox', component: OutboxPage, role: 'admin', nav: true },
   { path: '/mail/outbox/:messageId', title: 'Bericht', component: OutboxMessagePage, role: 'admin' },
   { path: '/mail/rounds/:roundId', title: 'E-mail van een meting', component: MailRoundPage, role: 'admin' },

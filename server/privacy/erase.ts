@@ -28,6 +28,7 @@ export async function eraseSchoolData(db: Kysely<DB>, roundId: number, schoolId:
     if (invitation.erased_at) throw conflict('already_erased', 'De gegevens van deze school in deze meting zijn al verwijderd.');
 
     const responses = await trx.deleteFrom('responses').where('invitation_id', '=', invitation.id).executeTakeFirst();
+    await trx.deleteFrom('inbound_messages').where('invitation_id', '=', invitation.id).execute();
     const messages = await trx.deleteFrom('outbox_messages').where('invitation_id', '=', invitation.id).executeTakeFirst();
     await trx
       .updateTable('invitations')

@@ -73,6 +73,8 @@ async function purgeRound(db: Kysely<DB>, roundId: number, now: Date, actor: Act
       .set({ email: null, token_nonce: '', token_hash: sql<string>`'purged:' || id`, school_id: null })
       .where('round_id', '=', roundId)
       .executeTakeFirst();
+    // Mail that came back from the round's schools (replies, bounces: migration 0016).
+    await trx.deleteFrom('inbound_messages').where('round_id', '=', roundId).execute();
     await trx.updateTable('rounds').set({ purged_at: now, updated_at: now }).where('id', '=', roundId).execute();
 
     const result = { roundId, invitations: Number(invitations.numUpdatedRows), messages: Number(messages.numUpdatedRows) };
