@@ -71,14 +71,13 @@ export interface DkimConfig {
  *   mailbox;
  * - google-workspace: Gmail/Workspace SMTP relay allows 10 000 recipients per day per user for
  *   smtp-relay; sending through a mailbox (smtp.gmail.com) 2 000 per day;
- * - surf: SURFmailfilter / SURF's outgoing relay for institutions; limits are per contract, the
- *   preset keeps to a modest 60 per minute.
+ * - surf: SURFmailfilter's outgoing relay for institutions, 500 messages per hour.
  * MAIL_PER_MINUTE / HOUR / DAY override a preset's value.
  */
 export const RELAY_PRESETS = {
   microsoft365: { perMinute: 25, perHour: 1_200, perDay: 9_000 },
   'google-workspace': { perMinute: 60, perHour: 1_500, perDay: 1_800 },
-  surf: { perMinute: 60, perHour: 3_000, perDay: 20_000 },
+  surf: { perMinute: 20, perHour: 480, perDay: 10_000 },
 } as const;
 export type RelayPresetName = keyof typeof RELAY_PRESETS;
 
