@@ -73,7 +73,13 @@ async function purgeRound(db: Kysely<DB>, roundId: number, now: Date, actor: Act
       .set({ email: null, token_nonce: '', token_hash: sql<string>`'purged:' || id`, school_id: null })
       .where('round_id', '=', roundId)
       .executeTakeFirst();
-    // Mail that came back from the round's schools (replies, bounces: migration 0016).
+    // Mail that came back from the round's schools (replies, bounces: migration 0016), and the
+    // replies forwarded to the researchers (outbox rows of no mailing or invitation).
+    await trx
+      .updateTable('outbox_messages')
+      .set({ to_address: '', subject: '', body_text: '', body_html: null, headers: '{}', last_error: null, status: sql<OutboxStatus>`case when status in ('pending', 'sending') then 'cancelled' else status end` })
+      .where('id', 'in', (eb) => eb.selectFrom('inbound_messages').select('forwarded_outbox_id').where('round_id', '=', roundId).where('forwarded_outbox_id', 'is not', null))
+      .execute();
     await trx.deleteFrom('inbound_messages').where('round_id', '=', roundId).execute();
     await trx.updateTable('rounds').set({ purged_at: now, updated_at: now }).where('id', '=', roundId).execute();
 

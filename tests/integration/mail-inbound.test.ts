@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../server/clock';
 import { sha256 } from '../../server/crypto';
 import { inboundOptions } from '../../server/inbound/tasks';
+import { eraseSchoolData } from '../../server/privacy/erase';
 import { parseImapUrl, pollMailbox } from '../../server/inbound/imap';
 import { processInbound } from '../../server/inbound/process';
 import { startInboundSmtp, type InboundSmtpServer } from '../../server/inbound/smtp';
@@ -274,6 +275,13 @@ describeEachDatabase('mail that comes back', (getDatabase) => {
       const researcher = (await loginAs(db, 'researcher', clock.now())).headers;
       expect((await app.inject({ method: 'GET', url: '/api/inbound/messages', headers: researcher })).statusCode).toBe(403);
       await app.close();
+
+      // Erasing the school's data (GDPR) takes what it mailed back, and the forwarded copy, along.
+      const replySchool = await db.selectFrom('invitations').select('school_id').where('id', '=', reply.invitation_id!).executeTakeFirstOrThrow();
+      const forwardedId = recorded.find((r) => r.invitation_id === reply.invitation_id)!.forwarded_outbox_id!;
+      await eraseSchoolData(db, round.roundId, replySchool.school_id!, { system: 'test' }, clock.now());
+      expect(await db.selectFrom('inbound_messages').select('id').where('invitation_id', '=', reply.invitation_id).execute()).toEqual([]);
+      expect(await db.selectFrom('outbox_messages').select('id').where('id', '=', forwardedId).execute()).toEqual([]);
       await a.worker.stop();
       await b.worker.stop();
       expect(parseImapUrl(dovecot.url)).toMatchObject({ host: '127.0.0.1', port: dovecot.port, mailbox: 'INBOX', secure: false });
