@@ -21,6 +21,7 @@ import { analysisRoutes } from './analysis/routes';
 import { exportRoutes } from './exports/routes';
 import { DEFAULT_BODY_LIMIT } from './limits';
 import { loggerOptions, type LogStream } from './logging';
+import { inboundRoutes } from './inbound/routes';
 import { mailRoutes } from './mailings/routes';
 import { privacyRoutes } from './privacy/routes';
 import { questionnaireRoutes } from './questionnaires/routes';
@@ -158,6 +159,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(privacyRoutes, areaDeps);
   await app.register(questionnaireRoutes, areaDeps);
   await app.register(mailRoutes, areaDeps);
+  await app.register(inboundRoutes, areaDeps);
   await app.register(exportRoutes, areaDeps);
   await app.register(analysisRoutes, areaDeps);
   await app.register(schoolsRoutes, areaDeps);

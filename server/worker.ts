@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AreaDeps } from './area';
 import type { Clock } from './clock';
+import { inboundSmtpTask, inboundTasks } from './inbound/tasks';
 import { mailTasks, type MailTaskOptions } from './mailings/tasks';
 import { retentionPurgeTask } from './privacy/tasks';
 
@@ -193,5 +194,6 @@ export function buildWorker(deps: WorkerDeps): Worker {
   const worker = new Worker({ clock: deps.clock, pollMs: deps.pollMs, log: deps.log, id: deps.id });
   worker.register(...mailTasks(deps, worker.id, { log: deps.log, ...deps.mail }));
   worker.register(retentionPurgeTask(deps));
+  worker.register(...inboundTasks(deps, deps.log), ...inboundSmtpTask(deps, deps.log));
   return worker;
 }

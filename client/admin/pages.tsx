@@ -3,6 +3,7 @@ import { AuditPage } from './pages/AuditPage';
 import { ComparePage } from './pages/ComparePage';
 import { ExportsPage, ReportTablesPage } from './pages/ExportsPage';
 import { HomePage } from './pages/HomePage';
+import { MessagesPage } from './pages/MessagesPage';
 import { ImportsPage } from './pages/ImportsPage';
 import { PreviewPage } from './pages/PreviewPage';
 import { PrivacyPage } from './pages/PrivacyPage';
@@ -52,6 +53,8 @@ export const pages: PageDef[] = [
   { path: '/users', title: 'Gebruikers', component: UsersPage, role: 'admin', nav: 'beheer' },
   { path: '/privacy', title: 'Privacy', component: PrivacyPage, role: 'admin', nav: 'beheer' },
   { path: '/audit', title: 'Logboek', component: AuditPage, role: 'admin', nav: 'beheer' },
+  // Mail that came back: replies, auto-replies, bounces (server/inbound).
+  { path: '/berichten', title: 'Berichten', component: MessagesPage, role: 'admin', nav: 'beheer' },
   { path: '/mail/outbox', title: 'Outbox', component: OutboxPage, role: 'admin', nav: 'beheer' },
   { path: '/mail/outbox/:messageId', title: 'Bericht', component: OutboxMessagePage, role: 'admin' },
   { path: '/mail/rounds/:roundId', title: 'E-mail van een meting', component: MailRoundPage, role: 'admin' },

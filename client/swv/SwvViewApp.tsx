@@ -13,6 +13,7 @@ import type { SchoolState, SwvViewSnapshot } from '../../server/tracking/types';
 const STATE_LABEL: Record<SchoolState, string> = {
   not_invited: 'Nog niet uitgenodigd',
   invited: 'Uitgenodigd',
+  unreachable: 'E-mail onbestelbaar',
   started: 'Begonnen',
   completed: 'Ingevuld',
   declined: 'Doet niet mee',
@@ -81,6 +82,7 @@ export function SwvViewApp() {
         <h2 id="totals-title">Uw scholen</h2>
         <dl className="mr-totals">
           <div><dt>Uitgenodigd</dt><dd data-testid="total-invited">{formatCount(data.totals.invited)}</dd></div>
+          <div><dt>Onbestelbaar</dt><dd data-testid="total-bounced">{formatCount(data.totals.bounced)}</dd></div>
           <div><dt>Begonnen</dt><dd>{formatCount(data.totals.started)}</dd></div>
           <div><dt>Ingevuld</dt><dd data-testid="total-completed">{formatCount(data.totals.completed)}</dd></div>
           <div><dt>Respons</dt><dd data-testid="total-rate">{formatRate(data.totals.responseRate)}</dd></div>

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, SchoolKind, Situation } from '../db/types';
 import { notFound } from '../errors';
+import { completedSql, invitedSql, responseRate } from '../tracking/definitions';
 import { SITUATIONS, SITUATION_SHORT, UNKNOWN_SITUATION_LABEL } from '../tracking/labels';
 import { chiSquareGoodnessOfFit } from './statistics';
 
@@ -10,10 +11,9 @@ import { chiSquareGoodnessOfFit } from './statistics';
  * against how the invited schools are spread, with Pearson's chi-square goodness-of-fit test; and
  * the groups that lag most, each with the wave filter that reaches exactly them.
  *
- * Definitions (the same as the dashboard's, server/tracking/tally.ts):
- * - invited: the invitation mail went out (invited_at set or a status past 'pending'), excluded
- *   invitations left out; a school whose data was erased on request stays invited, never completed.
- * - completed: status 'completed'.
+ * Definitions: invited and completed are the dashboard's, from server/tracking/definitions.ts
+ *   (invited: the invitation mail was accepted or refused by the relay, excluded invitations left
+ *   out; a school whose data was erased on request stays invited, never completed).
  * - expected completions of a group: its share of the invited schools × all completions, i.e. what
  *   it would have if every group responded at the overall rate (proportional response).
  * - the test: groups with an expected count below 5 are merged into one before testing (the
@@ -172,7 +172,7 @@ export function describeCategories(categories: CategoryCount[]): { categories: C
       invitedShare: invited > 0 ? c.invited / invited : null,
       completedShare: completed > 0 ? c.completed / completed : null,
       expected: invited > 0 ? (c.invited / invited) * completed : 0,
-      responseRate: c.invited > 0 ? c.completed / c.invited : null,
+      responseRate: responseRate(c.completed, c.invited),
     })),
   };
 }
@@ -506,7 +506,7 @@ export function analyseCounts(roundId: number, counts: RepresentativenessCounts,
     roundId,
     invited,
     completed,
-    responseRate: invited > 0 ? completed / invited : null,
+    responseRate: responseRate(completed, invited),
     minGroupSize,
     dimensions,
     lagging: rankLaggingGroups(counts, minGroupSize),
@@ -554,12 +554,12 @@ export async function loadRepresentativenessCounts(db: Kysely<DB>, roundId: numb
         i.id,
         i.swv_id,
         rs.situation,
-        (i.status = 'completed' and i.erased_at is null) as done
+        ${completedSql('i')} as done
       from invitations i
       left join schools s on s.id = i.school_id
       left join round_swvs rs on rs.round_id = i.round_id and rs.swv_id = i.swv_id
       where i.round_id = ${roundId}
-        and (i.erased_at is not null or (i.excluded_at is null and (i.status <> 'pending' or i.invited_at is not null)))`;
+        and ${invitedSql('i')}`;
   const cutsRow = await sql<{ cuts: number[] | null }>`
     with base as (${base})
     select percentile_disc(array[1.0 / 3, 2.0 / 3]) within group (order by pupils) as cuts from base where pupils is not null

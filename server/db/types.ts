@@ -194,6 +194,10 @@ export interface InvitationsTable {
   school_denomination: ColumnType<string | null, string | null | undefined, string | null>;
   school_pupils_min: ColumnType<number | null, number | null | undefined, number | null>;
   school_pupils_max: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Temporary delivery failures reported by DSNs (migration 0016). */
+  soft_bounces: Generated<number>;
+  /** Last delivery status code reported for this invitation's mail (migration 0016). */
+  bounce_status: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ResponsesTable {
@@ -350,7 +354,36 @@ export interface RoundTargetCalculationsTable {
   updated_at: Timestamp;
 }
 
+export type InboundKind = 'bounce' | 'delivered' | 'complaint' | 'auto-reply' | 'reply';
+
+/** Mail that came back, one row per message, processed once (migration 0016, server/inbound/). */
+export interface InboundMessagesTable {
+  id: Generated<number>;
+  dedup_key: string;
+  channel: 'imap' | 'smtp';
+  source_ref: string | null;
+  received_at: Timestamp;
+  kind: InboundKind;
+  permanent: boolean | null;
+  status_code: string | null;
+  reason: string;
+  /** What processing did: 'unreachable', 'soft-bounce', 'opted-out', 'noted', 'listed', 'ignored', 'unmatched'. */
+  effect: string;
+  outbox_message_id: number | null;
+  invitation_id: number | null;
+  round_id: number | null;
+  school_id: number | null;
+  from_address: string | null;
+  from_name: string | null;
+  subject: string | null;
+  body_text: string | null;
+  forwarded_outbox_id: number | null;
+  handled_at: Timestamp | null;
+  handled_by: number | null;
+}
+
 export interface DB {
+  inbound_messages: InboundMessagesTable;
   studies: StudiesTable;
   questionnaire_versions: QuestionnaireVersionsTable;
   users: UsersTable;

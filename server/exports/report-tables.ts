@@ -7,6 +7,7 @@ import { SECTOR_BLOCKS, SITUATION_LABELS, SITUATION_SHORT, SITUATIONS, UNKNOWN_S
 import { variableComparability, type VariableComparability } from '../analysis/questionnaire-diff';
 import { describe } from '../analysis/statistics';
 import { answerColumns, answerValues, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from './columns';
+import { completedSql, invitedSql } from '../tracking/definitions';
 import { previousMeasurement } from './export';
 import { formatCell, percentage, type CellFormat } from './report-format';
 import { DEFAULT_ALPHA_THRESHOLD, readScales, ScaleAccumulator, type ScaleDefinition, type ScaleStatistics } from './scales';
@@ -138,7 +139,7 @@ async function countRound(db: Kysely<DB>, round: { id: number; name: string }, c
     .leftJoin('round_swvs as rs', (j) => j.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
     .select(['r.data', 'r.branch', 'rs.situation', 'w.sector', 's.kind'])
     .where('i.round_id', '=', round.id)
-    .where('i.status', '=', 'completed')
+    .where(completedSql('i'))
     .stream(500);
   let completed = 0;
   for await (const row of stream) {
@@ -309,8 +310,9 @@ export async function roundReport(db: Kysely<DB>, roundId: number, options: Repo
           'rs.region_letter',
           'w.code',
           'w.sector',
-          sql<number>`count(i.id)`.as('invited'),
-          sql<number>`count(i.id) filter (where i.status = 'completed')`.as('completed'),
+          // invited and completed as the dashboard counts them (tracking/definitions.ts).
+          sql<number>`count(i.id) filter (where ${invitedSql('i')})`.as('invited'),
+          sql<number>`count(i.id) filter (where ${completedSql('i')})`.as('completed'),
         ])
         .where('rs.round_id', '=', id)
         .groupBy(['rs.swv_id', 'rs.situation', 'rs.region_letter', 'w.code', 'w.sector'])

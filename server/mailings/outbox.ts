@@ -6,6 +6,7 @@ import { optOutLink, optOutToken } from './optout';
 import { parseTarget, skipReason, SKIP_LABELS, type SkipReason } from './targets';
 import { hasLinkMarkers, mailAddress, resolveAccountLinks, resolveLinks } from './templates';
 import type { OutgoingMail, SendOutcome } from './transport';
+import { verpAddress } from './verp';
 
 /**
  * The durable outbox. Every mail is a row before it is sent, unique by its idempotency key; a
@@ -219,6 +220,8 @@ export interface MailIdentity {
   secret: string;
   publicUrl: string;
   mailFrom: string;
+  /** Base of the VERP envelope sender (verp.ts); the From address when absent. */
+  bounceAddress?: string;
 }
 
 function messageIdDomain(mailFrom: string): string {
@@ -268,6 +271,7 @@ export function buildOutgoing(
     ...(html !== undefined ? { html } : {}),
     messageId: `<mr.${m.id}.${sha256(m.idempotency_key).slice(0, 12)}@${messageIdDomain(who.mailFrom)}>`,
     headers,
+    envelopeFrom: verpAddress(who.bounceAddress ?? who.mailFrom, who.secret, m.id),
   };
 }
 

@@ -91,7 +91,7 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
   const concurrency = Math.max(1, options.concurrency ?? transport.concurrency);
   const maxUnrecorded = Math.max(1, options.maxUnrecorded ?? (transport.connections ? 2 * transport.connections : concurrency));
   const limits = relayLimits(deps.config);
-  const who = { secret: deps.config.secret, publicUrl: deps.config.publicUrl, mailFrom: deps.config.mailFrom };
+  const who = { secret: deps.config.secret, publicUrl: deps.config.publicUrl, mailFrom: deps.config.mailFrom, bounceAddress: deps.config.bounceAddress };
   const log: WorkerLog = options.log ?? (() => {});
   const { db, clock } = deps;
   const results = new ResultRecorder(db, workerId, transport.kind, retry);

@@ -10,6 +10,8 @@ export interface OutgoingMail {
   html?: string;
   messageId: string;
   headers: Record<string, string>;
+  /** Envelope sender (Return-Path), VERP-style (verp.ts); the From address when absent. */
+  envelopeFrom?: string;
 }
 
 export type SendOutcome =
@@ -78,6 +80,8 @@ export function classifySmtpError(error: unknown): SendOutcome {
 export interface SmtpTransportOptions {
   maxConnections?: number;
   maxMessages?: number;
+  /** DKIM signing (nodemailer's `dkim` option); see docs/mail-deliverability.md. */
+  dkim?: { domainName: string; keySelector: string; privateKey: string };
 }
 
 /** A pooled nodemailer transport to SMTP_URL. */
@@ -94,6 +98,7 @@ export function smtpTransport(smtpUrl: string, options: SmtpTransportOptions = {
     socketTimeout: 60_000,
     // The outbox retries with backoff itself; a message must not be resent behind its back.
     maxRequeues: 0,
+    ...(options.dkim ? { dkim: options.dkim } : {}),
   });
   // Connection errors of idle pool sockets must not crash the process; sends report their own.
   transporter.on('error', () => {});
@@ -112,6 +117,7 @@ export function smtpTransport(smtpUrl: string, options: SmtpTransportOptions = {
           ...(mail.html ? { html: mail.html } : {}),
           messageId: mail.messageId,
           headers: mail.headers,
+          ...(mail.envelopeFrom ? { envelope: { from: mail.envelopeFrom, to: mail.to } } : {}),
         });
         return { ok: true, response: scrubAddresses(String(info.response ?? '')).slice(0, 500) };
       } catch (error) {
@@ -124,6 +130,6 @@ export function smtpTransport(smtpUrl: string, options: SmtpTransportOptions = {
   };
 }
 
-export function transportFromConfig(config: Pick<Config, 'smtpUrl'>): MailTransport {
-  return config.smtpUrl ? smtpTransport(config.smtpUrl) : captureTransport();
+export function transportFromConfig(config: Pick<Config, 'smtpUrl' | 'dkim'>): MailTransport {
+  return config.smtpUrl ? smtpTransport(config.smtpUrl, { dkim: config.dkim }) : captureTransport();
 }

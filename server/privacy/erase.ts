@@ -28,6 +28,10 @@ export async function eraseSchoolData(db: Kysely<DB>, roundId: number, schoolId:
     if (invitation.erased_at) throw conflict('already_erased', 'De gegevens van deze school in deze meting zijn al verwijderd.');
 
     const responses = await trx.deleteFrom('responses').where('invitation_id', '=', invitation.id).executeTakeFirst();
+    // What the school mailed back (migration 0016), and its forwarded copy if still unsent or kept.
+    const forwarded = await trx.deleteFrom('inbound_messages').where('invitation_id', '=', invitation.id).returning('forwarded_outbox_id').execute();
+    const forwardedIds = forwarded.map((r) => r.forwarded_outbox_id).filter((id): id is number => id !== null);
+    if (forwardedIds.length) await trx.deleteFrom('outbox_messages').where('id', 'in', forwardedIds).execute();
     const messages = await trx.deleteFrom('outbox_messages').where('invitation_id', '=', invitation.id).executeTakeFirst();
     await trx
       .updateTable('invitations')

@@ -74,6 +74,14 @@ async function purgeRound(db: Kysely<DB>, roundId: number, now: Date, actor: Act
       .set({ email: null, token_nonce: '', token_hash: sql<string>`'purged:' || id`, school_id: null, school_location_code: null, school_brin: null, school_name: null, school_street: null, school_house_number: null, school_postcode: null, school_city: null })
       .where('round_id', '=', roundId)
       .executeTakeFirst();
+    // Mail that came back from the round's schools (replies, bounces: migration 0016), and the
+    // replies forwarded to the researchers (outbox rows of no mailing or invitation).
+    await trx
+      .updateTable('outbox_messages')
+      .set({ to_address: '', subject: '', body_text: '', body_html: null, headers: '{}', last_error: null, status: sql<OutboxStatus>`case when status in ('pending', 'sending') then 'cancelled' else status end` })
+      .where('id', 'in', (eb) => eb.selectFrom('inbound_messages').select('forwarded_outbox_id').where('round_id', '=', roundId).where('forwarded_outbox_id', 'is not', null))
+      .execute();
+    await trx.deleteFrom('inbound_messages').where('round_id', '=', roundId).execute();
     await trx.updateTable('rounds').set({ purged_at: now, updated_at: now }).where('id', '=', roundId).execute();
 
     const result = { roundId, invitations: Number(invitations.numUpdatedRows), messages: Number(messages.numUpdatedRows) };

@@ -132,6 +132,7 @@ function funnelOf(total: Tally, target: number | null): Funnel {
   return {
     notYetSent: total.notYetSent,
     invited: total.invited,
+    reached: total.reached,
     delivered: total.delivered,
     bounced: total.bounced,
     optedOut: total.optedOut,
@@ -288,6 +289,7 @@ export async function dashboardSnapshot(db: Kysely<DB>, roundId: number, now: Da
       regionLetter: m.regionLetter,
       assigned: m.assigned,
       invited: t?.invited ?? 0,
+      reached: t?.reached ?? 0,
       delivered: t?.delivered ?? 0,
       bounced: t?.bounced ?? 0,
       optedOut: t?.optedOut ?? 0,

@@ -53,6 +53,7 @@ const SwvViewReply = Type.Object(
     }),
     totals: Type.Object({
       invited: Type.Integer(),
+      bounced: Type.Integer(),
       started: Type.Integer(),
       completed: Type.Integer(),
       declined: Type.Integer(),

@@ -6,7 +6,8 @@ import { loadCounts } from './counts';
 import { amsterdamDate, dailySeries, isDateKey } from './dates';
 import { loadRoundInfo } from './dashboard';
 import { situationLabel } from './labels';
-import { responseRate, tallyBySwv } from './tally';
+import { factsOfRow, invitationFigures, responseRate } from './definitions';
+import { tallyBySwv } from './tally';
 import type { SchoolState, SwvLinkInfo, SwvViewSnapshot } from './types';
 
 /**
@@ -116,12 +117,21 @@ export async function touchSwvLink(db: Kysely<DB>, linkId: number, now: Date): P
   await db.updateTable('swv_view_links').set({ last_used_at: now }).where('id', '=', linkId).execute();
 }
 
-function schoolState(row: { status: InvitationStatus; invited_at: Date | null; opted_out_at: Date | null }): SchoolState {
-  if (row.status === 'completed') return 'completed';
+function schoolState(row: {
+  status: InvitationStatus;
+  invited_at: Date | null;
+  opted_out_at: Date | null;
+  bounced_at: Date | null;
+  excluded_at: Date | null;
+  erased_at: Date | null;
+}): SchoolState {
+  const figures = invitationFigures(factsOfRow(row));
+  if (figures.completed) return 'completed';
   if (row.status === 'started') return 'started';
   // Why a school does not take part (refused consent, unsubscribed) is its own business.
   if (row.status === 'refused' || row.opted_out_at) return 'declined';
-  if (row.status === 'pending' && !row.invited_at) return 'not_invited';
+  if (figures.notYetSent) return 'not_invited';
+  if (figures.bounced) return 'unreachable';
   return 'invited';
 }
 
@@ -147,6 +157,9 @@ export async function swvViewSnapshot(db: Kysely<DB>, link: SwvLink, now: Date):
       'i.status',
       'i.invited_at',
       'i.opted_out_at',
+      'i.bounced_at',
+      'i.excluded_at',
+      'i.erased_at',
     ])
     .where('i.round_id', '=', link.roundId)
     .where('i.swv_id', '=', link.swvId)
@@ -155,16 +168,22 @@ export async function swvViewSnapshot(db: Kysely<DB>, link: SwvLink, now: Date):
     .orderBy('location_code')
     .execute();
   const schools = invitations.map((r) => ({ name: r.name, locationCode: r.location_code, city: r.city, state: schoolState(r) }));
-  const totals = { invited: 0, started: 0, completed: 0, declined: 0, responseRate: null as number | null };
+  const tally = tallyBySwv(await loadCounts(db, link.roundId, link.swvId)).get(link.swvId);
+  // Invited, bounced, completed and the rate as the dashboard counts them (definitions.ts), so
+  // that an erased school counts here as it does there.
+  const totals = {
+    invited: tally?.invited ?? 0,
+    bounced: tally?.bounced ?? 0,
+    started: 0,
+    completed: tally?.completed ?? 0,
+    declined: 0,
+    responseRate: responseRate(tally?.completed ?? 0, tally?.invited ?? 0),
+  };
   for (const s of schools) {
-    if (s.state !== 'not_invited') totals.invited += 1;
     if (s.state === 'started' || s.state === 'completed') totals.started += 1;
-    if (s.state === 'completed') totals.completed += 1;
     if (s.state === 'declined') totals.declined += 1;
   }
-  totals.responseRate = responseRate(totals.completed, totals.invited);
 
-  const tally = tallyBySwv(await loadCounts(db, link.roundId, link.swvId)).get(link.swvId);
   const days = tally?.days ?? {};
   const datedKeys = Object.keys(days).filter(isDateKey).sort();
   const start = round.opensAt ? amsterdamDate(new Date(round.opensAt)) : (datedKeys[0] ?? null);

@@ -1,14 +1,14 @@
 import type { InvitationStatus } from '../db/types';
 import type { CountRow } from './counts';
+import { invitationFigures, responseRate as sharedResponseRate } from './definitions';
 
 /**
  * What the figures mean. Everything is counted per SWV from the summary rows; excluded
- * invitations count nowhere except in `excluded`.
+ * invitations count nowhere except in `excluded`. notYetSent, invited, bounced, reached,
+ * completed, erased and the response rate are defined once, in `definitions.ts`.
  *
- * - notYetSent: status pending and no invited_at (the invitation mail has not gone out).
- * - invited: every other invitation; the denominator of the response rate.
  * - delivered: at least one message to the school has outbox status 'sent'.
- * - bounced / optedOut: bounced_at / opted_out_at set.
+ * - optedOut: opted_out_at set.
  * - opened: opened_at set, or a status that needs the link opened (opened, refused, started, completed).
  * - refused: consent refused (status refused).
  * - started: consent given (status started or completed); inProgress: started, not completed.
@@ -19,6 +19,8 @@ import type { CountRow } from './counts';
 export interface Tally {
   notYetSent: number;
   invited: number;
+  /** invited and not bounced. */
+  reached: number;
   delivered: number;
   bounced: number;
   optedOut: number;
@@ -39,6 +41,7 @@ export function emptyTally(): Tally {
   return {
     notYetSent: 0,
     invited: 0,
+    reached: 0,
     delivered: 0,
     bounced: 0,
     optedOut: 0,
@@ -83,25 +86,28 @@ export function decodeInvitationKey(key: string): InvitationKey | null {
 }
 
 export function addInvitations(tally: Tally, key: InvitationKey, n: number): void {
-  if (key.erased) {
+  const f = invitationFigures(key);
+  if (f.erased) {
     tally.invited += n;
+    tally.reached += n;
     tally.erased += n;
     return;
   }
-  if (key.excluded) {
+  if (f.excluded) {
     tally.excluded += n;
     return;
   }
   const { status } = key;
-  if (status === 'pending' && !key.invited) tally.notYetSent += n;
-  else tally.invited += n;
-  if (key.bounced) tally.bounced += n;
+  if (f.notYetSent) tally.notYetSent += n;
+  if (f.invited) tally.invited += n;
+  if (f.reached) tally.reached += n;
+  if (f.bounced) tally.bounced += n;
   if (key.optedOut) tally.optedOut += n;
   if (key.opened || OPENED_STATUSES.has(status)) tally.opened += n;
   if (status === 'refused') tally.refused += n;
   if (status === 'started' || status === 'completed') tally.started += n;
   if (status === 'started') tally.inProgress += n;
-  if (status === 'completed') tally.completed += n;
+  if (f.completed) tally.completed += n;
 }
 
 /** Per-SWV tallies from a round's summary rows. */
@@ -140,6 +146,7 @@ export function sumTallies(tallies: Iterable<Tally>): Tally {
   for (const t of tallies) {
     total.notYetSent += t.notYetSent;
     total.invited += t.invited;
+    total.reached += t.reached;
     total.delivered += t.delivered;
     total.bounced += t.bounced;
     total.optedOut += t.optedOut;
@@ -156,7 +163,5 @@ export function sumTallies(tallies: Iterable<Tally>): Tally {
   return total;
 }
 
-/** completed ÷ invited, or null before anyone was invited. */
-export function responseRate(completed: number, invited: number): number | null {
-  return invited > 0 ? completed / invited : null;
-}
+/** completed ÷ invited (definitions.ts). */
+export const responseRate = sharedResponseRate;

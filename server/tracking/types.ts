@@ -18,9 +18,12 @@ export interface RoundInfo {
   previousRound: { id: number; name: string } | null;
 }
 
+/** invited, reached, bounced, completed and responseRate: see server/tracking/definitions.ts. */
 export interface Funnel {
   notYetSent: number;
   invited: number;
+  /** invited and not bounced. */
+  reached: number;
   delivered: number;
   bounced: number;
   optedOut: number;
@@ -57,6 +60,7 @@ export interface SwvRow {
   /** Assigned to the round; false for invitations of an SWV that is not (any more). */
   assigned: boolean;
   invited: number;
+  reached: number;
   delivered: number;
   bounced: number;
   optedOut: number;
@@ -163,12 +167,12 @@ export interface RoundListItem {
 }
 
 /** What an SWV's project leader sees through a read-only link: its own schools, no answers. */
-export type SchoolState = 'not_invited' | 'invited' | 'started' | 'completed' | 'declined';
+export type SchoolState = 'not_invited' | 'invited' | 'unreachable' | 'started' | 'completed' | 'declined';
 
 export interface SwvViewSnapshot {
   round: { name: string; studyName: string; status: RoundStatus; opensAt: string | null; closesAt: string | null };
   swv: { code: string; name: string; sector: SwvSector; situationLabel: string; regionLetter: string | null };
-  totals: { invited: number; started: number; completed: number; declined: number; responseRate: number | null };
+  totals: { invited: number; bounced: number; started: number; completed: number; declined: number; responseRate: number | null };
   schools: Array<{ name: string; locationCode: string; city: string | null; state: SchoolState }>;
   timeline: { days: Array<{ date: string; completed: number; cumulative: number }>; previous: { roundName: string; completed: number; invited: number } | null };
 }

@@ -18,6 +18,7 @@ import { buildWorld, mutateWorld, type World } from '../fixtures/tracking-world'
 interface Expected {
   notYetSent: number;
   invited: number;
+  reached: number;
   delivered: number;
   bounced: number;
   optedOut: number;
@@ -36,6 +37,7 @@ interface Expected {
 const blank = (): Expected => ({
   notYetSent: 0,
   invited: 0,
+  reached: 0,
   delivered: 0,
   bounced: 0,
   optedOut: 0,
@@ -69,6 +71,7 @@ async function countIndependently(db: Kysely<DB>, roundId: number): Promise<Map<
     if (inv.erased_at) {
       // Erased on request: it was invited and no longer counts as anything else.
       e.invited += 1;
+      e.reached += 1;
       e.erased += 1;
       continue;
     }
@@ -76,10 +79,12 @@ async function countIndependently(db: Kysely<DB>, roundId: number): Promise<Map<
       e.excluded += 1;
       continue;
     }
-    if (inv.status === 'pending' && inv.invited_at === null) e.notYetSent += 1;
+    // A mail the relay refused (bounced_at without invited_at) was an invitation attempt.
+    if (inv.status === 'pending' && inv.invited_at === null && inv.bounced_at === null) e.notYetSent += 1;
     else e.invited += 1;
     if (delivered.has(inv.id)) e.delivered += 1;
     if (inv.bounced_at) e.bounced += 1;
+    else if (!(inv.status === 'pending' && inv.invited_at === null)) e.reached += 1;
     if (inv.opted_out_at) e.optedOut += 1;
     if (inv.opened_at || ['opened', 'refused', 'started', 'completed'].includes(inv.status)) e.opened += 1;
     if (inv.status === 'refused') e.refused += 1;
@@ -118,7 +123,7 @@ function expectMatches(snapshot: DashboardSnapshot, expected: Map<number, Expect
 
   const total = blank();
   for (const e of expected.values()) {
-    for (const k of ['notYetSent', 'invited', 'delivered', 'bounced', 'optedOut', 'opened', 'refused', 'started', 'inProgress', 'completed', 'excluded', 'erased'] as const) {
+    for (const k of ['notYetSent', 'invited', 'reached', 'delivered', 'bounced', 'optedOut', 'opened', 'refused', 'started', 'inProgress', 'completed', 'excluded', 'erased'] as const) {
       total[k] += e[k];
     }
   }
@@ -126,6 +131,7 @@ function expectMatches(snapshot: DashboardSnapshot, expected: Map<number, Expect
   expect(funnel).toEqual({
     notYetSent: total.notYetSent,
     invited: total.invited,
+    reached: total.reached,
     delivered: total.delivered,
     bounced: total.bounced,
     optedOut: total.optedOut,
@@ -181,9 +187,10 @@ function expectMatches(snapshot: DashboardSnapshot, expected: Map<number, Expect
   expect((lastDay?.cumulative ?? 0) + snapshot.timeline.undated).toBe(total.completed);
 }
 
-function pick(e: Pick<Expected, 'invited' | 'delivered' | 'bounced' | 'optedOut' | 'opened' | 'refused' | 'inProgress' | 'completed'>) {
+function pick(e: Pick<Expected, 'invited' | 'reached' | 'delivered' | 'bounced' | 'optedOut' | 'opened' | 'refused' | 'inProgress' | 'completed'>) {
   return {
     invited: e.invited,
+    reached: e.reached,
     delivered: e.delivered,
     bounced: e.bounced,
     optedOut: e.optedOut,

@@ -117,8 +117,8 @@ describeEachDatabase('tracking routes', (getDatabase) => {
     expect(body.startsWith('\uFEFFRegio;SWV-code;Naam;Situatie;Sector;Uitgenodigd;Ingevuld;Respons (%);')).toBe(true);
     const lines = body.slice(1).trimEnd().split('\r\n');
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toBe(`D;VO2899;"'=HYPERLINK(""http://evil.example"")";Samenwerking binnen vo;VO;2;1;50,0;0;1;03-03-2026 11:00`);
-    expect(lines[2]).toMatch(/^K;PO2801;Passend Onderwijs Eemland;Tussen po en kinderopvang;PO;3;1;33,3;1;0;\d{2}-\d{2}-\d{4} \d{2}:\d{2}$/);
+    expect(lines[1]).toBe(`D;VO2899;"'=HYPERLINK(""http://evil.example"")";Samenwerking binnen vo;VO;2;1;50,0;0;0;1;03-03-2026 11:00`);
+    expect(lines[2]).toMatch(/^K;PO2801;Passend Onderwijs Eemland;Tussen po en kinderopvang;PO;3;1;33,3;\d+;1;0;\d{2}-\d{2}-\d{4} \d{2}:\d{2}$/);
     const audit = await getDatabase()
       .db.selectFrom('audit_log')
       .select(['action', 'target', 'details'])
@@ -245,7 +245,7 @@ describeEachDatabase('tracking routes', (getDatabase) => {
         ['De Wachtschool', 'completed'],
         ['De Weigerschool', 'declined'],
       ]);
-      expect(view.totals).toEqual({ invited: 3, started: 2, completed: 2, declined: 1, responseRate: 2 / 3 });
+      expect(view.totals).toEqual({ invited: 3, bounced: 0, started: 2, completed: 2, declined: 1, responseRate: 2 / 3 });
       for (const text of foreign) expect(res.body).not.toContain(text);
     });
 
