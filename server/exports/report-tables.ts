@@ -264,7 +264,8 @@ export async function roundReport(db: Kysely<DB>, roundId: number, options: Repo
       ],
     });
     const head = ['Samenwerkingssituatie', ...b.short, 'Totaal', ...(prevComparable ? [...b.short.map((s) => `${s} (${prevName})`), `Totaal (${prevName})`] : [])];
-    tables.push(
+    // Without samenwerkingssituaties (an SWV's own monitor) the table would only repeat the total.
+    if (hasSituations) tables.push(
       table(
         'respons-situatie-tak',
         `Respons per samenwerkingssituatie en mate van samenwerking (N = ${current.completed})`,

@@ -247,7 +247,8 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       schema: {
         params: RoundParams,
         // When the invitations go: null or absent is "now" (or the round's opening time, if later).
-        body: Type.Optional(Type.Object({ invitationsAt: Type.Optional(NullableDate) }, { additionalProperties: false })),
+        // A body of null (what a caller sends for 'no options') is the same as none.
+        body: Type.Optional(Type.Union([Type.Object({ invitationsAt: Type.Optional(NullableDate) }, { additionalProperties: false }), Type.Null()])),
       },
     },
     async (request) => {

@@ -31,6 +31,8 @@ describeEachDatabase('admin app: first start in a browser', (getDatabase) => {
     await page.getByRole('heading', { name: 'Welkom, Anna Beheer' }).waitFor();
     expect(page.url()).toBe(`${url}/admin/`);
 
+    // On a phone the user line and its logout button sit behind the compact menu.
+    if (await page.getByRole('button', { name: 'Menu' }).isVisible()) await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('button', { name: 'Uitloggen' }).click();
     await page.getByRole('heading', { name: 'Inloggen bij Meetronde' }).waitFor();
     await page.getByLabel('E-mailadres').fill('anna@example.test');

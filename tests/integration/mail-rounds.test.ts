@@ -72,7 +72,8 @@ describeEachDatabase('mail and rounds: opening a round sends its invitations', (
     expect(opened.body.invited).toBe(4);
     const waves = await mailings();
     expect(waves.map((m) => [m.kind, m.status, m.target])).toEqual([
-      ['invitation', 'scheduled', { status: 'not-invited' }],
+      // A wave due at opening goes into the outbox at once.
+      ['invitation', 'sending', { status: 'not-invited' }],
       ['reminder', 'scheduled', { status: 'not-completed', afterDays: 14 }],
     ]);
     expect(new Date(waves[0]!.due_at).toISOString()).toBe(clock.now().toISOString());

@@ -126,7 +126,7 @@ describeEachDatabase('one definition of the response figures', (getDatabase) => 
     for (const row of dashboard.swvs) {
       const line = table.rows.find((r) => r.label.endsWith(`(${row.code})`))!;
       const e = expected.get(row.swvId)!;
-      expect(line.cells).toEqual([row.sector.toUpperCase(), e.invited, e.completed, Math.round(rate(e) * 1000) / 10]);
+      expect(line.cells).toEqual([row.sector.toUpperCase(), e.completed, e.invited, Math.round(rate(e) * 1000) / 10]);
     }
   });
 
