@@ -1,5 +1,5 @@
 import { Suspense, useEffect, useState } from 'react';
-import { api, ApiError, setCsrfToken } from '../shared/api';
+import { api, ApiError, call, setCsrfToken } from '../shared/api';
 import { pages, type PageDef } from './pages';
 import { LoginPage } from './pages/LoginPage';
 import { SetPasswordPage } from './pages/SetPasswordPage';
@@ -24,7 +24,7 @@ export function App() {
 
   useEffect(() => {
     if (setupToken || inviteToken) return;
-    api<SessionUser>('GET', '/api/auth/me')
+    call('GET /api/auth/me')
       .then(login)
       .catch((e) => {
         if (e instanceof ApiError && e.status === 401) setState({ kind: 'anonymous' });

@@ -1,12 +1,7 @@
 import { createContext, useContext } from 'react';
 
-export interface SessionUser {
-  id: number;
-  email: string;
-  name: string;
-  role: 'admin' | 'researcher';
-  csrfToken: string;
-}
+import type { SessionUser } from '../../contract/api/auth';
+export type { SessionUser };
 
 export const SessionContext = createContext<SessionUser | null>(null);
 

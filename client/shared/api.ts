@@ -52,3 +52,39 @@ function safeJson(text: string): unknown {
     return undefined;
   }
 }
+
+// ---- Typed calls through the shared contract (contract/api). Types only: no schema code is bundled.
+import type { Api, ApiRoute } from '../../contract/api';
+import type { BodyOf, ParamsOf, QueryOf, ReplyOf } from '../../contract/http';
+
+type Optional<K extends string, T> = T extends undefined ? { [P in K]?: undefined } : { [P in K]: T };
+export type CallInput<R extends ApiRoute> = Optional<'params', ParamsOf<Api[R]>> &
+  Optional<'body', BodyOf<Api[R]>> & { query?: QueryOf<Api[R]> };
+export type Reply<R extends ApiRoute> = ReplyOf<Api[R]>;
+
+/**
+ * Calls a route by its contract key, e.g. `call('GET /api/rounds/:id', { params: { id } })`.
+ * Path parameters are filled in from `params`, `query` becomes the query string, and the reply is
+ * typed by the route's reply schema.
+ */
+export function call<R extends ApiRoute>(route: R, ...args: {} extends CallInput<R> ? [CallInput<R>?] : [CallInput<R>]): Promise<Reply<R>> {
+  const input = (args[0] ?? {}) as { params?: Record<string, unknown>; body?: unknown; query?: Record<string, unknown> };
+  const space = route.indexOf(' ');
+  const method = route.slice(0, space);
+  let url = route.slice(space + 1).replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => {
+    const value = input.params?.[name];
+    if (value === undefined || value === null) throw new Error(`call(${route}): parameter ${name} ontbreekt`);
+    return encodeURIComponent(String(value));
+  });
+  if (input.query) {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(input.query)) {
+      if (value === undefined || value === null) continue;
+      if (Array.isArray(value)) for (const item of value) search.append(key, String(item));
+      else search.append(key, String(value));
+    }
+    const text = search.toString();
+    if (text) url += '?' + text;
+  }
+  return api<Reply<R>>(method, url, input.body);
+}

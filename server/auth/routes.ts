@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import { authApi, SessionUser } from '../../contract/api/auth';
 import { audit } from '../audit';
 import type { Clock } from '../clock';
 import type { DB } from '../db/types';
@@ -36,13 +37,7 @@ export interface AuthRoutesOptions {
 
 const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' });
 const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
-const UserReply = Type.Object({
-  id: Type.Number(),
-  email: Type.String(),
-  name: Type.String(),
-  role: Type.String(),
-  csrfToken: Type.String(),
-});
+const UserReply = SessionUser;
 
 const INVALID_LOGIN = 'Het e-mailadres of wachtwoord klopt niet.';
 
@@ -56,7 +51,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     setSessionCookieOn(reply, value, secureFor(request));
   }
 
-  app.get('/api/auth/me', { config: { access: 'public' }, schema: { response: { 200: UserReply } } }, async (request) => {
+  app.get('/api/auth/me', { config: { access: 'public' }, schema: authApi['GET /api/auth/me'] }, async (request) => {
     const user = request.user;
     if (!user) throw unauthorized();
     return { id: user.id, email: user.email, name: user.name, role: user.role, csrfToken: user.csrfToken };

@@ -1,0 +1,13 @@
+/**
+ * Every area's routes in one map. A new area adds one spread line here; the client's `call()`
+ * accepts exactly these keys, and `tests/unit/contract.test.ts` checks that the server registers
+ * each of them with this schema and no `/api/` route without one.
+ */
+import { authApi } from './auth';
+
+export const API = {
+  ...authApi,
+};
+
+export type Api = typeof API;
+export type ApiRoute = keyof Api;
