@@ -1,6 +1,7 @@
 /**
  * The domain vocabulary and its Dutch labels, for both sides. Plain data: no imports.
- * (Situations, sectors, branches and statuses move here from their copies in server/ and client/.)
+ * No other file in server/ or client/ spells a samenwerkingssituatie's label
+ * (tests/unit/vocabulary.test.ts checks it).
  */
 
 /** Roles of a person in a person-level round (../shared/person-level-rounds.md). */
@@ -14,3 +15,119 @@ export const PERSON_ROLE_LABELS: Record<PersonRole, string> = {
   professional: 'Professional',
   parent: 'Ouder',
 };
+
+// ---- Samenwerkingssituaties (IMAGE report, Tabel 3 and Tabel B1)
+
+/** The six samenwerkingssituaties, in the report's order. */
+export const SITUATIONS = ['po-ko', 'po-vo', 'po-po', 'vo-vo', 'vso-vo', 'ow-jh'] as const;
+export type Situation = (typeof SITUATIONS)[number];
+
+/**
+ * Full labels: the rows of the report's Tabel 3 (../shared/questionnaires/image-samenwerking.md).
+ * The vso–vo label is the report's ("Tussen voortgezet speciaal en regulier onderwijs").
+ */
+export const SITUATION_LABELS: Record<Situation, string> = {
+  'po-ko': 'Tussen po en kinderopvang',
+  'po-vo': 'Tussen po en vo',
+  'po-po': 'Samenwerking binnen po',
+  'vo-vo': 'Samenwerking binnen vo',
+  'vso-vo': 'Tussen voortgezet speciaal en regulier onderwijs',
+  'ow-jh': 'Tussen onderwijs en jeugdhulp',
+};
+
+/** Short names for narrow places (tables, filters); the same as Tabel B1's block labels. */
+export const SITUATION_SHORT: Record<Situation, string> = {
+  'po-ko': 'Po-kinderopvang',
+  'po-vo': 'Po-vo',
+  'po-po': 'Binnen po',
+  'vo-vo': 'Binnen vo',
+  'vso-vo': 'Speciaal-regulier',
+  'ow-jh': 'Onderwijs-jeugdhulp',
+};
+
+/** Lower-case names inside running text (a mailing's target: "situatie: po–vo, binnen po"). */
+export const SITUATION_IN_TEXT: Record<Situation, string> = {
+  'po-ko': 'po–kinderopvang',
+  'po-vo': 'po–vo',
+  'po-po': 'binnen po',
+  'vo-vo': 'binnen vo',
+  'vso-vo': 'vso–vo',
+  'ow-jh': 'onderwijs–jeugdhulp',
+};
+
+/** Block order and labels of Tabel B1. */
+export const SECTOR_BLOCKS: ReadonlyArray<{ situation: Situation; label: string }> = [
+  { situation: 'po-po', label: 'Po-scholen' },
+  { situation: 'vo-vo', label: 'Vo-scholen' },
+  { situation: 'po-vo', label: 'Po-vo' },
+  { situation: 'po-ko', label: 'Po-kinderopvang' },
+  { situation: 'ow-jh', label: 'Onderwijs-jeugdhulp' },
+  { situation: 'vso-vo', label: 'Speciaal-regulier' },
+];
+
+/**
+ * An SWV without a samenwerkingssituatie: a round whose questionnaire has none (an SWV's own
+ * monitor), or schools of an SWV that is not assigned to the round.
+ */
+export const NO_SITUATION_LABEL = 'Geen samenwerkingssituatie';
+
+export function situationLabel(situation: Situation | null): string {
+  return situation ? SITUATION_LABELS[situation] : NO_SITUATION_LABEL;
+}
+
+// ---- Sectors and school kinds
+
+/** The sector of a samenwerkingsverband. */
+export const SWV_SECTORS = ['po', 'vo'] as const;
+export type SwvSector = (typeof SWV_SECTORS)[number];
+
+/** The kind of a school (location), in the report's order. */
+export const SCHOOL_KINDS = ['po', 'sbo', 'so', 'vso', 'vo'] as const;
+export type SchoolKind = (typeof SCHOOL_KINDS)[number];
+export const SCHOOL_KIND_LABELS: Record<SchoolKind, string> = {
+  po: 'Basisonderwijs (po)',
+  sbo: 'Speciaal basisonderwijs (sbo)',
+  so: 'Speciaal onderwijs (so)',
+  vso: 'Voortgezet speciaal onderwijs (vso)',
+  vo: 'Voortgezet onderwijs (vo)',
+};
+
+// ---- Branches: the mate van samenwerking of the IMAGE questionnaire
+
+export const BRANCHES = ['wel', 'plannen', 'geen'] as const;
+export type Branch = (typeof BRANCHES)[number];
+export const BRANCH_LABELS: Record<Branch, string> = {
+  wel: 'Wel samenwerking',
+  plannen: 'Plannen voor samenwerking',
+  geen: 'Geen samenwerking',
+};
+
+// ---- Statuses
+
+export const ROUND_STATUSES = ['draft', 'open', 'closed'] as const;
+export type RoundStatus = (typeof ROUND_STATUSES)[number];
+/** As the admin's round list shows it. */
+export const ROUND_STATUS_LABELS: Record<RoundStatus, string> = { draft: 'Concept', open: 'Open', closed: 'Gesloten' };
+/** As the tracking pages show it (a round being prepared, seen from the results' side). */
+export const TRACKING_ROUND_STATUS_LABELS: Record<RoundStatus, string> = { draft: 'In voorbereiding', open: 'Open', closed: 'Gesloten' };
+
+export const INVITATION_STATUSES = ['pending', 'invited', 'opened', 'refused', 'started', 'completed'] as const;
+export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
+
+/** A school's state as the SWV view shows it (server/tracking/swv-view.ts derives it from the invitation). */
+export const SCHOOL_STATES = ['not_invited', 'invited', 'unreachable', 'started', 'completed', 'declined'] as const;
+export type SchoolState = (typeof SCHOOL_STATES)[number];
+export const SCHOOL_STATE_LABELS: Record<SchoolState, string> = {
+  not_invited: 'Nog niet uitgenodigd',
+  invited: 'Uitgenodigd',
+  unreachable: 'E-mail onbestelbaar',
+  started: 'Begonnen',
+  completed: 'Ingevuld',
+  declined: 'Doet niet mee',
+};
+
+/** The status of a response in the export (SPSS value labels of `status`). */
+export const RESPONSE_STATUS_LABELS: ReadonlyArray<readonly [number, string]> = [
+  [1, 'Volledig ingevuld'],
+  [2, 'Gedeeltelijk ingevuld'],
+];

@@ -1,3 +1,4 @@
+import { SCHOOL_STATE_LABELS } from '../../contract/vocabulary';
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo, useState } from 'react';
 import { baseOptions, ChartCanvas, COLORS } from '../shared/tracking/charts';
@@ -10,14 +11,7 @@ import type { SchoolState, SwvViewSnapshot } from '../../server/tracking/types';
  * Its own schools' status, live; no answers, no other SWVs, no account.
  */
 
-const STATE_LABEL: Record<SchoolState, string> = {
-  not_invited: 'Nog niet uitgenodigd',
-  invited: 'Uitgenodigd',
-  unreachable: 'E-mail onbestelbaar',
-  started: 'Begonnen',
-  completed: 'Ingevuld',
-  declined: 'Doet niet mee',
-};
+const STATE_LABEL = SCHOOL_STATE_LABELS;
 
 function tokenFromPath(): string {
   const match = /^\/v\/([^/?#]+)/.exec(window.location.pathname);

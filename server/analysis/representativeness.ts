@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, SchoolKind, Situation } from '../db/types';
 import { notFound } from '../errors';
 import { completedSql, invitedSql, responseRate } from '../tracking/definitions';
-import { SITUATIONS, SITUATION_SHORT, UNKNOWN_SITUATION_LABEL } from '../tracking/labels';
+import { NO_SITUATION_LABEL as UNKNOWN_SITUATION_LABEL, SCHOOL_KIND_LABELS, SCHOOL_KINDS, SITUATION_SHORT, SITUATIONS } from '../../contract/vocabulary';
 import { chiSquareGoodnessOfFit } from './statistics';
 
 /**
@@ -117,14 +117,8 @@ export const DEFAULT_MIN_GROUP_SIZE = 10;
 export const MAX_LAGGING = 10;
 export const SIGNIFICANCE = 0.05;
 
-const SECTOR_ORDER: SchoolKind[] = ['po', 'sbo', 'so', 'vso', 'vo'];
-const SECTOR_LABELS: Record<SchoolKind, string> = {
-  po: 'Basisonderwijs (po)',
-  sbo: 'Speciaal basisonderwijs (sbo)',
-  so: 'Speciaal onderwijs (so)',
-  vso: 'Voortgezet speciaal onderwijs (vso)',
-  vo: 'Voortgezet onderwijs (vo)',
-};
+const SECTOR_ORDER: readonly SchoolKind[] = SCHOOL_KINDS;
+const SECTOR_LABELS = SCHOOL_KIND_LABELS;
 const UNKNOWN = 'Onbekend';
 
 const TITLES: Record<DimensionKey, string> = {

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, Situation } from '../db/types';
 import { badRequest, notFound } from '../errors';
-import { SITUATIONS, SITUATION_LABELS, UNKNOWN_SITUATION_LABEL } from '../tracking/labels';
+import { NO_SITUATION_LABEL as UNKNOWN_SITUATION_LABEL, SITUATION_LABELS, SITUATIONS } from '../../contract/vocabulary';
 import { sampleSize } from './statistics';
 
 /**

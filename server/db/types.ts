@@ -8,12 +8,11 @@ type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type Json<T> = ColumnType<T, string, string>;
 type JsonWithDefault<T> = ColumnType<T, string | undefined, string>;
 
-export type Situation = 'po-ko' | 'po-vo' | 'po-po' | 'vo-vo' | 'vso-vo' | 'ow-jh';
-export type SchoolKind = 'po' | 'sbo' | 'so' | 'vso' | 'vo';
-export type SwvSector = 'po' | 'vo';
+import type { InvitationStatus, RoundStatus, SchoolKind, Situation, SwvSector } from '../../contract/vocabulary';
+
+// The domain's words live in contract/vocabulary.ts; re-exported for the table types' readers.
+export type { InvitationStatus, RoundStatus, SchoolKind, Situation, SwvSector };
 export type Role = 'admin' | 'researcher';
-export type RoundStatus = 'draft' | 'open' | 'closed';
-export type InvitationStatus = 'pending' | 'invited' | 'opened' | 'refused' | 'started' | 'completed';
 export type MailingKind = 'invitation' | 'reminder';
 export type MailingStatus = 'scheduled' | 'sending' | 'sent' | 'cancelled';
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'bounced' | 'cancelled';

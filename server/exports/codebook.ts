@@ -1,5 +1,5 @@
 import type { Situation } from '../db/types';
-import { SITUATION_LABELS, SITUATIONS } from '../tracking/labels';
+import { SITUATION_LABELS, SITUATIONS } from '../../contract/vocabulary';
 import type { ExportVariable } from './export';
 
 /**
@@ -69,7 +69,7 @@ export function readableCondition(
 
 export function codebookRows(variables: ExportVariable[], consent?: { question: string; yes: string }): CodebookRow[] {
   const labelsByQuestion = new Map<string, Map<string, string>>();
-  // The invitation's variables read as words too: situatie ≠ ow-jh (Tussen onderwijs en jeugdhulp).
+  // The invitation's variables read as words too: situatie ≠ ow-jh (the label, not the code).
   labelsByQuestion.set('situatie', new Map(SITUATIONS.map((s: Situation) => [s, SITUATION_LABELS[s]])));
   for (const v of variables) {
     if (v.question && v.answerLabels && v.name === v.question) labelsByQuestion.set(v.question, new Map(Object.entries(v.answerLabels)));

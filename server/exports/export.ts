@@ -4,7 +4,7 @@ import { hmac } from '../crypto';
 import type { DB, SchoolKind, Situation } from '../db/types';
 import { notFound } from '../errors';
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent, type QuestionnaireVariables } from '../questionnaires';
-import { SITUATION_LABELS, SITUATIONS } from '../tracking/labels';
+import { RESPONSE_STATUS_LABELS, SITUATION_LABELS, SITUATIONS } from '../../contract/vocabulary';
 import { answerColumns, answerValues, MISSING_LABELS, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from './columns';
 import { readScales, ScaleAccumulator, scaleScore, type ScaleDefinition } from './scales';
 
@@ -59,10 +59,7 @@ export interface ExportPlan {
 }
 
 const SITUATION_CODES = new Map<Situation, number>(SITUATIONS.map((s, i) => [s, i + 1]));
-const STATUS_LABELS: Array<[number, string]> = [
-  [1, 'Volledig ingevuld'],
-  [2, 'Gedeeltelijk ingevuld'],
-];
+const STATUS_LABELS = RESPONSE_STATUS_LABELS.map(([code, label]): [number, string] => [code, label]);
 
 /** A school's pseudonym, the same in every round, that nobody can turn back into the school without the secret. */
 export function schoolPseudonym(secret: string, locationCode: string): string {

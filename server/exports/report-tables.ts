@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, Situation } from '../db/types';
 import { notFound } from '../errors';
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent } from '../questionnaires';
-import { SECTOR_BLOCKS, SITUATION_LABELS, SITUATION_SHORT, SITUATIONS, UNKNOWN_SITUATION_LABEL } from '../tracking/labels';
+import { NO_SITUATION_LABEL as UNKNOWN_SITUATION_LABEL, SECTOR_BLOCKS, SITUATION_LABELS, SITUATION_SHORT, SITUATIONS } from '../../contract/vocabulary';
 import { variableComparability, type VariableComparability } from '../analysis/questionnaire-diff';
 import { describe } from '../analysis/statistics';
 import { answerColumns, answerValues, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from './columns';

@@ -4,7 +4,7 @@ import type { AreaDeps } from '../area';
 import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
 import { wallTime } from '../time';
-import { SITUATIONS } from '../tracking/labels';
+import { SITUATIONS } from '../../contract/vocabulary';
 import { codebookCsv, codebookHtml } from './codebook';
 import { planExport } from './export';
 import { exportStream, FORMAT_INFO, type ExportFormat } from './formats';

@@ -1,3 +1,4 @@
+import { SCHOOL_KINDS, SITUATIONS } from '../../contract/vocabulary';
 import type { Kysely } from 'kysely';
 import type { DB, InvitationStatus, MailingKind, RoundStatus, SchoolKind, Situation } from '../db/types';
 
@@ -29,8 +30,7 @@ export interface MailingTarget {
   afterDays?: number;
 }
 
-const SITUATIONS: readonly Situation[] = ['po-ko', 'po-vo', 'po-po', 'vo-vo', 'vso-vo', 'ow-jh'];
-const SECTORS: readonly SchoolKind[] = ['po', 'sbo', 'so', 'vso', 'vo'];
+const SECTORS: readonly SchoolKind[] = SCHOOL_KINDS;
 /** Limits of the free-text filters (provinces, denominaties), here and in the routes' schema. */
 export const TEXT_FILTER_LIMITS = { items: 50, length: 100 } as const;
 

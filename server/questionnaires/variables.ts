@@ -1,3 +1,4 @@
+import { SITUATIONS, SWV_SECTORS } from '../../contract/vocabulary';
 import type { SchoolKind, Situation, SwvSector } from '../db/types';
 
 /**
@@ -10,8 +11,8 @@ export const VARIABLE_NAMES = ['situatie', 'sector', 'partner', 'thema', 'school
 export type VariableName = (typeof VARIABLE_NAMES)[number];
 export type QuestionnaireVariables = Readonly<Record<VariableName, string>>;
 
-export const SITUATIONS: readonly Situation[] = ['po-ko', 'po-vo', 'po-po', 'vo-vo', 'vso-vo', 'ow-jh'];
-export const SECTORS: readonly SwvSector[] = ['po', 'vo'];
+export { SITUATIONS };
+export const SECTORS: readonly SwvSector[] = SWV_SECTORS;
 
 /**
  * Variables whose values come from a closed list; the linter checks that expressions compare

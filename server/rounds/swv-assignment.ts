@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { audit, type Actor } from '../audit';
+import { NO_SITUATION_LABEL, SITUATION_LABELS, SITUATIONS } from '../../contract/vocabulary';
 import type { DB, Situation, SwvSector } from '../db/types';
 import { badRequest, notFound } from '../errors';
 import { readMeta } from '../questionnaires';
@@ -14,16 +15,7 @@ import { assertDraft, lockRound } from './rounds';
  * a vo SWV (the report's regions G, H, I). Assignments change only while the round is a draft.
  */
 
-export const SITUATIONS: Situation[] = ['po-ko', 'po-vo', 'po-po', 'vo-vo', 'vso-vo', 'ow-jh'];
-
-export const SITUATION_LABELS: Record<Situation, string> = {
-  'po-ko': 'Tussen po en kinderopvang',
-  'po-vo': 'Tussen po en vo',
-  'po-po': 'Samenwerking binnen po',
-  'vo-vo': 'Samenwerking binnen vo',
-  'vso-vo': 'Tussen vso en regulier vo',
-  'ow-jh': 'Tussen onderwijs en jeugdhulp',
-};
+export { NO_SITUATION_LABEL, SITUATION_LABELS, SITUATIONS };
 
 /** The SWV sector a situation needs; null when either fits. */
 const SITUATION_SECTOR: Record<Situation, SwvSector | null> = {
@@ -41,7 +33,6 @@ const SITUATION_SECTOR: Record<Situation, SwvSector | null> = {
  */
 export const NO_SITUATION_WORDS = ['', 'geen', 'geen-samenwerkingssituatie', '-', 'nvt', 'n.v.t.'];
 
-export const NO_SITUATION_LABEL = 'Geen samenwerkingssituatie';
 
 /** Accepts our codes, the spec's (`po_vo`, `onderwijs_jeugdhulp`) and the report's Dutch labels. */
 export function parseSituation(raw: string): Situation | null {
@@ -60,8 +51,10 @@ export function parseSituation(raw: string): Situation | null {
     jeugdhulp: 'ow-jh',
     'speciaal-regulier': 'vso-vo',
     'regulier-speciaal': 'vso-vo',
+    // The admin form's label for vso–vo until the report's label replaced it; files may still spell it.
+    'tussen-vso-en-regulier-vo': 'vso-vo',
   };
-  if ((SITUATIONS as string[]).includes(value)) return value as Situation;
+  if ((SITUATIONS as readonly string[]).includes(value)) return value as Situation;
   if (aliases[value]) return aliases[value]!;
   const byLabel = SITUATIONS.find((s) => SITUATION_LABELS[s].toLowerCase().replace(/[–—_ ]+/g, '-') === value);
   return byLabel ?? null;

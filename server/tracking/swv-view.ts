@@ -5,7 +5,7 @@ import { badRequest } from '../errors';
 import { loadCounts } from './counts';
 import { amsterdamDate, dailySeries, isDateKey } from './dates';
 import { loadRoundInfo } from './dashboard';
-import { situationLabel } from './labels';
+import { situationLabel } from '../../contract/vocabulary';
 import { factsOfRow, invitationFigures, responseRate } from './definitions';
 import { tallyBySwv } from './tally';
 import type { SchoolState, SwvLinkInfo, SwvViewSnapshot } from './types';

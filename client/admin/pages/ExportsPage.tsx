@@ -1,3 +1,4 @@
+import { SITUATION_LABELS, SITUATIONS } from '../../../contract/vocabulary';
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../../shared/api';
 import { Link } from '../router';
@@ -19,15 +20,7 @@ interface ExportsIndex {
   formats: Array<{ id: string; label: string }>;
 }
 
-const SITUATIONS: Array<[string, string]> = [
-  ['', 'Alle situaties'],
-  ['po-ko', 'Tussen po en kinderopvang'],
-  ['po-vo', 'Tussen po en vo'],
-  ['po-po', 'Samenwerking binnen po'],
-  ['vo-vo', 'Samenwerking binnen vo'],
-  ['vso-vo', 'Tussen voortgezet speciaal en regulier onderwijs'],
-  ['ow-jh', 'Tussen onderwijs en jeugdhulp'],
-];
+const SITUATION_OPTIONS: Array<[string, string]> = [['', 'Alle situaties'], ...SITUATIONS.map((s): [string, string] => [s, SITUATION_LABELS[s]])];
 
 /** Export of a round's responses for analysis, with the codebook and the report's tables. */
 export function ExportsPage() {
@@ -104,7 +97,7 @@ function RoundExport({ round, formats }: { round: RoundRow; formats: ExportsInde
           )}
           <label htmlFor={`situation-${round.id}`}>Samenwerkingssituatie</label>
           <select id={`situation-${round.id}`} value={situation} onChange={(e) => setSituation(e.target.value)}>
-            {SITUATIONS.map(([value, label]) => (
+            {SITUATION_OPTIONS.map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
               </option>

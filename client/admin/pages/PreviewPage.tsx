@@ -1,3 +1,4 @@
+import { SITUATION_LABELS, SITUATIONS } from '../../../contract/vocabulary';
 import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../shared/api';
 
@@ -17,14 +18,9 @@ interface Preview {
   variables: Record<string, string>;
 }
 
-const SITUATIONS: Array<[string, string]> = [
+const SITUATION_OPTIONS: Array<[string, string]> = [
   ['', 'Geen (vragenlijst zonder situaties)'],
-  ['po-ko', 'Tussen po en kinderopvang'],
-  ['po-vo', 'Tussen po en vo'],
-  ['po-po', 'Samenwerking binnen po'],
-  ['vo-vo', 'Samenwerking binnen vo'],
-  ['vso-vo', 'Tussen voortgezet speciaal en regulier onderwijs'],
-  ['ow-jh', 'Tussen onderwijs en jeugdhulp'],
+  ...SITUATIONS.map((s): [string, string] => [s, SITUATION_LABELS[s]]),
 ];
 
 /** A questionnaire version as a school in a chosen situation and sector sees it; stores nothing. */
@@ -56,7 +52,7 @@ export function PreviewPage() {
       if (sector) query.set('sector', sector);
       const result = await api<Preview>('GET', `/api/preview/${encodeURIComponent(id)}?${query}`);
       const title = questionnaires.find((q) => q.id === id)?.title ?? id;
-      const situationLabel = SITUATIONS.find(([value]) => value === situation)?.[1] ?? '';
+      const situationLabel = SITUATION_OPTIONS.find(([value]) => value === situation)?.[1] ?? '';
       setPreview({ ...result, label: `${title} · ${situation ? situationLabel.toLowerCase() : 'geen situatie'} · sector ${sector}` });
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'Het voorbeeld kon niet worden geladen.');
@@ -84,7 +80,7 @@ export function PreviewPage() {
           <div>
             <label htmlFor="preview-situation">Samenwerkingssituatie</label>
             <select id="preview-situation" value={situation} onChange={(e) => setSituation(e.target.value)}>
-              {SITUATIONS.map(([value, label]) => (
+              {SITUATION_OPTIONS.map(([value, label]) => (
                 <option key={value} value={value}>
                   {label}
                 </option>

@@ -1,3 +1,4 @@
+import { ROUND_STATUS_LABELS } from '../../../contract/vocabulary';
 import { useState } from 'react';
 import { api } from '../../shared/api';
 import { Link, useRouter } from '../router';
@@ -25,7 +26,7 @@ export interface RoundOptions {
   defaultReminderDays: number[];
 }
 
-export const STATUS_LABELS: Record<string, string> = { draft: 'Concept', open: 'Open', closed: 'Gesloten' };
+export const STATUS_LABELS: Record<string, string> = ROUND_STATUS_LABELS;
 
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`mr-badge ${status === 'open' ? 'open' : ''}`}>{STATUS_LABELS[status] ?? status}</span>;

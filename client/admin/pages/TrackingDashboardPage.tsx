@@ -1,3 +1,4 @@
+import { TRACKING_ROUND_STATUS_LABELS } from '../../../contract/vocabulary';
 import '../../shared/tracking/tracking.css';
 import { useState } from 'react';
 import { formatCloseMoment, formatDate } from '../../shared/tracking/format';
@@ -13,7 +14,7 @@ import { SwvTable } from '../tracking/SwvTable';
 import { TargetPanel } from '../tracking/TargetPanel';
 import type { DashboardSnapshot } from '../../../server/tracking/types';
 
-const STATUS = { draft: 'In voorbereiding', open: 'Open', closed: 'Gesloten' } as const;
+const STATUS = TRACKING_ROUND_STATUS_LABELS;
 
 /** A round's response, live: it updates itself within a second of any change. */
 export function TrackingDashboardPage({ params }: { params: Record<string, string> }) {

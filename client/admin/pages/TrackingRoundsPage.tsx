@@ -1,3 +1,4 @@
+import { TRACKING_ROUND_STATUS_LABELS } from '../../../contract/vocabulary';
 import '../../shared/tracking/tracking.css';
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../../shared/api';
@@ -5,7 +6,7 @@ import { formatCloseMoment, formatCount, formatDate, formatRate } from '../../sh
 import { Link } from '../router';
 import type { RoundListItem } from '../../../server/tracking/types';
 
-const STATUS = { draft: 'In voorbereiding', open: 'Open', closed: 'Gesloten' } as const;
+const STATUS = TRACKING_ROUND_STATUS_LABELS;
 
 /** The rounds to follow, with their headline figures. */
 export function TrackingRoundsPage() {

@@ -1,3 +1,4 @@
+import { BRANCH_LABELS, BRANCHES } from '../../../contract/vocabulary';
 import { formatCount } from '../../shared/tracking/format';
 import type { DashboardSnapshot, SectorSubtotal } from '../../../server/tracking/types';
 
@@ -14,9 +15,9 @@ export function SituationTable({ snapshot }: { snapshot: DashboardSnapshot }) {
           <thead>
             <tr>
               <th scope="col">Samenwerkingssituatie</th>
-              <th scope="col" className="num">Wel samenwerking</th>
-              <th scope="col" className="num">Plannen voor samenwerking</th>
-              <th scope="col" className="num">Geen samenwerking</th>
+              {BRANCHES.map((b) => (
+                <th key={b} scope="col" className="num">{BRANCH_LABELS[b]}</th>
+              ))}
               {showOther && <th scope="col" className="num">Onbekend</th>}
               <th scope="col" className="num">Totaal</th>
             </tr>

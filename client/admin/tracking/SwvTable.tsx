@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { formatCount, formatDateTime, formatRate } from '../../shared/tracking/format';
-import { SITUATION_SHORT } from '../../../server/tracking/labels';
+import { SITUATION_SHORT } from '../../../contract/vocabulary';
 import type { SwvRow } from '../../../server/tracking/types';
 
 const shortSituation = (r: SwvRow) => (r.situation ? SITUATION_SHORT[r.situation] : 'Geen situatie');

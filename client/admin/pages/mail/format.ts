@@ -1,3 +1,4 @@
+import { SCHOOL_KINDS, SITUATION_IN_TEXT } from '../../../../contract/vocabulary';
 /** Dutch labels and date formatting for the mail pages. */
 
 export type MailingKind = 'invitation' | 'reminder';
@@ -26,15 +27,8 @@ export const TARGET_LABELS: Record<TargetStatus, string> = {
   'started-not-completed': 'begonnen, niet afgerond',
   'not-completed': 'iedereen die nog niet heeft afgerond',
 };
-export const SITUATION_LABELS: Record<string, string> = {
-  'po-ko': 'po–kinderopvang',
-  'po-vo': 'po–vo',
-  'po-po': 'binnen po',
-  'vo-vo': 'binnen vo',
-  'vso-vo': 'vso–vo',
-  'ow-jh': 'onderwijs–jeugdhulp',
-};
-export const SECTORS = ['po', 'sbo', 'so', 'vso', 'vo'] as const;
+export const SITUATION_LABELS: Record<string, string> = SITUATION_IN_TEXT;
+export const SECTORS = SCHOOL_KINDS;
 
 // Times in Dutch time whatever the browser's zone; inputs are read as Dutch time (client/shared/time.ts).
 export { formatDateTime, fromDateTimeInput as fromLocalInput, toDateTimeInput as toLocalInput, ZONE_LABEL } from '../../../shared/time';
