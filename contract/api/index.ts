@@ -4,9 +4,21 @@
  * each of them with this schema and no `/api/` route without one.
  */
 import { authApi } from './auth';
+import { analysisApi } from './analysis';
+import { exportsApi } from './exports';
+import { inboundApi } from './inbound';
+import { questionnairesApi } from './questionnaires';
+import { responsesApi } from './responses';
+import { trackingApi } from './tracking';
 
 export const API = {
   ...authApi,
+  ...trackingApi,
+  ...analysisApi,
+  ...exportsApi,
+  ...inboundApi,
+  ...questionnairesApi,
+  ...responsesApi,
 };
 
 export type Api = typeof API;

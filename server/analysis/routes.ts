@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { analysisApi as api } from '../../contract/api/analysis';
 import type { Kysely } from 'kysely';
 import type { AreaDeps } from '../area';
 import { audit } from '../audit';
@@ -6,28 +7,9 @@ import { currentUser } from '../auth/plugin';
 import type { DB } from '../db/types';
 import { badRequest } from '../errors';
 import { getQuestionnaire, getVersion, listQuestionnaires, type QuestionnaireContent } from '../questionnaires';
-import { diffQuestionnaires } from './questionnaire-diff';
+import { diffQuestionnaires } from '../questionnaires/questionnaire-diff';
 import { representativeness } from './representativeness';
 import { calculateSampleSize, loadTarget, saveTarget, type Breakdown, type PopulationSource } from './target';
-
-const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
-const RoundParams = Type.Object({ id: Id });
-// Ranges are checked in the handler (assertSampleSizeParams), each with its own Dutch message.
-const SampleSizeBody = Type.Object(
-  { population: Type.Number(), margin: Type.Number(), confidence: Type.Number(), spread: Type.Optional(Type.Number()) },
-  { additionalProperties: false },
-);
-const TargetBody = Type.Object(
-  {
-    populationSource: Type.Union([Type.Literal('manual'), Type.Literal('invited')]),
-    population: Type.Optional(Type.Number()),
-    margin: Type.Number(),
-    confidence: Type.Number(),
-    spread: Type.Optional(Type.Number()),
-    breakdown: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('swv'), Type.Literal('situation')])),
-  },
-  { additionalProperties: false },
-);
 
 /**
  * A questionnaire to compare: a file in questionnaires/ ("file:image-samenwerking-2023") or the
@@ -52,16 +34,16 @@ export async function loadComparable(db: Kysely<DB>, ref: string): Promise<{ lab
 export const analysisRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock }) => {
   // ----- target from a sample-size calculation (target.ts) -----
 
-  app.post('/api/analysis/sample-size', { config: { access: 'researcher' }, schema: { body: SampleSizeBody } }, async (request) => {
+  app.post('/api/analysis/sample-size', { config: { access: 'researcher' }, schema: api['POST /api/analysis/sample-size'] }, async (request) => {
     const { population, margin, confidence, spread = 0.5 } = request.body;
     return calculateSampleSize({ population, margin, confidence, spread });
   });
 
-  app.get('/api/analysis/rounds/:id/target', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request) =>
+  app.get('/api/analysis/rounds/:id/target', { config: { access: 'researcher' }, schema: api['GET /api/analysis/rounds/:id/target'] }, async (request) =>
     loadTarget(db, request.params.id),
   );
 
-  app.put('/api/analysis/rounds/:id/target', { config: { access: 'admin' }, schema: { params: RoundParams, body: TargetBody } }, async (request) => {
+  app.put('/api/analysis/rounds/:id/target', { config: { access: 'admin' }, schema: api['PUT /api/analysis/rounds/:id/target'] }, async (request) => {
     const user = currentUser(request);
     const now = clock.now();
     const body = request.body;
@@ -91,13 +73,13 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
 
   // ----- representativeness (representativeness.ts) -----
 
-  app.get('/api/analysis/rounds/:id/representativeness', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request) =>
+  app.get('/api/analysis/rounds/:id/representativeness', { config: { access: 'researcher' }, schema: api['GET /api/analysis/rounds/:id/representativeness'] }, async (request) =>
     representativeness(db, request.params.id),
   );
 
   // ----- questionnaire comparison -----
 
-  app.get('/api/analysis/compare/sources', { config: { access: 'researcher' } }, async () => {
+  app.get('/api/analysis/compare/sources', { config: { access: 'researcher' }, schema: api['GET /api/analysis/compare/sources'] }, async () => {
     const files = listQuestionnaires()
       .filter((f) => f.content)
       .map((f) => ({ ref: `file:${f.id}`, label: `${f.title} (${f.id})` }));
@@ -116,10 +98,9 @@ export const analysisRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
     };
   });
 
-  const Ref = Type.String({ minLength: 3, maxLength: 120, pattern: '^(file|version):[A-Za-z0-9._-]+$' });
   app.get(
     '/api/analysis/compare',
-    { config: { access: 'researcher' }, schema: { querystring: Type.Object({ from: Ref, to: Ref }) } },
+    { config: { access: 'researcher' }, schema: api['GET /api/analysis/compare'] },
     async (request) => {
       const [from, to] = await Promise.all([loadComparable(db, request.query.from), loadComparable(db, request.query.to)]);
       return { from: from.label, to: to.label, diff: diffQuestionnaires(from.content, to.content) };

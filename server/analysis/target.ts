@@ -1,3 +1,4 @@
+import type { Breakdown, PopulationSource, SampleSizeAnswer, SampleSizeParams, TargetCalculation, TargetGroup, TargetView } from '../../contract/api/analysis';
 import { sql, type Kysely } from 'kysely';
 import type { DB, Situation } from '../db/types';
 import { badRequest, notFound } from '../errors';
@@ -22,15 +23,7 @@ import { sampleSize } from './statistics';
 export const CONFIDENCE_LEVELS = [0.8, 0.9, 0.95, 0.99] as const;
 export const MAX_POPULATION = 10_000_000;
 
-export type PopulationSource = 'manual' | 'invited';
-export type Breakdown = 'none' | 'swv' | 'situation';
-
-export interface SampleSizeParams {
-  population: number;
-  margin: number;
-  confidence: number;
-  spread: number;
-}
+export type { Breakdown, PopulationSource, SampleSizeAnswer, SampleSizeParams, TargetCalculation, TargetGroup, TargetView };
 
 /** Checks the calculation's inputs, with a Dutch message per problem. */
 export function assertSampleSizeParams(p: { population?: unknown; margin: unknown; confidence: unknown; spread: unknown }, checkPopulation = true): void {
@@ -51,11 +44,6 @@ export function assertSampleSizeParams(p: { population?: unknown; margin: unknow
   }
 }
 
-export interface SampleSizeAnswer extends SampleSizeParams {
-  required: number;
-  withoutCorrection: number;
-  z: number;
-}
 
 export function calculateSampleSize(p: SampleSizeParams): SampleSizeAnswer {
   assertSampleSizeParams(p);
@@ -76,16 +64,6 @@ export function allocateProportionally(total: number, groups: ReadonlyArray<{ ke
     .sort((a, b) => b.remainder - a.remainder || b.size - a.size || a.key.localeCompare(b.key));
   for (let k = 0; left > 0 && order.length > 0; k = (k + 1) % order.length, left--) parts[order[k]!.i]! += 1;
   return parts;
-}
-
-export interface TargetGroup {
-  key: string;
-  label: string;
-  swvId?: number;
-  situation?: Situation | null;
-  /** The group's invited schools, on which its share is based. */
-  invited: number;
-  target: number;
 }
 
 export interface InvitedPopulation {
@@ -144,22 +122,6 @@ export interface TargetInput {
   confidence: number;
   spread: number;
   breakdown: Breakdown;
-}
-
-export interface TargetCalculation extends SampleSizeAnswer {
-  populationSource: PopulationSource;
-  breakdown: Breakdown;
-  groups: TargetGroup[];
-  updatedAt: string;
-}
-
-export interface TargetView {
-  roundId: number;
-  /** rounds.target_respondents: what the dashboard shows (also when set by hand). */
-  target: number | null;
-  calculation: TargetCalculation | null;
-  /** The round's invited schools now (for 'from invited' and to see whether they changed). */
-  invited: number;
 }
 
 async function assertRoundExists(db: Kysely<DB>, roundId: number): Promise<{ target_respondents: number | null }> {

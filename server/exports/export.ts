@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { variableComparability, type VariableComparability } from '../analysis/questionnaire-diff';
+import { variableComparability, type VariableComparability } from '../questionnaires/questionnaire-diff';
 import { hmac } from '../crypto';
 import type { DB, SchoolKind, Situation } from '../db/types';
 import { notFound } from '../errors';

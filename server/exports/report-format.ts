@@ -5,7 +5,9 @@
  * always print the same text.
  */
 
-export type CellFormat = 'count' | 'pct' | 'mean' | 'sd' | 'alpha' | 'text';
+import type { CellFormat } from '../../contract/api/exports';
+
+export type { CellFormat };
 
 const formatters: Record<Exclude<CellFormat, 'text'>, Intl.NumberFormat> = {
   count: new Intl.NumberFormat('nl-NL', { maximumFractionDigits: 0, useGrouping: true }),

@@ -1,10 +1,11 @@
+import type { FigureSeries, ReportCell, ReportFigure, ReportRow, ReportTable, RoundReport } from '../../contract/api/exports';
 import ExcelJS from 'exceljs';
 import { sql, type Kysely } from 'kysely';
 import type { DB, Situation } from '../db/types';
 import { notFound } from '../errors';
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent } from '../questionnaires';
 import { NO_SITUATION_LABEL as UNKNOWN_SITUATION_LABEL, SECTOR_BLOCKS, SITUATION_LABELS, SITUATION_SHORT, SITUATIONS } from '../../contract/vocabulary';
-import { variableComparability, type VariableComparability } from '../analysis/questionnaire-diff';
+import { variableComparability, type VariableComparability } from '../questionnaires/questionnaire-diff';
 import { describe } from '../analysis/statistics';
 import { answerColumns, answerValues, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from './columns';
 import { completedSql, invitedSql } from '../tracking/definitions';
@@ -26,54 +27,7 @@ import { DEFAULT_ALPHA_THRESHOLD, readScales, ScaleAccumulator, type ScaleDefini
 export const NOT_ASKED_TEXT = 'niet gevraagd';
 export const NOT_COMPARABLE_TEXT = 'nvt';
 
-export type ReportCell = number | string | null;
-
-export interface ReportRow {
-  label: string;
-  cells: ReportCell[];
-  /** The cells as printed (Dutch decimal comma, "niet gevraagd"). */
-  display: string[];
-  total?: boolean;
-}
-
-export interface ReportTable {
-  id: string;
-  title: string;
-  note?: string;
-  head: string[];
-  /** Per cell column (head without the label column): how its numbers read. */
-  formats: CellFormat[];
-  rows: ReportRow[];
-}
-
-export interface FigureSeries {
-  name: string;
-  /** One value per category; null leaves the bar out (not asked, not comparable, unreliable). */
-  values: Array<number | null>;
-}
-
-export interface ReportFigure {
-  id: string;
-  title: string;
-  note?: string;
-  /** stacked: each series is a segment of a 100% bar (one bar per category and measurement); grouped: bars side by side. */
-  kind: 'stacked' | 'grouped';
-  unit: '%' | 'gemiddelde';
-  min: number;
-  max: number;
-  categories: string[];
-  /** grouped: one entry per measurement. stacked: per measurement the segments. */
-  measurements: Array<{ name: string; series: FigureSeries[] }>;
-}
-
-export interface RoundReport {
-  round: { id: number; name: string };
-  previousRound: string | null;
-  completed: number;
-  alphaThreshold: number;
-  tables: ReportTable[];
-  figures: ReportFigure[];
-}
+export type { FigureSeries, ReportCell, ReportFigure, ReportRow, ReportTable, RoundReport };
 
 type Row = { label: string; cells: ReportCell[]; total?: boolean };
 

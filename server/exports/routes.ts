@@ -1,10 +1,10 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { exportsApi as api } from '../../contract/api/exports';
 import { sql } from 'kysely';
 import type { AreaDeps } from '../area';
 import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
 import { wallTime } from '../time';
-import { SITUATIONS } from '../../contract/vocabulary';
 import { codebookCsv, codebookHtml } from './codebook';
 import { planExport } from './export';
 import { exportStream, FORMAT_INFO, type ExportFormat } from './formats';
@@ -12,16 +12,6 @@ import { figureSvg } from './figures';
 import { reportHtml } from './report-html';
 import { reportWorkbook, roundReport } from './report-tables';
 import { notFound } from '../errors';
-
-const RoundParams = Type.Object({ roundId: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
-/** The researcher's alpha threshold for the scales (default 0.6). */
-const ReportQuery = Type.Object({ alpha: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) });
-const ExportQuery = Type.Object({
-  format: Type.Union([Type.Literal('csv'), Type.Literal('csv-nl'), Type.Literal('xlsx'), Type.Literal('sav')]),
-  include: Type.Optional(Type.Union([Type.Literal('completed'), Type.Literal('all')])),
-  identifiers: Type.Optional(Type.Boolean()),
-  situation: Type.Optional(Type.Union(SITUATIONS.map((s) => Type.Literal(s)))),
-});
 
 function dutchDay(date: Date): string {
   const w = wallTime(date);
@@ -42,7 +32,7 @@ export function safeFileName(...parts: string[]): string {
 
 /** Research exports: responses (CSV, XLSX, SPSS), codebook and the report's tables. */
 export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
-  app.get('/api/exports/rounds', { config: { access: 'researcher' } }, async () => {
+  app.get('/api/exports/rounds', { config: { access: 'researcher' }, schema: api['GET /api/exports/rounds'] }, async () => {
     const rounds = await db
       .selectFrom('rounds as r')
       .innerJoin('studies as s', 's.id', 'r.study_id')
@@ -64,7 +54,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
 
   app.get(
     '/api/exports/rounds/:roundId/responses',
-    { config: { access: 'researcher' }, schema: { params: RoundParams, querystring: ExportQuery } },
+    { config: { access: 'researcher' }, schema: api['GET /api/exports/rounds/:roundId/responses'] },
     async (request, reply) => {
       const user = currentUser(request);
       const { roundId } = request.params;
@@ -97,16 +87,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
 
   app.get(
     '/api/exports/rounds/:roundId/codebook',
-    {
-      config: { access: 'researcher' },
-      schema: {
-        params: RoundParams,
-        querystring: Type.Object({
-          format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('csv')])),
-          situation: Type.Optional(Type.Union(SITUATIONS.map((s) => Type.Literal(s)))),
-        }),
-      },
-    },
+    { config: { access: 'researcher' }, schema: api['GET /api/exports/rounds/:roundId/codebook'] },
     async (request, reply) => {
       const plan = await planExport(db, config.secret, request.params.roundId, {
         include: 'all',
@@ -125,11 +106,11 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     },
   );
 
-  app.get('/api/exports/rounds/:roundId/report', { config: { access: 'researcher' }, schema: { params: RoundParams, querystring: ReportQuery } }, async (request) =>
+  app.get('/api/exports/rounds/:roundId/report', { config: { access: 'researcher' }, schema: api['GET /api/exports/rounds/:roundId/report'] }, async (request) =>
     roundReport(db, request.params.roundId, { alphaThreshold: request.query.alpha }),
   );
 
-  app.get('/api/exports/rounds/:roundId/report.html', { config: { access: 'researcher' }, schema: { params: RoundParams, querystring: ReportQuery } }, async (request, reply) => {
+  app.get('/api/exports/rounds/:roundId/report.html', { config: { access: 'researcher' }, schema: api['GET /api/exports/rounds/:roundId/report.html'] }, async (request, reply) => {
     const report = await roundReport(db, request.params.roundId, { alphaThreshold: request.query.alpha });
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
     return reportHtml(report);
@@ -137,13 +118,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
 
   app.get(
     '/api/exports/rounds/:roundId/figures/:figure',
-    {
-      config: { access: 'researcher' },
-      schema: {
-        params: Type.Object({ roundId: RoundParams.properties.roundId, figure: Type.String({ pattern: '^figuur-[A-Za-z0-9_-]{1,80}\\.svg$' }) }),
-        querystring: Type.Object({ alpha: ReportQuery.properties.alpha, download: Type.Optional(Type.Boolean()) }),
-      },
-    },
+    { config: { access: 'researcher' }, schema: api['GET /api/exports/rounds/:roundId/figures/:figure'] },
     async (request, reply) => {
       const report = await roundReport(db, request.params.roundId, { alphaThreshold: request.query.alpha });
       const id = request.params.figure.replace(/\.svg$/, '');
@@ -155,7 +130,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     },
   );
 
-  app.get('/api/exports/rounds/:roundId/report.xlsx', { config: { access: 'researcher' }, schema: { params: RoundParams, querystring: ReportQuery } }, async (request, reply) => {
+  app.get('/api/exports/rounds/:roundId/report.xlsx', { config: { access: 'researcher' }, schema: api['GET /api/exports/rounds/:roundId/report.xlsx'] }, async (request, reply) => {
     const report = await roundReport(db, request.params.roundId, { alphaThreshold: request.query.alpha });
     await audit(db, currentUser(request), clock.now(), 'export.report_tables', `round:${request.params.roundId}`, { tables: report.tables.length });
     reply

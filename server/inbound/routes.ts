@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { inboundApi as api, INBOUND_KINDS as KINDS } from '../../contract/api/inbound';
 import { sql } from 'kysely';
 import type { AreaDeps } from '../area';
 import { audit } from '../audit';
@@ -9,23 +10,11 @@ import { notFound } from '../errors';
  * The admin's "Berichten": mail that came back. Replies written by people, with the school and
  * round they belong to; auto-replies, bounces and complaints with what they did.
  */
-const KINDS = ['reply', 'auto-reply', 'bounce', 'complaint', 'delivered'] as const;
 
 export const inboundRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock }) => {
   app.get(
     '/api/inbound/messages',
-    {
-      config: { access: 'admin' },
-      schema: {
-        querystring: Type.Object({
-          kind: Type.Optional(Type.Union([...KINDS.map((k) => Type.Literal(k)), Type.Literal('all')])),
-          roundId: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
-          open: Type.Optional(Type.Boolean()),
-          offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-        }),
-      },
-    },
+    { config: { access: 'admin' }, schema: api['GET /api/inbound/messages'] },
     async (request) => {
       const kind = (request.query.kind ?? 'reply') as (typeof KINDS)[number] | 'all';
       let query = db
@@ -96,13 +85,7 @@ export const inboundRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
 
   app.post(
     '/api/inbound/messages/:id/handled',
-    {
-      config: { access: 'admin' },
-      schema: {
-        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }),
-        body: Type.Object({ handled: Type.Boolean() }),
-      },
-    },
+    { config: { access: 'admin' }, schema: api['POST /api/inbound/messages/:id/handled'] },
     async (request) => {
       const user = currentUser(request);
       const now = clock.now();

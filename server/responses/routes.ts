@@ -1,9 +1,11 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { questionnairesApi } from '../../contract/api/questionnaires';
+import { responsesApi as api, type SurveyPayload } from '../../contract/api/responses';
 import type { FastifyReply } from 'fastify';
 import type { AreaDeps } from '../area';
 import { notFound } from '../errors';
 import { RESPONDENT_BODY_LIMIT } from '../limits';
-import { getQuestionnaire, SITUATIONS, variablesFor } from '../questionnaires';
+import { getQuestionnaire, variablesFor } from '../questionnaires';
 import { checkAnswers } from './answers';
 import {
   giveConsent,
@@ -41,23 +43,6 @@ const MESSAGES = {
   pageOutOfRange: 'De pagina bestaat niet in deze vragenlijst.',
 } as const;
 
-// Not a pattern: a malformed token must get the same 404 as an unknown one, not a 400.
-const TokenParams = Type.Object({ token: Type.String() });
-
-const AnswersBody = Type.Object({
-  data: Type.Record(Type.String(), Type.Unknown(), { maxProperties: 2000 }),
-  currentPage: Type.Integer({ minimum: 0, maximum: 10_000 }),
-  revision: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
-});
-
-const ConsentBody = Type.Object({ answer: Type.String({ maxLength: 200 }) });
-
-const PreviewParams = Type.Object({ questionnaireId: Type.String({ pattern: '^[a-z][a-z0-9-]*[a-z0-9]$', maxLength: 100 }) });
-const PreviewQuery = Type.Object({
-  situation: Type.Optional(Type.Union([Type.Literal(''), ...SITUATIONS.map((s) => Type.Literal(s))])),
-  sector: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('po'), Type.Literal('vo')])),
-});
-
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
 /** The `Survey` of the contract, for every state but closed and not_open. */
@@ -65,7 +50,7 @@ function surveyBody(context: RespondentContext, state: SurveyState, response: St
   const version = context.questionnaire!;
   const shown = state === 'open' || state === 'completed' ? response : null;
   return {
-    state,
+    state: state as SurveyPayload['state'],
     study: { name: context.studyName },
     round: { name: context.roundName, closesAt: iso(context.closesAt) },
     school: { name: context.schoolName },
@@ -111,7 +96,7 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
     return reply.code(409).send({ error: 'stale', message: MESSAGES.stale, data, currentPage, revision });
   }
 
-  app.get('/api/s/:token', { config: respondent, onRequest, schema: { params: TokenParams } }, async (request, reply) => {
+  app.get('/api/s/:token', { config: respondent, onRequest, schema: api['GET /api/s/:token'] }, async (request, reply) => {
     const now = clock.now();
     const context = await loadContext(db, request.params.token);
     const state = stateOf(context, now);
@@ -123,7 +108,7 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
 
   app.post(
     '/api/s/:token/consent',
-    { config: respondent, onRequest, bodyLimit: RESPONDENT_BODY_LIMIT, schema: { params: TokenParams, body: ConsentBody } },
+    { config: respondent, onRequest, bodyLimit: RESPONDENT_BODY_LIMIT, schema: api['POST /api/s/:token/consent'] },
     async (request, reply) => {
       const now = clock.now();
       const found = await writable(request.params.token, reply, now);
@@ -145,7 +130,7 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
 
   app.put(
     '/api/s/:token/answers',
-    { config: respondent, onRequest, bodyLimit: RESPONDENT_BODY_LIMIT, schema: { params: TokenParams, body: AnswersBody } },
+    { config: respondent, onRequest, bodyLimit: RESPONDENT_BODY_LIMIT, schema: api['PUT /api/s/:token/answers'] },
     async (request, reply) => {
       const now = clock.now();
       const found = await writable(request.params.token, reply, now, { answers: false });
@@ -168,7 +153,7 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
 
   app.post(
     '/api/s/:token/complete',
-    { config: respondent, onRequest, bodyLimit: RESPONDENT_BODY_LIMIT, schema: { params: TokenParams, body: AnswersBody } },
+    { config: respondent, onRequest, bodyLimit: RESPONDENT_BODY_LIMIT, schema: api['POST /api/s/:token/complete'] },
     async (request, reply) => {
       const now = clock.now();
       const found = await writable(request.params.token, reply, now);
@@ -202,7 +187,7 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
 
   app.get(
     '/api/preview/:questionnaireId',
-    { config: { access: 'researcher' }, schema: { params: PreviewParams, querystring: PreviewQuery } },
+    { config: { access: 'researcher' }, schema: questionnairesApi['GET /api/preview/:questionnaireId'] },
     async (request) => {
       const file = getQuestionnaire(request.params.questionnaireId);
       if (!file.content) throw notFound('Deze vragenlijst kan niet worden getoond: het bestand is geen geldige vragenlijst.');

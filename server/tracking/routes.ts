@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { trackingApi as api } from '../../contract/api/tracking';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AreaDeps } from '../area';
 import { audit } from '../audit';
@@ -16,9 +17,6 @@ import { createSwvLink, findSwvLink, isLinkLive, listSwvLinks, revokeSwvLink, sw
  * whose paths the logger redacts).
  */
 
-const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
-const RoundParams = Type.Object({ roundId: Id });
-const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) });
 
 /** SSE connections end after this long; the browser reconnects, so sessions and links are re-checked. */
 const STREAM_LIFETIME_MS = 10 * 60 * 1000;
@@ -34,49 +32,6 @@ const ROUND_GONE = 'Deze meting bestaat niet (meer).';
 const sseRoute = { kind: 'only' as const, serializer: (data: unknown) => (typeof data === 'string' ? data : JSON.stringify(data)) };
 
 const GONE = JSON.stringify({ gone: true });
-
-const SwvViewReply = Type.Object(
-  {
-    round: Type.Object({
-      name: Type.String(),
-      studyName: Type.String(),
-      status: Type.String(),
-      opensAt: Type.Union([Type.String(), Type.Null()]),
-      closesAt: Type.Union([Type.String(), Type.Null()]),
-    }),
-    swv: Type.Object({
-      code: Type.String(),
-      name: Type.String(),
-      sector: Type.String(),
-      situationLabel: Type.String(),
-      regionLetter: Type.Union([Type.String(), Type.Null()]),
-    }),
-    totals: Type.Object({
-      invited: Type.Integer(),
-      bounced: Type.Integer(),
-      started: Type.Integer(),
-      completed: Type.Integer(),
-      declined: Type.Integer(),
-      responseRate: Type.Union([Type.Number(), Type.Null()]),
-    }),
-    schools: Type.Array(
-      Type.Object({
-        name: Type.String(),
-        locationCode: Type.String(),
-        city: Type.Union([Type.String(), Type.Null()]),
-        state: Type.String(),
-      }),
-    ),
-    timeline: Type.Object({
-      days: Type.Array(Type.Object({ date: Type.String(), completed: Type.Integer(), cumulative: Type.Integer() })),
-      previous: Type.Union([
-        Type.Object({ roundName: Type.String(), completed: Type.Integer(), invited: Type.Integer() }),
-        Type.Null(),
-      ]),
-    }),
-  },
-  { additionalProperties: false },
-);
 
 export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, database, clock, config }) => {
   const hub = new LiveHub((channel, onMessage, onLost) => database.listen(channel, onMessage, onLost), {
@@ -159,11 +114,11 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
 
   // ----- researchers' dashboard -----
 
-  app.get('/api/tracking/rounds', { config: { access: 'researcher' } }, async () => ({ rounds: await listRounds(db) }));
+  app.get('/api/tracking/rounds', { config: { access: 'researcher' }, schema: api['GET /api/tracking/rounds'] }, async () => ({ rounds: await listRounds(db) }));
 
   app.get(
     '/api/tracking/rounds/:roundId',
-    { config: { access: 'researcher' }, schema: { params: RoundParams } },
+    { config: { access: 'researcher' }, schema: api['GET /api/tracking/rounds/:roundId'] },
     async (request) => {
       const snapshot = await dashboardSnapshot(db, request.params.roundId, clock.now());
       if (!snapshot) throw notFound(ROUND_GONE);
@@ -173,7 +128,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
 
   app.get(
     '/api/tracking/rounds/:roundId/events',
-    { config: { access: 'researcher' }, schema: { params: RoundParams }, sse: sseRoute },
+    { config: { access: 'researcher' }, schema: api['GET /api/tracking/rounds/:roundId/events'], sse: sseRoute },
     async (request, reply) => {
       const { roundId } = request.params;
       const info = await loadRoundInfo(db, roundId);
@@ -191,7 +146,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
 
   app.get(
     '/api/tracking/rounds/:roundId/swvs.csv',
-    { config: { access: 'researcher' }, schema: { params: RoundParams } },
+    { config: { access: 'researcher' }, schema: api['GET /api/tracking/rounds/:roundId/swvs.csv'] },
     async (request, reply) => {
       const { roundId } = request.params;
       const now = clock.now();
@@ -224,19 +179,13 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
 
   app.put(
     '/api/tracking/rounds/:roundId/target',
-    {
-      config: { access: 'admin' },
-      schema: {
-        params: RoundParams,
-        body: Type.Object({ target: Type.Integer({ minimum: 1, maximum: 10_000_000 }) }, { additionalProperties: false }),
-      },
-    },
+    { config: { access: 'admin' }, schema: api['PUT /api/tracking/rounds/:roundId/target'] },
     async (request) => setTarget(request, request.params.roundId, request.body.target),
   );
 
   app.delete(
     '/api/tracking/rounds/:roundId/target',
-    { config: { access: 'admin' }, schema: { params: RoundParams } },
+    { config: { access: 'admin' }, schema: api['DELETE /api/tracking/rounds/:roundId/target'] },
     async (request) => setTarget(request, request.params.roundId, null),
   );
 
@@ -244,7 +193,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
 
   app.get(
     '/api/tracking/rounds/:roundId/swv-links',
-    { config: { access: 'admin' }, schema: { params: RoundParams } },
+    { config: { access: 'admin' }, schema: api['GET /api/tracking/rounds/:roundId/swv-links'] },
     async (request) => {
       const { roundId } = request.params;
       if (!(await loadRoundInfo(db, roundId))) throw notFound(ROUND_GONE);
@@ -254,16 +203,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
 
   app.post(
     '/api/tracking/rounds/:roundId/swv-links',
-    {
-      config: { access: 'admin' },
-      schema: {
-        params: RoundParams,
-        body: Type.Object(
-          { swvId: Id, label: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])) },
-          { additionalProperties: false },
-        ),
-      },
-    },
+    { config: { access: 'admin' }, schema: api['POST /api/tracking/rounds/:roundId/swv-links'] },
     async (request) => {
       const { roundId } = request.params;
       if (!(await loadRoundInfo(db, roundId))) throw notFound(ROUND_GONE);
@@ -282,7 +222,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
 
   app.post(
     '/api/tracking/swv-links/:linkId/revoke',
-    { config: { access: 'admin' }, schema: { params: Type.Object({ linkId: Id }) } },
+    { config: { access: 'admin' }, schema: api['POST /api/tracking/swv-links/:linkId/revoke'] },
     async (request) => {
       const now = clock.now();
       const link = await revokeSwvLink(db, request.params.linkId, now);
@@ -299,10 +239,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
 
   app.get(
     '/api/v/:token',
-    {
-      config: { access: 'public', rateLimit: tokenRateLimit },
-      schema: { params: TokenParams, response: { 200: SwvViewReply } },
-    },
+    { config: { access: 'public', rateLimit: tokenRateLimit }, schema: api['GET /api/v/:token'] },
     async (request, reply) => {
       const link = await findSwvLink(db, request.params.token);
       const now = clock.now();
@@ -316,7 +253,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
 
   app.get(
     '/api/v/:token/events',
-    { config: { access: 'public', rateLimit: tokenRateLimit }, schema: { params: TokenParams }, sse: sseRoute },
+    { config: { access: 'public', rateLimit: tokenRateLimit }, schema: api['GET /api/v/:token/events'], sse: sseRoute },
     async (request, reply) => {
       const link = await findSwvLink(db, request.params.token);
       if (!link) throw notFound(LINK_GONE);

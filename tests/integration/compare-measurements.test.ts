@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffQuestionnaires, variableComparability } from '../../server/analysis/questionnaire-diff';
+import { diffQuestionnaires, variableComparability } from '../../server/questionnaires/questionnaire-diff';
 import type { App } from '../../server/app';
 import { getQuestionnaire } from '../../server/questionnaires';
 import { loginAs, makeTestApp } from '../helpers/app';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffQuestionnaires, questionShapes, variableComparability } from '../../server/analysis/questionnaire-diff';
+import { diffQuestionnaires, questionShapes, variableComparability } from '../../server/questionnaires/questionnaire-diff';
 import { getQuestionnaire } from '../../server/questionnaires';
 
 const v2022 = {

@@ -6,36 +6,9 @@
 
 type Json = Record<string, unknown>;
 
-export interface QuestionShape {
-  name: string;
-  type: string;
-  title: string;
-  page: string;
-  choices: Array<{ value: string; text: string }>;
-  rows: Array<{ value: string; text: string }>;
-  columns: Array<{ value: string; text: string }>;
-  conditions: Record<string, string>;
-  required?: boolean;
-}
+import type { Comparability, QuestionChange, QuestionnaireDiff, QuestionShape } from '../../contract/api/questionnaires';
 
-export type Comparability = 'same' | 'comparable' | 'partly' | 'not';
-
-export interface QuestionChange {
-  name: string;
-  title: string;
-  changes: string[];
-  /** same: identical; comparable: only wording or routing changed; partly: options differ; not: type or scale changed. */
-  comparability: Comparability;
-}
-
-export interface QuestionnaireDiff {
-  added: QuestionShape[];
-  removed: QuestionShape[];
-  changed: QuestionChange[];
-  unchanged: string[];
-  /** Variables that can be compared across the two versions (same and comparable). */
-  comparable: string[];
-}
+export type { Comparability, QuestionChange, QuestionnaireDiff, QuestionShape };
 
 const CONDITION_KEYS = ['visibleIf', 'enableIf', 'requiredIf'] as const;
 /** Years and school years in a text ("2023", "2023-2024"): the reference period. */
