@@ -1,45 +1,19 @@
 import type { Answers, QuestionnaireJson } from '../shared/survey/model';
 
-/** The respondent API as docs/respondent-api.md describes it. */
+/**
+ * The respondent API as docs/respondent-api.md describes it; its shapes come from the contract
+ * (types only: no schema code enters the respondent's bundle). The page keeps its own fetch below
+ * rather than the admin's `call()`: saves sent while the page closes need `keepalive`, and a 404
+ * is an answer here (the link is closed), not an error.
+ */
+import type { QuestionError, Saved, Stale, SurveyPayload, SurveyState } from '../../contract/api/responses';
 
-export type SurveyState = 'consent' | 'refused' | 'open' | 'completed';
-
-export interface SurveyPayload {
-  state: SurveyState;
-  study: { name: string };
-  round: { name: string; closesAt: string | null };
-  school: { name: string };
-  questionnaire: QuestionnaireJson;
-  variables: Record<string, string>;
-  consent: { question: string; yes: string; no: string };
-  data: Answers;
-  currentPage: number;
-  revision: number;
-  completedAt: string | null;
-}
+export type { QuestionError, Saved, Stale, SurveyPayload, SurveyState };
 
 export type LoadResult =
   | { kind: 'survey'; survey: SurveyPayload }
   | { kind: 'not_open'; studyName: string; opensAt: string | null }
   | { kind: 'closed' };
-
-export interface Saved {
-  revision: number;
-  savedAt: string;
-}
-
-export interface Stale {
-  error: 'stale';
-  message: string;
-  data: Answers;
-  currentPage: number;
-  revision: number;
-}
-
-export interface QuestionError {
-  question: string | null;
-  message: string;
-}
 
 /** The server could not be reached, or answered with an error a retry may cure (5xx, 429). */
 export class Unreachable extends Error {}

@@ -4,7 +4,8 @@ import { useMemo, useState } from 'react';
 import { baseOptions, ChartCanvas, COLORS } from '../shared/tracking/charts';
 import { formatCloseMoment, formatCount, formatDate, formatDay, formatRate } from '../shared/tracking/format';
 import { liveLabel, useLive } from '../shared/tracking/live';
-import type { SchoolState, SwvViewSnapshot } from '../../server/tracking/types';
+import type { SchoolState } from '../../contract/vocabulary';
+import { call } from '../shared/api';
 
 /**
  * The SWV view: what an SWV's project leader sees through the read-only link /v/<token>.
@@ -25,7 +26,7 @@ function tokenFromPath(): string {
 
 export function SwvViewApp() {
   const token = tokenFromPath();
-  const { data, error, state } = useLive<SwvViewSnapshot>(`/api/v/${token}`, `/api/v/${token}/events`);
+  const { data, error, state } = useLive(() => call('GET /api/v/:token', { params: { token: decodeURIComponent(token) } }), `/api/v/${token}/events`);
   const [filter, setFilter] = useState<SchoolState | ''>('');
 
   const chart = useMemo<ChartConfiguration<'bar' | 'line'> | null>(() => {

@@ -82,7 +82,7 @@ const RoundParams = Type.Object({ roundId: RoundId });
 /** The researcher's alpha threshold for the scales (default 0.6). */
 const Alpha = Type.Optional(Type.Number({ minimum: 0, maximum: 1 }));
 const ReportQuery = Type.Object({ alpha: Alpha });
-const Situation = Type.Optional(Type.Union(SITUATIONS.map((s) => Type.Literal(s))));
+const Situation = Type.Optional(Type.Enum(SITUATIONS));
 
 export const exportsApi = defineApi({
   'GET /api/exports/rounds': {
@@ -91,7 +91,7 @@ export const exportsApi = defineApi({
   'GET /api/exports/rounds/:roundId/responses': {
     params: RoundParams,
     querystring: Type.Object({
-      format: Type.Union(EXPORT_FORMATS.map((f) => Type.Literal(f))),
+      format: Type.Enum(EXPORT_FORMATS),
       include: Type.Optional(Type.Union([Type.Literal('completed'), Type.Literal('all')])),
       identifiers: Type.Optional(Type.Boolean()),
       situation: Situation,

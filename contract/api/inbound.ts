@@ -33,7 +33,7 @@ export type InboundMessage = Static<typeof InboundMessage>;
 export const inboundApi = defineApi({
   'GET /api/inbound/messages': {
     querystring: Type.Object({
-      kind: Type.Optional(Type.Union([...INBOUND_KINDS.map((k) => Type.Literal(k)), Type.Literal('all')])),
+      kind: Type.Optional(Type.Enum([...INBOUND_KINDS, 'all'])),
       roundId: Type.Optional(Id),
       open: Type.Optional(Type.Boolean()),
       offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),

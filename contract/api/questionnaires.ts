@@ -87,7 +87,7 @@ export const questionnairesApi = defineApi({
   'GET /api/preview/:questionnaireId': {
     params: Type.Object({ questionnaireId: FileId }),
     querystring: Type.Object({
-      situation: Type.Optional(Type.Union([Type.Literal(''), ...SITUATIONS.map((s) => Type.Literal(s))])),
+      situation: Type.Optional(Type.Enum(['', ...SITUATIONS])),
       sector: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('po'), Type.Literal('vo')])),
     }),
     response: { 200: Type.Object({ questionnaire: QuestionnaireJson, variables: Dict(Type.String()) }) },

@@ -1,26 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../shared/api';
+import type { Comparability } from '../../../contract/api/questionnaires';
+import { ApiError, call, type Reply } from '../../shared/api';
 
-interface Source {
-  ref: string;
-  label: string;
-}
+type Source = Reply<'GET /api/analysis/compare/sources'>['sources'][number];
 
-interface QuestionShape {
-  name: string;
-  title: string;
-  type: string;
-}
-
-interface Diff {
-  added: QuestionShape[];
-  removed: QuestionShape[];
-  changed: Array<{ name: string; title: string; changes: string[]; comparability: 'same' | 'comparable' | 'partly' | 'not' }>;
-  unchanged: string[];
-  comparable: string[];
-}
-
-const VERDICT: Record<Diff['changed'][number]['comparability'], string> = {
+const VERDICT: Record<Comparability, string> = {
   same: 'vergelijkbaar',
   comparable: 'vergelijkbaar (anders geformuleerd of andere routering)',
   partly: 'deels vergelijkbaar (andere antwoordopties)',
@@ -32,12 +16,12 @@ export function ComparePage() {
   const [sources, setSources] = useState<Source[]>([]);
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const [result, setResult] = useState<{ from: string; to: string; diff: Diff } | null>(null);
+  const [result, setResult] = useState<Reply<'GET /api/analysis/compare'> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<{ sources: Source[] }>('GET', '/api/analysis/compare/sources')
+    call('GET /api/analysis/compare/sources')
       .then((r) => {
         setSources(r.sources);
         setFrom(r.sources[0]?.ref ?? '');
@@ -51,7 +35,7 @@ export function ComparePage() {
     setBusy(true);
     setError(null);
     try {
-      setResult(await api('GET', `/api/analysis/compare?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`));
+      setResult(await call('GET /api/analysis/compare', { query: { from, to } }));
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'Vergelijken is niet gelukt.');
     } finally {

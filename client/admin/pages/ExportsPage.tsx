@@ -1,24 +1,12 @@
-import { SITUATION_LABELS, SITUATIONS } from '../../../contract/vocabulary';
 import { useEffect, useState } from 'react';
-import { api, ApiError } from '../../shared/api';
+import type { ExportRound, RoundReport } from '../../../contract/api/exports';
+import { SITUATION_LABELS, SITUATIONS } from '../../../contract/vocabulary';
+import { ApiError, call, type Reply } from '../../shared/api';
 import { Link } from '../router';
 import { useSession } from '../session';
-import type { RoundReport } from '../../../server/exports/report-tables';
 
-interface RoundRow {
-  id: number;
-  name: string;
-  status: string;
-  study: string;
-  completed: number;
-  partial: number;
-  hasQuestionnaire: boolean;
-}
-
-interface ExportsIndex {
-  rounds: RoundRow[];
-  formats: Array<{ id: string; label: string }>;
-}
+type RoundRow = ExportRound;
+type ExportsIndex = Reply<'GET /api/exports/rounds'>;
 
 const SITUATION_OPTIONS: Array<[string, string]> = [['', 'Alle situaties'], ...SITUATIONS.map((s): [string, string] => [s, SITUATION_LABELS[s]])];
 
@@ -27,7 +15,7 @@ export function ExportsPage() {
   const [index, setIndex] = useState<ExportsIndex | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<ExportsIndex>('GET', '/api/exports/rounds')
+    call('GET /api/exports/rounds')
       .then(setIndex)
       .catch((e) => setError(e instanceof ApiError ? e.message : 'De metingen konden niet worden geladen.'));
   }, []);
@@ -177,7 +165,7 @@ export function ReportTablesPage({ params }: { params: Record<string, string> })
   useEffect(() => {
     const threshold = Number(alpha);
     if (!(threshold >= 0 && threshold <= 1)) return;
-    api<RoundReport>('GET', `/api/exports/rounds/${encodeURIComponent(roundId)}/report?alpha=${encodeURIComponent(alpha)}`)
+    call('GET /api/exports/rounds/:roundId/report', { params: { roundId: Number(roundId) }, query: { alpha: threshold } })
       .then((r) => {
         setReport(r);
         setError(null);

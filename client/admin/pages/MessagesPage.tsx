@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, ApiError } from '../../shared/api';
+import { ApiError, call, type Reply } from '../../shared/api';
 import { formatDateTime } from '../format';
 import { Link } from '../router';
 
@@ -11,25 +11,7 @@ import { Link } from '../router';
 
 type Kind = 'reply' | 'auto-reply' | 'bounce' | 'complaint' | 'all';
 
-interface InboundMessage {
-  id: number;
-  kind: Exclude<Kind, 'all'> | 'delivered';
-  receivedAt: string;
-  permanent: boolean | null;
-  statusCode: string | null;
-  effect: string;
-  subject: string | null;
-  from: string | null;
-  fromName: string | null;
-  text: string | null;
-  handledAt: string | null;
-  forwarded: boolean;
-  invitationId: number | null;
-  round: { id: number; name: string } | null;
-  school: { id: number; name: string; locationCode: string | null } | null;
-  unreachable: boolean;
-  softBounces: number;
-}
+type InboundMessage = Reply<'GET /api/inbound/messages'>['messages'][number];
 
 const KIND_TABS: Array<[Kind, string]> = [
   ['reply', 'Antwoorden'],
@@ -61,22 +43,20 @@ const EFFECT_LABELS: Record<string, string> = {
 export function MessagesPage() {
   const [kind, setKind] = useState<Kind>('reply');
   const [openOnly, setOpenOnly] = useState(false);
-  const [data, setData] = useState<{ total: number; messages: InboundMessage[] } | null>(null);
+  const [data, setData] = useState<Reply<'GET /api/inbound/messages'> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
 
   useEffect(() => {
-    const params = new URLSearchParams({ kind });
-    if (openOnly) params.set('open', 'true');
     setError(null);
-    api<{ total: number; messages: InboundMessage[] }>('GET', `/api/inbound/messages?${params}`)
+    call('GET /api/inbound/messages', { query: { kind, ...(openOnly ? { open: true } : {}) } })
       .then(setData)
       .catch((e) => setError(e instanceof ApiError ? e.message : 'De berichten konden niet worden geladen.'));
   }, [kind, openOnly, reload]);
 
   async function toggle(message: InboundMessage) {
     try {
-      await api('POST', `/api/inbound/messages/${message.id}/handled`, { handled: !message.handledAt });
+      await call('POST /api/inbound/messages/:id/handled', { params: { id: message.id }, body: { handled: !message.handledAt } });
       setReload((n) => n + 1);
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'Opslaan is niet gelukt.');

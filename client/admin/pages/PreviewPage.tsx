@@ -1,22 +1,13 @@
-import { SITUATION_LABELS, SITUATIONS } from '../../../contract/vocabulary';
 import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../shared/api';
+import type { QuestionnaireListItem } from '../../../contract/api/questionnaires';
+import { SITUATION_LABELS, SITUATIONS, type Situation } from '../../../contract/vocabulary';
+import { ApiError, call, type Reply } from '../../shared/api';
 
 // SurveyJS is large: only researchers who open a preview load it.
 const PreviewSurvey = lazy(() => import('../../shared/survey/PreviewSurvey'));
 
-interface QuestionnaireRow {
-  id: string;
-  key: string | null;
-  version: string | null;
-  title: string;
-  problems: number;
-}
-
-interface Preview {
-  questionnaire: Record<string, unknown>;
-  variables: Record<string, string>;
-}
+type QuestionnaireRow = QuestionnaireListItem;
+type Preview = Reply<'GET /api/preview/:questionnaireId'>;
 
 const SITUATION_OPTIONS: Array<[string, string]> = [
   ['', 'Geen (vragenlijst zonder situaties)'],
@@ -34,7 +25,7 @@ export function PreviewPage() {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<QuestionnaireRow[]>('GET', '/api/questionnaires')
+    call('GET /api/questionnaires')
       .then((rows) => {
         setQuestionnaires(rows);
         setId(rows[0]?.id ?? '');
@@ -47,10 +38,8 @@ export function PreviewPage() {
     setBusy(true);
     setError(null);
     try {
-      const query = new URLSearchParams();
-      if (situation) query.set('situation', situation);
-      if (sector) query.set('sector', sector);
-      const result = await api<Preview>('GET', `/api/preview/${encodeURIComponent(id)}?${query}`);
+      const query = { situation: (situation || undefined) as Situation | undefined, sector: (sector || undefined) as 'po' | 'vo' | undefined };
+      const result = await call('GET /api/preview/:questionnaireId', { params: { questionnaireId: id }, query });
       const title = questionnaires.find((q) => q.id === id)?.title ?? id;
       const situationLabel = SITUATION_OPTIONS.find(([value]) => value === situation)?.[1] ?? '';
       setPreview({ ...result, label: `${title} · ${situation ? situationLabel.toLowerCase() : 'geen situatie'} · sector ${sector}` });

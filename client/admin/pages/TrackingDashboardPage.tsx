@@ -2,6 +2,7 @@ import { TRACKING_ROUND_STATUS_LABELS } from '../../../contract/vocabulary';
 import '../../shared/tracking/tracking.css';
 import { useState } from 'react';
 import { formatCloseMoment, formatDate } from '../../shared/tracking/format';
+import { call } from '../../shared/api';
 import { liveLabel, useLive } from '../../shared/tracking/live';
 import { Link } from '../router';
 import { useSession } from '../session';
@@ -12,7 +13,6 @@ import { SectorTable, SituationTable } from '../tracking/ReportTables';
 import { SwvLinks } from '../tracking/SwvLinks';
 import { SwvTable } from '../tracking/SwvTable';
 import { TargetPanel } from '../tracking/TargetPanel';
-import type { DashboardSnapshot } from '../../../server/tracking/types';
 
 const STATUS = TRACKING_ROUND_STATUS_LABELS;
 
@@ -22,8 +22,8 @@ export function TrackingDashboardPage({ params }: { params: Record<string, strin
   const user = useSession();
   const [large, setLarge] = useState(false);
   const valid = Number.isSafeInteger(roundId) && roundId > 0;
-  const base = `/api/tracking/rounds/${valid ? roundId : 0}`;
-  const { data, error, state } = useLive<DashboardSnapshot>(base, `${base}/events`);
+  const id = valid ? roundId : 0;
+  const { data, error, state } = useLive(() => call('GET /api/tracking/rounds/:roundId', { params: { roundId: id } }), `/api/tracking/rounds/${id}/events`);
 
   if (!valid || error) {
     return (
@@ -57,7 +57,7 @@ export function TrackingDashboardPage({ params }: { params: Record<string, strin
       <Funnel snapshot={data} />
       <TargetPanel roundId={roundId} snapshot={data} isAdmin={user.role === 'admin'} />
       <TimelineChart snapshot={data} large={large} />
-      <SwvTable rows={data.swvs} csvUrl={`${base}/swvs.csv`} />
+      <SwvTable rows={data.swvs} csvUrl={`/api/tracking/rounds/${id}/swvs.csv`} />
       <RepresentativenessPanel roundId={roundId} snapshot={data} isAdmin={user.role === 'admin'} />
       {/* A round without samenwerkingssituaties (an SWV's own monitor) has no Tabel 3. */}
       {data.situations.rows.length > 0 && <SituationTable snapshot={data} />}

@@ -1,10 +1,10 @@
 import { TRACKING_ROUND_STATUS_LABELS } from '../../../contract/vocabulary';
 import '../../shared/tracking/tracking.css';
 import { useEffect, useState } from 'react';
-import { api, ApiError } from '../../shared/api';
+import { ApiError, call } from '../../shared/api';
 import { formatCloseMoment, formatCount, formatDate, formatRate } from '../../shared/tracking/format';
 import { Link } from '../router';
-import type { RoundListItem } from '../../../server/tracking/types';
+import type { RoundListItem } from '../../../contract/api/tracking';
 
 const STATUS = TRACKING_ROUND_STATUS_LABELS;
 
@@ -13,7 +13,7 @@ export function TrackingRoundsPage() {
   const [rounds, setRounds] = useState<RoundListItem[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<{ rounds: RoundListItem[] }>('GET', '/api/tracking/rounds')
+    call('GET /api/tracking/rounds')
       .then((r) => setRounds(r.rounds))
       .catch((e: unknown) => setError(e instanceof ApiError ? e.message : 'Er ging iets mis.'));
   }, []);

@@ -2,7 +2,7 @@ import type { ChartConfiguration } from 'chart.js';
 import { useMemo, useState } from 'react';
 import { baseOptions, ChartCanvas, COLORS, type Marker } from '../../shared/tracking/charts';
 import { formatCount, formatDay, formatDayLong } from '../../shared/tracking/format';
-import type { DashboardSnapshot, SwvRow } from '../../../server/tracking/types';
+import type { DashboardSnapshot, SwvRow } from '../../../contract/api/tracking';
 
 const KIND = { invitation: 'Uitnodiging', reminder: 'Herinnering' } as const;
 

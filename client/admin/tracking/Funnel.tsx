@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../shared/api';
+import { ApiError, call } from '../../shared/api';
 import { formatCount, formatRate } from '../../shared/tracking/format';
-import type { DashboardSnapshot } from '../../../server/tracking/types';
+import type { DashboardSnapshot } from '../../../contract/api/tracking';
 
 const STEPS: Array<{ key: keyof DashboardSnapshot['funnel']; label: string; hint: string }> = [
   { key: 'invited', label: 'Uitgenodigd', hint: 'scholen naar wie de uitnodiging is verstuurd' },
@@ -67,8 +67,8 @@ export function TargetEditor({ roundId, target }: { roundId: number; target: num
     setBusy(true);
     setMessage(null);
     try {
-      if (next === null) await api('DELETE', `/api/tracking/rounds/${roundId}/target`);
-      else await api('PUT', `/api/tracking/rounds/${roundId}/target`, { target: next });
+      if (next === null) await call('DELETE /api/tracking/rounds/:roundId/target', { params: { roundId } });
+      else await call('PUT /api/tracking/rounds/:roundId/target', { params: { roundId }, body: { target: next } });
       setMessage({ error: false, text: next === null ? 'Doel gewist.' : 'Doel opgeslagen.' });
       if (next === null) setValue('');
     } catch (e) {

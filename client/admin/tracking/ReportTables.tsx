@@ -1,6 +1,6 @@
 import { BRANCH_LABELS, BRANCHES } from '../../../contract/vocabulary';
 import { formatCount } from '../../shared/tracking/format';
-import type { DashboardSnapshot, SectorSubtotal } from '../../../server/tracking/types';
+import type { DashboardSnapshot, SectorSubtotal } from '../../../contract/api/tracking';
 
 /** Tabel 3 of the report: completed responses per situation and mate van samenwerking. */
 export function SituationTable({ snapshot }: { snapshot: DashboardSnapshot }) {

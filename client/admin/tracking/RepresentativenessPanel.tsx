@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
-import { api, ApiError } from '../../shared/api';
+import { api, ApiError, call } from '../../shared/api';
 import { formatCount, formatRate } from '../../shared/tracking/format';
-import type { DimensionResult, LaggingGroup, Representativeness } from '../../../server/analysis/representativeness';
-import type { DashboardSnapshot } from '../../../server/tracking/types';
+import type { DimensionResult, LaggingGroup, Representativeness } from '../../../contract/api/analysis';
+import type { DashboardSnapshot } from '../../../contract/api/tracking';
 import { formatDateTime, fromLocalInput, toLocalInput } from '../pages/mail/format';
 
 /** How long to wait after a live update before counting again (changes often come in bursts). */
@@ -163,7 +163,7 @@ export function RepresentativenessPanel({ roundId, snapshot, isAdmin }: { roundI
   useEffect(() => {
     let cancelled = false;
     const load = () =>
-      api<Representativeness>('GET', `/api/analysis/rounds/${roundId}/representativeness`)
+      call('GET /api/analysis/rounds/:id/representativeness', { params: { id: roundId } })
         .then((value) => {
           if (cancelled) return;
           setData(value);

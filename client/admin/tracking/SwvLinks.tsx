@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../shared/api';
+import { ApiError, call } from '../../shared/api';
 import { formatDateTime } from '../../shared/tracking/format';
-import type { SwvLinkInfo, SwvRow } from '../../../server/tracking/types';
+import type { SwvLinkInfo, SwvRow } from '../../../contract/api/tracking';
 
 /** Admins make read-only links for an SWV's project leader, and revoke them. */
 export function SwvLinks({ roundId, swvs }: { roundId: number; swvs: SwvRow[] }) {
@@ -14,7 +14,7 @@ export function SwvLinks({ roundId, swvs }: { roundId: number; swvs: SwvRow[] })
 
   const load = useCallback(async () => {
     try {
-      setLinks((await api<{ links: SwvLinkInfo[] }>('GET', `/api/tracking/rounds/${roundId}/swv-links`)).links);
+      setLinks((await call('GET /api/tracking/rounds/:roundId/swv-links', { params: { roundId } })).links);
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'De links konden niet worden geladen.');
     }
@@ -32,9 +32,9 @@ export function SwvLinks({ roundId, swvs }: { roundId: number; swvs: SwvRow[] })
     setBusy(true);
     setError(null);
     try {
-      const result = await api<{ id: number; url: string }>('POST', `/api/tracking/rounds/${roundId}/swv-links`, {
-        swvId: Number(swvId),
-        label: label.trim() || null,
+      const result = await call('POST /api/tracking/rounds/:roundId/swv-links', {
+        params: { roundId },
+        body: { swvId: Number(swvId), label: label.trim() || null },
       });
       const swv = assigned.find((s) => s.swvId === Number(swvId));
       setCreated({ url: result.url, swv: swv ? `${swv.code} ${swv.name}` : '' });
@@ -50,7 +50,7 @@ export function SwvLinks({ roundId, swvs }: { roundId: number; swvs: SwvRow[] })
   const revoke = async (link: SwvLinkInfo) => {
     if (!window.confirm(`Link voor ${link.swvCode} intrekken? Wie de link heeft, ziet daarna niets meer.`)) return;
     try {
-      await api('POST', `/api/tracking/swv-links/${link.id}/revoke`);
+      await call('POST /api/tracking/swv-links/:linkId/revoke', { params: { linkId: link.id } });
       await load();
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'Intrekken mislukt.');

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { formatCount, formatDateTime, formatRate } from '../../shared/tracking/format';
 import { SITUATION_SHORT } from '../../../contract/vocabulary';
-import type { SwvRow } from '../../../server/tracking/types';
+import type { SwvRow } from '../../../contract/api/tracking';
 
 const shortSituation = (r: SwvRow) => (r.situation ? SITUATION_SHORT[r.situation] : 'Geen situatie');
 

@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../shared/api';
+import { ApiError, call } from '../../shared/api';
 import { formatCount, formatDateTime, formatRate } from '../../shared/tracking/format';
-import type { SampleSizeAnswer, TargetCalculation, TargetView } from '../../../server/analysis/target';
-import type { DashboardSnapshot } from '../../../server/tracking/types';
+import type { SampleSizeAnswer, TargetCalculation, TargetView } from '../../../contract/api/analysis';
+import type { DashboardSnapshot } from '../../../contract/api/tracking';
 import { TargetEditor } from './Funnel';
 
 const CONFIDENCES = [0.8, 0.9, 0.95, 0.99];
@@ -46,7 +46,7 @@ export function TargetPanel({ roundId, snapshot, isAdmin }: { roundId: number; s
 
   useEffect(() => {
     let cancelled = false;
-    api<TargetView>('GET', `/api/analysis/rounds/${roundId}/target`)
+    call('GET /api/analysis/rounds/:id/target', { params: { id: roundId } })
       .then((v) => {
         if (cancelled) return;
         setView(v);
@@ -90,12 +90,12 @@ export function TargetPanel({ roundId, snapshot, isAdmin }: { roundId: number; s
     try {
       if (save) {
         const body = { populationSource: source, ...(source === 'manual' ? { population: p.population } : {}), margin: p.margin, confidence: p.confidence, spread: p.spread, breakdown };
-        const saved = await api<{ target: number; calculation: TargetCalculation }>('PUT', `/api/analysis/rounds/${roundId}/target`, body);
+        const saved = await call('PUT /api/analysis/rounds/:id/target', { params: { id: roundId }, body });
         setView((v) => (v ? { ...v, target: saved.target, calculation: saved.calculation } : v));
         setAnswer(saved.calculation);
         setMessage({ error: false, text: `Doel opgeslagen: ${formatCount(saved.target)} respondenten.` });
       } else {
-        const result = await api<SampleSizeAnswer>('POST', '/api/analysis/sample-size', p);
+        const result = await call('POST /api/analysis/sample-size', { body: p });
         setAnswer(result);
       }
     } catch (e) {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, ApiError } from '../api';
+import { ApiError } from '../api';
 
 /**
  * A value the server keeps up to date: fetched once, then replaced by every `snapshot` event of
@@ -8,7 +8,11 @@ import { api, ApiError } from '../api';
  */
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'stopped' | 'gone';
 
-export function useLive<T>(jsonUrl: string, eventsUrl: string): { data: T | null; error: string | null; state: LiveState } {
+/**
+ * `load` fetches the value through the contract (`call('GET /api/…')`); `eventsUrl` is its stream.
+ * The stream's URL identifies the value: a new URL loads again.
+ */
+export function useLive<T>(load: () => Promise<T>, eventsUrl: string): { data: T | null; error: string | null; state: LiveState } {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [state, setState] = useState<LiveState>('connecting');
@@ -19,7 +23,7 @@ export function useLive<T>(jsonUrl: string, eventsUrl: string): { data: T | null
     setData(null);
     setError(null);
     setState('connecting');
-    api<T>('GET', jsonUrl)
+    load()
       .then((value) => {
         if (cancelled) return;
         setData(value);
@@ -45,7 +49,9 @@ export function useLive<T>(jsonUrl: string, eventsUrl: string): { data: T | null
       cancelled = true;
       source?.close();
     };
-  }, [jsonUrl, eventsUrl]);
+    // `load` is a new function on every render; the stream's URL names what it loads.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [eventsUrl]);
 
   return { data, error, state };
 }
