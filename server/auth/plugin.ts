@@ -22,6 +22,8 @@ export interface RouteAccess {
   access: Access | undefined;
   /** The route's own body limit, when it sets one (server/limits.ts). */
   bodyLimit: number | undefined;
+  /** The route's Fastify schema: its entry in contract/api (tests/unit/contract.test.ts checks it). */
+  schema: unknown;
 }
 
 declare module 'fastify' {
@@ -83,7 +85,7 @@ export const authPlugin = fp<AuthPluginOptions>(
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       const access = route.config?.access;
-      for (const method of methods) routeAccess.push({ method: String(method), url: route.url, access, bodyLimit: route.bodyLimit });
+      for (const method of methods) routeAccess.push({ method: String(method), url: route.url, access, bodyLimit: route.bodyLimit, schema: route.schema });
       if (!route.url.startsWith('/api/')) return;
       if (!access) {
         throw new Error(`Route ${String(route.method)} ${route.url} declares no access (config.access)`);
