@@ -50,7 +50,6 @@ export function useLive<T>(load: () => Promise<T>, eventsUrl: string): { data: T
       source?.close();
     };
     // `load` is a new function on every render; the stream's URL names what it loads.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [eventsUrl]);
 
   return { data, error, state };

@@ -1,0 +1,88 @@
+import { NO_SITUATION_LABEL as UNKNOWN_SITUATION_LABEL, SCHOOL_KIND_LABELS, SCHOOL_KINDS, SITUATION_SHORT, SITUATIONS } from '../../contract/vocabulary';
+import type { CategoryCount, DimensionKey } from '../../contract/api/analysis';
+import type { SchoolKind } from '../db/types';
+import type { RepresentativenessCounts } from './representativeness-counts';
+
+/**
+ * The groups of each dimension of the representativeness analysis (representativeness.ts): their
+ * order, Dutch labels and the wave filter that reaches each of them.
+ */
+
+const SECTOR_ORDER: readonly SchoolKind[] = SCHOOL_KINDS;
+const SECTOR_LABELS = SCHOOL_KIND_LABELS;
+const UNKNOWN = 'Onbekend';
+
+export const SIZE_UNKNOWN = 'Niet bekend';
+
+/** Labels of the size classes from their cut points: "Klein (tot en met 150 leerlingen)", … */
+export function sizeClassLabels(cuts: number[]): string[] {
+  if (cuts.length === 0) return ['Alle scholen met een bekend leerlingaantal'];
+  const names = cuts.length === 1 ? ['Kleiner', 'Groter'] : ['Klein', 'Middelgroot', 'Groot'];
+  return names.map((name, i) => {
+    if (i === 0) return `${name} (tot en met ${cuts[0]} leerlingen)`;
+    if (i === cuts.length) return `${name} (meer dan ${cuts[i - 1]} leerlingen)`;
+    return `${name} (${cuts[i - 1]! + 1} tot en met ${cuts[i]} leerlingen)`;
+  });
+}
+
+export function sizeCategories(counts: RepresentativenessCounts): CategoryCount[] {
+  const labels = sizeClassLabels(counts.sizeCuts ?? []);
+  return [...(counts.size ?? [])]
+    .sort((a, b) => (a.value ?? 99) - (b.value ?? 99))
+    .map((r) => ({
+      key: `size:${r.value ?? ''}`,
+      label: r.value === null ? SIZE_UNKNOWN : (labels[r.value - 1] ?? `Klasse ${r.value}`),
+      invited: r.invited,
+      completed: r.completed,
+      // A wave cannot target a size class (yet).
+      filter: null,
+    }));
+}
+
+const byText = (a: string | null, b: string | null) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b, 'nl'));
+
+/** Per dimension, the counted groups in display order, each with its label and filter. */
+export function categoriesOf(counts: RepresentativenessCounts): Record<Exclude<DimensionKey, 'size'>, CategoryCount[]> {
+  const swvInfo = new Map(counts.swvs.map((s) => [s.swvId, s]));
+  const sector = [...counts.sector]
+    .sort((a, b) => (a.value === null ? 99 : SECTOR_ORDER.indexOf(a.value)) - (b.value === null ? 99 : SECTOR_ORDER.indexOf(b.value)))
+    .map((r) => ({
+      key: `sector:${r.value ?? ''}`,
+      label: r.value ? SECTOR_LABELS[r.value] : UNKNOWN,
+      invited: r.invited,
+      completed: r.completed,
+      filter: r.value ? { sectors: [r.value] } : null,
+    }));
+  const text = (dim: 'province' | 'denomination', rows: RepresentativenessCounts['province']) =>
+    [...rows]
+      .sort((a, b) => byText(a.value, b.value))
+      .map((r) => ({
+        key: `${dim}:${r.value ?? ''}`,
+        label: r.value ?? UNKNOWN,
+        invited: r.invited,
+        completed: r.completed,
+        filter: r.value ? (dim === 'province' ? { provinces: [r.value] } : { denominations: [r.value] }) : null,
+      }));
+  const swv = [...counts.swv]
+    .sort((a, b) => {
+      const x = swvInfo.get(a.swvId);
+      const y = swvInfo.get(b.swvId);
+      return byText(x?.regionLetter ?? null, y?.regionLetter ?? null) || byText(x?.code ?? null, y?.code ?? null);
+    })
+    .map((r) => {
+      const info = swvInfo.get(r.swvId);
+      const label = info ? (info.regionLetter ? `SWV ${info.regionLetter} – ${info.name}` : `${info.name} (${info.code})`) : `SWV #${r.swvId}`;
+      return { key: `swv:${r.swvId}`, label, invited: r.invited, completed: r.completed, filter: { swvIds: [r.swvId] } };
+    });
+  const situation = [...counts.situation]
+    .sort((a, b) => (a.value === null ? 99 : SITUATIONS.indexOf(a.value)) - (b.value === null ? 99 : SITUATIONS.indexOf(b.value)))
+    .map((r) => ({
+      key: `situation:${r.value ?? ''}`,
+      label: r.value ? SITUATION_SHORT[r.value] : UNKNOWN_SITUATION_LABEL,
+      invited: r.invited,
+      completed: r.completed,
+      filter: r.value ? { situations: [r.value] } : null,
+    }));
+  return { sector, province: text('province', counts.province), denomination: text('denomination', counts.denomination), swv, situation };
+}
+
