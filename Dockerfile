@@ -12,6 +12,7 @@ ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATA_DIR=/data
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/client/dist ./client/dist
+COPY contract ./contract
 COPY server ./server
 COPY migrations ./migrations
 COPY questionnaires ./questionnaires

@@ -70,6 +70,8 @@ export const SECTOR_BLOCKS: ReadonlyArray<{ situation: Situation; label: string 
  * monitor), or schools of an SWV that is not assigned to the round.
  */
 export const NO_SITUATION_LABEL = 'Geen samenwerkingssituatie';
+/** The same in narrow places (a table column). */
+export const NO_SITUATION_SHORT = 'Geen situatie';
 
 export function situationLabel(situation: Situation | null): string {
   return situation ? SITUATION_LABELS[situation] : NO_SITUATION_LABEL;

@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Builds the client with Vite when the build is missing or stale. Staleness is decided by a
- * hash of the client sources and the lock file, kept in client/dist/.build-hash, so that a
- * `git pull` that changes the client triggers a rebuild on the next `npm start`.
+ * hash of the client sources, the contract the client bundles (contract/vocabulary.ts, and the
+ * types of contract/api) and the lock file, kept in client/dist/.build-hash, so that a `git pull`
+ * that changes the client or the contract triggers a rebuild on the next `npm start`.
  */
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const clientDir = path.join(projectRoot, 'client');
@@ -26,7 +27,7 @@ function listFiles(dir: string): string[] {
 
 export function clientSourceHash(): string {
   const hash = createHash('sha256');
-  const files = [...listFiles(clientDir), path.join(projectRoot, 'package-lock.json')];
+  const files = [...listFiles(clientDir), ...listFiles(path.join(projectRoot, 'contract')), path.join(projectRoot, 'package-lock.json')];
   for (const file of files) {
     if (!existsSync(file)) continue;
     hash.update(path.relative(projectRoot, file)).update('\0').update(readFileSync(file)).update('\0');

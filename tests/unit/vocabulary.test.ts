@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { NO_SITUATION_LABEL, SITUATION_IN_TEXT, SITUATION_LABELS, SITUATION_SHORT, SITUATIONS } from '../../contract/vocabulary';
+import { NO_SITUATION_LABEL, NO_SITUATION_SHORT, SITUATION_IN_TEXT, SITUATION_LABELS, SITUATION_SHORT, SITUATIONS } from '../../contract/vocabulary';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -32,6 +32,7 @@ describe('the domain vocabulary (contract/vocabulary.ts)', () => {
     ...Object.values(SITUATION_SHORT),
     ...Object.values(SITUATION_IN_TEXT).map((l) => `'${l}'`),
     NO_SITUATION_LABEL,
+    NO_SITUATION_SHORT,
     'Tussen vso en regulier vo',
   ];
   const files = [...sourceFiles('server'), ...sourceFiles('client')].map((f) => relative(root, join(root, f)));

@@ -1,9 +1,9 @@
 import { useMemo, useState } from 'react';
 import { formatCount, formatDateTime, formatRate } from '../../shared/tracking/format';
-import { SITUATION_SHORT } from '../../../contract/vocabulary';
+import { NO_SITUATION_SHORT, SITUATION_SHORT } from '../../../contract/vocabulary';
 import type { SwvRow } from '../../../contract/api/tracking';
 
-const shortSituation = (r: SwvRow) => (r.situation ? SITUATION_SHORT[r.situation] : 'Geen situatie');
+const shortSituation = (r: SwvRow) => (r.situation ? SITUATION_SHORT[r.situation] : NO_SITUATION_SHORT);
 
 type SortKey = 'regionLetter' | 'code' | 'name' | 'situationLabel' | 'sector' | 'invited' | 'completed' | 'responseRate' | 'refused' | 'inProgress' | 'lastActivityAt';
 
