@@ -1,7 +1,8 @@
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo, useState } from 'react';
 import { baseOptions, ChartCanvas, COLORS } from '../shared/tracking/charts';
-import { formatCloseMoment, formatCount, formatDate, formatDay, formatRate } from '../shared/tracking/format';
+import { formatCount, formatDay, formatRate } from '../shared/tracking/format';
+import { formatCloseMoment, formatDate } from '../shared/time';
 import { liveLabel, useLive } from '../shared/tracking/live';
 import type { SchoolState, SwvViewSnapshot } from '../../server/tracking/types';
 

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../../shared/api';
-import { formatDateTime } from '../format';
+import { formatDateTime } from '../../shared/time';
 import { Link } from '../router';
 
 /**

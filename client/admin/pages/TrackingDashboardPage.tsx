@@ -1,6 +1,6 @@
 import '../../shared/tracking/tracking.css';
 import { useState } from 'react';
-import { formatCloseMoment, formatDate } from '../../shared/tracking/format';
+import { formatCloseMoment, formatDate } from '../../shared/time';
 import { liveLabel, useLive } from '../../shared/tracking/live';
 import { Link } from '../router';
 import { useSession } from '../session';

@@ -1,7 +1,8 @@
 import '../../shared/tracking/tracking.css';
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../../shared/api';
-import { formatCloseMoment, formatCount, formatDate, formatRate } from '../../shared/tracking/format';
+import { formatCount, formatRate } from '../../shared/tracking/format';
+import { formatCloseMoment, formatDate } from '../../shared/time';
 import { Link } from '../router';
 import type { RoundListItem } from '../../../server/tracking/types';
 

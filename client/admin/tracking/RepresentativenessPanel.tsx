@@ -3,7 +3,7 @@ import { api, ApiError } from '../../shared/api';
 import { formatCount, formatRate } from '../../shared/tracking/format';
 import type { DimensionResult, LaggingGroup, Representativeness } from '../../../server/analysis/representativeness';
 import type { DashboardSnapshot } from '../../../server/tracking/types';
-import { formatDateTime, fromLocalInput, toLocalInput } from '../pages/mail/format';
+import { formatDateTime, fromDateTimeInput as fromLocalInput, toDateTimeInput as toLocalInput } from '../../shared/time';
 
 /** How long to wait after a live update before counting again (changes often come in bursts). */
 const REFETCH_DELAY_MS = 1500;

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import { formatCount, formatDateTime, formatRate } from '../../shared/tracking/format';
+import { formatCount, formatRate } from '../../shared/tracking/format';
+import { formatDateTime } from '../../shared/time';
 import { SITUATION_SHORT } from '../../../server/tracking/labels';
 import type { SwvRow } from '../../../server/tracking/types';
 

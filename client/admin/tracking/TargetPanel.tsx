@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../shared/api';
-import { formatCount, formatDateTime, formatRate } from '../../shared/tracking/format';
+import { formatCount, formatRate } from '../../shared/tracking/format';
+import { formatDateTime } from '../../shared/time';
 import type { SampleSizeAnswer, TargetCalculation, TargetView } from '../../../server/analysis/target';
 import type { DashboardSnapshot } from '../../../server/tracking/types';
 import { TargetEditor } from './Funnel';

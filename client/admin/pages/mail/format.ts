@@ -36,8 +36,6 @@ export const SITUATION_LABELS: Record<string, string> = {
 };
 export const SECTORS = ['po', 'sbo', 'so', 'vso', 'vo'] as const;
 
-// Times in Dutch time whatever the browser's zone; inputs are read as Dutch time (client/shared/time.ts).
-export { formatDateTime, fromDateTimeInput as fromLocalInput, toDateTimeInput as toLocalInput, ZONE_LABEL } from '../../../shared/time';
 
 /** The relay's throttle in words: "500 per uur, 10000 per dag". */
 export function limitsText(l: { perMinute: number; perHour: number; perDay: number }): string {
