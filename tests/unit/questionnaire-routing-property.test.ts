@@ -8,7 +8,7 @@ import { checkRouting, describeFailure, makeChecker, run, shrink } from '../fixt
  * checked after every step (see tests/fixtures/routing-walk.ts for what is checked).
  *
  * `npm test` runs 300 sequences per questionnaire (a few CPU seconds each), plus walks aimed at
- * any routing question those left unanswered, and asserts that together they reached every
+ * any setting or routing question those left out, and asserts that together they reached every
  * setting (situation, sector, school kind) and answered every question a routing condition reads,
  * so the sample can never silently shrink to nothing. The long variant is
  * ROUTING_SEQUENCES=2000 (the old default, ~3 CPU minutes for all) or 100000 nightly
