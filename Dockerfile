@@ -12,8 +12,10 @@ ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 DATA_DIR=/data
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/client/dist ./client/dist
-COPY contract ./contract
+# server/ includes the demo and its data builders (server/demo/data/), so the image runs
+# `npm run demo` too; contract/ is the code server and client share.
 COPY server ./server
+COPY contract ./contract
 COPY migrations ./migrations
 COPY questionnaires ./questionnaires
 VOLUME /data

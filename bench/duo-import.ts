@@ -5,7 +5,7 @@ import { openPostgres } from '../server/db/database';
 import { migrateToLatest } from '../server/db/migrator';
 import { runImport } from '../server/schools/import';
 import { readTable } from '../server/schools/table';
-import { duoFiles, nationalDataset, poLocationsFile } from '../tests/fixtures/duo';
+import { duoFiles, nationalDataset, poLocationsFile } from '../server/demo/data/duo';
 import { benchDatabaseUrl, peakRssMb, recordResults, table } from './lib';
 
 /**

@@ -2,7 +2,7 @@ import { openPGliteMemory, openPostgres, type Database } from '../server/db/data
 import { migrateToLatest } from '../server/db/migrator';
 import { runImport } from '../server/schools/import';
 import type { ImportType } from '../server/schools/import-types';
-import { duoFiles, nationalDataset, nationalUpdate, organisationsFile, poLocationsFile, swvSchoolsFile } from '../tests/fixtures/duo';
+import { duoFiles, nationalDataset, nationalUpdate, organisationsFile, poLocationsFile, swvSchoolsFile } from '../server/demo/data/duo';
 import { benchDatabaseUrl, createBenchDatabase, peakRssMb, recordResults, table } from './lib';
 
 /**

@@ -7,7 +7,8 @@ import { migrateToLatest } from '../server/db/migrator';
 import { planExport } from '../server/exports/export';
 import { exportStream, type ExportFormat } from '../server/exports/formats';
 import { snapshotVersion, validateResponse, variablesFor, type QuestionnaireContent } from '../server/questionnaires';
-import { randomAnswers, seededRandom } from '../tests/fixtures/random-responses';
+import { randomAnswers } from '../server/demo/data/random-responses';
+import { seededRandom } from '../server/demo/data/random';
 import { benchDatabaseUrl, loadAverage, recordResults, table } from './lib';
 
 /**

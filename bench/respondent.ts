@@ -28,7 +28,8 @@ import { openPostgres, type Database } from '../server/db/database';
 import { migrateToLatest } from '../server/db/migrator';
 import { newInvitationToken, tokenLookupHash } from '../server/invitations/tokens';
 import { readMeta, snapshotVersion, validateResponse, variablesFor, type QuestionnaireContent } from '../server/questionnaires';
-import { randomAnswers, seededRandom } from '../tests/fixtures/random-responses';
+import { randomAnswers } from '../server/demo/data/random-responses';
+import { seededRandom } from '../server/demo/data/random';
 import type { LoadJob, LoadReport, Respondent } from './_load';
 import { cpuProfile, createBenchDatabase, loadAverage, postgresCpuBetween, postgresCpuByPid, recordResults, table } from './lib';
 

@@ -2,50 +2,13 @@
  * The one rule for time (docs/DEVELOPING.md, "Time"): instants are stored in UTC; everything a
  * person reads (pages, mails, exports, admin-facing logs) shows them in Dutch time,
  * Europe/Amsterdam, whatever the server's TZ. This is the server's only formatter for that;
- * client/shared/time.ts is the browser's. Nothing here reads the process time zone.
+ * contract/time.ts holds the part it shares with the browser's client/shared/time.ts. Nothing
+ * here reads the process time zone.
  */
 
-export const ZONE = 'Europe/Amsterdam';
+import { formatClock, formatDay, fromWallTime, wallTime } from '../contract/time';
 
-const partsFormat = new Intl.DateTimeFormat('en-US', {
-  timeZone: ZONE,
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-
-export interface WallTime {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-/** The Dutch wall-clock time of an instant. */
-export function wallTime(date: Date): WallTime {
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(partsFormat.formatToParts(date).find((p) => p.type === type)!.value);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
-}
-
-function offsetAt(ms: number): number {
-  const w = wallTime(new Date(ms));
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
-}
-
-/** The instant of a Dutch wall-clock time (month 1–12). A time skipped by DST moves forward. */
-export function fromWallTime(year: number, month: number, day: number, hour = 0, minute = 0): Date {
-  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
-  let t = asUtc - offsetAt(asUtc);
-  const second = asUtc - offsetAt(t);
-  if (second !== t) t = Math.min(t, second);
-  return new Date(t);
-}
+export { ZONE, ZONE_LABEL, wallTime, fromWallTime, formatDay, formatDateTime, formatClock, type WallTime } from '../contract/time';
 
 /** Whether an instant is a Dutch midnight (or 23:59, how older rounds stored "end of day"). */
 export function isEndOfDay(date: Date): boolean {
@@ -62,25 +25,6 @@ export function endOfDay(date: Date): Date {
   if (w.hour === 0 && w.minute === 0 && w.second === 0 && date.getUTCMilliseconds() === 0) return date;
   const next = new Date(Date.UTC(w.year, w.month - 1, w.day + 1));
   return fromWallTime(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate());
-}
-
-const dayFormat = new Intl.DateTimeFormat('nl-NL', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: ZONE });
-const dateTimeFormat = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
-const clockFormat = new Intl.DateTimeFormat('nl-NL', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
-
-/** "vrijdag 10 april 2026" (Dutch day). */
-export function formatDay(date: Date): string {
-  return dayFormat.format(date);
-}
-
-/** "10 apr 2026 14:30", with " (Nederlandse tijd)" when `zone` is set. */
-export function formatDateTime(date: Date, options: { zone?: boolean } = {}): string {
-  return dateTimeFormat.format(date) + (options.zone ? ' (Nederlandse tijd)' : '');
-}
-
-/** "14:30" in Dutch time. */
-export function formatClock(date: Date): string {
-  return clockFormat.format(date);
 }
 
 /**

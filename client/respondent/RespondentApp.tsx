@@ -1,4 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { formatMoment } from '../shared/time';
 import { LocalStore, localKey } from './local-copy';
 import { RespondentApi, tokenFromPath, Unreachable, type SurveyPayload } from './respondent-api';
 
@@ -24,14 +25,6 @@ type View =
   | { kind: 'questionnaire'; survey: SurveyPayload; notice: string | null; generation: number }
   | { kind: 'refused'; survey: SurveyPayload }
   | { kind: 'completed'; survey: SurveyPayload };
-
-const longDate = new Intl.DateTimeFormat('nl-NL', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Amsterdam' });
-
-export function formatMoment(iso: string | null | undefined): string {
-  if (!iso) return '';
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? '' : longDate.format(date);
-}
 
 export function RespondentApp() {
   const token = useMemo(() => tokenFromPath(), []);

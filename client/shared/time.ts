@@ -1,67 +1,26 @@
 /**
  * The one rule for time on the browser side (docs/DEVELOPING.md, "Time"): the API speaks UTC
  * instants; every page shows them in Dutch time (Europe/Amsterdam), whatever the browser's time
- * zone, and date/time inputs are read as Dutch time too. server/time.ts is the server's twin.
+ * zone, and date/time inputs are read as Dutch time too. The shared part (zone, wall time, formats) is
+ * contract/time.ts, which server/time.ts builds on too.
  */
 
-export const ZONE = 'Europe/Amsterdam';
-/** Said next to times and inputs where a reader abroad (or a laptop on UTC) could misread them. */
-export const ZONE_LABEL = 'Nederlandse tijd';
+import { formatClock as formatClockOf, formatDateTime as formatDateTimeOf, formatDay, fromWallTime, wallTime, ZONE } from '../../contract/time';
 
-const partsFormat = new Intl.DateTimeFormat('en-US', {
-  timeZone: ZONE,
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-
-interface Wall {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-function wallTime(date: Date): Wall {
-  const parts = partsFormat.formatToParts(date);
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)!.value);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
-}
-
-function offsetAt(ms: number): number {
-  const w = wallTime(new Date(ms));
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
-}
-
-/** The instant of a Dutch wall-clock time (month 1–12). */
-export function fromWallTime(year: number, month: number, day: number, hour = 0, minute = 0): Date {
-  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
-  let t = asUtc - offsetAt(asUtc);
-  const second = asUtc - offsetAt(t);
-  if (second !== t) t = Math.min(t, second);
-  return new Date(t);
-}
+export { ZONE, ZONE_LABEL, fromWallTime } from '../../contract/time';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const toDate = (value: string | Date) => (value instanceof Date ? value : new Date(value));
 
-const dateTimeFormat = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
 const dateFormat = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'long', year: 'numeric', timeZone: ZONE });
-const dayFormat = new Intl.DateTimeFormat('nl-NL', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: ZONE });
-const clockFormat = new Intl.DateTimeFormat('nl-NL', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
+const momentFormat = new Intl.DateTimeFormat('nl-NL', { dateStyle: 'long', timeStyle: 'short', timeZone: ZONE });
 
 /** "10 apr 2026 14:30" in Dutch time; a dash without a value. `zone` adds "(Nederlandse tijd)". */
 export function formatDateTime(value: string | Date | null | undefined, options: { zone?: boolean } = {}): string {
   if (!value) return '—';
   const date = toDate(value);
   if (Number.isNaN(date.getTime())) return '—';
-  return dateTimeFormat.format(date) + (options.zone ? ` (${ZONE_LABEL})` : '');
+  return formatDateTimeOf(date, options);
 }
 
 /** "10 april 2026": the Dutch day of an instant. */
@@ -78,7 +37,14 @@ export function formatCalendarDay(day: string | null | undefined): string {
 
 /** "14:30" in Dutch time. */
 export function formatClock(value: string | Date): string {
-  return clockFormat.format(toDate(value));
+  return formatClockOf(toDate(value));
+}
+
+/** "10 april 2026 om 14:30" (Dutch time), as the respondent's pages say it; empty without a value. */
+export function formatMoment(value: string | null | undefined): string {
+  if (!value) return '';
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? '' : momentFormat.format(date);
 }
 
 /**
@@ -89,9 +55,9 @@ export function formatCloseMoment(value: string | Date | null | undefined): stri
   if (!value) return '—';
   const date = toDate(value);
   const w = wallTime(date);
-  if (w.hour === 0 && w.minute === 0) return `t/m ${dayFormat.format(new Date(date.getTime() - 1))}`;
-  if (w.hour === 23 && w.minute === 59) return `t/m ${dayFormat.format(date)}`;
-  return `${dayFormat.format(date)}, ${clockFormat.format(date)} uur`;
+  if (w.hour === 0 && w.minute === 0) return `t/m ${formatDay(new Date(date.getTime() - 1))}`;
+  if (w.hour === 23 && w.minute === 59) return `t/m ${formatDay(date)}`;
+  return `${formatDay(date)}, ${formatClockOf(date)} uur`;
 }
 
 /** The value of a `datetime-local` input for an instant, in Dutch time. */

@@ -20,7 +20,6 @@ import { sampleSize } from './statistics';
  * a calculation per group and a far larger total).
  */
 
-export const CONFIDENCE_LEVELS = [0.8, 0.9, 0.95, 0.99] as const;
 export const MAX_POPULATION = 10_000_000;
 
 export type { Breakdown, PopulationSource, SampleSizeAnswer, SampleSizeParams, TargetCalculation, TargetGroup, TargetView };

@@ -19,9 +19,11 @@ class FolderMigrationProvider implements MigrationProvider {
 }
 
 export function createMigrator(db: Kysely<any>): Migrator {
-  // Areas developed in parallel reserve migration numbers, so a lower number may land after a
-  // higher one; applying it late is safe because areas do not touch each other's tables.
-  return new Migrator({ db, provider: new FolderMigrationProvider(), allowUnorderedMigrations: true });
+  // Strictly in name order: a migration must sort after every one already applied anywhere, so a
+  // new one takes the next number after the newest on main (gaps in the numbering are harmless).
+  // A database that applied a later number first refuses to migrate instead of running an older
+  // migration against a newer schema. tests/integration/migrations.test.ts holds the rule.
+  return new Migrator({ db, provider: new FolderMigrationProvider(), allowUnorderedMigrations: false });
 }
 
 export class MigrationError extends Error {

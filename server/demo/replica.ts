@@ -4,6 +4,7 @@ import type { DB, InvitationStatus, SchoolKind, Situation, SwvSector } from '../
 import { newInvitationToken } from '../invitations/tokens';
 import { buildSurvey, snapshotVersion, validateResponse, variablesFor, type QuestionnaireContent } from '../questionnaires';
 import { readScales } from '../exports/scales';
+import { seededRandom } from './data/random';
 
 /**
  * The IMAGE report replica: a 2023 round of 239 completed schools whose answers reproduce every
@@ -99,18 +100,6 @@ export const REPLICA_ALPHAS: Record<string, { 2022: number; 2023: number; mean: 
   S_sturing: { 2022: 0.764, 2023: 0.889, mean: 3.7 },
 };
 
-/** mulberry32: the same numbers on every machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function shuffled<T>(list: readonly T[], rng: () => number): T[] {
   const out = [...list];
   for (let i = out.length - 1; i > 0; i--) {
@@ -178,7 +167,7 @@ const split = (n: number): [number, number] => [Math.ceil(n / 2), Math.floor(n /
  * that brings alpha closer. Deterministic for a seed.
  */
 export function itemsWithAlpha(n: number, k: number, target: number, mean: number, seed: number): number[][] {
-  const rng = random(seed);
+  const rng = seededRandom(seed);
   const normal = () => Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng());
   const clamp = (v: number) => Math.min(5, Math.max(1, Math.round(v)));
   const noise = Math.max(0.2, 1.4 * (1 - target));
@@ -244,7 +233,7 @@ function respondentsFor(year: 2022 | 2023): Respondent[] {
 
 /** The 2023 answers, question by question, from the report's tables. */
 function answers2023(content: QuestionnaireContent): Respondent[] {
-  const rng = random(2023);
+  const rng = seededRandom(2023);
   const all = respondentsFor(2023);
   const wel = all.filter((r) => r.branch === 'wel');
   const geen = all.filter((r) => r.branch === 'geen');
@@ -344,7 +333,7 @@ function answers2023(content: QuestionnaireContent): Respondent[] {
 
 /** The 2022 answers: B1's response, B12's 2022 column and the scales; everything else plausible. */
 function answers2022(content: QuestionnaireContent): Respondent[] {
-  const rng = random(2022);
+  const rng = seededRandom(2022);
   const all = respondentsFor(2022);
   const wel = all.filter((r) => r.branch === 'wel');
   assignSingle(wel, SATISFACTION_2022.map((n, i) => [i + 1, n]), (r, v) => (r.data.A_tevredenheid_samenwerking = v), rng);

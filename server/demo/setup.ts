@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { assignImageRegions, loadDataset } from '../../tests/fixtures/duo-load';
-import { imageDataset } from '../../tests/fixtures/duo';
+import { assignImageRegions, loadDataset } from './data/duo-load';
+import { imageDataset } from './data/duo';
 import { hashPassword } from '../auth/password';
 import type { Actor } from '../audit';
 import type { DB } from '../db/types';

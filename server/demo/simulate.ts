@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { seededRandom } from '../../tests/fixtures/duo';
-import { randomAnswers } from '../../tests/fixtures/random-responses';
+import { seededRandom } from './data/random';
+import { randomAnswers } from './data/random-responses';
 import type { DB } from '../db/types';
 import { invitationToken } from '../invitations/tokens';
 import { readMeta, type QuestionnaireContent, type QuestionnaireVariables } from '../questionnaires';

@@ -4,7 +4,7 @@ import { notFound } from '../errors';
 import { buildOutgoing, mailLinks } from './outbox';
 import { roundSchools } from '../rounds/eligibility';
 import { loadCandidates, parseTarget, skipReason, targetedInvitations, type Candidate, type MailingTarget } from './targets';
-import { loadTemplate, renderTemplate, resolveAccountLinks, type TemplateContent } from './templates';
+import { renderTemplate, resolveAccountLinks, type TemplateContent } from './templates';
 import { estimateFinish, recentSends, type RelayLimits } from './throttle';
 import { mailContext, placeholderValues } from './waves';
 
@@ -290,10 +290,6 @@ export async function previewTemplate(
     ...mail,
     school: school ? { invitationId: school.id, name: school.school_name } : planned ? { invitationId: null, name: planned.school_name } : null,
   };
-}
-
-export async function templateFor(db: Kysely<DB>, roundId: number, kind: MailingKind) {
-  return loadTemplate(db, roundId, kind);
 }
 
 export interface InvitationMailRow {

@@ -7,6 +7,7 @@ import { endOfDay } from '../time';
 
 /** A round (meting) is open for six weeks unless the admin says otherwise. */
 export const DEFAULT_ROUND_DAYS = 42;
+/** A new round's reminders (the column default of rounds.reminder_policy, migration 0001, says the same). */
 export const DEFAULT_REMINDER_POLICY: ReminderPolicy = { afterDays: [14] };
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -11,7 +11,7 @@ import { previewRound, roundSchools } from './eligibility';
 import { closeRound } from './close';
 import { inviteReachable, openRound } from './open';
 import { fanOutMailing, scheduleInvitationsForSchool, scheduleInvitationWave, scheduleRoundMailings } from '../mailings/waves';
-import { copyRound, createRound, createStudy, DEFAULT_ROUND_DAYS, updateRound } from './rounds';
+import { copyRound, createRound, createStudy, DEFAULT_REMINDER_POLICY, DEFAULT_ROUND_DAYS, updateRound } from './rounds';
 import { assignSwv, importAssignments, MAX_ASSIGNMENT_FILE_BYTES, NO_SITUATION_LABEL, roundNeedsSituation, SITUATION_LABELS, SITUATIONS, unassignSwv } from './swv-assignment';
 
 const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
@@ -61,7 +61,7 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     situations: SITUATIONS.map((code) => ({ code, label: SITUATION_LABELS[code] })),
     noSituationLabel: NO_SITUATION_LABEL,
     defaultRoundDays: DEFAULT_ROUND_DAYS,
-    defaultReminderDays: [14],
+    defaultReminderDays: DEFAULT_REMINDER_POLICY.afterDays,
   }));
 
   app.get('/api/rounds', { config: { access: 'researcher' } }, async () => {

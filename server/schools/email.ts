@@ -30,11 +30,6 @@ export function checkEmail(raw: string): EmailCheck {
   return { ok: true, email: `${local}@${domain}` };
 }
 
-/** Whether a stored address can be used for an invitation. */
-export function isUsableEmail(email: string | null | undefined): email is string {
-  return typeof email === 'string' && checkEmail(email).ok;
-}
-
 /**
  * Where a school's address came from. A DUO import never overwrites an address an admin typed
  * or imported from an SWV's own list: those are usually better than DUO's generic mailbox.

@@ -36,6 +36,9 @@ export function clientSourceHash(): string {
 }
 
 export async function ensureClientBuild(options: { quiet?: boolean } = {}): Promise<'fresh' | 'built'> {
+  // The Docker image ships the built client without its sources (and without Vite): keep it.
+  const built = existsSync(path.join(distDir, 'admin', 'index.html'));
+  if (built && listFiles(clientDir).length === 0) return 'fresh';
   const want = clientSourceHash();
   const have = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : null;
   if (have === want && existsSync(path.join(distDir, 'admin', 'index.html'))) return 'fresh';

@@ -86,12 +86,6 @@ export function responseRate(completed: number, invited: number): number | null 
   return invited > 0 ? completed / invited : null;
 }
 
-/** The rate as the report tables print it: a percentage with one decimal, or null. */
-export function responsePercent(completed: number, invited: number): number | null {
-  const rate = responseRate(completed, invited);
-  return rate === null ? null : Math.round(rate * 1000) / 10;
-}
-
 /**
  * The same definitions as SQL boolean expressions over an `invitations` row under `alias`, for
  * queries that count the core table directly (report tables, representativeness).
@@ -104,13 +98,4 @@ export function invitedSql(alias: string): RawBuilder<boolean> {
 export function completedSql(alias: string): RawBuilder<boolean> {
   const a = sql.ref(alias);
   return sql<boolean>`(${a}.erased_at is null and ${a}.excluded_at is null and ${a}.status = 'completed')`;
-}
-
-export function bouncedSql(alias: string): RawBuilder<boolean> {
-  const a = sql.ref(alias);
-  return sql<boolean>`(${a}.erased_at is null and ${a}.excluded_at is null and ${a}.bounced_at is not null)`;
-}
-
-export function reachedSql(alias: string): RawBuilder<boolean> {
-  return sql<boolean>`(${invitedSql(alias)} and not ${bouncedSql(alias)})`;
 }

@@ -7,7 +7,7 @@ import { loginAs } from '../helpers/app';
 import { collectCspViolations, launchBrowser } from '../helpers/browser';
 import { describeEachDatabase } from '../helpers/db';
 import { listenTestApp } from '../helpers/server';
-import { aSchool, organisationsFile, poLocationsFile } from '../fixtures/duo';
+import { aSchool, organisationsFile, poLocationsFile } from '../../server/demo/data/duo';
 
 /**
  * An admin on a phone (360 px) updates the DUO lists: takes over the suggested corrections of

@@ -6,7 +6,7 @@ import { loginAs } from '../helpers/app';
 import { collectCspViolations, launchBrowser } from '../helpers/browser';
 import { describeEachDatabase } from '../helpers/db';
 import { listenTestApp } from '../helpers/server';
-import { seedRoundWithResponses } from '../fixtures/random-responses';
+import { seedRoundWithResponses } from '../../server/demo/data/random-responses';
 
 describeEachDatabase('exports in the admin app', (getDatabase) => {
   let browser: Browser;

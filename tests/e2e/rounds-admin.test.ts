@@ -7,7 +7,7 @@ import { loginAs } from '../helpers/app';
 import { collectCspViolations, launchBrowser } from '../helpers/browser';
 import { describeEachDatabase } from '../helpers/db';
 import { listenTestApp } from '../helpers/server';
-import { aSchool, anSwv, duoFiles, poLocationsFile, swvAssignmentCsv, type DuoDataset } from '../fixtures/duo';
+import { aSchool, anSwv, duoFiles, poLocationsFile, swvAssignmentCsv, type DuoDataset } from '../../server/demo/data/duo';
 
 /**
  * An admin on a phone (360 px): imports a DUO list (check, then import), creates a study and a

@@ -1,4 +1,3 @@
-import type { App } from '../../server/app';
 import type { Database } from '../../server/db/database';
 import { makeTestApp, type TestApp } from './app';
 
@@ -9,8 +8,4 @@ export async function listenTestApp(database: Database, options: Parameters<type
   const address = testApp.app.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');
   return { ...testApp, url: `http://127.0.0.1:${address.port}` };
-}
-
-export async function closeApp(app: App | undefined) {
-  await app?.close();
 }

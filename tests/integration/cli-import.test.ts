@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main, parseImportArgs } from '../../server/cli';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/db';
 import { projectRoot } from '../helpers/process';
-import { aSchool, anSwv, poLocationsFile, swvSchoolsFile } from '../fixtures/duo';
+import { aSchool, anSwv, poLocationsFile, swvSchoolsFile } from '../../server/demo/data/duo';
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {

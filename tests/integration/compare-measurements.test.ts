@@ -4,7 +4,7 @@ import type { App } from '../../server/app';
 import { getQuestionnaire } from '../../server/questionnaires';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
-import { seedRoundWithResponses, type SeededRound } from '../fixtures/random-responses';
+import { seedRoundWithResponses, type SeededRound } from '../../server/demo/data/random-responses';
 
 const content = (id: string) => getQuestionnaire(id).content!;
 

@@ -19,7 +19,7 @@ import {
   swvSchoolsFile,
   voLocationsFile,
   type DuoDataset,
-} from '../fixtures/duo';
+} from '../../server/demo/data/duo';
 
 const actor = { system: 'test' };
 const now = new Date('2026-03-01T08:00:00Z');

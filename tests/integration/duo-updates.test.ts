@@ -7,7 +7,7 @@ import { runImport, type ImportReport, type ImportType } from '../../server/scho
 import type { ReuseDecision } from '../../server/schools/import-types';
 import { loginAs, makeTestApp, type TestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
-import { aSchool, anSwv, duoLine, encodeWindows1252, HEADERS, organisationsFile, poLocationsFile, pupilCountFiles, swvListFile, swvSchoolsFile, voLocationsFile, type FixtureSchool, type FixtureSwv } from '../fixtures/duo';
+import { aSchool, anSwv, duoLine, encodeWindows1252, HEADERS, organisationsFile, poLocationsFile, pupilCountFiles, swvListFile, swvSchoolsFile, voLocationsFile, type FixtureSchool, type FixtureSwv } from '../../server/demo/data/duo';
 import { aRound, assignSwv, completeInvitation } from '../fixtures/tracking-builders';
 import { multipartFile } from '../fixtures/upload';
 

@@ -8,7 +8,7 @@ import { buildSurvey, variablesFor, visibleQuestionNames, type QuestionnaireCont
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
 import { readSavWithPspp } from '../helpers/pspp';
-import { seedRoundWithResponses, type SeededRound, type SeededSchool } from '../fixtures/random-responses';
+import { seedRoundWithResponses, type SeededRound, type SeededSchool } from '../../server/demo/data/random-responses';
 
 const SWVS = [
   { code: 'PO2701', situation: 'po-ko' as const, letter: 'K', schools: 12 },

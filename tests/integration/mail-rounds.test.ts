@@ -6,8 +6,8 @@ import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
 import { makeTestWorker } from '../helpers/mail';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
-import { loadDataset } from '../fixtures/duo-load';
-import { aSchool, anSwv } from '../fixtures/duo';
+import { loadDataset } from '../../server/demo/data/duo-load';
+import { aSchool, anSwv } from '../../server/demo/data/duo';
 
 /**
  * The rounds area and the mail area together, through the admin API: opening a round schedules

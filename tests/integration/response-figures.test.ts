@@ -7,7 +7,7 @@ import { dashboardSnapshot } from '../../server/tracking/dashboard';
 import { createSwvLink, findSwvLink, swvViewSnapshot } from '../../server/tracking/swv-view';
 import type { DashboardSnapshot } from '../../server/tracking/types';
 import { describeEachDatabase } from '../helpers/db';
-import { seedRoundWithResponses, type SeededRound } from '../fixtures/random-responses';
+import { seedRoundWithResponses, type SeededRound } from '../../server/demo/data/random-responses';
 
 /**
  * One definition of invited, reached, bounced and response rate (server/tracking/definitions.ts):

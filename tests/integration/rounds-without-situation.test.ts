@@ -6,8 +6,8 @@ import { invitationToken } from '../../server/invitations/tokens';
 import { getQuestionnaire, variablesFor, type QuestionnaireContent } from '../../server/questionnaires';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
-import { loadDataset } from '../fixtures/duo-load';
-import { imageDataset } from '../fixtures/duo';
+import { loadDataset } from '../../server/demo/data/duo-load';
+import { imageDataset } from '../../server/demo/data/duo';
 import { answerEverything } from '../fixtures/questionnaire-answers';
 
 /**

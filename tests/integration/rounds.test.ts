@@ -6,8 +6,8 @@ import { invitationToken } from '../../server/invitations/tokens';
 import { eraseSchoolData } from '../../server/privacy/erase';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
-import { loadDataset } from '../fixtures/duo-load';
-import { encodeWindows1252, imageDataset, poLocationsFile, aSchool, swvAssignmentCsv, type FixtureSchool } from '../fixtures/duo';
+import { loadDataset } from '../../server/demo/data/duo-load';
+import { encodeWindows1252, imageDataset, poLocationsFile, aSchool, swvAssignmentCsv, type FixtureSchool } from '../../server/demo/data/duo';
 import { multipartFile } from '../fixtures/upload';
 
 const dataset = imageDataset({ seed: 11 });

@@ -20,7 +20,7 @@ import {
   swvSchoolsFile,
   voLocationsFile,
   aSchool,
-} from '../fixtures/duo';
+} from '../../server/demo/data/duo';
 
 const records = (text: string, separator = ';', maxRecordChars = 1000) => [...tokenizeCsv(text, { separator, maxRecordChars })];
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { validateResponse, variablesFor, visibleQuestionNames, type QuestionnaireContent, type ValidationResult } from '../../server/questionnaires';
-import { randomAnswers, seededRandom } from '../fixtures/random-responses';
+import { randomAnswers } from '../../server/demo/data/random-responses';
+import { seededRandom } from '../../server/demo/data/random';
 import { aCheckbox, aComment, aMatrix, aPage, aQuestionnaire, aRadio } from '../fixtures/questionnaires';
 
 /** Routing: `samen` picks the branch; `reden` only for 'geen'; `toelichting` only when reden = 'anders_x'. */

@@ -1,7 +1,7 @@
 import { createDeflateRaw, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MAX_XLSX_UNPACKED, readTable, zipInflatedSize, zipUnpackedSize } from '../../server/schools/table';
-import { contactListXlsx } from '../fixtures/duo';
+import { contactListXlsx } from '../../server/demo/data/duo';
 
 interface Entry {
   name: string;

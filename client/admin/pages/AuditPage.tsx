@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../shared/api';
-import { formatDateTime } from '../format';
+import { formatDateTime } from '../../shared/time';
 
 interface AuditEntry {
   id: number;

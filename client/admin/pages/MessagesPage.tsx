@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ApiError, call, type Reply } from '../../shared/api';
-import { formatDateTime } from '../format';
+import { formatDateTime } from '../../shared/time';
 import { Link } from '../router';
 
 /**

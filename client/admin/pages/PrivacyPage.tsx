@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../shared/api';
-import { formatDate, formatDateTime } from '../format';
+import { formatCalendarDay as formatDate, formatDateTime } from '../../shared/time';
 
 interface RoundRow {
   id: number;

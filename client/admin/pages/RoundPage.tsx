@@ -2,22 +2,17 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { RoundPreview, RoundSchool } from '../../../server/rounds/eligibility';
 import type { AssignmentImportReport } from '../../../server/rounds/swv-assignment';
 import { api } from '../../shared/api';
-import { fromDateTimeInput, toDateTimeInput, ZONE_LABEL } from '../../shared/time';
+import { fromDateTimeInput, toDateTimeInput, ZONE_LABEL, closeDayInput, formatCloseMoment, formatDateTime, fromDateInput, toDateInput } from '../../shared/time';
 import { limitsText } from './mail/format';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { uploadFile } from '../upload';
 import {
-  closeDayInput,
   ErrorMessage,
   errorText,
-  formatCloseMoment,
-  formatDateTime,
-  fromDateInput,
   number,
   Section,
   TableWrap,
-  toDateInput,
   useApi,
 } from './address-common';
 import { parseDays, StatusBadge, type RoundOptions } from './RoundsPage';

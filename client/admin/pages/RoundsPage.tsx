@@ -3,8 +3,8 @@ import { useState } from 'react';
 import { api } from '../../shared/api';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
-import { ZONE_LABEL } from '../../shared/time';
-import { ErrorMessage, errorText, formatCloseMoment, formatDate, fromDateInput, number, Section, TableWrap, useApi } from './address-common';
+import { ZONE_LABEL, formatCloseMoment, formatDate, fromDateInput } from '../../shared/time';
+import { ErrorMessage, errorText, number, Section, TableWrap, useApi } from './address-common';
 
 export interface RoundListItem {
   id: number;

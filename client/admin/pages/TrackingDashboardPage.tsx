@@ -1,7 +1,7 @@
 import { TRACKING_ROUND_STATUS_LABELS } from '../../../contract/vocabulary';
 import '../../shared/tracking/tracking.css';
 import { useState } from 'react';
-import { formatCloseMoment, formatDate } from '../../shared/tracking/format';
+import { formatCloseMoment, formatDate } from '../../shared/time';
 import { call } from '../../shared/api';
 import { liveLabel, useLive } from '../../shared/tracking/live';
 import { Link } from '../router';

@@ -2,7 +2,8 @@ import { TRACKING_ROUND_STATUS_LABELS } from '../../../contract/vocabulary';
 import '../../shared/tracking/tracking.css';
 import { useEffect, useState } from 'react';
 import { ApiError, call } from '../../shared/api';
-import { formatCloseMoment, formatCount, formatDate, formatRate } from '../../shared/tracking/format';
+import { formatCount, formatRate } from '../../shared/tracking/format';
+import { formatCloseMoment, formatDate } from '../../shared/time';
 import { Link } from '../router';
 import type { RoundListItem } from '../../../contract/api/tracking';
 

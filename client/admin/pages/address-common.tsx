@@ -2,10 +2,7 @@ import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, ApiError } from '../../shared/api';
 import './addresses.css';
 
-/** Small pieces shared by the address-list and round pages. */
-
-// Dutch time everywhere, whatever the browser's zone (client/shared/time.ts).
-export { formatDate, formatDateTime, formatCloseMoment, toDateInput, fromDateInput, closeDayInput } from '../../shared/time';
+/** Small pieces shared by the address-list and round pages. Times: client/shared/time.ts. */
 
 export const number = (n: number) => n.toLocaleString('nl-NL');
 

@@ -3,7 +3,7 @@ import { api, ApiError, call } from '../../shared/api';
 import { formatCount, formatRate } from '../../shared/tracking/format';
 import type { DimensionResult, LaggingGroup, Representativeness } from '../../../contract/api/analysis';
 import type { DashboardSnapshot } from '../../../contract/api/tracking';
-import { formatDateTime, fromLocalInput, toLocalInput } from '../pages/mail/format';
+import { formatDateTime, fromDateTimeInput as fromLocalInput, toDateTimeInput as toLocalInput } from '../../shared/time';
 
 /** How long to wait after a live update before counting again (changes often come in bursts). */
 const REFETCH_DELAY_MS = 1500;

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ApiError, call } from '../../shared/api';
-import { formatDateTime } from '../../shared/tracking/format';
+import { formatDateTime } from '../../shared/time';
 import type { SwvLinkInfo, SwvRow } from '../../../contract/api/tracking';
 
 /** Admins make read-only links for an SWV's project leader, and revoke them. */

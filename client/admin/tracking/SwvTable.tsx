@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import { formatCount, formatDateTime, formatRate } from '../../shared/tracking/format';
+import { formatCount, formatRate } from '../../shared/tracking/format';
+import { formatDateTime } from '../../shared/time';
 import { NO_SITUATION_SHORT, SITUATION_SHORT } from '../../../contract/vocabulary';
 import type { SwvRow } from '../../../contract/api/tracking';
 

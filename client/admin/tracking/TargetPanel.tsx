@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, call } from '../../shared/api';
-import { formatCount, formatDateTime, formatRate } from '../../shared/tracking/format';
+import { formatCount, formatRate } from '../../shared/tracking/format';
+import { formatDateTime } from '../../shared/time';
 import type { SampleSizeAnswer, TargetCalculation, TargetView } from '../../../contract/api/analysis';
 import type { DashboardSnapshot } from '../../../contract/api/tracking';
 import { TargetEditor } from './Funnel';

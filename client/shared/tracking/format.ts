@@ -21,6 +21,3 @@ export function formatDay(date: string): string {
 export function formatDayLong(date: string): string {
   return dayLong.format(new Date(`${date}T00:00:00Z`));
 }
-
-// Instants in Dutch time, as on every page (client/shared/time.ts).
-export { formatDateTime, formatDate, formatCloseMoment } from '../time';

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { api, ApiError } from '../../../shared/api';
 import { Link } from '../../router';
-import { formatDateTime, KIND_LABELS, OUTBOX_STATUS_LABELS, type MailingKind, type OutboxStatus } from './format';
+import { KIND_LABELS, OUTBOX_STATUS_LABELS, type MailingKind, type OutboxStatus } from './format';
+import { formatDateTime } from '../../../shared/time';
 
 interface LogEvent {
   at: string;

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../../shared/api';
 import { Link } from '../../router';
-import { formatDateTime, OUTBOX_STATUS_LABELS, type OutboxStatus } from './format';
+import { OUTBOX_STATUS_LABELS, type OutboxStatus } from './format';
+import { formatDateTime } from '../../../shared/time';
 import { TemplatesSection } from './TemplatesSection';
 import { WavesSection, type MailingRow, type RoundSwv } from './WavesSection';
 

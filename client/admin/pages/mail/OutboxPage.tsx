@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../../../shared/api';
 import { Link } from '../../router';
-import { formatDateTime, KIND_LABELS, limitsText, OUTBOX_STATUS_LABELS, TARGET_LABELS, ZONE_LABEL, type MailingKind, type OutboxStatus, type Target } from './format';
+import { KIND_LABELS, limitsText, OUTBOX_STATUS_LABELS, TARGET_LABELS, type MailingKind, type OutboxStatus, type Target } from './format';
+import { formatDateTime, ZONE_LABEL } from '../../../shared/time';
 import { MailView } from './MailPreview';
 
 interface OutboxRow {

@@ -2,22 +2,19 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../../../shared/api';
 import {
   describeTarget,
-  formatDateTime,
-  fromLocalInput,
   KIND_LABELS,
   limitsText,
   MAILING_STATUS_LABELS,
-  ZONE_LABEL,
   SECTORS,
   SITUATION_LABELS,
   TARGET_LABELS,
-  toLocalInput,
   type MailingKind,
   type MailingStatus,
   type OutboxStatus,
   type Target,
   type TargetStatus,
 } from './format';
+import { formatDateTime, fromDateTimeInput as fromLocalInput, ZONE_LABEL, toDateTimeInput as toLocalInput } from '../../../shared/time';
 
 export interface MailingRow {
   id: number;

@@ -30,8 +30,6 @@ export const TARGET_LABELS: Record<TargetStatus, string> = {
 export const SITUATION_LABELS: Record<string, string> = SITUATION_IN_TEXT;
 export const SECTORS = SCHOOL_KINDS;
 
-// Times in Dutch time whatever the browser's zone; inputs are read as Dutch time (client/shared/time.ts).
-export { formatDateTime, fromDateTimeInput as fromLocalInput, toDateTimeInput as toLocalInput, ZONE_LABEL } from '../../../shared/time';
 
 /** The relay's throttle in words: "500 per uur, 10000 per dag". */
 export function limitsText(l: { perMinute: number; perHour: number; perDay: number }): string {

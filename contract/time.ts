@@ -1,0 +1,70 @@
+/**
+ * Dutch time, the part server and browser share (docs/DEVELOPING.md, "Time"): instants are UTC;
+ * what a person reads shows them in Europe/Amsterdam, whatever the TZ of the server or browser.
+ * server/time.ts and client/shared/time.ts build on this; nothing here reads the local zone.
+ * Plain code, no imports.
+ */
+
+export const ZONE = 'Europe/Amsterdam';
+/** Said next to times and inputs where a reader abroad (or a machine on UTC) could misread them. */
+export const ZONE_LABEL = 'Nederlandse tijd';
+
+const partsFormat = new Intl.DateTimeFormat('en-US', {
+  timeZone: ZONE,
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
+
+export interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/** The Dutch wall-clock time of an instant. */
+export function wallTime(date: Date): WallTime {
+  const parts = partsFormat.formatToParts(date);
+  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)!.value);
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
+}
+
+function offsetAt(ms: number): number {
+  const w = wallTime(new Date(ms));
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
+}
+
+/** The instant of a Dutch wall-clock time (month 1–12). A time skipped by DST moves forward. */
+export function fromWallTime(year: number, month: number, day: number, hour = 0, minute = 0): Date {
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
+  let t = asUtc - offsetAt(asUtc);
+  const second = asUtc - offsetAt(t);
+  if (second !== t) t = Math.min(t, second);
+  return new Date(t);
+}
+
+const dayFormat = new Intl.DateTimeFormat('nl-NL', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: ZONE });
+const dateTimeFormat = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
+const clockFormat = new Intl.DateTimeFormat('nl-NL', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
+
+/** "vrijdag 10 april 2026" (Dutch day). */
+export function formatDay(date: Date): string {
+  return dayFormat.format(date);
+}
+
+/** "10 apr 2026 14:30", with " (Nederlandse tijd)" when `zone` is set. */
+export function formatDateTime(date: Date, options: { zone?: boolean } = {}): string {
+  return dateTimeFormat.format(date) + (options.zone ? ` (${ZONE_LABEL})` : '');
+}
+
+/** "14:30" in Dutch time. */
+export function formatClock(date: Date): string {
+  return clockFormat.format(date);
+}
