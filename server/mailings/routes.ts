@@ -1,6 +1,6 @@
+import { lockRoundWide } from '../db/locks';
 import { Type, type FastifyPluginAsyncTypebox, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { sql } from 'kysely';
 import type { AreaDeps } from '../area';
 import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
@@ -158,7 +158,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
       const due = parseDue(dueAt);
       const mailing = await db.transaction().execute(async (trx) => {
         // A double click must not plan the same wave twice.
-        await sql`select pg_advisory_xact_lock(7265006, ${round.id})`.execute(trx);
+        await lockRoundWide(trx, 'waveCreation', round.id);
         // Nor may a second wave of the same kind to the same schools go within a day of the first:
         // schools would get the same mail twice.
         const wanted = sameTargetKey(toTarget(target));
