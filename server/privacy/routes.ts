@@ -5,7 +5,7 @@ import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
 import { badRequest, conflict, notFound } from '../errors';
 import { likeLiteral, listAuditLog } from './audit-log';
-import { addDays, amsterdamDate, amsterdamDayStart } from './dates';
+import { addDays, amsterdamDate, amsterdamDayStart } from '../time';
 import { eraseSchoolData } from './erase';
 import { purgeExpiredRounds } from './retention';
 
