@@ -1,6 +1,6 @@
 import { lockDatabaseWide } from '../db/locks';
 import type { AreaDeps } from '../area';
-import { errorName, type PeriodicTask, type WorkerLog } from '../worker';
+import { errorName, type PeriodicTask, type WorkerLog } from '../tasks';
 import {
   buildOutgoing,
   claimDue,
