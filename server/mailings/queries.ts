@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, MailingKind, MailingStatus, OutboxStatus } from '../db/types';
 import { notFound } from '../errors';
 import { buildOutgoing, mailLinks } from './outbox';
-import { roundSchools } from '../rounds/eligibility';
+import { roundSchools } from '../invitations/eligibility';
 import { loadCandidates, parseTarget, skipReason, targetedInvitations, type Candidate, type MailingTarget } from './targets';
 import { loadTemplate, renderTemplate, resolveAccountLinks, type TemplateContent } from './templates';
 import { estimateFinish, recentSends, type RelayLimits } from './throttle';

@@ -1,4 +1,5 @@
 import { lockDatabaseWide } from '../db/locks';
+import type { FollowAddresses } from './address-followers';
 import type { Kysely } from 'kysely';
 import { audit, type Actor } from '../audit';
 import { sha256 } from '../crypto';
@@ -79,6 +80,8 @@ export interface ImportOptions {
    * own while the old school is retired). A real import refuses while a case is undecided.
    */
   reuseDecisions?: Map<string, ReuseDecision> | Record<string, ReuseDecision>;
+  /** Changed addresses reach their copies (open rounds' invitations): see address-followers.ts. */
+  followAddresses: FollowAddresses;
 }
 
 /**
@@ -173,7 +176,7 @@ export async function runImport(db: Kysely<DB>, input: ImportInput, options: Imp
         { codes: undecided.map((c) => c.locationCode) },
       );
     }
-    await plan.apply(trx, options.now);
+    await plan.apply(trx, options.now, { followAddresses: options.followAddresses });
     await audit(trx, options.actor, options.now, `import.${type}`, input.fileName ?? null, {
       lines: result.counts.lines,
       added: result.counts.added,

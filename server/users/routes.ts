@@ -1,10 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AreaDeps } from '../area';
 import { badRequest } from '../errors';
-import { hashPassword, MAX_PASSWORD_LENGTH, passwordProblem } from './password';
-import { currentUser } from './plugin';
-import { setSessionCookieOn } from './routes';
-import { createSession } from './sessions';
+import { hashPassword, MAX_PASSWORD_LENGTH, passwordProblem } from '../auth/password';
+import { currentUser } from '../auth/plugin';
+import { setSessionCookieOn } from '../auth/routes';
+import { createSession } from '../auth/sessions';
 import { acceptInvite, findInvite, inviteUser, invalidInviteLink, listUsers, resendInvite, updateUser } from './users';
 
 const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('researcher')]);

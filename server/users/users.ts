@@ -7,7 +7,7 @@ import { accountLinkMarker } from '../mailings/templates';
 import type { DB, Role } from '../db/types';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 import { inviteMail } from './invite-mail';
-import { sessionEnded } from './sessions';
+import { sessionEnded } from '../auth/sessions';
 
 /**
  * User management: admins invite users by e-mail (the mail goes through the outbox), disable and
