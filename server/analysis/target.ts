@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, Situation } from '../db/types';
 import { badRequest, notFound } from '../errors';
+import { setRoundTarget } from '../rounds/rounds';
 import { SITUATIONS, SITUATION_LABELS, UNKNOWN_SITUATION_LABEL } from '../tracking/labels';
 import { sampleSize } from './statistics';
 
@@ -234,6 +235,6 @@ export async function saveTarget(db: Kysely<DB>, roundId: number, input: TargetI
     .values({ round_id: roundId, ...values })
     .onConflict((oc) => oc.column('round_id').doUpdateSet(values))
     .execute();
-  await db.updateTable('rounds').set({ target_respondents: answer.required, updated_at: now }).where('id', '=', roundId).execute();
+  await setRoundTarget(db, roundId, answer.required, now);
   return { ...answer, populationSource: input.populationSource, breakdown: input.breakdown, groups, updatedAt: now.toISOString() };
 }

@@ -99,10 +99,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
           .returning(['id', 'email', 'name', 'role'])
           .executeTakeFirstOrThrow();
         await consumeSetupToken(trx);
-        await trx
-          .insertInto('audit_log')
-          .values({ at: now, user_id: created.id, user_label: created.email, action: 'user.setup_first_admin', target: `user:${created.id}` })
-          .execute();
+        await audit(trx, { id: created.id, email: created.email }, now, 'user.setup_first_admin', `user:${created.id}`);
         return created;
       });
       const session = await createSession(db, user.id, now);

@@ -1,3 +1,5 @@
+import { markOptedOut } from '../invitations/status';
+import { withdrawInvitationMail } from './outbox';
 import type { Kysely } from 'kysely';
 import { hmac, safeEqual } from '../crypto';
 import type { DB } from '../db/types';
@@ -52,12 +54,7 @@ export async function findOptOut(db: Kysely<DB>, secret: string, token: string):
  */
 export async function optOut(db: Kysely<DB>, invitationId: number, now: Date): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('invitations').set({ opted_out_at: now }).where('id', '=', invitationId).where('opted_out_at', 'is', null).execute();
-    await trx
-      .updateTable('outbox_messages')
-      .set({ status: 'cancelled', last_error: 'Niet verstuurd: afgemeld' })
-      .where('invitation_id', '=', invitationId)
-      .where('status', '=', 'pending')
-      .execute();
+    await markOptedOut(trx, invitationId, now);
+    await withdrawInvitationMail(trx, invitationId, 'Niet verstuurd: afgemeld');
   });
 }

@@ -20,6 +20,7 @@ import {
   outboxMessage,
   previewTemplate,
 } from './queries';
+import { retryFailedMessage } from './outbox';
 import { parseTarget, TARGET_STATUSES, TEXT_FILTER_LIMITS, type MailingTarget } from './targets';
 import { formatDateTime } from '../time';
 import { relayLimits } from './tasks';
@@ -327,20 +328,13 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
   app.post('/api/mail/outbox/:messageId/retry', { config: admin, schema: { params: Type.Object({ messageId: Id }) } }, async (request) => {
     const user = currentUser(request);
     const now = clock.now();
-    const result = await db
-      .updateTable('outbox_messages')
-      .set({ status: 'pending', next_attempt_at: now, attempts: 0 })
-      .where('id', '=', request.params.messageId)
-      .where('status', '=', 'failed')
-      .returning('id')
-      .executeTakeFirst();
-    if (!result) {
+    if (!(await retryFailedMessage(db, request.params.messageId, now))) {
       const exists = await db.selectFrom('outbox_messages').select('id').where('id', '=', request.params.messageId).executeTakeFirst();
       if (!exists) throw notFound('Dit bericht bestaat niet.');
       throw conflict('not_failed', 'Alleen een mislukt bericht kan opnieuw worden verstuurd.');
     }
-    await audit(db, user, now, 'outbox.retry', `outbox:${result.id}`);
-    return { id: result.id };
+    await audit(db, user, now, 'outbox.retry', `outbox:${request.params.messageId}`);
+    return { id: request.params.messageId };
   });
 
   // The opt-out page. GET only shows it (link scanners follow links); POST opts out, also as the

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, Mailing, MailingKind, ReminderPolicy } from '../db/types';
 import { conflict, notFound } from '../errors';
-import { mailingKey } from './outbox';
+import { enqueueMails, mailingKey, withdrawQueuedMail, type NewMail } from './outbox';
 import { loadCandidates, parseTarget, skipReason, type Candidate, type MailingTarget } from './targets';
 import { displayName, formatCloseDate, loadTemplate, renderTemplate, type PlaceholderValues, type TemplateContent } from './templates';
 
@@ -71,16 +71,24 @@ export async function cancelMailing(db: Kysely<DB>, id: number, now: Date): Prom
   });
 }
 
-/** Withdraws the messages of these waves that are still waiting in the outbox; returns how many. */
-export async function withdrawQueuedMail(trx: Kysely<DB>, mailingIds: number[], reason: string): Promise<number> {
-  if (mailingIds.length === 0) return 0;
-  const result = await trx
-    .updateTable('outbox_messages')
-    .set({ status: 'cancelled', last_error: reason })
-    .where('mailing_id', 'in', mailingIds)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+/**
+ * Cancels the round's waves that are still waiting or sending and withdraws their queued
+ * messages (the round closes). In the caller's transaction.
+ */
+export async function cancelRoundWaves(trx: Kysely<DB>, roundId: number, now: Date, reason: string): Promise<{ waves: number; messages: number }> {
+  const waves = await trx
+    .updateTable('mailings')
+    .set({ status: 'cancelled', finished_at: now })
+    .where('round_id', '=', roundId)
+    .where('status', 'in', ['scheduled', 'sending'])
+    .returning('id')
+    .execute();
+  const messages = await withdrawQueuedMail(
+    trx,
+    waves.map((w) => w.id),
+    reason,
+  );
+  return { waves: waves.length, messages };
 }
 
 async function policyDueAt(db: Kysely<DB>, roundId: number, afterDays: number, now: Date): Promise<Date> {
@@ -233,27 +241,11 @@ const INSERT_CHUNK = 500;
 async function insertRows(trx: Kysely<DB>, mailing: Mailing, template: TemplateContent, ctx: MailContext, targets: Candidate[], now: Date): Promise<number> {
   let inserted = 0;
   for (let i = 0; i < targets.length; i += INSERT_CHUNK) {
-    const rows = targets.slice(i, i + INSERT_CHUNK).map((c) => {
+    const mails = targets.slice(i, i + INSERT_CHUNK).map((c): NewMail => {
       const mail = renderTemplate(template, placeholderValues(c, ctx, { link: '', afmelden: '' }), { deferLinks: true });
-      return {
-        idempotency_key: mailingKey(mailing.id, c.id),
-        mailing_id: mailing.id,
-        invitation_id: c.id,
-        to_address: c.email!.trim(),
-        subject: mail.subject,
-        body_text: mail.text,
-        body_html: mail.html,
-        headers: '{}',
-        next_attempt_at: now,
-        created_at: now,
-      };
+      return { key: mailingKey(mailing.id, c.id), mailingId: mailing.id, invitationId: c.id, to: c.email!.trim(), subject: mail.subject, text: mail.text, html: mail.html };
     });
-    const result = await trx
-      .insertInto('outbox_messages')
-      .values(rows)
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .executeTakeFirst();
-    inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+    inserted += await enqueueMails(trx, mails, now);
   }
   return inserted;
 }

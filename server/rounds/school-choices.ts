@@ -4,6 +4,7 @@ import type { DB } from '../db/types';
 import { badRequest, conflict, notFound } from '../errors';
 import { roundSchools, type RoundSchool } from '../invitations/eligibility';
 import { insertInvitations } from '../invitations/create';
+import { excludeInvitations, restoreInvitations } from '../invitations/status';
 import { assertNotClosed, lockRound } from './rounds';
 
 /**
@@ -29,7 +30,7 @@ export async function excludeSchool(trx: Kysely<DB>, roundId: number, schoolId: 
     .values({ round_id: roundId, school_id: schoolId, choice: 'exclude', swv_id: null, created_by: 'id' in actor ? actor.id : null, created_at: now })
     .onConflict((oc) => oc.columns(['round_id', 'school_id']).doUpdateSet({ choice: 'exclude', swv_id: null, created_at: now }))
     .execute();
-  await trx.updateTable('invitations').set({ excluded_at: now }).where('round_id', '=', roundId).where('school_id', '=', schoolId).where('excluded_at', 'is', null).execute();
+  await excludeInvitations(trx, roundId, schoolId, now);
   await audit(trx, actor, now, 'round.school.exclude', `round:${roundId}`, { school: current.locationCode });
   // A school that was only added by hand and never invited simply leaves the round.
   return (await schoolState(trx, roundId, schoolId)) ?? { ...current, state: 'excluded', reason: null };
@@ -65,7 +66,7 @@ export async function includeSchool(
   if (choice?.choice === 'exclude') {
     await trx.deleteFrom('round_school_choices').where('round_id', '=', roundId).where('school_id', '=', schoolId).execute();
   }
-  await trx.updateTable('invitations').set({ excluded_at: null }).where('round_id', '=', roundId).where('school_id', '=', schoolId).execute();
+  await restoreInvitations(trx, roundId, schoolId);
 
   let state = await schoolState(trx, roundId, schoolId);
   if (!state) {

@@ -3,11 +3,12 @@ import type { Actor } from '../audit';
 import { audit } from '../audit';
 import { sha256 } from '../crypto';
 import { newAccountToken } from '../invitations/tokens';
+import { enqueueMail } from '../mailings/outbox';
 import { accountLinkMarker } from '../mailings/templates';
 import type { DB, Role } from '../db/types';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 import { inviteMail } from './invite-mail';
-import { sessionEnded } from '../auth/sessions';
+import { deleteUserSessions, sessionEnded } from '../auth/sessions';
 
 /**
  * User management: admins invite users by e-mail (the mail goes through the outbox), disable and
@@ -125,19 +126,7 @@ async function issueInvite(
     .returning('id')
     .executeTakeFirstOrThrow();
   const mail = inviteMail({ name: user.name, role: user.role, link: accountLinkMarker(nonce), expiresAt, inviterName: actor.name, renewal });
-  await trx
-    .insertInto('outbox_messages')
-    .values({
-      mailing_id: null,
-      invitation_id: null,
-      idempotency_key: `user-invite:${user.id}:${invite.id}`,
-      to_address: user.email,
-      subject: mail.subject,
-      body_text: mail.text,
-      body_html: mail.html,
-      next_attempt_at: now,
-    })
-    .execute();
+  await enqueueMail(trx, { key: `user-invite:${user.id}:${invite.id}`, to: user.email, subject: mail.subject, text: mail.text, html: mail.html }, now);
   return invite.id;
 }
 
@@ -233,7 +222,7 @@ export async function updateUser(
     }
     if (change.disabled === true && !user.disabled_at) {
       await trx.updateTable('users').set({ disabled_at: now }).where('id', '=', id).execute();
-      const ended = await trx.deleteFrom('sessions').where('user_id', '=', id).executeTakeFirst();
+      const ended = await deleteUserSessions(trx, id);
       await trx
         .updateTable('user_invites')
         .set({ revoked_at: now })
@@ -241,7 +230,7 @@ export async function updateUser(
         .where('used_at', 'is', null)
         .where('revoked_at', 'is', null)
         .execute();
-      await audit(trx, actorOf(actor), now, 'user.disabled', `user:${id}`, { endedSessions: Number(ended.numDeletedRows) });
+      await audit(trx, actorOf(actor), now, 'user.disabled', `user:${id}`, { endedSessions: ended });
       disabled = true;
     } else if (change.disabled === false && user.disabled_at) {
       await trx.updateTable('users').set({ disabled_at: null }).where('id', '=', id).execute();
@@ -289,7 +278,7 @@ export async function acceptInvite(db: Kysely<DB>, token: string, passwordHash: 
       .executeTakeFirst();
     if (Number(used.numUpdatedRows) !== 1) throw invalidInviteLink();
     await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', invite.id).execute();
-    await trx.deleteFrom('sessions').where('user_id', '=', invite.id).execute();
+    await deleteUserSessions(trx, invite.id);
     await audit(trx, { id: invite.id, email: invite.email }, now, 'user.password_set', `user:${invite.id}`, {
       renewal: invite.password_hash !== null,
     });

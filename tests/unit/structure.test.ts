@@ -107,3 +107,76 @@ describe('areas (server/<area>/ folders)', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+/** The tables of server/db/types.ts (the keys of `interface DB`). */
+function tableNames(): Set<string> {
+  const types = readFileSync(join(root, 'server/db/types.ts'), 'utf8');
+  const body = /export interface DB \{([^}]*)\}/.exec(types)![1]!;
+  return new Set([...body.matchAll(/^\s*(\w+):/gm)].map((m) => m[1]!));
+}
+
+/** Which files write which table: Kysely builders with a literal table name, and raw SQL in sql`…`. */
+function writersFound(files: Array<{ path: string; text: string }>, tables: Set<string>): Map<string, Set<string>> {
+  const found = new Map<string, Set<string>>();
+  const add = (table: string, path: string) => found.set(table, (found.get(table) ?? new Set()).add(path));
+  for (const file of files) {
+    for (const m of file.text.matchAll(/\.(?:insertInto|updateTable|deleteFrom)\(\s*['"](\w+)/g)) add(m[1]!, file.path);
+    for (const [, body] of file.text.matchAll(/\bsql(?:<[^>`]*>)?`([^`]*)`/g)) {
+      for (const m of body!.matchAll(/\b(?:insert\s+into|update|delete\s+from)\s+(\w+)/gi)) {
+        if (tables.has(m[1]!)) add(m[1]!, file.path);
+      }
+    }
+  }
+  return found;
+}
+
+/** docs/DEVELOPING.md, "Who writes which table": per table its writer and the listed exceptions. */
+function writersDocumented(): Map<string, { writer: string[]; also: string[] }> {
+  const doc = readFileSync(join(root, 'docs/DEVELOPING.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## Who writes which table'));
+  const rows = section.slice(0, section.indexOf('\n## ', 5)).split('\n').filter((line) => /^\| `\w+` \|/.test(line));
+  const paths = (cell: string) => [...cell.matchAll(/`(server\/[^`]+)`/g)].map((m) => m[1]!);
+  return new Map(
+    rows.map((line) => {
+      const [, table, writer, also = ''] = line.split('|').map((cell) => cell.trim());
+      return [table!.replace(/`/g, ''), { writer: paths(writer!), also: paths(also) }];
+    }),
+  );
+}
+
+const isUnder = (path: string, owner: string) => (owner.endsWith('/') ? path.startsWith(owner) : path === owner);
+
+describe('one writer per table (docs/DEVELOPING.md, "Who writes which table")', () => {
+  const tables = tableNames();
+  const documented = writersDocumented();
+  const writable = serverFiles.filter((f) => !f.path.startsWith('server/demo/'));
+
+  it('names a writer for every table the server writes, and only real tables', () => {
+    const found = writersFound(writable, tables);
+    expect([...found.keys()].filter((table) => !documented.has(table))).toEqual([]);
+    expect([...documented.keys()].filter((table) => !tables.has(table))).toEqual([]);
+    for (const { writer } of documented.values()) expect(writer.length).toBe(1);
+  });
+
+  it('lets nobody else write a table', () => {
+    const found = writersFound(writable, tables);
+    const strangers = [...found].flatMap(([table, paths]) => {
+      const allowed = [...(documented.get(table)?.writer ?? []), ...(documented.get(table)?.also ?? [])];
+      return [...paths].filter((path) => !allowed.some((owner) => isUnder(path, owner))).map((path) => `${table}: ${path}`);
+    });
+    expect(strangers).toEqual([]);
+  });
+
+  it('puts mail in the outbox only through server/mailings/outbox.ts (enqueueMail)', () => {
+    const found = writersFound(writable, tables).get('outbox_messages') ?? new Set();
+    const inserting = writable.filter((f) => /insertInto\(\s*'outbox_messages'|insert\s+into\s+outbox_messages/i.test(f.text)).map((f) => f.path);
+    expect(inserting).toEqual(['server/mailings/outbox.ts']);
+    expect([...found].filter((path) => !['server/mailings/outbox.ts', 'server/privacy/erase.ts', 'server/privacy/retention.ts'].includes(path))).toEqual([]);
+  });
+
+  it('notices a stranger writing the outbox (the check itself)', () => {
+    const stranger = { path: 'server/auth/example.ts', text: "await trx.insertInto('outbox_messages').values(row).execute();\nawait sql`update invitations set email = null`.execute(trx);" };
+    const found = writersFound([stranger], tables);
+    expect([...found.keys()].sort()).toEqual(['invitations', 'outbox_messages']);
+  });
+});
