@@ -50,11 +50,9 @@ export async function findOptOut(db: Kysely<DB>, secret: string, token: string):
 
 /**
  * Opts the invitation out of all further mail of its round: marks it and cancels what is still
- * waiting in the outbox. Idempotent; keeps the first opt-out time.
+ * waiting in the outbox. Idempotent; keeps the first opt-out time. In the caller's transaction.
  */
-export async function optOut(db: Kysely<DB>, invitationId: number, now: Date): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await markOptedOut(trx, invitationId, now);
-    await withdrawInvitationMail(trx, invitationId, 'Niet verstuurd: afgemeld');
-  });
+export async function optOut(trx: Kysely<DB>, invitationId: number, now: Date): Promise<void> {
+  await markOptedOut(trx, invitationId, now);
+  await withdrawInvitationMail(trx, invitationId, 'Niet verstuurd: afgemeld');
 }

@@ -207,7 +207,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
       const now = clock.now();
       const { dueAt, afterDays } = request.body;
       if (dueAt === undefined && afterDays === undefined) throw badRequest('nothing_to_change', 'Geef een nieuw tijdstip of aantal dagen op.');
-      const moved = await moveMailing(db, request.params.mailingId, { dueAt: dueAt === undefined ? undefined : parseDue(dueAt), afterDays }, now);
+      const moved = await db.transaction().execute((trx) => moveMailing(trx, request.params.mailingId, { dueAt: dueAt === undefined ? undefined : parseDue(dueAt), afterDays }, now));
       await audit(db, user, now, 'mailing.move', `mailing:${moved.id}`, { dueAt: new Date(moved.due_at).toISOString(), afterDays: afterDays ?? null });
       return { id: moved.id, dueAt: new Date(moved.due_at).toISOString() };
     },
@@ -219,7 +219,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     async (request) => {
       const user = currentUser(request);
       const now = clock.now();
-      const { mailing, cancelledMessages } = await cancelMailing(db, request.params.mailingId, now);
+      const { mailing, cancelledMessages } = await db.transaction().execute((trx) => cancelMailing(trx, request.params.mailingId, now));
       await audit(db, user, now, 'mailing.cancel', `mailing:${mailing.id}`, { roundId: mailing.round_id, cancelledMessages });
       return { id: mailing.id, cancelledMessages };
     },
@@ -366,7 +366,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     optout.post('/api/optout/:token', { config: { access: 'public', rateLimit }, schema: { params: Token } }, async (request, reply) => {
       const found = await findOptOut(db, config.secret, request.params.token);
       if (!found) return sendPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
-      await optOut(db, found.invitationId, clock.now());
+      await db.transaction().execute((trx) => optOut(trx, found.invitationId, clock.now()));
       return sendPage(
         reply,
         200,

@@ -274,7 +274,7 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       let queued = 0;
       for (const wave of opened.waves) {
         if (wave.kind === 'invitation' && new Date(wave.due_at).getTime() <= now.getTime()) {
-          queued += (await fanOutMailing(db, wave.id, now, config.mailFrom))?.queued ?? 0;
+          queued += (await db.transaction().execute((trx) => fanOutMailing(trx, wave.id, now, config.mailFrom)))?.queued ?? 0;
         }
       }
       const { result } = opened;
