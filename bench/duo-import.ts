@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openPostgres } from '../server/db/database';
 import { migrateToLatest } from '../server/db/migrator';
-import { runImport } from '../server/schools/import';
+import { runImport } from '../server/imports';
 import { readTable } from '../server/schools/table';
 import { duoFiles, nationalDataset, poLocationsFile } from '../server/demo/data/duo';
 import { benchDatabaseUrl, peakRssMb, recordResults, table } from './lib';

@@ -1,6 +1,6 @@
 import { openPGliteMemory, openPostgres, type Database } from '../server/db/database';
 import { migrateToLatest } from '../server/db/migrator';
-import { runImport } from '../server/schools/import';
+import { runImport } from '../server/imports';
 import type { ImportType } from '../server/schools/import-types';
 import { duoFiles, nationalDataset, nationalUpdate, organisationsFile, poLocationsFile, swvSchoolsFile } from '../server/demo/data/duo';
 import { benchDatabaseUrl, createBenchDatabase, peakRssMb, recordResults, table } from './lib';

@@ -6,7 +6,8 @@ import { DatabaseLockedError, openDatabase } from './db/database';
 import { migrateToLatest } from './db/migrator';
 import { DomainError } from './errors';
 import { restrictFileCreation } from './files';
-import { IMPORT_TYPE_LABELS, IMPORT_TYPES, runImport, type ImportReport, type ImportType } from './schools/import';
+import { runImport } from './imports';
+import { IMPORT_TYPE_LABELS, IMPORT_TYPES, type ImportReport, type ImportType } from './schools/import';
 import type { ReuseDecision } from './schools/import-types';
 import { MAX_FILE_BYTES, readTable } from './schools/table';
 

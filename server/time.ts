@@ -6,7 +6,8 @@
  * here reads the process time zone.
  */
 
-import { formatClock, formatDay, fromWallTime, wallTime } from '../contract/time';
+import { badRequest } from './errors';
+import { formatClock, formatDay, fromWallTime, wallTime, ZONE } from '../contract/time';
 
 export { ZONE, ZONE_LABEL, wallTime, fromWallTime, formatDay, formatDateTime, formatClock, type WallTime } from '../contract/time';
 
@@ -38,4 +39,42 @@ export function formatCloseMoment(closesAt: Date | null): string {
   if (w.hour === 0 && w.minute === 0) return formatDay(new Date(closesAt.getTime() - 1));
   if (w.hour === 23 && w.minute === 59) return formatDay(closesAt);
   return `${formatDay(closesAt)}, ${formatClock(closesAt)} uur`;
+}
+
+// Calendar days as people in the Netherlands live them, written YYYY-MM-DD ("date keys"): the
+// dashboard's days, dates an admin picks (retention date, audit filters).
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const dateKeyFormat = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** The Dutch calendar date (YYYY-MM-DD) of an instant. */
+export function amsterdamDate(at: Date): string {
+  return dateKeyFormat.format(at);
+}
+
+export function isDateKey(value: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value);
+}
+
+/** The day `days` after `date` (both YYYY-MM-DD). */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Whole days from `from` to `to` (YYYY-MM-DD). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+/** 00:00 Dutch time on `date` (YYYY-MM-DD), as an admin means a date; a Dutch error for anything else. */
+export function amsterdamDayStart(date: string, field = 'De datum'): Date {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const year = Number(match?.[1]);
+  const month = Number(match?.[2]);
+  const day = Number(match?.[3]);
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (!match || year < 2000 || year > 2200 || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
+    throw badRequest('invalid_date', `${field} is geen geldige datum (gebruik jjjj-mm-dd).`);
+  }
+  return fromWallTime(year, month, day);
 }

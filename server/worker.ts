@@ -4,6 +4,9 @@ import type { Clock } from './clock';
 import { inboundSmtpTask, inboundTasks } from './inbound/tasks';
 import { mailTasks, type MailTaskOptions } from './mailings/tasks';
 import { retentionPurgeTask } from './privacy/tasks';
+import { errorName, type PeriodicTask, type WorkerLog } from './tasks';
+
+export { errorName, type PeriodicTask, type TaskContext, type WorkerLog, type WorkerLogLevel } from './tasks';
 
 /**
  * A small runner for periodic background tasks (the outbox, due waves, retention purges). It
@@ -15,30 +18,6 @@ import { retentionPurgeTask } from './privacy/tasks';
  * so a test moves a ManualClock and calls `runDue()` or `drain()` instead of waiting. `start()`
  * only adds a real timer that calls `runDue()` every `pollMs` real milliseconds.
  */
-export interface TaskContext {
-  now: Date;
-  /** Aborted when the worker stops: finish what is in hand and return. */
-  signal: AbortSignal;
-}
-
-export interface PeriodicTask {
-  /** Short, unique, for logs (`outbox`, `retention-purge`). */
-  name: string;
-  /** Clock time between runs when the last run found nothing more to do. */
-  intervalMs: number;
-  /** One bounded unit of work; return true when more is waiting, to run again right away. */
-  run(context: TaskContext): Promise<boolean | void>;
-  /** Releases resources (connections) when the worker stops. */
-  close?(): Promise<void> | void;
-}
-
-/**
- * Where background work reports. `level` defaults to 'error'; retries and takeovers are 'warn',
- * recoveries 'info'. Never pass personal data (addresses, tokens) in `fields`.
- */
-export type WorkerLog = (message: string, fields?: Record<string, unknown>, level?: WorkerLogLevel) => void;
-export type WorkerLogLevel = 'error' | 'warn' | 'info';
-
 export interface WorkerOptions {
   clock: Clock;
   /** Real milliseconds between checks for due tasks when started (default 1000). */
@@ -166,15 +145,6 @@ export class Worker {
     }
     return more;
   }
-}
-
-/** An error's kind without its message: messages can carry addresses or values. */
-export function errorName(error: unknown): string {
-  if (error && typeof error === 'object') {
-    const e = error as { code?: unknown; name?: unknown };
-    return [e.name, e.code].filter((v) => typeof v === 'string').join(' ') || 'Error';
-  }
-  return typeof error;
 }
 
 export interface WorkerDeps extends AreaDeps {

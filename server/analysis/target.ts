@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, Situation } from '../db/types';
 import { badRequest, notFound } from '../errors';
 import { NO_SITUATION_LABEL as UNKNOWN_SITUATION_LABEL, SITUATION_LABELS, SITUATIONS } from '../../contract/vocabulary';
+import { setRoundTarget } from '../rounds/rounds';
 import { sampleSize } from './statistics';
 
 /**
@@ -195,6 +196,6 @@ export async function saveTarget(db: Kysely<DB>, roundId: number, input: TargetI
     .values({ round_id: roundId, ...values })
     .onConflict((oc) => oc.column('round_id').doUpdateSet(values))
     .execute();
-  await db.updateTable('rounds').set({ target_respondents: answer.required, updated_at: now }).where('id', '=', roundId).execute();
+  await setRoundTarget(db, roundId, answer.required, now);
   return { ...answer, populationSource: input.populationSource, breakdown: input.breakdown, groups, updatedAt: now.toISOString() };
 }

@@ -1,3 +1,4 @@
+import { lockDatabaseWide } from '../db/locks';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -88,7 +89,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       const now = clock.now();
       const user = await db.transaction().execute(async (trx) => {
         // Serialise concurrent setups: the second one finds an admin and is refused.
-        await sql`select pg_advisory_xact_lock(7265001)`.execute(trx);
+        await lockDatabaseWide(trx, 'setup');
         if ((await hasActiveAdmin(trx)) || !(await checkSetupToken(trx, token))) {
           throw new DomainError(403, 'setup_closed', 'Deze link is niet (meer) geldig. Start Meetronde opnieuw voor een nieuwe link.');
         }
@@ -98,10 +99,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
           .returning(['id', 'email', 'name', 'role'])
           .executeTakeFirstOrThrow();
         await consumeSetupToken(trx);
-        await trx
-          .insertInto('audit_log')
-          .values({ at: now, user_id: created.id, user_label: created.email, action: 'user.setup_first_admin', target: `user:${created.id}` })
-          .execute();
+        await audit(trx, { id: created.id, email: created.email }, now, 'user.setup_first_admin', `user:${created.id}`);
         return created;
       });
       const session = await createSession(db, user.id, now);

@@ -71,6 +71,12 @@ export async function deleteSession(db: Kysely<DB>, sessionId: string): Promise<
 const sessionEvents = new EventEmitter();
 sessionEvents.setMaxListeners(0);
 
+/** Ends every session of a user (disabled, or a new password); returns how many. In the caller's transaction. */
+export async function deleteUserSessions(db: Kysely<DB>, userId: number): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export type SessionEnd = { sessionId: string } | { userId: number };
 
 export function sessionEnded(end: SessionEnd): void {

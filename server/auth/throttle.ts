@@ -1,3 +1,4 @@
+import { lockText } from '../db/locks';
 import { sql, type Kysely } from 'kysely';
 import { hmac, safeEqual, sha256 } from '../crypto';
 import type { DB } from '../db/types';
@@ -84,7 +85,7 @@ export async function reserveAttempt(
   return db.transaction().execute(async (trx) => {
     // Both keys, in a fixed order so two transactions never wait on each other crosswise.
     for (const key of [keys.account, keys.address].sort()) {
-      await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 7265))`.execute(trx);
+      await lockText(trx, 'loginThrottle', key);
     }
     const rows = await trx
       .selectFrom('login_failures')

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { variableComparability, type VariableComparability } from '../questionnaires/questionnaire-diff';
 import { hmac } from '../crypto';
+import { assignRespondentNumbers } from '../invitations/respondent-numbers';
 import type { DB, SchoolKind, Situation } from '../db/types';
 import { notFound } from '../errors';
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent, type QuestionnaireVariables } from '../questionnaires';
@@ -130,23 +131,6 @@ export async function previousMeasurement(db: Kysely<DB>, previousRoundId: numbe
   return { id: previous.id, name: previous.name, content: version.content as QuestionnaireContent };
 }
 
-/** Gives every consenting response of the round that has none a respondent number, in order of consent. */
-export async function assignRespondentNumbers(db: Kysely<DB>, roundId: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(7265, ${roundId})`.execute(trx);
-    await sql`
-      update invitations set respondent_number = numbered.n
-      from (
-        select i.id, (select coalesce(max(respondent_number), 0) from invitations where round_id = ${roundId})
-          + row_number() over (order by i.consent_at nulls last, i.id) as n
-        from invitations i
-        where i.round_id = ${roundId} and i.respondent_number is null and i.status in ('started', 'completed')
-      ) numbered
-      where invitations.id = numbered.id
-    `.execute(trx);
-  });
-}
-
 function baseQuery(db: Kysely<DB>, roundId: number, options: ExportOptions) {
   let query = db
     .selectFrom('invitations as i')
@@ -192,7 +176,7 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
     branch = { values: meta.branch.values, labels };
   }
 
-  await assignRespondentNumbers(db, roundId);
+  await db.transaction().execute((trx) => assignRespondentNumbers(trx, roundId));
 
   // One pass over the data measures the widest text of each string column.
   const textColumns = columns.filter((c) => c.kind === 'text' || c.kind === 'other-text');

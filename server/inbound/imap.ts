@@ -2,7 +2,7 @@ import { ImapFlow } from 'imapflow';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock';
 import type { DB } from '../db/types';
-import type { PeriodicTask, WorkerLog } from '../worker';
+import type { PeriodicTask, WorkerLog } from '../tasks';
 import { processInbound, type InboundOptions } from './process';
 
 /**

@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { sha256 } from '../crypto';
 import type { DB } from '../db/types';
-import { enqueueMail } from '../mailings/outbox';
+import { countSoftBounce, markBounced, markOptedOut } from '../invitations/status';
+import { enqueueMail, markBouncedAfterDelivery } from '../mailings/outbox';
 import { classifyMessage, type Classification } from './classify';
 
 /**
@@ -136,36 +137,18 @@ export async function processInbound(db: Kysely<DB>, raw: Buffer, source: Inboun
     if (c.kind === 'bounce' && invitation && !invitation.erased_at) {
       if (c.permanent) {
         if (target.outboxId !== null) {
-          await trx
-            .updateTable('outbox_messages')
-            .set({ status: 'bounced', smtp_response: `DSN ${c.status ?? '5.0.0'} (na aflevering aan de relay)` })
-            .where('id', '=', target.outboxId)
-            .where('status', '=', 'sent')
-            .execute();
+          await markBouncedAfterDelivery(trx, target.outboxId, `DSN ${c.status ?? '5.0.0'} (na aflevering aan de relay)`);
         }
         if (sameAddress) {
-          await trx
-            .updateTable('invitations')
-            .set({ bounced_at: sql<Date>`coalesce(bounced_at, ${now})`, bounce_status: c.status })
-            .where('id', '=', invitation.id)
-            .execute();
+          await markBounced(trx, invitation.id, c.status, now);
           effect = 'unreachable';
         } else effect = 'address-changed';
       } else if (sameAddress) {
-        const updated = await trx
-          .updateTable('invitations')
-          .set({
-            soft_bounces: sql<number>`soft_bounces + 1`,
-            bounce_status: c.status,
-            bounced_at: sql<Date | null>`case when bounced_at is null and soft_bounces + 1 >= ${options.softBounceLimit} then ${now}::timestamptz else bounced_at end`,
-          })
-          .where('id', '=', invitation.id)
-          .returning(['soft_bounces', 'bounced_at'])
-          .executeTakeFirstOrThrow();
+        const updated = await countSoftBounce(trx, invitation.id, c.status, now, options.softBounceLimit);
         effect = updated.bounced_at ? 'unreachable' : 'soft-bounce';
       } else effect = 'address-changed';
     } else if (c.kind === 'complaint' && invitation && !invitation.erased_at) {
-      await trx.updateTable('invitations').set({ opted_out_at: sql<Date>`coalesce(opted_out_at, ${now})` }).where('id', '=', invitation.id).execute();
+      await markOptedOut(trx, invitation.id, now);
       effect = 'opted-out';
     } else if (c.kind === 'delivered') {
       effect = 'ignored';

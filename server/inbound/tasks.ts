@@ -1,5 +1,5 @@
 import type { AreaDeps } from '../area';
-import type { PeriodicTask, WorkerLog } from '../worker';
+import type { PeriodicTask, WorkerLog } from '../tasks';
 import { imapTask } from './imap';
 import type { InboundOptions } from './process';
 import { startInboundSmtp } from './smtp';

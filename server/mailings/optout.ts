@@ -1,3 +1,5 @@
+import { markOptedOut } from '../invitations/status';
+import { withdrawInvitationMail } from './outbox';
 import type { Kysely } from 'kysely';
 import { hmac, safeEqual } from '../crypto';
 import type { DB } from '../db/types';
@@ -48,16 +50,9 @@ export async function findOptOut(db: Kysely<DB>, secret: string, token: string):
 
 /**
  * Opts the invitation out of all further mail of its round: marks it and cancels what is still
- * waiting in the outbox. Idempotent; keeps the first opt-out time.
+ * waiting in the outbox. Idempotent; keeps the first opt-out time. In the caller's transaction.
  */
-export async function optOut(db: Kysely<DB>, invitationId: number, now: Date): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.updateTable('invitations').set({ opted_out_at: now }).where('id', '=', invitationId).where('opted_out_at', 'is', null).execute();
-    await trx
-      .updateTable('outbox_messages')
-      .set({ status: 'cancelled', last_error: 'Niet verstuurd: afgemeld' })
-      .where('invitation_id', '=', invitationId)
-      .where('status', '=', 'pending')
-      .execute();
-  });
+export async function optOut(trx: Kysely<DB>, invitationId: number, now: Date): Promise<void> {
+  await markOptedOut(trx, invitationId, now);
+  await withdrawInvitationMail(trx, invitationId, 'Niet verstuurd: afgemeld');
 }

@@ -41,24 +41,81 @@ export interface NewMail {
 export async function enqueueMail(db: Kysely<DB>, mail: NewMail, now: Date): Promise<{ id: number; created: boolean }> {
   const inserted = await db
     .insertInto('outbox_messages')
-    .values({
-      idempotency_key: mail.key,
-      mailing_id: mail.mailingId ?? null,
-      invitation_id: mail.invitationId ?? null,
-      to_address: mail.to,
-      subject: mail.subject,
-      body_text: mail.text,
-      body_html: mail.html ?? null,
-      headers: JSON.stringify(mail.headers ?? {}),
-      next_attempt_at: mail.notBefore ?? now,
-      created_at: now,
-    })
+    .values(outboxRow(mail, now))
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returning('id')
     .executeTakeFirst();
   if (inserted) return { id: inserted.id, created: true };
   const existing = await db.selectFrom('outbox_messages').select('id').where('idempotency_key', '=', mail.key).executeTakeFirstOrThrow();
   return { id: existing.id, created: false };
+}
+
+function outboxRow(mail: NewMail, now: Date) {
+  return {
+    idempotency_key: mail.key,
+    mailing_id: mail.mailingId ?? null,
+    invitation_id: mail.invitationId ?? null,
+    to_address: mail.to,
+    subject: mail.subject,
+    body_text: mail.text,
+    body_html: mail.html ?? null,
+    headers: JSON.stringify(mail.headers ?? {}),
+    next_attempt_at: mail.notBefore ?? now,
+    created_at: now,
+  };
+}
+
+/**
+ * Puts many mails in the outbox in one statement (a wave's fan-out); a key already there is
+ * skipped. In the caller's transaction. Returns how many rows are new.
+ */
+export async function enqueueMails(db: Kysely<DB>, mails: NewMail[], now: Date): Promise<number> {
+  if (mails.length === 0) return 0;
+  const result = await db
+    .insertInto('outbox_messages')
+    .values(mails.map((mail) => outboxRow(mail, now)))
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0);
+}
+
+/** Withdraws the messages of these waves that are still waiting in the outbox; returns how many. */
+export async function withdrawQueuedMail(db: Kysely<DB>, mailingIds: number[], reason: string): Promise<number> {
+  if (mailingIds.length === 0) return 0;
+  const result = await db
+    .updateTable('outbox_messages')
+    .set({ status: 'cancelled', last_error: reason })
+    .where('mailing_id', 'in', mailingIds)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Withdraws what is still waiting in the outbox for one invitation (it opted out). */
+export async function withdrawInvitationMail(db: Kysely<DB>, invitationId: number, reason: string): Promise<void> {
+  await db
+    .updateTable('outbox_messages')
+    .set({ status: 'cancelled', last_error: reason })
+    .where('invitation_id', '=', invitationId)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/** Sends a failed message again (from the outbox page); false when it is not (or no longer) failed. */
+export async function retryFailedMessage(db: Kysely<DB>, id: number, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('outbox_messages')
+    .set({ status: 'pending', next_attempt_at: now, attempts: 0 })
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .returning('id')
+    .executeTakeFirst();
+  return result !== undefined;
+}
+
+/** A message the relay accepted came back as a permanent bounce (a DSN after delivery). */
+export async function markBouncedAfterDelivery(db: Kysely<DB>, id: number, smtpResponse: string): Promise<void> {
+  await db.updateTable('outbox_messages').set({ status: 'bounced', smtp_response: smtpResponse }).where('id', '=', id).where('status', '=', 'sent').execute();
 }
 
 export function mailingKey(mailingId: number, invitationId: number): string {

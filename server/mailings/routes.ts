@@ -1,6 +1,6 @@
+import { lockRoundWide } from '../db/locks';
 import { Type, type FastifyPluginAsyncTypebox, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { sql } from 'kysely';
 import type { AreaDeps } from '../area';
 import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
@@ -20,6 +20,7 @@ import {
   outboxMessage,
   previewTemplate,
 } from './queries';
+import { retryFailedMessage } from './outbox';
 import { parseTarget, TARGET_STATUSES, TEXT_FILTER_LIMITS, type MailingTarget } from './targets';
 import { formatDateTime } from '../time';
 import { relayLimits } from './tasks';
@@ -158,7 +159,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
       const due = parseDue(dueAt);
       const mailing = await db.transaction().execute(async (trx) => {
         // A double click must not plan the same wave twice.
-        await sql`select pg_advisory_xact_lock(7265006, ${round.id})`.execute(trx);
+        await lockRoundWide(trx, 'waveCreation', round.id);
         // Nor may a second wave of the same kind to the same schools go within a day of the first:
         // schools would get the same mail twice.
         const wanted = sameTargetKey(toTarget(target));
@@ -206,7 +207,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
       const now = clock.now();
       const { dueAt, afterDays } = request.body;
       if (dueAt === undefined && afterDays === undefined) throw badRequest('nothing_to_change', 'Geef een nieuw tijdstip of aantal dagen op.');
-      const moved = await moveMailing(db, request.params.mailingId, { dueAt: dueAt === undefined ? undefined : parseDue(dueAt), afterDays }, now);
+      const moved = await db.transaction().execute((trx) => moveMailing(trx, request.params.mailingId, { dueAt: dueAt === undefined ? undefined : parseDue(dueAt), afterDays }, now));
       await audit(db, user, now, 'mailing.move', `mailing:${moved.id}`, { dueAt: new Date(moved.due_at).toISOString(), afterDays: afterDays ?? null });
       return { id: moved.id, dueAt: new Date(moved.due_at).toISOString() };
     },
@@ -218,7 +219,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     async (request) => {
       const user = currentUser(request);
       const now = clock.now();
-      const { mailing, cancelledMessages } = await cancelMailing(db, request.params.mailingId, now);
+      const { mailing, cancelledMessages } = await db.transaction().execute((trx) => cancelMailing(trx, request.params.mailingId, now));
       await audit(db, user, now, 'mailing.cancel', `mailing:${mailing.id}`, { roundId: mailing.round_id, cancelledMessages });
       return { id: mailing.id, cancelledMessages };
     },
@@ -327,20 +328,13 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
   app.post('/api/mail/outbox/:messageId/retry', { config: admin, schema: { params: Type.Object({ messageId: Id }) } }, async (request) => {
     const user = currentUser(request);
     const now = clock.now();
-    const result = await db
-      .updateTable('outbox_messages')
-      .set({ status: 'pending', next_attempt_at: now, attempts: 0 })
-      .where('id', '=', request.params.messageId)
-      .where('status', '=', 'failed')
-      .returning('id')
-      .executeTakeFirst();
-    if (!result) {
+    if (!(await retryFailedMessage(db, request.params.messageId, now))) {
       const exists = await db.selectFrom('outbox_messages').select('id').where('id', '=', request.params.messageId).executeTakeFirst();
       if (!exists) throw notFound('Dit bericht bestaat niet.');
       throw conflict('not_failed', 'Alleen een mislukt bericht kan opnieuw worden verstuurd.');
     }
-    await audit(db, user, now, 'outbox.retry', `outbox:${result.id}`);
-    return { id: result.id };
+    await audit(db, user, now, 'outbox.retry', `outbox:${request.params.messageId}`);
+    return { id: request.params.messageId };
   });
 
   // The opt-out page. GET only shows it (link scanners follow links); POST opts out, also as the
@@ -372,7 +366,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     optout.post('/api/optout/:token', { config: { access: 'public', rateLimit }, schema: { params: Token } }, async (request, reply) => {
       const found = await findOptOut(db, config.secret, request.params.token);
       if (!found) return sendPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
-      await optOut(db, found.invitationId, clock.now());
+      await db.transaction().execute((trx) => optOut(trx, found.invitationId, clock.now()));
       return sendPage(
         reply,
         200,

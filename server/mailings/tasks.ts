@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { lockDatabaseWide } from '../db/locks';
 import type { AreaDeps } from '../area';
-import { errorName, type PeriodicTask, type WorkerLog } from '../worker';
+import { errorName, type PeriodicTask, type WorkerLog } from '../tasks';
 import {
   buildOutgoing,
   claimDue,
@@ -37,9 +37,6 @@ export interface MailTaskOptions {
   maxUnrecorded?: number;
   log?: WorkerLog;
 }
-
-/** Advisory lock key of the throttle (one per database). */
-const THROTTLE_LOCK = 7_265_061;
 
 export function relayLimits(config: AreaDeps['config']): RelayLimits {
   return { perMinute: config.mailPerMinute, perHour: config.mailPerHour, perDay: config.mailPerDay };
@@ -275,7 +272,7 @@ export function outboxTask(deps: AreaDeps, workerId: string, options: MailTaskOp
               // Budget and claim under one lock, so that workers in several processes share the
               // relay's limits instead of each spending all of them.
               ({ limit, claimed } = await db.transaction().execute(async (trx) => {
-                await sql`select pg_advisory_xact_lock(${THROTTLE_LOCK})`.execute(trx);
+                await lockDatabaseWide(trx, 'mailThrottle');
                 const budget = await sendBudget(trx, limits, now);
                 budgetLeft = budget > free;
                 const n = Math.min(free, budget);

@@ -1,7 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB, Mailing, MailingKind, ReminderPolicy } from '../db/types';
 import { conflict, notFound } from '../errors';
-import { mailingKey } from './outbox';
+import { enqueueMails, mailingKey, withdrawQueuedMail, type NewMail } from './outbox';
 import { loadCandidates, parseTarget, skipReason, type Candidate, type MailingTarget } from './targets';
 import { displayName, formatCloseDate, loadTemplate, renderTemplate, type PlaceholderValues, type TemplateContent } from './templates';
 
@@ -25,62 +25,69 @@ export async function createMailing(
     .executeTakeFirstOrThrow();
 }
 
-async function lockMailing(trx: Transaction<DB>, id: number): Promise<Mailing> {
+async function lockMailing(trx: Kysely<DB>, id: number): Promise<Mailing> {
   const mailing = await trx.selectFrom('mailings').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   if (!mailing) throw notFound('Deze golf bestaat niet.');
   return mailing;
 }
 
-/** Moves a wave that has not gone out yet; for a reminder policy, changes its number of days. */
-export async function moveMailing(db: Kysely<DB>, id: number, change: { dueAt?: Date; afterDays?: number }, now: Date): Promise<Mailing> {
-  return db.transaction().execute(async (trx) => {
-    const mailing = await lockMailing(trx, id);
-    const target = parseTarget(mailing.target, mailing.kind);
-    if (mailing.status === 'cancelled' || mailing.status === 'sent') {
-      throw conflict('mailing_closed', 'Deze golf is al verstuurd of geannuleerd en kan niet meer worden verplaatst.');
-    }
-    if (target.afterDays !== undefined) {
-      if (change.afterDays === undefined) throw conflict('mailing_is_policy', 'Geef voor deze herinnering het aantal dagen na de uitnodiging op.');
-      const dueAt = await policyDueAt(trx, mailing.round_id, change.afterDays, now);
-      return trx
-        .updateTable('mailings')
-        .set({ target: JSON.stringify({ ...target, afterDays: change.afterDays }), due_at: dueAt })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    }
-    if (mailing.status !== 'scheduled') throw conflict('mailing_started', 'Deze golf wordt al verstuurd en kan niet meer worden verplaatst.');
-    if (!change.dueAt) throw conflict('mailing_needs_time', 'Geef een nieuw tijdstip op.');
-    return trx.updateTable('mailings').set({ due_at: change.dueAt }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-  });
-}
-
-/** Cancels a wave; what it still had waiting in the outbox is not sent. */
-export async function cancelMailing(db: Kysely<DB>, id: number, now: Date): Promise<{ mailing: Mailing; cancelledMessages: number }> {
-  return db.transaction().execute(async (trx) => {
-    const mailing = await lockMailing(trx, id);
-    if (mailing.status === 'cancelled') throw conflict('mailing_cancelled', 'Deze golf is al geannuleerd.');
-    if (mailing.status === 'sent') throw conflict('mailing_sent', 'Deze golf is al helemaal verstuurd.');
-    const updated = await trx
+/**
+ * Moves a wave that has not gone out yet; for a reminder policy, changes its number of days. In
+ * the caller's transaction (it locks the wave).
+ */
+export async function moveMailing(trx: Kysely<DB>, id: number, change: { dueAt?: Date; afterDays?: number }, now: Date): Promise<Mailing> {
+  const mailing = await lockMailing(trx, id);
+  const target = parseTarget(mailing.target, mailing.kind);
+  if (mailing.status === 'cancelled' || mailing.status === 'sent') {
+    throw conflict('mailing_closed', 'Deze golf is al verstuurd of geannuleerd en kan niet meer worden verplaatst.');
+  }
+  if (target.afterDays !== undefined) {
+    if (change.afterDays === undefined) throw conflict('mailing_is_policy', 'Geef voor deze herinnering het aantal dagen na de uitnodiging op.');
+    const dueAt = await policyDueAt(trx, mailing.round_id, change.afterDays, now);
+    return trx
       .updateTable('mailings')
-      .set({ status: 'cancelled', finished_at: now })
+      .set({ target: JSON.stringify({ ...target, afterDays: change.afterDays }), due_at: dueAt })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { mailing: updated, cancelledMessages: await withdrawQueuedMail(trx, [id], 'Niet verstuurd: golf geannuleerd') };
-  });
+  }
+  if (mailing.status !== 'scheduled') throw conflict('mailing_started', 'Deze golf wordt al verstuurd en kan niet meer worden verplaatst.');
+  if (!change.dueAt) throw conflict('mailing_needs_time', 'Geef een nieuw tijdstip op.');
+  return trx.updateTable('mailings').set({ due_at: change.dueAt }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
 
-/** Withdraws the messages of these waves that are still waiting in the outbox; returns how many. */
-export async function withdrawQueuedMail(trx: Kysely<DB>, mailingIds: number[], reason: string): Promise<number> {
-  if (mailingIds.length === 0) return 0;
-  const result = await trx
-    .updateTable('outbox_messages')
-    .set({ status: 'cancelled', last_error: reason })
-    .where('mailing_id', 'in', mailingIds)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+/** Cancels a wave; what it still had waiting in the outbox is not sent. In the caller's transaction. */
+export async function cancelMailing(trx: Kysely<DB>, id: number, now: Date): Promise<{ mailing: Mailing; cancelledMessages: number }> {
+  const mailing = await lockMailing(trx, id);
+  if (mailing.status === 'cancelled') throw conflict('mailing_cancelled', 'Deze golf is al geannuleerd.');
+  if (mailing.status === 'sent') throw conflict('mailing_sent', 'Deze golf is al helemaal verstuurd.');
+  const updated = await trx
+    .updateTable('mailings')
+    .set({ status: 'cancelled', finished_at: now })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { mailing: updated, cancelledMessages: await withdrawQueuedMail(trx, [id], 'Niet verstuurd: golf geannuleerd') };
+}
+
+/**
+ * Cancels the round's waves that are still waiting or sending and withdraws their queued
+ * messages (the round closes). In the caller's transaction.
+ */
+export async function cancelRoundWaves(trx: Kysely<DB>, roundId: number, now: Date, reason: string): Promise<{ waves: number; messages: number }> {
+  const waves = await trx
+    .updateTable('mailings')
+    .set({ status: 'cancelled', finished_at: now })
+    .where('round_id', '=', roundId)
+    .where('status', 'in', ['scheduled', 'sending'])
+    .returning('id')
+    .execute();
+  const messages = await withdrawQueuedMail(
+    trx,
+    waves.map((w) => w.id),
+    reason,
+  );
+  return { waves: waves.length, messages };
 }
 
 async function policyDueAt(db: Kysely<DB>, roundId: number, afterDays: number, now: Date): Promise<Date> {
@@ -233,27 +240,11 @@ const INSERT_CHUNK = 500;
 async function insertRows(trx: Kysely<DB>, mailing: Mailing, template: TemplateContent, ctx: MailContext, targets: Candidate[], now: Date): Promise<number> {
   let inserted = 0;
   for (let i = 0; i < targets.length; i += INSERT_CHUNK) {
-    const rows = targets.slice(i, i + INSERT_CHUNK).map((c) => {
+    const mails = targets.slice(i, i + INSERT_CHUNK).map((c): NewMail => {
       const mail = renderTemplate(template, placeholderValues(c, ctx, { link: '', afmelden: '' }), { deferLinks: true });
-      return {
-        idempotency_key: mailingKey(mailing.id, c.id),
-        mailing_id: mailing.id,
-        invitation_id: c.id,
-        to_address: c.email!.trim(),
-        subject: mail.subject,
-        body_text: mail.text,
-        body_html: mail.html,
-        headers: '{}',
-        next_attempt_at: now,
-        created_at: now,
-      };
+      return { key: mailingKey(mailing.id, c.id), mailingId: mailing.id, invitationId: c.id, to: c.email!.trim(), subject: mail.subject, text: mail.text, html: mail.html };
     });
-    const result = await trx
-      .insertInto('outbox_messages')
-      .values(rows)
-      .onConflict((oc) => oc.column('idempotency_key').doNothing())
-      .executeTakeFirst();
-    inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+    inserted += await enqueueMails(trx, mails, now);
   }
   return inserted;
 }
@@ -280,7 +271,8 @@ export async function fanOutDueMailings(db: Kysely<DB>, now: Date, mailFrom: str
     .execute();
   for (const { id } of due) {
     if (results.length >= maxWaves) break;
-    const result = await fanOutMailing(db, id, now, mailFrom);
+    // One transaction per wave: a wave's rows go into the outbox together.
+    const result = await db.transaction().execute((trx) => fanOutMailing(trx, id, now, mailFrom));
     if (result) results.push(result);
   }
   return results;
@@ -290,55 +282,59 @@ export async function fanOutDueMailings(db: Kysely<DB>, now: Date, mailFrom: str
  * Fans out one wave if it is due (or ends it when its round closed); null when there was nothing
  * to do or another worker holds it. The worker calls it through fanOutDueMailings; opening a
  * round calls it for the invitation wave straight away, so the outbox shows every queued mail
- * the moment the admin confirms, instead of after the worker's next round.
+ * the moment the admin confirms, instead of after the worker's next round. In the caller's
+ * transaction, which should hold just this wave.
  */
-export async function fanOutMailing(db: Kysely<DB>, id: number, now: Date, mailFrom: string): Promise<FanOutResult | null> {
+export async function fanOutMailing(trx: Kysely<DB>, id: number, now: Date, mailFrom: string): Promise<FanOutResult | null> {
   // (A wave another worker holds is skipped, not waited for.)
-  const result = await db.transaction().execute(async (trx) => {
-    const mailing = await trx
-      .selectFrom('mailings')
-      .selectAll()
-      .where('id', '=', id)
-      .where('status', 'in', ['scheduled', 'sending'])
-      .where('due_at', '<=', now)
-      .forUpdate()
-      .skipLocked()
-      .executeTakeFirst();
-    if (!mailing) return null;
-    const round = await trx.selectFrom('rounds').select(['status', 'closes_at']).where('id', '=', mailing.round_id).executeTakeFirstOrThrow();
-    const closed = round.status === 'closed' || (round.closes_at !== null && new Date(round.closes_at).getTime() <= now.getTime());
-    const target = parseTarget(mailing.target, mailing.kind);
-    const policy = target.afterDays !== undefined;
-    if (closed) {
-      // A policy reminder has done its work when the round closes; a one-off wave that never
-      // went out is cancelled.
-      await trx
-        .updateTable('mailings')
-        .set({ status: policy && mailing.status === 'sending' ? 'sent' : 'cancelled', finished_at: now })
-        .where('id', '=', mailing.id)
-        .execute();
-      return { mailingId: mailing.id, queued: 0, changed: true };
-    }
-    if (round.status !== 'open') return null;
-    const template = await loadTemplate(trx, mailing.round_id, mailing.kind);
-    const ctx = await mailContext(trx, mailing.round_id, mailFrom);
-    const candidates = await loadCandidates(trx, mailing.round_id, {
-      swvIds: target.swvIds,
-      ...(policy ? { onlyWithoutMailing: mailing.id, invitedBefore: new Date(now.getTime() - target.afterDays! * DAY) } : {}),
-    });
-    // A reminder never reaches a school whose invitation mail has not gone out yet (a wave still
-    // being throttled): that school gets its invitation first, and the policy's reminder after it.
-    // Planning estimates do count such schools, so this rule lives here and not in skipReason.
-    const reminder = mailing.kind === 'reminder';
-    const targets = candidates.filter((c) => skipReason(c, target, now) === null && (!reminder || c.invited_at !== null));
-    const queued = await insertRows(trx, mailing, template, ctx, targets, now);
-    const starting = mailing.status === 'scheduled';
-    if (starting) {
-      await trx.updateTable('mailings').set({ status: 'sending', started_at: now }).where('id', '=', mailing.id).execute();
-    }
-    return { mailingId: mailing.id, queued, changed: starting || queued > 0 };
-  });
+  const result = await fanOutLocked(trx, id, now, mailFrom);
   return result?.changed ? { mailingId: result.mailingId, queued: result.queued } : null;
+}
+
+/** fanOutMailing's work; `changed` says whether anything was written. */
+async function fanOutLocked(trx: Kysely<DB>, id: number, now: Date, mailFrom: string) {
+  const mailing = await trx
+    .selectFrom('mailings')
+    .selectAll()
+    .where('id', '=', id)
+    .where('status', 'in', ['scheduled', 'sending'])
+    .where('due_at', '<=', now)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  if (!mailing) return null;
+  const round = await trx.selectFrom('rounds').select(['status', 'closes_at']).where('id', '=', mailing.round_id).executeTakeFirstOrThrow();
+  const closed = round.status === 'closed' || (round.closes_at !== null && new Date(round.closes_at).getTime() <= now.getTime());
+  const target = parseTarget(mailing.target, mailing.kind);
+  const policy = target.afterDays !== undefined;
+  if (closed) {
+    // A policy reminder has done its work when the round closes; a one-off wave that never
+    // went out is cancelled.
+    await trx
+      .updateTable('mailings')
+      .set({ status: policy && mailing.status === 'sending' ? 'sent' : 'cancelled', finished_at: now })
+      .where('id', '=', mailing.id)
+      .execute();
+    return { mailingId: mailing.id, queued: 0, changed: true };
+  }
+  if (round.status !== 'open') return null;
+  const template = await loadTemplate(trx, mailing.round_id, mailing.kind);
+  const ctx = await mailContext(trx, mailing.round_id, mailFrom);
+  const candidates = await loadCandidates(trx, mailing.round_id, {
+    swvIds: target.swvIds,
+    ...(policy ? { onlyWithoutMailing: mailing.id, invitedBefore: new Date(now.getTime() - target.afterDays! * DAY) } : {}),
+  });
+  // A reminder never reaches a school whose invitation mail has not gone out yet (a wave still
+  // being throttled): that school gets its invitation first, and the policy's reminder after it.
+  // Planning estimates do count such schools, so this rule lives here and not in skipReason.
+  const reminder = mailing.kind === 'reminder';
+  const targets = candidates.filter((c) => skipReason(c, target, now) === null && (!reminder || c.invited_at !== null));
+  const queued = await insertRows(trx, mailing, template, ctx, targets, now);
+  const starting = mailing.status === 'scheduled';
+  if (starting) {
+    await trx.updateTable('mailings').set({ status: 'sending', started_at: now }).where('id', '=', mailing.id).execute();
+  }
+  return { mailingId: mailing.id, queued, changed: starting || queued > 0 };
 }
 
 /** One-off waves whose every row has an outcome are done. */

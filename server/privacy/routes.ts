@@ -4,8 +4,9 @@ import type { AreaDeps } from '../area';
 import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
 import { badRequest, conflict, notFound } from '../errors';
+import { setRetentionUntil } from '../rounds/rounds';
 import { likeLiteral, listAuditLog } from './audit-log';
-import { addDays, amsterdamDate, amsterdamDayStart } from './dates';
+import { addDays, amsterdamDate, amsterdamDayStart } from '../time';
 import { eraseSchoolData } from './erase';
 import { purgeExpiredRounds } from './retention';
 
@@ -106,7 +107,7 @@ export const privacyRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
         }
       }
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('rounds').set({ retention_until: until, updated_at: now }).where('id', '=', roundId).execute();
+        await setRetentionUntil(trx, roundId, until, now);
         await audit(trx, currentUser(request), now, 'privacy.retention_set', `round:${roundId}`, { retentionUntil: date });
       });
       return { retentionUntil: date };

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { audit, type Actor } from '../audit';
 import type { DB, Round } from '../db/types';
 import { conflict } from '../errors';
-import { withdrawQueuedMail } from '../mailings/waves';
+import { cancelRoundWaves } from '../mailings/waves';
 import { lockRound } from './rounds';
 
 export interface CloseRoundResult {
@@ -29,18 +29,7 @@ export async function closeRound(trx: Kysely<DB>, roundId: number, now: Date, ac
     .where('id', '=', roundId)
     .returningAll()
     .executeTakeFirstOrThrow();
-  const waves = await trx
-    .updateTable('mailings')
-    .set({ status: 'cancelled', finished_at: now })
-    .where('round_id', '=', roundId)
-    .where('status', 'in', ['scheduled', 'sending'])
-    .returning('id')
-    .execute();
-  const cancelledMessages = await withdrawQueuedMail(
-    trx,
-    waves.map((w) => w.id),
-    'Niet verstuurd: meting gesloten',
-  );
-  await audit(trx, actor, now, 'round.close', `round:${roundId}`, { cancelledWaves: waves.length, cancelledMessages });
-  return { round: updated, cancelledWaves: waves.length, cancelledMessages };
+  const cancelled = await cancelRoundWaves(trx, roundId, now, 'Niet verstuurd: meting gesloten');
+  await audit(trx, actor, now, 'round.close', `round:${roundId}`, { cancelledWaves: cancelled.waves, cancelledMessages: cancelled.messages });
+  return { round: updated, cancelledWaves: cancelled.waves, cancelledMessages: cancelled.messages };
 }

@@ -3,7 +3,7 @@ import { audit, type Actor } from '../audit';
 import type { DB } from '../db/types';
 import { badRequest, conflict } from '../errors';
 import { insertInvitations } from '../invitations/create';
-import { roundSchools } from './eligibility';
+import { roundSchools } from '../invitations/eligibility';
 import { assertSituations } from './swv-assignment';
 import { assertNotClosed, defaultCloseAfter, lockRound } from './rounds';
 

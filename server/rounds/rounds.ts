@@ -241,3 +241,18 @@ export async function copyRound(trx: Kysely<DB>, roundId: number, input: CopyInp
   await audit(trx, actor, now, 'round.copy', `round:${round.id}`, { from: roundId, swvs: swvs.length });
   return round;
 }
+
+/**
+ * Sets the round's target number of respondents (the dashboard's target): by hand on the
+ * dashboard, or from a sample-size calculation (server/analysis/target.ts). False when the round
+ * does not exist.
+ */
+export async function setRoundTarget(db: Kysely<DB>, roundId: number, target: number | null, now: Date): Promise<boolean> {
+  const updated = await db.updateTable('rounds').set({ target_respondents: target, updated_at: now }).where('id', '=', roundId).returning('id').executeTakeFirst();
+  return updated !== undefined;
+}
+
+/** Sets (or clears) the date after which the round's contact data are purged (server/privacy/). */
+export async function setRetentionUntil(db: Kysely<DB>, roundId: number, until: Date | null, now: Date): Promise<void> {
+  await db.updateTable('rounds').set({ retention_until: until, updated_at: now }).where('id', '=', roundId).execute();
+}

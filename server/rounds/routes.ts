@@ -4,10 +4,10 @@ import { currentUser } from '../auth/plugin';
 import type { Actor } from '../audit';
 import { badRequest, notFound } from '../errors';
 import { formatDateTime } from '../time';
-import { excludeSchool, includeSchool } from '../invitations/manage';
+import { excludeSchool, includeSchool } from './school-choices';
 import { listQuestionnaires } from '../questionnaires';
 import { readUpload, registerUploads } from '../schools/upload';
-import { previewRound, roundSchools } from './eligibility';
+import { previewRound, roundSchools } from '../invitations/eligibility';
 import { closeRound } from './close';
 import { inviteReachable, openRound } from './open';
 import { fanOutMailing, scheduleInvitationsForSchool, scheduleInvitationWave, scheduleRoundMailings } from '../mailings/waves';
@@ -274,7 +274,7 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       let queued = 0;
       for (const wave of opened.waves) {
         if (wave.kind === 'invitation' && new Date(wave.due_at).getTime() <= now.getTime()) {
-          queued += (await fanOutMailing(db, wave.id, now, config.mailFrom))?.queued ?? 0;
+          queued += (await db.transaction().execute((trx) => fanOutMailing(trx, wave.id, now, config.mailFrom)))?.queued ?? 0;
         }
       }
       const { result } = opened;

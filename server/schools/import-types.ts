@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/types';
+import type { FollowAddresses } from './address-followers';
 import type { FieldSpec } from './columns';
 import { problemText, type Table } from './table';
 
@@ -143,7 +144,12 @@ export interface ImportPlan {
   reuse?: ReuseCase[];
   /** Everything the plan will write, in a stable order; hashed into the fingerprint. */
   fingerprintParts: unknown;
-  apply(trx: Kysely<DB>, now: Date): Promise<void>;
+  apply(trx: Kysely<DB>, now: Date, effects: ImportEffects): Promise<void>;
+}
+
+/** What an import's writes set off outside the schools area (passed in by the caller). */
+export interface ImportEffects {
+  followAddresses: FollowAddresses;
 }
 
 export interface Importer<K extends string = string> {

@@ -1,4 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { lockDatabaseWide } from '../db/locks';
+import type { FollowAddresses } from './address-followers';
+import type { Kysely } from 'kysely';
 import { audit, type Actor } from '../audit';
 import { sha256 } from '../crypto';
 import type { DB } from '../db/types';
@@ -36,9 +38,6 @@ const IMPORTERS: Record<ImportType, Importer> = {
 
 /** How many rejected lines and changes a report lists (the counts are always complete). */
 export const REPORT_LIST_LIMIT = 5000;
-
-/** Serialises imports: two at once would each plan against data the other is changing. */
-const IMPORT_LOCK = 0x4d520001;
 
 /**
  * Recognises a file by its header. Location lists of the vo and of sbo/so/vso have a column of
@@ -81,6 +80,8 @@ export interface ImportOptions {
    * own while the old school is retired). A real import refuses while a case is undecided.
    */
   reuseDecisions?: Map<string, ReuseDecision> | Record<string, ReuseDecision>;
+  /** Changed addresses reach their copies (open rounds' invitations): see address-followers.ts. */
+  followAddresses: FollowAddresses;
 }
 
 /**
@@ -155,7 +156,7 @@ export async function runImport(db: Kysely<DB>, input: ImportInput, options: Imp
   if (options.dryRun) return report(await makePlan(db), false);
 
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(${IMPORT_LOCK})`.execute(trx);
+    await lockDatabaseWide(trx, 'schoolImport');
     const plan = await makePlan(trx);
     const result = report(plan, true);
     if (options.expectFingerprint && options.expectFingerprint !== result.fingerprint) {
@@ -175,7 +176,7 @@ export async function runImport(db: Kysely<DB>, input: ImportInput, options: Imp
         { codes: undecided.map((c) => c.locationCode) },
       );
     }
-    await plan.apply(trx, options.now);
+    await plan.apply(trx, options.now, { followAddresses: options.followAddresses });
     await audit(trx, options.actor, options.now, `import.${type}`, input.fileName ?? null, {
       lines: result.counts.lines,
       added: result.counts.added,

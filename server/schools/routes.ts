@@ -4,10 +4,9 @@ import type { AreaDeps } from '../area';
 import { currentUser } from '../auth/plugin';
 import { badRequest, notFound } from '../errors';
 import { UPLOAD_BODY_LIMIT } from '../limits';
-import { correctSchoolEmail } from '../invitations/manage';
-import { scheduleInvitationsForSchool } from '../mailings/waves';
+import type { AddressFollowers } from './address-followers';
 import { checkEmail, EMAIL_SOURCE_LABELS, type EmailSource } from './email';
-import { acceptEmailCorrections, MAX_CORRECTIONS } from './corrections';
+import { acceptEmailCorrections, correctSchoolEmail, MAX_CORRECTIONS } from './corrections';
 import { IMPORT_TYPE_LABELS, IMPORT_TYPES, runImport } from './import';
 import type { ReuseDecision } from './import-types';
 import { readUpload, registerUploads } from './upload';
@@ -27,7 +26,8 @@ function splitCodes(list: string | undefined): string[] {
  * Address lists: DUO imports (upload → dry run → confirm), the schools and SWVs as imported, and
  * the admin's address corrections.
  */
-export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock }) => {
+/** The schools area's routes; `addresses`: how the areas built on schools follow an address change. */
+export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps & { addresses: AddressFollowers }> = async (app, { db, clock, addresses }) => {
   await registerUploads(app);
 
   app.get('/api/imports/types', { config: { access: 'admin' } }, async () =>
@@ -63,7 +63,7 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
       return runImport(
         db,
         { bytes: upload.bytes, fileName: upload.fileName, type },
-        { dryRun, now: clock.now(), actor: { id: user.id, email: user.email }, expectFingerprint: fingerprint, reuseDecisions },
+        { dryRun, now: clock.now(), actor: { id: user.id, email: user.email }, expectFingerprint: fingerprint, reuseDecisions, followAddresses: addresses.follow },
       );
     },
   );
@@ -83,7 +83,7 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     },
     async (request) => {
       const user = currentUser(request);
-      return db.transaction().execute((trx) => acceptEmailCorrections(trx, request.body.corrections, clock.now(), { id: user.id, email: user.email }));
+      return db.transaction().execute((trx) => acceptEmailCorrections(trx, request.body.corrections, clock.now(), { id: user.id, email: user.email }, addresses.follow));
     },
   );
 
@@ -156,9 +156,9 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     async (request) => {
       const user = currentUser(request);
       return db.transaction().execute(async (trx) => {
-        const result = await correctSchoolEmail(trx, request.params.id, request.body.email, clock.now(), { id: user.id, email: user.email });
+        const result = await correctSchoolEmail(trx, request.params.id, request.body.email, clock.now(), { id: user.id, email: user.email }, addresses.follow);
         // A school that never got its invitation (no address, or it bounced) gets it now.
-        await scheduleInvitationsForSchool(trx, request.params.id, clock.now(), user.id);
+        await addresses.corrected(trx, request.params.id, clock.now(), user.id);
         return result;
       });
     },

@@ -1,3 +1,4 @@
+import { tryRoundLockSql } from '../db/locks';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/types';
 
@@ -17,10 +18,6 @@ export interface CountRow {
 /** The NOTIFY channel the tracking triggers send a round id on, for every change of a round. */
 export const ROUND_CHANNEL = 'meetronde_round_changes';
 
-// First key of the two-int advisory lock that keeps compaction of a round to one session at a
-// time; the second is the round id.
-const COMPACT_LOCK = 7007;
-
 /**
  * Folds a round's deltas into its counts, in one statement (so atomically). Concurrent writers
  * keep appending deltas meanwhile; the ones not yet committed stay for the next fold. Skips
@@ -31,7 +28,7 @@ const COMPACT_LOCK = 7007;
 export async function compactRound(db: Kysely<DB>, roundId: number): Promise<void> {
   await sql`
     with got_lock as (
-      select pg_try_advisory_xact_lock(${COMPACT_LOCK}, ${roundId}) as ok
+      select ${tryRoundLockSql('trackingCompaction', roundId)} as ok
     ),
     moved as (
       delete from tracking_deltas

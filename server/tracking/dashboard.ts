@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, Situation, SwvSector } from '../db/types';
 import { loadCounts } from './counts';
-import { amsterdamDate, dailySeries, isDateKey } from './dates';
+import { amsterdamDate, isDateKey } from '../time';
+import { dailySeries } from './timeline';
 import { BRANCHES, NO_SITUATION_LABEL as UNKNOWN_SITUATION_LABEL, SECTOR_BLOCKS, SITUATIONS, situationLabel } from '../../contract/vocabulary';
 import { addInvitations, decodeInvitationKey, emptyTally, responseRate, sumTallies, tallyBySwv, type Tally } from './tally';
 import type {

@@ -6,6 +6,7 @@ import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
 import { onSessionEnd } from '../auth/sessions';
 import { notFound } from '../errors';
+import { setRoundTarget } from '../rounds/rounds';
 import { swvCsv } from './csv';
 import { dashboardSnapshot, listRounds, loadRoundInfo } from './dashboard';
 import { LiveHub } from './live';
@@ -165,13 +166,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
 
   async function setTarget(request: FastifyRequest, roundId: number, target: number | null) {
     const now = clock.now();
-    const updated = await db
-      .updateTable('rounds')
-      .set({ target_respondents: target, updated_at: now })
-      .where('id', '=', roundId)
-      .returning('id')
-      .executeTakeFirst();
-    if (!updated) throw notFound(ROUND_GONE);
+    if (!(await setRoundTarget(db, roundId, target, now))) throw notFound(ROUND_GONE);
     const user = currentUser(request);
     await audit(db, { id: user.id, email: user.email }, now, 'round.set_target', `round:${roundId}`, { target });
     return { target };

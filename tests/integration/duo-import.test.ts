@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DomainError } from '../../server/errors';
-import { runImport, type ImportReport, type ImportType } from '../../server/schools/import';
+import { runImport } from '../../server/imports';
+import type { ImportReport, ImportType } from '../../server/schools/import';
 import { decodeWindows1252 } from '../../server/schools/windows-1252';
 import { describeEachDatabase } from '../helpers/db';
 import {

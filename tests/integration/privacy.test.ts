@@ -5,7 +5,7 @@ import { audit } from '../../server/audit';
 import { ManualClock } from '../../server/clock';
 import type { DB } from '../../server/db/types';
 import { tokenLookupHash } from '../../server/invitations/tokens';
-import { addDays, amsterdamDate } from '../../server/privacy/dates';
+import { addDays, amsterdamDate } from '../../server/time';
 import { purgeExpiredRounds } from '../../server/privacy/retention';
 import { retentionPurgeTask } from '../../server/privacy/tasks';
 import { aRoundWithSchools } from '../fixtures/round-data';

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app';
-import { INVITE_VALID_MS } from '../../server/auth/users';
+import { INVITE_VALID_MS } from '../../server/users/users';
 import type { ManualClock } from '../../server/clock';
 import type { DB } from '../../server/db/types';
 import { accountLinkFor } from '../helpers/account-links';

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/types';
-import { syncInvitationEmails } from '../../invitations/addresses';
+import type { FollowAddresses } from '../address-followers';
 import { BRIN, LOCATION_CODE, normaliseLocationCode, normaliseSwvCode } from '../codes';
 import type { FieldSpec } from '../columns';
 import { checkEmail, suggestEmailCorrection, type EmailSource } from '../email';
@@ -67,7 +67,8 @@ export function diffAddresses(
   return { updates, changes, added, changed, unchanged, kept, empty };
 }
 
-export async function applyAddressUpdates(trx: Kysely<DB>, updates: AddressUpdate[], now: Date): Promise<void> {
+/** Writes the addresses; the copies elsewhere follow (`followAddresses`). */
+export async function applyAddressUpdates(trx: Kysely<DB>, updates: AddressUpdate[], now: Date, followAddresses: FollowAddresses): Promise<void> {
   for (const batch of chunks(updates, 1000)) {
     const values = batch.map((u) => sql`(${u.id}::int, ${u.email}::text, ${u.source}::text)`);
     await sql`
@@ -77,7 +78,7 @@ export async function applyAddressUpdates(trx: Kysely<DB>, updates: AddressUpdat
       where s.id = v.id
     `.execute(trx);
   }
-  await syncInvitationEmails(
+  await followAddresses(
     trx,
     updates.map((u) => u.id),
   );
@@ -234,8 +235,8 @@ export const organisationsImporter: Importer<OrgField> = {
       corrections,
       emptyAddresses: empty,
       fingerprintParts: { schools: diff.updates.map((u) => [u.key, u.previous, u.email]), swvs: swvUpdates.map((u) => [u.code, u.previous, u.email]) },
-      async apply(trx, now) {
-        await applyAddressUpdates(trx, diff.updates, now);
+      async apply(trx, now, effects) {
+        await applyAddressUpdates(trx, diff.updates, now, effects.followAddresses);
         for (const u of swvUpdates) {
           await trx.updateTable('swvs').set({ email: u.email, updated_at: now }).where('id', '=', u.id).execute();
         }
@@ -320,8 +321,8 @@ export const contactsImporter: Importer<ContactField> = {
       warnings: [],
       changes: diff.changes,
       fingerprintParts: diff.updates.map((u) => [u.key, u.previous, u.email]),
-      async apply(trx, now) {
-        await applyAddressUpdates(trx, diff.updates, now);
+      async apply(trx, now, effects) {
+        await applyAddressUpdates(trx, diff.updates, now, effects.followAddresses);
       },
     };
   },

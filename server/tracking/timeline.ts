@@ -1,31 +1,6 @@
-/** Calendar days as the researchers live them: Europe/Amsterdam, written YYYY-MM-DD. */
+import { addDays, daysBetween, isDateKey } from '../time';
 
-const dayFormat = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/Amsterdam',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-
-export function amsterdamDate(at: Date): string {
-  return dayFormat.format(at);
-}
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-export function isDateKey(value: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(value);
-}
-
-/** The day `days` after `date` (both YYYY-MM-DD). */
-export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** Whole days from `from` to `to` (YYYY-MM-DD). */
-export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
-}
+/** The dashboard's timeline: completions per Dutch day (days as in server/time.ts). */
 
 /** Longest timeline drawn; a stray date far in the past must not make a chart of decades. */
 export const MAX_TIMELINE_DAYS = 370;

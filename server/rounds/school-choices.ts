@@ -2,11 +2,10 @@ import type { Kysely } from 'kysely';
 import { audit, type Actor } from '../audit';
 import type { DB } from '../db/types';
 import { badRequest, conflict, notFound } from '../errors';
-import { roundSchools, type RoundSchool } from '../rounds/eligibility';
-import { assertNotClosed, lockRound } from '../rounds/rounds';
-import { checkEmail } from '../schools/email';
-import { syncInvitationEmails } from './addresses';
-import { insertInvitations } from './create';
+import { roundSchools, type RoundSchool } from '../invitations/eligibility';
+import { insertInvitations } from '../invitations/create';
+import { excludeInvitations, restoreInvitations } from '../invitations/status';
+import { assertNotClosed, lockRound } from './rounds';
 
 /**
  * An admin's corrections to who a round reaches, before and after it opened. All take the
@@ -31,7 +30,7 @@ export async function excludeSchool(trx: Kysely<DB>, roundId: number, schoolId: 
     .values({ round_id: roundId, school_id: schoolId, choice: 'exclude', swv_id: null, created_by: 'id' in actor ? actor.id : null, created_at: now })
     .onConflict((oc) => oc.columns(['round_id', 'school_id']).doUpdateSet({ choice: 'exclude', swv_id: null, created_at: now }))
     .execute();
-  await trx.updateTable('invitations').set({ excluded_at: now }).where('round_id', '=', roundId).where('school_id', '=', schoolId).where('excluded_at', 'is', null).execute();
+  await excludeInvitations(trx, roundId, schoolId, now);
   await audit(trx, actor, now, 'round.school.exclude', `round:${roundId}`, { school: current.locationCode });
   // A school that was only added by hand and never invited simply leaves the round.
   return (await schoolState(trx, roundId, schoolId)) ?? { ...current, state: 'excluded', reason: null };
@@ -67,7 +66,7 @@ export async function includeSchool(
   if (choice?.choice === 'exclude') {
     await trx.deleteFrom('round_school_choices').where('round_id', '=', roundId).where('school_id', '=', schoolId).execute();
   }
-  await trx.updateTable('invitations').set({ excluded_at: null }).where('round_id', '=', roundId).where('school_id', '=', schoolId).execute();
+  await restoreInvitations(trx, roundId, schoolId);
 
   let state = await schoolState(trx, roundId, schoolId);
   if (!state) {
@@ -87,29 +86,4 @@ export async function includeSchool(
   }
   await audit(trx, actor, now, 'round.school.include', `round:${roundId}`, { school: school.location_code, state: state.state });
   return state;
-}
-
-/**
- * Corrects (or removes, with null) a school's e-mail address. Marked as set by an admin, so a
- * later DUO import does not overwrite it. The invitations of rounds that are not closed follow:
- * the next mailing goes to the new address. The audit log records that it changed, not the
- * address.
- */
-export async function correctSchoolEmail(trx: Kysely<DB>, schoolId: number, email: string | null, now: Date, actor: Actor) {
-  const school = await trx.selectFrom('schools').select(['id', 'location_code', 'email']).where('id', '=', schoolId).forUpdate().executeTakeFirst();
-  if (!school) throw notFound('Deze school bestaat niet.');
-  let value: string | null = null;
-  if (email !== null && email.trim() !== '') {
-    const checked = checkEmail(email);
-    if (!checked.ok) throw badRequest('invalid_email', `Dit e-mailadres kan niet worden gebruikt: ${checked.reason}.`);
-    value = checked.email;
-  }
-  await trx
-    .updateTable('schools')
-    .set({ email: value, email_source: value === null ? null : 'admin', updated_at: now })
-    .where('id', '=', schoolId)
-    .execute();
-  const invitations = await syncInvitationEmails(trx, [schoolId]);
-  await audit(trx, actor, now, 'school.email', `school:${school.location_code}`, { changed: school.email !== value, removed: value === null, invitations });
-  return { schoolId, email: value, invitationsUpdated: invitations };
 }

@@ -3,11 +3,12 @@ import type { Actor } from '../audit';
 import { audit } from '../audit';
 import { sha256 } from '../crypto';
 import { newAccountToken } from '../invitations/tokens';
+import { enqueueMail } from '../mailings/outbox';
 import { accountLinkMarker } from '../mailings/templates';
 import type { DB, Role } from '../db/types';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 import { inviteMail } from './invite-mail';
-import { sessionEnded } from './sessions';
+import { deleteUserSessions } from '../auth/sessions';
 
 /**
  * User management: admins invite users by e-mail (the mail goes through the outbox), disable and
@@ -125,19 +126,7 @@ async function issueInvite(
     .returning('id')
     .executeTakeFirstOrThrow();
   const mail = inviteMail({ name: user.name, role: user.role, link: accountLinkMarker(nonce), expiresAt, inviterName: actor.name, renewal });
-  await trx
-    .insertInto('outbox_messages')
-    .values({
-      mailing_id: null,
-      invitation_id: null,
-      idempotency_key: `user-invite:${user.id}:${invite.id}`,
-      to_address: user.email,
-      subject: mail.subject,
-      body_text: mail.text,
-      body_html: mail.html,
-      next_attempt_at: now,
-    })
-    .execute();
+  await enqueueMail(trx, { key: `user-invite:${user.id}:${invite.id}`, to: user.email, subject: mail.subject, text: mail.text, html: mail.html }, now);
   return invite.id;
 }
 
@@ -145,8 +134,9 @@ function actorOf(user: ActingUser): Actor {
   return { id: user.id, email: user.email };
 }
 
+/** Creates the account and mails its invitation link. In the caller's transaction. */
 export async function inviteUser(
-  db: Kysely<DB>,
+  trx: Kysely<DB>,
   input: { email: string; name: string; role: Role },
   actor: ActingUser,
   now: Date,
@@ -154,28 +144,25 @@ export async function inviteUser(
 ): Promise<UserSummary> {
   const email = cleanEmail(input.email);
   const name = cleanName(input.name);
-  const id = await db.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom('users')
-      .select('id')
-      .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-      .executeTakeFirst();
-    if (existing) throw conflict('email_taken', 'Er bestaat al een account met dit e-mailadres.');
-    const user = await trx
-      .insertInto('users')
-      .values({ email, name, role: input.role })
-      .returning(['id', 'email', 'name', 'role'])
-      .executeTakeFirstOrThrow()
-      .catch((error: unknown) => {
-        // Two admins inviting the same address at once: the unique index decides.
-        if ((error as { code?: unknown }).code === '23505') throw conflict('email_taken', 'Er bestaat al een account met dit e-mailadres.');
-        throw error;
-      });
-    await issueInvite(trx, user, actor, now, secret, false);
-    await audit(trx, actorOf(actor), now, 'user.invited', `user:${user.id}`, { role: user.role });
-    return user.id;
-  });
-  return findSummary(db, id, now);
+  const existing = await trx
+    .selectFrom('users')
+    .select('id')
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .executeTakeFirst();
+  if (existing) throw conflict('email_taken', 'Er bestaat al een account met dit e-mailadres.');
+  const user = await trx
+    .insertInto('users')
+    .values({ email, name, role: input.role })
+    .returning(['id', 'email', 'name', 'role'])
+    .executeTakeFirstOrThrow()
+    .catch((error: unknown) => {
+      // Two admins inviting the same address at once: the unique index decides.
+      if ((error as { code?: unknown }).code === '23505') throw conflict('email_taken', 'Er bestaat al een account met dit e-mailadres.');
+      throw error;
+    });
+  await issueInvite(trx, user, actor, now, secret, false);
+  await audit(trx, actorOf(actor), now, 'user.invited', `user:${user.id}`, { role: user.role });
+  return findSummary(trx, user.id, now);
 }
 
 async function findSummary(db: Kysely<DB>, id: number, now: Date): Promise<UserSummary> {
@@ -195,29 +182,28 @@ async function lockUser(trx: Kysely<DB>, id: number) {
   return user;
 }
 
-/** A new one-time link for an existing account: a renewed invitation or a password reset. */
-export async function resendInvite(db: Kysely<DB>, id: number, actor: ActingUser, now: Date, secret: string): Promise<UserSummary> {
-  await db.transaction().execute(async (trx) => {
-    const user = await lockUser(trx, id);
-    if (user.disabled_at) throw conflict('user_disabled', 'Dit account is uitgeschakeld. Schakel het eerst weer in.');
-    await issueInvite(trx, user, actor, now, secret, user.password_hash !== null);
-    await audit(trx, actorOf(actor), now, 'user.invite_sent', `user:${user.id}`, { renewal: user.password_hash !== null });
-  });
-  return findSummary(db, id, now);
+/** A new one-time link for an existing account: a renewed invitation or a password reset. In the caller's transaction. */
+export async function resendInvite(trx: Kysely<DB>, id: number, actor: ActingUser, now: Date, secret: string): Promise<UserSummary> {
+  const user = await lockUser(trx, id);
+  if (user.disabled_at) throw conflict('user_disabled', 'Dit account is uitgeschakeld. Schakel het eerst weer in.');
+  await issueInvite(trx, user, actor, now, secret, user.password_hash !== null);
+  await audit(trx, actorOf(actor), now, 'user.invite_sent', `user:${user.id}`, { renewal: user.password_hash !== null });
+  return findSummary(trx, id, now);
 }
 
 /**
  * Changes an account's role and/or disables or enables it. Disabling ends the user's sessions and
  * revokes open invitation links. Admins cannot change their own account this way, so there is
- * always at least one admin left.
+ * always at least one admin left. In the caller's transaction; `disabled` says whether the
+ * caller must end the user's live streams (`sessionEnded`) after the commit.
  */
 export async function updateUser(
-  db: Kysely<DB>,
+  trx: Kysely<DB>,
   id: number,
   change: { role?: Role; disabled?: boolean },
   actor: ActingUser,
   now: Date,
-): Promise<UserSummary> {
+): Promise<{ user: UserSummary; disabled: boolean }> {
   if (change.role === undefined && change.disabled === undefined) {
     throw badRequest('nothing_to_change', 'Er is niets om te wijzigen.');
   }
@@ -225,32 +211,28 @@ export async function updateUser(
     throw new DomainError(409, 'own_account', 'U kunt uw eigen account niet uitschakelen of een andere rol geven.');
   }
   let disabled = false;
-  await db.transaction().execute(async (trx) => {
-    const user = await lockUser(trx, id);
-    if (change.role !== undefined && change.role !== user.role) {
-      await trx.updateTable('users').set({ role: change.role }).where('id', '=', id).execute();
-      await audit(trx, actorOf(actor), now, 'user.role_changed', `user:${id}`, { from: user.role, to: change.role });
-    }
-    if (change.disabled === true && !user.disabled_at) {
-      await trx.updateTable('users').set({ disabled_at: now }).where('id', '=', id).execute();
-      const ended = await trx.deleteFrom('sessions').where('user_id', '=', id).executeTakeFirst();
-      await trx
-        .updateTable('user_invites')
-        .set({ revoked_at: now })
-        .where('user_id', '=', id)
-        .where('used_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .execute();
-      await audit(trx, actorOf(actor), now, 'user.disabled', `user:${id}`, { endedSessions: Number(ended.numDeletedRows) });
-      disabled = true;
-    } else if (change.disabled === false && user.disabled_at) {
-      await trx.updateTable('users').set({ disabled_at: null }).where('id', '=', id).execute();
-      await audit(trx, actorOf(actor), now, 'user.enabled', `user:${id}`);
-    }
-  });
-  // Its live streams end now (after the commit), not when they next re-check.
-  if (disabled) sessionEnded({ userId: id });
-  return findSummary(db, id, now);
+  const user = await lockUser(trx, id);
+  if (change.role !== undefined && change.role !== user.role) {
+    await trx.updateTable('users').set({ role: change.role }).where('id', '=', id).execute();
+    await audit(trx, actorOf(actor), now, 'user.role_changed', `user:${id}`, { from: user.role, to: change.role });
+  }
+  if (change.disabled === true && !user.disabled_at) {
+    await trx.updateTable('users').set({ disabled_at: now }).where('id', '=', id).execute();
+    const ended = await deleteUserSessions(trx, id);
+    await trx
+      .updateTable('user_invites')
+      .set({ revoked_at: now })
+      .where('user_id', '=', id)
+      .where('used_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .execute();
+    await audit(trx, actorOf(actor), now, 'user.disabled', `user:${id}`, { endedSessions: ended });
+    disabled = true;
+  } else if (change.disabled === false && user.disabled_at) {
+    await trx.updateTable('users').set({ disabled_at: null }).where('id', '=', id).execute();
+    await audit(trx, actorOf(actor), now, 'user.enabled', `user:${id}`);
+  }
+  return { user: await findSummary(trx, id, now), disabled };
 }
 
 /** What the password page may show about an open invitation link; null when it is not valid. */
@@ -275,27 +257,23 @@ export function invalidInviteLink(): DomainError {
 
 /**
  * Sets the password of the invited user and uses up the link (once: a second use, also a
- * concurrent one, finds it used). Ends the user's other sessions.
+ * concurrent one, finds it used). Ends the user's other sessions: in the caller's transaction,
+ * after whose commit the caller ends their live streams (`sessionEnded`).
  */
-export async function acceptInvite(db: Kysely<DB>, token: string, passwordHash: string, now: Date) {
-  const user = await db.transaction().execute(async (trx) => {
-    const invite = await findInvite(trx, token, now);
-    if (!invite) throw invalidInviteLink();
-    const used = await trx
-      .updateTable('user_invites')
-      .set({ used_at: now })
-      .where('id', '=', invite.inviteId)
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(used.numUpdatedRows) !== 1) throw invalidInviteLink();
-    await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', invite.id).execute();
-    await trx.deleteFrom('sessions').where('user_id', '=', invite.id).execute();
-    await audit(trx, { id: invite.id, email: invite.email }, now, 'user.password_set', `user:${invite.id}`, {
-      renewal: invite.password_hash !== null,
-    });
-    return { id: invite.id, email: invite.email, name: invite.name, role: invite.role };
+export async function acceptInvite(trx: Kysely<DB>, token: string, passwordHash: string, now: Date) {
+  const invite = await findInvite(trx, token, now);
+  if (!invite) throw invalidInviteLink();
+  const used = await trx
+    .updateTable('user_invites')
+    .set({ used_at: now })
+    .where('id', '=', invite.inviteId)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(used.numUpdatedRows) !== 1) throw invalidInviteLink();
+  await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', invite.id).execute();
+  await deleteUserSessions(trx, invite.id);
+  await audit(trx, { id: invite.id, email: invite.email }, now, 'user.password_set', `user:${invite.id}`, {
+    renewal: invite.password_hash !== null,
   });
-  // The user's other sessions were ended: so are their live streams.
-  sessionEnded({ userId: user.id });
-  return user;
+  return { id: invite.id, email: invite.email, name: invite.name, role: invite.role };
 }

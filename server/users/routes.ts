@@ -1,10 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AreaDeps } from '../area';
 import { badRequest } from '../errors';
-import { hashPassword, MAX_PASSWORD_LENGTH, passwordProblem } from './password';
-import { currentUser } from './plugin';
-import { setSessionCookieOn } from './routes';
-import { createSession } from './sessions';
+import { hashPassword, MAX_PASSWORD_LENGTH, passwordProblem } from '../auth/password';
+import { currentUser } from '../auth/plugin';
+import { setSessionCookieOn } from '../auth/routes';
+import { createSession, sessionEnded } from '../auth/sessions';
 import { acceptInvite, findInvite, inviteUser, invalidInviteLink, listUsers, resendInvite, updateUser } from './users';
 
 const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('researcher')]);
@@ -43,13 +43,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
         response: { 200: UserSummarySchema },
       },
     },
-    async (request) => inviteUser(db, request.body, currentUser(request), clock.now(), config.secret),
+    async (request) => db.transaction().execute((trx) => inviteUser(trx, request.body, currentUser(request), clock.now(), config.secret)),
   );
 
   app.post(
     '/api/users/:id/invite',
     { config: { access: 'admin' }, schema: { params: IdParams, response: { 200: UserSummarySchema } } },
-    async (request) => resendInvite(db, request.params.id, currentUser(request), clock.now(), config.secret),
+    async (request) => db.transaction().execute((trx) => resendInvite(trx, request.params.id, currentUser(request), clock.now(), config.secret)),
   );
 
   app.patch(
@@ -62,7 +62,12 @@ export const userRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
         response: { 200: UserSummarySchema },
       },
     },
-    async (request) => updateUser(db, request.params.id, request.body, currentUser(request), clock.now()),
+    async (request) => {
+      const { user, disabled } = await db.transaction().execute((trx) => updateUser(trx, request.params.id, request.body, currentUser(request), clock.now()));
+      // Its live streams end now (after the commit), not when they next re-check.
+      if (disabled) sessionEnded({ userId: user.id });
+      return user;
+    },
   );
 
   app.get(
@@ -94,7 +99,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
       if (!(await findInvite(db, request.params.token, now))) throw invalidInviteLink();
       const weak = await passwordProblem(password);
       if (weak) throw badRequest('weak_password', weak);
-      const user = await acceptInvite(db, request.params.token, await hashPassword(password), now);
+      const passwordHash = await hashPassword(password);
+      const user = await db.transaction().execute((trx) => acceptInvite(trx, request.params.token, passwordHash, now));
+      // The user's other sessions were ended: so are their live streams.
+      sessionEnded({ userId: user.id });
       const session = await createSession(db, user.id, now);
       setSessionCookieOn(reply, session.cookieValue, config.publicUrl.startsWith('https://') || request.protocol === 'https');
       return { ...user, csrfToken: session.csrfToken };
