@@ -4,9 +4,11 @@
  * each of them with this schema and no `/api/` route without one.
  */
 import { authApi } from './auth';
+import { personsApi } from './persons';
 
 export const API = {
   ...authApi,
+  ...personsApi,
 };
 
 export type Api = typeof API;
