@@ -7,6 +7,7 @@ import type { AreaDeps } from '../area';
 import { currentUser } from '../auth/plugin';
 import { clientDist } from '../client-assets';
 import { DomainError, notFound } from '../errors';
+import { RESPONDENT_BODY_LIMIT } from '../limits';
 import { classLink, parentLink } from './links';
 import { openClass, openPupil, parentDecision, pupilAnswers, pupilAssent, savePupilAnswers, startPupil } from './pupils';
 import { keyListXlsx, codeSheetHtml, parentLetterHtml } from './sheets';
@@ -14,7 +15,7 @@ import { classWithCodes, configurePersonRound, coordinatorClasses, openCoordinat
 import { personTracking } from './tracking';
 
 /** Pupils' answers: a generous bound for one questionnaire's JSON. */
-const ANSWERS_BODY_LIMIT = 256 * 1024;
+const ANSWERS_BODY_LIMIT = RESPONDENT_BODY_LIMIT;
 
 export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
   const api = personsApi;
