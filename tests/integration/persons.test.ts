@@ -43,7 +43,7 @@ describeEachDatabase('person rounds', (getDatabase) => {
     return { ...world, tokens };
   }
 
-  const register = (token: string, payload: unknown) => app.inject({ method: 'PUT', url: `/api/persons/c/${token}/registration`, payload, remoteAddress: NAT });
+  const register = (token: string, payload: Record<string, unknown>) => app.inject({ method: 'PUT', url: `/api/persons/c/${token}/registration`, payload, remoteAddress: NAT });
   const start = (classToken: string, code: string, ip = NAT) => app.inject({ method: 'POST', url: `/api/persons/l/${classToken}/start`, payload: { code }, remoteAddress: ip });
   const parent = (parentToken: string, code: string, decision: 'objection' | 'consent') =>
     app.inject({ method: 'POST', url: `/api/persons/o/${parentToken}`, payload: { code, decision }, remoteAddress: '198.51.100.7' });
