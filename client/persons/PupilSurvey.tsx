@@ -20,6 +20,7 @@ export default function PupilSurvey({ session, onDone }: { session: string; onDo
         revision.current = view.revision;
         const m = createSurveyModel(view.questionnaire as QuestionnaireJson, {});
         m.questionsOnPageMode = 'questionPerPage';
+        m.completeText = 'Klaar';
         m.data = view.data;
         const save = (complete: boolean) => {
           saving.current = saving.current.then(async () => {
