@@ -33,10 +33,11 @@ export async function openClass(db: Kysely<DB>, secret: string, purpose: 'class-
     .innerJoin('rounds as r', 'r.id', 'c.round_id')
     .innerJoin('studies as st', 'st.id', 'r.study_id')
     .innerJoin('person_rounds as pr', 'pr.round_id', 'r.id')
-    .select(['c.id', 'c.round_id', 'c.site_id', 'c.label', 'c.link_nonce', 'i.school_name', 'r.name as round_name', 'r.status', 'r.questionnaire_version_id', 'st.name as study_name', 'pr.consent_mode'])
+    .select(['c.id', 'c.round_id', 'c.site_id', 'c.label', 'c.link_nonce', 'i.school_name', 'i.erased_at', 'i.excluded_at', 'r.name as round_name', 'r.status', 'r.questionnaire_version_id', 'st.name as study_name', 'pr.consent_mode'])
     .where('c.id', '=', id)
     .executeTakeFirst();
-  if (!row || !tokenMatches(secret, purpose, token, row.id, row.link_nonce)) throw NO_LINK();
+  // A school an admin excluded or whose data was erased: its class and parent links stop too.
+  if (!row || row.erased_at !== null || row.excluded_at !== null || !tokenMatches(secret, purpose, token, row.id, row.link_nonce)) throw NO_LINK();
   if (row.status !== 'open') throw new DomainError(410, 'round_closed', 'Dit onderzoek is gesloten.');
   return {
     classId: row.id,

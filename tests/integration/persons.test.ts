@@ -255,6 +255,23 @@ describeEachDatabase('person rounds', (getDatabase) => {
     expect((await start(classToken, codesA[0]!)).statusCode).toBe(403);
   });
 
+  it('stops class and parent links once the school is excluded, and every link once the round closes', async () => {
+    const db = getDatabase().db;
+    const { round, token, a, codesA } = await registered('passive');
+    const classToken = tokenOf(a.classLink);
+    expect((await app.inject({ method: 'GET', url: `/api/persons/l/${classToken}` })).statusCode).toBe(200);
+    await db.updateTable('invitations').set({ excluded_at: clock.now() }).where('round_id', '=', round.roundId).execute();
+    expect((await start(classToken, codesA[0]!)).statusCode).toBe(404);
+    expect((await parent(tokenOf(a.parentLink), codesA[0]!, 'objection')).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: `/api/persons/c/${token}` })).statusCode).toBe(404);
+    await db.updateTable('invitations').set({ excluded_at: null }).where('round_id', '=', round.roundId).execute();
+    await db.updateTable('rounds').set({ status: 'closed' }).where('id', '=', round.roundId).execute();
+    const closed = await start(classToken, codesA[0]!);
+    expect(closed.statusCode).toBe(410);
+    expect(closed.json().message).toMatch(/gesloten/);
+    expect((await app.inject({ method: 'GET', url: `/api/persons/c/${token}` })).statusCode).toBe(410);
+  });
+
   it('a class of 30 starts from one NAT address unthrottled; wrong codes are throttled per class link, not per address', async () => {
     const { a, b, codesA, codesB } = await registered('passive');
     const classA = tokenOf(a.classLink);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CODE_ALPHABET, codeHash, formatCode, linkToken, normaliseCode, pupilCode, tokenId, tokenMatches } from '../../server/persons/links';
 import { mayTakePart } from '../../server/persons/pupils';
+import { redactUrl } from '../../server/logging';
 
 const SECRET = 'unit-secret-unit-secret-unit-secret-0123';
 
@@ -58,5 +59,16 @@ describe('consent rules', () => {
     expect(mayTakePart('active', 'none')).toBe(false);
     expect(mayTakePart('active', 'consent')).toBe(true);
     expect(mayTakePart('active', 'objection')).toBe(false);
+  });
+});
+
+describe('person links in logs', () => {
+  it('are redacted like school links', () => {
+    for (const url of ['/c/12-abcdefghijklmnopqrstuvwx', '/l/3-abcdefghijklmnop', '/o/3-abcdefghijklmnop', '/api/persons/c/12-abcdefghijklmnopqrstuvwx/classes/3/codes', '/api/persons/p/9-abcdefghijklmnopqrstuv/answers', '/api/persons/o/3-abcdefghijklmnop']) {
+      const redacted = redactUrl(url);
+      expect(redacted).toContain('[token]');
+      expect(redacted).not.toMatch(/abcdefghijklmnop/);
+    }
+    expect(redactUrl('/api/persons/rounds/5/tracking')).toBe('/api/persons/rounds/5/tracking');
   });
 });
