@@ -82,6 +82,8 @@ async function findPupil(db: Kysely<DB>, secret: string, ctx: ClassContext, type
           .executeTakeFirst();
   if (!pupil) {
     await db.insertInto('person_code_failures').values({ class_id: ctx.classId, at: now }).execute();
+    // Only the window counts: older failures of this class go (the table stays small).
+    await db.deleteFrom('person_code_failures').where('class_id', '=', ctx.classId).where('at', '<=', new Date(now.getTime() - CODE_THROTTLE.windowMs)).execute();
     throw badRequest(
       'unknown_code',
       code === null
