@@ -55,6 +55,7 @@ export default defineConfig({
         admin: fileURLToPath(new URL('admin/index.html', import.meta.url)),
         respondent: fileURLToPath(new URL('respondent/index.html', import.meta.url)),
         swv: fileURLToPath(new URL('swv/index.html', import.meta.url)),
+        persons: fileURLToPath(new URL('persons/index.html', import.meta.url)),
       },
     },
   },

@@ -29,6 +29,7 @@ import { questionnaireRoutes } from './questionnaires/routes';
 import { CLOSED_BODY, responsesRoutes } from './responses/routes';
 import type { LoginLimits } from './auth/throttle';
 import { trackingRoutes } from './tracking/routes';
+import { personsRoutes } from './persons/routes';
 
 export interface AppDeps {
   database: Database;
@@ -167,6 +168,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(roundsRoutes, areaDeps);
   await app.register(trackingRoutes, areaDeps);
   await app.register(responsesRoutes, areaDeps);
+  await app.register(personsRoutes, areaDeps);
 
   app.get('/healthz', async () => {
     const migration = await currentMigration(db);

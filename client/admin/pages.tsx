@@ -8,6 +8,7 @@ import { ImportsPage } from './pages/ImportsPage';
 import { PreviewPage } from './pages/PreviewPage';
 import { PrivacyPage } from './pages/PrivacyPage';
 import { RoundPage } from './pages/RoundPage';
+import { PersonRoundPage } from './pages/PersonRoundPage';
 import { RoundsPage } from './pages/RoundsPage';
 import { SchoolsPage } from './pages/SchoolsPage';
 import { UsersPage } from './pages/UsersPage';
@@ -40,6 +41,8 @@ export const pages: PageDef[] = [
   // Address lists and rounds (server/schools, server/rounds).
   { path: '/rounds', title: 'Metingen', component: RoundsPage, role: 'researcher', nav: 1, section: ['/rounds/', '/voorbeeld'] },
   { path: '/rounds/:id', title: 'Meting', component: RoundPage, role: 'researcher' },
+  // Person rounds: pupils, teachers, classes, consent (server/persons).
+  { path: '/rounds/:id/personen', title: 'Personen', component: PersonRoundPage, role: 'researcher' },
   { path: '/respons', title: 'Respons', component: TrackingRoundsPage, role: 'researcher', nav: 1, section: ['/respons/'] },
   { path: '/respons/:roundId', title: 'Respons per meting', component: TrackingDashboardPage, role: 'researcher' },
   { path: '/mail', title: 'E-mail', component: MailRoundsPage, role: 'admin', nav: 1, section: ['/mail/'] },

@@ -10,6 +10,7 @@ import { inboundApi } from './inbound';
 import { questionnairesApi } from './questionnaires';
 import { responsesApi } from './responses';
 import { trackingApi } from './tracking';
+import { personsApi } from './persons';
 
 export const API = {
   ...authApi,
@@ -19,6 +20,7 @@ export const API = {
   ...inboundApi,
   ...questionnairesApi,
   ...responsesApi,
+  ...personsApi,
 };
 
 export type Api = typeof API;

@@ -76,6 +76,8 @@ export interface RoundsTable {
   previous_round_id: number | null;
   /** When the retention purge removed the round's contact data (migration 0002). */
   purged_at: Timestamp | null;
+  /** 'school' (one respondent per school location) or 'person' (pupils, teachers; migration 0018). */
+  unit_type: ColumnType<UnitType, UnitType | undefined, UnitType>;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
@@ -381,7 +383,103 @@ export interface InboundMessagesTable {
   handled_by: number | null;
 }
 
+export type UnitType = 'school' | 'person';
+export type ConsentMode = 'passive' | 'active';
+export type PersonStatus = 'issued' | 'started' | 'completed' | 'refused' | 'excluded';
+export type ConsentEventKind = 'info_sent' | 'objection' | 'consent' | 'assent' | 'assent_refused' | 'erased';
+export type ConsentEventSource = 'parent_online' | 'school' | 'pupil' | 'researcher' | 'system';
+
+/** Person-level rounds (migration 0018, server/persons/). */
+export interface PersonRoundsTable {
+  round_id: number;
+  consent_mode: ConsentMode;
+  roles: Json<string[]>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PersonSitesTable {
+  id: Generated<number>;
+  round_id: number;
+  invitation_id: number;
+  participation: ColumnType<'unknown' | 'yes' | 'no', 'unknown' | 'yes' | 'no' | undefined, 'unknown' | 'yes' | 'no'>;
+  decided_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface PersonClassesTable {
+  id: Generated<number>;
+  round_id: number;
+  site_id: number;
+  label: string;
+  grade: string;
+  pupils: number;
+  link_nonce: string;
+  created_at: Timestamp;
+}
+
+export interface PersonsTable {
+  id: Generated<number>;
+  round_id: number;
+  site_id: number;
+  class_id: number | null;
+  role: string;
+  panel_id: string;
+  seq: number | null;
+  code_nonce: string | null;
+  code_hash: string | null;
+  status: ColumnType<PersonStatus, PersonStatus | undefined, PersonStatus>;
+  started_at: Timestamp | null;
+  completed_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface PersonContactsTable {
+  person_id: number;
+  email: string;
+}
+
+export interface TeacherClassesTable {
+  person_id: number;
+  class_id: number;
+}
+
+export interface ConsentEventsTable {
+  id: Generated<string>;
+  round_id: number;
+  class_id: number | null;
+  person_id: number | null;
+  kind: ConsentEventKind;
+  source: ConsentEventSource;
+  at: Timestamp;
+}
+
+export interface PersonResponsesTable {
+  person_id: number;
+  data: JsonWithDefault<Record<string, unknown>>;
+  revision: ColumnType<number, number | undefined, number>;
+  current_page: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface PersonCodeFailuresTable {
+  id: Generated<string>;
+  class_id: number;
+  at: Timestamp;
+}
+
 export interface DB {
+  person_rounds: PersonRoundsTable;
+  person_sites: PersonSitesTable;
+  person_classes: PersonClassesTable;
+  persons: PersonsTable;
+  person_contacts: PersonContactsTable;
+  teacher_classes: TeacherClassesTable;
+  consent_events: ConsentEventsTable;
+  person_responses: PersonResponsesTable;
+  person_code_failures: PersonCodeFailuresTable;
   inbound_messages: InboundMessagesTable;
   studies: StudiesTable;
   questionnaire_versions: QuestionnaireVersionsTable;

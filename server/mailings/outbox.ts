@@ -7,6 +7,7 @@ import { parseTarget, skipReason, SKIP_LABELS, type SkipReason } from './targets
 import { hasLinkMarkers, mailAddress, resolveAccountLinks, resolveLinks } from './templates';
 import type { OutgoingMail, SendOutcome } from './transport';
 import { verpAddress } from './verp';
+import { coordinatorLink } from '../persons/links';
 
 /**
  * The durable outbox. Every mail is a row before it is sent, unique by its idempotency key; a
@@ -150,6 +151,8 @@ export interface ClaimedMessage {
   school_denomination: string | null;
   round_status: RoundStatus | null;
   closes_at: Date | null;
+  /** 'person' rounds mail the coordinator link instead of the questionnaire link (server/persons/). */
+  unit_type: 'school' | 'person' | null;
   mailing_kind: MailingKind | null;
   mailing_status: MailingStatus | null;
   target: unknown;
@@ -225,7 +228,8 @@ export async function claimDue(db: Kysely<DB>, o: ClaimOptions): Promise<Claimed
     left join lateral (
       select i.token_nonce, i.email, i.status as inv_status, i.excluded_at, i.opted_out_at, i.bounced_at,
         i.invited_at, i.completed_at, i.refused_at, i.swv_id, rs.situation, s.kind as school_kind,
-        s.province as school_province, s.denomination as school_denomination, r.status as round_status, r.closes_at
+        s.province as school_province, s.denomination as school_denomination, r.status as round_status, r.closes_at,
+        r.unit_type
       from invitations i
       join rounds r on r.id = i.round_id
       left join schools s on s.id = i.school_id
@@ -292,17 +296,20 @@ function messageIdDomain(mailFrom: string): string {
  * headers of RFC 8058, and a Message-ID fixed by the row, so a resend after a crash carries the
  * same id and receiving systems can recognise it.
  */
-export function mailLinks(who: MailIdentity, invitationId: number, nonce: string): { link: string; afmelden: string } {
+export function mailLinks(who: MailIdentity, invitationId: number, nonce: string, unitType: 'school' | 'person' | null = 'school'): { link: string; afmelden: string } {
   return {
-    link: personalLink(who.publicUrl, invitationToken(who.secret, nonce)),
+    link:
+      unitType === 'person'
+        ? coordinatorLink(who.publicUrl, who.secret, invitationId, nonce)
+        : personalLink(who.publicUrl, invitationToken(who.secret, nonce)),
     afmelden: optOutLink(who.publicUrl, optOutToken(who.secret, invitationId, nonce)),
   };
 }
 
 export function buildOutgoing(
-  m: Pick<ClaimedMessage, 'id' | 'idempotency_key' | 'invitation_id' | 'token_nonce' | 'to_address' | 'subject' | 'body_text' | 'body_html' | 'headers'>,
+  m: Pick<ClaimedMessage, 'id' | 'idempotency_key' | 'invitation_id' | 'token_nonce' | 'to_address' | 'subject' | 'body_text' | 'body_html' | 'headers'> & { unit_type?: ClaimedMessage['unit_type'] },
   who: MailIdentity,
-  links: { link: string; afmelden: string } | null = m.invitation_id !== null && m.token_nonce !== null ? mailLinks(who, m.invitation_id, m.token_nonce) : null,
+  links: { link: string; afmelden: string } | null = m.invitation_id !== null && m.token_nonce !== null ? mailLinks(who, m.invitation_id, m.token_nonce, m.unit_type ?? 'school') : null,
 ): OutgoingMail {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(m.headers ?? {})) {

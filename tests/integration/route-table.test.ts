@@ -27,6 +27,20 @@ const PUBLIC_API_ROUTES: Record<string, string> = {
   'POST /api/s/:token/consent': 'respondent: consent or refusal for that link; refusal deletes its answers; rate limited',
   'PUT /api/s/:token/answers': 'respondent: autosave after consent, checked against the questionnaire, optimistic revision; 256 kB; rate limited',
   'POST /api/s/:token/complete': 'respondent: completion, validated for the branch; 256 kB; rate limited',
+  'GET /api/persons/c/:token': 'person round: coordinator link of one school (HMAC of the invitation nonce); school, classes, teachers; rate limited',
+  'PUT /api/persons/c/:token/registration': 'person round: the coordinator registers participation, classes and teachers; validated, one transaction; rate limited',
+  'GET /api/persons/c/:token/classes/:classId/codes': 'person round: printable code sheet of a class of that school (HTML, no scripts); rate limited',
+  'GET /api/persons/c/:token/classes/:classId/key-list': 'person round: key list XLSX of a class of that school (codes, empty name column); rate limited',
+  'GET /api/persons/c/:token/classes/:classId/letter': 'person round: parent letter of a class of that school (HTML); rate limited',
+  'POST /api/persons/c/:token/classes/:classId/letter-sent': 'person round: records that the school sent the parent letter (consent event); rate limited',
+  'GET /api/persons/o/:token': 'person round: parent link of a class (school and class names only); rate limited',
+  'POST /api/persons/o/:token': "person round: a parent's objection or consent with the child's code; wrong codes throttled per class; rate limited",
+  'GET /api/persons/l/:token': 'person round: class link (school and class names only); rate limited per link, not per address',
+  'POST /api/persons/l/:token/start': 'person round: a pupil starts with a code; consent rules; wrong codes throttled per class link; rate limited',
+  'GET /api/persons/p/:token': 'person round: the pupil session of an accepted code (HMAC); questionnaire and own answers after assent; rate limited',
+  'POST /api/persons/p/:token/assent': "person round: the pupil's own yes/no (recorded as a consent event); rate limited",
+  'PUT /api/persons/p/:token/answers': 'person round: autosave of the pupil, optimistic revision; 256 kB; rate limited',
+  'POST /api/persons/p/:token/complete': 'person round: completion of the pupil; 256 kB; rate limited',
 };
 
 /** Routes outside /api/: pages and static files only, all read-only. */
@@ -40,6 +54,9 @@ const PAGE_ROUTES: Record<string, string> = {
   'GET /v/:token': 'SWV view page of a read-only link (the same static HTML for every token)',
   'GET /assets/*': 'hashed client assets',
   'GET /healthz': 'database kind and migration version, for monitoring',
+  'GET /c/:token': 'person round: coordinator page (the same static HTML for every token)',
+  'GET /o/:token': 'person round: parent page (the same static HTML for every token)',
+  'GET /l/:token': 'person round: pupil page of a class link (the same static HTML for every token)',
 };
 
 /** GET and HEAD are reviewed together: Fastify adds a HEAD route for every GET. */

@@ -107,6 +107,9 @@ export function RoundPage({ params }: { params: Record<string, string> }) {
             Vorige meting: <Link to={`/rounds/${r.previous_round_id}`}>{r.previous_round_name}</Link>
           </p>
         )}
+        <p>
+          <Link to={`/rounds/${r.id}/personen`}>Meting per persoon: leerlingen, leerkrachten, klassen en toestemming</Link>
+        </p>
         {admin && r.status !== 'closed' && <Settings round={r} options={options.data} onSaved={reload} />}
       </section>
 

@@ -145,10 +145,12 @@ export async function outboxMessage(
   const row = await db
     .selectFrom('outbox_messages as o')
     .leftJoin('invitations as i', 'i.id', 'o.invitation_id')
+    .leftJoin('rounds as r', 'r.id', 'i.round_id')
     .select([
       'o.id',
       'o.idempotency_key',
       'o.invitation_id',
+      'r.unit_type',
       'o.to_address',
       'o.subject',
       'o.body_text',
@@ -166,7 +168,7 @@ export async function outboxMessage(
     .executeTakeFirst();
   if (!row) throw notFound('Dit bericht bestaat niet.');
   const masked = { link: `${who.publicUrl}/s/[verborgen]`, afmelden: `${who.publicUrl}/api/optout/[verborgen]` };
-  const links = row.invitation_id === null || row.token_nonce === null ? null : capture ? mailLinks(who, row.invitation_id, row.token_nonce) : masked;
+  const links = row.invitation_id === null || row.token_nonce === null ? null : capture ? mailLinks(who, row.invitation_id, row.token_nonce, row.unit_type) : masked;
   if (!(await mayViewAccountLink(db, row.idempotency_key, viewerId, capture))) {
     const hidden = () => `${who.publicUrl}/u/[verborgen]`;
     row.body_text = resolveAccountLinks(row.body_text, hidden, false);

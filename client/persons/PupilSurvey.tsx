@@ -1,0 +1,54 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Model } from 'survey-core';
+import { ApiError, call } from '../shared/api';
+import { createSurveyModel, type QuestionnaireJson } from '../shared/survey/model';
+import { SurveyView } from '../shared/survey/SurveyView';
+
+/** The questionnaire for a pupil: one question a page, large type, saved after every answer. */
+export default function PupilSurvey({ session, onDone }: { session: string; onDone: () => void }) {
+  const [model, setModel] = useState<Model | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const revision = useRef(0);
+  const saving = useRef<Promise<void>>(Promise.resolve());
+
+  useEffect(() => {
+    let alive = true;
+    call('GET /api/persons/p/:token', { params: { token: session } }).then(
+      (view) => {
+        if (!alive) return;
+        if (view.state === 'completed') return onDone();
+        revision.current = view.revision;
+        const m = createSurveyModel(view.questionnaire as QuestionnaireJson, {});
+        m.questionsOnPageMode = 'questionPerPage';
+        m.completeText = 'Klaar';
+        m.data = view.data;
+        const save = (complete: boolean) => {
+          saving.current = saving.current.then(async () => {
+            try {
+              const route = complete ? ('POST /api/persons/p/:token/complete' as const) : ('PUT /api/persons/p/:token/answers' as const);
+              const reply = await call(route, { params: { token: session }, body: { data: m.data as Record<string, unknown>, revision: revision.current } });
+              revision.current = reply.revision;
+              if (complete) onDone();
+            } catch (e) {
+              setError(e instanceof ApiError ? e.message : 'Je antwoord is niet opgeslagen. Probeer het nog een keer.');
+            }
+          });
+        };
+        m.onValueChanged.add(() => save(false));
+        m.onComplete.add(() => save(true));
+        setModel(m);
+      },
+      (e: unknown) => setError(e instanceof ApiError ? e.message : 'Er ging iets mis.'),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [session]);
+
+  return (
+    <>
+      {error && <p className="mr-error" role="alert">{error}</p>}
+      {model ? <SurveyView model={model} /> : !error && <p>Laden…</p>}
+    </>
+  );
+}

@@ -1,0 +1,22 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import '../shared/base.css';
+import './persons.css';
+import { CoordinatorPage } from './CoordinatorPage';
+import { ParentPage } from './ParentPage';
+import { PupilPage } from './PupilPage';
+
+/** One entry for the three pages of a person round: /c/<token>, /o/<token>, /l/<token>. */
+function App() {
+  const [, kind, token] = /^\/([col])\/([^/]+)$/.exec(window.location.pathname) ?? [];
+  if (!token) return <main className="pp-main"><p>Deze link is niet compleet.</p></main>;
+  if (kind === 'c') return <CoordinatorPage token={token} />;
+  if (kind === 'o') return <ParentPage token={token} />;
+  return <PupilPage token={token} />;
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,189 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { personsApi } from '../../contract/api/persons';
+import type { AreaDeps } from '../area';
+import { currentUser } from '../auth/plugin';
+import { clientDist } from '../client-assets';
+import { DomainError, notFound } from '../errors';
+import { RESPONDENT_BODY_LIMIT } from '../limits';
+import { classLink, parentLink } from './links';
+import { openClass, openPupil, parentDecision, pupilAnswers, pupilAssent, savePupilAnswers, startPupil } from './pupils';
+import { keyListXlsx, codeSheetHtml, parentLetterHtml } from './sheets';
+import { classWithCodes, configurePersonRound, coordinatorClasses, openCoordinator, personRoundSettings, recordInfoSent, register, type CoordinatorContext } from './sites';
+import { personTracking } from './tracking';
+
+/** Pupils' answers: a generous bound for one questionnaire's JSON. */
+const ANSWERS_BODY_LIMIT = RESPONDENT_BODY_LIMIT;
+
+export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
+  const api = personsApi;
+  const publicUrl = config.publicUrl;
+  const secret = config.secret;
+
+  // Public links: a generous ceiling per address (a school's NAT address carries whole classes),
+  // and a ceiling per link (class link, pupil session), so one class never limits another.
+  const perAddress = app.rateLimit({ max: Math.max(config.respondentRateLimit, 1) * 5, timeWindow: '1 minute' });
+  const perLink = app.rateLimit({
+    max: Math.max(config.respondentRateLimit, 1),
+    timeWindow: '1 minute',
+    keyGenerator: (request: FastifyRequest) => `persons:${(request.params as { token?: string }).token ?? request.ip}`,
+  });
+  const open = { access: 'public' as const };
+  const onRequest = config.respondentRateLimit > 0 ? [perAddress, perLink] : [];
+
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/api/persons/')) reply.header('cache-control', 'no-store');
+  });
+
+  // --- Admin -------------------------------------------------------------------------------
+  app.get('/api/persons/rounds/:id/settings', { config: { access: 'researcher' }, schema: api['GET /api/persons/rounds/:id/settings'] }, async (request) =>
+    personRoundSettings(db, request.params.id),
+  );
+  app.put('/api/persons/rounds/:id/settings', { config: { access: 'researcher' }, schema: api['PUT /api/persons/rounds/:id/settings'] }, async (request) => {
+    const user = currentUser(request);
+    return configurePersonRound(db, request.params.id, request.body, user.id, clock.now(), { id: user.id, email: user.email });
+  });
+  app.get('/api/persons/rounds/:id/tracking', { config: { access: 'researcher' }, schema: api['GET /api/persons/rounds/:id/tracking'] }, async (request) =>
+    personTracking(db, request.params.id),
+  );
+
+  // --- Coordinator link ----------------------------------------------------------------------
+  async function coordinatorView(ctx: CoordinatorContext) {
+    const { classes, teachers } = await coordinatorClasses(db, ctx.siteId);
+    const site = await db.selectFrom('person_sites').select('participation').where('id', '=', ctx.siteId).executeTakeFirstOrThrow();
+    return {
+      schoolName: ctx.schoolName,
+      studyName: ctx.studyName,
+      roundName: ctx.roundName,
+      closesAt: ctx.closesAt ? ctx.closesAt.toISOString() : null,
+      consentMode: ctx.consentMode,
+      participation: site.participation,
+      classes: classes.map((c) => ({
+        id: c.id,
+        label: c.label,
+        grade: c.grade,
+        pupils: c.pupils,
+        classLink: classLink(publicUrl, secret, c.id, c.link_nonce),
+        parentLink: parentLink(publicUrl, secret, c.id, c.link_nonce),
+      })),
+      teachers,
+    };
+  }
+
+  app.get('/api/persons/c/:token', { config: open, onRequest, schema: api['GET /api/persons/c/:token'] }, async (request) =>
+    coordinatorView(await openCoordinator(db, secret, request.params.token, clock.now())),
+  );
+  app.put('/api/persons/c/:token/registration', { config: open, onRequest, schema: api['PUT /api/persons/c/:token/registration'] }, async (request) => {
+    const now = clock.now();
+    const ctx = await openCoordinator(db, secret, request.params.token, now);
+    await register(db, secret, ctx, request.body, now);
+    return coordinatorView(ctx);
+  });
+
+  async function sheetInput(token: string, classId: number) {
+    const ctx = await openCoordinator(db, secret, token, clock.now());
+    const { cls, codes } = await classWithCodes(db, secret, ctx.siteId, classId);
+    return { ctx, cls, codes };
+  }
+  const download = (reply: FastifyReply, name: string) => reply.header('content-disposition', `attachment; filename="${name.replace(/[^A-Za-z0-9._-]+/g, '-')}"`);
+
+  app.get('/api/persons/c/:token/classes/:classId/codes', { config: open, onRequest, schema: api['GET /api/persons/c/:token/classes/:classId/codes'] }, async (request, reply) => {
+    const { ctx, cls, codes } = await sheetInput(request.params.token, request.params.classId);
+    const html = codeSheetHtml({
+      schoolName: ctx.schoolName,
+      studyName: ctx.studyName,
+      roundName: ctx.roundName,
+      classLabel: cls.label,
+      grade: cls.grade,
+      classLink: classLink(publicUrl, secret, cls.id, cls.link_nonce),
+      codes,
+    });
+    return reply.type('text/html; charset=utf-8').send(html);
+  });
+  app.get('/api/persons/c/:token/classes/:classId/key-list', { config: open, onRequest, schema: api['GET /api/persons/c/:token/classes/:classId/key-list'] }, async (request, reply) => {
+    const { ctx, cls, codes } = await sheetInput(request.params.token, request.params.classId);
+    const buffer = await keyListXlsx({ schoolName: ctx.schoolName, studyName: ctx.studyName, roundName: ctx.roundName, classLabel: cls.label, grade: cls.grade, codes });
+    download(reply, `sleutellijst-${cls.label}.xlsx`);
+    return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(buffer);
+  });
+  app.get('/api/persons/c/:token/classes/:classId/letter', { config: open, onRequest, schema: api['GET /api/persons/c/:token/classes/:classId/letter'] }, async (request, reply) => {
+    const { ctx, cls } = await sheetInput(request.params.token, request.params.classId);
+    const html = parentLetterHtml({
+      schoolName: ctx.schoolName,
+      studyName: ctx.studyName,
+      roundName: ctx.roundName,
+      classLabel: cls.label,
+      parentLink: parentLink(publicUrl, secret, cls.id, cls.link_nonce),
+      consentMode: ctx.consentMode,
+    });
+    return reply.type('text/html; charset=utf-8').send(html);
+  });
+  app.post('/api/persons/c/:token/classes/:classId/letter-sent', { config: open, onRequest, schema: api['POST /api/persons/c/:token/classes/:classId/letter-sent'] }, async (request) => {
+    const now = clock.now();
+    const ctx = await openCoordinator(db, secret, request.params.token, now);
+    await recordInfoSent(db, ctx, request.params.classId, now);
+    return { ok: true };
+  });
+
+  // --- Parents -------------------------------------------------------------------------------
+  const classInfo = (c: Awaited<ReturnType<typeof openClass>>) => ({
+    schoolName: c.schoolName,
+    studyName: c.studyName,
+    roundName: c.roundName,
+    classLabel: c.label,
+    consentMode: c.consentMode,
+  });
+  app.get('/api/persons/o/:token', { config: open, onRequest, schema: api['GET /api/persons/o/:token'] }, async (request) =>
+    classInfo(await openClass(db, secret, 'parent-link', request.params.token)),
+  );
+  app.post('/api/persons/o/:token', { config: open, onRequest, schema: api['POST /api/persons/o/:token'] }, async (request) => {
+    const ctx = await openClass(db, secret, 'parent-link', request.params.token);
+    return parentDecision(db, secret, ctx, request.body.code, request.body.decision, clock.now());
+  });
+
+  // --- Pupils --------------------------------------------------------------------------------
+  app.get('/api/persons/l/:token', { config: open, onRequest, schema: api['GET /api/persons/l/:token'] }, async (request) =>
+    classInfo(await openClass(db, secret, 'class-link', request.params.token)),
+  );
+  app.post('/api/persons/l/:token/start', { config: open, onRequest, schema: api['POST /api/persons/l/:token/start'] }, async (request) => {
+    const ctx = await openClass(db, secret, 'class-link', request.params.token);
+    return startPupil(db, secret, ctx, request.body.code, clock.now());
+  });
+  app.get('/api/persons/p/:token', { config: open, onRequest, schema: api['GET /api/persons/p/:token'] }, async (request) => {
+    const ctx = await openPupil(db, secret, request.params.token);
+    if (ctx.questionnaireVersionId === null) throw notFound('Deze vragenlijst is er (nog) niet.');
+    const version = await db.selectFrom('questionnaire_versions').select('content').where('id', '=', ctx.questionnaireVersionId).executeTakeFirstOrThrow();
+    const answers = await pupilAnswers(db, ctx.personId);
+    const state = ctx.status === 'completed' ? 'completed' : ctx.status === 'started' ? 'open' : 'assent';
+    return { state, questionnaire: state === 'open' ? version.content : null, data: state === 'open' ? (answers?.data ?? {}) : {}, revision: answers?.revision ?? 0 } as const;
+  });
+  app.post('/api/persons/p/:token/assent', { config: open, onRequest, schema: api['POST /api/persons/p/:token/assent'] }, async (request) => {
+    const ctx = await openPupil(db, secret, request.params.token);
+    if (ctx.status === 'completed') throw new DomainError(409, 'completed', 'Je hebt de vragenlijst al ingeleverd. Dank je wel!');
+    await pupilAssent(db, ctx, request.body.assent, clock.now());
+    return { state: request.body.assent ? 'open' : 'refused' };
+  });
+  app.put('/api/persons/p/:token/answers', { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT, schema: api['PUT /api/persons/p/:token/answers'] }, async (request) => {
+    const ctx = await openPupil(db, secret, request.params.token);
+    return savePupilAnswers(db, ctx, request.body.data, request.body.revision, false, clock.now());
+  });
+  app.post('/api/persons/p/:token/complete', { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT, schema: api['POST /api/persons/p/:token/complete'] }, async (request) => {
+    const ctx = await openPupil(db, secret, request.params.token);
+    return savePupilAnswers(db, ctx, request.body.data, request.body.revision, true, clock.now());
+  });
+
+  // --- Pages (the same static HTML for every token; client/persons/) --------------------------
+  const pageFile = path.join(clientDist, 'persons', 'index.html');
+  let cached: string | null = null;
+  const page = async (_request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('cache-control', 'no-cache');
+    if (cached === null && existsSync(pageFile)) cached = readFileSync(pageFile, 'utf8');
+    if (cached === null) return reply.code(503).type('text/html; charset=utf-8').send('<!doctype html><html lang="nl"><meta charset="utf-8"><title>Meetronde</title><p>De webapplicatie is nog niet gebouwd.</p></html>');
+    return reply.type('text/html; charset=utf-8').send(cached);
+  };
+  app.get('/c/:token', page);
+  app.get('/o/:token', page);
+  app.get('/l/:token', page);
+};

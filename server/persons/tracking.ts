@@ -1,0 +1,114 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/types';
+import { notFound } from '../errors';
+
+/**
+ * Tracking of a person round: per class (pupils), school, SWV and role: places issued, parents'
+ * objections and consents (latest word per pupil), pupils who said no, started, completed, and
+ * the response rate (completed / issued, for teachers completed / registered).
+ */
+export interface Tally {
+  registered: number;
+  objections: number;
+  consents: number;
+  refused: number;
+  started: number;
+  completed: number;
+  rate: number | null;
+}
+
+const empty = (): Tally => ({ registered: 0, objections: 0, consents: 0, refused: 0, started: 0, completed: 0, rate: null });
+
+function add(t: Tally, r: { registered: number; objections: number; consents: number; refused: number; started: number; completed: number }) {
+  t.registered += r.registered;
+  t.objections += r.objections;
+  t.consents += r.consents;
+  t.refused += r.refused;
+  t.started += r.started;
+  t.completed += r.completed;
+}
+
+const withRate = <T extends Tally>(t: T): T => ({ ...t, rate: t.registered > 0 ? Math.round((1000 * t.completed) / t.registered) / 10 : null });
+
+export async function personTracking(db: Kysely<DB>, roundId: number) {
+  const round = await db.selectFrom('rounds').select(['id', 'name', 'unit_type']).where('id', '=', roundId).executeTakeFirst();
+  if (!round) throw notFound('Deze meting bestaat niet.');
+  const rows = await sql<{
+    invitation_id: number;
+    school_name: string | null;
+    swv_id: number;
+    swv_name: string;
+    participation: string | null;
+    class_id: number | null;
+    class_label: string | null;
+    grade: string | null;
+    role: string | null;
+    registered: number;
+    objections: number;
+    consents: number;
+    refused: number;
+    started: number;
+    completed: number;
+  }>`
+    with latest as (
+      select distinct on (e.person_id) e.person_id, e.kind
+      from consent_events e
+      where e.round_id = ${roundId} and e.kind in ('objection', 'consent')
+      order by e.person_id, e.at desc, e.id desc
+    )
+    select i.id as invitation_id, i.school_name, i.swv_id, w.name as swv_name, s.participation,
+      p.class_id, c.label as class_label, c.grade, p.role,
+      count(p.id)::int as registered,
+      count(p.id) filter (where l.kind = 'objection')::int as objections,
+      count(p.id) filter (where l.kind = 'consent')::int as consents,
+      count(p.id) filter (where p.status = 'refused')::int as refused,
+      count(p.id) filter (where p.status in ('started', 'completed'))::int as started,
+      count(p.id) filter (where p.status = 'completed')::int as completed
+    from invitations i
+    join swvs w on w.id = i.swv_id
+    left join person_sites s on s.invitation_id = i.id
+    left join persons p on p.site_id = s.id
+    left join person_classes c on c.id = p.class_id
+    left join latest l on l.person_id = p.id
+    where i.round_id = ${roundId}
+    group by i.id, i.school_name, i.swv_id, w.name, s.participation, p.class_id, c.label, c.grade, p.role
+    order by i.school_name, c.label nulls last
+  `.execute(db);
+
+  const schools = new Map<number, Tally & { invitationId: number; schoolName: string; swvName: string; participation: string; classes: Array<Tally & { classId: number; label: string; grade: string }> }>();
+  const swvs = new Map<number, Tally & { swvId: number; swvName: string; schools: number; participating: number }>();
+  const roles = new Map<string, Tally & { role: string }>();
+  const total = empty();
+  for (const r of rows.rows) {
+    let school = schools.get(r.invitation_id);
+    if (!school) {
+      school = { ...empty(), invitationId: r.invitation_id, schoolName: r.school_name ?? '', swvName: r.swv_name, participation: r.participation ?? 'unknown', classes: [] };
+      schools.set(r.invitation_id, school);
+      const swv = swvs.get(r.swv_id) ?? { ...empty(), swvId: r.swv_id, swvName: r.swv_name, schools: 0, participating: 0 };
+      swv.schools += 1;
+      if (r.participation === 'yes') swv.participating += 1;
+      swvs.set(r.swv_id, swv);
+    }
+    if (r.role === null) continue;
+    const role = roles.get(r.role) ?? { ...empty(), role: r.role };
+    add(role, r);
+    roles.set(r.role, role);
+    if (r.role !== 'pupil') continue;
+    add(school, r);
+    add(swvs.get(r.swv_id)!, r);
+    add(total, r);
+    if (r.class_id !== null) school.classes.push(withRate({ ...empty(), ...pick(r), classId: r.class_id, label: r.class_label ?? '', grade: r.grade ?? '' }));
+  }
+  return {
+    roundId,
+    unitType: round.unit_type,
+    total: withRate(total),
+    schools: [...schools.values()].map(withRate),
+    swvs: [...swvs.values()].map(withRate),
+    roles: [...roles.values()].map(withRate),
+  };
+}
+
+function pick(r: { registered: number; objections: number; consents: number; refused: number; started: number; completed: number }) {
+  return { registered: r.registered, objections: r.objections, consents: r.consents, refused: r.refused, started: r.started, completed: r.completed };
+}
