@@ -4,9 +4,11 @@
  * each of them with this schema and no `/api/` route without one.
  */
 import { authApi } from './auth';
+import { questionnairesAuthoringApi } from './questionnaires-authoring';
 
 export const API = {
   ...authApi,
+  ...questionnairesAuthoringApi,
 };
 
 export type Api = typeof API;
