@@ -32,7 +32,7 @@ export const MAX_EXPRESSION_LENGTH = 2000;
 export const MAX_EXPRESSION_NESTING = 20;
 export const MAX_EXPRESSIONS = 5000;
 /** Wall time for building the model and running every expression once per situation. */
-export const EVALUATION_BUDGET_MS = 8000;
+export const EVALUATION_BUDGET_MS = 15_000;
 
 /** A problem with a candidate, in Dutch; `detail` holds the linter's technical text, if any. */
 export interface Problem {
@@ -146,7 +146,7 @@ export function hostileProblems(content: QuestionnaireContent): Problem[] {
   const where = (path: Array<string | number>) => pathText(path);
   const seen = new Set<string>();
   const add = (rule: string, path: Array<string | number>, message: string) => {
-    const key = `${rule}\u0000${where(path)}`;
+    const key = `${rule}\u0000${where(path)}\u0000${message}`;
     if (seen.has(key) || problems.length >= 50) return;
     seen.add(key);
     problems.push({ rule, where: where(path), message });
