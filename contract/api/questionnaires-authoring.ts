@@ -10,7 +10,7 @@ import { defineApi } from '../http';
 
 const Ref = Type.String({ pattern: '^(v[1-9][0-9]{0,9}|[a-z][a-z0-9.-]*[a-z0-9])$', maxLength: 120 });
 const RefParams = Type.Object({ ref: Ref });
-const Situation = Type.Union(['po-ko', 'po-vo', 'po-po', 'vo-vo', 'vso-vo', 'ow-jh'].map((s) => Type.Literal(s)));
+const Situation = Type.Union([Type.Literal('po-ko'), Type.Literal('po-vo'), Type.Literal('po-po'), Type.Literal('vo-vo'), Type.Literal('vso-vo'), Type.Literal('ow-jh')]);
 /** The questionnaire as text: the server checks size (1 MiB) and nesting itself, with a Dutch message. */
 const QuestionnaireText = Type.String({ maxLength: 2 * 1024 * 1024 });
 
@@ -118,7 +118,7 @@ export const questionnairesAuthoringApi = defineApi({
     querystring: Type.Object({
       situation: Type.Optional(Situation),
       sector: Type.Optional(Type.Union([Type.Literal('po'), Type.Literal('vo')])),
-      schoolKind: Type.Optional(Type.Union(['po', 'sbo', 'so', 'vso', 'vo'].map((s) => Type.Literal(s)))),
+      schoolKind: Type.Optional(Type.Union([Type.Literal('po'), Type.Literal('sbo'), Type.Literal('so'), Type.Literal('vso'), Type.Literal('vo')])),
     }),
     response: { 200: Type.Object({ variables: Type.Record(Type.String(), Type.String()) }) },
   },

@@ -414,14 +414,14 @@ export interface CandidateCheck {
  * Everything that must hold before a candidate may be saved, except the routing property (which
  * runs in the background, see startRoutingCheck). Never throws for a bad candidate.
  */
-export async function checkCandidate(db: Kysely<DB>, text: string, options: { budgetMs?: number } = {}): Promise<CandidateCheck> {
+export async function checkCandidate(db: Kysely<DB>, text: string, options: { budgetMs?: number; evaluated?: boolean } = {}): Promise<CandidateCheck> {
   const empty = { key: null, version: null, title: '', sha256: '', diff: null, diffNote: null, content: null, meta: null };
   const parsed = parseCandidate(text);
   if (!parsed.ok) return { ok: false, problems: parsed.problems, ...empty };
   const content = parsed.content;
   const hostile = hostileProblems(content);
   if (hostile.length > 0) return { ok: false, problems: hostile, ...empty, title: titleOf(content) };
-  const budget = await evaluationProblem(content, options.budgetMs);
+  const budget = options.evaluated ? null : await evaluationProblem(content, options.budgetMs);
   if (budget) return { ok: false, problems: [budget], ...empty, title: titleOf(content) };
 
   const problems = lintInDutch(lintQuestionnaire(content));
@@ -572,16 +572,21 @@ export async function saveCandidate(
   actor: { id: number; email: string },
   now: Date,
 ): Promise<QuestionnaireVersion> {
-  const check = await checkCandidate(db, input.text);
-  if (!check.ok || !check.meta || !check.content) {
-    throw badRequest('questionnaire_not_valid', 'Deze vragenlijst kan niet worden opgeslagen: los eerst de problemen op.', { problems: check.problems });
-  }
+  const notValid = (problems: Problem[]) => badRequest('questionnaire_not_valid', 'Deze vragenlijst kan niet worden opgeslagen: los eerst de problemen op.', { problems });
+  // The cheap refusals first; a candidate with a passed routing check has passed the expression
+  // budget already (the check runs only after it), so that is not run again.
+  const parsed = parseCandidate(input.text);
+  if (!parsed.ok) throw notValid(parsed.problems);
+  const hostile = hostileProblems(parsed.content);
+  if (hostile.length > 0) throw notValid(hostile);
   const job = jobs.get(input.routingCheck);
-  if (!job || job.userId !== actor.id || job.sha256 !== check.sha256) {
+  if (!job || job.userId !== actor.id || job.sha256 !== contentSha256(parsed.content)) {
     throw badRequest('routing_not_checked', 'Controleer eerst de routering van precies deze versie (de tekst is sinds de controle gewijzigd, of de controle is verlopen).');
   }
   if (job.status === 'running') throw conflict('routing_running', 'De routeringscontrole loopt nog. Wacht tot hij klaar is.');
   if (job.status !== 'passed') throw badRequest('routing_failed', 'De routeringscontrole is niet geslaagd; deze versie kan niet worden opgeslagen.');
+  const check = await checkCandidate(db, input.text, { evaluated: true });
+  if (!check.ok || !check.meta || !check.content) throw notValid(check.problems);
   const basedOn = input.basedOn ? (await resolveVersion(db, input.basedOn)).storedId : null;
   const actorRef: Actor = actor;
   return db.transaction().execute(async (trx) => {

@@ -1,6 +1,7 @@
 import { Model, settings, type Question } from 'survey-core';
 // SurveyJS's own texts (buttons, "Vereist", progress) in Dutch.
 import 'survey-core/i18n/dutch';
+import { sanitizeHtml } from './sanitize';
 
 /**
  * Building survey-core models for the respondent page and the admin preview alike: the same
@@ -40,6 +41,14 @@ export function createSurveyModel(questionnaire: QuestionnaireJson, variables: R
   // The page shows its own thank-you page with the summary.
   model.showCompletePage = false;
   for (const [name, value] of Object.entries(variables)) model.setVariable(name, value ?? '');
+  // Questionnaire HTML is data, not code (issue 27): html questions and texts with markup are
+  // sanitised before SurveyJS puts them in the page; texts without markup stay plain text.
+  model.onProcessHtml.add((_, options) => {
+    options.html = sanitizeHtml(options.html);
+  });
+  model.onTextMarkdown.add((_, options) => {
+    if (options.text.includes('<')) options.html = sanitizeHtml(options.text);
+  });
   return model;
 }
 
