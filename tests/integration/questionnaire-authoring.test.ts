@@ -105,7 +105,7 @@ describeEachDatabase('questionnaire versions from the admin app', (getDatabase) 
   });
 
   it('shows a question reworded under its old name in the difference, and refuses it: a name means one question across versions', async () => {
-    const check = await post('/api/questionnaire-versions/check', { text: changedCopyOf2023('2025', { keepName: true }).text });
+    const check = await post('/api/questionnaire-versions/check', { text: changedCopyOf2023('2023.5', { keepName: true }).text });
     expect(check.body.ok).toBe(false);
     const reworded = check.body.diff.changed.find((c: { name: string }) => c.name === 'A_positie_hb');
     expect(reworded).toMatchObject({ comparability: 'vergelijkbaar' });
