@@ -52,7 +52,7 @@ describeEachDatabase('admin app: a new questionnaire version, from upload to pri
     content.pages[0].elements[0].html += '<img src="/favicon.ico" onerror="window.__pwned = 1">';
     await page.getByLabel('JSON-bestand uploaden').setInputFiles({ name: 'image-2024.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(content, null, 2)) });
     const preview = page.getByTestId('author-preview');
-    await preview.getByText('Gaat u akkoord met het verwerken').waitFor();
+    await preview.getByText('Gaat u akkoord met het verwerken').first().waitFor();
     expect(await preview.locator('img[onerror]').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
 
@@ -78,13 +78,13 @@ describeEachDatabase('admin app: a new questionnaire version, from upload to pri
     await page.getByLabel('Sector van het samenwerkingsverband').selectOption('po');
     await page.getByLabel('Soort school').selectOption('po');
     await page.getByLabel('Route (tak)').selectOption('plannen');
-    await preview.getByText('Wat is de reden dat uw school (nog) niet samenwerkt met vo-scholen').waitFor();
-    await preview.locator('b', { hasText: 'samenwerking' }).waitFor();
+    await preview.getByText('Wat is de reden dat uw school (nog) niet samenwerkt met vo-scholen').first().waitFor();
+    await preview.locator('b', { hasText: 'samenwerking' }).first().waitFor();
     expect(await preview.getByText('Wat zou uw school nodig hebben').count()).toBe(0);
     await page.getByLabel('Breedte').selectOption('phone');
     await page.locator('[data-testid="author-preview"][data-width="phone"]').waitFor();
     expect((await preview.boundingBox())!.width).toBeLessThanOrEqual(376);
-    await preview.getByText('Wat is de reden dat uw school (nog) niet samenwerkt met vo-scholen').waitFor();
+    await preview.getByText('Wat is de reden dat uw school (nog) niet samenwerkt met vo-scholen').first().waitFor();
 
     // Save: immutable, listed, offered for a new round.
     await page.getByRole('button', { name: 'Opslaan als nieuwe versie' }).click();
