@@ -39,6 +39,8 @@ describeEachDatabase('admin app: a new questionnaire version, from upload to pri
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     await context.addCookies([{ name: 'mr_session', value: headers.cookie.split('=')[1]!, url }]);
     const page = await context.newPage();
+    // The check builds survey-core models and runs the routing walk: slow on a busy test machine.
+    page.setDefaultTimeout(180_000);
     const violations = await collectCspViolations(page);
 
     await page.goto(`${url}/admin/vragenlijsten`);
