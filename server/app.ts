@@ -26,6 +26,7 @@ import { inboundRoutes } from './inbound/routes';
 import { mailRoutes } from './mailings/routes';
 import { privacyRoutes } from './privacy/routes';
 import { questionnaireRoutes } from './questionnaires/routes';
+import { questionnaireAuthoringRoutes } from './questionnaires/authoring-routes';
 import { CLOSED_BODY, responsesRoutes } from './responses/routes';
 import type { LoginLimits } from './auth/throttle';
 import { trackingRoutes } from './tracking/routes';
@@ -160,6 +161,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(userRoutes, areaDeps);
   await app.register(privacyRoutes, areaDeps);
   await app.register(questionnaireRoutes, areaDeps);
+  await app.register(questionnaireAuthoringRoutes, areaDeps);
   await app.register(mailRoutes, areaDeps);
   await app.register(inboundRoutes, areaDeps);
   await app.register(exportRoutes, areaDeps);

@@ -7,6 +7,7 @@ import { MessagesPage } from './pages/MessagesPage';
 import { ImportsPage } from './pages/ImportsPage';
 import { PreviewPage } from './pages/PreviewPage';
 import { PrivacyPage } from './pages/PrivacyPage';
+import { QuestionnaireEditorPage, QuestionnairesPage } from './pages/QuestionnairesPage';
 import { RoundPage } from './pages/RoundPage';
 import { PersonRoundPage } from './pages/PersonRoundPage';
 import { RoundsPage } from './pages/RoundsPage';
@@ -33,6 +34,9 @@ export interface PageDef {
   section?: string[];
 }
 
+// The printable questionnaire carries its own print style sheet: it loads when opened.
+const QuestionnairePrintPage = lazy(() => import('./pages/QuestionnairePrintPage').then((m) => ({ default: m.QuestionnairePrintPage })));
+
 // The dashboard pulls in chart.js (≈170 KB): it loads when a dashboard is opened, not with the app.
 const TrackingDashboardPage = lazy(() => import('./pages/TrackingDashboardPage').then((m) => ({ default: m.TrackingDashboardPage })));
 
@@ -43,6 +47,10 @@ export const pages: PageDef[] = [
   { path: '/rounds/:id', title: 'Meting', component: RoundPage, role: 'researcher' },
   // Person rounds: pupils, teachers, classes, consent (server/persons).
   { path: '/rounds/:id/personen', title: 'Personen', component: PersonRoundPage, role: 'researcher' },
+  // Questionnaire versions: built-in files and versions researchers add (server/questionnaires, issue 27).
+  { path: '/vragenlijsten', title: 'Vragenlijsten', component: QuestionnairesPage, role: 'researcher', nav: 1, section: ['/vragenlijsten/'] },
+  { path: '/vragenlijsten/nieuw', title: 'Nieuwe versie van een vragenlijst', component: QuestionnaireEditorPage, role: 'researcher' },
+  { path: '/vragenlijsten/:ref/afdrukken', title: 'Vragenlijst afdrukken', component: QuestionnairePrintPage, role: 'researcher' },
   { path: '/respons', title: 'Respons', component: TrackingRoundsPage, role: 'researcher', nav: 1, section: ['/respons/'] },
   { path: '/respons/:roundId', title: 'Respons per meting', component: TrackingDashboardPage, role: 'researcher' },
   { path: '/mail', title: 'E-mail', component: MailRoundsPage, role: 'admin', nav: 1, section: ['/mail/'] },

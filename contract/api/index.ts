@@ -11,6 +11,7 @@ import { questionnairesApi } from './questionnaires';
 import { responsesApi } from './responses';
 import { trackingApi } from './tracking';
 import { personsApi } from './persons';
+import { questionnairesAuthoringApi } from './questionnaires-authoring';
 
 export const API = {
   ...authApi,
@@ -21,6 +22,7 @@ export const API = {
   ...questionnairesApi,
   ...responsesApi,
   ...personsApi,
+  ...questionnairesAuthoringApi,
 };
 
 export type Api = typeof API;

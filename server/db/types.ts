@@ -39,6 +39,10 @@ export interface QuestionnaireVersionsTable {
   content: Json<unknown>;
   sha256: string;
   created_at: CreatedAt;
+  /** 'file': a snapshot of a file in questionnaires/; 'upload': saved from the admin app (migration 0017). */
+  source: ColumnType<'file' | 'upload', 'file' | 'upload' | undefined, never>;
+  created_by: ColumnType<number | null, number | null | undefined, never>;
+  based_on: ColumnType<number | null, number | null | undefined, never>;
 }
 
 export interface UsersTable {

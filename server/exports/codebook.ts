@@ -1,6 +1,7 @@
 import type { Situation } from '../db/types';
 import { SITUATION_LABELS, SITUATIONS } from '../../contract/vocabulary';
 import type { ExportVariable } from './export';
+import { questionnaireHtmlToText } from '../questionnaires/sanitize';
 
 /**
  * The codebook: for every export variable its question text, type, values with labels, the
@@ -96,7 +97,7 @@ export function codebookRows(variables: ExportVariable[], consent?: { question: 
       const alpha = v.scale.alpha === null ? 'niet te berekenen' : v.scale.alpha.toFixed(3).replace('.', ',');
       return {
         name: v.name,
-        label: v.label,
+        label: questionnaireHtmlToText(v.label),
         type: 'schaalscore (berekend)',
         values: `gemiddelde van ${v.scale.items.join(', ')}${v.scale.reversed.length ? `; omgekeerd gescoord: ${v.scale.reversed.join(', ')}` : ''}; Cronbachs alfa = ${alpha} (n = ${v.scale.n}, alleen als alle items beantwoord zijn)`,
         missing,
@@ -106,7 +107,7 @@ export function codebookRows(variables: ExportVariable[], consent?: { question: 
     }
     return {
       name: v.name,
-      label: v.label,
+      label: questionnaireHtmlToText(v.label),
       type,
       values: values || (v.type === 'string' ? 'tekst' : ''),
       missing: missing || (v.question && v.type === 'string' ? 'leeg = niet gevraagd of geen antwoord' : ''),
@@ -123,6 +124,8 @@ export function codebookHtml(
   variables: ExportVariable[],
   consent?: { question: string; yes: string },
   previousRound?: string | null,
+  /** The printable questionnaire of this round (admin app), linked from the codebook. */
+  printUrl?: string | null,
 ): string {
   const compare = Boolean(previousRound);
   const rows = codebookRows(variables, consent)
@@ -144,7 +147,7 @@ th{position:sticky;top:0;background:#f6f7f9}code{font-size:.9em}
 @media print{th{position:static}}
 </style></head><body>
 <h1>Codeboek — ${escapeHtml(title)}</h1>
-<p>Ontbrekende waarden: <strong>-9</strong> = niet gevraagd (de vraag hoorde niet bij de route van de school), <strong>-8</strong> = geen antwoord (wel gevraagd, niet beantwoord).</p>
+${printUrl ? `<p><a href="${escapeHtml(printUrl)}">De vragenlijst zelf, om af te drukken of als PDF op te slaan</a></p>\n` : ''}<p>Ontbrekende waarden: <strong>-9</strong> = niet gevraagd (de vraag hoorde niet bij de route van de school), <strong>-8</strong> = geen antwoord (wel gevraagd, niet beantwoord).</p>
 ${compare ? `<p>Vergeleken met de vorige meting: <strong>${escapeHtml(previousRound ?? '')}</strong>. Alleen variabelen met “ja” zijn zonder meer naast elkaar te zetten.</p>` : ''}
 <table><thead><tr><th>Variabele</th><th>Vraag / label</th><th>Type</th><th>Waarden</th><th>Ontbrekend</th><th>Gesteld aan</th>${compare ? '<th>Vergelijkbaar met vorige meting</th>' : ''}</tr></thead>
 <tbody>

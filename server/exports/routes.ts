@@ -102,7 +102,9 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
         return codebookCsv(plan.variables, plan.consent, plan.previousRound);
       }
       reply.type('text/html; charset=utf-8');
-      return codebookHtml(`${plan.roundName} (${plan.questionnaire})`, plan.variables, plan.consent, plan.previousRound);
+      const pinned = await db.selectFrom('rounds').select('questionnaire_version_id').where('id', '=', request.params.roundId).executeTakeFirst();
+      const printUrl = pinned?.questionnaire_version_id ? `/admin/vragenlijsten/v${pinned.questionnaire_version_id}/afdrukken${request.query.situation ? `?situatie=${request.query.situation}` : ''}` : null;
+      return codebookHtml(`${plan.roundName} (${plan.questionnaire})`, plan.variables, plan.consent, plan.previousRound, printUrl);
     },
   );
 

@@ -66,7 +66,7 @@ export async function createStudy(db: Kysely<DB>, input: StudyInput, now: Date, 
 export interface RoundInput {
   studyId: number;
   name: string;
-  /** A questionnaire file id ('image-samenwerking-2023'): its current content is snapshotted and pinned. */
+  /** A questionnaire file id ('image-samenwerking-2023'): its current content is snapshotted and pinned; or 'v<id>', a version saved from the admin app. */
   questionnaireId?: string | null;
   /** Or an already stored snapshot (e.g. the previous round's). */
   questionnaireVersionId?: number | null;
@@ -98,6 +98,9 @@ function checkWindow(opensAt: Date | null, closesAt: Date | null): { opensAt: Da
 /** The questionnaire version a round pins: a file snapshotted now, or a stored snapshot. */
 async function pinVersion(db: Kysely<DB>, input: Pick<RoundInput, 'questionnaireId' | 'questionnaireVersionId'>): Promise<number | null> {
   if (input.questionnaireId) {
+    // A version saved from the admin app (issue 27): 'v<id>', pinned as it is (rows are immutable).
+    const stored = /^v([1-9][0-9]{0,9})$/.exec(input.questionnaireId);
+    if (stored) return (await getVersion(db, Number(stored[1]))).id;
     const file = listQuestionnaires().find((q) => q.id === input.questionnaireId);
     if (!file) throw badRequest('unknown_questionnaire', 'Deze vragenlijst bestaat niet.');
     if (file.issues.length) throw badRequest('questionnaire_not_valid', 'Deze vragenlijst bevat fouten en kan niet worden gebruikt.');

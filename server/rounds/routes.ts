@@ -57,7 +57,15 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
   );
 
   app.get('/api/rounds/options', { config: { access: 'researcher' } }, async () => ({
-    questionnaires: listQuestionnaires().map((q) => ({ id: q.id, title: q.title, usable: q.issues.length === 0 && q.meta !== null })),
+    questionnaires: [
+      ...listQuestionnaires().map((q) => ({ id: q.id, title: q.title, usable: q.issues.length === 0 && q.meta !== null })),
+      // Versions saved from the admin app (issue 27), after the built-in files.
+      ...(await db.selectFrom('questionnaire_versions').select(['id', 'title', 'version']).where('source', '=', 'upload').orderBy('id').execute()).map((v) => ({
+        id: `v${v.id}`,
+        title: `${v.title} (versie ${v.version}, toegevoegd)`,
+        usable: true,
+      })),
+    ],
     situations: SITUATIONS.map((code) => ({ code, label: SITUATION_LABELS[code] })),
     noSituationLabel: NO_SITUATION_LABEL,
     defaultRoundDays: DEFAULT_ROUND_DAYS,

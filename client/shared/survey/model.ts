@@ -1,6 +1,7 @@
 import { Model, settings, type Question } from 'survey-core';
 // SurveyJS's own texts (buttons, "Vereist", progress) in Dutch.
 import 'survey-core/i18n/dutch';
+import { sanitizeHtml } from './sanitize';
 
 /**
  * Building survey-core models for the respondent page and the admin preview alike: the same
@@ -26,9 +27,25 @@ const THEME = {
   },
 };
 
+/** Keys whose strings are not text for people: expressions, names and values (an expression's `<` is not markup). */
+const NOT_TEXT = /(If|[eE]xpression|^name|^valueName|^value|^type|^visibleIf)$/;
+
+/** Every questionnaire text that holds markup, through the sanitiser; everything else as it is. */
+function sanitizeTexts(value: unknown, key: string): unknown {
+  if (typeof value === 'string') return value.includes('<') && !NOT_TEXT.test(key) ? sanitizeHtml(value) : value;
+  if (Array.isArray(value)) return value.map((item) => sanitizeTexts(item, key));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, sanitizeTexts(v, k)]));
+  }
+  return value;
+}
+
 export function createSurveyModel(questionnaire: QuestionnaireJson, variables: Record<string, unknown>): Model {
   // Our metadata block is for the server; survey-core would only warn about an unknown property.
-  const { meetronde: _meta, ...json } = questionnaire;
+  const { meetronde: _meta, ...raw } = questionnaire;
+  // Sanitised before survey-core sees it: the model computes texts while it loads, before any
+  // event handler below is attached, and React would render those once.
+  const json = sanitizeTexts(raw, '') as QuestionnaireJson;
   const model = new Model(json);
   model.locale = 'nl';
   model.applyTheme(THEME);
@@ -40,6 +57,14 @@ export function createSurveyModel(questionnaire: QuestionnaireJson, variables: R
   // The page shows its own thank-you page with the summary.
   model.showCompletePage = false;
   for (const [name, value] of Object.entries(variables)) model.setVariable(name, value ?? '');
+  // Questionnaire HTML is data, not code (issue 27): html questions and texts with markup are
+  // sanitised before SurveyJS puts them in the page; texts without markup stay plain text.
+  model.onProcessHtml.add((_, options) => {
+    options.html = sanitizeHtml(options.html);
+  });
+  model.onTextMarkdown.add((_, options) => {
+    if (options.text.includes('<')) options.html = sanitizeHtml(options.text);
+  });
   return model;
 }
 
