@@ -24,6 +24,8 @@ const LANDED: Record<string, string> = {
   '0012_duo_updates.ts': '7b543c659d9166617b367310ccda0c862d8739da148500d5119f5884f9cb2378',
   '0013_round_swv_situation_optional.ts': '0b8be48708873319d1325660fcf52e08ea31a1fab2b44b5d05f5ad310acd1452',
   '0016_inbound_mail.ts': '8bba94663c87d3fcd25196be4d53b7393a8ba232e3d26c0474d5fc25c1e2414d',
+  '0017_questionnaire_uploads.ts': 'bf019cdb7b99fab3e9d47fb68ff61f66e6e983eb2b2a5cadf215968a17170804',
+  '0018_person_rounds.ts': 'fd93811a599dea6cc622cdf09552cec30ff6b1ad99f735ab9f065de9defed511',
 };
 
 const files = readdirSync(migrationsDir)
