@@ -6,7 +6,9 @@ import { RESPONDENT_BODY_LIMIT } from '../limits';
 import { getQuestionnaire, SITUATIONS, variablesFor } from '../questionnaires';
 import { checkAnswers } from './answers';
 import {
+  fastAutosave,
   giveConsent,
+  knownVersion,
   loadContext,
   markOpened,
   refuseConsent,
@@ -57,6 +59,9 @@ const PreviewQuery = Type.Object({
   situation: Type.Optional(Type.Union([Type.Literal(''), ...SITUATIONS.map((s) => Type.Literal(s))])),
   sector: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('po'), Type.Literal('vo')])),
 });
+
+/** Autosave checks are shapes and texts only, not the routing, so they do not read the variables. */
+const EMPTY_VARIABLES = variablesFor({ situation: null, sector: null, schoolName: '' });
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
@@ -148,6 +153,15 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
     { config: respondent, onRequest, bodyLimit: RESPONDENT_BODY_LIMIT, schema: { params: TokenParams, body: AnswersBody } },
     async (request, reply) => {
       const now = clock.now();
+      // A link seen lately: check the answers against its version and save in one round trip;
+      // anything that does not fit (or a save that did not land) takes the full path below.
+      const known = knownVersion(request.params.token);
+      if (known && request.body.currentPage < known.info.pageCount) {
+        const checked = checkAnswers(known.info, EMPTY_VARIABLES, request.body.data, 'autosave');
+        const input = checked.ok ? { data: checked.data, currentPage: request.body.currentPage, revision: request.body.revision } : null;
+        const revision = input ? await fastAutosave(db, known.hash, known.versionId, input, now) : null;
+        if (revision !== null) return { revision, savedAt: now.toISOString() };
+      }
       const found = await writable(request.params.token, reply, now, { answers: false });
       if (!found) return reply;
       const { context, state } = found;
