@@ -133,9 +133,13 @@ export async function previousMeasurement(db: Kysely<DB>, previousRoundId: numbe
   return { id: previous.id, name: previous.name, content: version.content as QuestionnaireContent };
 }
 
-/** Gives every consenting response of the round that has none a respondent number, in order of consent. */
-export async function assignRespondentNumbers(db: Kysely<DB>, roundId: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+/**
+ * Gives every consenting response of the round that has none a respondent number, in order of
+ * consent. Call inside a transaction (the caller owns it): the advisory lock lasts until it ends,
+ * so two exports at once do not number the same responses twice.
+ */
+export async function assignRespondentNumbers(trx: Kysely<DB>, roundId: number): Promise<void> {
+  {
     await sql`select pg_advisory_xact_lock(7265, ${roundId})`.execute(trx);
     await sql`
       update invitations set respondent_number = numbered.n
@@ -147,7 +151,7 @@ export async function assignRespondentNumbers(db: Kysely<DB>, roundId: number): 
       ) numbered
       where invitations.id = numbered.id
     `.execute(trx);
-  });
+  }
 }
 
 function baseQuery(db: Kysely<DB>, roundId: number, options: ExportOptions) {
@@ -164,7 +168,11 @@ function baseQuery(db: Kysely<DB>, roundId: number, options: ExportOptions) {
   return query;
 }
 
-/** Prepares an export: its variables (with string widths measured) and a stream of its rows. */
+/**
+ * Prepares an export: its variables (with string widths measured) and a stream of its rows. Rows
+ * are ordered by respondent number: number them first (assignRespondentNumbers, in a transaction
+ * of the caller's).
+ */
 export async function planExport(db: Kysely<DB>, secret: string, roundId: number, options: ExportOptions): Promise<ExportPlan> {
   const round = await db
     .selectFrom('rounds')
@@ -195,7 +203,6 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
     branch = { values: meta.branch.values, labels };
   }
 
-  await assignRespondentNumbers(db, roundId);
 
   // One pass over the data measures the widest text of each string column.
   const textColumns = columns.filter((c) => c.kind === 'text' || c.kind === 'other-text');

@@ -6,7 +6,7 @@ import { currentUser } from '../auth/plugin';
 import { wallTime } from '../time';
 import { SITUATIONS } from '../tracking/labels';
 import { codebookCsv, codebookHtml } from './codebook';
-import { planExport } from './export';
+import { assignRespondentNumbers, planExport } from './export';
 import { exportStream, FORMAT_INFO, type ExportFormat } from './formats';
 import { figureSvg } from './figures';
 import { reportHtml } from './report-html';
@@ -70,6 +70,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       const { roundId } = request.params;
       const format = request.query.format as ExportFormat;
       const options = { include: request.query.include ?? 'completed', identifiers: request.query.identifiers ?? false, situation: request.query.situation };
+      await db.transaction().execute((trx) => assignRespondentNumbers(trx, roundId));
       const plan = await planExport(db, config.secret, roundId, options);
       await audit(db, user, clock.now(), options.identifiers ? 'export.responses_with_identifiers' : 'export.responses', `round:${roundId}`, {
         format,

@@ -174,7 +174,9 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
         return reply.code(400).send({ error: 'invalid_consent', message: MESSAGES.consentAnswer });
       }
       const outcome =
-        answer === meta.consent.yes ? await giveConsent(db, context.invitationId, meta, now) : await refuseConsent(db, context.invitationId, now);
+        answer === meta.consent.yes
+          ? await db.transaction().execute((trx) => giveConsent(trx, context.invitationId, meta, now))
+          : await db.transaction().execute((trx) => refuseConsent(trx, context.invitationId, now));
       if (!outcome.ok) return reply.code(409).send({ error: 'completed', message: MESSAGES.completed });
       const after = await loadContext(db, request.params.token);
       if (!after) return reply.code(404).send(CLOSED_BODY);
@@ -234,7 +236,9 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
       const checked = checkAnswers(version, context.variables, data, 'complete');
       if (!checked.ok && checked.malformed) return reply.code(400).send({ error: 'invalid_answers', message: MESSAGES.invalidAnswers, errors: checked.errors });
       if (!checked.ok) return reply.code(422).send({ error: 'invalid_answers', message: MESSAGES.incomplete, errors: checked.errors });
-      const outcome = await saveResponse(db, context.invitationId, { data: checked.data, currentPage, revision }, now, { branch: checked.branch });
+      const outcome = await db.transaction().execute((trx) =>
+        saveResponse(trx, context.invitationId, { data: checked.data, currentPage, revision }, now, { branch: checked.branch }),
+      );
       if (!outcome.ok) {
         if (outcome.reason === 'completed') return surveyBody(context, 'completed', outcome.current);
         return sendOutcome(reply, outcome);

@@ -271,9 +271,10 @@ export type ChangeOutcome = { ok: true } | { ok: false; reason: 'completed' };
  * Consent given: a response row holding only the consent answer (revision 1), status `started`.
  * Given again while answering, nothing changes. A school that refused before may consent now;
  * its refusal is forgotten (refused_at cleared), so it gets reminders like any other starter.
+ * Call inside a transaction (the caller owns it): the invitation row is locked until it ends.
  */
-export async function giveConsent(db: Kysely<DB>, invitationId: number, meta: QuestionnaireMeta, now: Date): Promise<ChangeOutcome> {
-  return db.transaction().execute(async (trx) => {
+export async function giveConsent(trx: Kysely<DB>, invitationId: number, meta: QuestionnaireMeta, now: Date): Promise<ChangeOutcome> {
+  {
     const invitation = await trx.selectFrom('invitations').select(['status']).where('id', '=', invitationId).forUpdate().executeTakeFirstOrThrow();
     const response = await trx.selectFrom('responses').select(['id', 'completed_at']).where('invitation_id', '=', invitationId).executeTakeFirst();
     if (invitation.status === 'completed' || response?.completed_at) return { ok: false, reason: 'completed' } as const;
@@ -305,12 +306,12 @@ export async function giveConsent(db: Kysely<DB>, invitationId: number, meta: Qu
         .execute();
     }
     return { ok: true } as const;
-  });
+  }
 }
 
-/** Consent refused: every answer is deleted, status `refused`. */
-export async function refuseConsent(db: Kysely<DB>, invitationId: number, now: Date): Promise<ChangeOutcome> {
-  return db.transaction().execute(async (trx) => {
+/** Consent refused: every answer is deleted, status `refused`. Call inside a transaction (the caller owns it). */
+export async function refuseConsent(trx: Kysely<DB>, invitationId: number, now: Date): Promise<ChangeOutcome> {
+  {
     const invitation = await trx.selectFrom('invitations').select(['status']).where('id', '=', invitationId).forUpdate().executeTakeFirstOrThrow();
     const response = await trx.selectFrom('responses').select(['id', 'completed_at']).where('invitation_id', '=', invitationId).executeTakeFirst();
     if (invitation.status === 'completed' || response?.completed_at) return { ok: false, reason: 'completed' } as const;
@@ -329,7 +330,7 @@ export async function refuseConsent(db: Kysely<DB>, invitationId: number, now: D
         .execute();
     }
     return { ok: true } as const;
-  });
+  }
 }
 
 export interface SaveInput {
@@ -361,6 +362,8 @@ async function whyNotSaved(db: Kysely<DB>, invitationId: number): Promise<SaveOu
  * Autosave, or completion when `completion` is given. Lands only on top of `input.revision`: the
  * UPDATE's `where revision = $seen` makes two saves on the same revision race for the row lock,
  * and the loser finds the revision moved on (PostgreSQL re-checks the condition after the wait).
+ * A completion changes the response and the invitation together: call it inside a transaction
+ * (the caller owns it); an autosave is one statement and needs none.
  */
 export async function saveResponse(
   db: Kysely<DB>,
@@ -396,8 +399,8 @@ export function autosaveStatement(invitationId: number, input: SaveInput, now: D
     `;
 }
 
-async function completeResponse(db: Kysely<DB>, invitationId: number, input: SaveInput, now: Date, completion: { branch: string | null }): Promise<SaveOutcome> {
-  const saved = await db.transaction().execute(async (trx) => {
+async function completeResponse(trx: Kysely<DB>, invitationId: number, input: SaveInput, now: Date, completion: { branch: string | null }): Promise<SaveOutcome> {
+  const saved = await (async () => {
     const row = await trx
       .updateTable('responses')
       .set({
@@ -419,7 +422,7 @@ async function completeResponse(db: Kysely<DB>, invitationId: number, input: Sav
       .where('id', '=', invitationId)
       .execute();
     return row.revision;
-  });
+  })();
   if (saved !== null) return { ok: true, revision: saved, savedAt: now };
-  return whyNotSaved(db, invitationId);
+  return whyNotSaved(trx, invitationId);
 }
