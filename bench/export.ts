@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { openPostgres } from '../server/db/database';
 import { migrateToLatest } from '../server/db/migrator';
+import { assignRespondentNumbers } from '../server/invitations/respondent-numbers';
 import { planExport } from '../server/exports/export';
 import { exportStream, type ExportFormat } from '../server/exports/formats';
 import { snapshotVersion, validateResponse, variablesFor, type QuestionnaireContent } from '../server/questionnaires';
@@ -110,6 +111,7 @@ try {
   for (const format of ['csv', 'xlsx', 'sav'] as ExportFormat[]) {
     results.push(
       await measure(`export ${format}`, async () => {
+        await db.transaction().execute((trx) => assignRespondentNumbers(trx, roundId));
         const plan = await planExport(db, 'bench-secret'.repeat(4), roundId, { include: 'completed', identifiers: false });
         const { sink, bytes } = counting();
         await pipeline(exportStream(plan, format, 'Bench'), sink);

@@ -15,7 +15,10 @@
  * twice the connections).
  */
 import Fastify from 'fastify';
-import { sql } from 'kysely';
+import pg from 'pg';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
+import type { DB } from '../server/db/types';
+import { autosaveStatement, contextQuery } from '../server/responses/survey-state';
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +43,8 @@ const DURATION = Number(arg('duration') ?? 6);
 const COMPLETIONS = Number(arg('complete') ?? 600);
 /** Measure the baseline against itself (the harness and the noise floor; nothing recorded). */
 const BASELINE_ONLY = process.argv.includes('--baseline-only');
+/** Only the PostgreSQL profile of one save (EXPLAIN ANALYZE, statement timings), no load runs. */
+const DB_PROFILE_ONLY = process.argv.includes('--db-profile-only');
 /** Saves per second per respondent in the paced runs. */
 const PACE = 1;
 const WARMUP_SECONDS = Math.min(2, DURATION);
@@ -154,6 +159,80 @@ async function seed(database: Database): Promise<Seeded> {
   };
 }
 
+/**
+ * Where PostgreSQL's time per autosave goes, measured on the seeded data before any load: the
+ * statements an autosave sends (the token lookup of loadContext, the autosave CTE) and the bare
+ * INSERT, each EXPLAIN ANALYZEd (planning, execution, trigger time; median of runs over different
+ * tokens, saves rolled back) and timed from the client sequentially, planned per call as the app
+ * sends them (unnamed statements) and as a prepared statement (planned once).
+ */
+async function dbProfile(db: Kysely<DB>, url: string, seeded: Seeded): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  // Fewer at the bench-smoke size (a 1 s run), where only the table's shape matters.
+  const RUNS = DURATION >= 6 ? 60 : 5;
+  const hashes = seeded.saveRespondents.slice(0, RUNS).map((r) => tokenLookupHash(r.token)!);
+  const byHash = new Map((await sql<{ id: number; token_hash: string }>`select id, token_hash from invitations where token_hash = any(${hashes})`.execute(db)).rows.map((r) => [r.token_hash, r.id]));
+  const ids = hashes.map((h) => byHash.get(h)!);
+  const data = JSON.parse(seeded.partial) as Record<string, unknown>;
+  const versionId = (await sql<{ v: number }>`select questionnaire_version_id as v from rounds where id = ${seeded.roundId}`.execute(db)).rows[0]!.v;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  type Plan = { 'Planning Time': number; 'Execution Time': number; Triggers?: Array<{ 'Trigger Name': string; Time: number; Calls: number }> };
+  const statements: Record<string, (i: number) => CompiledQuery> = {
+    'token lookup: respondent_context(hash, false) (autosave full path)': (i) => contextQuery(hashes[i]!, false).compile(db),
+    'token lookup: respondent_context(hash, true) (GET, completion)': (i) => contextQuery(hashes[i]!, true).compile(db),
+    'autosave in one round trip: respondent_autosave(…)': (i) =>
+      sql`select respondent_autosave(${hashes[i]!}, ${versionId}, ${seeded.partial}::jsonb, 1, 1, ${new Date()})`.compile(db),
+    'autosave CTE of the full path (revision check, response, last_activity_at)': (i) =>
+      autosaveStatement(ids[i]!, { data, currentPage: 1, revision: 1 }, new Date()).compile(db),
+    'bare INSERT (baseline)': (i) => sql`insert into bench_bare (token, data) values (${hashes[i]!}, ${seeded.partial})`.compile(db),
+  };
+  const rows: Array<Array<string | number>> = [];
+  await db.connection().execute(async (conn) => {
+    for (const [what, make] of Object.entries(statements)) {
+      const planning: number[] = [];
+      const execution: number[] = [];
+      const triggers = new Map<string, number[]>();
+      for (let i = 0; i < ids.length; i++) {
+        const q = make(i);
+        await conn.executeQuery(CompiledQuery.raw('begin'));
+        const result = await conn.executeQuery<{ 'QUERY PLAN': Plan[] }>(CompiledQuery.raw(`explain (analyze, buffers, format json) ${q.sql}`, [...q.parameters]));
+        await conn.executeQuery(CompiledQuery.raw('rollback'));
+        const plan = result.rows[0]!['QUERY PLAN'][0]!;
+        planning.push(plan['Planning Time']);
+        execution.push(plan['Execution Time']);
+        for (const t of plan.Triggers ?? []) triggers.set(t['Trigger Name'], [...(triggers.get(t['Trigger Name']) ?? []), t.Time]);
+      }
+      // Client-side: each statement sent as the app sends it (unnamed, planned on every call),
+      // then as a named prepared statement (planned once per connection), on a client of its own.
+      const timed = async (name: string | undefined) => {
+        await client.query('begin');
+        const started = performance.now();
+        for (let i = 0; i < ids.length; i++) {
+          const q = make(i);
+          await client.query({ ...(name ? { name } : {}), text: q.sql, values: [...q.parameters] });
+        }
+        const ms = (performance.now() - started) / ids.length;
+        await client.query('rollback');
+        return ms;
+      };
+      const unnamed = await timed(undefined);
+      const prepared = await timed(`bench_${rows.length}`);
+      const triggerText = [...triggers].map(([name, ts]) => `${name} ${median(ts).toFixed(3)}`).join('; ') || 'none fired';
+      rows.push([what, median(planning).toFixed(3), median(execution).toFixed(3), triggerText, unnamed.toFixed(3), prepared.toFixed(3)]);
+    }
+  });
+  await client.end();
+  return [
+    `PostgreSQL profile of one autosave on the seeded data (before the load runs, load ${loadAverage()}): EXPLAIN (ANALYZE, BUFFERS),`,
+    `median of ${ids.length} runs over different tokens (writes rolled back); then the same ${ids.length} statements sent one after another from`,
+    `this process, as the app sends them (unnamed, planned on every call) and as one prepared statement (planned once). ms.`,
+    `pg_stat_statements is not loaded on this server (shared_preload_libraries is empty; loading it needs a restart of a shared server).`,
+    '',
+    ...table(['statement', 'planning', 'execution', 'triggers fired (ms)', 'client round trip, unnamed', 'client round trip, prepared'], rows),
+  ];
+}
+
 /** Respondents beyond the connections, so that one lost in a timeout does not starve a connection. */
 function spare(connections: number) {
   return Math.ceil(connections / 4) + 16;
@@ -242,6 +321,14 @@ async function main() {
     const app = await buildApp(config, { database, clock: systemClock });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const bare = await startBare(database);
+    const profileLines = BASELINE_ONLY ? [] : await dbProfile(database.db, created.url, seeded);
+    if (DB_PROFILE_ONLY) {
+      console.log(profileLines.join('\n'));
+      recordResults('Respondent path: PostgreSQL profile of one autosave (bench/respondent.ts --db-profile-only)', profileLines);
+      await app.close();
+      await bare.app.close();
+      return;
+    }
     const appUrl = BASELINE_ONLY ? bare.url : `http://127.0.0.1:${port(app.server.address())}`;
     const appPrefix = BASELINE_ONLY ? '/bare' : '/api/s';
     const problem = BASELINE_ONLY ? null : await checkRoutes(appUrl, seeded.saveRespondents[0]!, seeded.partial);
@@ -482,6 +569,8 @@ async function main() {
       ...table(['concurrent', 'route', 'req/s (stored)', 'p50', 'p99', 'other answers', '× baseline req/s', 'server CPU ms/req', 'PostgreSQL CPU ms/req', 'load (1 min)'], rows),
       '',
       ...verdicts,
+      '',
+      ...profileLines,
       `Completions: ${appCompleted} answered 200 within the runs; ${stored} invitations completed in the database (the rest finished after the load generator stopped waiting).`,
       '',
       `CPU profile of the server process during another autosave run at ${profiled} concurrent (${f(profile.totalMs)} ms sampled; idle is time the`,

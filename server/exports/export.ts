@@ -1,7 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { variableComparability, type VariableComparability } from '../questionnaires/questionnaire-diff';
 import { hmac } from '../crypto';
-import { assignRespondentNumbers } from '../invitations/respondent-numbers';
 import type { DB, SchoolKind, Situation } from '../db/types';
 import { notFound } from '../errors';
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent, type QuestionnaireVariables } from '../questionnaires';
@@ -145,7 +144,11 @@ function baseQuery(db: Kysely<DB>, roundId: number, options: ExportOptions) {
   return query;
 }
 
-/** Prepares an export: its variables (with string widths measured) and a stream of its rows. */
+/**
+ * Prepares an export: its variables (with string widths measured) and a stream of its rows. Rows
+ * are ordered by respondent number: number them first (assignRespondentNumbers, in a transaction
+ * of the caller's).
+ */
 export async function planExport(db: Kysely<DB>, secret: string, roundId: number, options: ExportOptions): Promise<ExportPlan> {
   const round = await db
     .selectFrom('rounds')
@@ -176,7 +179,6 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
     branch = { values: meta.branch.values, labels };
   }
 
-  await db.transaction().execute((trx) => assignRespondentNumbers(trx, roundId));
 
   // One pass over the data measures the widest text of each string column.
   const textColumns = columns.filter((c) => c.kind === 'text' || c.kind === 'other-text');

@@ -6,6 +6,7 @@ import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
 import { wallTime } from '../time';
 import { codebookCsv, codebookHtml } from './codebook';
+import { assignRespondentNumbers } from '../invitations/respondent-numbers';
 import { planExport } from './export';
 import { exportStream, FORMAT_INFO, type ExportFormat } from './formats';
 import { figureSvg } from './figures';
@@ -60,6 +61,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       const { roundId } = request.params;
       const format = request.query.format as ExportFormat;
       const options = { include: request.query.include ?? 'completed', identifiers: request.query.identifiers ?? false, situation: request.query.situation };
+      await db.transaction().execute((trx) => assignRespondentNumbers(trx, roundId));
       const plan = await planExport(db, config.secret, roundId, options);
       await audit(db, user, clock.now(), options.identifiers ? 'export.responses_with_identifiers' : 'export.responses', `round:${roundId}`, {
         format,

@@ -45,7 +45,12 @@ export type ValidationResult =
       /** 'given' or 'refused' once the consent question is answered, else null. */
       consent: 'given' | 'refused' | null;
     }
-  | { ok: false; errors: ValidationError[] };
+  | {
+      ok: false;
+      errors: ValidationError[];
+      /** With `malformedFirst`: the errors are malformed answers only (survey-core's required checks did not run). */
+      malformed?: boolean;
+    };
 
 const INVALID_SHAPE = 'De antwoorden hebben een ongeldige vorm.';
 
@@ -204,7 +209,12 @@ function surveyFor(content: QuestionnaireContent, variables: Partial<Questionnai
     models.set(content, survey);
     return survey;
   }
-  for (const name of VARIABLE_NAMES) cached.setVariable(name, variables[name] ?? '');
+  // setVariable re-runs every condition's dependants even for an unchanged value; most calls
+  // come with the variables of the call before (one situation and sector per round and SWV).
+  for (const name of VARIABLE_NAMES) {
+    const value = variables[name] ?? '';
+    if (cached.getVariable(name) !== value) cached.setVariable(name, value);
+  }
   cached.data = {};
   for (const question of cached.getAllQuestions(false)) question.errors = [];
   return cached;
@@ -245,7 +255,7 @@ export function validateResponse(
   content: QuestionnaireContent,
   variables: Partial<QuestionnaireVariables>,
   data: unknown,
-  options: { mode: ValidationMode },
+  options: { mode: ValidationMode; malformedFirst?: boolean },
 ): ValidationResult {
   if (!isRecord(data)) return { ok: false, errors: [{ question: null, message: INVALID_SHAPE }] };
   const meta = readMeta(content);
@@ -254,7 +264,10 @@ export function validateResponse(
   // survey-core error (an empty required matrix would otherwise get two).
   const byQuestion = new Map<string, string>();
   for (const error of settled.errors) if (error.question && !byQuestion.has(error.question)) byQuestion.set(error.question, error.message);
-  if (options.mode === 'complete') {
+  // A completion's malformed answers are reported as a partial check would (the respondent API
+  // answers them with a 400 before looking at what is missing): one settle serves both checks.
+  const malformed = options.mode === 'complete' && options.malformedFirst === true && byQuestion.size > 0;
+  if (options.mode === 'complete' && !malformed) {
     settled.survey.validate(true, false);
     for (const question of settled.visible) {
       const first = question.errors[0];
@@ -265,7 +278,7 @@ export function validateResponse(
     const order = settled.survey.getAllQuestions(false).map((q) => q.name);
     const errors = [...byQuestion].map(([question, message]) => ({ question, message }));
     errors.sort((a, b) => order.indexOf(a.question) - order.indexOf(b.question));
-    return { ok: false, errors };
+    return malformed ? { ok: false, errors, malformed } : { ok: false, errors };
   }
 
   const consentAnswer = settled.data[meta.consent.question];

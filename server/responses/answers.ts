@@ -62,7 +62,10 @@ function firstTextProblem(value: unknown, max: number): string | null {
   return null;
 }
 
-export type CheckedAnswers = { ok: true; data: Record<string, unknown>; branch: string | null } | { ok: false; errors: ValidationError[] };
+export type CheckedAnswers =
+  | { ok: true; data: Record<string, unknown>; branch: string | null }
+  /** `malformed`: answers that could never be stored (400), as opposed to missing or wrong ones at completion (422). */
+  | { ok: false; errors: ValidationError[]; malformed: boolean };
 
 /**
  * The answers as they may be stored, or the reasons they may not. The consent answer is the
@@ -94,7 +97,7 @@ export function checkAnswers(
     }
     errors.push({ question: name.slice(0, MAX_NAME_IN_ERROR), message: UNKNOWN_QUESTION });
   }
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0) return { ok: false, errors, malformed: true };
 
   const data = { ...raw, [meta.consent.question]: meta.consent.yes };
   if (mode === 'autosave') {
@@ -107,12 +110,14 @@ export function checkAnswers(
       if (problem) errors.push({ question, message: problem });
       if (errors.length >= MAX_ERRORS) break;
     }
-    if (errors.length > 0) return { ok: false, errors };
+    if (errors.length > 0) return { ok: false, errors, malformed: true };
     const branchValue = meta.branch ? data[meta.branch.question] : undefined;
     const branch = typeof branchValue === 'string' && meta.branch!.values.includes(branchValue) ? branchValue : null;
     return { ok: true, data, branch };
   }
-  const result = validateResponse(version.content, variables, data, { mode });
-  if (!result.ok) return { ok: false, errors: result.errors };
+  // At completion, malformed answers come first (as a partial check would report them), so one
+  // run of survey-core serves both.
+  const result = validateResponse(version.content, variables, data, { mode, malformedFirst: true });
+  if (!result.ok) return { ok: false, errors: result.errors, malformed: mode === 'partial' || result.malformed === true };
   return { ok: true, data: result.data, branch: result.branch };
 }

@@ -1,14 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { questionnairesApi } from '../../contract/api/questionnaires';
 import { responsesApi as api, type SurveyPayload } from '../../contract/api/responses';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AreaDeps } from '../area';
 import { notFound } from '../errors';
 import { RESPONDENT_BODY_LIMIT } from '../limits';
 import { getQuestionnaire, variablesFor } from '../questionnaires';
 import { checkAnswers } from './answers';
 import {
+  fastAutosave,
   giveConsent,
+  knownVersion,
   loadContext,
   markOpened,
   refuseConsent,
@@ -22,8 +24,8 @@ import {
 
 /**
  * The respondent API (docs/respondent-api.md): what the page at /s/<token> reads and writes.
- * Public routes, the token in the path (server/logging.ts redacts /api/s/…), rate limited per
- * client address with one counter shared by all of them (RESPONDENT_RATE_LIMIT per minute).
+ * Public routes, the token in the path (server/logging.ts redacts /api/s/…), rate limited per link
+ * and, on failed lookups only, per client address (RESPONDENT_RATE_LIMIT per minute each).
  */
 
 /** One answer for every link that does not (or no longer) lead to a questionnaire. */
@@ -42,6 +44,31 @@ const MESSAGES = {
   consentAnswer: 'Kies of u wel of niet wilt meedoen.',
   pageOutOfRange: 'De pagina bestaat niet in deze vragenlijst.',
 } as const;
+
+/** Autosave checks are shapes and texts only, not the routing, so they do not read the variables. */
+const EMPTY_VARIABLES = variablesFor({ situation: null, sector: null, schoolName: '' });
+
+/** Failed lookups per address in fixed windows; forgets addresses whose window is over. */
+class FailureCounter {
+  private readonly counts = new Map<string, { count: number; resetAt: number }>();
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+  ) {}
+  over(address: string, now: number): boolean {
+    const entry = this.counts.get(address);
+    return entry !== undefined && entry.resetAt > now && entry.count >= this.max;
+  }
+  add(address: string, now: number): void {
+    const entry = this.counts.get(address);
+    if (entry && entry.resetAt > now) entry.count++;
+    else {
+      if (this.counts.size >= 10_000) for (const [key, e] of this.counts) if (e.resetAt <= now) this.counts.delete(key);
+      if (this.counts.size >= 10_000) this.counts.delete(this.counts.keys().next().value!);
+      this.counts.set(address, { count: 1, resetAt: now + this.windowMs });
+    }
+  }
+}
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
@@ -65,13 +92,25 @@ function surveyBody(context: RespondentContext, state: SurveyState, response: St
 }
 
 export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
-  // One limiter for all respondent routes, so a flood counts against one budget per address.
-  const limiter = config.respondentRateLimit > 0 ? app.rateLimit({ max: config.respondentRateLimit, timeWindow: '1 minute' }) : null;
-  const onRequest = limiter ? [limiter] : [];
+  // Limits (issue 21): a whole school behind one address (600 pupils of 20 classes starting in the
+  // same minute) must never be refused, and guessing links must stay throttled. So an address is
+  // limited on its failed lookups only (unknown or closed links: the same 404), and each link on
+  // its own requests, both RESPONDENT_RATE_LIMIT per minute. An address over its failures gets
+  // 429 for every link until the minute is over, so a guesser learns nothing from the answers.
+  const limit = config.respondentRateLimit;
+  const perLink = limit > 0 ? app.rateLimit({ max: limit, timeWindow: '1 minute', keyGenerator: (request) => `link:${(request.params as { token?: string }).token ?? ''}` }) : null;
+  const failures = new FailureCounter(limit, 60_000);
+  const tooMany = () => Object.assign(new Error('Too many failed lookups'), { statusCode: 429 });
+  const guessing = async (request: FastifyRequest) => {
+    if (failures.over(request.ip, Date.now())) throw tooMany();
+  };
+  const onRequest = limit > 0 ? [guessing, perLink!] : [];
   const respondent = { access: 'public' as const };
 
   app.addHook('onSend', async (request, reply) => {
-    if (request.url.startsWith('/api/s/')) reply.header('cache-control', 'no-store');
+    if (!request.url.startsWith('/api/s/')) return;
+    reply.header('cache-control', 'no-store');
+    if (limit > 0 && reply.statusCode === 404) failures.add(request.ip, Date.now());
   });
 
   /** The context of a token whose questionnaire is open for changes, or null after replying. */
@@ -120,7 +159,9 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
         return reply.code(400).send({ error: 'invalid_consent', message: MESSAGES.consentAnswer });
       }
       const outcome =
-        answer === meta.consent.yes ? await giveConsent(db, context.invitationId, meta, now) : await refuseConsent(db, context.invitationId, now);
+        answer === meta.consent.yes
+          ? await db.transaction().execute((trx) => giveConsent(trx, context.invitationId, meta, now))
+          : await db.transaction().execute((trx) => refuseConsent(trx, context.invitationId, now));
       if (!outcome.ok) return reply.code(409).send({ error: 'completed', message: MESSAGES.completed });
       const after = await loadContext(db, request.params.token);
       if (!after) return reply.code(404).send(CLOSED_BODY);
@@ -133,6 +174,15 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
     { config: respondent, onRequest, bodyLimit: RESPONDENT_BODY_LIMIT, schema: api['PUT /api/s/:token/answers'] },
     async (request, reply) => {
       const now = clock.now();
+      // A link seen lately: check the answers against its version and save in one round trip;
+      // anything that does not fit (or a save that did not land) takes the full path below.
+      const known = knownVersion(request.params.token);
+      if (known && request.body.currentPage < known.info.pageCount) {
+        const checked = checkAnswers(known.info, EMPTY_VARIABLES, request.body.data, 'autosave');
+        const input = checked.ok ? { data: checked.data, currentPage: request.body.currentPage, revision: request.body.revision } : null;
+        const revision = input ? await fastAutosave(db, known.hash, known.versionId, input, now) : null;
+        if (revision !== null) return { revision, savedAt: now.toISOString() };
+      }
       const found = await writable(request.params.token, reply, now, { answers: false });
       if (!found) return reply;
       const { context, state } = found;
@@ -168,11 +218,12 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
         return reply.code(400).send({ error: 'invalid_answers', message: MESSAGES.pageOutOfRange, errors: [{ question: null, message: MESSAGES.pageOutOfRange }] });
       }
       // Malformed answers are a 400 as in autosave; only missing or wrong answers are a 422.
-      const shaped = checkAnswers(version, context.variables, data, 'partial');
-      if (!shaped.ok) return reply.code(400).send({ error: 'invalid_answers', message: MESSAGES.invalidAnswers, errors: shaped.errors });
       const checked = checkAnswers(version, context.variables, data, 'complete');
+      if (!checked.ok && checked.malformed) return reply.code(400).send({ error: 'invalid_answers', message: MESSAGES.invalidAnswers, errors: checked.errors });
       if (!checked.ok) return reply.code(422).send({ error: 'invalid_answers', message: MESSAGES.incomplete, errors: checked.errors });
-      const outcome = await saveResponse(db, context.invitationId, { data: checked.data, currentPage, revision }, now, { branch: checked.branch });
+      const outcome = await db.transaction().execute((trx) =>
+        saveResponse(trx, context.invitationId, { data: checked.data, currentPage, revision }, now, { branch: checked.branch }),
+      );
       if (!outcome.ok) {
         if (outcome.reason === 'completed') return surveyBody(context, 'completed', outcome.current);
         return sendOutcome(reply, outcome);

@@ -108,6 +108,44 @@ export function versionInfo(id: number, sha256: string, content: unknown): Versi
 }
 
 /**
+ * The questionnaire version behind each link seen lately, for autosaves in one round trip
+ * (fastAutosave). Only a hint: respondent_autosave re-checks that the round still has this
+ * version, so a stale entry costs one round trip more, never a wrong save. Bounded; the oldest
+ * entry goes first.
+ */
+const linkVersions = new Map<string, { versionId: number; info: VersionInfo }>();
+const LINK_VERSIONS_SIZE = 50_000;
+
+function rememberVersion(hash: string, versionId: number, info: VersionInfo) {
+  const known = linkVersions.get(hash);
+  if (known && known.versionId === versionId && known.info === info) return;
+  linkVersions.delete(hash);
+  if (linkVersions.size >= LINK_VERSIONS_SIZE) linkVersions.delete(linkVersions.keys().next().value!);
+  linkVersions.set(hash, { versionId, info });
+}
+
+/** The version a link led to when last seen (see linkVersions), or null. */
+export function knownVersion(token: string): { hash: string; versionId: number; info: VersionInfo } | null {
+  const hash = tokenLookupHash(token);
+  if (!hash) return null;
+  const known = linkVersions.get(hash);
+  return known ? { hash, ...known } : null;
+}
+
+/**
+ * An autosave in one round trip (respondent_autosave, migration 0020) for answers already
+ * checked against `versionId`: the new revision when everything the full path checks holds and
+ * the save landed, else null, and nothing changed; the caller then takes the full path, which
+ * finds out why (closed, not open, no consent, completed, stale) and answers as it always did.
+ */
+export async function fastAutosave(db: Kysely<DB>, hash: string, versionId: number, input: SaveInput, now: Date): Promise<number | null> {
+  const result = await sql<{ revision: number | null }>`
+    select respondent_autosave(${hash}, ${versionId}, ${JSON.stringify(input.data)}::jsonb, ${input.currentPage}, ${input.revision}, ${now}) as revision
+  `.execute(db);
+  return result.rows[0]?.revision ?? null;
+}
+
+/**
  * The invitation behind a token, or null for anything that does not lead to one. With
  * `answers: false` the stored answers are not read (response.data is then empty): an autosave
  * replaces them without looking, and reading a large jsonb on every save was most of its cost
@@ -117,46 +155,52 @@ export async function loadContext(db: Kysely<DB>, token: string, options: { answ
   const withAnswers = options.answers ?? true;
   const hash = tokenLookupHash(token);
   if (!hash) return null;
-  const row = await db
-    .selectFrom('invitations as i')
-    .innerJoin('rounds as r', 'r.id', 'i.round_id')
-    .innerJoin('studies as st', 'st.id', 'r.study_id')
-    .innerJoin('swvs as w', 'w.id', 'i.swv_id')
-    // Purged invitations have no school any more; they drop out here and the link is closed.
-    .innerJoin('schools as s', 's.id', 'i.school_id')
-    .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
-    .leftJoin('responses as resp', 'resp.invitation_id', 'i.id')
-    .leftJoin('questionnaire_versions as qv', 'qv.id', 'r.questionnaire_version_id')
-    .select([
-      'i.id as invitationId',
-      'i.round_id as roundId',
-      'i.status',
-      'i.opened_at as openedAt',
-      'i.erased_at as erasedAt',
-      'i.excluded_at as excludedAt',
-      'st.name as studyName',
-      'r.name as roundName',
-      'r.status as roundStatus',
-      'r.opens_at as opensAt',
-      'r.closes_at as closesAt',
-      'r.purged_at as purgedAt',
-      'r.questionnaire_version_id as versionId',
-      'qv.sha256 as versionSha',
-      // The school as it was when invited (migration 0012).
-      sql<string>`coalesce(i.school_name, s.name)`.as('schoolName'),
-      sql<SchoolKind>`coalesce(i.school_kind, s.kind)`.as('schoolKind'),
-      'w.sector',
-      'rs.situation',
-      'resp.id as responseId',
-      withAnswers ? 'resp.data' : sql<null>`null`.as('data'),
-      'resp.current_page as currentPage',
-      'resp.revision',
-      'resp.branch',
-      'resp.completed_at as responseCompletedAt',
-    ])
-    .where('i.token_hash', '=', hash)
-    .executeTakeFirst();
+  const row = (await contextQuery(hash, withAnswers).execute(db)).rows[0];
   if (!row) return null;
+  const context = await contextFromRow(db, row);
+  if (context.questionnaire && row.versionId !== null) rememberVersion(hash, row.versionId, context.questionnaire);
+  return context;
+}
+
+/** A row of respondent_context() (migration 0020). */
+interface ContextRow {
+  invitationId: number;
+  roundId: number;
+  status: InvitationStatus;
+  openedAt: Date | null;
+  erasedAt: Date | null;
+  excludedAt: Date | null;
+  studyName: string;
+  roundName: string;
+  roundStatus: RoundStatus;
+  opensAt: Date | null;
+  closesAt: Date | null;
+  purgedAt: Date | null;
+  versionId: number | null;
+  versionSha: string | null;
+  schoolName: string;
+  schoolKind: string;
+  sector: string;
+  situation: string | null;
+  responseId: number | null;
+  data: Record<string, unknown> | null;
+  currentPage: number | null;
+  revision: number | null;
+  branch: string | null;
+  responseCompletedAt: Date | null;
+}
+
+/**
+ * The lookup behind loadContext: the invitation with its round, study, SWV, school, situation,
+ * response and questionnaire version. A PL/pgSQL function (migration 0020), so PostgreSQL plans
+ * the eight-table join once per connection instead of on every request (planning was 1.5 ms of
+ * the 1.6 ms it cost). Exported for bench/respondent.ts, which EXPLAINs it.
+ */
+export function contextQuery(hash: string, withAnswers: boolean) {
+  return sql<ContextRow>`select * from respondent_context(${hash}, ${withAnswers})`;
+}
+
+async function contextFromRow(db: Kysely<DB>, row: ContextRow): Promise<RespondentContext> {
   let questionnaire: VersionInfo | null = null;
   if (row.versionId !== null && row.versionSha !== null) {
     questionnaire = versionCache.get(row.versionSha) ?? null;
@@ -227,9 +271,10 @@ export type ChangeOutcome = { ok: true } | { ok: false; reason: 'completed' };
  * Consent given: a response row holding only the consent answer (revision 1), status `started`.
  * Given again while answering, nothing changes. A school that refused before may consent now;
  * its refusal is forgotten (refused_at cleared), so it gets reminders like any other starter.
+ * Call inside a transaction (the caller owns it): the invitation row is locked until it ends.
  */
-export async function giveConsent(db: Kysely<DB>, invitationId: number, meta: QuestionnaireMeta, now: Date): Promise<ChangeOutcome> {
-  return db.transaction().execute(async (trx) => {
+export async function giveConsent(trx: Kysely<DB>, invitationId: number, meta: QuestionnaireMeta, now: Date): Promise<ChangeOutcome> {
+  {
     const invitation = await trx.selectFrom('invitations').select(['status']).where('id', '=', invitationId).forUpdate().executeTakeFirstOrThrow();
     const response = await trx.selectFrom('responses').select(['id', 'completed_at']).where('invitation_id', '=', invitationId).executeTakeFirst();
     if (invitation.status === 'completed' || response?.completed_at) return { ok: false, reason: 'completed' } as const;
@@ -261,12 +306,12 @@ export async function giveConsent(db: Kysely<DB>, invitationId: number, meta: Qu
         .execute();
     }
     return { ok: true } as const;
-  });
+  }
 }
 
-/** Consent refused: every answer is deleted, status `refused`. */
-export async function refuseConsent(db: Kysely<DB>, invitationId: number, now: Date): Promise<ChangeOutcome> {
-  return db.transaction().execute(async (trx) => {
+/** Consent refused: every answer is deleted, status `refused`. Call inside a transaction (the caller owns it). */
+export async function refuseConsent(trx: Kysely<DB>, invitationId: number, now: Date): Promise<ChangeOutcome> {
+  {
     const invitation = await trx.selectFrom('invitations').select(['status']).where('id', '=', invitationId).forUpdate().executeTakeFirstOrThrow();
     const response = await trx.selectFrom('responses').select(['id', 'completed_at']).where('invitation_id', '=', invitationId).executeTakeFirst();
     if (invitation.status === 'completed' || response?.completed_at) return { ok: false, reason: 'completed' } as const;
@@ -285,7 +330,7 @@ export async function refuseConsent(db: Kysely<DB>, invitationId: number, now: D
         .execute();
     }
     return { ok: true } as const;
-  });
+  }
 }
 
 export interface SaveInput {
@@ -317,6 +362,8 @@ async function whyNotSaved(db: Kysely<DB>, invitationId: number): Promise<SaveOu
  * Autosave, or completion when `completion` is given. Lands only on top of `input.revision`: the
  * UPDATE's `where revision = $seen` makes two saves on the same revision race for the row lock,
  * and the loser finds the revision moved on (PostgreSQL re-checks the condition after the wait).
+ * A completion changes the response and the invitation together: call it inside a transaction
+ * (the caller owns it); an autosave is one statement and needs none.
  */
 export async function saveResponse(
   db: Kysely<DB>,
@@ -328,7 +375,17 @@ export async function saveResponse(
   if (!completion) {
     // An autosave is one statement (one round trip instead of four): the response and the
     // invitation's last activity change together or not at all.
-    const result = await sql<{ revision: number }>`
+    const result = await autosaveStatement(invitationId, input, now).execute(db);
+    const revision = result.rows[0]?.revision;
+    if (revision !== undefined) return { ok: true, revision, savedAt: now };
+    return whyNotSaved(db, invitationId);
+  }
+  return completeResponse(db, invitationId, input, now, completion);
+}
+
+/** The autosave as one statement (exported for bench/respondent.ts, which EXPLAINs it). */
+export function autosaveStatement(invitationId: number, input: SaveInput, now: Date) {
+  return sql<{ revision: number }>`
       with saved as (
         update responses
         set data = ${JSON.stringify(input.data)}::jsonb, current_page = ${input.currentPage}, revision = revision + 1, updated_at = ${now}
@@ -339,12 +396,11 @@ export async function saveResponse(
         where id = ${invitationId} and exists (select 1 from saved)
       )
       select revision from saved
-    `.execute(db);
-    const revision = result.rows[0]?.revision;
-    if (revision !== undefined) return { ok: true, revision, savedAt: now };
-    return whyNotSaved(db, invitationId);
-  }
-  const saved = await db.transaction().execute(async (trx) => {
+    `;
+}
+
+async function completeResponse(trx: Kysely<DB>, invitationId: number, input: SaveInput, now: Date, completion: { branch: string | null }): Promise<SaveOutcome> {
+  const saved = await (async () => {
     const row = await trx
       .updateTable('responses')
       .set({
@@ -366,7 +422,7 @@ export async function saveResponse(
       .where('id', '=', invitationId)
       .execute();
     return row.revision;
-  });
+  })();
   if (saved !== null) return { ok: true, revision: saved, savedAt: now };
-  return whyNotSaved(db, invitationId);
+  return whyNotSaved(trx, invitationId);
 }

@@ -37,6 +37,7 @@ function runBench(script: string, args: string[], env: Record<string, string> = 
 }
 
 const scripts: Array<{ script: string; args?: string[]; env?: Record<string, string>; section: RegExp }> = [
+  { script: 'class-at-once.ts', args: ['--classes=2', '--pupils=3'], section: /## A school at once: 6 pupils \(2 classes of 3\)[\s\S]*Refused: 0/ },
   { script: 'duo-import.ts', env: { BENCH_LOCATIONS: '100' }, section: /## DUO import: national-size list \(100 locations\)/ },
   { script: 'duo-update.ts', env: { BENCH_LOCATIONS: '300' }, section: /## DUO update: national lists replaced \(300 locations\) on PostgreSQL/ },
   { script: 'export.ts', env: { BENCH_EXPORT_RESPONSES: '200' }, section: /## Export of 200 responses[\s\S]*export sav/ },

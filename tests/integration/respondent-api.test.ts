@@ -493,19 +493,32 @@ describeEachDatabase('respondent API', (getDatabase) => {
 
 
 describeEachDatabase('respondent API limits and logs', (getDatabase) => {
-  it('refuses a flood from one address with 429 in Dutch while another address still gets through', async () => {
+  it('throttles failed lookups per address with 429 in Dutch, never a school whose pupils share one address', async () => {
     const { app } = await makeTestApp(getDatabase(), { config: { respondentRateLimit: 5 } });
-    const [link] = await aRoundOpenForAnswers(getDatabase().db);
+    const links = await aRoundOpenForAnswers(getDatabase().db, { count: 2 });
+    const [link, other] = links;
     const from = (remoteAddress: string, url: string) => app.inject({ url, remoteAddress });
-    const codes: number[] = [];
-    // One budget for all respondent routes: GETs and POSTs of several links count together.
-    for (let i = 0; i < 4; i++) codes.push((await from('10.1.1.1', `/api/s/${link!.token}`)).statusCode);
-    codes.push((await app.inject({ method: 'POST', url: `/api/s/Onbekend0123456789abcdef/consent`, payload: { answer: 'ja' }, remoteAddress: '10.1.1.1' })).statusCode);
-    const flooded = await from('10.1.1.1', `/api/s/${link!.token}`);
-    expect(codes).toEqual([200, 200, 200, 200, 404]);
+    // A school behind one address: many links opened, none refused (each link has its own budget).
+    const school: number[] = [];
+    for (let i = 0; i < 4; i++) school.push((await from('10.1.1.1', `/api/s/${link!.token}`)).statusCode);
+    for (let i = 0; i < 4; i++) school.push((await from('10.1.1.1', `/api/s/${other!.token}`)).statusCode);
+    expect(school).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
+    // One link flooded: over its own budget.
+    await from('10.1.1.1', `/api/s/${link!.token}`);
+    expect((await from('10.3.3.3', `/api/s/${link!.token}`)).statusCode).toBe(429);
+    // Guessing: failed lookups (GET or POST, unknown links) count per address; past the limit
+    // every link answers 429 from that address, so a guess that hits learns nothing.
+    const guesses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      guesses.push((await app.inject({ method: 'POST', url: `/api/s/Onbekend${i}0123456789abcdef/consent`, payload: { answer: 'ja' }, remoteAddress: '10.2.2.2' })).statusCode);
+    }
+    expect(guesses).toEqual([404, 404, 404, 404, 404]);
+    const flooded = await from('10.2.2.2', `/api/s/Onbekend90123456789abcdef`);
     expect(flooded.statusCode).toBe(429);
     expect(flooded.json().message).toBe('Te veel verzoeken. Wacht even en probeer het opnieuw.');
-    expect((await from('10.2.2.2', `/api/s/${link!.token}`)).statusCode).toBe(200);
+    expect((await from('10.2.2.2', `/api/s/${other!.token}`)).statusCode).toBe(429);
+    // Another address still gets through.
+    expect((await from('10.4.4.4', `/api/s/${other!.token}`)).statusCode).toBe(200);
     await app.close();
   });
 
