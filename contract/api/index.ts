@@ -4,9 +4,13 @@
  * each of them with this schema and no `/api/` route without one.
  */
 import { authApi } from './auth';
+import { privacyApi } from './privacy';
+import { usersApi } from './users';
 
 export const API = {
   ...authApi,
+  ...usersApi,
+  ...privacyApi,
 };
 
 export type Api = typeof API;
