@@ -5,12 +5,14 @@
  */
 import { authApi } from './auth';
 import { privacyApi } from './privacy';
+import { schoolsApi } from './schools';
 import { usersApi } from './users';
 
 export const API = {
   ...authApi,
   ...usersApi,
   ...privacyApi,
+  ...schoolsApi,
 };
 
 export type Api = typeof API;
