@@ -5,6 +5,7 @@
  */
 import { authApi } from './auth';
 import { privacyApi } from './privacy';
+import { roundsApi } from './rounds';
 import { schoolsApi } from './schools';
 import { usersApi } from './users';
 
@@ -13,6 +14,7 @@ export const API = {
   ...usersApi,
   ...privacyApi,
   ...schoolsApi,
+  ...roundsApi,
 };
 
 export type Api = typeof API;
