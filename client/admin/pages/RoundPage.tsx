@@ -1,7 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import type { RoundPreview, RoundSchool } from '../../../server/rounds/eligibility';
-import type { AssignmentImportReport } from '../../../server/rounds/swv-assignment';
-import { api } from '../../shared/api';
+import type { AssignmentImportReport, RoundDetail, RoundPreview, RoundSchool } from '../../../contract/api/rounds';
+import { api, call } from '../../shared/api';
 import { fromDateTimeInput, toDateTimeInput, ZONE_LABEL } from '../../shared/time';
 import { limitsText } from './mail/format';
 import { Link, useRouter } from '../router';
@@ -18,21 +17,10 @@ import {
   Section,
   TableWrap,
   toDateInput,
-  useApi,
+  useCall,
 } from './address-common';
 import { parseDays, StatusBadge, type RoundOptions } from './RoundsPage';
 import { EmailCell } from './SchoolsPage';
-
-interface RoundSwv {
-  id: number;
-  code: string;
-  name: string;
-  sector: 'po' | 'vo';
-  active: boolean;
-  /** Null: no samenwerkingssituatie (the questionnaire does not use one). */
-  situation: string | null;
-  regionLetter: string | null;
-}
 
 /** Label of an SWV's situation, also when it has none (an SWV's own monitor). */
 const NO_SITUATION = 'Geen samenwerkingssituatie';
@@ -40,32 +28,14 @@ function situationText(situations: Map<string, string>, situation: string | null
   return situation ? (situations.get(situation) ?? situation) : NO_SITUATION;
 }
 
-interface RoundDetail {
-  id: number;
-  name: string;
-  status: 'draft' | 'open' | 'closed';
-  opens_at: string | null;
-  closes_at: string | null;
-  reminder_policy: { afterDays: number[] };
-  target_respondents: number | null;
-  previous_round_id: number | null;
-  /** The questionnaire uses the samenwerkingssituatie, so every SWV needs one. */
-  needsSituation?: boolean;
-  previous_round_name: string | null;
-  study_name: string;
-  questionnaire_title: string | null;
-  questionnaire_key: string | null;
-  questionnaire_version: string | null;
-  swvs: RoundSwv[];
-}
 
 /** One round (meting): settings, SWVs, who will be invited, opening, corrections, copying. */
 export function RoundPage({ params }: { params: Record<string, string> }) {
   const user = useSession();
   const id = Number(params.id);
-  const round = useApi<RoundDetail>(Number.isInteger(id) ? `/api/rounds/${id}` : null);
-  const options = useApi<RoundOptions>('/api/rounds/options');
-  const preview = useApi<RoundPreview>(Number.isInteger(id) ? `/api/rounds/${id}/preview` : null);
+  const round = useCall('GET /api/rounds/:id', Number.isInteger(id) ? { params: { id } } : null);
+  const options = useCall('GET /api/rounds/options', {});
+  const preview = useCall('GET /api/rounds/:id/preview', Number.isInteger(id) ? { params: { id } } : null);
   const reload = () => {
     round.reload();
     preview.reload();
@@ -164,13 +134,13 @@ function Settings({ round, options, onSaved }: { round: RoundDetail; options: Ro
     const reminderDays = parseDays(reminders);
     if (!reminderDays) return setError('Herinneringen: geef dagen als hele getallen, bijvoorbeeld "14" of "14, 28".');
     try {
-      await api('PATCH', `/api/rounds/${round.id}`, {
+      await call('PATCH /api/rounds/:id', { params: { id: round.id }, body: {
         name,
         ...(draft ? { opensAt: fromDateInput(opens, 'opens') } : {}),
         ...(closes !== initialClose.day || closesTime !== initialClose.time ? { closesAt: fromDateInput(closes, 'closes', closesTime || undefined) } : {}),
         reminderDays,
         ...(draft && questionnaireId ? { questionnaireId } : {}),
-      });
+      } });
       setOpen(false);
       onSaved();
     } catch (e) {
@@ -252,7 +222,7 @@ function SwvSection({
   const remove = async (code: string) => {
     setError(null);
     try {
-      await api('DELETE', `/api/rounds/${round.id}/swvs/${code}`);
+      await call('DELETE /api/rounds/:id/swvs/:code', { params: { id: round.id, code } });
       onChanged();
     } catch (e) {
       setError(errorText(e));
@@ -305,7 +275,7 @@ function SwvSection({
 }
 
 function AssignForm({ roundId, needsSituation, options, onAssigned }: { roundId: number; needsSituation: boolean; options: RoundOptions | null; onAssigned: () => void }) {
-  const swvs = useApi<Array<{ code: string; name: string; active: boolean }>>('/api/swvs');
+  const swvs = useCall('GET /api/swvs', {});
   const [code, setCode] = useState('');
   const [situation, setSituation] = useState('');
   const [letter, setLetter] = useState('');
@@ -313,7 +283,7 @@ function AssignForm({ roundId, needsSituation, options, onAssigned }: { roundId:
   const submit = async () => {
     setError(null);
     try {
-      await api('PUT', `/api/rounds/${roundId}/swvs/${encodeURIComponent(code)}`, { situation, regionLetter: letter });
+      await call('PUT /api/rounds/:id/swvs/:code', { params: { id: roundId, code }, body: { situation, regionLetter: letter } });
       setCode('');
       setLetter('');
       onAssigned();
@@ -459,10 +429,10 @@ function PreviewSection({
   const draft = round.status === 'draft';
   const canChange = admin && round.status !== 'closed';
   const [error, setError] = useState<string | null>(null);
-  const act = async (url: string, body: unknown = {}) => {
+  const act = async (run: () => Promise<unknown>) => {
     setError(null);
     try {
-      await api('POST', url, body);
+      await run();
       onChanged();
     } catch (e) {
       setError(errorText(e));
@@ -531,7 +501,7 @@ function PreviewSection({
             {number(t.toInvite)} scholen zijn sinds het openen bereikbaar geworden (adres gecorrigeerd of toegevoegd) en hebben nog geen
             uitnodiging.
           </p>
-          {canChange && <button onClick={() => void act(`/api/rounds/${round.id}/invite`)}>Deze scholen uitnodigen</button>}
+          {canChange && <button onClick={() => void act(() => call('POST /api/rounds/:id/invite', { params: { id: round.id }, body: {} }))}>Deze scholen uitnodigen</button>}
         </div>
       )}
 
@@ -543,7 +513,7 @@ function PreviewSection({
           label="Onbereikbare scholen"
           schools={preview.unreachable}
           onChanged={onChanged}
-          action={canChange ? (s) => ({ label: 'Uitsluiten', run: () => void act(`/api/rounds/${round.id}/schools/${s.schoolId}/exclude`) }) : undefined}
+          action={canChange ? (s) => ({ label: 'Uitsluiten', run: () => void act(() => call('POST /api/rounds/:id/schools/:schoolId/exclude', { params: { id: round.id, schoolId: s.schoolId } })) }) : undefined}
         />
       )}
 
@@ -556,7 +526,7 @@ function PreviewSection({
             onChanged={onChanged}
             action={
               canChange
-                ? (s) => (s.reason ? null : { label: 'Weer opnemen', run: () => void act(`/api/rounds/${round.id}/schools/${s.schoolId}/include`) })
+                ? (s) => (s.reason ? null : { label: 'Weer opnemen', run: () => void act(() => call('POST /api/rounds/:id/schools/:schoolId/include', { params: { id: round.id, schoolId: s.schoolId }, body: {} })) })
                 : undefined
             }
           />
@@ -644,10 +614,10 @@ function SchoolBrowser({
   round: RoundDetail;
   canChange: boolean;
   onChanged: () => void;
-  act: (url: string, body?: unknown) => Promise<void>;
+  act: (run: () => Promise<unknown>) => Promise<void>;
 }) {
-  const [state, setState] = useState('');
-  const list = useApi<RoundSchool[]>(state ? `/api/rounds/${round.id}/schools?state=${state}` : null);
+  const [state, setState] = useState<RoundSchool['state'] | ''>('');
+  const list = useCall('GET /api/rounds/:id/schools', state ? { params: { id: round.id }, query: { state } } : null);
   return (
     <details
       onToggle={(e) => {
@@ -656,7 +626,7 @@ function SchoolBrowser({
     >
       <summary>Alle scholen van deze meting</summary>
       <label htmlFor="browse-state">Toon</label>
-      <select id="browse-state" value={state} onChange={(e) => setState(e.target.value)}>
+      <select id="browse-state" value={state} onChange={(e) => setState(e.target.value as RoundSchool['state'])}>
         <option value="to-invite">{round.status === 'draft' ? 'Worden uitgenodigd' : 'Nog uit te nodigen'}</option>
         <option value="invited">Uitgenodigd</option>
         <option value="unreachable">Onbereikbaar</option>
@@ -676,7 +646,7 @@ function SchoolBrowser({
               ? (s) => ({
                   label: 'Uitsluiten',
                   run: () =>
-                    void act(`/api/rounds/${round.id}/schools/${s.schoolId}/exclude`).then(() => {
+                    void act(() => call('POST /api/rounds/:id/schools/:schoolId/exclude', { params: { id: round.id, schoolId: s.schoolId } })).then(() => {
                       list.reload();
                     }),
                 })
@@ -698,13 +668,10 @@ function AddSchool({ round, onAdded }: { round: RoundDetail; onAdded: () => void
     setDone(null);
     try {
       const wanted = code.trim().toUpperCase();
-      const found = await api<{ schools: Array<{ id: number; locationCode: string; name: string }> }>(
-        'GET',
-        `/api/schools?q=${encodeURIComponent(wanted)}&limit=5`,
-      );
+      const found = await call('GET /api/schools', { query: { q: wanted, limit: 5 } });
       const school = found.schools.find((s) => s.locationCode === wanted);
       if (!school) return setError(`Vestiging ${wanted} is niet gevonden. Lees eerst de DUO-lijst in.`);
-      const result = await api<RoundSchool>('POST', `/api/rounds/${round.id}/schools/${school.id}/include`, { swvId: swvId ? Number(swvId) : null });
+      const result = await call('POST /api/rounds/:id/schools/:schoolId/include', { params: { id: round.id, schoolId: school.id }, body: { swvId: swvId ? Number(swvId) : null } });
       setDone(`${school.name} doet mee (${STATE_LABELS[result.state]}).`);
       setCode('');
       onAdded();
@@ -796,9 +763,7 @@ function OpenSection({ round, preview, onOpened }: { round: RoundDetail; preview
     setError(null);
     if (when === 'at' && !sendAt) return setError('Vul een geldig moment in.');
     try {
-      const opened = await api<{ invited: number; queued: number; invitationsAt: string | null }>('POST', `/api/rounds/${round.id}/open`, {
-        invitationsAt: when === 'now' ? null : sendAt,
-      });
+      const opened = await call('POST /api/rounds/:id/open', { params: { id: round.id }, body: { invitationsAt: when === 'now' ? null : sendAt } });
       onOpened(
         <>
           De meting is geopend: {number(opened.invited)} uitnodigingen aangemaakt.{' '}
@@ -905,7 +870,7 @@ function CloseSection({ round, onClosed }: { round: RoundDetail; onClosed: () =>
   const close = async () => {
     setError(null);
     try {
-      await api('POST', `/api/rounds/${round.id}/close`);
+      await call('POST /api/rounds/:id/close', { params: { id: round.id } });
       setConfirming(false);
       onClosed();
     } catch (e) {
@@ -956,7 +921,7 @@ function CopySection({ round }: { round: RoundDetail }) {
           e.preventDefault();
           setError(null);
           try {
-            const copy = await api<{ id: number }>('POST', `/api/rounds/${round.id}/copy`, { name, opensAt: fromDateInput(opens, 'opens') });
+            const copy = await call('POST /api/rounds/:id/copy', { params: { id: round.id }, body: { name, opensAt: fromDateInput(opens, 'opens') } });
             navigate(`/rounds/${copy.id}`);
           } catch (err) {
             setError(errorText(err));
