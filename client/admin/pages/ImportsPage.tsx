@@ -3,7 +3,7 @@ import type { AcceptedCorrections, ImportReport, ReuseDecision } from '../../../
 import { call } from '../../shared/api';
 import { useSession } from '../session';
 import { uploadFile } from '../upload';
-import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from './address-common';
+import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../ui/kit';
 
 const ENCODINGS: Record<string, string> = {
   'utf-8': 'UTF-8',

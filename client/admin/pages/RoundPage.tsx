@@ -18,7 +18,7 @@ import {
   TableWrap,
   toDateInput,
   useCall,
-} from './address-common';
+} from '../ui/kit';
 import { parseDays, StatusBadge, type RoundOptions } from './RoundsPage';
 import { EmailCell } from './SchoolsPage';
 

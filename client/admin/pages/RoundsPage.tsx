@@ -4,7 +4,7 @@ import { call } from '../../shared/api';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { ZONE_LABEL } from '../../shared/time';
-import { ErrorMessage, errorText, formatCloseMoment, formatDate, fromDateInput, number, Section, TableWrap, useCall } from './address-common';
+import { ErrorMessage, errorText, formatCloseMoment, formatDate, fromDateInput, number, Section, TableWrap, useCall } from '../ui/kit';
 
 export type { RoundListItem, RoundOptions };
 

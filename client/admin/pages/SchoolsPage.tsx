@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { SchoolRow } from '../../../contract/api/schools';
 import { call } from '../../shared/api';
 import { useSession } from '../session';
-import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from './address-common';
+import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../ui/kit';
 
 type Filter = 'all' | 'inactive' | 'no-email' | 'admin-email';
 

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { ApiRoute } from '../../../contract/api';
 import { ApiError, call, type CallInput, type Reply } from '../../shared/api';
-import './addresses.css';
+import './kit.css';
 
-/** Small pieces shared by the address-list and round pages. */
+/** The admin pages' small UI kit: sections, tables, errors, and loading a route (`useCall`). */
 
 // Dutch time everywhere, whatever the browser's zone (client/shared/time.ts).
 export { formatDate, formatDateTime, formatCloseMoment, toDateInput, fromDateInput, closeDayInput } from '../../shared/time';
