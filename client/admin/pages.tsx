@@ -7,7 +7,7 @@ import { MessagesPage } from './pages/MessagesPage';
 import { ImportsPage } from './pages/ImportsPage';
 import { PreviewPage } from './pages/PreviewPage';
 import { PrivacyPage } from './pages/PrivacyPage';
-import { RoundPage } from './pages/RoundPage';
+import { RoundPage } from './pages/round/RoundPage';
 import { RoundsPage } from './pages/RoundsPage';
 import { SchoolsPage } from './pages/SchoolsPage';
 import { UsersPage } from './pages/UsersPage';
