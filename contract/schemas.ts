@@ -13,3 +13,14 @@ export const Ok = Type.Object({ ok: Type.Boolean() });
  * `call()` for them but a link or `fetch` of the download.
  */
 export const FileReply = (mediaType: string) => Type.Unsafe<unknown>({ description: 'file', contentMediaType: mediaType });
+
+/** A union of string literals, from a list of words (e.g. a vocabulary's codes). */
+export const Literals = <const T extends readonly string[]>(values: T) =>
+  Type.Unsafe<T[number]>(Type.Union(values.map((value) => Type.Literal(value))));
+
+// Statuses of the round tables as the API sends them.
+// TODO(issue 22): build these from contract/vocabulary.ts once the statuses live there.
+export const RoundStatus = Literals(['draft', 'open', 'closed']);
+export const InvitationStatus = Literals(['pending', 'invited', 'opened', 'refused', 'started', 'completed']);
+export const MailingStatus = Literals(['scheduled', 'sending', 'sent', 'cancelled']);
+export const OutboxStatus = Literals(['pending', 'sending', 'sent', 'failed', 'bounced', 'cancelled']);

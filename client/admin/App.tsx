@@ -1,5 +1,5 @@
 import { Suspense, useEffect, useState } from 'react';
-import { api, ApiError, call, setCsrfToken } from '../shared/api';
+import { ApiError, call, setCsrfToken } from '../shared/api';
 import { pages, type PageDef } from './pages';
 import { LoginPage } from './pages/LoginPage';
 import { SetPasswordPage } from './pages/SetPasswordPage';
@@ -48,7 +48,7 @@ export function App() {
             <Shell
               user={state.user}
               onLogout={async () => {
-                await api('POST', '/api/auth/logout').catch(() => {});
+                await call('POST /api/auth/logout').catch(() => {});
                 setCsrfToken(null);
                 setState({ kind: 'anonymous' });
               }}

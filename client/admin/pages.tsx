@@ -8,7 +8,7 @@ import { ImportsPage } from './pages/ImportsPage';
 import { PreviewPage } from './pages/PreviewPage';
 import { PrivacyPage } from './pages/PrivacyPage';
 import { QuestionnaireEditorPage, QuestionnairesPage } from './pages/QuestionnairesPage';
-import { RoundPage } from './pages/RoundPage';
+import { RoundPage } from './pages/round/RoundPage';
 import { PersonRoundPage } from './pages/PersonRoundPage';
 import { RoundsPage } from './pages/RoundsPage';
 import { SchoolsPage } from './pages/SchoolsPage';

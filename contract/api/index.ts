@@ -12,6 +12,10 @@ import { responsesApi } from './responses';
 import { trackingApi } from './tracking';
 import { personsApi } from './persons';
 import { questionnairesAuthoringApi } from './questionnaires-authoring';
+import { privacyApi } from './privacy';
+import { roundsApi } from './rounds';
+import { schoolsApi } from './schools';
+import { usersApi } from './users';
 
 export const API = {
   ...authApi,
@@ -23,6 +27,10 @@ export const API = {
   ...responsesApi,
   ...personsApi,
   ...questionnairesAuthoringApi,
+  ...usersApi,
+  ...privacyApi,
+  ...schoolsApi,
+  ...roundsApi,
 };
 
 export type Api = typeof API;

@@ -17,7 +17,7 @@ function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptO
 }
 
 export const MIN_PASSWORD_LENGTH = 10;
-export const MAX_PASSWORD_LENGTH = 200;
+export { MAX_PASSWORD_LENGTH } from '../../contract/api/auth';
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);

@@ -1,14 +1,14 @@
 import { lockDatabaseWide } from '../db/locks';
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { authApi, SessionUser } from '../../contract/api/auth';
+import { authApi } from '../../contract/api/auth';
 import { audit } from '../audit';
 import type { Clock } from '../clock';
 import type { DB } from '../db/types';
 import { badRequest, DomainError, unauthorized } from '../errors';
-import { dummyPasswordHash, hashPassword, MAX_PASSWORD_LENGTH, passwordProblem, verifyPassword } from './password';
+import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './password';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_MAX_MS } from './sessions';
 import { checkSetupToken, consumeSetupToken, hasActiveAdmin } from './setup';
 import {
@@ -36,10 +36,6 @@ export interface AuthRoutesOptions {
   loginLimits?: Partial<LoginLimits>;
 }
 
-const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' });
-const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
-const UserReply = SessionUser;
-
 const INVALID_LOGIN = 'Het e-mailadres of wachtwoord klopt niet.';
 
 export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { db, clock, secureCookies, secret, loginLimits }) => {
@@ -60,7 +56,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
 
   app.get(
     '/api/auth/setup',
-    { config: { access: 'public' }, schema: { querystring: Type.Object({ token: Type.String({ maxLength: 200 }) }) } },
+    { config: { access: 'public' }, schema: authApi['GET /api/auth/setup'] },
     async (request) => {
       const valid = !(await hasActiveAdmin(db)) && (await checkSetupToken(db, request.query.token));
       return { valid };
@@ -71,15 +67,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     '/api/auth/setup',
     {
       config: { access: 'public', rateLimit: { max: 10, timeWindow: '1 minute' } },
-      schema: {
-        body: Type.Object({
-          token: Type.String({ minLength: 1, maxLength: 200 }),
-          name: Type.String({ minLength: 1, maxLength: 200 }),
-          email: Email,
-          password: Password,
-        }),
-        response: { 200: UserReply },
-      },
+      schema: authApi['POST /api/auth/setup'],
     },
     async (request, reply) => {
       const { token, name, email, password } = request.body;
@@ -112,7 +100,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     '/api/auth/login',
     {
       config: { access: 'public', rateLimit: { max: 20, timeWindow: '1 minute' } },
-      schema: { body: Type.Object({ email: Type.String({ maxLength: 254 }), password: Password }), response: { 200: UserReply } },
+      schema: authApi['POST /api/auth/login'],
     },
     async (request, reply) => {
       const { email, password } = request.body;
@@ -152,7 +140,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     },
   );
 
-  app.post('/api/auth/logout', { config: { access: 'public' } }, async (request, reply) => {
+  app.post('/api/auth/logout', { config: { access: 'public' }, schema: authApi['POST /api/auth/logout'] }, async (request, reply) => {
     if (request.user) await deleteSession(db, request.user.sessionId);
     reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(secureFor(request)));
     return { ok: true };

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { RoundPreview, RoundSchool, RoundSwvSummary } from '../../contract/api/rounds';
 import type { DB, InvitationStatus, SchoolKind, Situation, SwvSector } from '../db/types';
 import { notFound } from '../errors';
 import { sectorOfKind } from '../schools/codes';
@@ -14,53 +15,8 @@ import { checkEmail } from '../schools/email';
  * - `excluded`: the admin excluded it (an invitation it had is kept, marked excluded).
  */
 
-export type RoundSchoolState = 'invited' | 'to-invite' | 'unreachable' | 'excluded';
-
-export interface RoundSchool {
-  schoolId: number;
-  locationCode: string;
-  name: string;
-  kind: SchoolKind;
-  city: string | null;
-  active: boolean;
-  email: string | null;
-  emailSource: string | null;
-  swvId: number;
-  swvCode: string;
-  state: RoundSchoolState;
-  /** For `unreachable`: why, in Dutch; for `excluded`, set when the school's data was erased. */
-  reason: string | null;
-  /** Added by an admin rather than through the SWV's school list. */
-  added: boolean;
-  invitationId: number | null;
-  invitationStatus: InvitationStatus | null;
-  /** The address the invitation's mailings go to (may differ from `email` only in a closed round). */
-  invitationEmail: string | null;
-}
-
-export interface RoundSwvSummary {
-  swvId: number;
-  code: string;
-  name: string;
-  sector: SwvSector;
-  situation: Situation | null;
-  regionLetter: string | null;
-  /** Schools in the round under this SWV (excluded ones not counted). */
-  schools: number;
-  invited: number;
-  toInvite: number;
-  unreachable: number;
-  excluded: number;
-}
-
-export interface RoundPreview {
-  roundId: number;
-  status: string;
-  swvs: RoundSwvSummary[];
-  totals: { schools: number; invited: number; toInvite: number; unreachable: number; excluded: number };
-  unreachable: RoundSchool[];
-  excluded: RoundSchool[];
-}
+// What the admin pages see is defined once, in the contract.
+export type { RoundPreview, RoundSchool, RoundSchoolState, RoundSwvSummary } from '../../contract/api/rounds';
 
 function unreachableReason(email: string | null): string | null {
   if (email === null || email.trim() === '') return 'geen e-mailadres';

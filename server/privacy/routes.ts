@@ -1,5 +1,6 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
+import { privacyApi } from '../../contract/api/privacy';
 import type { AreaDeps } from '../area';
 import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
@@ -9,13 +10,6 @@ import { likeLiteral, listAuditLog } from './audit-log';
 import { addDays, amsterdamDate, amsterdamDayStart } from '../time';
 import { eraseSchoolData } from './erase';
 import { purgeExpiredRounds } from './retention';
-
-const DateString = Type.String({ maxLength: 10 });
-const RoundParams = Type.Object({ roundId: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
-const SchoolParams = Type.Object({
-  roundId: Type.Integer({ minimum: 1, maximum: 2147483647 }),
-  schoolId: Type.Integer({ minimum: 1, maximum: 2147483647 }),
-});
 
 /**
  * The protection of research data, for admins: the audit log (read-only: there is deliberately
@@ -27,16 +21,7 @@ export const privacyRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     '/api/audit',
     {
       config: { access: 'admin' },
-      schema: {
-        querystring: Type.Object({
-          action: Type.Optional(Type.String({ maxLength: 100 })),
-          actor: Type.Optional(Type.String({ maxLength: 254 })),
-          target: Type.Optional(Type.String({ maxLength: 200 })),
-          from: Type.Optional(DateString),
-          to: Type.Optional(DateString),
-          page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
-        }),
-      },
+      schema: privacyApi['GET /api/audit'],
     },
     async (request) => {
       const q = request.query;
@@ -52,7 +37,7 @@ export const privacyRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     },
   );
 
-  app.get('/api/privacy/rounds', { config: { access: 'admin' } }, async () => {
+  app.get('/api/privacy/rounds', { config: { access: 'admin' }, schema: privacyApi['GET /api/privacy/rounds'] }, async () => {
     const rows = await db
       .selectFrom('rounds')
       .innerJoin('studies', 'studies.id', 'rounds.study_id')
@@ -89,7 +74,7 @@ export const privacyRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     '/api/privacy/rounds/:roundId/retention',
     {
       config: { access: 'admin' },
-      schema: { params: RoundParams, body: Type.Object({ retentionUntil: Type.Union([DateString, Type.Null()]) }) },
+      schema: privacyApi['PUT /api/privacy/rounds/:roundId/retention'],
     },
     async (request) => {
       const { roundId } = request.params;
@@ -114,7 +99,7 @@ export const privacyRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     },
   );
 
-  app.post('/api/privacy/purge', { config: { access: 'admin' } }, async (request) => {
+  app.post('/api/privacy/purge', { config: { access: 'admin' }, schema: privacyApi['POST /api/privacy/purge'] }, async (request) => {
     const user = currentUser(request);
     return { purged: await purgeExpiredRounds(db, clock.now(), { id: user.id, email: user.email }) };
   });
@@ -123,7 +108,7 @@ export const privacyRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     '/api/privacy/rounds/:roundId/schools',
     {
       config: { access: 'admin' },
-      schema: { params: RoundParams, querystring: Type.Object({ q: Type.String({ minLength: 2, maxLength: 100 }) }) },
+      schema: privacyApi['GET /api/privacy/rounds/:roundId/schools'],
     },
     async (request) => {
       const pattern = `%${likeLiteral(request.query.q.trim())}%`;
@@ -152,7 +137,7 @@ export const privacyRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
 
   app.delete(
     '/api/privacy/rounds/:roundId/schools/:schoolId',
-    { config: { access: 'admin' }, schema: { params: SchoolParams } },
+    { config: { access: 'admin' }, schema: privacyApi['DELETE /api/privacy/rounds/:roundId/schools/:schoolId'] },
     async (request) => {
       const user = currentUser(request);
       return eraseSchoolData(db, request.params.roundId, request.params.schoolId, { id: user.id, email: user.email }, clock.now());

@@ -1,5 +1,7 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { roundsApi, type RoundRecord } from '../../contract/api/rounds';
 import type { AreaDeps } from '../area';
+import type { Round } from '../db/types';
 import { currentUser } from '../auth/plugin';
 import type { Actor } from '../audit';
 import { badRequest, notFound } from '../errors';
@@ -14,14 +16,21 @@ import { fanOutMailing, scheduleInvitationsForSchool, scheduleInvitationWave, sc
 import { copyRound, createRound, createStudy, DEFAULT_REMINDER_POLICY, DEFAULT_ROUND_DAYS, updateRound } from './rounds';
 import { assignSwv, importAssignments, MAX_ASSIGNMENT_FILE_BYTES, NO_SITUATION_LABEL, roundNeedsSituation, SITUATION_LABELS, SITUATIONS, unassignSwv } from './swv-assignment';
 
-const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
-const RoundParams = Type.Object({ id: Id });
-const DateTime = Type.String({ format: 'date-time', maxLength: 40 });
-const NullableDate = Type.Union([DateTime, Type.Null()]);
-const ReminderDays = Type.Array(Type.Integer({ minimum: 1, maximum: 90 }), { maxItems: 5 });
-const Name = Type.String({ minLength: 1, maxLength: 200 });
-
 const toDate = (value: string | null | undefined) => (value === undefined ? undefined : value === null ? null : new Date(value));
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+/** A round row as the API sends it (dates as ISO strings, as JSON would write them). */
+function roundRecord(round: Round): RoundRecord {
+  return {
+    ...round,
+    opens_at: iso(round.opens_at),
+    closes_at: iso(round.closes_at),
+    retention_until: iso(round.retention_until),
+    purged_at: iso(round.purged_at),
+    created_at: round.created_at.toISOString(),
+    updated_at: round.updated_at.toISOString(),
+  };
+}
 
 /**
  * Studies and rounds (metingen): setup, SWV assignment, the preview of who will be invited,
@@ -34,7 +43,7 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     return { id: user.id, email: user.email };
   };
 
-  app.get('/api/studies', { config: { access: 'researcher' } }, async () =>
+  app.get('/api/studies', { config: { access: 'researcher' }, schema: roundsApi['GET /api/studies'] }, async () =>
     db.selectFrom('studies').select(['id', 'name', 'slug', 'description', 'sender_name as senderName']).orderBy('name').execute(),
   );
 
@@ -42,21 +51,15 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     '/api/studies',
     {
       config: { access: 'admin' },
-      schema: {
-        body: Type.Object({
-          name: Name,
-          description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
-          senderName: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
-        }),
-      },
+      schema: roundsApi['POST /api/studies'],
     },
     async (request, reply) => {
       const study = await createStudy(db, request.body, clock.now(), actorOf(request));
-      return reply.code(201).send(study);
+      return reply.code(201).send({ ...study, created_at: study.created_at.toISOString() });
     },
   );
 
-  app.get('/api/rounds/options', { config: { access: 'researcher' } }, async () => ({
+  app.get('/api/rounds/options', { config: { access: 'researcher' }, schema: roundsApi['GET /api/rounds/options'] }, async () => ({
     questionnaires: [
       ...listQuestionnaires().map((q) => ({ id: q.id, title: q.title, usable: q.issues.length === 0 && q.meta !== null })),
       // Versions saved from the admin app (issue 27), after the built-in files.
@@ -72,7 +75,7 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     defaultReminderDays: DEFAULT_REMINDER_POLICY.afterDays,
   }));
 
-  app.get('/api/rounds', { config: { access: 'researcher' } }, async () => {
+  app.get('/api/rounds', { config: { access: 'researcher' }, schema: roundsApi['GET /api/rounds'] }, async () => {
     const rows = await db
       .selectFrom('rounds')
       .innerJoin('studies', 'studies.id', 'rounds.study_id')
@@ -100,21 +103,12 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       .orderBy('studies.name')
       .orderBy('rounds.created_at', 'desc')
       .execute();
-    return rows.map((r) => ({ ...r, swvs: Number(r.swvs ?? 0), invitations: Number(r.invitations ?? 0) }));
+    return rows.map((r) => ({ ...r, opensAt: iso(r.opensAt), closesAt: iso(r.closesAt), swvs: Number(r.swvs ?? 0), invitations: Number(r.invitations ?? 0) }));
   });
-
-  const RoundBody = {
-    name: Name,
-    questionnaireId: Type.Optional(Type.Union([Type.String({ maxLength: 120 }), Type.Null()])),
-    opensAt: Type.Optional(NullableDate),
-    closesAt: Type.Optional(NullableDate),
-    reminderDays: Type.Optional(ReminderDays),
-    targetRespondents: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000 }), Type.Null()])),
-  };
 
   app.post(
     '/api/rounds',
-    { config: { access: 'admin' }, schema: { body: Type.Object({ studyId: Id, ...RoundBody }) } },
+    { config: { access: 'admin' }, schema: roundsApi['POST /api/rounds'] },
     async (request, reply) => {
       const b = request.body;
       const round = await db.transaction().execute((trx) =>
@@ -133,11 +127,11 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
           actorOf(request),
         ),
       );
-      return reply.code(201).send(round);
+      return reply.code(201).send(roundRecord(round));
     },
   );
 
-  app.get('/api/rounds/:id', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request) => {
+  app.get('/api/rounds/:id', { config: { access: 'researcher' }, schema: roundsApi['GET /api/rounds/:id'] }, async (request) => {
     const round = await db
       .selectFrom('rounds')
       .innerJoin('studies', 'studies.id', 'rounds.study_id')
@@ -157,18 +151,18 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       .orderBy('swvs.code')
       .execute();
     // needsSituation: the questionnaire uses the samenwerkingssituatie (else SWVs may have none).
-    return { ...round, swvs, needsSituation: await roundNeedsSituation(db, round.id) };
+    return { ...roundRecord(round), study_name: round.study_name, questionnaire_title: round.questionnaire_title, questionnaire_key: round.questionnaire_key, questionnaire_version: round.questionnaire_version, previous_round_name: round.previous_round_name, swvs, needsSituation: await roundNeedsSituation(db, round.id) };
   });
 
   app.patch(
     '/api/rounds/:id',
     {
       config: { access: 'admin' },
-      schema: { params: RoundParams, body: Type.Partial(Type.Object(RoundBody)) },
+      schema: roundsApi['PATCH /api/rounds/:id'],
     },
     async (request) => {
       const b = request.body;
-      return db.transaction().execute((trx) =>
+      const round = await db.transaction().execute((trx) =>
         updateRound(
           trx,
           request.params.id,
@@ -184,19 +178,15 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
           actorOf(request),
         ),
       );
+      return roundRecord(round);
     },
   );
-
-  const SwvParams = Type.Object({ id: Id, code: Type.String({ minLength: 2, maxLength: 12 }) });
 
   app.put(
     '/api/rounds/:id/swvs/:code',
     {
       config: { access: 'admin' },
-      schema: {
-        params: SwvParams,
-        body: Type.Object({ situation: Type.String({ maxLength: 60 }), regionLetter: Type.String({ maxLength: 4 }) }),
-      },
+      schema: roundsApi['PUT /api/rounds/:id/swvs/:code'],
     },
     async (request) =>
       db
@@ -204,9 +194,9 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
         .execute((trx) => assignSwv(trx, request.params.id, { swvCode: request.params.code, ...request.body }, clock.now(), actorOf(request))),
   );
 
-  app.delete('/api/rounds/:id/swvs/:code', { config: { access: 'admin' }, schema: { params: SwvParams } }, async (request, reply) => {
+  app.delete('/api/rounds/:id/swvs/:code', { config: { access: 'admin' }, schema: roundsApi['DELETE /api/rounds/:id/swvs/:code'] }, async (request, reply) => {
     await db.transaction().execute((trx) => unassignSwv(trx, request.params.id, request.params.code, clock.now(), actorOf(request)));
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
   app.post(
@@ -214,7 +204,7 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     {
       config: { access: 'admin' },
       bodyLimit: MAX_ASSIGNMENT_FILE_BYTES + 64 * 1024,
-      schema: { params: RoundParams, querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }) },
+      schema: roundsApi['POST /api/rounds/:id/swvs/import'],
     },
     async (request) => {
       const actor = actorOf(request);
@@ -225,7 +215,7 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     },
   );
 
-  app.get('/api/rounds/:id/preview', { config: { access: 'researcher' }, schema: { params: RoundParams } }, async (request) =>
+  app.get('/api/rounds/:id/preview', { config: { access: 'researcher' }, schema: roundsApi['GET /api/rounds/:id/preview'] }, async (request) =>
     previewRound(db, request.params.id),
   );
 
@@ -233,13 +223,7 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     '/api/rounds/:id/schools',
     {
       config: { access: 'researcher' },
-      schema: {
-        params: RoundParams,
-        querystring: Type.Object({
-          state: Type.Optional(Type.Enum(['invited', 'to-invite', 'unreachable', 'excluded'] as const)),
-          swv: Type.Optional(Type.String({ maxLength: 12 })),
-        }),
-      },
+      schema: roundsApi['GET /api/rounds/:id/schools'],
     },
     async (request) => {
       const { state, swv } = request.query;
@@ -252,12 +236,7 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     '/api/rounds/:id/open',
     {
       config: { access: 'admin' },
-      schema: {
-        params: RoundParams,
-        // When the invitations go: null or absent is "now" (or the round's opening time, if later).
-        // A body of null (what a caller sends for 'no options') is the same as none.
-        body: Type.Optional(Type.Union([Type.Object({ invitationsAt: Type.Optional(NullableDate) }, { additionalProperties: false }), Type.Null()])),
-      },
+      schema: roundsApi['POST /api/rounds/:id/open'],
     },
     async (request) => {
       const actor = actorOf(request);
@@ -289,8 +268,8 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       const invitationWave = opened.waves.find((w) => w.kind === 'invitation');
       return {
         roundId: result.roundId,
-        opensAt: result.opensAt,
-        closesAt: result.closesAt,
+        opensAt: result.opensAt.toISOString(),
+        closesAt: result.closesAt.toISOString(),
         invited: result.invitationIds.length,
         unreachable: result.unreachable,
         excluded: result.excluded,
@@ -300,16 +279,16 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     },
   );
 
-  app.post('/api/rounds/:id/close', { config: { access: 'admin' }, schema: { params: RoundParams } }, async (request) => {
+  app.post('/api/rounds/:id/close', { config: { access: 'admin' }, schema: roundsApi['POST /api/rounds/:id/close'] }, async (request) => {
     const closed = await db.transaction().execute((trx) => closeRound(trx, request.params.id, clock.now(), actorOf(request)));
-    return { roundId: closed.round.id, closesAt: closed.round.closes_at, cancelledWaves: closed.cancelledWaves, cancelledMessages: closed.cancelledMessages };
+    return { roundId: closed.round.id, closesAt: iso(closed.round.closes_at), cancelledWaves: closed.cancelledWaves, cancelledMessages: closed.cancelledMessages };
   });
 
   app.post(
     '/api/rounds/:id/invite',
     {
       config: { access: 'admin' },
-      schema: { params: RoundParams, body: Type.Object({ schoolIds: Type.Optional(Type.Array(Id, { maxItems: 10_000 })) }) },
+      schema: roundsApi['POST /api/rounds/:id/invite'],
     },
     async (request) => {
       const actor = actorOf(request);
@@ -326,15 +305,7 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     '/api/rounds/:id/copy',
     {
       config: { access: 'admin' },
-      schema: {
-        params: RoundParams,
-        body: Type.Object({
-          name: Name,
-          opensAt: Type.Optional(NullableDate),
-          closesAt: Type.Optional(NullableDate),
-          questionnaireId: Type.Optional(Type.Union([Type.String({ maxLength: 120 }), Type.Null()])),
-        }),
-      },
+      schema: roundsApi['POST /api/rounds/:id/copy'],
     },
     async (request, reply) => {
       const b = request.body;
@@ -343,19 +314,17 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
         .execute((trx) =>
           copyRound(trx, request.params.id, { name: b.name, opensAt: toDate(b.opensAt), closesAt: toDate(b.closesAt), questionnaireId: b.questionnaireId }, clock.now(), actorOf(request)),
         );
-      return reply.code(201).send(round);
+      return reply.code(201).send(roundRecord(round));
     },
   );
 
-  const SchoolParams = Type.Object({ id: Id, schoolId: Id });
-
-  app.post('/api/rounds/:id/schools/:schoolId/exclude', { config: { access: 'admin' }, schema: { params: SchoolParams } }, async (request) =>
+  app.post('/api/rounds/:id/schools/:schoolId/exclude', { config: { access: 'admin' }, schema: roundsApi['POST /api/rounds/:id/schools/:schoolId/exclude'] }, async (request) =>
     db.transaction().execute((trx) => excludeSchool(trx, request.params.id, request.params.schoolId, clock.now(), actorOf(request))),
   );
 
   app.post(
     '/api/rounds/:id/schools/:schoolId/include',
-    { config: { access: 'admin' }, schema: { params: SchoolParams, body: Type.Object({ swvId: Type.Optional(Type.Union([Id, Type.Null()])) }) } },
+    { config: { access: 'admin' }, schema: roundsApi['POST /api/rounds/:id/schools/:schoolId/include'] },
     async (request) => {
       const actor = actorOf(request);
       return db.transaction().execute(async (trx) => {

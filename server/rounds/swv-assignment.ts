@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AssignmentImportReport } from '../../contract/api/rounds';
 import { audit, type Actor } from '../audit';
 import { NO_SITUATION_LABEL, SITUATION_LABELS, SITUATIONS } from '../../contract/vocabulary';
 import type { DB, Situation, SwvSector } from '../db/types';
@@ -156,14 +157,7 @@ export async function unassignSwv(trx: Kysely<DB>, roundId: number, swvCode: str
   await audit(trx, actor, now, 'round.swv.unassign', `round:${roundId}`, { swv: code });
 }
 
-export interface AssignmentImportReport {
-  lines: number;
-  added: Assignment[];
-  changed: Assignment[];
-  unchanged: number;
-  rejected: Array<{ line: number; reason: string }>;
-  applied: boolean;
-}
+export type { AssignmentImportReport } from '../../contract/api/rounds';
 
 type AssignmentField = 'swvCode' | 'situation' | 'regionLetter';
 const ASSIGNMENT_FIELDS: Array<FieldSpec<AssignmentField>> = [

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { MAX_CORRECTIONS, type AcceptedCorrections } from '../../contract/api/schools';
 import { audit, type Actor } from '../audit';
 import type { DB } from '../db/types';
 import { badRequest, notFound } from '../errors';
@@ -7,18 +8,7 @@ import { normaliseLocationCode } from './codes';
 import { checkEmail } from './email';
 import { applyAddressUpdates, diffAddresses, loadSchools } from './importers/addresses';
 
-export interface AcceptedCorrections {
-  /** Addresses written. */
-  applied: number;
-  /** Already had this address. */
-  unchanged: number;
-  /** Left alone: an admin typed the school's address, or it came from the school's own list. */
-  kept: number;
-  /** Dutch, per refused item. */
-  refused: Array<{ locationCode: string; reason: string }>;
-}
-
-export const MAX_CORRECTIONS = 20_000;
+export { MAX_CORRECTIONS, type AcceptedCorrections };
 
 /**
  * Takes over the corrections an import report suggested for broken DUO addresses, in bulk, in

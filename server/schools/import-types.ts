@@ -3,20 +3,34 @@ import type { DB } from '../db/types';
 import type { FollowAddresses } from './address-followers';
 import type { FieldSpec } from './columns';
 import { problemText, type Table } from './table';
+import type {
+  ChangeLine,
+  EmailCorrection,
+  EmptyAddress,
+  ImportCounts,
+  ImportType,
+  ImportWarning,
+  RejectedLine,
+  ReuseCase,
+  ReuseDecision,
+} from '../../contract/api/schools';
 
-/** The files Meetronde imports. Codes are English; `IMPORT_TYPE_LABELS` says them in Dutch. */
-export const IMPORT_TYPES = [
-  'po-locations',
-  'vo-locations',
-  'special-locations',
-  'organisations',
-  'swvs',
-  'swv-schools',
-  'contacts',
-  'pupil-counts',
-] as const;
-export type ImportType = (typeof IMPORT_TYPES)[number];
+// The shapes the admin pages see are defined once, in the contract.
+export {
+  IMPORT_TYPES,
+  type ChangeLine,
+  type EmailCorrection,
+  type EmptyAddress,
+  type ImportCounts,
+  type ImportReport,
+  type ImportType,
+  type ImportWarning,
+  type RejectedLine,
+  type ReuseCase,
+  type ReuseDecision,
+} from '../../contract/api/schools';
 
+/** `IMPORT_TYPES` in Dutch. */
 export const IMPORT_TYPE_LABELS: Record<ImportType, string> = {
   'po-locations': 'Vestigingen basisonderwijs (po)',
   'vo-locations': 'Vestigingen voortgezet onderwijs (vo)',
@@ -27,112 +41,6 @@ export const IMPORT_TYPE_LABELS: Record<ImportType, string> = {
   contacts: 'Eigen lijst met e-mailadressen',
   'pupil-counts': 'Leerlingaantallen per vestiging (DUO)',
 };
-
-export interface RejectedLine {
-  line: number;
-  /** Dutch. */
-  reason: string;
-  /** The location, BRIN or SWV code of the line, when it could be read. */
-  key?: string;
-}
-
-export interface ImportWarning {
-  line: number | null;
-  message: string;
-}
-
-export interface ChangeLine {
-  key: string;
-  name?: string;
-  action: 'added' | 'changed' | 'deactivated' | 'removed';
-  /** For `changed`: the Dutch names of the fields that change. */
-  fields?: string[];
-}
-
-export interface ImportCounts {
-  /** Data lines read (rejected ones included). */
-  lines: number;
-  added: number;
-  changed: number;
-  unchanged: number;
-  /** Locations or SWVs marked inactive; links removed (school → SWV). */
-  deactivated: number;
-  /** Addresses a DUO import leaves alone because an admin set them. */
-  kept: number;
-  /** Lines that do not concern Meetronde (other organisations, historical records). */
-  skipped: number;
-  rejected: number;
-  /** School → SWV lists: SWVs the file names that were unknown and are created from it. */
-  swvsCreated?: number;
-  /** Address lists: schools for which the file has no address at all (not the same as unchanged). */
-  emptyInFile?: number;
-}
-
-/** An address in a recognisably broken form, with the address it most likely means. */
-export interface EmailCorrection {
-  line: number;
-  /** The location the address would be for. */
-  locationCode: string;
-  name: string;
-  /** As written in the file. */
-  raw: string;
-  suggestion: string;
-}
-
-/** A location the file has but without any address (its own nor its institution's). */
-export interface EmptyAddress {
-  locationCode: string;
-  name: string;
-  /** Whether the school keeps an address it already has (from an earlier list or an admin). */
-  keepsAddress: boolean;
-}
-
-/**
- * A location code that seems to belong to another school now (DUO gives a closed location's
- * code to a new one): the file's name, address or board differ too much from what Meetronde has.
- */
-export interface ReuseCase {
-  line: number;
-  locationCode: string;
-  before: { name: string; postcode: string | null; city: string | null; boardNumber: string | null; kind: string; active: boolean };
-  after: { name: string; postcode: string | null; city: string | null; boardNumber: string | null; kind: string };
-  /** 0–1: how alike the two names are. */
-  nameSimilarity: number;
-  /** Dutch: what differs. */
-  reasons: string[];
-  /** The admin's decision, when given with this import. */
-  decision: ReuseDecision | null;
-}
-
-export type ReuseDecision = 'same' | 'new';
-
-/** What a dry run shows and an import returns. Holds no token; e-mail addresses only in rejections. */
-export interface ImportReport {
-  type: ImportType;
-  typeLabel: string;
-  fileName: string | null;
-  format: Table['format'];
-  encoding: Table['encoding'];
-  separator: Table['separator'];
-  columns: Array<{ field: string; column: string }>;
-  ignoredColumns: string[];
-  counts: ImportCounts;
-  rejected: RejectedLine[];
-  rejectedNotListed: number;
-  warnings: ImportWarning[];
-  changes: ChangeLine[];
-  changesNotListed: number;
-  /** Address lists: broken addresses with a suggested correction (accept them with POST /api/imports/email-corrections). */
-  corrections: EmailCorrection[];
-  /** Address lists: locations the file gives no address. */
-  emptyAddresses: EmptyAddress[];
-  /** Location lists: codes that seem to belong to another school now; a real import needs a decision for each. */
-  reuse: ReuseCase[];
-  /** Identifies the planned changes; an import given the dry run's fingerprint refuses to do anything else. */
-  fingerprint: string;
-  dryRun: boolean;
-  applied: boolean;
-}
 
 export interface ImportPlan {
   counts: Omit<ImportCounts, 'lines' | 'rejected'>;

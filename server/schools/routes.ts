@@ -1,5 +1,6 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
+import { schoolsApi } from '../../contract/api/schools';
 import type { AreaDeps } from '../area';
 import { currentUser } from '../auth/plugin';
 import { badRequest, notFound } from '../errors';
@@ -10,10 +11,6 @@ import { acceptEmailCorrections, correctSchoolEmail, MAX_CORRECTIONS } from './c
 import { IMPORT_TYPE_LABELS, IMPORT_TYPES, runImport } from './import';
 import type { ReuseDecision } from './import-types';
 import { readUpload, registerUploads } from './upload';
-
-const ImportTypeSchema = Type.Enum([...IMPORT_TYPES, 'auto'] as const);
-const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
-const CODE_LIST = '^[0-9A-Za-z, ]*$';
 
 function splitCodes(list: string | undefined): string[] {
   return (list ?? '')
@@ -30,7 +27,7 @@ function splitCodes(list: string | undefined): string[] {
 export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps & { addresses: AddressFollowers }> = async (app, { db, clock, addresses }) => {
   await registerUploads(app);
 
-  app.get('/api/imports/types', { config: { access: 'admin' } }, async () =>
+  app.get('/api/imports/types', { config: { access: 'admin' }, schema: schoolsApi['GET /api/imports/types'] }, async () =>
     IMPORT_TYPES.map((type) => ({ type, label: IMPORT_TYPE_LABELS[type] })),
   );
 
@@ -39,16 +36,7 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps & { addresses: Ad
     {
       config: { access: 'admin' },
       bodyLimit: UPLOAD_BODY_LIMIT,
-      schema: {
-        querystring: Type.Object({
-          type: Type.Optional(ImportTypeSchema),
-          dryRun: Type.Optional(Type.Boolean()),
-          fingerprint: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$' })),
-          /** Reused location codes (comma-separated) the admin says are the same school, or a new one. */
-          sameSchool: Type.Optional(Type.String({ maxLength: 20_000, pattern: CODE_LIST })),
-          newSchool: Type.Optional(Type.String({ maxLength: 20_000, pattern: CODE_LIST })),
-        }),
-      },
+      schema: schoolsApi['POST /api/imports'],
     },
     async (request) => {
       const user = currentUser(request);
@@ -72,14 +60,7 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps & { addresses: Ad
     '/api/imports/email-corrections',
     {
       config: { access: 'admin' },
-      schema: {
-        body: Type.Object({
-          corrections: Type.Array(
-            Type.Object({ locationCode: Type.String({ minLength: 1, maxLength: 12 }), email: Type.String({ minLength: 1, maxLength: 254 }) }),
-            { maxItems: MAX_CORRECTIONS },
-          ),
-        }),
-      },
+      schema: schoolsApi['POST /api/imports/email-corrections'],
     },
     async (request) => {
       const user = currentUser(request);
@@ -91,15 +72,7 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps & { addresses: Ad
     '/api/schools',
     {
       config: { access: 'researcher' },
-      schema: {
-        querystring: Type.Object({
-          q: Type.Optional(Type.String({ maxLength: 100 })),
-          swv: Type.Optional(Type.String({ maxLength: 12 })),
-          filter: Type.Optional(Type.Enum(['all', 'inactive', 'no-email', 'admin-email'] as const)),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-          offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-        }),
-      },
+      schema: schoolsApi['GET /api/schools'],
     },
     async (request) => {
       const { q, swv, filter = 'all', limit = 50, offset = 0 } = request.query;
@@ -148,10 +121,7 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps & { addresses: Ad
     '/api/schools/:id/email',
     {
       config: { access: 'admin' },
-      schema: {
-        params: Type.Object({ id: Id }),
-        body: Type.Object({ email: Type.Union([Type.String({ maxLength: 254 }), Type.Null()]) }),
-      },
+      schema: schoolsApi['PUT /api/schools/:id/email'],
     },
     async (request) => {
       const user = currentUser(request);
@@ -164,7 +134,7 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps & { addresses: Ad
     },
   );
 
-  app.get('/api/swvs', { config: { access: 'researcher' } }, async () => {
+  app.get('/api/swvs', { config: { access: 'researcher' }, schema: schoolsApi['GET /api/swvs'] }, async () => {
     const rows = await db
       .selectFrom('swvs')
       .select(['id', 'code', 'name', 'sector', 'city', 'province', 'active'])
@@ -182,7 +152,7 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps & { addresses: Ad
     return rows.map((r) => ({ ...r, schools: Number(r.schools ?? 0) }));
   });
 
-  app.get('/api/schools/:id', { config: { access: 'researcher' }, schema: { params: Type.Object({ id: Id }) } }, async (request) => {
+  app.get('/api/schools/:id', { config: { access: 'researcher' }, schema: schoolsApi['GET /api/schools/:id'] }, async (request) => {
     const school = await db.selectFrom('schools').selectAll().where('id', '=', request.params.id).executeTakeFirst();
     if (!school) throw notFound('Deze school bestaat niet.');
     const swvs = await db
@@ -191,6 +161,12 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps & { addresses: Ad
       .select(['swvs.code', 'swvs.name'])
       .where('school_swvs.school_id', '=', school.id)
       .execute();
-    return { ...school, swvs };
+    return {
+      ...school,
+      retired_at: school.retired_at?.toISOString() ?? null,
+      created_at: school.created_at.toISOString(),
+      updated_at: school.updated_at.toISOString(),
+      swvs,
+    };
   });
 };

@@ -1,32 +1,18 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { usersApi } from '../../contract/api/users';
 import type { AreaDeps } from '../area';
 import { badRequest } from '../errors';
-import { hashPassword, MAX_PASSWORD_LENGTH, passwordProblem } from '../auth/password';
+import { hashPassword, passwordProblem } from '../auth/password';
 import { currentUser } from '../auth/plugin';
 import { setSessionCookieOn } from '../auth/routes';
 import { createSession, sessionEnded } from '../auth/sessions';
 import { acceptInvite, findInvite, inviteUser, invalidInviteLink, listUsers, resendInvite, updateUser } from './users';
 
-const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('researcher')]);
-const UserSummarySchema = Type.Object({
-  id: Type.Number(),
-  email: Type.String(),
-  name: Type.String(),
-  role: RoleSchema,
-  status: Type.Union([Type.Literal('active'), Type.Literal('invited'), Type.Literal('disabled')]),
-  lastLoginAt: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String(),
-  inviteExpiresAt: Type.Union([Type.String(), Type.Null()]),
-});
-const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
-// Token-carrying routes live under /api/u/ so that server/logging.ts redacts them.
-const TokenParams = Type.Object({ token: Type.String({ maxLength: 100 }) });
-
 /** Admins manage accounts; invited users choose their password through /u/<token>. */
 export const userRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
   app.get(
     '/api/users',
-    { config: { access: 'admin' }, schema: { response: { 200: Type.Object({ users: Type.Array(UserSummarySchema) }) } } },
+    { config: { access: 'admin' }, schema: usersApi['GET /api/users'] },
     async () => ({ users: await listUsers(db, clock.now()) }),
   );
 
@@ -34,21 +20,14 @@ export const userRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     '/api/users',
     {
       config: { access: 'admin' },
-      schema: {
-        body: Type.Object({
-          email: Type.String({ maxLength: 254 }),
-          name: Type.String({ maxLength: 400 }),
-          role: RoleSchema,
-        }),
-        response: { 200: UserSummarySchema },
-      },
+      schema: usersApi['POST /api/users'],
     },
     async (request) => db.transaction().execute((trx) => inviteUser(trx, request.body, currentUser(request), clock.now(), config.secret)),
   );
 
   app.post(
     '/api/users/:id/invite',
-    { config: { access: 'admin' }, schema: { params: IdParams, response: { 200: UserSummarySchema } } },
+    { config: { access: 'admin' }, schema: usersApi['POST /api/users/:id/invite'] },
     async (request) => db.transaction().execute((trx) => resendInvite(trx, request.params.id, currentUser(request), clock.now(), config.secret)),
   );
 
@@ -56,11 +35,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     '/api/users/:id',
     {
       config: { access: 'admin' },
-      schema: {
-        params: IdParams,
-        body: Type.Object({ role: Type.Optional(RoleSchema), disabled: Type.Optional(Type.Boolean()) }),
-        response: { 200: UserSummarySchema },
-      },
+      schema: usersApi['PATCH /api/users/:id'],
     },
     async (request) => {
       const { user, disabled } = await db.transaction().execute((trx) => updateUser(trx, request.params.id, request.body, currentUser(request), clock.now()));
@@ -74,7 +49,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     '/api/u/:token',
     {
       config: { access: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
-      schema: { params: TokenParams },
+      schema: usersApi['GET /api/u/:token'],
     },
     async (request) => {
       const invite = await findInvite(db, request.params.token, clock.now());
@@ -87,10 +62,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     '/api/u/:token',
     {
       config: { access: 'public', rateLimit: { max: 10, timeWindow: '1 minute' } },
-      schema: {
-        params: TokenParams,
-        body: Type.Object({ password: Type.String({ maxLength: MAX_PASSWORD_LENGTH }) }),
-      },
+      schema: usersApi['POST /api/u/:token'],
     },
     async (request, reply) => {
       const { password } = request.body;

@@ -1,23 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../shared/api';
+import { ApiError, call, type Reply } from '../../shared/api';
 import { formatDateTime } from '../../shared/time';
 
-interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string | null;
-  action: string;
-  target: string | null;
-  details: Record<string, unknown>;
-}
-
-interface AuditPage {
-  entries: AuditEntry[];
-  total: number;
-  page: number;
-  pageSize: number;
-  actions: string[];
-}
+type AuditPage = Reply<'GET /api/audit'>;
 
 interface Filter {
   action: string;
@@ -60,11 +45,10 @@ export function AuditPage() {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(filter)) if (value.trim()) params.set(key, value.trim());
-    params.set('page', String(page));
+    const query: Partial<Filter> & { page: number } = { page };
+    for (const [key, value] of Object.entries(filter) as Array<[keyof Filter, string]>) if (value.trim()) query[key] = value.trim();
     setError(null);
-    api<AuditPage>('GET', `/api/audit?${params}`)
+    call('GET /api/audit', { query })
       .then(setData)
       .catch((e) => setError(e instanceof ApiError ? e.message : 'Het logboek kon niet worden geladen.'));
   }, [filter, page]);

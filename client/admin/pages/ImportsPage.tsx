@@ -1,10 +1,9 @@
 import { useState } from 'react';
-import type { AcceptedCorrections } from '../../../server/schools/corrections';
-import type { ImportReport, ReuseDecision } from '../../../server/schools/import-types';
-import { api } from '../../shared/api';
+import type { AcceptedCorrections, ImportReport, ReuseDecision } from '../../../contract/api/schools';
+import { call } from '../../shared/api';
 import { useSession } from '../session';
 import { uploadFile } from '../upload';
-import { ErrorMessage, errorText, number, Section, TableWrap, useApi } from './address-common';
+import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../ui/kit';
 
 const ENCODINGS: Record<string, string> = {
   'utf-8': 'UTF-8',
@@ -24,7 +23,7 @@ const ACTIONS: Record<string, string> = {
 /** Upload a DUO list or an own address list, see what it would change, then import it. */
 export function ImportsPage() {
   const { csrfToken } = useSession();
-  const types = useApi<Array<{ type: string; label: string }>>('/api/imports/types');
+  const types = useCall('GET /api/imports/types', {});
   const [type, setType] = useState('auto');
   const [file, setFile] = useState<File | null>(null);
   const [report, setReport] = useState<ImportReport | null>(null);
@@ -368,7 +367,7 @@ function Corrections({ report }: { report: ImportReport }) {
     setError(null);
     try {
       const corrections = report.corrections.filter((c) => selected.has(c.locationCode)).map((c) => ({ locationCode: c.locationCode, email: c.suggestion }));
-      setResult(await api<AcceptedCorrections>('POST', '/api/imports/email-corrections', { corrections }));
+      setResult(await call('POST /api/imports/email-corrections', { body: { corrections } }));
     } catch (e) {
       setError(errorText(e));
     } finally {

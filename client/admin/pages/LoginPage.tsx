@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../shared/api';
+import { ApiError, call } from '../../shared/api';
 import type { SessionUser } from '../session';
 
 export function LoginPage({ onLogin }: { onLogin: (user: SessionUser) => void }) {
@@ -13,7 +13,7 @@ export function LoginPage({ onLogin }: { onLogin: (user: SessionUser) => void })
     setBusy(true);
     setError(null);
     try {
-      onLogin(await api<SessionUser>('POST', '/api/auth/login', { email, password }));
+      onLogin(await call('POST /api/auth/login', { body: { email, password } }));
     } catch (e) {
       setError(e instanceof ApiError ? e.message : 'Inloggen is niet gelukt.');
     } finally {

@@ -1,28 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../shared/api';
+import type { PrivacyRound, PrivacySchool } from '../../../contract/api/privacy';
+import { ApiError, call } from '../../shared/api';
 import { formatCalendarDay as formatDate, formatDateTime } from '../../shared/time';
 
-interface RoundRow {
-  id: number;
-  name: string;
-  studyName: string;
-  status: string;
-  closesOn: string | null;
-  retentionUntil: string | null;
-  purgedAt: string | null;
-  invitations: number;
-  erased: number;
-}
-
-interface SchoolRow {
-  invitationId: number;
-  schoolId: number;
-  name: string;
-  locationCode: string;
-  city: string | null;
-  status: string;
-  erasedAt: string | null;
-}
+type RoundRow = PrivacyRound;
+type SchoolRow = PrivacySchool;
 
 const message = (e: unknown, fallback: string) => (e instanceof ApiError ? e.message : fallback);
 
@@ -33,7 +15,7 @@ export function PrivacyPage() {
   const [notice, setNotice] = useState<string | null>(null);
 
   const load = () =>
-    api<{ today: string; rounds: RoundRow[] }>('GET', '/api/privacy/rounds')
+    call('GET /api/privacy/rounds')
       .then(setData)
       .catch((e) => setError(message(e, 'De metingen konden niet worden geladen.')));
   useEffect(() => {
@@ -44,7 +26,7 @@ export function PrivacyPage() {
     setError(null);
     setNotice(null);
     try {
-      const result = await api<{ purged: Array<{ roundId: number }> }>('POST', '/api/privacy/purge');
+      const result = await call('POST /api/privacy/purge');
       setNotice(result.purged.length === 0 ? 'Er was geen meting op te schonen.' : `${result.purged.length} meting(en) opgeschoond.`);
       await load();
     } catch (e) {
@@ -91,7 +73,7 @@ function RoundRetention({ round, today, onSaved }: { round: RoundRow; today: str
     event.preventDefault();
     setError(null);
     try {
-      await api('PUT', `/api/privacy/rounds/${round.id}/retention`, { retentionUntil: date || null });
+      await call('PUT /api/privacy/rounds/:roundId/retention', { params: { roundId: round.id }, body: { retentionUntil: date || null } });
       onSaved(date ? `De bewaardatum van ${round.name} is ${formatDate(date)}.` : `${round.name} heeft geen bewaardatum meer.`);
     } catch (e) {
       setError(message(e, 'De bewaardatum kon niet worden opgeslagen.'));
@@ -134,7 +116,7 @@ function EraseSchool({ rounds, onErased }: { rounds: RoundRow[]; onErased: () =>
     if (roundId === null) return;
     setError(null);
     try {
-      const result = await api<{ schools: SchoolRow[] }>('GET', `/api/privacy/rounds/${roundId}/schools?q=${encodeURIComponent(query)}`);
+      const result = await call('GET /api/privacy/rounds/:roundId/schools', { params: { roundId }, query: { q: query } });
       setSchools(result.schools);
     } catch (e) {
       setError(message(e, 'Zoeken is niet gelukt.'));
@@ -142,10 +124,11 @@ function EraseSchool({ rounds, onErased }: { rounds: RoundRow[]; onErased: () =>
   }
 
   async function erase(school: SchoolRow) {
+    if (roundId === null) return;
     setError(null);
     setNotice(null);
     try {
-      const result = await api<{ responses: number; messages: number }>('DELETE', `/api/privacy/rounds/${roundId}/schools/${school.schoolId}`);
+      const result = await call('DELETE /api/privacy/rounds/:roundId/schools/:schoolId', { params: { roundId, schoolId: school.schoolId } });
       setNotice(`De gegevens van ${school.name} zijn verwijderd: ${result.responses} antwoordenset(s) en ${result.messages} e-mail(s), het e-mailadres en de persoonlijke link.`);
       setConfirming(null);
       await search();

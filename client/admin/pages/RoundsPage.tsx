@@ -1,30 +1,13 @@
 import { ROUND_STATUS_LABELS } from '../../../contract/vocabulary';
 import { useState } from 'react';
-import { api } from '../../shared/api';
+import type { RoundListItem, RoundOptions } from '../../../contract/api/rounds';
+import { call } from '../../shared/api';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { ZONE_LABEL, formatCloseMoment, formatDate, fromDateInput } from '../../shared/time';
-import { ErrorMessage, errorText, number, Section, TableWrap, useApi } from './address-common';
+import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../ui/kit';
 
-export interface RoundListItem {
-  id: number;
-  name: string;
-  status: 'draft' | 'open' | 'closed';
-  opensAt: string | null;
-  closesAt: string | null;
-  studyId: number;
-  studyName: string;
-  questionnaireTitle: string | null;
-  swvs: number;
-  invitations: number;
-}
-
-export interface RoundOptions {
-  questionnaires: Array<{ id: string; title: string; usable: boolean }>;
-  situations: Array<{ code: string; label: string }>;
-  defaultRoundDays: number;
-  defaultReminderDays: number[];
-}
+export type { RoundListItem, RoundOptions };
 
 export const STATUS_LABELS: Record<string, string> = ROUND_STATUS_LABELS;
 
@@ -43,8 +26,8 @@ export function parseDays(text: string): number[] | null {
 /** Studies and their rounds (metingen); admins create both here. */
 export function RoundsPage() {
   const user = useSession();
-  const rounds = useApi<RoundListItem[]>('/api/rounds');
-  const studies = useApi<Array<{ id: number; name: string }>>('/api/studies');
+  const rounds = useCall('GET /api/rounds', {});
+  const studies = useCall('GET /api/studies', {});
   const byStudy = new Map<string, RoundListItem[]>();
   for (const r of rounds.data ?? []) byStudy.set(r.studyName, [...(byStudy.get(r.studyName) ?? []), r]);
 
@@ -112,7 +95,7 @@ function NewStudy({ onCreated }: { onCreated: () => void }) {
           e.preventDefault();
           setError(null);
           try {
-            await api('POST', '/api/studies', { name, senderName: senderName.trim() || null });
+            await call('POST /api/studies', { body: { name, senderName: senderName.trim() || null } });
             setDone(`Onderzoek "${name}" is aangemaakt.`);
             setName('');
             setSenderName('');
@@ -152,7 +135,7 @@ function NewStudy({ onCreated }: { onCreated: () => void }) {
 
 function NewRound({ studies }: { studies: Array<{ id: number; name: string }> }) {
   const { navigate } = useRouter();
-  const options = useApi<RoundOptions>('/api/rounds/options');
+  const options = useCall('GET /api/rounds/options', {});
   const [studyId, setStudyId] = useState('');
   const [name, setName] = useState('');
   const [questionnaireId, setQuestionnaireId] = useState('');
@@ -168,7 +151,7 @@ function NewRound({ studies }: { studies: Array<{ id: number; name: string }> })
     const reminderDays = parseDays(reminders);
     if (!reminderDays) return setError('Herinneringen: geef dagen als hele getallen, bijvoorbeeld "14" of "14, 28".');
     try {
-      const round = await api<{ id: number }>('POST', '/api/rounds', {
+      const round = await call('POST /api/rounds', { body: {
         studyId: Number(study),
         name,
         questionnaireId: questionnaireId || null,
@@ -176,7 +159,7 @@ function NewRound({ studies }: { studies: Array<{ id: number; name: string }> })
         closesAt: fromDateInput(closes, 'closes'),
         reminderDays,
         targetRespondents: target ? Number(target) : null,
-      });
+      } });
       navigate(`/rounds/${round.id}`);
     } catch (e) {
       setError(errorText(e));

@@ -1,23 +1,12 @@
 import { useState } from 'react';
-import { api } from '../../shared/api';
+import type { SchoolRow } from '../../../contract/api/schools';
+import { call } from '../../shared/api';
 import { useSession } from '../session';
-import { ErrorMessage, errorText, number, Section, TableWrap, useApi } from './address-common';
+import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../ui/kit';
 
-export interface SchoolRow {
-  id: number;
-  locationCode: string;
-  name: string;
-  kind: string;
-  city: string | null;
-  email: string | null;
-  emailSource: string | null;
-  emailSourceLabel: string | null;
-  emailUsable: boolean;
-  active: boolean;
-  swvs: string[];
-}
+type Filter = 'all' | 'inactive' | 'no-email' | 'admin-email';
 
-const FILTERS: Array<[string, string]> = [
+const FILTERS: Array<[Filter, string]> = [
   ['all', 'Alle actieve vestigingen'],
   ['no-email', 'Zonder e-mailadres'],
   ['admin-email', 'Adres handmatig ingevoerd'],
@@ -30,10 +19,9 @@ const PAGE = 50;
 export function SchoolsPage() {
   const [q, setQ] = useState('');
   const [search, setSearch] = useState('');
-  const [filter, setFilter] = useState('all');
+  const [filter, setFilter] = useState<Filter>('all');
   const [limit, setLimit] = useState(PAGE);
-  const url = `/api/schools?filter=${filter}&limit=${limit}${search ? `&q=${encodeURIComponent(search)}` : ''}`;
-  const list = useApi<{ total: number; schools: SchoolRow[] }>(url);
+  const list = useCall('GET /api/schools', { query: { filter, limit, ...(search ? { q: search } : {}) } });
 
   return (
     <Section title="Scholen" id="schools-title" level={1}>
@@ -57,7 +45,7 @@ export function SchoolsPage() {
             value={filter}
             onChange={(e) => {
               setLimit(PAGE);
-              setFilter(e.target.value);
+              setFilter(e.target.value as Filter);
             }}
           >
             {FILTERS.map(([value, label]) => (
@@ -162,7 +150,7 @@ export function EmailCell({
     setBusy(true);
     setError(null);
     try {
-      await api('PUT', `/api/schools/${schoolId}/email`, { email: value.trim() === '' ? null : value.trim() });
+      await call('PUT /api/schools/:id/email', { params: { id: schoolId }, body: { email: value.trim() === '' ? null : value.trim() } });
       setEditing(false);
       onSaved();
     } catch (e) {

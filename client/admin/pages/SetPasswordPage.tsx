@@ -1,12 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../shared/api';
+import { ApiError, call, type Reply } from '../../shared/api';
 import type { SessionUser } from '../session';
 
-interface Invite {
-  name: string;
-  email: string;
-  renewal: boolean;
-}
+type Invite = Reply<'GET /api/u/:token'>;
 
 /** The link from an account invitation (/u/<token>): choose a password, then you are logged in. */
 export function SetPasswordPage({ token, onDone }: { token: string; onDone: (user: SessionUser) => void }) {
@@ -18,7 +14,7 @@ export function SetPasswordPage({ token, onDone }: { token: string; onDone: (use
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<Invite>('GET', `/api/u/${encodeURIComponent(token)}`)
+    call('GET /api/u/:token', { params: { token } })
       .then(setInvite)
       .catch((e) => {
         setInvalidMessage(e instanceof ApiError ? e.message : 'Deze link kon niet worden gecontroleerd.');
@@ -36,7 +32,7 @@ export function SetPasswordPage({ token, onDone }: { token: string; onDone: (use
     }
     setBusy(true);
     try {
-      const user = await api<SessionUser>('POST', `/api/u/${encodeURIComponent(token)}`, { password });
+      const user = await call('POST /api/u/:token', { params: { token }, body: { password } });
       // Leave the token out of the address bar and the browser history.
       window.history.replaceState(null, '', '/admin/');
       onDone(user);

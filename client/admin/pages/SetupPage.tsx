@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../shared/api';
+import { ApiError, call } from '../../shared/api';
 import type { SessionUser } from '../session';
 
 /** First start: the one-time link from the console creates the first admin account. */
@@ -12,7 +12,7 @@ export function SetupPage({ token, onDone }: { token: string; onDone: (user: Ses
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<{ valid: boolean }>('GET', `/api/auth/setup?token=${encodeURIComponent(token)}`)
+    call('GET /api/auth/setup', { query: { token } })
       .then((r) => setValid(r.valid))
       .catch(() => setValid(false));
   }, [token]);
@@ -25,7 +25,7 @@ export function SetupPage({ token, onDone }: { token: string; onDone: (user: Ses
     if (password.length < 10) return setError('Kies een wachtwoord van minstens 10 tekens.');
     setBusy(true);
     try {
-      const user = await api<SessionUser>('POST', '/api/auth/setup', { token, name, email, password });
+      const user = await call('POST /api/auth/setup', { body: { token, name, email, password } });
       window.history.replaceState(null, '', '/admin/');
       onDone(user);
     } catch (e) {

@@ -1,20 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../shared/api';
+import type { Role } from '../../../contract/api/auth';
+import type { UserSummary } from '../../../contract/api/users';
+import { ApiError, call } from '../../shared/api';
 import { formatDateTime } from '../../shared/time';
 import { useSession } from '../session';
-
-type Role = 'admin' | 'researcher';
-
-interface UserSummary {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  status: 'active' | 'invited' | 'disabled';
-  lastLoginAt: string | null;
-  createdAt: string;
-  inviteExpiresAt: string | null;
-}
 
 const ROLE_LABELS: Record<Role, string> = { admin: 'Beheerder', researcher: 'Onderzoeker' };
 const STATUS_LABELS: Record<UserSummary['status'], string> = {
@@ -32,7 +21,7 @@ export function UsersPage() {
   const [error, setError] = useState<string | null>(null);
 
   const load = () =>
-    api<{ users: UserSummary[] }>('GET', '/api/users')
+    call('GET /api/users')
       .then((r) => setUsers(r.users))
       .catch((e) => setLoadError(e instanceof ApiError ? e.message : 'De gebruikers konden niet worden geladen.'));
   useEffect(() => {
@@ -88,7 +77,7 @@ export function UsersPage() {
                   {user.status !== 'disabled' && (
                     <button
                       className="secondary"
-                      onClick={() => act(() => api('POST', `/api/users/${user.id}/invite`), `Er staat een nieuwe link voor ${user.email} klaar om te worden verstuurd.`)}
+                      onClick={() => act(() => call('POST /api/users/:id/invite', { params: { id: user.id } }), `Er staat een nieuwe link voor ${user.email} klaar om te worden verstuurd.`)}
                     >
                       {user.status === 'invited' ? 'Uitnodiging opnieuw sturen' : 'Link voor nieuw wachtwoord sturen'}
                     </button>
@@ -97,7 +86,7 @@ export function UsersPage() {
                     className="secondary"
                     onClick={() =>
                       act(
-                        () => api('PATCH', `/api/users/${user.id}`, { role: user.role === 'admin' ? 'researcher' : 'admin' }),
+                        () => call('PATCH /api/users/:id', { params: { id: user.id }, body: { role: user.role === 'admin' ? 'researcher' : 'admin' } }),
                         `${user.name} is nu ${user.role === 'admin' ? 'onderzoeker' : 'beheerder'}.`,
                       )
                     }
@@ -105,13 +94,13 @@ export function UsersPage() {
                     {user.role === 'admin' ? 'Maak onderzoeker' : 'Maak beheerder'}
                   </button>
                   {user.status === 'disabled' ? (
-                    <button className="secondary" onClick={() => act(() => api('PATCH', `/api/users/${user.id}`, { disabled: false }), `${user.name} is weer ingeschakeld.`)}>
+                    <button className="secondary" onClick={() => act(() => call('PATCH /api/users/:id', { params: { id: user.id }, body: { disabled: false } }), `${user.name} is weer ingeschakeld.`)}>
                       Inschakelen
                     </button>
                   ) : (
                     <button
                       className="danger"
-                      onClick={() => act(() => api('PATCH', `/api/users/${user.id}`, { disabled: true }), `${user.name} is uitgeschakeld en overal uitgelogd.`)}
+                      onClick={() => act(() => call('PATCH /api/users/:id', { params: { id: user.id }, body: { disabled: true } }), `${user.name} is uitgeschakeld en overal uitgelogd.`)}
                     >
                       Uitschakelen
                     </button>
@@ -138,7 +127,7 @@ function InviteForm({ onInvited }: { onInvited: (user: UserSummary) => void }) {
     setBusy(true);
     setError(null);
     try {
-      const user = await api<UserSummary>('POST', '/api/users', { name, email, role });
+      const user = await call('POST /api/users', { body: { name, email, role } });
       setName('');
       setEmail('');
       onInvited(user);

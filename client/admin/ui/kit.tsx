@@ -1,8 +1,12 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { api, ApiError } from '../../shared/api';
-import './addresses.css';
+import type { ApiRoute } from '../../../contract/api';
+import { ApiError, call, type CallInput, type Reply } from '../../shared/api';
+import './kit.css';
 
-/** Small pieces shared by the address-list and round pages. Times: client/shared/time.ts. */
+/** The admin pages' small UI kit: sections, tables, errors, and loading a route (`useCall`). */
+
+// Dutch time everywhere, whatever the browser's zone (client/shared/time.ts).
+export { formatDate, formatDateTime, formatCloseMoment, toDateInput, fromDateInput, closeDayInput } from '../../shared/time';
 
 export const number = (n: number) => n.toLocaleString('nl-NL');
 
@@ -18,17 +22,25 @@ export function ErrorMessage({ error }: { error: string | null }) {
   ) : null;
 }
 
-/** Loads JSON from the API; `reload()` fetches again. */
-export function useApi<T>(url: string | null): { data: T | null; error: string | null; reload: () => void; loading: boolean } {
-  const [data, setData] = useState<T | null>(null);
+/**
+ * Loads a GET route of the contract, e.g. `useCall('GET /api/rounds/:id', { params: { id } })`;
+ * `null` input loads nothing (yet). `reload()` fetches again.
+ */
+export function useCall<R extends ApiRoute>(
+  route: R,
+  input: CallInput<R> | null,
+): { data: Reply<R> | null; error: string | null; reload: () => void; loading: boolean } {
+  const [data, setData] = useState<Reply<R> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
   const [tick, setTick] = useState(0);
+  const key = input === null ? null : JSON.stringify(input);
   useEffect(() => {
-    if (!url) return;
+    if (key === null) return;
     let cancelled = false;
     setLoading(true);
-    api<T>('GET', url)
+    const load = call as (route: R, input: CallInput<R>) => Promise<Reply<R>>;
+    load(route, JSON.parse(key) as CallInput<R>)
       .then((d) => {
         if (!cancelled) {
           setData(d);
@@ -40,7 +52,7 @@ export function useApi<T>(url: string | null): { data: T | null; error: string |
     return () => {
       cancelled = true;
     };
-  }, [url, tick]);
+  }, [route, key, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data, error, reload, loading };
 }

@@ -1,0 +1,15 @@
+import type { RoundSchool } from '../../../../contract/api/rounds';
+
+/** Label of an SWV's situation, also when it has none (an SWV's own monitor). */
+export const NO_SITUATION = 'Geen samenwerkingssituatie';
+export function situationText(situations: Map<string, string>, situation: string | null): string {
+  return situation ? (situations.get(situation) ?? situation) : NO_SITUATION;
+}
+
+
+export const STATE_LABELS: Record<RoundSchool['state'], string> = {
+  invited: 'uitgenodigd',
+  'to-invite': 'uit te nodigen',
+  unreachable: 'onbereikbaar',
+  excluded: 'uitgesloten',
+};
