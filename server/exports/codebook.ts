@@ -2,6 +2,9 @@ import type { Situation } from '../db/types';
 import { SITUATION_LABELS, SITUATIONS } from '../../contract/vocabulary';
 import type { ExportVariable } from './export';
 import { questionnaireHtmlToText } from '../questionnaires/sanitize';
+import { readableCondition } from '../questionnaires/condition-text';
+
+export { readableCondition };
 
 /**
  * The codebook: for every export variable its question text, type, values with labels, the
@@ -36,37 +39,6 @@ const TYPE_LABELS: Record<string, string> = {
   text: 'open antwoord',
   boolean: 'ja/nee',
 };
-
-/** Makes a SurveyJS condition readable for researchers: "{Q_mate} = 'wel'" → "Q_mate = wel". */
-export function readableCondition(
-  expression: string | null | undefined,
-  labelsByQuestion: Map<string, Map<string, string>>,
-  consent?: { question: string; yes: string },
-): string {
-  if (!expression) return 'iedereen (na toestemming)';
-  let text = expression;
-  if (consent) {
-    // Every question after the first is asked only after consent; saying so on each line adds nothing.
-    const clause = `{${consent.question}} = '${consent.yes}'`;
-    text = text.split(`(${clause}) and `).join('').split(`${clause} and `).join('').split(clause).join('');
-  }
-  text = text
-    .replace(/\{([^}]+)\}\s*(=|<>|!=)\s*'([^']*)'/g, (_m, q: string, op: string, v: string) => {
-      const label = labelsByQuestion.get(q)?.get(v);
-      return `${q} ${op === '=' ? '=' : '≠'} ${v}${label ? ` (${label})` : ''}`;
-    })
-    .replace(/\{([^}]+)\}\s*anyof\s*\[([^\]]*)\]/g, (_m, q: string, list: string) => {
-      const values = list.split(',').map((s) => s.trim().replace(/^'|'$/g, ''));
-      return `${q} is ${values.join(' of ')}`;
-    })
-    .replace(/\{([^}]+)\}\s*notempty/g, '$1 is ingevuld')
-    .replace(/\{([^}]+)\}\s*empty/g, '$1 is leeg')
-    .replace(/\{([^}]+)\}/g, '$1')
-    .replace(/\band\b/g, 'en')
-    .replace(/\bor\b/g, 'of');
-  text = text.trim().replace(/^\((.*)\)$/, '$1');
-  return text ? `alleen als ${text}` : 'iedereen (na toestemming)';
-}
 
 export function codebookRows(variables: ExportVariable[], consent?: { question: string; yes: string }): CodebookRow[] {
   const labelsByQuestion = new Map<string, Map<string, string>>();

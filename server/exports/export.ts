@@ -5,7 +5,7 @@ import type { DB, SchoolKind, Situation } from '../db/types';
 import { notFound } from '../errors';
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent, type QuestionnaireVariables } from '../questionnaires';
 import { RESPONSE_STATUS_LABELS, SITUATION_LABELS, SITUATIONS } from '../../contract/vocabulary';
-import { answerColumns, answerValues, MISSING_LABELS, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from './columns';
+import { answerColumns, answerValues, MISSING_LABELS, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from '../questionnaires/columns';
 import { readScales, ScaleAccumulator, scaleScore, type ScaleDefinition } from './scales';
 
 /**

@@ -7,7 +7,7 @@ import { getVersion, readMeta, variablesFor, type QuestionnaireContent } from '.
 import { NO_SITUATION_LABEL as UNKNOWN_SITUATION_LABEL, SECTOR_BLOCKS, SITUATION_LABELS, SITUATION_SHORT, SITUATIONS } from '../../contract/vocabulary';
 import { variableComparability, type VariableComparability } from '../questionnaires/questionnaire-diff';
 import { describe } from '../analysis/statistics';
-import { answerColumns, answerValues, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from './columns';
+import { answerColumns, answerValues, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from '../questionnaires/columns';
 import { completedSql, invitedSql } from '../tracking/definitions';
 import { previousMeasurement } from './export';
 import { formatCell, percentage, type CellFormat } from './report-format';

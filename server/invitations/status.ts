@@ -44,3 +44,38 @@ export async function countSoftBounce(db: Kysely<DB>, invitationId: number, stat
     .returning(['soft_bounces', 'bounced_at'])
     .executeTakeFirstOrThrow();
 }
+
+/**
+ * A person round's coordinator opened the school's link (server/persons/): the invitation counts
+ * as opened, as a school's first visit does.
+ */
+export async function markCoordinatorOpened(db: Kysely<DB>, invitationId: number, now: Date): Promise<void> {
+  await db
+    .updateTable('invitations')
+    .set({ status: 'opened', opened_at: now, last_activity_at: now })
+    .where('id', '=', invitationId)
+    .where('status', 'in', ['pending', 'invited'])
+    .execute();
+}
+
+/**
+ * A person round's school decided: taking part counts as started (no more "not started"
+ * reminders), not taking part as refused. A completed invitation stays completed.
+ */
+export async function markSiteDecision(db: Kysely<DB>, invitationId: number, participates: boolean, now: Date): Promise<void> {
+  if (participates) {
+    await db
+      .updateTable('invitations')
+      .set({ status: 'started', started_at: sql`coalesce(started_at, ${now})`, last_activity_at: now })
+      .where('id', '=', invitationId)
+      .where('status', 'in', ['pending', 'invited', 'opened', 'refused'])
+      .execute();
+  } else {
+    await db
+      .updateTable('invitations')
+      .set({ status: 'refused', refused_at: now, last_activity_at: now })
+      .where('id', '=', invitationId)
+      .where('status', '!=', 'completed')
+      .execute();
+  }
+}

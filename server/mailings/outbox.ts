@@ -7,7 +7,7 @@ import { parseTarget, skipReason, SKIP_LABELS, type SkipReason } from './targets
 import { hasLinkMarkers, mailAddress, resolveAccountLinks, resolveLinks } from './templates';
 import type { OutgoingMail, SendOutcome } from './transport';
 import { verpAddress } from './verp';
-import { coordinatorLink } from '../persons/links';
+import { coordinatorLink } from '../invitations/person-links';
 
 /**
  * The durable outbox. Every mail is a row before it is sent, unique by its idempotency key; a

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { ConsentEventKind, ConsentMode, DB } from '../db/types';
 import { badRequest, DomainError, notFound } from '../errors';
-import { codeHash, linkToken, normaliseCode, tokenId, tokenMatches } from './links';
+import { codeHash, linkToken, normaliseCode, tokenId, tokenMatches } from '../invitations/person-links';
 
 /**
  * Class links, parents and pupils. Wrong codes are throttled per class link (a class behind one

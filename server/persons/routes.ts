@@ -8,7 +8,7 @@ import { currentUser } from '../auth/plugin';
 import { clientDist } from '../client-assets';
 import { DomainError, notFound } from '../errors';
 import { RESPONDENT_BODY_LIMIT } from '../limits';
-import { classLink, parentLink } from './links';
+import { classLink, parentLink } from '../invitations/person-links';
 import { openClass, openPupil, parentDecision, pupilAnswers, pupilAssent, savePupilAnswers, startPupil } from './pupils';
 import { keyListXlsx, codeSheetHtml, parentLetterHtml } from './sheets';
 import { classWithCodes, configurePersonRound, coordinatorClasses, openCoordinator, personRoundSettings, recordInfoSent, register, type CoordinatorContext } from './sites';

@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import { renderSVG } from 'uqr';
 import { CLASS_GRADE_LABELS, type ClassGrade } from '../../contract/vocabulary';
 import { escapeHtml } from '../mailings/templates';
-import { formatCode } from './links';
+import { formatCode } from '../invitations/person-links';
 
 /**
  * What a coordinator prints: per class a sheet with one code per pupil (cut into slips) and a QR

@@ -5,7 +5,9 @@ import { audit, type Actor } from '../audit';
 import type { ConsentMode, DB } from '../db/types';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 import { saveTemplate } from '../mailings/templates';
-import { codeHash, newNonce, pupilCode, tokenId, tokenMatches } from './links';
+import { markCoordinatorOpened, markSiteDecision } from '../invitations/status';
+import { setUnitType } from '../rounds/rounds';
+import { codeHash, newNonce, pupilCode, tokenId, tokenMatches } from '../invitations/person-links';
 import { COORDINATOR_TEMPLATES } from './templates';
 
 /** A line of a refused form: which field, what is wrong (Dutch). */
@@ -34,7 +36,7 @@ export async function configurePersonRound(db: Kysely<DB>, roundId: number, inpu
     const round = await trx.selectFrom('rounds').select(['id', 'status']).where('id', '=', roundId).forUpdate().executeTakeFirst();
     if (!round) throw notFound('Deze meting bestaat niet.');
     if (round.status !== 'draft') throw conflict('round_not_draft', 'Het soort meting kan alleen worden gekozen zolang de meting nog niet geopend is.');
-    await trx.updateTable('rounds').set({ unit_type: 'person', updated_at: now }).where('id', '=', roundId).execute();
+    await setUnitType(trx, roundId, 'person', now);
     await trx
       .insertInto('person_rounds')
       .values({ round_id: roundId, consent_mode: input.consentMode, roles: JSON.stringify(roles), created_at: now, updated_at: now })
@@ -107,7 +109,7 @@ export async function openCoordinator(db: Kysely<DB>, secret: string, token: str
     site ??= await db.selectFrom('person_sites').select(['id', 'participation']).where('invitation_id', '=', row.id).executeTakeFirstOrThrow();
   }
   if (row.status === 'pending' || row.status === 'invited') {
-    await db.updateTable('invitations').set({ status: 'opened', opened_at: now, last_activity_at: now }).where('id', '=', row.id).where('status', 'in', ['pending', 'invited']).execute();
+    await markCoordinatorOpened(db, row.id, now);
   }
   return {
     invitationId: row.id,
@@ -237,21 +239,7 @@ export async function register(db: Kysely<DB>, secret: string, ctx: CoordinatorC
       .where('id', '=', ctx.siteId)
       .execute();
     // The school's invitation follows: registered = started (no more "not started" reminders), no = refused.
-    if (input.participates) {
-      await trx
-        .updateTable('invitations')
-        .set({ status: 'started', started_at: sql`coalesce(started_at, ${now})`, last_activity_at: now })
-        .where('id', '=', ctx.invitationId)
-        .where('status', 'in', ['pending', 'invited', 'opened', 'refused'])
-        .execute();
-    } else {
-      await trx
-        .updateTable('invitations')
-        .set({ status: 'refused', refused_at: now, last_activity_at: now })
-        .where('id', '=', ctx.invitationId)
-        .where('status', '!=', 'completed')
-        .execute();
-    }
+    await markSiteDecision(trx, ctx.invitationId, input.participates, now);
   });
 }
 

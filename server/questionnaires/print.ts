@@ -1,5 +1,5 @@
 import { ConditionRunner } from 'survey-core';
-import { readableCondition } from '../exports/codebook';
+import { readableCondition } from './condition-text';
 import { readMeta, titleOf, type QuestionnaireContent } from './content';
 import { questionnaireHtmlToText, sanitizeQuestionnaireHtml } from './sanitize';
 import { VARIABLE_NAMES, variablesFor, type QuestionnaireVariables } from './variables';

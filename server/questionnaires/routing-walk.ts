@@ -10,7 +10,7 @@ import {
   type QuestionnaireContent,
   type QuestionnaireVariables,
 } from './index';
-import { answerColumns, VisibilityEvaluator } from '../exports/columns';
+import { answerColumns, VisibilityEvaluator } from './columns';
 import type { SchoolKind, Situation, SwvSector } from '../db/types';
 
 /**

@@ -259,3 +259,8 @@ export async function setRoundTarget(db: Kysely<DB>, roundId: number, target: nu
 export async function setRetentionUntil(db: Kysely<DB>, roundId: number, until: Date | null, now: Date): Promise<void> {
   await db.updateTable('rounds').set({ retention_until: until, updated_at: now }).where('id', '=', roundId).execute();
 }
+
+/** Makes a draft round a person round (server/persons/ checks the draft state in the same transaction). */
+export async function setUnitType(db: Kysely<DB>, roundId: number, unitType: 'school' | 'person', now: Date): Promise<void> {
+  await db.updateTable('rounds').set({ unit_type: unitType, updated_at: now }).where('id', '=', roundId).execute();
+}

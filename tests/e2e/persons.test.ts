@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app';
-import { coordinatorLink } from '../../server/persons/links';
+import { coordinatorLink } from '../../server/invitations/person-links';
 import { loginAs } from '../helpers/app';
 import { collectCspViolations, launchBrowser } from '../helpers/browser';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/db';

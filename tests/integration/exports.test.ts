@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { ItemValue, QuestionMatrixModel, QuestionSelectBase } from 'survey-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app';
-import { answerColumns, NOT_ANSWERED, NOT_ASKED, type AnswerColumn } from '../../server/exports/columns';
+import { answerColumns, NOT_ANSWERED, NOT_ASKED, type AnswerColumn } from '../../server/questionnaires/columns';
 import { buildSurvey, variablesFor, visibleQuestionNames, type QuestionnaireContent } from '../../server/questionnaires';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';

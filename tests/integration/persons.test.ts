@@ -4,7 +4,7 @@ import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { buildOutgoing, claimDue } from '../../server/mailings/outbox';
 import { fanOutDueMailings, scheduleInvitationWave } from '../../server/mailings/waves';
-import { CODE_ALPHABET, coordinatorLink } from '../../server/persons/links';
+import { CODE_ALPHABET, coordinatorLink } from '../../server/invitations/person-links';
 import { CODE_THROTTLE } from '../../server/persons/pupils';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';

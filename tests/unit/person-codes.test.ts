@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CODE_ALPHABET, codeHash, formatCode, linkToken, normaliseCode, pupilCode, tokenId, tokenMatches } from '../../server/persons/links';
+import { CODE_ALPHABET, codeHash, formatCode, linkToken, normaliseCode, pupilCode, tokenId, tokenMatches } from '../../server/invitations/person-links';
 import { mayTakePart } from '../../server/persons/pupils';
 import { redactUrl } from '../../server/logging';
 

@@ -16,14 +16,8 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-/**
- * Files another helper owns that still spell a label at the time of writing (issue 22 is converted in
- * parallel branches); each entry must disappear once that file imports the vocabulary. The test
- * fails when a listed file no longer spells the label, so the list cannot go stale.
- */
-const PENDING: Record<string, string> = {
-  'client/admin/pages/RoundPage.tsx': NO_SITUATION_LABEL,
-};
+/** Files allowed to spell a label (none: every file imports the vocabulary). */
+const PENDING: Record<string, string> = {};
 
 describe('the domain vocabulary (contract/vocabulary.ts)', () => {
   // The full labels, the short names and the former admin-form label of vso–vo: none may be spelled again.

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { SITUATION_LABELS, SITUATIONS as SITUATION_CODES } from '../../../contract/vocabulary';
 import type { PrintModel } from '../../../contract/api/questionnaires-authoring';
 import { ApiError, call } from '../../shared/api';
 import { sanitizeHtml } from '../../shared/survey/sanitize';
@@ -7,12 +8,7 @@ import './questionnaire-print.css';
 
 const SITUATIONS: Array<[string, string]> = [
   ['', 'Alle situaties tegelijk'],
-  ['po-ko', 'Tussen po en kinderopvang'],
-  ['po-vo', 'Tussen po en vo'],
-  ['po-po', 'Samenwerking binnen po'],
-  ['vo-vo', 'Samenwerking binnen vo'],
-  ['vso-vo', 'Tussen voortgezet speciaal en regulier onderwijs'],
-  ['ow-jh', 'Tussen onderwijs en jeugdhulp'],
+  ...SITUATION_CODES.map((code): [string, string] => [code, SITUATION_LABELS[code]]),
 ];
 
 /** Questionnaire HTML, sanitised on the server and here again (DOMPurify) before it is shown. */

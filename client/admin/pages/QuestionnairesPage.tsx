@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
+import { SITUATION_LABELS, SITUATIONS as SITUATION_CODES } from '../../../contract/vocabulary';
 import type { CheckReply, RoutingCheck, VersionEntry } from '../../../contract/api/questionnaires-authoring';
 import { ApiError, call } from '../../shared/api';
 import { Link, useRouter } from '../router';
@@ -9,12 +10,7 @@ const QuestionnairePreview = lazy(() => import('../../shared/survey/Questionnair
 const errorText = (e: unknown, fallback: string) => (e instanceof ApiError ? e.message : fallback);
 
 const SITUATIONS: Array<[string, string]> = [
-  ['po-ko', 'Tussen po en kinderopvang'],
-  ['po-vo', 'Tussen po en vo'],
-  ['po-po', 'Samenwerking binnen po'],
-  ['vo-vo', 'Samenwerking binnen vo'],
-  ['vso-vo', 'Tussen voortgezet speciaal en regulier onderwijs'],
-  ['ow-jh', 'Tussen onderwijs en jeugdhulp'],
+  ...SITUATION_CODES.map((code): [string, string] => [code, SITUATION_LABELS[code]]),
 ];
 const SCHOOL_KINDS: Array<[string, string]> = [
   ['po', 'Basisschool (po)'],

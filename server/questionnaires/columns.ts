@@ -4,7 +4,7 @@ import {
   OTHER_TEXT_SUFFIX,
   type QuestionnaireContent,
   type QuestionnaireVariables,
-} from '../questionnaires';
+} from './index';
 
 /**
  * The export's variables, derived from a questionnaire version: one column per answer value as
