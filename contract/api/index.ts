@@ -7,6 +7,7 @@ import { authApi } from './auth';
 import { analysisApi } from './analysis';
 import { exportsApi } from './exports';
 import { inboundApi } from './inbound';
+import { mailingsApi } from './mailings';
 import { questionnairesApi } from './questionnaires';
 import { responsesApi } from './responses';
 import { trackingApi } from './tracking';
@@ -31,6 +32,7 @@ export const API = {
   ...privacyApi,
   ...schoolsApi,
   ...roundsApi,
+  ...mailingsApi,
 };
 
 export type Api = typeof API;

@@ -1,5 +1,7 @@
 import { lockRoundWide } from '../db/locks';
-import { Type, type FastifyPluginAsyncTypebox, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from 'typebox';
+import { mailingsApi } from '../../contract/api/mailings';
 import type { FastifyReply } from 'fastify';
 import type { AreaDeps } from '../area';
 import { audit } from '../audit';
@@ -21,43 +23,15 @@ import {
   previewTemplate,
 } from './queries';
 import { retryFailedMessage } from './outbox';
-import { parseTarget, TARGET_STATUSES, TEXT_FILTER_LIMITS, type MailingTarget } from './targets';
+import { parseTarget, type MailingTarget } from './targets';
 import { formatDateTime } from '../time';
 import { relayLimits } from './tasks';
-import { assertValidTemplate, escapeHtml, LIMITS, loadTemplate, PLACEHOLDERS, resetTemplate, saveTemplate } from './templates';
+import { assertValidTemplate, escapeHtml, loadTemplate, PLACEHOLDERS, resetTemplate, saveTemplate } from './templates';
 import { cancelMailing, createMailing, moveMailing } from './waves';
 
-const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
-const Kind = Type.Union([Type.Literal('invitation'), Type.Literal('reminder')]);
-const DateTime = Type.String({ format: 'date-time', maxLength: 40 });
-const Situation = Type.Union(['po-ko', 'po-vo', 'po-po', 'vo-vo', 'vso-vo', 'ow-jh'].map((s) => Type.Literal(s)));
-const Sector = Type.Union(['po', 'sbo', 'so', 'vso', 'vo'].map((s) => Type.Literal(s)));
-const FilterText = Type.String({ minLength: 1, maxLength: TEXT_FILTER_LIMITS.length, pattern: '\\S' });
-const Target = Type.Object(
-  {
-    status: Type.Union(TARGET_STATUSES.map((s) => Type.Literal(s))),
-    swvIds: Type.Optional(Type.Array(Id, { maxItems: 500, uniqueItems: true })),
-    situations: Type.Optional(Type.Array(Situation, { maxItems: 6, uniqueItems: true })),
-    sectors: Type.Optional(Type.Array(Sector, { maxItems: 5, uniqueItems: true })),
-    provinces: Type.Optional(Type.Array(FilterText, { maxItems: TEXT_FILTER_LIMITS.items, uniqueItems: true })),
-    denominations: Type.Optional(Type.Array(FilterText, { maxItems: TEXT_FILTER_LIMITS.items, uniqueItems: true })),
-  },
-  { additionalProperties: false },
-);
-const WaveBody = Type.Object({ kind: Kind, target: Target, dueAt: DateTime }, { additionalProperties: false });
-const TemplateBody = Type.Object(
-  {
-    subject: Type.String({ maxLength: LIMITS.subject }),
-    text: Type.String({ maxLength: LIMITS.body }),
-    html: Type.String({ maxLength: LIMITS.body }),
-  },
-  { additionalProperties: false },
-);
-const RoundParams = Type.Object({ roundId: Id });
-const Page = { offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) };
-const OutboxStatus = Type.Union(['pending', 'sending', 'sent', 'failed', 'bounced', 'cancelled'].map((s) => Type.Literal(s)));
+type TargetInput = Static<typeof mailingsApi['POST /api/mail/rounds/:roundId/estimate']['body']>['target'];
 
-function toTarget(t: Static<typeof Target>): MailingTarget {
+function toTarget(t: TargetInput): MailingTarget {
   const target: MailingTarget = { status: t.status as MailingTarget['status'] };
   if (t.swvIds?.length) target.swvIds = t.swvIds;
   if (t.situations?.length) target.situations = t.situations as MailingTarget['situations'];
@@ -97,11 +71,11 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
   const who = { secret: config.secret, publicUrl: config.publicUrl, mailFrom: config.mailFrom };
   const admin = { access: 'admin' as const };
 
-  app.get('/api/mail/settings', { config: admin }, async () => ({ capture, limits, from: config.mailFrom, placeholders: PLACEHOLDERS }));
+  app.get('/api/mail/settings', { config: admin, schema: mailingsApi['GET /api/mail/settings'] }, async () => ({ capture, limits, from: config.mailFrom, placeholders: PLACEHOLDERS }));
 
-  app.get('/api/mail/rounds', { config: admin }, async () => ({ rounds: await listMailRounds(db) }));
+  app.get('/api/mail/rounds', { config: admin, schema: mailingsApi['GET /api/mail/rounds'] }, async () => ({ rounds: await listMailRounds(db) }));
 
-  app.get('/api/mail/rounds/:roundId/mailings', { config: admin, schema: { params: RoundParams } }, async (request) => {
+  app.get('/api/mail/rounds/:roundId/mailings', { config: admin, schema: mailingsApi['GET /api/mail/rounds/:roundId/mailings'] }, async (request) => {
     const round = await assertRound(db, request.params.roundId);
     return {
       round: {
@@ -125,7 +99,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
 
   app.post(
     '/api/mail/rounds/:roundId/estimate',
-    { config: admin, schema: { params: RoundParams, body: WaveBody } },
+    { config: admin, schema: mailingsApi['POST /api/mail/rounds/:roundId/estimate'] },
     async (request) => {
       const { kind, target, dueAt } = request.body;
       return estimateMailing(db, request.params.roundId, kind, toTarget(target), parseDue(dueAt), clock.now(), limits);
@@ -134,13 +108,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
 
   app.post(
     '/api/mail/rounds/:roundId/opening-plan',
-    {
-      config: admin,
-      schema: {
-        params: RoundParams,
-        body: Type.Object({ sendAt: Type.Optional(Type.Union([DateTime, Type.Null()])) }, { additionalProperties: false }),
-      },
-    },
+    { config: admin, schema: mailingsApi['POST /api/mail/rounds/:roundId/opening-plan'] },
     async (request) => {
       const { sendAt } = request.body;
       return openingPlan(db, request.params.roundId, sendAt ? parseDue(sendAt) : null, clock.now(), limits, capture);
@@ -149,7 +117,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
 
   app.post(
     '/api/mail/rounds/:roundId/mailings',
-    { config: admin, schema: { params: RoundParams, body: WaveBody } },
+    { config: admin, schema: mailingsApi['POST /api/mail/rounds/:roundId/mailings'] },
     async (request, reply) => {
       const user = currentUser(request);
       const round = await assertRound(db, request.params.roundId);
@@ -192,16 +160,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
 
   app.patch(
     '/api/mail/mailings/:mailingId',
-    {
-      config: admin,
-      schema: {
-        params: Type.Object({ mailingId: Id }),
-        body: Type.Object(
-          { dueAt: Type.Optional(DateTime), afterDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })) },
-          { additionalProperties: false },
-        ),
-      },
-    },
+    { config: admin, schema: mailingsApi['PATCH /api/mail/mailings/:mailingId'] },
     async (request) => {
       const user = currentUser(request);
       const now = clock.now();
@@ -215,7 +174,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
 
   app.post(
     '/api/mail/mailings/:mailingId/cancel',
-    { config: admin, schema: { params: Type.Object({ mailingId: Id }) } },
+    { config: admin, schema: mailingsApi['POST /api/mail/mailings/:mailingId/cancel'] },
     async (request) => {
       const user = currentUser(request);
       const now = clock.now();
@@ -225,7 +184,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     },
   );
 
-  app.get('/api/mail/rounds/:roundId/templates', { config: admin, schema: { params: RoundParams } }, async (request) => {
+  app.get('/api/mail/rounds/:roundId/templates', { config: admin, schema: mailingsApi['GET /api/mail/rounds/:roundId/templates'] }, async (request) => {
     const round = await assertRound(db, request.params.roundId);
     return {
       invitation: await loadTemplate(db, round.id, 'invitation'),
@@ -234,11 +193,9 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     };
   });
 
-  const TemplateParams = Type.Object({ roundId: Id, kind: Kind });
-
   app.put(
     '/api/mail/rounds/:roundId/templates/:kind',
-    { config: admin, schema: { params: TemplateParams, body: TemplateBody } },
+    { config: admin, schema: mailingsApi['PUT /api/mail/rounds/:roundId/templates/:kind'] },
     async (request) => {
       const user = currentUser(request);
       const round = await assertRound(db, request.params.roundId);
@@ -250,7 +207,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     },
   );
 
-  app.delete('/api/mail/rounds/:roundId/templates/:kind', { config: admin, schema: { params: TemplateParams } }, async (request) => {
+  app.delete('/api/mail/rounds/:roundId/templates/:kind', { config: admin, schema: mailingsApi['DELETE /api/mail/rounds/:roundId/templates/:kind'] }, async (request) => {
     const user = currentUser(request);
     const round = await assertRound(db, request.params.roundId);
     const kind = request.params.kind as MailingKind;
@@ -261,13 +218,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
 
   app.post(
     '/api/mail/rounds/:roundId/templates/:kind/preview',
-    {
-      config: admin,
-      schema: {
-        params: TemplateParams,
-        body: Type.Object({ ...TemplateBody.properties, invitationId: Type.Optional(Id) }, { additionalProperties: false }),
-      },
-    },
+    { config: admin, schema: mailingsApi['POST /api/mail/rounds/:roundId/templates/:kind/preview'] },
     async (request) => {
       const round = await assertRound(db, request.params.roundId);
       const { invitationId, ...template } = request.body;
@@ -278,20 +229,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
 
   app.get(
     '/api/mail/rounds/:roundId/invitations',
-    {
-      config: admin,
-      schema: {
-        params: RoundParams,
-        querystring: Type.Object(
-          {
-            search: Type.Optional(Type.String({ maxLength: 100 })),
-            problem: Type.Optional(Type.Union([Type.Literal('bounced'), Type.Literal('opted-out'), Type.Literal('failed')])),
-            ...Page,
-          },
-          { additionalProperties: false },
-        ),
-      },
-    },
+    { config: admin, schema: mailingsApi['GET /api/mail/rounds/:roundId/invitations'] },
     async (request) => {
       const round = await assertRound(db, request.params.roundId);
       const { search, problem, offset = 0, limit = 50 } = request.query;
@@ -301,13 +239,13 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
 
   app.get(
     '/api/mail/invitations/:invitationId/log',
-    { config: admin, schema: { params: Type.Object({ invitationId: Id }) } },
+    { config: admin, schema: mailingsApi['GET /api/mail/invitations/:invitationId/log'] },
     async (request) => messageLog(db, request.params.invitationId),
   );
 
   app.get(
     '/api/mail/outbox',
-    { config: admin, schema: { querystring: Type.Object({ status: Type.Optional(OutboxStatus), ...Page }, { additionalProperties: false }) } },
+    { config: admin, schema: mailingsApi['GET /api/mail/outbox'] },
     async (request) => {
       const { status, offset = 0, limit = 50 } = request.query;
       const now = clock.now();
@@ -321,11 +259,11 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     },
   );
 
-  app.get('/api/mail/outbox/:messageId', { config: admin, schema: { params: Type.Object({ messageId: Id }) } }, async (request) =>
+  app.get('/api/mail/outbox/:messageId', { config: admin, schema: mailingsApi['GET /api/mail/outbox/:messageId'] }, async (request) =>
     outboxMessage(db, request.params.messageId, who, capture, currentUser(request).id),
   );
 
-  app.post('/api/mail/outbox/:messageId/retry', { config: admin, schema: { params: Type.Object({ messageId: Id }) } }, async (request) => {
+  app.post('/api/mail/outbox/:messageId/retry', { config: admin, schema: mailingsApi['POST /api/mail/outbox/:messageId/retry'] }, async (request) => {
     const user = currentUser(request);
     const now = clock.now();
     if (!(await retryFailedMessage(db, request.params.messageId, now))) {
@@ -344,10 +282,8 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
     optout.removeAllContentTypeParsers();
     optout.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => done(null, body));
     const rateLimit = { max: 30, timeWindow: '1 minute' };
-    // (Fastify answers 414 for a path parameter over 100 characters before this runs.)
-    const Token = Type.Object({ token: Type.String({ maxLength: 100 }) });
 
-    optout.get('/api/optout/:token', { config: { access: 'public', rateLimit }, schema: { params: Token } }, async (request, reply) => {
+    optout.get('/api/optout/:token', { config: { access: 'public', rateLimit }, schema: mailingsApi['GET /api/optout/:token'] }, async (request, reply) => {
       const found = await findOptOut(db, config.secret, request.params.token);
       if (!found) return sendPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
       const about = `${escapeHtml(found.studyName)} (${escapeHtml(found.roundName)})`;
@@ -363,7 +299,7 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
       );
     });
 
-    optout.post('/api/optout/:token', { config: { access: 'public', rateLimit }, schema: { params: Token } }, async (request, reply) => {
+    optout.post('/api/optout/:token', { config: { access: 'public', rateLimit }, schema: mailingsApi['POST /api/optout/:token'] }, async (request, reply) => {
       const found = await findOptOut(db, config.secret, request.params.token);
       if (!found) return sendPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
       await db.transaction().execute((trx) => optOut(trx, found.invitationId, clock.now()));

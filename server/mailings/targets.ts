@@ -1,4 +1,5 @@
 import { SCHOOL_KINDS, SITUATIONS } from '../../contract/vocabulary';
+import { TARGET_STATUSES, TEXT_FILTER_LIMITS, type MailingTarget, type TargetStatus } from '../../contract/api/mailings';
 import type { Kysely } from 'kysely';
 import type { DB, InvitationStatus, MailingKind, RoundStatus, SchoolKind, Situation } from '../db/types';
 
@@ -7,8 +8,8 @@ import type { DB, InvitationStatus, MailingKind, RoundStatus, SchoolKind, Situat
  * runs when a wave fans out into outbox rows and again when each row is claimed for sending, so
  * a school that completed, refused, opted out or bounced in between gets nothing.
  */
-export const TARGET_STATUSES = ['not-invited', 'not-started', 'started-not-completed', 'not-completed'] as const;
-export type TargetStatus = (typeof TARGET_STATUSES)[number];
+export { TARGET_STATUSES, TEXT_FILTER_LIMITS };
+export type { MailingTarget, TargetStatus };
 
 export const TARGET_STATUS_LABELS: Record<TargetStatus, string> = {
   'not-invited': 'nog niet uitgenodigd',
@@ -17,22 +18,7 @@ export const TARGET_STATUS_LABELS: Record<TargetStatus, string> = {
   'not-completed': 'iedereen die nog niet heeft afgerond',
 };
 
-export interface MailingTarget {
-  status: TargetStatus;
-  swvIds?: number[];
-  situations?: Situation[];
-  sectors?: SchoolKind[];
-  /** Schools whose province (as DUO spells it, trimmed) is one of these. */
-  provinces?: string[];
-  /** Schools whose denominatie (as DUO spells it, trimmed) is one of these. */
-  denominations?: string[];
-  /** Reminder policy: goes to each school this many days after its own invitation. */
-  afterDays?: number;
-}
-
 const SECTORS: readonly SchoolKind[] = SCHOOL_KINDS;
-/** Limits of the free-text filters (provinces, denominaties), here and in the routes' schema. */
-export const TEXT_FILTER_LIMITS = { items: 50, length: 100 } as const;
 
 function textList(raw: unknown[]): string[] {
   const values = raw

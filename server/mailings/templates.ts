@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB, MailingKind } from '../db/types';
 import { badRequest } from '../errors';
 import { formatCloseMoment } from '../time';
+import { TEMPLATE_LIMITS } from '../../contract/api/mailings';
 
 /**
  * Mail templates per round and kind, with {{placeholders}}. What users write is Dutch, so the
@@ -35,7 +36,8 @@ export interface TemplateContent {
   html: string;
 }
 
-export const LIMITS = { subject: 200, body: 50_000 };
+/** Longest subject and body (also the routes' schema, contract/api/mailings.ts). */
+export const LIMITS = TEMPLATE_LIMITS;
 
 export const DEFAULT_TEMPLATES: Record<MailingKind, TemplateContent> = {
   invitation: {

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/types';
+import type { RelayLimits } from '../../contract/api/mailings';
 
 /**
  * The relay's limits (SURFmailfilter 500 an hour, Microsoft 365 30 a minute and 10,000 a day).
@@ -7,11 +8,7 @@ import type { DB } from '../db/types';
  * was last claimed for sending, or its claim last renewed by the worker's heartbeat while the
  * mail was in hand: seconds later at most), so several workers share one budget.
  */
-export interface RelayLimits {
-  perMinute: number;
-  perHour: number;
-  perDay: number;
-}
+export type { RelayLimits };
 
 export const WINDOWS = [
   { key: 'perMinute', ms: 60_000 },

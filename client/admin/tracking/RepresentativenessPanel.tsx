@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { api, ApiError, call } from '../../shared/api';
+import { ApiError, call } from '../../shared/api';
 import { formatCount, formatRate } from '../../shared/tracking/format';
 import type { DimensionResult, LaggingGroup, Representativeness } from '../../../contract/api/analysis';
 import type { DashboardSnapshot } from '../../../contract/api/tracking';
@@ -94,7 +94,7 @@ function ScheduleForm({ roundId, schedule, onChange, onDone, onCancel }: {
 
   useEffect(() => {
     let cancelled = false;
-    api<{ count: number }>('POST', `/api/mail/rounds/${roundId}/estimate`, { kind: 'reminder', target, dueAt: new Date().toISOString() })
+    call('POST /api/mail/rounds/:roundId/estimate', { params: { roundId }, body: { kind: 'reminder', target, dueAt: new Date().toISOString() } })
       .then((e) => !cancelled && setEstimate(e.count))
       .catch(() => undefined);
     return () => {
@@ -111,7 +111,7 @@ function ScheduleForm({ roundId, schedule, onChange, onDone, onCancel }: {
     }
     setBusy(true);
     try {
-      const created = await api<{ id: number }>('POST', `/api/mail/rounds/${roundId}/mailings`, { kind: 'reminder', target, dueAt });
+      const created = await call('POST /api/mail/rounds/:roundId/mailings', { params: { roundId }, body: { kind: 'reminder', target, dueAt } });
       onDone(
         `Herinnering gepland voor ${schedule.group.label} (golf ${created.id}, ${schedule.when === 'now' ? 'gaat nu uit' : formatDateTime(dueAt)}).`,
       );

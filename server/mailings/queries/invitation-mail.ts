@@ -2,21 +2,12 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, MailingKind, OutboxStatus } from '../../db/types';
 import { notFound } from '../../errors';
 import { iso } from './shared';
+import type { InvitationMailRow, LogEvent, MessageLog } from '../../../contract/api/mailings';
+
+export type { InvitationMailRow, LogEvent, MessageLog };
 
 /** The mail of one invitation: per school what went out, and its message log. */
 
-export interface InvitationMailRow {
-  invitationId: number;
-  schoolName: string;
-  locationCode: string;
-  swvName: string;
-  status: string;
-  invitedAt: string | null;
-  optedOutAt: string | null;
-  bouncedAt: string | null;
-  messages: number;
-  lastMessageStatus: OutboxStatus | null;
-}
 
 /** Invitations of a round with their mail state, searchable by school name or location code. */
 export async function listInvitationMail(
@@ -76,39 +67,7 @@ export async function listInvitationMail(
   };
 }
 
-export interface LogEvent {
-  at: string;
-  kind: 'queued' | 'sent' | 'failed' | 'bounced' | 'skipped' | 'retrying' | 'opened' | 'opted-out' | 'invitation-bounced' | 'started' | 'completed' | 'refused';
-  messageId: number | null;
-  mailingKind: MailingKind | null;
-  detail: string | null;
-}
 
-export interface MessageLog {
-  invitation: {
-    id: number;
-    roundId: number;
-    schoolName: string;
-    locationCode: string;
-    status: string;
-    hasAddress: boolean;
-  };
-  messages: Array<{
-    id: number;
-    mailingId: number | null;
-    mailingKind: MailingKind | null;
-    subject: string;
-    status: OutboxStatus;
-    attempts: number;
-    createdAt: string;
-    sentAt: string | null;
-    nextAttemptAt: string;
-    lastError: string | null;
-    smtpResponse: string | null;
-    transport: string | null;
-  }>;
-  events: LogEvent[];
-}
 
 /** Everything that happened with the mail of one invitation, newest last. */
 export async function messageLog(db: Kysely<DB>, invitationId: number): Promise<MessageLog> {

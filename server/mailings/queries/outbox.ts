@@ -5,26 +5,12 @@ import { buildOutgoing, mailLinks } from '../outbox';
 import { resolveAccountLinks } from '../templates';
 import { estimateFinish, recentSends, type RelayLimits } from '../throttle';
 import { iso } from './shared';
+import type { OutboxRow, OutboxMessageView } from '../../../contract/api/mailings';
+
+export type { OutboxRow, OutboxMessageView };
 
 /** The outbox page: messages a page at a time, and one message as it goes out. */
 
-export interface OutboxRow {
-  id: number;
-  to: string;
-  subject: string;
-  status: OutboxStatus;
-  attempts: number;
-  createdAt: string;
-  sentAt: string | null;
-  transport: string | null;
-  mailingKind: MailingKind | null;
-  invitationId: number | null;
-  /** Why the last attempt failed, was retried or taken over (also kept once the mail went). */
-  lastError: string | null;
-  nextAttemptAt: string;
-  /** For a mail still waiting: when it is due to go at the relay's pace (an estimate). */
-  plannedAt: string | null;
-}
 
 export async function listOutbox(
   db: Kysely<DB>,
@@ -91,24 +77,6 @@ export async function listOutbox(
   };
 }
 
-export interface OutboxMessageView {
-  id: number;
-  from: string;
-  to: string;
-  subject: string;
-  text: string;
-  html: string | null;
-  headers: Record<string, string>;
-  status: OutboxStatus;
-  sentAt: string | null;
-  attempts: number;
-  nextAttemptAt: string;
-  /** Why the last attempt failed, was retried or taken over; the relay's last answer. */
-  lastError: string | null;
-  smtpResponse: string | null;
-  /** True when the links are the real ones (captured mail); with a relay they are masked. */
-  liveLinks: boolean;
-}
 
 /**
  * Whether the viewer may see the working account link of a user-invitation mail: only with

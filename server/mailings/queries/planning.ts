@@ -4,6 +4,9 @@ import { notFound } from '../../errors';
 import { roundSchools } from '../../invitations/eligibility';
 import { loadCandidates, parseTarget, skipReason, targetedInvitations, type Candidate, type MailingTarget } from '../targets';
 import { estimateFinish, recentSends, type RelayLimits } from '../throttle';
+import type { Estimate, OpeningPlan } from '../../../contract/api/mailings';
+
+export type { Estimate, OpeningPlan };
 
 /** Planning a wave or a round's opening: who a target reaches, the estimate, the opening plan. */
 
@@ -18,14 +21,6 @@ export async function assertRound(db: Kysely<DB>, roundId: number) {
   return round;
 }
 
-export interface Estimate {
-  count: number;
-  /** Mails already waiting or planned before this wave. */
-  ahead: number;
-  startsAt: string;
-  finishesAt: string;
-  limits: RelayLimits;
-}
 
 /**
  * How many mails a wave would send if it went now, and when the last would be handed to the
@@ -128,24 +123,6 @@ async function queueAhead(db: Kysely<DB>, at: Date, excludeMailingId?: number): 
   return ahead;
 }
 
-export interface OpeningPlan {
-  /** Invitation mails opening sends: one per school with a usable address. */
-  invitations: number;
-  /** Schools without a usable address, which get none. */
-  unreachable: number;
-  swvs: number;
-  /** Per SWV of the round: how many of its schools get the invitation. */
-  perSwv: Array<{ code: string; name: string; count: number }>;
-  sendAt: string;
-  /** Mails already waiting before these. */
-  ahead: number;
-  finishesAt: string;
-  limits: RelayLimits;
-  capture: boolean;
-  reminders: Array<{ afterDays: number; firstAt: string; lastAt: string; beforeClose: boolean }>;
-  opensAt: string | null;
-  closesAt: string | null;
-}
 
 /**
  * What opening a round will do, before the admin confirms: how many invitation mails go to

@@ -5,16 +5,12 @@ import type { Candidate } from '../targets';
 import { renderTemplate, type TemplateContent } from '../templates';
 import { mailContext, placeholderValues } from '../waves';
 import { schoolsToInvite } from './planning';
+import type { Preview } from '../../../contract/api/mailings';
+
+export type { Preview };
 
 /** A template as a school would get it. */
 
-export interface Preview {
-  subject: string;
-  text: string;
-  html: string;
-  /** The school the preview is for; `invitationId` is null for a school opening will invite. */
-  school: { invitationId: number | null; name: string } | null;
-}
 
 /**
  * A template rendered for a real school of the round. The links are shown as examples: the

@@ -3,20 +3,12 @@ import type { DB, MailingKind, MailingStatus, OutboxStatus } from '../../db/type
 import { parseTarget, type MailingTarget } from '../targets';
 import { emptyCounts, iso } from './shared';
 import { plannedRecipients } from './planning';
+import type { MailingView, PlannedWave, MailRoundRow } from '../../../contract/api/mailings';
+
+export type { MailingView, PlannedWave, MailRoundRow };
 
 /** Waves as the admin app lists them: per round with their counts, the planned waves of all rounds, the rounds with mail. */
 
-export interface MailingView {
-  id: number;
-  kind: MailingKind;
-  status: MailingStatus;
-  target: MailingTarget;
-  dueAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  createdAt: string;
-  counts: Record<OutboxStatus, number>;
-}
 
 export async function listMailings(db: Kysely<DB>, roundId: number): Promise<MailingView[]> {
   const mailings = await db.selectFrom('mailings').selectAll().where('round_id', '=', roundId).orderBy('due_at').orderBy('id').execute();
@@ -44,16 +36,6 @@ export async function listMailings(db: Kysely<DB>, roundId: number): Promise<Mai
   });
 }
 
-export interface PlannedWave {
-  mailingId: number;
-  roundId: number;
-  roundName: string;
-  kind: MailingKind;
-  target: MailingTarget;
-  dueAt: string;
-  /** How many mails it would send if it went now (decided again when it goes). */
-  count: number;
-}
 
 /**
  * Waves that have not fanned out into the outbox yet, with their planned moment and size, so the
@@ -90,14 +72,6 @@ export async function listPlannedWaves(db: Kysely<DB>, now: Date): Promise<Plann
   return out;
 }
 
-export interface MailRoundRow {
-  id: number;
-  name: string;
-  studyName: string;
-  status: string;
-  invitations: number;
-  mailings: number;
-}
 
 export async function listMailRounds(db: Kysely<DB>): Promise<MailRoundRow[]> {
   const rows = await db

@@ -1,34 +1,9 @@
 import { useEffect, useState } from 'react';
-import { api, ApiError } from '../../../shared/api';
+import type { MessageLog } from '../../../../contract/api/mailings';
+import { ApiError, call } from '../../../shared/api';
 import { Link } from '../../router';
 import { KIND_LABELS, OUTBOX_STATUS_LABELS, type MailingKind, type OutboxStatus } from './format';
 import { formatDateTime } from '../../../shared/time';
-
-interface LogEvent {
-  at: string;
-  kind: string;
-  messageId: number | null;
-  mailingKind: MailingKind | null;
-  detail: string | null;
-}
-
-interface MessageLog {
-  invitation: { id: number; roundId: number; schoolName: string; locationCode: string; status: string; hasAddress: boolean };
-  messages: Array<{
-    id: number;
-    mailingKind: MailingKind | null;
-    subject: string;
-    status: OutboxStatus;
-    attempts: number;
-    createdAt: string;
-    sentAt: string | null;
-    nextAttemptAt: string;
-    lastError: string | null;
-    smtpResponse: string | null;
-    transport: string | null;
-  }>;
-  events: LogEvent[];
-}
 
 const EVENT_LABELS: Record<string, string> = {
   queued: 'in de wachtrij gezet',
@@ -50,7 +25,7 @@ export function MailLogPage({ params }: { params: Record<string, string> }) {
   const [log, setLog] = useState<MessageLog | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<MessageLog>('GET', `/api/mail/invitations/${Number(params.invitationId)}/log`)
+    call('GET /api/mail/invitations/:invitationId/log', { params: { invitationId: Number(params.invitationId) } })
       .then(setLog)
       .catch((e) => setError(e instanceof ApiError ? e.message : 'Laden is niet gelukt.'));
   }, [params.invitationId]);

@@ -1,16 +1,13 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../../shared/api';
+import type { InvitationMailRow } from '../../../../contract/api/mailings';
+import { ApiError, call, type Reply } from '../../../shared/api';
 import { Link } from '../../router';
-import { OUTBOX_STATUS_LABELS, type OutboxStatus } from './format';
+import { OUTBOX_STATUS_LABELS } from './format';
 import { formatDateTime } from '../../../shared/time';
 import { TemplatesSection } from './TemplatesSection';
-import { WavesSection, type MailingRow, type RoundSwv } from './WavesSection';
+import { WavesSection } from './WavesSection';
 
-interface RoundMail {
-  round: { id: number; name: string; studyName: string; status: string; opensAt: string | null; closesAt: string | null };
-  mailings: MailingRow[];
-  swvs: RoundSwv[];
-}
+type RoundMail = Reply<'GET /api/mail/rounds/:roundId/mailings'>;
 
 /** One round's mail: its waves, its templates and the mail state of each school. */
 export function MailRoundPage({ params }: { params: Record<string, string> }) {
@@ -19,7 +16,7 @@ export function MailRoundPage({ params }: { params: Record<string, string> }) {
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(() => {
-    api<RoundMail>('GET', `/api/mail/rounds/${roundId}/mailings`)
+    call('GET /api/mail/rounds/:roundId/mailings', { params: { roundId } })
       .then(setData)
       .catch((e) => setError(e instanceof ApiError ? e.message : 'Laden is niet gelukt.'));
   }, [roundId]);
@@ -43,19 +40,6 @@ export function MailRoundPage({ params }: { params: Record<string, string> }) {
   );
 }
 
-interface InvitationRow {
-  invitationId: number;
-  schoolName: string;
-  locationCode: string;
-  swvName: string;
-  status: string;
-  invitedAt: string | null;
-  optedOutAt: string | null;
-  bouncedAt: string | null;
-  messages: number;
-  lastMessageStatus: OutboxStatus | null;
-}
-
 const INVITATION_STATUS: Record<string, string> = {
   pending: 'nog niet uitgenodigd',
   invited: 'uitgenodigd',
@@ -68,15 +52,15 @@ const INVITATION_STATUS: Record<string, string> = {
 function SchoolsSection({ roundId }: { roundId: number }) {
   const [search, setSearch] = useState('');
   const [problem, setProblem] = useState('');
-  const [result, setResult] = useState<{ total: number; rows: InvitationRow[] } | null>(null);
+  const [result, setResult] = useState<{ total: number; rows: InvitationMailRow[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(
     (q: string, p: string) => {
-      const params = new URLSearchParams({ limit: '50' });
-      if (q.trim()) params.set('search', q.trim());
-      if (p) params.set('problem', p);
-      api<{ total: number; rows: InvitationRow[] }>('GET', `/api/mail/rounds/${roundId}/invitations?${params}`)
+      const query: { limit: number; search?: string; problem?: 'bounced' | 'opted-out' | 'failed' } = { limit: 50 };
+      if (q.trim()) query.search = q.trim();
+      if (p) query.problem = p as NonNullable<typeof query.problem>;
+      call('GET /api/mail/rounds/:roundId/invitations', { params: { roundId }, query })
         .then(setResult)
         .catch((e) => setError(e instanceof ApiError ? e.message : 'Laden is niet gelukt.'));
     },

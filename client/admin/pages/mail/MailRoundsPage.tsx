@@ -1,29 +1,21 @@
 import { useEffect, useState } from 'react';
-import { api, ApiError } from '../../../shared/api';
+import type { MailRoundRow } from '../../../../contract/api/mailings';
+import { ApiError, call } from '../../../shared/api';
 import { Link } from '../../router';
-
-interface RoundRow {
-  id: number;
-  name: string;
-  studyName: string;
-  status: string;
-  invitations: number;
-  mailings: number;
-}
 
 const ROUND_STATUS: Record<string, string> = { draft: 'concept', open: 'open', closed: 'gesloten' };
 
 /** Entry of the mail area: the rounds, each with its waves, templates and message logs. */
 export function MailRoundsPage() {
-  const [rounds, setRounds] = useState<RoundRow[] | null>(null);
+  const [rounds, setRounds] = useState<MailRoundRow[] | null>(null);
   const [capture, setCapture] = useState<boolean | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    api<{ rounds: RoundRow[] }>('GET', '/api/mail/rounds')
+    call('GET /api/mail/rounds')
       .then((r) => setRounds(r.rounds))
       .catch((e) => setError(e instanceof ApiError ? e.message : 'Laden is niet gelukt.'));
-    api<{ capture: boolean }>('GET', '/api/mail/settings')
+    call('GET /api/mail/settings')
       .then((s) => setCapture(s.capture))
       .catch(() => {});
   }, []);

@@ -1,43 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError } from '../../../shared/api';
+import type { OutboxMessageView } from '../../../../contract/api/mailings';
+import { ApiError, call, type Reply } from '../../../shared/api';
 import { Link } from '../../router';
-import { KIND_LABELS, limitsText, OUTBOX_STATUS_LABELS, TARGET_LABELS, type MailingKind, type OutboxStatus, type Target } from './format';
+import { KIND_LABELS, limitsText, OUTBOX_STATUS_LABELS, TARGET_LABELS, type OutboxStatus } from './format';
 import { formatDateTime, ZONE_LABEL } from '../../../shared/time';
 import { MailView } from './MailPreview';
 
-interface OutboxRow {
-  id: number;
-  to: string;
-  subject: string;
-  status: OutboxStatus;
-  attempts: number;
-  createdAt: string;
-  sentAt: string | null;
-  transport: string | null;
-  mailingKind: MailingKind | null;
-  invitationId: number | null;
-  lastError: string | null;
-  nextAttemptAt: string;
-  plannedAt: string | null;
-}
-
-interface PlannedWave {
-  mailingId: number;
-  roundId: number;
-  roundName: string;
-  kind: MailingKind;
-  target: Target;
-  dueAt: string;
-  count: number;
-}
-
-interface OutboxData {
-  capture: boolean;
-  limits: { perMinute: number; perHour: number; perDay: number };
-  total: number;
-  rows: OutboxRow[];
-  planned: PlannedWave[];
-}
+type OutboxData = Reply<'GET /api/mail/outbox'>;
 
 const PAGE = 50;
 
@@ -55,9 +24,9 @@ export function OutboxPage() {
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(() => {
-    const params = new URLSearchParams({ offset: String(offset), limit: String(PAGE) });
-    if (status) params.set('status', status);
-    api<OutboxData>('GET', `/api/mail/outbox?${params}`)
+    const query: { offset: number; limit: number; status?: OutboxStatus } = { offset, limit: PAGE };
+    if (status) query.status = status as OutboxStatus;
+    call('GET /api/mail/outbox', { query })
       .then(setData)
       .catch((e) => setError(e instanceof ApiError ? e.message : 'Laden is niet gelukt.'));
   }, [status, offset]);
@@ -165,22 +134,7 @@ export function OutboxPage() {
   );
 }
 
-interface OutboxMessage {
-  id: number;
-  from: string;
-  to: string;
-  subject: string;
-  text: string;
-  html: string | null;
-  headers: Record<string, string>;
-  status: OutboxStatus;
-  sentAt: string | null;
-  attempts: number;
-  nextAttemptAt: string;
-  lastError: string | null;
-  smtpResponse: string | null;
-  liveLinks: boolean;
-}
+type OutboxMessage = OutboxMessageView;
 
 export function OutboxMessagePage({ params }: { params: Record<string, string> }) {
   const id = Number(params.messageId);
@@ -188,7 +142,7 @@ export function OutboxMessagePage({ params }: { params: Record<string, string> }
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const load = useCallback(() => {
-    api<OutboxMessage>('GET', `/api/mail/outbox/${id}`)
+    call('GET /api/mail/outbox/:messageId', { params: { messageId: id } })
       .then(setMessage)
       .catch((e) => setError(e instanceof ApiError ? e.message : 'Laden is niet gelukt.'));
   }, [id]);
@@ -196,7 +150,7 @@ export function OutboxMessagePage({ params }: { params: Record<string, string> }
 
   async function retry() {
     try {
-      await api('POST', `/api/mail/outbox/${id}/retry`);
+      await call('POST /api/mail/outbox/:messageId/retry', { params: { messageId: id } });
       setNotice('Het bericht staat weer in de wachtrij.');
       load();
     } catch (e) {

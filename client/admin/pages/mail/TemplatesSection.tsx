@@ -1,32 +1,12 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../../shared/api';
+import type { InvitationMailRow, MailTemplate, Preview } from '../../../../contract/api/mailings';
+import { ApiError, call, type Reply } from '../../../shared/api';
 import { KIND_LABELS, type MailingKind } from './format';
 import { MailView } from './MailPreview';
 
-interface Template {
-  subject: string;
-  text: string;
-  html: string;
-  isDefault: boolean;
-}
-
-interface Templates {
-  invitation: Template;
-  reminder: Template;
-  placeholders: Record<string, string>;
-}
-
-interface Preview {
-  subject: string;
-  text: string;
-  html: string;
-  school: { invitationId: number; name: string } | null;
-}
-
-interface SchoolOption {
-  invitationId: number;
-  schoolName: string;
-}
+type Template = MailTemplate;
+type Templates = Reply<'GET /api/mail/rounds/:roundId/templates'>;
+type SchoolOption = Pick<InvitationMailRow, 'invitationId' | 'schoolName'>;
 
 function errorText(e: unknown): string {
   if (e instanceof ApiError) {
@@ -48,13 +28,13 @@ export function TemplatesSection({ roundId }: { roundId: number }) {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<Templates>('GET', `/api/mail/rounds/${roundId}/templates`)
+    call('GET /api/mail/rounds/:roundId/templates', { params: { roundId } })
       .then((t) => {
         setTemplates(t);
         setDraft(t.invitation);
       })
       .catch((e) => setMessage({ ok: false, text: errorText(e) }));
-    api<{ rows: SchoolOption[] }>('GET', `/api/mail/rounds/${roundId}/invitations?limit=200`)
+    call('GET /api/mail/rounds/:roundId/invitations', { params: { roundId }, query: { limit: 200 } })
       .then((r) => setSchools(r.rows))
       .catch(() => {});
   }, [roundId]);
@@ -77,7 +57,7 @@ export function TemplatesSection({ roundId }: { roundId: number }) {
     setBusy(true);
     setMessage(null);
     try {
-      const saved = await api<Template>('PUT', `/api/mail/rounds/${roundId}/templates/${kind}`, { subject: draft!.subject, text: draft!.text, html: draft!.html });
+      const saved = await call('PUT /api/mail/rounds/:roundId/templates/:kind', { params: { roundId, kind }, body: { subject: draft!.subject, text: draft!.text, html: draft!.html } });
       setTemplates({ ...templates!, [kind]: saved });
       setDraft(saved);
       setMessage({ ok: true, text: 'Het sjabloon is opgeslagen. Het geldt voor e-mails die vanaf nu in de wachtrij komen.' });
@@ -93,7 +73,7 @@ export function TemplatesSection({ roundId }: { roundId: number }) {
     setBusy(true);
     setMessage(null);
     try {
-      const restored = await api<Template>('DELETE', `/api/mail/rounds/${roundId}/templates/${kind}`);
+      const restored = await call('DELETE /api/mail/rounds/:roundId/templates/:kind', { params: { roundId, kind } });
       setTemplates({ ...templates!, [kind]: restored });
       setDraft(restored);
       setPreview(null);
@@ -109,7 +89,7 @@ export function TemplatesSection({ roundId }: { roundId: number }) {
     setMessage(null);
     try {
       const body = { subject: draft!.subject, text: draft!.text, html: draft!.html, ...(schoolId ? { invitationId: Number(schoolId) } : {}) };
-      setPreview(await api<Preview>('POST', `/api/mail/rounds/${roundId}/templates/${kind}/preview`, body));
+      setPreview(await call('POST /api/mail/rounds/:roundId/templates/:kind/preview', { params: { roundId, kind }, body }));
     } catch (e) {
       setMessage({ ok: false, text: errorText(e) });
     } finally {

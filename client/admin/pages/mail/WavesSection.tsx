@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../../../shared/api';
+import type { Estimate, MailingView } from '../../../../contract/api/mailings';
+import type { SchoolKind, Situation } from '../../../../contract/vocabulary';
+import { ApiError, call, type Reply } from '../../../shared/api';
 import {
   describeTarget,
   KIND_LABELS,
@@ -9,38 +11,13 @@ import {
   SITUATION_LABELS,
   TARGET_LABELS,
   type MailingKind,
-  type MailingStatus,
-  type OutboxStatus,
   type Target,
   type TargetStatus,
 } from './format';
 import { formatDateTime, fromDateTimeInput as fromLocalInput, ZONE_LABEL, toDateTimeInput as toLocalInput } from '../../../shared/time';
 
-export interface MailingRow {
-  id: number;
-  kind: MailingKind;
-  status: MailingStatus;
-  target: Target;
-  dueAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  counts: Record<OutboxStatus, number>;
-}
-
-export interface RoundSwv {
-  id: number;
-  code: string;
-  name: string;
-  situation: string;
-}
-
-interface Estimate {
-  count: number;
-  ahead: number;
-  startsAt: string;
-  finishesAt: string;
-  limits: { perMinute: number; perHour: number; perDay: number };
-}
+export type MailingRow = MailingView;
+export type RoundSwv = Reply<'GET /api/mail/rounds/:roundId/mailings'>['swvs'][number];
 
 function errorText(e: unknown): string {
   if (e instanceof ApiError) {
@@ -100,11 +77,11 @@ function WaveRow({ mailing: m, swvNames, onChange, onError }: { mailing: Mailing
     event.preventDefault();
     onError(null);
     try {
-      if (policy) await api('PATCH', `/api/mail/mailings/${m.id}`, { afterDays: Number(days) });
+      if (policy) await call('PATCH /api/mail/mailings/:mailingId', { params: { mailingId: m.id }, body: { afterDays: Number(days) } });
       else {
         const dueAt = fromLocalInput(due);
         if (!dueAt) return onError('Vul een geldig tijdstip in.');
-        await api('PATCH', `/api/mail/mailings/${m.id}`, { dueAt });
+        await call('PATCH /api/mail/mailings/:mailingId', { params: { mailingId: m.id }, body: { dueAt } });
       }
       setEditing(false);
       onChange();
@@ -117,7 +94,7 @@ function WaveRow({ mailing: m, swvNames, onChange, onError }: { mailing: Mailing
     if (!window.confirm('Deze golf annuleren? Wat nog niet verstuurd is, wordt niet verstuurd.')) return;
     onError(null);
     try {
-      await api('POST', `/api/mail/mailings/${m.id}/cancel`);
+      await call('POST /api/mail/mailings/:mailingId/cancel', { params: { mailingId: m.id } });
       onChange();
     } catch (e) {
       onError(errorText(e));
@@ -177,15 +154,15 @@ function NewWave({ roundId, swvs, onCreated }: { roundId: number; swvs: RoundSwv
   const [kind, setKind] = useState<MailingKind>('reminder');
   const [status, setStatus] = useState<TargetStatus>('not-completed');
   const [swvIds, setSwvIds] = useState<number[]>([]);
-  const [situations, setSituations] = useState<string[]>([]);
-  const [sectors, setSectors] = useState<string[]>([]);
+  const [situations, setSituations] = useState<Situation[]>([]);
+  const [sectors, setSectors] = useState<SchoolKind[]>([]);
   // No silent default moment: "nu" unless the admin picks one.
   const [when, setWhen] = useState<'now' | 'at'>('now');
   const [due, setDue] = useState(() => toLocalInput(new Date()));
   const [estimate, setEstimate] = useState<Estimate | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const situationsInRound = [...new Set(swvs.map((s) => s.situation))];
+  const situationsInRound = [...new Set(swvs.map((s) => s.situation).filter((s): s is Situation => s !== null))];
 
   const body = () => {
     const dueAt = when === 'now' ? new Date().toISOString() : fromLocalInput(due);
@@ -206,7 +183,7 @@ function NewWave({ roundId, swvs, onCreated }: { roundId: number; swvs: RoundSwv
     setError(null);
     setBusy(true);
     try {
-      setEstimate(await api<Estimate>('POST', `/api/mail/rounds/${roundId}/estimate`, body()));
+      setEstimate(await call('POST /api/mail/rounds/:roundId/estimate', { params: { roundId }, body: body() }));
     } catch (e) {
       setError(e instanceof Error && !(e instanceof ApiError) ? e.message : errorText(e));
     } finally {
@@ -219,7 +196,7 @@ function NewWave({ roundId, swvs, onCreated }: { roundId: number; swvs: RoundSwv
     setError(null);
     setBusy(true);
     try {
-      await api('POST', `/api/mail/rounds/${roundId}/mailings`, body());
+      await call('POST /api/mail/rounds/:roundId/mailings', { params: { roundId }, body: body() });
       setEstimate(null);
       onCreated();
     } catch (e) {

@@ -1,10 +1,11 @@
+import type { MailingTarget, MailingView, OutboxRow, TargetStatus } from '../../../../contract/api/mailings';
 import { SCHOOL_KINDS, SITUATION_IN_TEXT } from '../../../../contract/vocabulary';
 /** Dutch labels and date formatting for the mail pages. */
 
-export type MailingKind = 'invitation' | 'reminder';
-export type MailingStatus = 'scheduled' | 'sending' | 'sent' | 'cancelled';
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'bounced' | 'cancelled';
-export type TargetStatus = 'not-invited' | 'not-started' | 'started-not-completed' | 'not-completed';
+export type MailingKind = MailingView['kind'];
+export type MailingStatus = MailingView['status'];
+export type OutboxStatus = OutboxRow['status'];
+export type { TargetStatus };
 
 export const KIND_LABELS: Record<MailingKind, string> = { invitation: 'Uitnodiging', reminder: 'Herinnering' };
 export const MAILING_STATUS_LABELS: Record<MailingStatus, string> = {
@@ -38,15 +39,8 @@ export function limitsText(l: { perMinute: number; perHour: number; perDay: numb
   return parts.length ? parts.join(', ') : 'geen limiet ingesteld: zo snel als de mailserver ze aanneemt';
 }
 
-export interface Target {
-  status: TargetStatus;
-  swvIds?: number[];
-  situations?: string[];
-  sectors?: string[];
-  provinces?: string[];
-  denominations?: string[];
-  afterDays?: number;
-}
+/** A wave's target as the server sends it. */
+export type Target = MailingTarget;
 
 export function describeTarget(target: Target, swvNames: Map<number, string>): string {
   const parts = [TARGET_LABELS[target.status] ?? target.status];

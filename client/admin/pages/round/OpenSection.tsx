@@ -1,24 +1,13 @@
 import { useEffect, useState, type ReactNode } from 'react';
+import type { OpeningPlan } from '../../../../contract/api/mailings';
 import type { RoundDetail, RoundPreview } from '../../../../contract/api/rounds';
-import { api, call } from '../../../shared/api';
+import { call } from '../../../shared/api';
 import { fromDateTimeInput, toDateTimeInput, ZONE_LABEL } from '../../../shared/time';
 import { limitsText } from '../mail/format';
 import { Link } from '../../router';
 import { ErrorMessage, errorText, formatDateTime, number, Section } from '../../ui/kit';
 
-export interface OpeningPlan {
-  invitations: number;
-  unreachable: number;
-  swvs: number;
-  perSwv: Array<{ code: string; name: string; count: number }>;
-  sendAt: string;
-  ahead: number;
-  finishesAt: string;
-  limits: { perMinute: number; perHour: number; perDay: number };
-  capture: boolean;
-  reminders: Array<{ afterDays: number; firstAt: string; lastAt: string; beforeClose: boolean }>;
-  closesAt: string | null;
-}
+export type { OpeningPlan };
 
 /**
  * Opening, with the plan of what it will send before the admin confirms: how many invitations,
@@ -39,7 +28,7 @@ export function OpenSection({ round, preview, onOpened }: { round: RoundDetail; 
     if (!confirming) return;
     if (when === 'at' && !sendAt) return setPlan(null);
     let cancelled = false;
-    api<OpeningPlan>('POST', `/api/mail/rounds/${round.id}/opening-plan`, { sendAt })
+    call('POST /api/mail/rounds/:roundId/opening-plan', { params: { roundId: round.id }, body: { sendAt } })
       .then((p) => !cancelled && setPlan(p))
       .catch((e) => !cancelled && setError(errorText(e)));
     return () => {
