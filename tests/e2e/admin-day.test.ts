@@ -115,7 +115,7 @@ describe(`an admin's and a school's day [${kind}]`, () => {
     await page.goto(`${url}/admin/`);
     const links = page.locator('#mr-nav > ul > li > a');
     await links.first().waitFor();
-    expect(await links.allTextContents()).toEqual(['Metingen', 'Respons', 'E-mail', 'Scholen', 'Adresbestanden', 'Exporteren', 'Vergelijken']);
+    expect(await links.allTextContents()).toEqual(['Metingen', 'Vragenlijsten', 'Respons', 'E-mail', 'Scholen', 'Adresbestanden', 'Exporteren', 'Vergelijken']);
     // One line: every entry at the same height, and the header no taller than one row.
     const middles = await page.locator('#mr-nav > ul a, .mr-nav-more-toggle').evaluateAll((els) =>
       els.map((e) => {
