@@ -565,11 +565,23 @@ function simplerValues(step: Step): Step[] {
 }
 
 /** Shrinks a failing sequence: drop chunks and single steps, then simplify values, until nothing smaller fails. */
-export function shrink(checker: Checker, failure: Failure): Failure {
+/**
+ * Shrinks a failure to the fewest and simplest steps that still fail. Each candidate runs the
+ * real survey-core model, so this can take long: it yields to the event loop every 50 ms (a test
+ * runner's worker, or the server's requests, keep running).
+ */
+export async function shrink(checker: Checker, failure: Failure): Promise<Failure> {
   let best = failure;
+  let yielded = Date.now();
+  const breathe = async () => {
+    if (Date.now() - yielded < 50) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    yielded = Date.now();
+  };
   // Steps after the failing one never matter.
   best = { ...best, sequence: { ...best.sequence, steps: best.sequence.steps.slice(0, best.at + 1) } };
-  const tryCandidate = (steps: Step[]): boolean => {
+  const tryCandidate = async (steps: Step[]): Promise<boolean> => {
+    await breathe();
     const result = run(checker, { setting: best.sequence.setting, steps });
     if (!result) return false;
     best = { ...result, sequence: { ...result.sequence, steps: steps.slice(0, result.at + 1) } };
@@ -581,7 +593,7 @@ export function shrink(checker: Checker, failure: Failure): Failure {
     for (let size = Math.max(1, Math.floor(best.sequence.steps.length / 2)); size >= 1; size = Math.floor(size / 2)) {
       for (let start = 0; start + size <= best.sequence.steps.length; ) {
         const steps = [...best.sequence.steps.slice(0, start), ...best.sequence.steps.slice(start + size)];
-        if (tryCandidate(steps)) improved = true;
+        if (await tryCandidate(steps)) improved = true;
         else start += 1;
       }
       if (size === 1) break;
@@ -590,7 +602,7 @@ export function shrink(checker: Checker, failure: Failure): Failure {
       for (const simpler of simplerValues(best.sequence.steps[i]!)) {
         const steps = [...best.sequence.steps];
         steps[i] = simpler;
-        if (tryCandidate(steps)) {
+        if (await tryCandidate(steps)) {
           improved = true;
           break;
         }
@@ -673,11 +685,11 @@ export async function checkRoutingWith(content: QuestionnaireContent, options: R
   const questions = questionNames(content);
   const routing = [...checker.routing].filter((name) => questions.has(name)).sort();
   let aimed = 0;
-  const result = (sequences: number, failure: Failure | null): PropertyResult => ({
+  const result = async (sequences: number, failure: Failure | null): Promise<PropertyResult> => ({
     sequences,
     states: checker.memo.size,
     failure,
-    shrunk: failure ? shrink(checker, failure) : null,
+    shrunk: failure ? await shrink(checker, failure) : null,
     coverage,
     possible: { settings: settings.length, routing },
     aimed,

@@ -50,7 +50,7 @@ describeEachDatabase('the report in a browser', (getDatabase) => {
 
     const figure = page.getByTestId('figuur-figuur-schalen');
     const image = figure.getByRole('img');
-    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: 20_000 }).toBe(true);
     const [svg] = await Promise.all([page.waitForEvent('download'), figure.getByRole('link', { name: 'Download SVG' }).click()]);
     expect(svg.suggestedFilename()).toMatch(/\.svg$/);
     const [png] = await Promise.all([page.waitForEvent('download'), figure.getByRole('button', { name: 'Download PNG' }).click()]);

@@ -72,7 +72,7 @@ describe('the routing walker', () => {
     expect(shrunk.message).toContain('required');
   }, 600_000);
 
-  it('replays a sequence exactly, and shrinking keeps it failing', () => {
+  it('replays a sequence exactly, and shrinking keeps it failing', async () => {
     const checker = makeChecker(unguarded);
     const sequence = {
       setting: { situation: null, sector: 'vo' as const, schoolKind: 'vo' as const },
@@ -87,7 +87,7 @@ describe('the routing walker', () => {
     };
     const failure = run(checker, sequence);
     expect(failure?.at).toBe(5);
-    const shrunk = shrink(checker, failure!);
+    const shrunk = await shrink(checker, failure!);
     expect(shrunk.sequence.steps.map((s) => s.question)).toEqual(['toestemming', 'inzet_type', 'swv_doelen', 'inzet_type']);
     expect(run(makeChecker(eemland), sequence)).toBeNull();
   }, 600_000);
