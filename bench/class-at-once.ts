@@ -29,7 +29,7 @@ import { readMeta, snapshotVersion, validateResponse, variablesFor, type Questio
 import { randomAnswers } from '../server/demo/data/random-responses';
 import { seededRandom } from '../server/demo/data/random';
 import type { ClassJob, ClassReport, Pupil, Step } from './_class-load';
-import { createBenchDatabase, loadAverage, percentile, postgresCpuBetween, postgresCpuByPid, recordResults, table } from './lib';
+import { createBenchDatabase, createOpenRound, loadAverage, percentile, postgresCpuBetween, postgresCpuByPid, recordResults, table } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const CLASSES = Number(arg('classes') ?? 20);
@@ -48,21 +48,7 @@ async function seed(database: Database, count: number) {
   const firstPage = validateResponse(content, variables, randomAnswers(content, variables, rng, { given, stopAfter: 6 }), { mode: 'partial' });
   if (!firstPage.ok) throw new Error('generated answers do not validate');
   const now = new Date();
-  const study = await db.insertInto('studies').values({ name: 'IMAGE', slug: 'bench-class' }).returning('id').executeTakeFirstOrThrow();
-  const round = await db
-    .insertInto('rounds')
-    .values({
-      study_id: study.id,
-      name: 'Meting klas',
-      questionnaire_version_id: version.id,
-      status: 'open',
-      opens_at: new Date(now.getTime() - 86_400_000),
-      closes_at: new Date(now.getTime() + 30 * 86_400_000),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const swv = await db.insertInto('swvs').values({ code: 'PO9998', name: 'SWV Klas', sector: 'po' }).returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('round_swvs').values({ round_id: round.id, swv_id: swv.id, situation: 'po-vo', region_letter: 'A' }).execute();
+  const { roundId, swvId } = await createOpenRound(db, { versionId: version.id, slug: 'bench-class', roundName: 'Meting klas', swvCode: 'PO9998', swvName: 'SWV Klas', situation: 'po-vo' });
   const tokens = Array.from({ length: count }, () => newInvitationToken(SECRET));
   const schools = await db
     .insertInto('schools')
@@ -73,9 +59,9 @@ async function seed(database: Database, count: number) {
     .insertInto('invitations')
     .values(
       schools.map((s, k) => ({
-        round_id: round.id,
+        round_id: roundId,
         school_id: s.id,
-        swv_id: swv.id,
+        swv_id: swvId,
         token_nonce: tokens[k]!.nonce,
         token_hash: tokens[k]!.hash,
         email: `leerling${k}@bench.test`,
@@ -85,7 +71,7 @@ async function seed(database: Database, count: number) {
     )
     .execute();
   await sql`analyze`.execute(db);
-  return { roundId: round.id, tokens: tokens.map((t) => t.token), consentAnswer: meta.consent.yes, data: JSON.stringify(firstPage.data) };
+  return { roundId, tokens: tokens.map((t) => t.token), consentAnswer: meta.consent.yes, data: JSON.stringify(firstPage.data) };
 }
 
 /** The baseline: one statement per route, the same shapes of request and answer. */

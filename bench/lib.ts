@@ -4,7 +4,9 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } 
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
+import type { DB, Situation } from '../server/db/types';
 
 /**
  * Shared by every benchmark: where results go and how they are written. Each script prints its
@@ -234,4 +236,31 @@ export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary 
     totalMs: total / 1000,
     byPackage: [...byPackage].sort((a, b) => b[1] - a[1]).map(([p, us]) => [p, (100 * us) / total] as [string, number]),
   };
+}
+
+/**
+ * An open round of one SWV, as the respondent benches need it: a study, a round open since
+ * yesterday for 30 days on `versionId`, and the SWV in the given situation.
+ */
+export async function createOpenRound(
+  db: Kysely<DB>,
+  options: { versionId: number; slug: string; roundName: string; swvCode: string; swvName: string; situation: Situation },
+): Promise<{ roundId: number; swvId: number }> {
+  const now = new Date();
+  const study = await db.insertInto('studies').values({ name: 'IMAGE', slug: options.slug }).returning('id').executeTakeFirstOrThrow();
+  const round = await db
+    .insertInto('rounds')
+    .values({
+      study_id: study.id,
+      name: options.roundName,
+      questionnaire_version_id: options.versionId,
+      status: 'open',
+      opens_at: new Date(now.getTime() - 86_400_000),
+      closes_at: new Date(now.getTime() + 30 * 86_400_000),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const swv = await db.insertInto('swvs').values({ code: options.swvCode, name: options.swvName, sector: 'po' }).returning('id').executeTakeFirstOrThrow();
+  await db.insertInto('round_swvs').values({ round_id: round.id, swv_id: swv.id, situation: options.situation, region_letter: 'A' }).execute();
+  return { roundId: round.id, swvId: swv.id };
 }

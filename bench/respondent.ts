@@ -34,7 +34,7 @@ import { readMeta, snapshotVersion, validateResponse, variablesFor, type Questio
 import { randomAnswers } from '../server/demo/data/random-responses';
 import { seededRandom } from '../server/demo/data/random';
 import type { LoadJob, LoadReport, Respondent } from './_load';
-import { cpuProfile, createBenchDatabase, loadAverage, postgresCpuBetween, postgresCpuByPid, recordResults, table } from './lib';
+import { cpuProfile, createBenchDatabase, createOpenRound, loadAverage, postgresCpuBetween, postgresCpuByPid, recordResults, table } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const LEVELS = (arg('connections') ?? '50,200,1000').split(',').map(Number);
@@ -80,21 +80,7 @@ async function seed(database: Database): Promise<Seeded> {
   if (!partial.ok || !complete.ok) throw new Error('generated answers do not validate');
 
   const now = new Date();
-  const study = await db.insertInto('studies').values({ name: 'IMAGE', slug: 'bench' }).returning('id').executeTakeFirstOrThrow();
-  const round = await db
-    .insertInto('rounds')
-    .values({
-      study_id: study.id,
-      name: 'Meting bench',
-      questionnaire_version_id: version.id,
-      status: 'open',
-      opens_at: new Date(now.getTime() - 86_400_000),
-      closes_at: new Date(now.getTime() + 30 * 86_400_000),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const swv = await db.insertInto('swvs').values({ code: 'PO9999', name: 'SWV Bench', sector: 'po' }).returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('round_swvs').values({ round_id: round.id, swv_id: swv.id, situation: SITUATION, region_letter: 'A' }).execute();
+  const { roundId, swvId } = await createOpenRound(db, { versionId: version.id, slug: 'bench', roundName: 'Meting bench', swvCode: 'PO9999', swvName: 'SWV Bench', situation: SITUATION });
 
   const saveCount = Math.max(...LEVELS) + spare(Math.max(...LEVELS));
   const completionCounts = LEVELS.map((c) => completionsAt(c) + c);
@@ -119,9 +105,9 @@ async function seed(database: Database): Promise<Seeded> {
       .insertInto('invitations')
       .values(
         schools.map((s, k) => ({
-          round_id: round.id,
+          round_id: roundId,
           school_id: s.id,
-          swv_id: swv.id,
+          swv_id: swvId,
           token_nonce: tokens[k]!.nonce,
           token_hash: tokens[k]!.hash,
           email: `school${start + k}@bench.test`,
@@ -150,7 +136,7 @@ async function seed(database: Database): Promise<Seeded> {
     at += count;
   }
   return {
-    roundId: round.id,
+    roundId,
     saveRespondents: respondents.slice(0, saveCount),
     completionRespondents,
     partial: JSON.stringify(partial.data),

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
-import { SITUATION_LABELS, SITUATIONS as SITUATION_CODES } from '../../../contract/vocabulary';
+import { SCHOOL_KIND_LABELS, SCHOOL_KINDS as SCHOOL_KIND_CODES, SITUATION_LABELS, SITUATIONS as SITUATION_CODES } from '../../../contract/vocabulary';
 import type { CheckReply, RoutingCheck, VersionEntry } from '../../../contract/api/questionnaires-authoring';
 import { ApiError, call } from '../../shared/api';
 import { Link, useRouter } from '../router';
@@ -9,16 +9,25 @@ const QuestionnairePreview = lazy(() => import('../../shared/survey/Questionnair
 
 const errorText = (e: unknown, fallback: string) => (e instanceof ApiError ? e.message : fallback);
 
-const SITUATIONS: Array<[string, string]> = [
-  ...SITUATION_CODES.map((code): [string, string] => [code, SITUATION_LABELS[code]]),
-];
-const SCHOOL_KINDS: Array<[string, string]> = [
-  ['po', 'Basisschool (po)'],
-  ['sbo', 'Speciaal basisonderwijs (sbo)'],
-  ['so', 'Speciaal onderwijs (so)'],
-  ['vo', 'Voortgezet onderwijs (vo)'],
-  ['vso', 'Voortgezet speciaal onderwijs (vso)'],
-];
+const SITUATIONS = SITUATION_CODES.map((code): [string, string] => [code, SITUATION_LABELS[code]]);
+const SCHOOL_KINDS = SCHOOL_KIND_CODES.map((code): [string, string] => [code, SCHOOL_KIND_LABELS[code]]);
+
+/** One list of questions in the difference with the previous version (added or removed). */
+function QuestionList({ heading, questions }: { heading: string; questions: Array<{ name: string; title: string }> }) {
+  if (questions.length === 0) return null;
+  return (
+    <>
+      <h4>{heading}</h4>
+      <ul>
+        {questions.map((q) => (
+          <li key={q.name}>
+            <code>{q.name}</code> {q.title}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
 
 /** The questionnaire versions: built-in files and versions researchers saved here (issue 27). */
 export function QuestionnairesPage() {
@@ -290,30 +299,8 @@ function CheckResult({ check, routing, stale }: { check: CheckReply; routing: Ro
             Vergeleken met {check.diff.previous.title} ({check.diff.previous.version}): {check.diff.added.length} toegevoegd, {check.diff.removed.length} verwijderd,{' '}
             {check.diff.changed.length} gewijzigd, {check.diff.unchanged} ongewijzigd.
           </p>
-          {check.diff.added.length > 0 && (
-            <>
-              <h4>Nieuwe vragen</h4>
-              <ul>
-                {check.diff.added.map((q) => (
-                  <li key={q.name}>
-                    <code>{q.name}</code> {q.title}
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-          {check.diff.removed.length > 0 && (
-            <>
-              <h4>Verwijderde vragen</h4>
-              <ul>
-                {check.diff.removed.map((q) => (
-                  <li key={q.name}>
-                    <code>{q.name}</code> {q.title}
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
+          <QuestionList heading="Nieuwe vragen" questions={check.diff.added} />
+          <QuestionList heading="Verwijderde vragen" questions={check.diff.removed} />
           {check.diff.changed.length > 0 && (
             <>
               <h4>Gewijzigde vragen</h4>

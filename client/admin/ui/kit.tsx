@@ -5,9 +5,6 @@ import './kit.css';
 
 /** The admin pages' small UI kit: sections, tables, errors, and loading a route (`useCall`). */
 
-// Dutch time everywhere, whatever the browser's zone (client/shared/time.ts).
-export { formatDate, formatDateTime, formatCloseMoment, toDateInput, fromDateInput, closeDayInput } from '../../shared/time';
-
 export const number = (n: number) => n.toLocaleString('nl-NL');
 
 export function errorText(error: unknown): string {

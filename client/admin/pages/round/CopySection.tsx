@@ -2,7 +2,8 @@ import { useState } from 'react';
 import type { RoundDetail } from '../../../../contract/api/rounds';
 import { call } from '../../../shared/api';
 import { useRouter } from '../../router';
-import { ErrorMessage, errorText, fromDateInput, Section } from '../../ui/kit';
+import { ErrorMessage, errorText, Section } from '../../ui/kit';
+import { fromDateInput } from '../../../shared/time';
 
 export function CopySection({ round }: { round: RoundDetail }) {
   const { navigate } = useRouter();

@@ -2,10 +2,10 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { OpeningPlan } from '../../../../contract/api/mailings';
 import type { RoundDetail, RoundPreview } from '../../../../contract/api/rounds';
 import { call } from '../../../shared/api';
-import { fromDateTimeInput, toDateTimeInput, ZONE_LABEL } from '../../../shared/time';
+import { formatDateTime, fromDateTimeInput, toDateTimeInput, ZONE_LABEL } from '../../../shared/time';
 import { limitsText } from '../mail/format';
 import { Link } from '../../router';
-import { ErrorMessage, errorText, formatDateTime, number, Section } from '../../ui/kit';
+import { ErrorMessage, errorText, number, Section } from '../../ui/kit';
 
 export type { OpeningPlan };
 

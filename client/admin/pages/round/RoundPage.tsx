@@ -1,7 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { Link } from '../../router';
 import { useSession } from '../../session';
-import { ErrorMessage, formatCloseMoment, formatDateTime, useCall } from '../../ui/kit';
+import { ErrorMessage, useCall } from '../../ui/kit';
+import { formatCloseMoment, formatDateTime } from '../../../shared/time';
 import { StatusBadge } from '../RoundsPage';
 import { CloseSection } from './CloseSection';
 import { CopySection } from './CopySection';

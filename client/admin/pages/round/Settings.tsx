@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import type { RoundDetail } from '../../../../contract/api/rounds';
 import { call } from '../../../shared/api';
-import { ZONE_LABEL } from '../../../shared/time';
-import { closeDayInput, ErrorMessage, errorText, fromDateInput, toDateInput } from '../../ui/kit';
+import { closeDayInput, fromDateInput, toDateInput, ZONE_LABEL } from '../../../shared/time';
+import { ErrorMessage, errorText } from '../../ui/kit';
 import { parseDays, type RoundOptions } from '../RoundsPage';
 
 export function Settings({ round, options, onSaved }: { round: RoundDetail; options: RoundOptions | null; onSaved: () => void }) {
