@@ -110,8 +110,13 @@ export function wrapPGlite(pglite: PGlite, onClose: () => Promise<void> = async 
   };
 }
 
-export async function openPGliteMemory(): Promise<Database> {
-  const pglite = await PGlite.create('memory://');
+/**
+ * An in-memory PGlite. `loadDataDir` starts it from a tarball of a data directory (made with
+ * PGlite's dumpDataDir) instead of running initdb: the test suite opens each file's database from
+ * one migrated snapshot that way.
+ */
+export async function openPGliteMemory(options: { loadDataDir?: Blob } = {}): Promise<Database> {
+  const pglite = options.loadDataDir ? await PGlite.create({ loadDataDir: options.loadDataDir }) : await PGlite.create('memory://');
   return wrapPGlite(pglite);
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { openPGliteMemory, openPostgres, type Database, type DatabaseKind } from '../../server/db/database';
 import { migrateToLatest } from '../../server/db/migrator';
 
@@ -11,20 +12,36 @@ export interface TestDatabase extends Database {
   url?: string;
 }
 
+/** The migrated templates global-setup made ('' when absent, e.g. outside a vitest run). */
+function template(key: 'pgliteTemplate' | 'postgresTemplate'): string {
+  try {
+    return inject(key) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+let pgliteTemplate: Blob | undefined;
+
 /**
  * A fresh, migrated database: PGlite in memory, or a new database on the TEST_DATABASE_URL
  * server (dropped again by close()). Every test file gets its own, so files run in parallel.
+ * Migrated databases are copies of the templates global-setup migrated once per run;
+ * `migrate: false` gives an empty one.
  */
 export async function createTestDatabase(kind: DatabaseKind, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   let database: TestDatabase;
   if (kind === 'pglite') {
-    database = await openPGliteMemory();
+    const file = options.migrate !== false ? template('pgliteTemplate') : '';
+    if (file) pgliteTemplate ??= new Blob([readFileSync(file)]);
+    database = await openPGliteMemory(file ? { loadDataDir: pgliteTemplate } : {});
   } else {
     if (!testDatabaseUrl) throw new Error('TEST_DATABASE_URL is not set');
     const name = `mr_test_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: testDatabaseUrl });
     await admin.connect();
-    await admin.query(`create database ${name}`);
+    const source = options.migrate !== false ? template('postgresTemplate') : '';
+    await admin.query(source ? `create database ${name} template ${source}` : `create database ${name}`);
     await admin.end();
     const url = new URL(testDatabaseUrl);
     url.pathname = '/' + name;
@@ -41,6 +58,7 @@ export async function createTestDatabase(kind: DatabaseKind, options: { migrate?
       },
     };
   }
+  // Also on a template: a no-op that proves the copy is at the latest migration.
   if (options.migrate !== false) await migrateToLatest(database.db);
   return database;
 }
