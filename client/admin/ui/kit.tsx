@@ -73,3 +73,37 @@ export function Section({ title, children, id, level = 2 }: { title: string; chi
     </section>
   );
 }
+
+/** The sectors of a samenwerkingsverband, as select options. */
+export const SWV_SECTOR_OPTIONS: ReadonlyArray<readonly [string, string]> = [
+  ['po', 'po'],
+  ['vo', 'vo'],
+];
+
+/** A labelled select in a filter row; options as [value, label] pairs. */
+export function SelectField({
+  id,
+  label,
+  value,
+  onChange,
+  options,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: ReadonlyArray<readonly [string, string]>;
+}) {
+  return (
+    <div>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map(([v, l]) => (
+          <option key={v} value={v}>
+            {l}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
