@@ -107,3 +107,54 @@ export function SelectField({
     </div>
   );
 }
+
+/**
+ * A form's submit state: `run(action)` marks it busy, clears the error, and shows the server's
+ * Dutch message (or `fallback`) when the action throws.
+ */
+export function useSubmit(fallback: string) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function run(action: () => Promise<void>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : fallback);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { error, setError, busy, run };
+}
+
+/** The end of a form: its error, if any, and the submit button (which says 'Bezig…' while busy). */
+export function FormEnd({ error, busy, label }: { error: string | null; busy: boolean; label: string }) {
+  return (
+    <>
+      {error && <p className="mr-error" role="alert">{error}</p>}
+      <p>
+        <button type="submit" disabled={busy}>{busy ? 'Bezig…' : label}</button>
+      </p>
+    </>
+  );
+}
+
+/** A page reached by a link from a mail, while the link is checked. */
+export function LoadingPage() {
+  return <main className="mr-narrow"><p>Bezig met laden…</p></main>;
+}
+
+/** A page reached by a link from a mail whose link no longer works. */
+export function InvalidLinkPage({ message }: { message: string }) {
+  return (
+    <main className="mr-narrow">
+      <div className="mr-card">
+        <h1>Link niet (meer) geldig</h1>
+        <p>{message}</p>
+        <p><a href="/admin/">Naar inloggen</a></p>
+      </div>
+    </main>
+  );
+}
