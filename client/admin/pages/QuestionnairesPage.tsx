@@ -4,6 +4,7 @@ import type { CheckReply, RoutingCheck, VersionEntry } from '../../../contract/a
 import { ApiError, call } from '../../shared/api';
 import { Link, useRouter } from '../router';
 import { SelectField, SWV_SECTOR_OPTIONS } from '../ui/kit';
+import { TableHead } from '../../shared/TableHead';
 
 // SurveyJS is large: it loads when a preview is shown, not with the admin app.
 const QuestionnairePreview = lazy(() => import('../../shared/survey/QuestionnairePreview'));
@@ -73,14 +74,7 @@ export function QuestionnairesPage() {
         {versions && (
           <div className="mr-scroll">
             <table aria-label="Versies van vragenlijsten">
-              <thead>
-                <tr>
-                  <th>Vragenlijst</th>
-                  <th>Versie</th>
-                  <th>Herkomst</th>
-                  <th>Acties</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Vragenlijst', 'Versie', 'Herkomst', 'Acties']} />
               <tbody>
                 {versions.map((v) => (
                   <tr key={v.ref} data-ref={v.ref}>
