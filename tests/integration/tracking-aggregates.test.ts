@@ -188,7 +188,7 @@ describeEachDatabase('tracking aggregates', (getDatabase, kind) => {
     const incremental = (await readCounts(db, world.roundId)).sort(byKey);
     const deltasLeft = await db.selectFrom('tracking_deltas').select(sql<number>`count(*)::int`.as('n')).where('round_id', '=', world.roundId).executeTakeFirstOrThrow();
     expect(deltasLeft.n).toBe(0);
-    await rebuildRound(db, world.roundId);
+    await db.transaction().execute((trx) => rebuildRound(trx, world.roundId));
     expect((await readCounts(db, world.roundId)).sort(byKey)).toEqual(incremental);
   });
 
@@ -338,7 +338,7 @@ describeEachDatabase('tracking aggregates', (getDatabase, kind) => {
       }
       await compactRound(db, roundId);
       const incremental = (await readCounts(db, roundId)).sort(byKey);
-      await rebuildRound(db, roundId);
+      await db.transaction().execute((trx) => rebuildRound(trx, roundId));
       expect(incremental).toEqual((await readCounts(db, roundId)).sort(byKey));
       expect(incremental.filter((r) => r.facet === 'response')).toEqual([{ swvId, facet: 'response', key: 'wel:x', n: 1 }]);
     });
