@@ -14,14 +14,8 @@
  */
 import Fastify from 'fastify';
 import { sql } from 'kysely';
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildApp } from '../server/app';
 import { systemClock } from '../server/clock';
-import { loadConfig } from '../server/config';
 import { openPostgres, type Database } from '../server/db/database';
 import { migrateToLatest } from '../server/db/migrator';
 import { newInvitationToken } from '../server/invitations/tokens';
@@ -29,12 +23,12 @@ import { readMeta, snapshotVersion, validateResponse, variablesFor, type Questio
 import { randomAnswers } from '../server/demo/data/random-responses';
 import { seededRandom } from '../server/demo/data/random';
 import type { ClassJob, ClassReport, Pupil, Step } from './_class-load';
-import { createBenchDatabase, createOpenRound, loadAverage, percentile, postgresCpuBetween, postgresCpuByPid, recordResults, table } from './lib';
+import { createBenchDatabase, createOpenRound, loadAverage, percentile, postgresCpuBetween, postgresCpuByPid, recordResults, table, BENCH_SECRET, benchAppConfig, startLoader } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const CLASSES = Number(arg('classes') ?? 20);
 const PER_CLASS = Number(arg('pupils') ?? 30);
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+const SECRET = BENCH_SECRET;
 const POOL = 10;
 
 async function seed(database: Database, count: number) {
@@ -104,39 +98,14 @@ function schedule(tokens: string[], seedNumber: number): Pupil[] {
   });
 }
 
-function startLoader(): Promise<{ run: (job: ClassJob) => Promise<ClassReport>; stop: () => void }> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./_class-load.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-  const run = (job: ClassJob) =>
-    new Promise<ClassReport>((resolve, reject) => {
-      const on = (m: unknown) => {
-        const reply = m as { report?: ClassReport; error?: string };
-        if (reply.report || reply.error) {
-          child.off('message', on);
-          if (reply.error) reject(new Error(reply.error));
-          else resolve(reply.report!);
-        }
-      };
-      child.on('message', on);
-      child.send(job);
-    });
-  return new Promise((resolve) => child.once('message', () => resolve({ run, stop: () => child.send('stop') })));
-}
-
 const f = (n: number, digits = 0) => (Number.isNaN(n) ? '–' : n.toFixed(digits));
 
 async function main() {
   const created = await createBenchDatabase('class');
   const database = openPostgres(created.url, { max: POOL });
-  const loader = await startLoader();
+  const loader = await startLoader<ClassJob, ClassReport>('./_class-load.ts');
   // The app as deployed: the default respondent rate limit (RESPONDENT_RATE_LIMIT unset).
-  const config = loadConfig({
-    SECRET,
-    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'mr-bench-')),
-    DATABASE_URL: created.url,
-    PUBLIC_URL: 'http://127.0.0.1',
-    RUN_WORKER: 'false',
-    LOG_LEVEL: 'error',
-  });
+  const config = benchAppConfig(created.url);
   const count = CLASSES * PER_CLASS;
   try {
     await migrateToLatest(database.db);

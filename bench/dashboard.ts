@@ -147,7 +147,7 @@ async function seedRound(database: Database, url: string, studyId: number, n: nu
     await client.query('analyze responses');
   });
   await client.end();
-  const [rebuildMs] = await time(() => rebuildRound(db, roundId));
+  const [rebuildMs] = await time(() => db.transaction().execute((trx) => rebuildRound(trx, roundId)));
   await sql`analyze invitations`.execute(db);
   await sql`analyze responses`.execute(db);
   return { roundId, insertMs, triggersOn, loadMs, rebuildMs };
@@ -211,7 +211,7 @@ async function writeCost(db: Kysely<DB>, url: string, roundId: number, count: nu
   await on.end();
   await off.end();
   // The updates made with triggers off were not counted: recount the round.
-  await rebuildRound(db, roundId);
+  await db.transaction().execute((trx) => rebuildRound(trx, roundId));
   return { count, ...totals };
 }
 
@@ -275,7 +275,7 @@ async function groupCommitCost(db: Kysely<DB>, url: string, studyId: number, bat
   }
   await on.end();
   await off.end();
-  await rebuildRound(db, roundId);
+  await db.transaction().execute((trx) => rebuildRound(trx, roundId));
   const mails = perBatch * batches;
   return { mails, onUs: (onMs * 1000) / mails, offUs: (offMs * 1000) / mails };
 }

@@ -1,11 +1,13 @@
-import { execSync } from 'node:child_process';
+import { execSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
+import { loadConfig, type Config } from '../server/config';
 import type { DB, Situation } from '../server/db/types';
 
 /**
@@ -263,4 +265,44 @@ export async function createOpenRound(
   const swv = await db.insertInto('swvs').values({ code: options.swvCode, name: options.swvName, sector: 'po' }).returning('id').executeTakeFirstOrThrow();
   await db.insertInto('round_swvs').values({ round_id: round.id, swv_id: swv.id, situation: options.situation, region_letter: 'A' }).execute();
   return { roundId: round.id, swvId: swv.id };
+}
+
+/** The secret every benchmark's app and tokens use. */
+export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+
+/** The app's configuration as a benchmark runs it: no worker, quiet logs, a fresh data folder. */
+export function benchAppConfig(databaseUrl: string, extra: NodeJS.ProcessEnv = {}): Config {
+  return loadConfig({
+    SECRET: BENCH_SECRET,
+    DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'mr-bench-')),
+    DATABASE_URL: databaseUrl,
+    PUBLIC_URL: 'http://127.0.0.1',
+    RUN_WORKER: 'false',
+    LOG_LEVEL: 'error',
+    ...extra,
+  });
+}
+
+/**
+ * Forks a load script (a sibling .ts run with tsx) and resolves once it says it is ready; `run`
+ * sends it one job and resolves with its report (or rejects with its error).
+ */
+export function startLoader<Job, Report>(script: string): Promise<{ run: (job: Job) => Promise<Report>; stop: () => void }> {
+  const child: ChildProcess = fork(fileURLToPath(new URL(script, import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const run = (job: Job) =>
+    new Promise<Report>((resolve, reject) => {
+      const on = (m: unknown) => {
+        const reply = m as { report?: Report; error?: string };
+        if (reply.report || reply.error) {
+          child.off('message', on);
+          if (reply.error) reject(new Error(reply.error));
+          else resolve(reply.report!);
+        }
+      };
+      child.on('message', on);
+      child.send(job as object);
+    });
+  return new Promise((resolve) => {
+    child.once('message', () => resolve({ run, stop: () => child.send('stop') }));
+  });
 }

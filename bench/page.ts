@@ -14,8 +14,7 @@
  * (/usr/bin/chromium or CHROMIUM_PATH) and PostgreSQL.
  */
 import Fastify from 'fastify';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -23,18 +22,17 @@ import type { Browser } from 'playwright-core';
 import { buildApp } from '../server/app';
 import { systemClock } from '../server/clock';
 import { clientDist } from '../server/client-assets';
-import { loadConfig } from '../server/config';
 import { openPostgres, type Database } from '../server/db/database';
 import { migrateToLatest } from '../server/db/migrator';
 import { newInvitationToken } from '../server/invitations/tokens';
 import { readMeta, snapshotVersion, type QuestionnaireContent } from '../server/questionnaires';
 import { ensureClientBuild } from '../server/tools/ensure-client-build';
 import { launchBrowser } from '../tests/helpers/browser';
-import { createBenchDatabase, loadAverage, percentile, recordResults, summarizeProfile, table, type CpuProfile, type ProfileSummary } from './lib';
+import { createBenchDatabase, loadAverage, percentile, recordResults, summarizeProfile, table, type CpuProfile, type ProfileSummary, BENCH_SECRET, benchAppConfig } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const LOADS = Number(arg('loads') ?? 10);
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+const SECRET = BENCH_SECRET;
 const TARGET_MS = 1000;
 const clientDir = fileURLToPath(new URL('../client/', import.meta.url));
 
@@ -249,14 +247,7 @@ async function main() {
   const created = await createBenchDatabase('page');
   const database = openPostgres(created.url);
   let browser: Browser | undefined;
-  const config = loadConfig({
-    SECRET,
-    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'mr-bench-')),
-    DATABASE_URL: created.url,
-    PUBLIC_URL: 'http://127.0.0.1',
-    RUN_WORKER: 'false',
-    LOG_LEVEL: 'error',
-  });
+  const config = benchAppConfig(created.url);
   try {
     await migrateToLatest(database.db);
     const seeded = await seedInvitation(database);

@@ -19,14 +19,8 @@ import pg from 'pg';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { DB } from '../server/db/types';
 import { autosaveStatement, contextQuery } from '../server/responses/survey-state';
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildApp } from '../server/app';
 import { systemClock } from '../server/clock';
-import { loadConfig } from '../server/config';
 import { openPostgres, type Database } from '../server/db/database';
 import { migrateToLatest } from '../server/db/migrator';
 import { newInvitationToken, tokenLookupHash } from '../server/invitations/tokens';
@@ -34,7 +28,7 @@ import { readMeta, snapshotVersion, validateResponse, variablesFor, type Questio
 import { randomAnswers } from '../server/demo/data/random-responses';
 import { seededRandom } from '../server/demo/data/random';
 import type { LoadJob, LoadReport, Respondent } from './_load';
-import { cpuProfile, createBenchDatabase, createOpenRound, loadAverage, postgresCpuBetween, postgresCpuByPid, recordResults, table } from './lib';
+import { cpuProfile, createBenchDatabase, createOpenRound, loadAverage, postgresCpuBetween, postgresCpuByPid, recordResults, table, BENCH_SECRET, benchAppConfig, startLoader } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const LEVELS = (arg('connections') ?? '50,200,1000').split(',').map(Number);
@@ -48,7 +42,7 @@ const DB_PROFILE_ONLY = process.argv.includes('--db-profile-only');
 /** Saves per second per respondent in the paced runs. */
 const PACE = 1;
 const WARMUP_SECONDS = Math.min(2, DURATION);
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+const SECRET = BENCH_SECRET;
 /** Pool size of both the app and the baseline (the app's default). */
 const POOL = 10;
 const SITUATION = 'po-vo' as const;
@@ -248,26 +242,6 @@ function port(address: ReturnType<import('node:net').Server['address']>): number
   return address.port;
 }
 
-function startLoader(): Promise<{ run: (job: LoadJob) => Promise<LoadReport>; stop: () => void }> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./_load.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-  const run = (job: LoadJob) =>
-    new Promise<LoadReport>((resolve, reject) => {
-      const on = (m: unknown) => {
-        const reply = m as { report?: LoadReport; error?: string };
-        if (reply.report || reply.error) {
-          child.off('message', on);
-          if (reply.error) reject(new Error(reply.error));
-          else resolve(reply.report!);
-        }
-      };
-      child.on('message', on);
-      child.send(job);
-    });
-  return new Promise((resolve) => {
-    child.once('message', () => resolve({ run, stop: () => child.send('stop') }));
-  });
-}
-
 /** Checks that the app's routes answer as the contract says before measuring anything. */
 async function checkRoutes(appUrl: string, respondent: Respondent, data: string): Promise<string | null> {
   const get = await fetch(`${appUrl}/api/s/${respondent.token}`);
@@ -289,14 +263,8 @@ const f = (n: number, digits = 0) => n.toFixed(digits);
 async function main() {
   const created = await createBenchDatabase('respondent');
   const database = openPostgres(created.url, { max: POOL });
-  const loader = await startLoader();
-  const config = loadConfig({
-    SECRET,
-    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'mr-bench-')),
-    DATABASE_URL: created.url,
-    PUBLIC_URL: 'http://127.0.0.1',
-    RUN_WORKER: 'false',
-    LOG_LEVEL: 'error',
+  const loader = await startLoader<LoadJob, LoadReport>('./_load.ts');
+  const config = benchAppConfig(created.url, {
     // The per-address rate limit would refuse a benchmark that comes from one address.
     RESPONDENT_RATE_LIMIT: '0',
   });

@@ -1,5 +1,6 @@
 /** Small schema building blocks used by several areas' contracts. */
 import { Type } from 'typebox';
+import { INVITATION_STATUSES, MAILING_STATUSES, OUTBOX_STATUSES, ROUND_STATUSES } from './vocabulary';
 
 export const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 export const IdParams = Type.Object({ id: Id });
@@ -18,9 +19,8 @@ export const FileReply = (mediaType: string) => Type.Unsafe<unknown>({ descripti
 export const Literals = <const T extends readonly string[]>(values: T) =>
   Type.Unsafe<T[number]>(Type.Union(values.map((value) => Type.Literal(value))));
 
-// Statuses of the round tables as the API sends them.
-// TODO(issue 22): build these from contract/vocabulary.ts once the statuses live there.
-export const RoundStatus = Literals(['draft', 'open', 'closed']);
-export const InvitationStatus = Literals(['pending', 'invited', 'opened', 'refused', 'started', 'completed']);
-export const MailingStatus = Literals(['scheduled', 'sending', 'sent', 'cancelled']);
-export const OutboxStatus = Literals(['pending', 'sending', 'sent', 'failed', 'bounced', 'cancelled']);
+// Statuses of the round tables as the API sends them (the words: contract/vocabulary.ts).
+export const RoundStatus = Literals(ROUND_STATUSES);
+export const InvitationStatus = Literals(INVITATION_STATUSES);
+export const MailingStatus = Literals(MAILING_STATUSES);
+export const OutboxStatus = Literals(OUTBOX_STATUSES);

@@ -116,6 +116,12 @@ export const TRACKING_ROUND_STATUS_LABELS: Record<RoundStatus, string> = { draft
 export const INVITATION_STATUSES = ['pending', 'invited', 'opened', 'refused', 'started', 'completed'] as const;
 export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
 
+export const MAILING_STATUSES = ['scheduled', 'sending', 'sent', 'cancelled'] as const;
+export type MailingStatus = (typeof MAILING_STATUSES)[number];
+
+export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'bounced', 'cancelled'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
 /** A school's state as the SWV view shows it (server/tracking/swv-view.ts derives it from the invitation). */
 export const SCHOOL_STATES = ['not_invited', 'invited', 'unreachable', 'started', 'completed', 'declined'] as const;
 export type SchoolState = (typeof SCHOOL_STATES)[number];

@@ -20,5 +20,7 @@ export const addressFollowers: AddressFollowers = {
 
 /** A school import as the app runs it (routes, CLI, tests): the invitations follow the addresses. */
 export function runImport(db: Kysely<DB>, input: ImportInput, options: Omit<ImportOptions, 'followAddresses'>): Promise<ImportReport> {
-  return runSchoolImport(db, input, { ...options, followAddresses: addressFollowers.follow });
+  const full = { ...options, followAddresses: addressFollowers.follow };
+  // A dry run only reads; a real import writes everything or nothing, in one transaction.
+  return options.dryRun ? runSchoolImport(db, input, full) : db.transaction().execute((trx) => runSchoolImport(trx, input, full));
 }

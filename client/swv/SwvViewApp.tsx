@@ -7,6 +7,7 @@ import { formatCloseMoment, formatDate } from '../shared/time';
 import { liveLabel, useLive } from '../shared/tracking/live';
 import type { SchoolState } from '../../contract/vocabulary';
 import { call } from '../shared/api';
+import { TableHead } from '../shared/TableHead';
 
 /**
  * The SWV view: what an SWV's project leader sees through the read-only link /v/<token>.
@@ -104,12 +105,7 @@ export function SwvViewApp() {
         </select>
         <div className="mr-table-wrap" role="region" aria-label="Tabel: status per school" tabIndex={0}>
           <table className="mr-table" data-testid="schools">
-            <thead>
-              <tr>
-                <th scope="col">School</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
+            <TableHead scoped columns={['School', 'Status']} />
             <tbody>
               {schools.map((s) => (
                 <tr key={s.locationCode}>

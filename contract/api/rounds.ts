@@ -1,16 +1,14 @@
 import { Type, type Static } from 'typebox';
 import { defineApi } from '../http';
 import { DateTime, Id, InvitationStatus, Literals, NullableDateTime, RoundStatus } from '../schemas';
+import { SCHOOL_KINDS, SITUATIONS, SWV_SECTORS } from '../vocabulary';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 
-/**
- * A samenwerkingssituatie code as the API sends it.
- * TODO(issue 22): a union of the codes in contract/vocabulary.ts once they live there (contract-a).
- */
-const SituationCode = Type.String();
-const SwvSector = Literals(['po', 'vo']);
-const SchoolKind = Literals(['po', 'sbo', 'so', 'vso', 'vo']);
+/** A samenwerkingssituatie code as the API sends it (requests take a string: the domain says what is wrong in Dutch). */
+const SituationCode = Literals(SITUATIONS);
+const SwvSector = Literals(SWV_SECTORS);
+const SchoolKind = Literals(SCHOOL_KINDS);
 
 export const ROUND_SCHOOL_STATES = ['invited', 'to-invite', 'unreachable', 'excluded'] as const;
 export type RoundSchoolState = (typeof ROUND_SCHOOL_STATES)[number];

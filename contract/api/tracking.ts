@@ -16,7 +16,8 @@ const Rate = Nullable(Type.Number());
 const IsoTime = Type.String();
 const NullableTime = Nullable(IsoTime);
 
-export const RoundInfo = Type.Object({
+/** What the dashboard and the round list both say of a round. */
+const RoundHeading = {
   id: Id,
   name: Type.String(),
   studyName: Type.String(),
@@ -25,6 +26,10 @@ export const RoundInfo = Type.Object({
   closesAt: NullableTime,
   /** Target number of respondents; null when none is set. */
   target: Nullable(Count),
+};
+
+export const RoundInfo = Type.Object({
+  ...RoundHeading,
   previousRound: Nullable(Type.Object({ id: Id, name: Type.String() })),
 });
 export type RoundInfo = Static<typeof RoundInfo>;
@@ -175,13 +180,7 @@ export const DashboardSnapshot = Type.Object({
 export type DashboardSnapshot = Static<typeof DashboardSnapshot>;
 
 export const RoundListItem = Type.Object({
-  id: Id,
-  name: Type.String(),
-  studyName: Type.String(),
-  status: RoundStatus,
-  opensAt: NullableTime,
-  closesAt: NullableTime,
-  target: Nullable(Count),
+  ...RoundHeading,
   invited: Count,
   completed: Count,
   responseRate: Rate,

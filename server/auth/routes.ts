@@ -108,7 +108,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
       const keys = throttleKeys(email, request.ip);
       // Reserved before the password is checked, so parallel guesses cannot outrun the limits.
       const knownDevice = isKnownDevice(secret, keys, request.cookies[DEVICE_COOKIE], now);
-      const reservation = await reserveAttempt(db, keys, now, limits, { knownDevice });
+      const reservation = await db.transaction().execute((trx) => reserveAttempt(trx, keys, now, limits, { knownDevice }));
       if (!reservation.ok) {
         request.log.warn('login refused: too many failed attempts');
         reply.header('retry-after', String(Math.max(1, Math.ceil(reservation.retryAfterMs / 1000))));

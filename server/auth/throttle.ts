@@ -1,5 +1,5 @@
 import { lockText } from '../db/locks';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { hmac, safeEqual, sha256 } from '../crypto';
 import type { DB } from '../db/types';
 
@@ -75,49 +75,47 @@ export type Reservation =
  * the time to wait. `knownDevice` skips the account backoff (not the address limit).
  */
 export async function reserveAttempt(
-  db: Kysely<DB>,
+  trx: Transaction<DB>,
   keys: ThrottleKeys,
   now: Date,
   limits: LoginLimits,
   options: { knownDevice?: boolean } = {},
 ): Promise<Reservation> {
   const since = new Date(now.getTime() - limits.windowMs);
-  return db.transaction().execute(async (trx) => {
-    // Both keys, in a fixed order so two transactions never wait on each other crosswise.
-    for (const key of [keys.account, keys.address].sort()) {
-      await lockText(trx, 'loginThrottle', key);
-    }
-    const rows = await trx
-      .selectFrom('login_failures')
-      .select([
-        sql<number>`count(*) filter (where key = ${keys.account})`.as('account'),
-        sql<Date | null>`max(at) filter (where key = ${keys.account})`.as('account_last'),
-        sql<number>`count(*) filter (where key = ${keys.address})`.as('address'),
-        sql<Date | null>`min(at) filter (where key = ${keys.address})`.as('address_first'),
-      ])
-      .where('key', 'in', [keys.account, keys.address])
-      .where('at', '>', since)
-      .executeTakeFirstOrThrow();
-    let retryAfterMs = 0;
-    if (rows.address >= limits.perAddress && rows.address_first) {
-      retryAfterMs = new Date(rows.address_first).getTime() + limits.windowMs - now.getTime();
-    }
-    if (!options.knownDevice && rows.account_last) {
-      const next = new Date(rows.account_last).getTime() + accountDelay(rows.account, limits);
-      retryAfterMs = Math.max(retryAfterMs, next - now.getTime());
-    }
-    if (retryAfterMs > 0) return { ok: false as const, retryAfterMs };
-    const inserted = await trx
-      .insertInto('login_failures')
-      .values([
-        { key: keys.account, at: now },
-        { key: keys.address, at: now },
-      ])
-      .returning(['id', 'key'])
-      .execute();
-    const idOf = (key: string) => Number(inserted.find((row) => row.key === key)!.id);
-    return { ok: true as const, ids: { account: idOf(keys.account), address: idOf(keys.address) } };
-  });
+  // Both keys, in a fixed order so two transactions never wait on each other crosswise.
+  for (const key of [keys.account, keys.address].sort()) {
+    await lockText(trx, 'loginThrottle', key);
+  }
+  const rows = await trx
+    .selectFrom('login_failures')
+    .select([
+      sql<number>`count(*) filter (where key = ${keys.account})`.as('account'),
+      sql<Date | null>`max(at) filter (where key = ${keys.account})`.as('account_last'),
+      sql<number>`count(*) filter (where key = ${keys.address})`.as('address'),
+      sql<Date | null>`min(at) filter (where key = ${keys.address})`.as('address_first'),
+    ])
+    .where('key', 'in', [keys.account, keys.address])
+    .where('at', '>', since)
+    .executeTakeFirstOrThrow();
+  let retryAfterMs = 0;
+  if (rows.address >= limits.perAddress && rows.address_first) {
+    retryAfterMs = new Date(rows.address_first).getTime() + limits.windowMs - now.getTime();
+  }
+  if (!options.knownDevice && rows.account_last) {
+    const next = new Date(rows.account_last).getTime() + accountDelay(rows.account, limits);
+    retryAfterMs = Math.max(retryAfterMs, next - now.getTime());
+  }
+  if (retryAfterMs > 0) return { ok: false as const, retryAfterMs };
+  const inserted = await trx
+    .insertInto('login_failures')
+    .values([
+      { key: keys.account, at: now },
+      { key: keys.address, at: now },
+    ])
+    .returning(['id', 'key'])
+    .execute();
+  const idOf = (key: string) => Number(inserted.find((row) => row.key === key)!.id);
+  return { ok: true as const, ids: { account: idOf(keys.account), address: idOf(keys.address) } };
 }
 
 /**

@@ -8,14 +8,12 @@ type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type Json<T> = ColumnType<T, string, string>;
 type JsonWithDefault<T> = ColumnType<T, string | undefined, string>;
 
-import type { InvitationStatus, RoundStatus, SchoolKind, Situation, SwvSector } from '../../contract/vocabulary';
+import type { InvitationStatus, MailingStatus, OutboxStatus, RoundStatus, SchoolKind, Situation, SwvSector } from '../../contract/vocabulary';
 
 // The domain's words live in contract/vocabulary.ts; re-exported for the table types' readers.
-export type { InvitationStatus, RoundStatus, SchoolKind, Situation, SwvSector };
+export type { InvitationStatus, MailingStatus, OutboxStatus, RoundStatus, SchoolKind, Situation, SwvSector };
 export type Role = 'admin' | 'researcher';
 export type MailingKind = 'invitation' | 'reminder';
-export type MailingStatus = 'scheduled' | 'sending' | 'sent' | 'cancelled';
-export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'bounced' | 'cancelled';
 
 export interface ReminderPolicy {
   /** Days after each school's invitation on which a reminder goes out. */

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock';
 import type { DB } from '../db/types';
 import type { PeriodicTask, WorkerLog } from '../tasks';
-import { processInbound, type InboundOptions } from './process';
+import { processInbound, readInbound, type InboundOptions } from './process';
 
 /**
  * Polls an IMAP mailbox (IMAP_URL, e.g. imaps://bounces%40school.nl:password@imap.example.nl/INBOX)
@@ -87,13 +87,10 @@ export async function pollMailbox(
         const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
         if (!message || !message.source) continue;
         result.fetched++;
-        const outcome = await processInbound(
-          db,
-          message.source,
-          { channel: 'imap', sourceRef: `imap:${settings.mailbox}:${uidValidity}:${uid}` },
-          options,
-          clock.now(),
-        );
+        const source = { channel: 'imap' as const, sourceRef: `imap:${settings.mailbox}:${uidValidity}:${uid}` };
+        const now = clock.now();
+        const read = await readInbound(message.source, source, options);
+        const outcome = await db.transaction().execute((trx) => processInbound(trx, read, source, options, now));
         if (outcome.duplicate) result.duplicates++;
         else result.processed++;
         // Only after the commit: a crash before this line leaves the message to the next poll.

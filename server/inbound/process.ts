@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { sha256 } from '../crypto';
 import type { DB } from '../db/types';
 import { countSoftBounce, markBounced, markOptedOut } from '../invitations/status';
@@ -6,8 +6,9 @@ import { enqueueMail, markBouncedAfterDelivery } from '../mailings/outbox';
 import { classifyMessage, type Classification } from './classify';
 
 /**
- * Processes one inbound message exactly once: classify it, find the outbox message and
- * invitation it is about, and apply its effect, all in one transaction together with the
+ * Processes one inbound message exactly once: classify it (readInbound), then find the outbox
+ * message and invitation it is about and apply its effect (processInbound), all in the caller's
+ * one transaction together with the
  * `inbound_messages` row whose unique `dedup_key` (Message-ID, or a hash of the raw message)
  * makes a second processing of the same message a no-op. Callers acknowledge the message to its
  * source (IMAP \Seen, SMTP 250) only after this returns, so a crash in between leaves it to be
@@ -96,108 +97,117 @@ async function findTarget(trx: Kysely<DB>, c: Classification): Promise<Target> {
   return { outboxId: null, toAddress: null, invitationId: null };
 }
 
-export async function processInbound(db: Kysely<DB>, raw: Buffer, source: InboundSource, options: InboundOptions, now: Date): Promise<InboundResult> {
+/** A received message, read and classified: the part of processing that needs no database. */
+export interface ReadInbound {
+  c: Classification;
+  dedupKey: string;
+}
+
+export async function readInbound(raw: Buffer, source: InboundSource, options: InboundOptions): Promise<ReadInbound> {
   const c = await classifyMessage(raw, options.secret, source.envelopeRecipients ?? []);
-  const dedupKey = c.messageId ? `mid:${c.messageId}` : `sha:${sha256(raw.toString('latin1'))}`;
-  return db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('inbound_messages')
-      .values({
-        dedup_key: dedupKey,
-        channel: source.channel,
-        source_ref: source.sourceRef ?? null,
-        received_at: now,
-        kind: c.kind,
-        permanent: c.kind === 'bounce' ? c.permanent : null,
-        status_code: c.status,
-        reason: c.reason,
-        effect: 'pending',
-      })
-      .onConflict((oc) => oc.column('dedup_key').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) {
-      return { duplicate: true, id: null, kind: c.kind, effect: 'duplicate', invitationId: null, outboxMessageId: null };
-    }
-    const target = await findTarget(trx, c);
-    const invitation = target.invitationId
-      ? await trx
-          .selectFrom('invitations as i')
-          .innerJoin('rounds as r', 'r.id', 'i.round_id')
-          .leftJoin('schools as s', 's.id', 'i.school_id')
-          .select(['i.id', 'i.round_id', 'i.school_id', 'i.email', 'i.soft_bounces', 'i.erased_at', 'r.name as round_name', 's.name as school_name'])
-          .where('i.id', '=', target.invitationId)
-          .executeTakeFirst()
-      : undefined;
-    // An address corrected since the mail went out is not the one that bounced.
-    const sameAddress = !!invitation?.email && !!target.toAddress && invitation.email.toLowerCase() === target.toAddress.toLowerCase();
-    let effect = target.outboxId === null ? 'unmatched' : 'noted';
-    let forwardedId: number | null = null;
+  return { c, dedupKey: c.messageId ? `mid:${c.messageId}` : `sha:${sha256(raw.toString('latin1'))}` };
+}
 
-    if (c.kind === 'bounce' && invitation && !invitation.erased_at) {
-      if (c.permanent) {
-        if (target.outboxId !== null) {
-          await markBouncedAfterDelivery(trx, target.outboxId, `DSN ${c.status ?? '5.0.0'} (na aflevering aan de relay)`);
-        }
-        if (sameAddress) {
-          await markBounced(trx, invitation.id, c.status, now);
-          effect = 'unreachable';
-        } else effect = 'address-changed';
-      } else if (sameAddress) {
-        const updated = await countSoftBounce(trx, invitation.id, c.status, now, options.softBounceLimit);
-        effect = updated.bounced_at ? 'unreachable' : 'soft-bounce';
-      } else effect = 'address-changed';
-    } else if (c.kind === 'complaint' && invitation && !invitation.erased_at) {
-      await markOptedOut(trx, invitation.id, now);
-      effect = 'opted-out';
-    } else if (c.kind === 'delivered') {
-      effect = 'ignored';
-    } else if (c.kind === 'auto-reply') {
-      effect = 'noted';
-    } else if (c.kind === 'reply') {
-      effect = 'listed';
-      if (options.forwardRepliesTo) {
-        const school = invitation?.school_name ?? 'onbekende afzender';
-        const lines = [
-          `Een antwoord op een mail van Meetronde${invitation ? ` (meting ${invitation.round_name}, school ${school})` : ''}.`,
-          `Afzender: ${c.fromName ? `${c.fromName} ` : ''}<${c.from ?? 'onbekend'}>`,
-          `Onderwerp: ${c.subject}`,
-          `Ook te lezen onder Berichten: ${options.publicUrl}/admin/berichten`,
-          '',
-          '----',
-          c.text ?? '',
-        ];
-        const forwarded = await enqueueMail(
-          trx,
-          {
-            key: `inbound-forward:${inserted.id}`,
-            to: options.forwardRepliesTo,
-            subject: `Antwoord van ${school}: ${c.subject}`.slice(0, 250),
-            text: lines.join('\n'),
-            headers: c.from && /^[^\s@<>,;]+@[^\s@<>,;]+$/.test(c.from) ? { 'Reply-To': c.from } : {},
-          },
-          now,
-        );
-        forwardedId = forwarded.id;
+/** In the caller's transaction, which holds just this message (it commits before the source is acknowledged). */
+export async function processInbound(trx: Transaction<DB>, message: ReadInbound, source: InboundSource, options: InboundOptions, now: Date): Promise<InboundResult> {
+  const { c, dedupKey } = message;
+  const inserted = await trx
+    .insertInto('inbound_messages')
+    .values({
+      dedup_key: dedupKey,
+      channel: source.channel,
+      source_ref: source.sourceRef ?? null,
+      received_at: now,
+      kind: c.kind,
+      permanent: c.kind === 'bounce' ? c.permanent : null,
+      status_code: c.status,
+      reason: c.reason,
+      effect: 'pending',
+    })
+    .onConflict((oc) => oc.column('dedup_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) {
+    return { duplicate: true, id: null, kind: c.kind, effect: 'duplicate', invitationId: null, outboxMessageId: null };
+  }
+  const target = await findTarget(trx, c);
+  const invitation = target.invitationId
+    ? await trx
+        .selectFrom('invitations as i')
+        .innerJoin('rounds as r', 'r.id', 'i.round_id')
+        .leftJoin('schools as s', 's.id', 'i.school_id')
+        .select(['i.id', 'i.round_id', 'i.school_id', 'i.email', 'i.soft_bounces', 'i.erased_at', 'r.name as round_name', 's.name as school_name'])
+        .where('i.id', '=', target.invitationId)
+        .executeTakeFirst()
+    : undefined;
+  // An address corrected since the mail went out is not the one that bounced.
+  const sameAddress = !!invitation?.email && !!target.toAddress && invitation.email.toLowerCase() === target.toAddress.toLowerCase();
+  let effect = target.outboxId === null ? 'unmatched' : 'noted';
+  let forwardedId: number | null = null;
+
+  if (c.kind === 'bounce' && invitation && !invitation.erased_at) {
+    if (c.permanent) {
+      if (target.outboxId !== null) {
+        await markBouncedAfterDelivery(trx, target.outboxId, `DSN ${c.status ?? '5.0.0'} (na aflevering aan de relay)`);
       }
+      if (sameAddress) {
+        await markBounced(trx, invitation.id, c.status, now);
+        effect = 'unreachable';
+      } else effect = 'address-changed';
+    } else if (sameAddress) {
+      const updated = await countSoftBounce(trx, invitation.id, c.status, now, options.softBounceLimit);
+      effect = updated.bounced_at ? 'unreachable' : 'soft-bounce';
+    } else effect = 'address-changed';
+  } else if (c.kind === 'complaint' && invitation && !invitation.erased_at) {
+    await markOptedOut(trx, invitation.id, now);
+    effect = 'opted-out';
+  } else if (c.kind === 'delivered') {
+    effect = 'ignored';
+  } else if (c.kind === 'auto-reply') {
+    effect = 'noted';
+  } else if (c.kind === 'reply') {
+    effect = 'listed';
+    if (options.forwardRepliesTo) {
+      const school = invitation?.school_name ?? 'onbekende afzender';
+      const lines = [
+        `Een antwoord op een mail van Meetronde${invitation ? ` (meting ${invitation.round_name}, school ${school})` : ''}.`,
+        `Afzender: ${c.fromName ? `${c.fromName} ` : ''}<${c.from ?? 'onbekend'}>`,
+        `Onderwerp: ${c.subject}`,
+        `Ook te lezen onder Berichten: ${options.publicUrl}/admin/berichten`,
+        '',
+        '----',
+        c.text ?? '',
+      ];
+      const forwarded = await enqueueMail(
+        trx,
+        {
+          key: `inbound-forward:${inserted.id}`,
+          to: options.forwardRepliesTo,
+          subject: `Antwoord van ${school}: ${c.subject}`.slice(0, 250),
+          text: lines.join('\n'),
+          headers: c.from && /^[^\s@<>,;]+@[^\s@<>,;]+$/.test(c.from) ? { 'Reply-To': c.from } : {},
+        },
+        now,
+      );
+      forwardedId = forwarded.id;
     }
+  }
 
-    await trx
-      .updateTable('inbound_messages')
-      .set({
-        effect,
-        outbox_message_id: target.outboxId,
-        invitation_id: invitation?.id ?? null,
-        round_id: invitation?.round_id ?? null,
-        school_id: invitation?.erased_at ? null : (invitation?.school_id ?? null),
-        from_address: c.from,
-        from_name: c.fromName,
-        subject: c.subject.slice(0, 500),
-        body_text: c.kind === 'reply' ? c.text : null,
-        forwarded_outbox_id: forwardedId,
-      })
-      .where('id', '=', inserted.id)
-      .execute();
-    return { duplicate: false, id: inserted.id, kind: c.kind, effect, invitationId: invitation?.id ?? null, outboxMessageId: target.outboxId };
-  });
+  await trx
+    .updateTable('inbound_messages')
+    .set({
+      effect,
+      outbox_message_id: target.outboxId,
+      invitation_id: invitation?.id ?? null,
+      round_id: invitation?.round_id ?? null,
+      school_id: invitation?.erased_at ? null : (invitation?.school_id ?? null),
+      from_address: c.from,
+      from_name: c.fromName,
+      subject: c.subject.slice(0, 500),
+      body_text: c.kind === 'reply' ? c.text : null,
+      forwarded_outbox_id: forwardedId,
+    })
+    .where('id', '=', inserted.id)
+    .execute();
+  return { duplicate: false, id: inserted.id, kind: c.kind, effect, invitationId: invitation?.id ?? null, outboxMessageId: target.outboxId };
 }

@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import type { DB } from '../db/types';
 import { mailAddress } from '../mailings/templates';
 import { parseVerpAddress } from '../mailings/verp';
-import { processInbound, type InboundOptions } from './process';
+import { processInbound, readInbound, type InboundOptions } from './process';
 
 /**
  * An SMTP receiver on a port of its own (INBOUND_SMTP_PORT), for installations that receive
@@ -52,7 +52,10 @@ export async function startInboundSmtp(
           return callback(error);
         }
         const raw = Buffer.concat(chunks);
-        processInbound(deps.db, raw, { channel: 'smtp', sourceRef: `smtp:${session.id}`, envelopeRecipients: session.envelope.rcptTo.map((r) => r.address) }, o.options, deps.clock.now())
+        const source = { channel: 'smtp' as const, sourceRef: `smtp:${session.id}`, envelopeRecipients: session.envelope.rcptTo.map((r) => r.address) };
+        const now = deps.clock.now();
+        readInbound(raw, source, o.options)
+          .then((message) => deps.db.transaction().execute((trx) => processInbound(trx, message, source, o.options, now)))
           .then(() => callback())
           .catch((error: unknown) => {
             o.log?.('inbound: processing a received message failed', { error: error instanceof Error ? error.name : 'Error' });

@@ -39,10 +39,35 @@ export interface TemplateContent {
 /** Longest subject and body (also the routes' schema, contract/api/mailings.ts). */
 export const LIMITS = TEMPLATE_LIMITS;
 
+/**
+ * The shell every default mail shares: the text body ends in the greeting and the opt-out line;
+ * the HTML page has the paragraphs, a button to `{{link}}` with the link written out below it,
+ * the paragraphs after the link, the greeting and the opt-out footer.
+ */
+export function mailText(body: string[]): string {
+  return [...body, '', 'Met vriendelijke groet,', '{{afzender}}', '', '--', 'Wilt u geen e-mail meer over deze meting ontvangen? Meld u af via {{afmelden}}'].join('\n');
+}
+
+export function mailPage(paragraphs: string[], button: string, afterLink: string[] = []): string {
+  return [
+    '<!doctype html>',
+    '<html lang="nl"><head><meta charset="utf-8"><title>{{onderzoek}}</title></head>',
+    '<body style="font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5; color: #1a1a1a; max-width: 600px; margin: 0 auto; padding: 16px;">',
+    ...paragraphs,
+    `<p><a href="{{link}}" style="display: inline-block; background: #1d4f91; color: #ffffff; padding: 10px 18px; border-radius: 4px; text-decoration: none;">${button}</a></p>`,
+    '<p style="font-size: 13px; color: #555;">Werkt de knop niet? Kopieer dan deze link in uw browser:<br>{{link}}</p>',
+    ...afterLink,
+    '<p>Met vriendelijke groet,<br>{{afzender}}</p>',
+    '<hr style="border: 0; border-top: 1px solid #ddd;">',
+    '<p style="font-size: 12px; color: #666;">Wilt u geen e-mail meer over deze meting ontvangen? <a href="{{afmelden}}">Meld u af</a>.</p>',
+    '</body></html>',
+  ].join('\n');
+}
+
 export const DEFAULT_TEMPLATES: Record<MailingKind, TemplateContent> = {
   invitation: {
     subject: 'Uitnodiging: vragenlijst {{onderzoek}} voor {{school}}',
-    text: [
+    text: mailText([
       'Beste schoolleider of intern begeleider van {{school}},',
       '',
       'Uw samenwerkingsverband {{swv}} doet mee aan {{onderzoek}}. Wij nodigen uw school uit om de',
@@ -54,31 +79,19 @@ export const DEFAULT_TEMPLATES: Record<MailingKind, TemplateContent> = {
       '',
       'De vragenlijst is open tot en met {{sluitingsdatum}}. Deze link is alleen voor uw school;',
       'stuur hem niet door buiten de school.',
-      '',
-      'Met vriendelijke groet,',
-      '{{afzender}}',
-      '',
-      '--',
-      'Wilt u geen e-mail meer over deze meting ontvangen? Meld u af via {{afmelden}}',
-    ].join('\n'),
-    html: [
-      '<!doctype html>',
-      '<html lang="nl"><head><meta charset="utf-8"><title>{{onderzoek}}</title></head>',
-      '<body style="font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5; color: #1a1a1a; max-width: 600px; margin: 0 auto; padding: 16px;">',
-      '<p>Beste schoolleider of intern begeleider van {{school}},</p>',
-      '<p>Uw samenwerkingsverband {{swv}} doet mee aan {{onderzoek}}. Wij nodigen uw school uit om de vragenlijst van de meting {{meting}} in te vullen. U kunt tussendoor stoppen en later verdergaan via dezelfde link.</p>',
-      '<p><a href="{{link}}" style="display: inline-block; background: #1d4f91; color: #ffffff; padding: 10px 18px; border-radius: 4px; text-decoration: none;">Naar de vragenlijst</a></p>',
-      '<p style="font-size: 13px; color: #555;">Werkt de knop niet? Kopieer dan deze link in uw browser:<br>{{link}}</p>',
-      '<p>De vragenlijst is open tot en met {{sluitingsdatum}}. Deze link is alleen voor uw school; stuur hem niet door buiten de school.</p>',
-      '<p>Met vriendelijke groet,<br>{{afzender}}</p>',
-      '<hr style="border: 0; border-top: 1px solid #ddd;">',
-      '<p style="font-size: 12px; color: #666;">Wilt u geen e-mail meer over deze meting ontvangen? <a href="{{afmelden}}">Meld u af</a>.</p>',
-      '</body></html>',
-    ].join('\n'),
+    ]),
+    html: mailPage(
+      [
+        '<p>Beste schoolleider of intern begeleider van {{school}},</p>',
+        '<p>Uw samenwerkingsverband {{swv}} doet mee aan {{onderzoek}}. Wij nodigen uw school uit om de vragenlijst van de meting {{meting}} in te vullen. U kunt tussendoor stoppen en later verdergaan via dezelfde link.</p>',
+      ],
+      'Naar de vragenlijst',
+      ['<p>De vragenlijst is open tot en met {{sluitingsdatum}}. Deze link is alleen voor uw school; stuur hem niet door buiten de school.</p>'],
+    ),
   },
   reminder: {
     subject: 'Herinnering: vragenlijst {{onderzoek}} voor {{school}}',
-    text: [
+    text: mailText([
       'Beste schoolleider of intern begeleider van {{school}},',
       '',
       'Onlangs nodigden wij uw school uit voor de vragenlijst van {{onderzoek}} ({{meting}}). Wij hebben',
@@ -89,27 +102,15 @@ export const DEFAULT_TEMPLATES: Record<MailingKind, TemplateContent> = {
       '{{link}}',
       '',
       'De vragenlijst is open tot en met {{sluitingsdatum}}.',
-      '',
-      'Met vriendelijke groet,',
-      '{{afzender}}',
-      '',
-      '--',
-      'Wilt u geen e-mail meer over deze meting ontvangen? Meld u af via {{afmelden}}',
-    ].join('\n'),
-    html: [
-      '<!doctype html>',
-      '<html lang="nl"><head><meta charset="utf-8"><title>{{onderzoek}}</title></head>',
-      '<body style="font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5; color: #1a1a1a; max-width: 600px; margin: 0 auto; padding: 16px;">',
-      '<p>Beste schoolleider of intern begeleider van {{school}},</p>',
-      '<p>Onlangs nodigden wij uw school uit voor de vragenlijst van {{onderzoek}} ({{meting}}). Wij hebben uw antwoorden nog niet (volledig) ontvangen. Wilt u de vragenlijst alsnog invullen? Als u al begonnen bent, gaat u verder waar u gebleven was.</p>',
-      '<p><a href="{{link}}" style="display: inline-block; background: #1d4f91; color: #ffffff; padding: 10px 18px; border-radius: 4px; text-decoration: none;">Naar de vragenlijst</a></p>',
-      '<p style="font-size: 13px; color: #555;">Werkt de knop niet? Kopieer dan deze link in uw browser:<br>{{link}}</p>',
-      '<p>De vragenlijst is open tot en met {{sluitingsdatum}}.</p>',
-      '<p>Met vriendelijke groet,<br>{{afzender}}</p>',
-      '<hr style="border: 0; border-top: 1px solid #ddd;">',
-      '<p style="font-size: 12px; color: #666;">Wilt u geen e-mail meer over deze meting ontvangen? <a href="{{afmelden}}">Meld u af</a>.</p>',
-      '</body></html>',
-    ].join('\n'),
+    ]),
+    html: mailPage(
+      [
+        '<p>Beste schoolleider of intern begeleider van {{school}},</p>',
+        '<p>Onlangs nodigden wij uw school uit voor de vragenlijst van {{onderzoek}} ({{meting}}). Wij hebben uw antwoorden nog niet (volledig) ontvangen. Wilt u de vragenlijst alsnog invullen? Als u al begonnen bent, gaat u verder waar u gebleven was.</p>',
+      ],
+      'Naar de vragenlijst',
+      ['<p>De vragenlijst is open tot en met {{sluitingsdatum}}.</p>'],
+    ),
   },
 };
 

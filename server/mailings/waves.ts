@@ -271,7 +271,8 @@ export async function fanOutDueMailings(db: Kysely<DB>, now: Date, mailFrom: str
     .execute();
   for (const { id } of due) {
     if (results.length >= maxWaves) break;
-    // One transaction per wave: a wave's rows go into the outbox together.
+    // Owns its transactions on purpose, one per wave: a wave's rows go into the outbox together,
+    // and a large or failing wave neither holds back nor undoes the others (docs/DEVELOPING.md).
     const result = await db.transaction().execute((trx) => fanOutMailing(trx, id, now, mailFrom));
     if (result) results.push(result);
   }

@@ -1,29 +1,17 @@
 import type { MailingKind } from '../db/types';
-import type { TemplateContent } from '../mailings/templates';
+import { mailPage, mailText, type TemplateContent } from '../mailings/templates';
 
 /**
  * The coordinator's invitation and reminder of a person round (Dutch). Installed as the round's
  * templates when an admin makes a round a person round; the admin can edit them like any other
  * template. `{{link}}` is the coordinator link there (server/mailings/outbox.ts `mailLinks`).
  */
-const page = (paragraphs: string[]) =>
-  [
-    '<!doctype html>',
-    '<html lang="nl"><head><meta charset="utf-8"><title>{{onderzoek}}</title></head>',
-    '<body style="font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5; color: #1a1a1a; max-width: 600px; margin: 0 auto; padding: 16px;">',
-    ...paragraphs,
-    '<p><a href="{{link}}" style="display: inline-block; background: #1d4f91; color: #ffffff; padding: 10px 18px; border-radius: 4px; text-decoration: none;">Naar de aanmeldpagina</a></p>',
-    '<p style="font-size: 13px; color: #555;">Werkt de knop niet? Kopieer dan deze link in uw browser:<br>{{link}}</p>',
-    '<p>Met vriendelijke groet,<br>{{afzender}}</p>',
-    '<hr style="border: 0; border-top: 1px solid #ddd;">',
-    '<p style="font-size: 12px; color: #666;">Wilt u geen e-mail meer over deze meting ontvangen? <a href="{{afmelden}}">Meld u af</a>.</p>',
-    '</body></html>',
-  ].join('\n');
+const page = (paragraphs: string[]) => mailPage(paragraphs, 'Naar de aanmeldpagina');
 
 export const COORDINATOR_TEMPLATES: Record<MailingKind, TemplateContent> = {
   invitation: {
     subject: 'Uitnodiging: doet {{school}} mee aan {{onderzoek}}?',
-    text: [
+    text: mailText([
       'Beste contactpersoon van {{school}},',
       '',
       'Uw samenwerkingsverband {{swv}} doet mee aan {{onderzoek}}. Voor de meting {{meting}} vragen wij',
@@ -36,13 +24,7 @@ export const COORDINATOR_TEMPLATES: Record<MailingKind, TemplateContent> = {
       '{{link}}',
       '',
       'Dat kan tot en met {{sluitingsdatum}}. Deze link is alleen voor uw school.',
-      '',
-      'Met vriendelijke groet,',
-      '{{afzender}}',
-      '',
-      '--',
-      'Wilt u geen e-mail meer over deze meting ontvangen? Meld u af via {{afmelden}}',
-    ].join('\n'),
+    ]),
     html: page([
       '<p>Beste contactpersoon van {{school}},</p>',
       '<p>Uw samenwerkingsverband {{swv}} doet mee aan {{onderzoek}}. Voor de meting {{meting}} vragen wij leerlingen (en hun leerkrachten) een korte vragenlijst in te vullen, in de klas.</p>',
@@ -51,7 +33,7 @@ export const COORDINATOR_TEMPLATES: Record<MailingKind, TemplateContent> = {
   },
   reminder: {
     subject: 'Herinnering: doet {{school}} mee aan {{onderzoek}}?',
-    text: [
+    text: mailText([
       'Beste contactpersoon van {{school}},',
       '',
       'Onlangs vroegen wij of uw school meedoet aan {{onderzoek}} ({{meting}}). Wij hebben uw aanmelding',
@@ -60,13 +42,7 @@ export const COORDINATOR_TEMPLATES: Record<MailingKind, TemplateContent> = {
       '{{link}}',
       '',
       'Dat kan tot en met {{sluitingsdatum}}.',
-      '',
-      'Met vriendelijke groet,',
-      '{{afzender}}',
-      '',
-      '--',
-      'Wilt u geen e-mail meer over deze meting ontvangen? Meld u af via {{afmelden}}',
-    ].join('\n'),
+    ]),
     html: page([
       '<p>Beste contactpersoon van {{school}},</p>',
       '<p>Onlangs vroegen wij of uw school meedoet aan {{onderzoek}} ({{meting}}). Wij hebben uw aanmelding nog niet ontvangen. Via uw persoonlijke link geeft u aan of en met welke klassen uw school meedoet, tot en met {{sluitingsdatum}}.</p>',

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { audit, type Actor } from '../audit';
 import type { DB } from '../db/types';
 import { conflict, notFound } from '../errors';
@@ -15,42 +15,41 @@ export interface SchoolErasure {
   messages: number;
 }
 
-export async function eraseSchoolData(db: Kysely<DB>, roundId: number, schoolId: number, actor: Actor, now: Date): Promise<SchoolErasure> {
-  return db.transaction().execute(async (trx) => {
-    const invitation = await trx
-      .selectFrom('invitations')
-      .select(['id', 'erased_at'])
-      .where('round_id', '=', roundId)
-      .where('school_id', '=', schoolId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!invitation) throw notFound('Deze school is niet uitgenodigd voor deze meting.');
-    if (invitation.erased_at) throw conflict('already_erased', 'De gegevens van deze school in deze meting zijn al verwijderd.');
+/** In the caller's transaction (the invitation row is locked until it commits). */
+export async function eraseSchoolData(trx: Transaction<DB>, roundId: number, schoolId: number, actor: Actor, now: Date): Promise<SchoolErasure> {
+  const invitation = await trx
+    .selectFrom('invitations')
+    .select(['id', 'erased_at'])
+    .where('round_id', '=', roundId)
+    .where('school_id', '=', schoolId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!invitation) throw notFound('Deze school is niet uitgenodigd voor deze meting.');
+  if (invitation.erased_at) throw conflict('already_erased', 'De gegevens van deze school in deze meting zijn al verwijderd.');
 
-    const responses = await trx.deleteFrom('responses').where('invitation_id', '=', invitation.id).executeTakeFirst();
-    // What the school mailed back (migration 0016), and its forwarded copy if still unsent or kept.
-    const forwarded = await trx.deleteFrom('inbound_messages').where('invitation_id', '=', invitation.id).returning('forwarded_outbox_id').execute();
-    const forwardedIds = forwarded.map((r) => r.forwarded_outbox_id).filter((id): id is number => id !== null);
-    if (forwardedIds.length) await trx.deleteFrom('outbox_messages').where('id', 'in', forwardedIds).execute();
-    const messages = await trx.deleteFrom('outbox_messages').where('invitation_id', '=', invitation.id).executeTakeFirst();
-    await trx
-      .updateTable('invitations')
-      .set({
-        email: null,
-        token_nonce: '',
-        token_hash: sql<string>`'erased:' || id`,
-        erased_at: now,
-        excluded_at: sql<Date>`coalesce(excluded_at, ${now})`,
-      })
-      .where('id', '=', invitation.id)
-      .execute();
+  const responses = await trx.deleteFrom('responses').where('invitation_id', '=', invitation.id).executeTakeFirst();
+  // What the school mailed back (migration 0016), and its forwarded copy if still unsent or kept.
+  const forwarded = await trx.deleteFrom('inbound_messages').where('invitation_id', '=', invitation.id).returning('forwarded_outbox_id').execute();
+  const forwardedIds = forwarded.map((r) => r.forwarded_outbox_id).filter((id): id is number => id !== null);
+  if (forwardedIds.length) await trx.deleteFrom('outbox_messages').where('id', 'in', forwardedIds).execute();
+  const messages = await trx.deleteFrom('outbox_messages').where('invitation_id', '=', invitation.id).executeTakeFirst();
+  await trx
+    .updateTable('invitations')
+    .set({
+      email: null,
+      token_nonce: '',
+      token_hash: sql<string>`'erased:' || id`,
+      erased_at: now,
+      excluded_at: sql<Date>`coalesce(excluded_at, ${now})`,
+    })
+    .where('id', '=', invitation.id)
+    .execute();
 
-    const result = {
-      invitationId: invitation.id,
-      responses: Number(responses.numDeletedRows),
-      messages: Number(messages.numDeletedRows),
-    };
-    await audit(trx, actor, now, 'privacy.school_erased', `invitation:${invitation.id}`, { roundId, schoolId, ...result });
-    return result;
-  });
+  const result = {
+    invitationId: invitation.id,
+    responses: Number(responses.numDeletedRows),
+    messages: Number(messages.numDeletedRows),
+  };
+  await audit(trx, actor, now, 'privacy.school_erased', `invitation:${invitation.id}`, { roundId, schoolId, ...result });
+  return result;
 }

@@ -33,6 +33,7 @@ export async function purgeExpiredRounds(db: Kysely<DB>, now: Date, actor: Actor
     .execute();
   const purged: RoundPurge[] = [];
   for (const { id } of due) {
+    // Owns its transactions on purpose, one per round: a national purge commits round by round (docs/DEVELOPING.md).
     const result = await purgeRound(db, id, now, actor);
     if (result) purged.push(result);
   }

@@ -140,7 +140,7 @@ export const privacyRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     { config: { access: 'admin' }, schema: privacyApi['DELETE /api/privacy/rounds/:roundId/schools/:schoolId'] },
     async (request) => {
       const user = currentUser(request);
-      return eraseSchoolData(db, request.params.roundId, request.params.schoolId, { id: user.id, email: user.email }, clock.now());
+      return db.transaction().execute((trx) => eraseSchoolData(trx, request.params.roundId, request.params.schoolId, { id: user.id, email: user.email }, clock.now()));
     },
   );
 };

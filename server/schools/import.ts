@@ -85,8 +85,8 @@ export interface ImportOptions {
 }
 
 /**
- * Reads, checks and (unless a dry run) imports one file. The real import plans again inside one
- * transaction and writes everything or nothing; importing the same file twice changes nothing
+ * Reads, checks and (unless a dry run) imports one file. The real import plans again inside the
+ * caller's transaction (a dry run needs none) and writes everything or nothing; importing the same file twice changes nothing
  * the second time. Refuses the whole file (DomainError, Dutch) when it is not a table, has no
  * header with the required columns, or is of another type than the admin chose.
  */
@@ -155,42 +155,43 @@ export async function runImport(db: Kysely<DB>, input: ImportInput, options: Imp
 
   if (options.dryRun) return report(await makePlan(db), false);
 
-  return db.transaction().execute(async (trx) => {
-    await lockDatabaseWide(trx, 'schoolImport');
-    const plan = await makePlan(trx);
-    const result = report(plan, true);
-    if (options.expectFingerprint && options.expectFingerprint !== result.fingerprint) {
-      throw conflict(
-        'import_changed',
-        'Sinds de controle is er iets veranderd in de gegevens, waardoor deze import nu iets anders zou doen. Controleer het bestand opnieuw.',
-      );
-    }
-    const undecided = result.reuse.filter((c) => c.decision === null);
-    if (undecided.length) {
-      const example = undecided[0]!;
-      throw conflict(
-        'reuse_undecided',
-        `${undecided.length === 1 ? 'Eén vestigingscode hoort' : `${undecided.length} vestigingscodes horen`} in dit bestand bij een andere school dan in Meetronde ` +
-          `(bijvoorbeeld ${example.locationCode}: "${example.before.name}" wordt "${example.after.name}"). ` +
-          'Geef per code aan of het dezelfde school is of een nieuwe school, en lees het bestand dan opnieuw in.',
-        { codes: undecided.map((c) => c.locationCode) },
-      );
-    }
-    await plan.apply(trx, options.now, { followAddresses: options.followAddresses });
-    await audit(trx, options.actor, options.now, `import.${type}`, input.fileName ?? null, {
-      lines: result.counts.lines,
-      added: result.counts.added,
-      changed: result.counts.changed,
-      unchanged: result.counts.unchanged,
-      deactivated: result.counts.deactivated,
-      kept: result.counts.kept,
-      skipped: result.counts.skipped,
-      rejected: result.counts.rejected,
-      ...(result.counts.swvsCreated ? { swvsCreated: result.counts.swvsCreated } : {}),
-      ...(result.reuse.length ? { reuse: result.reuse.map((c) => `${c.locationCode}:${c.decision}`) } : {}),
-    });
-    return result;
+  // A real import: the caller opened the transaction (server/imports.ts); it writes everything or nothing.
+  if (!db.isTransaction) throw new Error("runImport: a real import runs in the caller's transaction");
+  const trx = db;
+  await lockDatabaseWide(trx, 'schoolImport');
+  const plan = await makePlan(trx);
+  const result = report(plan, true);
+  if (options.expectFingerprint && options.expectFingerprint !== result.fingerprint) {
+    throw conflict(
+      'import_changed',
+      'Sinds de controle is er iets veranderd in de gegevens, waardoor deze import nu iets anders zou doen. Controleer het bestand opnieuw.',
+    );
+  }
+  const undecided = result.reuse.filter((c) => c.decision === null);
+  if (undecided.length) {
+    const example = undecided[0]!;
+    throw conflict(
+      'reuse_undecided',
+      `${undecided.length === 1 ? 'Eén vestigingscode hoort' : `${undecided.length} vestigingscodes horen`} in dit bestand bij een andere school dan in Meetronde ` +
+        `(bijvoorbeeld ${example.locationCode}: "${example.before.name}" wordt "${example.after.name}"). ` +
+        'Geef per code aan of het dezelfde school is of een nieuwe school, en lees het bestand dan opnieuw in.',
+      { codes: undecided.map((c) => c.locationCode) },
+    );
+  }
+  await plan.apply(trx, options.now, { followAddresses: options.followAddresses });
+  await audit(trx, options.actor, options.now, `import.${type}`, input.fileName ?? null, {
+    lines: result.counts.lines,
+    added: result.counts.added,
+    changed: result.counts.changed,
+    unchanged: result.counts.unchanged,
+    deactivated: result.counts.deactivated,
+    kept: result.counts.kept,
+    skipped: result.counts.skipped,
+    rejected: result.counts.rejected,
+    ...(result.counts.swvsCreated ? { swvsCreated: result.counts.swvsCreated } : {}),
+    ...(result.reuse.length ? { reuse: result.reuse.map((c) => `${c.locationCode}:${c.decision}`) } : {}),
   });
+  return result;
 }
 
 /** Location lists of different sectors must never be confused: that would deactivate a sector. */

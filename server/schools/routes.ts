@@ -48,11 +48,10 @@ export const schoolsRoutes: FastifyPluginAsyncTypebox<AreaDeps & { addresses: Ad
         if (reuseDecisions.has(code)) throw badRequest('reuse_both', `Vestigingscode ${code} staat zowel bij "dezelfde school" als bij "nieuwe school". Kies één.`);
         reuseDecisions.set(code, 'new');
       }
-      return runImport(
-        db,
-        { bytes: upload.bytes, fileName: upload.fileName, type },
-        { dryRun, now: clock.now(), actor: { id: user.id, email: user.email }, expectFingerprint: fingerprint, reuseDecisions, followAddresses: addresses.follow },
-      );
+      const input = { bytes: upload.bytes, fileName: upload.fileName, type };
+      const options = { dryRun, now: clock.now(), actor: { id: user.id, email: user.email }, expectFingerprint: fingerprint, reuseDecisions, followAddresses: addresses.follow };
+      // A dry run only reads; a real import writes everything or nothing, in one transaction.
+      return dryRun ? runImport(db, input, options) : db.transaction().execute((trx) => runImport(trx, input, options));
     },
   );
 

@@ -1,5 +1,5 @@
 import { tryRoundLockSql } from '../db/locks';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/types';
 
 /**
@@ -63,9 +63,7 @@ export async function loadCounts(db: Kysely<DB>, roundId: number, swvId?: number
   return readCounts(db, roundId, swvId);
 }
 
-/** Recounts a round from the core tables (after a bulk load with triggers off). */
-export async function rebuildRound(db: Kysely<DB>, roundId: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await sql`select tracking_rebuild(${roundId}::int)`.execute(trx);
-  });
+/** Recounts a round from the core tables (after a bulk load with triggers off), in the caller's transaction. */
+export async function rebuildRound(trx: Transaction<DB>, roundId: number): Promise<void> {
+  await sql`select tracking_rebuild(${roundId}::int)`.execute(trx);
 }

@@ -4,7 +4,7 @@ import { loadCounts } from './counts';
 import { amsterdamDate, isDateKey } from '../time';
 import { dailySeries } from './timeline';
 import { BRANCHES, NO_SITUATION_LABEL as UNKNOWN_SITUATION_LABEL, SECTOR_BLOCKS, SITUATIONS, situationLabel } from '../../contract/vocabulary';
-import { addInvitations, decodeInvitationKey, emptyTally, responseRate, sumTallies, tallyBySwv, type Tally } from './tally';
+import { addInvitations, countsOf, decodeInvitationKey, emptyTally, responseRate, sumTallies, tallyBySwv, type Tally } from './tally';
 import type {
   DashboardSnapshot,
   Funnel,
@@ -131,19 +131,7 @@ async function loadMailings(db: Kysely<DB>, roundId: number): Promise<TimelineMa
 
 function funnelOf(total: Tally, target: number | null): Funnel {
   return {
-    notYetSent: total.notYetSent,
-    invited: total.invited,
-    reached: total.reached,
-    delivered: total.delivered,
-    bounced: total.bounced,
-    optedOut: total.optedOut,
-    opened: total.opened,
-    refused: total.refused,
-    started: total.started,
-    inProgress: total.inProgress,
-    completed: total.completed,
-    excluded: total.excluded,
-    erased: total.erased,
+    ...countsOf(total),
     responseRate: responseRate(total.completed, total.invited),
     targetProgress: target && target > 0 ? total.completed / target : null,
   };

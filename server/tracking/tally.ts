@@ -37,24 +37,31 @@ export interface Tally {
   days: Record<string, number>;
 }
 
+/** The counting figures of a tally, in the order the funnel shows them. */
+export const TALLY_COUNTS = [
+  'notYetSent',
+  'invited',
+  'reached',
+  'delivered',
+  'bounced',
+  'optedOut',
+  'opened',
+  'refused',
+  'started',
+  'inProgress',
+  'completed',
+  'excluded',
+  'erased',
+] as const;
+export type TallyCounts = Pick<Tally, (typeof TALLY_COUNTS)[number]>;
+
+/** Only the counting figures (no branches, no days). */
+export function countsOf(t: TallyCounts): TallyCounts {
+  return Object.fromEntries(TALLY_COUNTS.map((k) => [k, t[k]])) as TallyCounts;
+}
+
 export function emptyTally(): Tally {
-  return {
-    notYetSent: 0,
-    invited: 0,
-    reached: 0,
-    delivered: 0,
-    bounced: 0,
-    optedOut: 0,
-    opened: 0,
-    refused: 0,
-    started: 0,
-    inProgress: 0,
-    completed: 0,
-    excluded: 0,
-    erased: 0,
-    branches: {},
-    days: {},
-  };
+  return { ...(Object.fromEntries(TALLY_COUNTS.map((k) => [k, 0])) as TallyCounts), branches: {}, days: {} };
 }
 
 const STATUSES = new Set<string>(['pending', 'invited', 'opened', 'refused', 'started', 'completed']);

@@ -5,25 +5,18 @@ import type { ManualClock } from '../../server/clock';
 import { aRoundWithSchools } from '../fixtures/round-data';
 import { accountLinkFor } from '../helpers/account-links';
 import { loginAs, testConfig } from '../helpers/app';
-import { collectCspViolations, launchBrowser } from '../helpers/browser';
+import { collectCspViolations } from '../helpers/browser';
 import { describeEachDatabase } from '../helpers/db';
-import { listenTestApp } from '../helpers/server';
+import { closeBrowserApp, startBrowserApp } from '../helpers/server';
 
 /** The admin pages of issue 8 in Chromium at phone width: users, the password link, privacy, the log. */
 describeEachDatabase('admin app: accounts and privacy in a browser', (getDatabase, kind) => {
-  let browser: Browser;
-  let app: App;
-  let url: string;
-  let clock: ManualClock;
+  let browser: Browser, app: App, url: string, clock: ManualClock;
 
   beforeAll(async () => {
-    ({ app, url, clock } = await listenTestApp(getDatabase()));
-    browser = await launchBrowser();
+    ({ app, url, clock, browser } = await startBrowserApp(getDatabase()));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeBrowserApp(browser, app));
 
   async function adminPage(): Promise<{ page: Page; violations: string[]; close: () => Promise<void> }> {
     const { headers } = await loginAs(getDatabase().db, 'admin', clock.now());

@@ -4,9 +4,9 @@ import type { App } from '../../server/app';
 import { issueSetupToken } from '../../server/auth/setup';
 import type { ManualClock } from '../../server/clock';
 import { loginAs } from '../helpers/app';
-import { collectCspViolations, launchBrowser } from '../helpers/browser';
+import { collectCspViolations } from '../helpers/browser';
 import { describeEachDatabase } from '../helpers/db';
-import { listenTestApp } from '../helpers/server';
+import { closeBrowserApp, startBrowserApp } from '../helpers/server';
 
 /**
  * The Content-Security-Policy in a real Chromium: every page of the admin app (and the pages
@@ -24,19 +24,12 @@ async function watch(context: BrowserContext): Promise<Watched> {
 }
 
 describeEachDatabase('content security policy in Chromium', (getDatabase) => {
-  let browser: Browser;
-  let app: App;
-  let url: string;
-  let clock: ManualClock;
+  let browser: Browser, app: App, url: string, clock: ManualClock;
 
   beforeAll(async () => {
-    ({ app, url, clock } = await listenTestApp(getDatabase()));
-    browser = await launchBrowser();
+    ({ app, url, clock, browser } = await startBrowserApp(getDatabase()));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeBrowserApp(browser, app));
 
   async function adminContext(): Promise<BrowserContext> {
     const { headers } = await loginAs(getDatabase().db, 'admin', clock.now());

@@ -3,26 +3,19 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { loginAs } from '../helpers/app';
-import { collectCspViolations, launchBrowser } from '../helpers/browser';
+import { collectCspViolations } from '../helpers/browser';
 import { describeEachDatabase } from '../helpers/db';
-import { listenTestApp } from '../helpers/server';
+import { closeBrowserApp, startBrowserApp } from '../helpers/server';
 import { seedRoundWithResponses } from '../../server/demo/data/random-responses';
 
 describeEachDatabase('exports in the admin app', (getDatabase) => {
-  let browser: Browser;
-  let app: App;
-  let url: string;
-  let clock: ManualClock;
+  let browser: Browser, app: App, url: string, clock: ManualClock;
 
   beforeAll(async () => {
-    ({ app, url, clock } = await listenTestApp(getDatabase()));
+    ({ app, url, clock, browser } = await startBrowserApp(getDatabase()));
     await seedRoundWithResponses(getDatabase().db, { seed: 11, swvs: [{ code: 'PO2801', situation: 'po-po', letter: 'A', schools: 8 }] });
-    browser = await launchBrowser();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeBrowserApp(browser, app));
 
   it('lets a researcher download an SPSS file and read the report tables on a phone', async () => {
     const { headers } = await loginAs(getDatabase().db, 'researcher', clock.now());

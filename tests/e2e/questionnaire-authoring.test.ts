@@ -3,9 +3,9 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { loginAs } from '../helpers/app';
-import { collectCspViolations, launchBrowser } from '../helpers/browser';
+import { collectCspViolations } from '../helpers/browser';
 import { describeEachDatabase } from '../helpers/db';
-import { listenTestApp } from '../helpers/server';
+import { closeBrowserApp, startBrowserApp } from '../helpers/server';
 import { changedCopyOf2023 } from '../fixtures/questionnaire-copy';
 
 // The background routing check walks few sequences here (the unit suite runs the full property).
@@ -18,19 +18,12 @@ vi.setConfig({ testTimeout: 300_000 });
  * "plannen" branch (desktop and phone), saves it, starts a round with it and prints it.
  */
 describeEachDatabase('admin app: a new questionnaire version, from upload to print', (getDatabase) => {
-  let browser: Browser;
-  let app: App;
-  let url: string;
-  let clock: ManualClock;
+  let browser: Browser, app: App, url: string, clock: ManualClock;
 
   beforeAll(async () => {
-    ({ app, url, clock } = await listenTestApp(getDatabase()));
-    browser = await launchBrowser();
+    ({ app, url, clock, browser } = await startBrowserApp(getDatabase()));
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeBrowserApp(browser, app));
 
   it('uploads, checks, previews, saves, starts a round with it and prints it, within the CSP', async () => {
     const db = getDatabase().db;

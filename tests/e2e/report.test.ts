@@ -4,27 +4,20 @@ import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { buildReportReplica, type ReplicaRounds } from '../../server/demo/replica';
 import { loginAs } from '../helpers/app';
-import { collectCspViolations, launchBrowser } from '../helpers/browser';
+import { collectCspViolations } from '../helpers/browser';
 import { describeEachDatabase } from '../helpers/db';
-import { listenTestApp } from '../helpers/server';
+import { closeBrowserApp, startBrowserApp } from '../helpers/server';
 
 /** The report of the replica round in Chromium: tables as printed, figures as SVG and PNG, the printable page as PDF. */
 describeEachDatabase('the report in a browser', (getDatabase) => {
-  let browser: Browser;
-  let app: App;
-  let url: string;
-  let clock: ManualClock;
+  let browser: Browser, app: App, url: string, clock: ManualClock;
   let rounds: ReplicaRounds;
 
   beforeAll(async () => {
-    ({ app, url, clock } = await listenTestApp(getDatabase()));
+    ({ app, url, clock, browser } = await startBrowserApp(getDatabase()));
     rounds = await buildReportReplica(getDatabase().db, clock.now());
-    browser = await launchBrowser();
   }, 240_000);
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeBrowserApp(browser, app));
 
   async function researcherContext() {
     const { headers } = await loginAs(getDatabase().db, 'researcher', clock.now());

@@ -4,9 +4,9 @@ import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { runImport } from '../../server/imports';
 import { loginAs } from '../helpers/app';
-import { collectCspViolations, launchBrowser } from '../helpers/browser';
+import { collectCspViolations } from '../helpers/browser';
 import { describeEachDatabase } from '../helpers/db';
-import { listenTestApp } from '../helpers/server';
+import { closeBrowserApp, startBrowserApp } from '../helpers/server';
 import { aSchool, anSwv, duoFiles, poLocationsFile, swvAssignmentCsv, type DuoDataset } from '../../server/demo/data/duo';
 
 /**
@@ -25,23 +25,16 @@ const dataset: DuoDataset = {
 };
 
 describeEachDatabase('admin app: address lists and a round, at 360 px', (getDatabase) => {
-  let browser: Browser;
-  let app: App;
-  let url: string;
-  let clock: ManualClock;
+  let browser: Browser, app: App, url: string, clock: ManualClock;
 
   beforeAll(async () => {
-    ({ app, url, clock } = await listenTestApp(getDatabase()));
-    browser = await launchBrowser();
+    ({ app, url, clock, browser } = await startBrowserApp(getDatabase()));
     // Everything but the po list is imported directly; the po list goes through the page.
     for (const file of duoFiles(dataset).filter((f) => f.type !== 'po-locations' && f.type !== 'swv-schools' && f.type !== 'organisations')) {
       await runImport(getDatabase().db, { bytes: file.bytes, type: file.type }, { dryRun: false, now: clock.now(), actor: { system: 'test' } });
     }
   });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  afterAll(() => closeBrowserApp(browser, app));
 
   async function adminPage(): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
     const { headers } = await loginAs(getDatabase().db, 'admin', clock.now());

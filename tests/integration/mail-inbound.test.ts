@@ -8,7 +8,7 @@ import { sha256 } from '../../server/crypto';
 import { inboundOptions } from '../../server/inbound/tasks';
 import { eraseSchoolData } from '../../server/privacy/erase';
 import { parseImapUrl, pollMailbox } from '../../server/inbound/imap';
-import { processInbound } from '../../server/inbound/process';
+import { processInbound, readInbound } from '../../server/inbound/process';
 import { startInboundSmtp, type InboundSmtpServer } from '../../server/inbound/smtp';
 import { fanOutDueMailings, scheduleRoundMailings } from '../../server/mailings/waves';
 import { parseVerpAddress, verpAddress } from '../../server/mailings/verp';
@@ -226,7 +226,9 @@ describeEachDatabase('mail that comes back', (getDatabase) => {
       expect((await unseen()).length).toBe(messages.length);
 
       // And one whose processing committed but whose \Seen flag never got set.
-      const committed = await processInbound(db, Buffer.from(messages[3]!.replace(/\r?\n/g, '\r\n')), { channel: 'imap' }, inboundOptions(testConfig(config)), clock.now());
+      const options = inboundOptions(testConfig(config));
+      const read = await readInbound(Buffer.from(messages[3]!.replace(/\r?\n/g, '\r\n')), { channel: 'imap' }, options);
+      const committed = await db.transaction().execute((trx) => processInbound(trx, read, { channel: 'imap' }, options, clock.now()));
       expect(committed.duplicate).toBe(false);
 
       // Two instances poll at once.
@@ -279,7 +281,7 @@ describeEachDatabase('mail that comes back', (getDatabase) => {
       // Erasing the school's data (GDPR) takes what it mailed back, and the forwarded copy, along.
       const replySchool = await db.selectFrom('invitations').select('school_id').where('id', '=', reply.invitation_id!).executeTakeFirstOrThrow();
       const forwardedId = recorded.find((r) => r.invitation_id === reply.invitation_id)!.forwarded_outbox_id!;
-      await eraseSchoolData(db, round.roundId, replySchool.school_id!, { system: 'test' }, clock.now());
+      await db.transaction().execute((trx) => eraseSchoolData(trx, round.roundId, replySchool.school_id!, { system: 'test' }, clock.now()));
       expect(await db.selectFrom('inbound_messages').select('id').where('invitation_id', '=', reply.invitation_id).execute()).toEqual([]);
       expect(await db.selectFrom('outbox_messages').select('id').where('id', '=', forwardedId).execute()).toEqual([]);
       await a.worker.stop();

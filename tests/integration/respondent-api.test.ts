@@ -71,7 +71,8 @@ describeEachDatabase('respondent API', (getDatabase) => {
   describe('states', () => {
     it('gives one identical 404 for unknown, malformed, erased, excluded, closed, expired and purged links', async () => {
       const [erased, excluded, kept] = await aRoundOpenForAnswers(db, { count: 3 });
-      await eraseSchoolData(db, erased!.roundId, (await invitationOf(db, erased!.invitationId)).school_id!, { system: 'test' }, clock.now());
+      const erasedSchoolId = (await invitationOf(db, erased!.invitationId)).school_id!;
+      await db.transaction().execute((trx) => eraseSchoolData(trx, erased!.roundId, erasedSchoolId, { system: 'test' }, clock.now()));
       await db.updateTable('invitations').set({ excluded_at: clock.now() }).where('id', '=', excluded!.invitationId).execute();
       const [closedRound] = await aRoundOpenForAnswers(db, { status: 'closed' });
       const [expired] = await aRoundOpenForAnswers(db, { closesAt: new Date('2026-03-09T22:00:00Z') });

@@ -268,7 +268,7 @@ describeEachDatabase('rounds: setup, preview, opening and corrections', (getData
 
     it('never gives an address back to an invitation whose data was erased, nor invites it again', async () => {
       const invited = await db().selectFrom('invitations').select(['id', 'school_id']).where('round_id', '=', roundId).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
-      await eraseSchoolData(db(), roundId, invited.school_id!, { system: 'test' }, clock.now());
+      await db().transaction().execute((trx) => eraseSchoolData(trx, roundId, invited.school_id!, { system: 'test' }, clock.now()));
       expect((await call('PUT', `/api/schools/${invited.school_id}/email`, { email: 'weer@school.example' })).body.invitationsUpdated).toBe(0);
       expect((await db().selectFrom('invitations').select('email').where('id', '=', invited.id).executeTakeFirstOrThrow()).email).toBeNull();
       expect(await call('POST', `/api/rounds/${roundId}/schools/${invited.school_id}/include`, {})).toMatchObject({ status: 409, body: { error: 'erased' } });

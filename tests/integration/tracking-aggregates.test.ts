@@ -4,6 +4,7 @@ import { beforeAll, expect, it } from 'vitest';
 import type { DB, Situation } from '../../server/db/types';
 import { compactRound, loadCounts, readCounts, rebuildRound } from '../../server/tracking/counts';
 import { dashboardSnapshot } from '../../server/tracking/dashboard';
+import { countsOf, emptyTally, TALLY_COUNTS, type Tally } from '../../server/tracking/tally';
 import type { DashboardSnapshot } from '../../server/tracking/types';
 import { describeEachDatabase } from '../helpers/db';
 import { roundNotificationsOf } from '../helpers/notifications';
@@ -15,43 +16,9 @@ import { buildWorld, mutateWorld, type World } from '../fixtures/tracking-world'
  * plain count of the core tables, on generated data, after a run of changes of every kind.
  */
 
-interface Expected {
-  notYetSent: number;
-  invited: number;
-  reached: number;
-  delivered: number;
-  bounced: number;
-  optedOut: number;
-  opened: number;
-  refused: number;
-  started: number;
-  inProgress: number;
-  completed: number;
-  excluded: number;
-  erased: number;
-  branches: Record<string, number>;
-  days: Record<string, number>;
-  lastActivity: string | null;
-}
+type Expected = Tally & { lastActivity: string | null };
 
-const blank = (): Expected => ({
-  notYetSent: 0,
-  invited: 0,
-  reached: 0,
-  delivered: 0,
-  bounced: 0,
-  optedOut: 0,
-  opened: 0,
-  refused: 0,
-  started: 0,
-  inProgress: 0,
-  completed: 0,
-  excluded: 0,
-  erased: 0,
-  branches: {},
-  days: {},
-  lastActivity: null,
-});
+const blank = (): Expected => ({ ...emptyTally(), lastActivity: null });
 
 const bump = (record: Record<string, number>, key: string) => {
   record[key] = (record[key] ?? 0) + 1;
@@ -123,26 +90,13 @@ function expectMatches(snapshot: DashboardSnapshot, expected: Map<number, Expect
 
   const total = blank();
   for (const e of expected.values()) {
-    for (const k of ['notYetSent', 'invited', 'reached', 'delivered', 'bounced', 'optedOut', 'opened', 'refused', 'started', 'inProgress', 'completed', 'excluded', 'erased'] as const) {
+    for (const k of TALLY_COUNTS) {
       total[k] += e[k];
     }
   }
   const { responseRate, targetProgress, ...funnel } = snapshot.funnel;
-  expect(funnel).toEqual({
-    notYetSent: total.notYetSent,
-    invited: total.invited,
-    reached: total.reached,
-    delivered: total.delivered,
-    bounced: total.bounced,
-    optedOut: total.optedOut,
-    opened: total.opened,
-    refused: total.refused,
-    started: total.started,
-    inProgress: total.inProgress,
-    completed: total.completed,
-    excluded: total.excluded,
-    erased: total.erased,
-  });
+  expect(funnel).toEqual(countsOf(total));
+
   expect(responseRate).toBe(total.completed / total.invited);
   expect(targetProgress).toBe(total.completed / 256);
 
@@ -234,7 +188,7 @@ describeEachDatabase('tracking aggregates', (getDatabase, kind) => {
     const incremental = (await readCounts(db, world.roundId)).sort(byKey);
     const deltasLeft = await db.selectFrom('tracking_deltas').select(sql<number>`count(*)::int`.as('n')).where('round_id', '=', world.roundId).executeTakeFirstOrThrow();
     expect(deltasLeft.n).toBe(0);
-    await rebuildRound(db, world.roundId);
+    await db.transaction().execute((trx) => rebuildRound(trx, world.roundId));
     expect((await readCounts(db, world.roundId)).sort(byKey)).toEqual(incremental);
   });
 
@@ -384,7 +338,7 @@ describeEachDatabase('tracking aggregates', (getDatabase, kind) => {
       }
       await compactRound(db, roundId);
       const incremental = (await readCounts(db, roundId)).sort(byKey);
-      await rebuildRound(db, roundId);
+      await db.transaction().execute((trx) => rebuildRound(trx, roundId));
       expect(incremental).toEqual((await readCounts(db, roundId)).sort(byKey));
       expect(incremental.filter((r) => r.facet === 'response')).toEqual([{ swvId, facet: 'response', key: 'wel:x', n: 1 }]);
     });

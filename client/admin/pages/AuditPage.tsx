@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, call, type Reply } from '../../shared/api';
 import { formatDateTime } from '../../shared/time';
+import { TableHead } from '../../shared/TableHead';
 
 type AuditPage = Reply<'GET /api/audit'>;
 
@@ -110,15 +111,7 @@ export function AuditPage() {
           </p>
           {data.entries.length > 0 && (
             <table className="mr-stack">
-              <thead>
-                <tr>
-                  <th>Wanneer</th>
-                  <th>Wie</th>
-                  <th>Actie</th>
-                  <th>Waarop</th>
-                  <th>Details</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Wanneer', 'Wie', 'Actie', 'Waarop', 'Details']} />
               <tbody>
                 {data.entries.map((entry) => (
                   <tr key={entry.id}>

@@ -4,6 +4,7 @@ import { call } from '../../shared/api';
 import { useSession } from '../session';
 import { uploadFile } from '../upload';
 import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../ui/kit';
+import { TableHead } from '../../shared/TableHead';
 
 const ENCODINGS: Record<string, string> = {
   'utf-8': 'UTF-8',
@@ -198,13 +199,7 @@ function ReportView({ report, busy, onConfirm }: { report: ImportReport; busy: b
           <h3>Afgewezen regels</h3>
           <TableWrap label="Afgewezen regels">
             <table className="compact">
-              <thead>
-                <tr>
-                  <th className="num">Regel</th>
-                  <th>Code</th>
-                  <th>Reden</th>
-                </tr>
-              </thead>
+              <TableHead columns={[['Regel', 'num'], 'Code', 'Reden']} />
               <tbody>
                 {rejected.map((r) => (
                   <tr key={`${r.line}-${r.reason}`}>
@@ -244,13 +239,7 @@ function ReportView({ report, busy, onConfirm }: { report: ImportReport; busy: b
           <summary>Wijzigingen ({number(report.changes.length + report.changesNotListed)})</summary>
           <TableWrap label="Wijzigingen">
             <table className="compact">
-              <thead>
-                <tr>
-                  <th>Code</th>
-                  <th>Naam</th>
-                  <th>Wat</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Code', 'Naam', 'Wat']} />
               <tbody>
                 {changes.map((ch) => (
                   <tr key={`${ch.key}-${ch.action}`}>
@@ -300,15 +289,7 @@ function ReuseDecisions({
       </p>
       <TableWrap label="Hergebruikte vestigingscodes">
         <table className="compact">
-          <thead>
-            <tr>
-              <th>Code</th>
-              <th>Nu in Meetronde</th>
-              <th>In het bestand</th>
-              <th>Verschil</th>
-              <th>Besluit</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Code', 'Nu in Meetronde', 'In het bestand', 'Verschil', 'Besluit']} />
           <tbody>
             {report.reuse.map((r) => (
               <tr key={r.locationCode}>

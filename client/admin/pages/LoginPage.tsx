@@ -1,24 +1,16 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError, call } from '../../shared/api';
+import { call } from '../../shared/api';
+import { FormEnd, useSubmit } from '../ui/kit';
 import type { SessionUser } from '../session';
 
 export function LoginPage({ onLogin }: { onLogin: (user: SessionUser) => void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useSubmit('Inloggen is niet gelukt.');
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onLogin(await call('POST /api/auth/login', { body: { email, password } }));
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : 'Inloggen is niet gelukt.');
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => onLogin(await call('POST /api/auth/login', { body: { email, password } })));
   }
 
   return (
@@ -36,10 +28,7 @@ export function LoginPage({ onLogin }: { onLogin: (user: SessionUser) => void })
           onChange={(e) => setPassword(e.target.value)}
           required
         />
-        {error && <p className="mr-error" role="alert">{error}</p>}
-        <p>
-          <button type="submit" disabled={busy}>{busy ? 'Bezig…' : 'Inloggen'}</button>
-        </p>
+        <FormEnd error={error} busy={busy} label="Inloggen" />
       </form>
     </main>
   );

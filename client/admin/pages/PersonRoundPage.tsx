@@ -4,6 +4,7 @@ import { CLASS_GRADE_LABELS, CONSENT_MODE_LABELS, PERSON_ROLES, PERSON_ROLE_LABE
 import { ApiError, call } from '../../shared/api';
 import { Link } from '../router';
 import { useSession } from '../session';
+import { TableHead } from '../../shared/TableHead';
 
 const pct = (rate: number | null) => (rate === null ? '–' : `${rate.toLocaleString('nl-NL')}%`);
 
@@ -84,18 +85,7 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
             begonnen, {tracking.total.completed} klaar ({pct(tracking.total.rate)}).
           </p>
           <table className="mr-stack">
-            <thead>
-              <tr>
-                <th scope="col">School / klas</th>
-                <th scope="col">Aangemeld</th>
-                <th scope="col">Bezwaar</th>
-                <th scope="col">Toestemming</th>
-                <th scope="col">Wil niet</th>
-                <th scope="col">Begonnen</th>
-                <th scope="col">Klaar</th>
-                <th scope="col">Respons</th>
-              </tr>
-            </thead>
+            <TableHead scoped columns={['School / klas', 'Aangemeld', 'Bezwaar', 'Toestemming', 'Wil niet', 'Begonnen', 'Klaar', 'Respons']} />
             <tbody>
               {tracking.schools.flatMap((s) => [
                 <tr key={`s${s.invitationId}`}>

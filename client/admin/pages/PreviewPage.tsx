@@ -2,6 +2,7 @@ import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import type { QuestionnaireListItem } from '../../../contract/api/questionnaires';
 import { SITUATION_LABELS, SITUATIONS, type Situation } from '../../../contract/vocabulary';
 import { ApiError, call, type Reply } from '../../shared/api';
+import { SelectField, SWV_SECTOR_OPTIONS } from '../ui/kit';
 
 // SurveyJS is large: only researchers who open a preview load it.
 const PreviewSurvey = lazy(() => import('../../shared/survey/PreviewSurvey'));
@@ -66,23 +67,8 @@ export function PreviewPage() {
               ))}
             </select>
           </div>
-          <div>
-            <label htmlFor="preview-situation">Samenwerkingssituatie</label>
-            <select id="preview-situation" value={situation} onChange={(e) => setSituation(e.target.value)}>
-              {SITUATION_OPTIONS.map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label htmlFor="preview-sector">Sector van het samenwerkingsverband</label>
-            <select id="preview-sector" value={sector} onChange={(e) => setSector(e.target.value)}>
-              <option value="po">po</option>
-              <option value="vo">vo</option>
-            </select>
-          </div>
+          <SelectField id="preview-situation" label="Samenwerkingssituatie" value={situation} onChange={setSituation} options={SITUATION_OPTIONS} />
+          <SelectField id="preview-sector" label="Sector van het samenwerkingsverband" value={sector} onChange={setSector} options={SWV_SECTOR_OPTIONS} />
         </div>
         <div className="mr-actions">
           <button type="submit" disabled={busy || !id}>

@@ -3,6 +3,8 @@ import { SCHOOL_KIND_LABELS, SCHOOL_KINDS as SCHOOL_KIND_CODES, SITUATION_LABELS
 import type { CheckReply, RoutingCheck, VersionEntry } from '../../../contract/api/questionnaires-authoring';
 import { ApiError, call } from '../../shared/api';
 import { Link, useRouter } from '../router';
+import { SelectField, SWV_SECTOR_OPTIONS } from '../ui/kit';
+import { TableHead } from '../../shared/TableHead';
 
 // SurveyJS is large: it loads when a preview is shown, not with the admin app.
 const QuestionnairePreview = lazy(() => import('../../shared/survey/QuestionnairePreview'));
@@ -11,6 +13,10 @@ const errorText = (e: unknown, fallback: string) => (e instanceof ApiError ? e.m
 
 const SITUATIONS = SITUATION_CODES.map((code): [string, string] => [code, SITUATION_LABELS[code]]);
 const SCHOOL_KINDS = SCHOOL_KIND_CODES.map((code): [string, string] => [code, SCHOOL_KIND_LABELS[code]]);
+const WIDTH_OPTIONS: Array<[string, string]> = [
+  ['desktop', 'Computer'],
+  ['phone', 'Telefoon (375 pixels)'],
+];
 
 /** One list of questions in the difference with the previous version (added or removed). */
 function QuestionList({ heading, questions }: { heading: string; questions: Array<{ name: string; title: string }> }) {
@@ -68,14 +74,7 @@ export function QuestionnairesPage() {
         {versions && (
           <div className="mr-scroll">
             <table aria-label="Versies van vragenlijsten">
-              <thead>
-                <tr>
-                  <th>Vragenlijst</th>
-                  <th>Versie</th>
-                  <th>Herkomst</th>
-                  <th>Acties</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Vragenlijst', 'Versie', 'Herkomst', 'Acties']} />
               <tbody>
                 {versions.map((v) => (
                   <tr key={v.ref} data-ref={v.ref}>
@@ -382,51 +381,11 @@ function PreviewPanel({ content, check }: { content: Record<string, unknown> | n
     <section className="mr-card" aria-labelledby="author-preview">
       <h2 id="author-preview">Voorbeeld</h2>
       <div className="mr-filters">
-        <div>
-          <label htmlFor="pv-situation">Samenwerkingssituatie</label>
-          <select id="pv-situation" value={situation} onChange={(e) => setSituation(e.target.value)}>
-            {SITUATIONS.map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="pv-sector">Sector van het samenwerkingsverband</label>
-          <select id="pv-sector" value={sector} onChange={(e) => setSector(e.target.value)}>
-            <option value="po">po</option>
-            <option value="vo">vo</option>
-          </select>
-        </div>
-        <div>
-          <label htmlFor="pv-school">Soort school</label>
-          <select id="pv-school" value={schoolKind} onChange={(e) => setSchoolKind(e.target.value)}>
-            {SCHOOL_KINDS.map(([v, l]) => (
-              <option key={v} value={v}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="pv-branch">Route (tak)</label>
-          <select id="pv-branch" value={branch} onChange={(e) => setBranch(e.target.value)}>
-            <option value="">Vanaf het begin</option>
-            {branchValues.map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="pv-width">Breedte</label>
-          <select id="pv-width" value={width} onChange={(e) => setWidth(e.target.value as 'desktop')}>
-            <option value="desktop">Computer</option>
-            <option value="phone">Telefoon (375 pixels)</option>
-          </select>
-        </div>
+        <SelectField id="pv-situation" label="Samenwerkingssituatie" value={situation} onChange={setSituation} options={SITUATIONS} />
+        <SelectField id="pv-sector" label="Sector van het samenwerkingsverband" value={sector} onChange={setSector} options={SWV_SECTOR_OPTIONS} />
+        <SelectField id="pv-school" label="Soort school" value={schoolKind} onChange={setSchoolKind} options={SCHOOL_KINDS} />
+        <SelectField id="pv-branch" label="Route (tak)" value={branch} onChange={setBranch} options={[['', 'Vanaf het begin'], ...branchValues.map((v): [string, string] => [v, v])]} />
+        <SelectField id="pv-width" label="Breedte" value={width} onChange={(v) => setWidth(v as 'desktop' | 'phone')} options={WIDTH_OPTIONS} />
       </div>
       {error && <p className="mr-error">{error}</p>}
       {unsafe ? (

@@ -6,6 +6,7 @@ import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { ZONE_LABEL, formatCloseMoment, formatDate, fromDateInput } from '../../shared/time';
 import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../ui/kit';
+import { TableHead } from '../../shared/TableHead';
 
 export type { RoundListItem, RoundOptions };
 
@@ -41,16 +42,7 @@ export function RoundsPage() {
             <h2 className="mr-subhead">{study}</h2>
             <TableWrap label={`Metingen van ${study}`}>
               <table>
-                <thead>
-                  <tr>
-                    <th>Meting</th>
-                    <th>Status</th>
-                    <th>Open</th>
-                    <th>Sluit</th>
-                    <th className="num">SWV's</th>
-                    <th className="num">Uitgenodigd</th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Meting', 'Status', 'Open', 'Sluit', ["SWV's", 'num'], ['Uitgenodigd', 'num']]} />
                 <tbody>
                   {list.map((r) => (
                     <tr key={r.id}>

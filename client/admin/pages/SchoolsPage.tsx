@@ -3,6 +3,7 @@ import type { SchoolRow } from '../../../contract/api/schools';
 import { call } from '../../shared/api';
 import { useSession } from '../session';
 import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../ui/kit';
+import { TableHead } from '../../shared/TableHead';
 
 type Filter = 'all' | 'inactive' | 'no-email' | 'admin-email';
 
@@ -81,15 +82,7 @@ function SchoolTable({ schools, onChanged }: { schools: SchoolRow[]; onChanged: 
   return (
     <TableWrap label="Vestigingen">
       <table>
-        <thead>
-          <tr>
-            <th>Code</th>
-            <th>Naam</th>
-            <th>Plaats</th>
-            <th>SWV</th>
-            <th>E-mailadres</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Code', 'Naam', 'Plaats', 'SWV', 'E-mailadres']} />
         <tbody>
           {schools.map((s) => (
             <tr key={s.id}>

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, call, type Reply } from '../../shared/api';
+import { FormEnd, InvalidLinkPage, LoadingPage, useSubmit } from '../ui/kit';
 import type { SessionUser } from '../session';
 
 type Invite = Reply<'GET /api/u/:token'>;
@@ -10,8 +11,7 @@ export function SetPasswordPage({ token, onDone }: { token: string; onDone: (use
   const [invalidMessage, setInvalidMessage] = useState('');
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, run } = useSubmit('Het wachtwoord kon niet worden opgeslagen.');
 
   useEffect(() => {
     call('GET /api/u/:token', { params: { token } })
@@ -30,31 +30,16 @@ export function SetPasswordPage({ token, onDone }: { token: string; onDone: (use
       setError('De twee wachtwoorden zijn niet gelijk.');
       return;
     }
-    setBusy(true);
-    try {
+    await run(async () => {
       const user = await call('POST /api/u/:token', { params: { token }, body: { password } });
       // Leave the token out of the address bar and the browser history.
       window.history.replaceState(null, '', '/admin/');
       onDone(user);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : 'Het wachtwoord kon niet worden opgeslagen.');
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
-  if (invite === null) return <main className="mr-narrow"><p>Bezig met laden…</p></main>;
-  if (invite === 'invalid') {
-    return (
-      <main className="mr-narrow">
-        <div className="mr-card">
-          <h1>Link niet (meer) geldig</h1>
-          <p>{invalidMessage}</p>
-          <p><a href="/admin/">Naar inloggen</a></p>
-        </div>
-      </main>
-    );
-  }
+  if (invite === null) return <LoadingPage />;
+  if (invite === 'invalid') return <InvalidLinkPage message={invalidMessage} />;
   return (
     <main className="mr-narrow">
       <form className="mr-card" onSubmit={submit} noValidate>
@@ -85,10 +70,7 @@ export function SetPasswordPage({ token, onDone }: { token: string; onDone: (use
           onChange={(e) => setRepeat(e.target.value)}
           required
         />
-        {error && <p className="mr-error" role="alert">{error}</p>}
-        <p>
-          <button type="submit" disabled={busy}>{busy ? 'Bezig…' : 'Wachtwoord opslaan'}</button>
-        </p>
+        <FormEnd error={error} busy={busy} label="Wachtwoord opslaan" />
       </form>
     </main>
   );

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError, call } from '../../shared/api';
+import { call } from '../../shared/api';
+import { FormEnd, InvalidLinkPage, LoadingPage, useSubmit } from '../ui/kit';
 import type { SessionUser } from '../session';
 
 /** First start: the one-time link from the console creates the first admin account. */
@@ -8,8 +9,7 @@ export function SetupPage({ token, onDone }: { token: string; onDone: (user: Ses
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, run } = useSubmit('Het account kon niet worden aangemaakt.');
 
   useEffect(() => {
     call('GET /api/auth/setup', { query: { token } })
@@ -23,30 +23,15 @@ export function SetupPage({ token, onDone }: { token: string; onDone: (user: Ses
     // The browser's own bubble for minlength is easy to miss (and absent in some browsers): say it here.
     if (!name.trim() || !email.trim()) return setError('Vul uw naam en e-mailadres in.');
     if (password.length < 10) return setError('Kies een wachtwoord van minstens 10 tekens.');
-    setBusy(true);
-    try {
+    await run(async () => {
       const user = await call('POST /api/auth/setup', { body: { token, name, email, password } });
       window.history.replaceState(null, '', '/admin/');
       onDone(user);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : 'Het account kon niet worden aangemaakt.');
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
-  if (valid === null) return <main className="mr-narrow"><p>Bezig met laden…</p></main>;
-  if (!valid) {
-    return (
-      <main className="mr-narrow">
-        <div className="mr-card">
-          <h1>Link niet (meer) geldig</h1>
-          <p>Deze link om het eerste beheerdersaccount aan te maken is al gebruikt of vervangen. Start Meetronde opnieuw voor een nieuwe link, of log in.</p>
-          <p><a href="/admin/">Naar inloggen</a></p>
-        </div>
-      </main>
-    );
-  }
+  if (valid === null) return <LoadingPage />;
+  if (!valid) return <InvalidLinkPage message="Deze link om het eerste beheerdersaccount aan te maken is al gebruikt of vervangen. Start Meetronde opnieuw voor een nieuwe link, of log in." />;
   return (
     <main className="mr-narrow">
       <form className="mr-card" onSubmit={submit} noValidate>
@@ -69,10 +54,7 @@ export function SetupPage({ token, onDone }: { token: string; onDone: (user: Ses
           onChange={(e) => setPassword(e.target.value)}
           required
         />
-        {error && <p className="mr-error" role="alert">{error}</p>}
-        <p>
-          <button type="submit" disabled={busy}>{busy ? 'Bezig…' : 'Account aanmaken'}</button>
-        </p>
+        <FormEnd error={error} busy={busy} label="Account aanmaken" />
       </form>
     </main>
   );

@@ -4,6 +4,7 @@ import type { UserSummary } from '../../../contract/api/users';
 import { ApiError, call } from '../../shared/api';
 import { formatDateTime } from '../../shared/time';
 import { useSession } from '../session';
+import { FormEnd, useSubmit } from '../ui/kit';
 
 const ROLE_LABELS: Record<Role, string> = { admin: 'Beheerder', researcher: 'Onderzoeker' };
 const STATUS_LABELS: Record<UserSummary['status'], string> = {
@@ -119,23 +120,16 @@ function InviteForm({ onInvited }: { onInvited: (user: UserSummary) => void }) {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('researcher');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useSubmit('De uitnodiging kon niet worden gemaakt.');
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const user = await call('POST /api/users', { body: { name, email, role } });
       setName('');
       setEmail('');
       onInvited(user);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : 'De uitnodiging kon niet worden gemaakt.');
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -150,10 +144,7 @@ function InviteForm({ onInvited }: { onInvited: (user: UserSummary) => void }) {
         <option value="researcher">Onderzoeker</option>
         <option value="admin">Beheerder</option>
       </select>
-      {error && <p className="mr-error" role="alert">{error}</p>}
-      <p>
-        <button type="submit" disabled={busy}>{busy ? 'Bezig…' : 'Uitnodiging versturen'}</button>
-      </p>
+      <FormEnd error={error} busy={busy} label="Uitnodiging versturen" />
     </form>
   );
 }

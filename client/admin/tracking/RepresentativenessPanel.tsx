@@ -4,6 +4,7 @@ import { formatCount, formatRate } from '../../shared/tracking/format';
 import type { DimensionResult, LaggingGroup, Representativeness } from '../../../contract/api/analysis';
 import type { DashboardSnapshot } from '../../../contract/api/tracking';
 import { formatDateTime, fromDateTimeInput as fromLocalInput, toDateTimeInput as toLocalInput } from '../../shared/time';
+import { TableHead } from '../../shared/TableHead';
 
 /** How long to wait after a live update before counting again (changes often come in bursts). */
 const REFETCH_DELAY_MS = 1500;
@@ -27,17 +28,7 @@ function DimensionTable({ d, open }: { d: DimensionResult; open: boolean }) {
       {d.available && d.categories.length > 0 && (
         <div className="mr-table-wrap" role="region" aria-label={`Tabel: representativiteit naar ${d.title.toLowerCase()}`} tabIndex={0}>
           <table className="mr-table" data-testid={`repr-${d.key}`}>
-            <thead>
-              <tr>
-                <th scope="col">{d.title}</th>
-                <th scope="col" className="num">Uitgenodigd</th>
-                <th scope="col" className="num">Aandeel</th>
-                <th scope="col" className="num">Ingevuld</th>
-                <th scope="col" className="num">Aandeel</th>
-                <th scope="col" className="num">Verwacht</th>
-                <th scope="col" className="num">Respons</th>
-              </tr>
-            </thead>
+            <TableHead scoped columns={[d.title, ['Uitgenodigd', 'num'], ['Aandeel', 'num'], ['Ingevuld', 'num'], ['Aandeel', 'num'], ['Verwacht', 'num'], ['Respons', 'num']]} />
             <tbody>
               {d.categories.map((c) => (
                 <tr key={c.key} className={c.invited > 0 && c.completed < c.expected - 0.5 ? 'mr-behind' : undefined}>

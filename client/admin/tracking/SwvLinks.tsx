@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ApiError, call } from '../../shared/api';
 import { formatDateTime } from '../../shared/time';
 import type { SwvLinkInfo, SwvRow } from '../../../contract/api/tracking';
+import { TableHead } from '../../shared/TableHead';
 
 /** Admins make read-only links for an SWV's project leader, and revoke them. */
 export function SwvLinks({ roundId, swvs }: { roundId: number; swvs: SwvRow[] }) {
@@ -99,15 +100,7 @@ export function SwvLinks({ roundId, swvs }: { roundId: number; swvs: SwvRow[] })
       {links && links.length > 0 && (
         <div className="mr-table-wrap" role="region" aria-label="Tabel: SWV-links" tabIndex={0}>
           <table className="mr-table">
-            <thead>
-              <tr>
-                <th scope="col">Samenwerkingsverband</th>
-                <th scope="col">Voor wie</th>
-                <th scope="col">Gemaakt</th>
-                <th scope="col">Laatst gebruikt</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
+            <TableHead scoped columns={['Samenwerkingsverband', 'Voor wie', 'Gemaakt', 'Laatst gebruikt', 'Status']} />
             <tbody>
               {links.map((l) => (
                 <tr key={l.id}>

@@ -5,6 +5,7 @@ import { formatDateTime } from '../../shared/time';
 import type { SampleSizeAnswer, TargetCalculation, TargetView } from '../../../contract/api/analysis';
 import type { DashboardSnapshot } from '../../../contract/api/tracking';
 import { TargetEditor } from './Funnel';
+import { TableHead } from '../../shared/TableHead';
 
 const CONFIDENCES = [0.8, 0.9, 0.95, 0.99];
 const pct = (x: number) => `${String(Math.round(x * 1000) / 10).replace('.', ',')}%`;
@@ -131,15 +132,7 @@ export function TargetPanel({ roundId, snapshot, isAdmin }: { roundId: number; s
             <caption className="mr-muted mr-small" style={{ textAlign: 'left' }}>
               Doel per {calc.breakdown === 'swv' ? 'samenwerkingsverband' : 'samenwerkingssituatie'}: het totaal verdeeld naar aandeel in de uitgenodigde scholen.
             </caption>
-            <thead>
-              <tr>
-                <th scope="col">Groep</th>
-                <th scope="col" className="num">Uitgenodigd</th>
-                <th scope="col" className="num">Doel</th>
-                <th scope="col" className="num">Ingevuld</th>
-                <th scope="col" className="num">Bereikt</th>
-              </tr>
-            </thead>
+            <TableHead scoped columns={['Groep', ['Uitgenodigd', 'num'], ['Doel', 'num'], ['Ingevuld', 'num'], ['Bereikt', 'num']]} />
             <tbody>
               {calc.groups.map((g) => {
                 const done = completedOf(g, snapshot);

@@ -73,3 +73,88 @@ export function Section({ title, children, id, level = 2 }: { title: string; chi
     </section>
   );
 }
+
+/** The sectors of a samenwerkingsverband, as select options. */
+export const SWV_SECTOR_OPTIONS: ReadonlyArray<readonly [string, string]> = [
+  ['po', 'po'],
+  ['vo', 'vo'],
+];
+
+/** A labelled select in a filter row; options as [value, label] pairs. */
+export function SelectField({
+  id,
+  label,
+  value,
+  onChange,
+  options,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: ReadonlyArray<readonly [string, string]>;
+}) {
+  return (
+    <div>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map(([v, l]) => (
+          <option key={v} value={v}>
+            {l}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/**
+ * A form's submit state: `run(action)` marks it busy, clears the error, and shows the server's
+ * Dutch message (or `fallback`) when the action throws.
+ */
+export function useSubmit(fallback: string) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function run(action: () => Promise<void>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : fallback);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { error, setError, busy, run };
+}
+
+/** The end of a form: its error, if any, and the submit button (which says 'Bezig…' while busy). */
+export function FormEnd({ error, busy, label }: { error: string | null; busy: boolean; label: string }) {
+  return (
+    <>
+      {error && <p className="mr-error" role="alert">{error}</p>}
+      <p>
+        <button type="submit" disabled={busy}>{busy ? 'Bezig…' : label}</button>
+      </p>
+    </>
+  );
+}
+
+/** A page reached by a link from a mail, while the link is checked. */
+export function LoadingPage() {
+  return <main className="mr-narrow"><p>Bezig met laden…</p></main>;
+}
+
+/** A page reached by a link from a mail whose link no longer works. */
+export function InvalidLinkPage({ message }: { message: string }) {
+  return (
+    <main className="mr-narrow">
+      <div className="mr-card">
+        <h1>Link niet (meer) geldig</h1>
+        <p>{message}</p>
+        <p><a href="/admin/">Naar inloggen</a></p>
+      </div>
+    </main>
+  );
+}

@@ -4,6 +4,7 @@ import { ApiError, call } from '../../../shared/api';
 import { Link } from '../../router';
 import { KIND_LABELS, OUTBOX_STATUS_LABELS, type MailingKind, type OutboxStatus } from './format';
 import { formatDateTime } from '../../../shared/time';
+import { TableHead } from '../../../shared/TableHead';
 
 const EVENT_LABELS: Record<string, string> = {
   queued: 'in de wachtrij gezet',
@@ -60,16 +61,7 @@ export function MailLogPage({ params }: { params: Record<string, string> }) {
         <h2>Berichten</h2>
         <div style={{ overflowX: 'auto' }} role="region" aria-label="Tabel: berichten" tabIndex={0}>
           <table>
-            <thead>
-              <tr>
-                <th>Soort</th>
-                <th>Onderwerp</th>
-                <th>Status</th>
-                <th className="num">Pogingen</th>
-                <th>Verstuurd</th>
-                <th>Laatste antwoord</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Soort', 'Onderwerp', 'Status', ['Pogingen', 'num'], 'Verstuurd', 'Laatste antwoord']} />
             <tbody>
               {log.messages.map((m) => (
                 <tr key={m.id}>

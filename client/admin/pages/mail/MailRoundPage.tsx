@@ -6,6 +6,7 @@ import { OUTBOX_STATUS_LABELS } from './format';
 import { formatDateTime } from '../../../shared/time';
 import { TemplatesSection } from './TemplatesSection';
 import { WavesSection } from './WavesSection';
+import { TableHead } from '../../../shared/TableHead';
 
 type RoundMail = Reply<'GET /api/mail/rounds/:roundId/mailings'>;
 
@@ -98,15 +99,7 @@ function SchoolsSection({ roundId }: { roundId: number }) {
           <p className="mr-muted">{result.total} {result.total === 1 ? 'school' : 'scholen'}{result.total > result.rows.length ? `, de eerste ${result.rows.length} getoond` : ''}.</p>
           <div style={{ overflowX: 'auto' }} role="region" aria-label="Tabel: berichten per school" tabIndex={0}>
             <table>
-              <thead>
-                <tr>
-                  <th>School</th>
-                  <th>SWV</th>
-                  <th>Status</th>
-                  <th>Laatste bericht</th>
-                  <th>Bijzonderheden</th>
-                </tr>
-              </thead>
+              <TableHead columns={['School', 'SWV', 'Status', 'Laatste bericht', 'Bijzonderheden']} />
               <tbody>
                 {result.rows.map((r) => (
                   <tr key={r.invitationId}>

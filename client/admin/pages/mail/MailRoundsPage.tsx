@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { MailRoundRow } from '../../../../contract/api/mailings';
 import { ApiError, call } from '../../../shared/api';
 import { Link } from '../../router';
+import { TableHead } from '../../../shared/TableHead';
 
 const ROUND_STATUS: Record<string, string> = { draft: 'concept', open: 'open', closed: 'gesloten' };
 
@@ -39,15 +40,7 @@ export function MailRoundsPage() {
       {rounds && rounds.length > 0 && (
         <div style={{ overflowX: 'auto' }} role="region" aria-label="Tabel: metingen" tabIndex={0}>
           <table>
-            <thead>
-              <tr>
-                <th>Meting</th>
-                <th>Onderzoek</th>
-                <th>Status</th>
-                <th className="num">Uitnodigingen</th>
-                <th className="num">Golven</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Meting', 'Onderzoek', 'Status', ['Uitnodigingen', 'num'], ['Golven', 'num']]} />
             <tbody>
               {rounds.map((r) => (
                 <tr key={r.id}>

@@ -5,6 +5,7 @@ import { Link } from '../../router';
 import { KIND_LABELS, limitsText, OUTBOX_STATUS_LABELS, TARGET_LABELS, type OutboxStatus } from './format';
 import { formatDateTime, ZONE_LABEL } from '../../../shared/time';
 import { MailView } from './MailPreview';
+import { TableHead } from '../../../shared/TableHead';
 
 type OutboxData = Reply<'GET /api/mail/outbox'>;
 
@@ -63,15 +64,7 @@ export function OutboxPage() {
           </p>
           <div className="mr-table-wrap" role="region" aria-label="Tabel: geplande golven" tabIndex={0}>
             <table data-testid="planned-waves">
-              <thead>
-                <tr>
-                  <th>Meting</th>
-                  <th>Soort</th>
-                  <th>Voor wie</th>
-                  <th>Vanaf ({ZONE_LABEL})</th>
-                  <th className="num">E-mails</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Meting', 'Soort', 'Voor wie', `Vanaf (${ZONE_LABEL})`, ['E-mails', 'num']]} />
               <tbody>
                 {data.planned.map((w) => (
                   <tr key={w.mailingId}>
@@ -98,16 +91,7 @@ export function OutboxPage() {
           <p className="mr-muted">{data.total} {data.total === 1 ? 'bericht' : 'berichten'} in de outbox.</p>
           <div style={{ overflowX: 'auto' }} role="region" aria-label="Tabel: berichten" tabIndex={0}>
             <table>
-              <thead>
-                <tr>
-                  <th>Aan</th>
-                  <th>Onderwerp</th>
-                  <th>Soort</th>
-                  <th>Status</th>
-                  <th>Verstuurd of gepland ({ZONE_LABEL})</th>
-                  <th>Melding</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Aan', 'Onderwerp', 'Soort', 'Status', `Verstuurd of gepland (${ZONE_LABEL})`, 'Melding']} />
               <tbody>
                 {data.rows.map((r) => (
                   <tr key={r.id}>
