@@ -12,7 +12,8 @@
  *
  * Run: `npm run bench -- respondent` or `npx tsx bench/respondent.ts [--connections=50,200,1000]
  * [--duration=6] [--complete=600]` (seconds per autosave run; completions per level, at least
- * twice the connections).
+ * twice the connections). `--validation-only`: only the CPU of one completion check, survey-core
+ * against the compiled validator.
  */
 import Fastify from 'fastify';
 import pg from 'pg';
@@ -24,7 +25,7 @@ import { systemClock } from '../server/clock';
 import { openPostgres, type Database } from '../server/db/database';
 import { migrateToLatest } from '../server/db/migrator';
 import { newInvitationToken, tokenLookupHash } from '../server/invitations/tokens';
-import { readMeta, snapshotVersion, validateResponse, variablesFor, type QuestionnaireContent } from '../server/questionnaires';
+import { compileValidator, readMeta, snapshotVersion, validateResponse, variablesFor, type QuestionnaireContent, type QuestionnaireVariables } from '../server/questionnaires';
 import { randomAnswers } from '../server/demo/data/random-responses';
 import { seededRandom } from '../server/demo/data/random';
 import type { LoadJob, LoadReport, Respondent } from './_load';
@@ -39,6 +40,8 @@ const COMPLETIONS = Number(arg('complete') ?? 600);
 const BASELINE_ONLY = process.argv.includes('--baseline-only');
 /** Only the PostgreSQL profile of one save (EXPLAIN ANALYZE, statement timings), no load runs. */
 const DB_PROFILE_ONLY = process.argv.includes('--db-profile-only');
+/** Only the CPU of one completion check: survey-core (validateResponse) against the compiled validator. */
+const VALIDATION_ONLY = process.argv.includes('--validation-only');
 /** Saves per second per respondent in the paced runs. */
 const PACE = 1;
 const WARMUP_SECONDS = Math.min(2, DURATION);
@@ -56,6 +59,10 @@ interface Seeded {
   partial: string;
   complete: string;
   currentPage: number;
+  /** For the validation profile: the questionnaire, the invitation variables, the raw complete answers. */
+  content: QuestionnaireContent;
+  variables: QuestionnaireVariables;
+  completeRaw: Record<string, unknown>;
 }
 
 /** A round of the IMAGE questionnaire with one invitation per simulated respondent, consent given. */
@@ -136,6 +143,9 @@ async function seed(database: Database): Promise<Seeded> {
     partial: JSON.stringify(partial.data),
     complete: JSON.stringify(complete.data),
     currentPage: 1,
+    content,
+    variables,
+    completeRaw,
   };
 }
 
@@ -260,6 +270,54 @@ async function checkRoutes(appUrl: string, respondent: Respondent, data: string)
 
 const f = (n: number, digits = 0) => n.toFixed(digits);
 
+/**
+ * Server CPU of the completion check (what POST /complete runs before it writes): survey-core's
+ * validateResponse (the reference, a reused model per questionnaire) against the validator compiled
+ * per questionnaire version (issue 21: target < 5 ms), on the seeded complete answers, in this
+ * process and the same minute. Also the compiled validator with fresh condition memos (every
+ * answer combination new, as for hostile input) and what compiling costs once per version.
+ */
+function validationProfile(seeded: Seeded): string[] {
+  const options = { mode: 'complete' as const, malformedFirst: true };
+  const cpuMs = (runs: number, fn: () => void) => {
+    fn();
+    const started = process.cpuUsage();
+    for (let i = 0; i < runs; i++) fn();
+    const used = process.cpuUsage(started);
+    return (used.user + used.system) / 1000 / runs;
+  };
+  const expected = validateResponse(seeded.content, seeded.variables, seeded.completeRaw, options);
+  const compileStart = process.cpuUsage();
+  const compiled = compileValidator(seeded.content);
+  const compileUsed = process.cpuUsage(compileStart);
+  if (!compiled) throw new Error('the bench questionnaire does not compile');
+  const actual = compiled.validate(seeded.variables, seeded.completeRaw, options);
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error('compiled validator and survey-core disagree on the bench answers');
+  const reference = cpuMs(40, () => validateResponse(seeded.content, seeded.variables, seeded.completeRaw, options));
+  const warm = cpuMs(2000, () => compiled.validate(seeded.variables, seeded.completeRaw, options));
+  // First check on a freshly compiled validator: every condition evaluated by ConditionRunner, nothing remembered.
+  const fresh = Array.from({ length: 21 }, () => compileValidator(seeded.content)!);
+  let next = 0;
+  const cold = cpuMs(20, () => fresh[next++]!.validate(seeded.variables, seeded.completeRaw, options));
+  const compileMs = (compileUsed.user + compileUsed.system) / 1000;
+  return [
+    `Server CPU of one completion check (complete answers of ${Object.keys(seeded.completeRaw).length} questions, IMAGE 2023, load ${loadAverage()}), ms per check:`,
+    '',
+    ...table(
+      ['check', 'CPU ms per check', '× compiled'],
+      [
+        ['survey-core: validateResponse (reference; model reused per questionnaire)', f(reference, 2), f(reference / warm, 0)],
+        ['**compiled validator** (server/questionnaires/compiled-validator.ts), condition memos warm', f(warm, 3), '1'],
+        ['compiled validator, first check after compiling (condition memos empty, as for answers never seen)', f(cold, 2), f(cold / warm, 0)],
+        ['compiling once per questionnaire version (first check of a version)', f(compileMs, 1), ''],
+      ],
+    ),
+    '',
+    `Completion check **${f(warm, 3)} ms** of server CPU with the compiled validator (target < 5 ms: ${warm < 5 ? 'met' : 'missed'}); survey-core ${f(reference, 1)} ms.`,
+    '',
+  ];
+}
+
 async function main() {
   const created = await createBenchDatabase('respondent');
   const database = openPostgres(created.url, { max: POOL });
@@ -272,6 +330,12 @@ async function main() {
     await migrateToLatest(database.db);
     console.log('seeding…');
     const seeded = await seed(database);
+    const validationLines = BASELINE_ONLY ? [] : validationProfile(seeded);
+    console.log(validationLines.join('\n'));
+    if (VALIDATION_ONLY) {
+      recordResults('Respondent path: CPU of one completion check (bench/respondent.ts --validation-only)', validationLines);
+      return;
+    }
     const app = await buildApp(config, { database, clock: systemClock });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const bare = await startBare(database);
@@ -524,6 +588,7 @@ async function main() {
       '',
       ...verdicts,
       '',
+      ...validationLines,
       ...profileLines,
       `Completions: ${appCompleted} answered 200 within the runs; ${stored} invitations completed in the database (the rest finished after the load generator stopped waiting).`,
       '',

@@ -37,6 +37,7 @@ export {
   type ValidationMode,
   type ValidationResult,
 } from './validate';
+export { compileValidator, type CompiledValidator } from './compiled-validator';
 export {
   GENERIC_PARTNER,
   partnerFor,

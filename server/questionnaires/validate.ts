@@ -52,30 +52,30 @@ export type ValidationResult =
       malformed?: boolean;
     };
 
-const INVALID_SHAPE = 'De antwoorden hebben een ongeldige vorm.';
+export const INVALID_SHAPE = 'De antwoorden hebben een ongeldige vorm.';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function own(data: Record<string, unknown>, key: string): unknown {
+export function own(data: Record<string, unknown>, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(data, key) ? data[key] : undefined;
 }
 
 /** The choice whose value equals `raw`; numbers may arrive as their decimal string and vice versa. */
-function matchItem(items: readonly ItemValue[], raw: unknown): ItemValue | undefined {
+export function matchItem<T extends { value: unknown }>(items: readonly T[], raw: unknown): T | undefined {
   if (typeof raw !== 'string' && typeof raw !== 'number') return undefined;
   const exact = items.find((item) => item.value === raw);
   if (exact) return exact;
   return items.find((item) => (typeof item.value === 'number' || typeof item.value === 'string') && String(item.value) === String(raw));
 }
 
-function isExclusiveItem(question: QuestionSelectBase, item: ItemValue): boolean {
+export function isExclusiveItem(question: QuestionSelectBase, item: ItemValue): boolean {
   if (question.showNoneItem && item.value === question.noneItem.value) return true;
   return item instanceof CheckboxItem && item.isExclusive;
 }
 
-function maxLengthOf(question: Question, survey: Model): number {
+export function maxLengthOf(question: Question, survey: Model): number {
   if (question instanceof QuestionTextModel || question.getType() === 'comment') {
     const own = Number(question.getPropertyValue('maxLength'));
     if (own > 0) return own;
@@ -84,7 +84,7 @@ function maxLengthOf(question: Question, survey: Model): number {
   return DEFAULT_MAX_TEXT_LENGTH;
 }
 
-function commentMaxLength(survey: Model): number {
+export function commentMaxLength(survey: Model): number {
   return survey.maxCommentLength > 0 ? survey.maxCommentLength : DEFAULT_MAX_TEXT_LENGTH;
 }
 
@@ -109,7 +109,7 @@ export function textProblem(text: string, max: number = DEFAULT_MAX_TEXT_LENGTH)
 }
 
 /** An open answer: a non-blank string within the length limit, or nothing. */
-function cleanText(raw: unknown, max: number, question: string, errors: ValidationError[]): string | undefined {
+export function cleanText(raw: unknown, max: number, question: string, errors: ValidationError[]): string | undefined {
   if (typeof raw !== 'string' || raw.trim() === '') return undefined;
   const problem = textProblem(raw, max);
   if (problem) {

@@ -8,7 +8,8 @@ import type { VersionInfo } from './survey-state';
  *   more. Running survey-core on each autosave cost most of the request (bench/respondent.ts);
  *   what the routing hides or what lies outside a question's choices may be stored in between
  *   and is cleaned at completion. The page never sends such answers.
- * - `partial` / `complete`: survey-core's full check (validateResponse) for the routing.
+ * - `partial` / `complete`: the full check for the routing: validateResponse, compiled once per
+ *   questionnaire version (server/questionnaires/compiled-validator.ts).
  *
  * validateResponse() keeps
  * only what fits the routing and silently drops the rest; a submission that could never come
@@ -117,7 +118,10 @@ export function checkAnswers(
   }
   // At completion, malformed answers come first (as a partial check would report them), so one
   // run of survey-core serves both.
-  const result = validateResponse(version.content, variables, data, { mode, malformedFirst: true });
+  // The compiled validator gives validateResponse's results without building a survey-core model
+  // (tests/unit/compiled-validator.test.ts); survey-core remains for questionnaires it does not model.
+  const options = { mode, malformedFirst: true };
+  const result = version.validator ? version.validator.validate(variables, data, options) : validateResponse(version.content, variables, data, options);
   if (!result.ok) return { ok: false, errors: result.errors, malformed: mode === 'partial' || result.malformed === true };
   return { ok: true, data: result.data, branch: result.branch };
 }

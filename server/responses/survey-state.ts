@@ -1,9 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import {
   buildSurvey,
+  compileValidator,
   readMeta,
   variablesFor,
   textLimits,
+  type CompiledValidator,
   type QuestionnaireContent,
   type QuestionnaireMeta,
   type QuestionnaireVariables,
@@ -62,6 +64,11 @@ export interface VersionInfo {
   commentSuffix: string;
   /** Length limits of text answers, per question and for comments. */
   textLimits: ReturnType<typeof textLimits>;
+  /**
+   * validateResponse compiled for this version (no survey-core model per check), or null when the
+   * questionnaire uses something the compiler does not model; then survey-core checks it.
+   */
+  validator: CompiledValidator | null;
 }
 
 export type AnswerShape = 'choice' | 'checkbox' | 'matrix' | 'boolean' | 'text' | 'comment';
@@ -101,6 +108,7 @@ export function versionInfo(id: number, sha256: string, content: unknown): Versi
     shapes,
     commentSuffix: survey.commentSuffix,
     textLimits: textLimits(survey),
+    validator: compileValidator(questionnaire),
   };
   if (versionCache.size >= VERSION_CACHE_SIZE) versionCache.delete(versionCache.keys().next().value!);
   versionCache.set(sha256, info);
