@@ -174,6 +174,12 @@ export function CoordinatorPage({ token }: { token: string }) {
       {view.participation === 'yes' && view.classes.length > 0 && (
         <section aria-labelledby="sheets">
           <h2 id="sheets">Per klas afdrukken</h2>
+          {view.followUp && (
+            <p className="mr-muted">
+              Dit is een vervolgmeting. Leerlingen die de vorige keer meededen, houden hun code (ook als ze van klas wisselden). Vul per klas hun codes in
+              uit de sleutellijst van de vorige meting; nieuwe leerlingen krijgen een nieuwe code. Druk de codes af nadat u alle oude codes heeft ingevuld.
+            </p>
+          )}
           <ul className="pp-classes">
             {view.classes.map((c) => (
               <li key={c.id}>
@@ -190,11 +196,66 @@ export function CoordinatorPage({ token }: { token: string }) {
                 </a>
                 <br />
                 <span className="mr-muted">Link voor de klas: {c.classLink}</span>
+                {view.followUp && <Reissue token={token} classId={c.id} label={c.label} onDone={() => call('GET /api/persons/c/:token', { params: { token } }).then(adopt)} />}
               </li>
             ))}
           </ul>
         </section>
       )}
     </main>
+  );
+}
+
+/** Follow-up round: the round-1 codes of one class, pasted or as the key list of the previous measurement. */
+function Reissue({ token, classId, label, onDone }: { token: string; classId: number; label: string; onDone: () => void }) {
+  const [codes, setCodes] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const [problems, setProblems] = useState<string[]>([]);
+  const [done, setDone] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setDone(null);
+    try {
+      let keyList: string | undefined;
+      if (file) {
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        let binary = '';
+        for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+        keyList = btoa(binary);
+      }
+      const reply = await call('POST /api/persons/c/:token/classes/:classId/reissue', { params: { token, classId }, body: file ? { keyList } : { codes } });
+      setProblems([]);
+      setCodes('');
+      setFile(null);
+      setDone(`${reply.reissued} codes opnieuw uitgegeven; klas ${label} heeft nu ${reply.pupils} leerlingen.`);
+      onDone();
+    } catch (e) {
+      setProblems(problemsOf(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="pp-reissue" onSubmit={submit} aria-label={`Codes van de vorige meting voor klas ${label}`}>
+      <label htmlFor={`reissue-${classId}`}>Codes van de vorige meting (één per regel)</label>
+      <textarea id={`reissue-${classId}`} rows={4} value={codes} onChange={(e) => setCodes(e.target.value)} />
+      <label htmlFor={`reissue-file-${classId}`}>of de sleutellijst van de vorige meting (Excel; alleen de kolom Code wordt gelezen, namen niet)</label>
+      <input id={`reissue-file-${classId}`} type="file" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+      {problems.length > 0 && (
+        <ul className="mr-error" role="alert">
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+      {done && <p role="status">{done}</p>}
+      <button type="submit" disabled={busy}>
+        Codes opnieuw uitgeven
+      </button>
+    </form>
   );
 }

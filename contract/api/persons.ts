@@ -19,6 +19,8 @@ export const PersonRoundSettings = Type.Object({
   unitType: Type.Union([Type.Literal('school'), Type.Literal('person')]),
   consentMode: Type.Union([ConsentMode, Type.Null()]),
   roles: Type.Array(Type.String()),
+  /** The earlier person round this one follows (a second measurement of the same panel), or null. */
+  previousRoundId: Type.Union([Type.Integer(), Type.Null()]),
 });
 export type PersonRoundSettings = Static<typeof PersonRoundSettings>;
 
@@ -78,6 +80,8 @@ export const CoordinatorView = Type.Object({
   roundName: Type.String(),
   closesAt: Type.Union([DateTime, Type.Null()]),
   consentMode: ConsentMode,
+  /** A follow-up measurement: the school re-issues the codes of its key list per class. */
+  followUp: Type.Boolean(),
   participation: Type.Union([Type.Literal('unknown'), Type.Literal('yes'), Type.Literal('no')]),
   classes: Type.Array(
     Type.Object({
@@ -118,7 +122,11 @@ export const personsApi = defineApi({
   'GET /api/persons/rounds/:id/settings': { params: IdParams, response: { 200: PersonRoundSettings } },
   'PUT /api/persons/rounds/:id/settings': {
     params: IdParams,
-    body: Type.Object({ consentMode: ConsentMode, roles: Type.Array(Role, { minItems: 1, maxItems: 6 }) }),
+    body: Type.Object({
+      consentMode: ConsentMode,
+      roles: Type.Array(Role, { minItems: 1, maxItems: 6 }),
+      previousRoundId: Type.Optional(Type.Union([Id, Type.Null()])),
+    }),
     response: { 200: PersonRoundSettings },
   },
   'GET /api/persons/rounds/:id/tracking': { params: IdParams, response: { 200: PersonTracking } },
@@ -132,6 +140,15 @@ export const personsApi = defineApi({
   },
   'GET /api/persons/c/:token/classes/:classId/letter': { params: ClassParams, response: { 200: FileReply('text/html') } },
   'POST /api/persons/c/:token/classes/:classId/letter-sent': { params: ClassParams, response: { 200: Ok } },
+  /** Follow-up round: round-1 codes for this class, pasted (one a line) or as the key list (.xlsx, base64). */
+  'POST /api/persons/c/:token/classes/:classId/reissue': {
+    params: ClassParams,
+    body: Type.Object({
+      codes: Type.Optional(Type.String({ maxLength: 20_000 })),
+      keyList: Type.Optional(Type.String({ maxLength: 1_500_000, pattern: '^[A-Za-z0-9+/=\\s]*$' })),
+    }),
+    response: { 200: Type.Object({ reissued: Type.Integer(), pupils: Type.Integer() }) },
+  },
 
   'GET /api/persons/o/:token': { params: TokenParams, response: { 200: ClassInfo } },
   'POST /api/persons/o/:token': {

@@ -396,6 +396,8 @@ export interface PersonRoundsTable {
   round_id: number;
   consent_mode: ConsentMode;
   roles: Json<string[]>;
+  /** The earlier person round this one follows (migration 0021), or null. */
+  previous_round_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -434,6 +436,9 @@ export interface PersonsTable {
   started_at: Timestamp | null;
   completed_at: Timestamp | null;
   created_at: Timestamp;
+  /** Migration 0021: the previous round's person this one continues, and the keyed hash of the e-mail address. */
+  previous_person_id: ColumnType<number | null, number | null | undefined, number | null>;
+  contact_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PersonContactsTable {

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { ConsentEventKind, ConsentMode, DB } from '../db/types';
 import { badRequest, DomainError, notFound } from '../errors';
+import { checkPupilCompletion } from './answers';
 import { codeHash, linkToken, normaliseCode, tokenId, tokenMatches } from '../invitations/person-links';
 
 /**
@@ -231,6 +232,8 @@ export async function pupilAnswers(db: Kysely<DB>, personId: number) {
 export async function savePupilAnswers(db: Kysely<DB>, ctx: PupilContext, data: Record<string, unknown>, revision: number, complete: boolean, now: Date) {
   if (ctx.status === 'issued') throw new DomainError(409, 'no_assent', 'Kies eerst of je meedoet.');
   if (ctx.status === 'completed') throw new DomainError(409, 'completed', 'Je hebt de vragenlijst al ingeleverd. Dank je wel!');
+  // Completion: checked against the questionnaire as routed (answers.ts); autosaves as sent.
+  if (complete) data = await checkPupilCompletion(db, ctx.personId, ctx.questionnaireVersionId, data);
   return db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable('person_responses')

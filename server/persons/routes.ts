@@ -6,12 +6,14 @@ import { personsApi } from '../../contract/api/persons';
 import type { AreaDeps } from '../area';
 import { currentUser } from '../auth/plugin';
 import { clientDist } from '../client-assets';
-import { DomainError, notFound } from '../errors';
+import { badRequest, DomainError, notFound } from '../errors';
 import { RESPONDENT_BODY_LIMIT } from '../limits';
 import { classLink, parentLink } from '../invitations/person-links';
 import { openClass, openPupil, parentDecision, pupilAnswers, pupilAssent, savePupilAnswers, startPupil } from './pupils';
 import { keyListXlsx, codeSheetHtml, parentLetterHtml } from './sheets';
 import { classWithCodes, configurePersonRound, coordinatorClasses, openCoordinator, personRoundSettings, recordInfoSent, register, type CoordinatorContext } from './sites';
+import { keyListLines, pastedLines, reissueCodes } from './panels';
+import { previousRoundOf } from './previous';
 import { personTracking } from './tracking';
 
 /** Pupils' answers: a generous bound for one questionnaire's JSON. */
@@ -59,6 +61,7 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
       roundName: ctx.roundName,
       closesAt: ctx.closesAt ? ctx.closesAt.toISOString() : null,
       consentMode: ctx.consentMode,
+      followUp: (await previousRoundOf(db, ctx.roundId)) !== null,
       participation: site.participation,
       classes: classes.map((c) => ({
         id: c.id,
@@ -126,6 +129,20 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     await recordInfoSent(db, ctx, request.params.classId, now);
     return { ok: true };
   });
+
+  app.post(
+    '/api/persons/c/:token/classes/:classId/reissue',
+    { config: open, onRequest, bodyLimit: 2 * 1024 * 1024, schema: api['POST /api/persons/c/:token/classes/:classId/reissue'] },
+    async (request) => {
+      const now = clock.now();
+      const ctx = await openCoordinator(db, secret, request.params.token, now);
+      const { codes, keyList } = request.body;
+      if ((codes === undefined || codes.trim() === '') === (keyList === undefined || keyList.trim() === ''))
+        throw badRequest('no_codes', 'Plak de codes of kies de sleutellijst van de vorige meting (één van beide).');
+      const lines = keyList ? await keyListLines(Buffer.from(keyList, 'base64')) : pastedLines(codes!);
+      return reissueCodes(db, secret, ctx, request.params.classId, lines, now);
+    },
+  );
 
   // --- Parents -------------------------------------------------------------------------------
   const classInfo = (c: Awaited<ReturnType<typeof openClass>>) => ({

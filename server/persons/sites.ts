@@ -9,6 +9,7 @@ import { markCoordinatorOpened, markSiteDecision } from '../invitations/status';
 import { setUnitType } from '../rounds/rounds';
 import { codeHash, newNonce, pupilCode, tokenId, tokenMatches } from '../invitations/person-links';
 import { COORDINATOR_TEMPLATES } from './templates';
+import { checkPreviousRound, contactHash, previousByContact } from './previous';
 
 /** A line of a refused form: which field, what is wrong (Dutch). */
 export interface FieldProblem {
@@ -26,6 +27,8 @@ export const MAX_TEACHERS = 80;
 export interface PersonRoundSettings {
   consentMode: ConsentMode;
   roles: string[];
+  /** The earlier person round this one follows (panels); undefined keeps what was set. */
+  previousRoundId?: number | null;
 }
 
 export async function configurePersonRound(db: Kysely<DB>, roundId: number, input: PersonRoundSettings, userId: number | null, now: Date, actor: Actor) {
@@ -36,18 +39,20 @@ export async function configurePersonRound(db: Kysely<DB>, roundId: number, inpu
     const round = await trx.selectFrom('rounds').select(['id', 'status']).where('id', '=', roundId).forUpdate().executeTakeFirst();
     if (!round) throw notFound('Deze meting bestaat niet.');
     if (round.status !== 'draft') throw conflict('round_not_draft', 'Het soort meting kan alleen worden gekozen zolang de meting nog niet geopend is.');
+    if (input.previousRoundId !== undefined && input.previousRoundId !== null) await checkPreviousRound(trx, roundId, input.previousRoundId);
     await setUnitType(trx, roundId, 'person', now);
+    const previous = input.previousRoundId === undefined ? {} : { previous_round_id: input.previousRoundId };
     await trx
       .insertInto('person_rounds')
-      .values({ round_id: roundId, consent_mode: input.consentMode, roles: JSON.stringify(roles), created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('round_id').doUpdateSet({ consent_mode: input.consentMode, roles: JSON.stringify(roles), updated_at: now }))
+      .values({ round_id: roundId, consent_mode: input.consentMode, roles: JSON.stringify(roles), ...previous, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('round_id').doUpdateSet({ consent_mode: input.consentMode, roles: JSON.stringify(roles), ...previous, updated_at: now }))
       .execute();
     // The coordinator's mail, unless the admin already wrote the round's own.
     for (const kind of ['invitation', 'reminder'] as const) {
       const has = await trx.selectFrom('mail_templates').select('round_id').where('round_id', '=', roundId).where('kind', '=', kind).executeTakeFirst();
       if (!has) await saveTemplate(trx, roundId, kind, COORDINATOR_TEMPLATES[kind], userId, now);
     }
-    await audit(trx, actor, now, 'round.person_settings', `round:${roundId}`, { consentMode: input.consentMode, roles });
+    await audit(trx, actor, now, 'round.person_settings', `round:${roundId}`, { consentMode: input.consentMode, roles, previousRoundId: input.previousRoundId });
   });
   return personRoundSettings(db, roundId);
 }
@@ -56,11 +61,11 @@ export async function personRoundSettings(db: Kysely<DB>, roundId: number) {
   const row = await db
     .selectFrom('rounds as r')
     .leftJoin('person_rounds as p', 'p.round_id', 'r.id')
-    .select(['r.id', 'r.unit_type', 'p.consent_mode', 'p.roles'])
+    .select(['r.id', 'r.unit_type', 'p.consent_mode', 'p.roles', 'p.previous_round_id'])
     .where('r.id', '=', roundId)
     .executeTakeFirst();
   if (!row) throw notFound('Deze meting bestaat niet.');
-  return { roundId: row.id, unitType: row.unit_type, consentMode: row.consent_mode ?? null, roles: row.roles ?? [] };
+  return { roundId: row.id, unitType: row.unit_type, consentMode: row.consent_mode ?? null, roles: row.roles ?? [], previousRoundId: row.previous_round_id ?? null };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,6 +224,8 @@ export async function register(db: Kysely<DB>, secret: string, ctx: CoordinatorC
           .where('p.role', '=', 'pupil')
           .where('p.seq', '>', c.pupils)
           .where('p.status', '=', 'issued')
+          // A re-issued round-1 code stays: it is a panel member, not a spare place.
+          .where('p.previous_person_id', 'is', null)
           .where((eb) => eb.not(eb.exists(eb.selectFrom('consent_events as e').select('e.id').whereRef('e.person_id', '=', 'p.id'))))
           .execute();
         if (removable.length < have - c.pupils) {
@@ -232,7 +239,7 @@ export async function register(db: Kysely<DB>, secret: string, ctx: CoordinatorC
       await trx.updateTable('person_classes').set({ grade: c.grade, pupils: c.pupils, label: c.label }).where('id', '=', old.id).execute();
     }
     if (later.length > 0) throw badRequest('invalid_registration', 'De aanmelding is niet opgeslagen. Verbeter de punten hieronder.', later);
-    await replaceTeachers(trx, ctx, input.participates ? input.teachers : [], now);
+    await replaceTeachers(trx, secret, ctx, input.participates ? input.teachers : [], now);
     await trx
       .updateTable('person_sites')
       .set({ participation: input.participates ? 'yes' : 'no', decided_at: now })
@@ -285,7 +292,7 @@ export async function issueCodes(trx: Kysely<DB>, secret: string, ctx: Pick<Coor
   }
 }
 
-async function replaceTeachers(trx: Kysely<DB>, ctx: CoordinatorContext, teachers: TeacherInput[], now: Date): Promise<void> {
+async function replaceTeachers(trx: Kysely<DB>, secret: string, ctx: CoordinatorContext, teachers: TeacherInput[], now: Date): Promise<void> {
   const classes = await trx.selectFrom('person_classes').select(['id', 'label']).where('site_id', '=', ctx.siteId).execute();
   const classId = new Map(classes.map((c) => [c.label.toLowerCase(), c.id]));
   const current = await trx
@@ -303,9 +310,21 @@ async function replaceTeachers(trx: Kysely<DB>, ctx: CoordinatorContext, teacher
     const email = t.email.trim().toLowerCase();
     let id = byEmail.get(email)?.id;
     if (id === undefined) {
+      // A follow-up round: the same address (by its keyed hash) continues the earlier teacher.
+      const hash = contactHash(secret, email);
+      const earlier = await previousByContact(trx, ctx.roundId, 'teacher', hash);
       const created = await trx
         .insertInto('persons')
-        .values({ round_id: ctx.roundId, site_id: ctx.siteId, role: 'teacher', panel_id: randomUUID(), code_nonce: newNonce(), created_at: now })
+        .values({
+          round_id: ctx.roundId,
+          site_id: ctx.siteId,
+          role: 'teacher',
+          panel_id: earlier?.panel_id ?? randomUUID(),
+          previous_person_id: earlier?.id ?? null,
+          contact_hash: hash,
+          code_nonce: newNonce(),
+          created_at: now,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       id = created.id;

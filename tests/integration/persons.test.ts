@@ -242,6 +242,47 @@ describeEachDatabase('person rounds', (getDatabase) => {
     expect(tracking.json().roles.find((r: { role: string }) => r.role === 'teacher')).toMatchObject({ registered: 1 });
   });
 
+  it("a pupil's completion is checked against the questionnaire as routed; autosave keeps its limits", async () => {
+    const db = getDatabase().db;
+    const { a, codesA } = await registered('passive');
+    const session = (await start(tokenOf(a.classLink), codesA[5]!)).json().session;
+    await app.inject({ method: 'POST', url: `/api/persons/p/${session}/assent`, payload: { assent: true } });
+    const complete = (data: Record<string, unknown>, revision: number) => app.inject({ method: 'POST', url: `/api/persons/p/${session}/complete`, payload: { data, revision } });
+    // Autosave stores what it gets (checked at completion), even a name that is no question.
+    const draft = await app.inject({ method: 'PUT', url: `/api/persons/p/${session}/answers`, payload: { data: { plezier: 1, geen_vraag: 'x' }, revision: 0 } });
+    expect(draft.statusCode, draft.body).toBe(200);
+    let revision = draft.json().revision;
+    const person = await db.selectFrom('persons').select('id').where('class_id', '=', a.id).where('seq', '=', 6).executeTakeFirstOrThrow();
+    const refusals: Array<[Record<string, unknown>, number, RegExp, string | null]> = [
+      [{ plezier: 1, vrienden: 1, geen_vraag: 'x' }, 400, /bestaat niet/, 'geen_vraag'],
+      [{ plezier: [1], vrienden: 1 }, 400, /juiste vorm/, 'plezier'],
+      [{ plezier: 7, vrienden: 1 }, 400, /past niet bij de vraag/, 'plezier'],
+      // Off the routed path: 'waarom' is only asked after 'Nee'.
+      [{ plezier: 1, vrienden: 1, waarom: 'saai' }, 400, /hoort niet bij de vragen die je kreeg/, 'waarom'],
+      [{ plezier: 3, vrienden: 1, waarom: 'x'.repeat(6000) }, 400, /te lang/, 'waarom'],
+      [{ plezier: 1 }, 422, /vereist|verplicht|beantwoord/i, 'vrienden'],
+    ];
+    for (const [data, status, message, question] of refusals) {
+      const reply = await complete(data, revision);
+      expect(reply.statusCode, JSON.stringify(data)).toBe(status);
+      const body = reply.json();
+      expect(body.message).toMatch(/antwoorden kunnen niet worden opgeslagen|Nog niet alle vragen/);
+      expect(body.details.map((d: { question: string }) => d.question)).toContain(question);
+      expect(body.details.map((d: { message: string }) => d.message).join(' ')).toMatch(message);
+      // Nothing was half-done: still started, the draft as it was.
+      const row = await db.selectFrom('person_responses').select(['data', 'revision', 'completed_at']).where('person_id', '=', person.id).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ revision, completed_at: null });
+      expect((await db.selectFrom('persons').select('status').where('id', '=', person.id).executeTakeFirstOrThrow()).status).toBe('started');
+    }
+    // On the path: 'Nee' with its follow-up, numbers as strings are the same answers.
+    const done = await complete({ plezier: '3', vrienden: 2, waarom: 'te vroeg op' }, revision);
+    expect(done.statusCode, done.body).toBe(200);
+    revision = done.json().revision;
+    const stored = await db.selectFrom('person_responses').select('data').where('person_id', '=', person.id).executeTakeFirstOrThrow();
+    expect(stored.data).toMatchObject({ plezier: 3, vrienden: 2, waarom: 'te vroeg op' });
+    expect((await db.selectFrom('persons').select('status').where('id', '=', person.id).executeTakeFirstOrThrow()).status).toBe('completed');
+  });
+
   it('active consent: a pupil starts only after the parent agreed', async () => {
     const { a, codesA } = await registered('active');
     const classToken = tokenOf(a.classLink);

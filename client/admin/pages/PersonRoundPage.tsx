@@ -21,6 +21,7 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
   const [error, setError] = useState<string | null>(null);
   const [consentMode, setConsentMode] = useState<'passive' | 'active'>('passive');
   const [roles, setRoles] = useState<string[]>(['pupil', 'teacher']);
+  const [previous, setPrevious] = useState('');
   const [saved, setSaved] = useState(false);
 
   const load = () => {
@@ -28,6 +29,7 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
       setSettings(s);
       if (s.consentMode) setConsentMode(s.consentMode);
       if (s.roles.length) setRoles(s.roles);
+      setPrevious(s.previousRoundId === null ? '' : String(s.previousRoundId));
     }, (e: unknown) => setError(e instanceof ApiError ? e.message : 'Laden mislukt.'));
     call('GET /api/persons/rounds/:id/tracking', { params: { id } }).then(setTracking, () => {});
   };
@@ -36,7 +38,7 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
   async function save() {
     setSaved(false);
     try {
-      setSettings(await call('PUT /api/persons/rounds/:id/settings', { params: { id }, body: { consentMode, roles } }));
+      setSettings(await call('PUT /api/persons/rounds/:id/settings', { params: { id }, body: { consentMode, roles, previousRoundId: previous.trim() === '' ? null : Math.trunc(Number(previous)) || 0 } }));
       setError(null);
       setSaved(true);
     } catch (e) {
@@ -51,7 +53,12 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
           <Link to={`/rounds/${id}`}>Meting</Link> › Personen
         </p>
         <h1>Leerlingen, leerkrachten en klassen</h1>
-        {settings && <p>Soort meting: {UNIT_TYPE_LABELS[settings.unitType]}.</p>}
+        {settings && (
+          <p>
+            Soort meting: {UNIT_TYPE_LABELS[settings.unitType]}.
+            {settings.previousRoundId !== null && <> Vervolg op <Link to={`/rounds/${settings.previousRoundId}/personen`}>meting {settings.previousRoundId}</Link>.</>}
+          </p>
+        )}
         {error && <p className="mr-error" role="alert">{error}</p>}
         {user.role === 'admin' && (
           <fieldset>
@@ -68,6 +75,10 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
                 {PERSON_ROLE_LABELS[r as PersonRole]}
               </label>
             ))}
+            <p>
+              <label htmlFor="previous-round">Vervolg op meting (nummer van de vorige meting met personen; leeg voor een eerste meting)</label>
+              <input id="previous-round" inputMode="numeric" value={previous} onChange={(e) => setPrevious(e.target.value)} style={{ width: '8rem' }} />
+            </p>
             <p>
               <button type="button" onClick={save}>
                 Opslaan als meting per persoon
