@@ -365,6 +365,7 @@ describeEachDatabase('person rounds', (getDatabase) => {
       [b, codesOther[0]!],
     ] as const) {
       const session = (await start(tokenOf(cls.classLink), code)).json().session;
+      expect((await app.inject({ method: 'POST', url: `/api/persons/p/${session}/assent`, payload: { assent: true } })).statusCode).toBe(200);
       const saved = await app.inject({ method: 'PUT', url: `/api/persons/p/${session}/answers`, payload: { data: { plezier: 2 }, revision: 0 } });
       expect(saved.statusCode, saved.body).toBe(200);
       expect((await parent(tokenOf(cls.parentLink), code === first.codesA[0] ? first.codesA[1]! : codesOther[1]!, 'objection')).statusCode).toBe(200);
