@@ -28,7 +28,7 @@ import { loadCounts, rebuildRound } from '../server/tracking/counts';
 import { dashboardSnapshot, loadLastActivity } from '../server/tracking/dashboard';
 import { swvViewSnapshot } from '../server/tracking/swv-view';
 import { tallyBySwv } from '../server/tracking/tally';
-import type { DashboardSnapshot } from '../server/tracking/types';
+import type { DashboardSnapshot } from '../contract/api/tracking';
 import { openSse } from '../tests/helpers/sse';
 import { createBenchDatabase, percentile, recordResults, table } from './lib';
 

@@ -31,6 +31,7 @@ import { CLOSED_BODY, responsesRoutes } from './responses/routes';
 import type { LoginLimits } from './auth/throttle';
 import { trackingRoutes } from './tracking/routes';
 import { personsRoutes } from './persons/routes';
+import { copyPersonSettings } from './persons/sites';
 
 export interface AppDeps {
   database: Database;
@@ -167,7 +168,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(exportRoutes, areaDeps);
   await app.register(analysisRoutes, areaDeps);
   await app.register(schoolsRoutes, { ...areaDeps, addresses: addressFollowers });
-  await app.register(roundsRoutes, areaDeps);
+  await app.register(roundsRoutes, { ...areaDeps, roundCopied: copyPersonSettings });
   await app.register(trackingRoutes, areaDeps);
   await app.register(responsesRoutes, areaDeps);
   await app.register(personsRoutes, areaDeps);

@@ -40,16 +40,6 @@ import { analyseDimension, DEFAULT_MIN_GROUP_SIZE, SIZE_DIMENSION, sizeDimension
  * The counting is one GROUP BY GROUPING SETS query; only the per-group results reach JS.
  */
 
-export type {
-  CategoryCount,
-  CategoryResult,
-  DimensionKey,
-  DimensionResult,
-  GroupFilter,
-  LaggingGroup,
-  Representativeness,
-  TestResult,
-} from '../../contract/api/analysis';
 export { categoriesOf, sizeCategories, sizeClassLabels } from './representativeness-categories';
 export { loadRepresentativenessCounts, type RepresentativenessCounts, type SwvInfo } from './representativeness-counts';
 export { rankLaggingGroups, shortSwvName } from './representativeness-lagging';

@@ -9,7 +9,8 @@ import { badRequest } from '../errors';
 import { getQuestionnaire, getVersion, listQuestionnaires, type QuestionnaireContent } from '../questionnaires';
 import { diffQuestionnaires } from '../questionnaires/questionnaire-diff';
 import { representativeness } from './representativeness';
-import { calculateSampleSize, loadTarget, saveTarget, type Breakdown, type PopulationSource } from './target';
+import { calculateSampleSize, loadTarget, saveTarget } from './target';
+import type { Breakdown, PopulationSource } from '../../contract/api/analysis';
 
 /**
  * A questionnaire to compare: a file in questionnaires/ ("file:image-samenwerking-2023") or the

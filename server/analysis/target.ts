@@ -23,8 +23,6 @@ import { sampleSize } from './statistics';
 
 export const MAX_POPULATION = 10_000_000;
 
-export type { Breakdown, PopulationSource, SampleSizeAnswer, SampleSizeParams, TargetCalculation, TargetGroup, TargetView };
-
 /** Checks the calculation's inputs, with a Dutch message per problem. */
 export function assertSampleSizeParams(p: { population?: unknown; margin: unknown; confidence: unknown; spread: unknown }, checkPopulation = true): void {
   const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -43,7 +41,6 @@ export function assertSampleSizeParams(p: { population?: unknown; margin: unknow
     throw badRequest('invalid_spread', 'De verwachte spreiding moet tussen 0% en 100% liggen (50% is het voorzichtigst).');
   }
 }
-
 
 export function calculateSampleSize(p: SampleSizeParams): SampleSizeAnswer {
   assertSampleSizeParams(p);

@@ -1,5 +1,5 @@
 import { formatCell } from './report-format';
-import type { ReportFigure } from './report-tables';
+import type { ReportFigure } from '../../contract/api/exports';
 
 /**
  * The report's figures as SVG, drawn on the server from the same numbers as the tables:

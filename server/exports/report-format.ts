@@ -7,8 +7,6 @@
 
 import type { CellFormat } from '../../contract/api/exports';
 
-export type { CellFormat };
-
 const formatters: Record<Exclude<CellFormat, 'text'>, Intl.NumberFormat> = {
   count: new Intl.NumberFormat('nl-NL', { maximumFractionDigits: 0, useGrouping: true }),
   pct: new Intl.NumberFormat('nl-NL', { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false }),

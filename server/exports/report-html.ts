@@ -1,5 +1,5 @@
 import { figureSvg } from './figures';
-import type { RoundReport } from './report-tables';
+import type { RoundReport } from '../../contract/api/exports';
 
 /**
  * The whole report as one printable page: the figures (inline SVG) and every table as the

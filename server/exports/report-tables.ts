@@ -10,7 +10,8 @@ import { describe } from '../analysis/statistics';
 import { answerColumns, answerValues, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from '../questionnaires/columns';
 import { completedSql, invitedSql } from '../tracking/definitions';
 import { previousMeasurement } from './export';
-import { formatCell, percentage, type CellFormat } from './report-format';
+import { formatCell, percentage } from './report-format';
+import type { CellFormat } from '../../contract/api/exports';
 import { DEFAULT_ALPHA_THRESHOLD, readScales, ScaleAccumulator, type ScaleDefinition, type ScaleStatistics } from './scales';
 
 /**
@@ -26,8 +27,6 @@ import { DEFAULT_ALPHA_THRESHOLD, readScales, ScaleAccumulator, type ScaleDefini
 
 export const NOT_ASKED_TEXT = 'niet gevraagd';
 export const NOT_COMPARABLE_TEXT = 'nvt';
-
-export type { FigureSeries, ReportCell, ReportFigure, ReportRow, ReportTable, RoundReport };
 
 type Row = { label: string; cells: ReportCell[]; total?: boolean };
 

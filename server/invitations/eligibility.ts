@@ -16,7 +16,6 @@ import { checkEmail } from '../schools/email';
  */
 
 // What the admin pages see is defined once, in the contract.
-export type { RoundPreview, RoundSchool, RoundSchoolState, RoundSwvSummary } from '../../contract/api/rounds';
 
 function unreachableReason(email: string | null): string | null {
   if (email === null || email.trim() === '') return 'geen e-mailadres';

@@ -23,7 +23,8 @@ import {
   previewTemplate,
 } from './queries';
 import { retryFailedMessage } from './outbox';
-import { parseTarget, type MailingTarget } from './targets';
+import { parseTarget } from './targets';
+import type { MailingTarget } from '../../contract/api/mailings';
 import { formatDateTime } from '../time';
 import { relayLimits } from './tasks';
 import { assertValidTemplate, escapeHtml, loadTemplate, PLACEHOLDERS, resetTemplate, saveTemplate } from './templates';

@@ -9,7 +9,6 @@ import type { DB, InvitationStatus, MailingKind, RoundStatus, SchoolKind, Situat
  * a school that completed, refused, opted out or bounced in between gets nothing.
  */
 export { TARGET_STATUSES, TEXT_FILTER_LIMITS };
-export type { MailingTarget, TargetStatus };
 
 export const TARGET_STATUS_LABELS: Record<TargetStatus, string> = {
   'not-invited': 'nog niet uitgenodigd',

@@ -14,7 +14,8 @@ import {
   type RetryPolicy,
   type SendFailure,
 } from './outbox';
-import { hasLimits, sendBudget, type RelayLimits } from './throttle';
+import { hasLimits, sendBudget } from './throttle';
+import type { RelayLimits } from '../../contract/api/mailings';
 import { transportFromConfig, type MailTransport } from './transport';
 import { fanOutDueMailings, finishMailings } from './waves';
 

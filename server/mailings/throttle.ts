@@ -8,7 +8,6 @@ import type { RelayLimits } from '../../contract/api/mailings';
  * was last claimed for sending, or its claim last renewed by the worker's heartbeat while the
  * mail was in hand: seconds later at most), so several workers share one budget.
  */
-export type { RelayLimits };
 
 export const WINDOWS = [
   { key: 'perMinute', ms: 60_000 },

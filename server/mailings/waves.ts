@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, Mailing, MailingKind, ReminderPolicy } from '../db/types';
 import { conflict, notFound } from '../errors';
 import { enqueueMails, mailingKey, withdrawQueuedMail, type NewMail } from './outbox';
-import { loadCandidates, parseTarget, skipReason, type Candidate, type MailingTarget } from './targets';
+import { loadCandidates, parseTarget, skipReason, type Candidate } from './targets';
+import type { MailingTarget } from '../../contract/api/mailings';
 import { displayName, formatCloseDate, loadTemplate, renderTemplate, type PlaceholderValues, type TemplateContent } from './templates';
 
 /**

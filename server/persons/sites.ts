@@ -40,21 +40,42 @@ export async function configurePersonRound(db: Kysely<DB>, roundId: number, inpu
     if (!round) throw notFound('Deze meting bestaat niet.');
     if (round.status !== 'draft') throw conflict('round_not_draft', 'Het soort meting kan alleen worden gekozen zolang de meting nog niet geopend is.');
     if (input.previousRoundId !== undefined && input.previousRoundId !== null) await checkPreviousRound(trx, roundId, input.previousRoundId);
-    await setUnitType(trx, roundId, 'person', now);
     const previous = input.previousRoundId === undefined ? {} : { previous_round_id: input.previousRoundId };
-    await trx
-      .insertInto('person_rounds')
-      .values({ round_id: roundId, consent_mode: input.consentMode, roles: JSON.stringify(roles), ...previous, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.column('round_id').doUpdateSet({ consent_mode: input.consentMode, roles: JSON.stringify(roles), ...previous, updated_at: now }))
-      .execute();
-    // The coordinator's mail, unless the admin already wrote the round's own.
-    for (const kind of ['invitation', 'reminder'] as const) {
-      const has = await trx.selectFrom('mail_templates').select('round_id').where('round_id', '=', roundId).where('kind', '=', kind).executeTakeFirst();
-      if (!has) await saveTemplate(trx, roundId, kind, COORDINATOR_TEMPLATES[kind], userId, now);
-    }
+    await writePersonSettings(trx, roundId, { consentMode: input.consentMode, roles }, previous, userId, now);
     await audit(trx, actor, now, 'round.person_settings', `round:${roundId}`, { consentMode: input.consentMode, roles, previousRoundId: input.previousRoundId });
   });
   return personRoundSettings(db, roundId);
+}
+
+/** The person_rounds columns a caller sets only when asked (undefined keeps what is stored). */
+interface PersonRoundColumns {
+  previous_round_id?: number | null;
+}
+
+/** Makes the round a person round with these settings, and gives it the coordinator's mail unless it has its own. */
+async function writePersonSettings(trx: Kysely<DB>, roundId: number, settings: PersonRoundSettings, extra: PersonRoundColumns, userId: number | null, now: Date): Promise<void> {
+  const roles = JSON.stringify(settings.roles);
+  await setUnitType(trx, roundId, 'person', now);
+  await trx
+    .insertInto('person_rounds')
+    .values({ round_id: roundId, consent_mode: settings.consentMode, roles, created_at: now, updated_at: now, ...extra })
+    .onConflict((oc) => oc.column('round_id').doUpdateSet({ consent_mode: settings.consentMode, roles, updated_at: now, ...extra }))
+    .execute();
+  for (const kind of ['invitation', 'reminder'] as const) {
+    const has = await trx.selectFrom('mail_templates').select('round_id').where('round_id', '=', roundId).where('kind', '=', kind).executeTakeFirst();
+    if (!has) await saveTemplate(trx, roundId, kind, COORDINATOR_TEMPLATES[kind], userId, now);
+  }
+}
+
+/**
+ * After copyRound (passed in by server/app.ts as the rounds area's `roundCopied`): the copy of a
+ * person round is a person round with the same consent mode and roles, and the coordinator's mail.
+ * Nothing about the sites, classes or persons is copied. In the caller's transaction.
+ */
+export async function copyPersonSettings(trx: Kysely<DB>, fromRoundId: number, toRoundId: number, now: Date, actor: Actor): Promise<void> {
+  const source = await trx.selectFrom('person_rounds').select(['consent_mode', 'roles']).where('round_id', '=', fromRoundId).executeTakeFirst();
+  if (!source) return;
+  await writePersonSettings(trx, toRoundId, { consentMode: source.consent_mode, roles: source.roles }, {}, 'id' in actor ? actor.id : null, now);
 }
 
 export async function personRoundSettings(db: Kysely<DB>, roundId: number) {

@@ -7,12 +7,38 @@ import { conflict, notFound } from '../errors';
  * A school's request to delete its data in one round (GDPR): its answers (the response row),
  * its message log (outbox messages) and its address and personal link are deleted. The invitation
  * row stays as a marker (erased_at, excluded_at), so the school is not invited again in this round
- * and the round's figures keep counting it as invited. The audit entry holds ids and counts only.
+ * and the round's figures keep counting it as invited. In a person round its persons, classes,
+ * answers and consent events go too (erasePersonData). The audit entry holds ids and counts only.
  */
 export interface SchoolErasure {
   invitationId: number;
   responses: number;
   messages: number;
+}
+
+/**
+ * In a person round, the school's site (server/persons/) loses everything about its people: the
+ * persons (pupils, teachers) with their answers, contact addresses, classes taught and consent
+ * events, then the classes with their class-level consent events and wrong-code records. The
+ * site row stays (participation only, no personal data), like the invitation row. consent_events
+ * is append-only against UPDATE (migration 0018's trigger); a DELETE is allowed, so the GDPR
+ * erasure wins over the consent record, and the audit entry keeps the count. Returns the number
+ * of persons erased.
+ */
+async function erasePersonData(trx: Transaction<DB>, invitationId: number): Promise<number> {
+  const site = await trx.selectFrom('person_sites').select('id').where('invitation_id', '=', invitationId).executeTakeFirst();
+  if (!site) return 0;
+  // Explicit rather than left to the cascades, so the list of tables is read here.
+  const persons = trx.selectFrom('persons').select('id').where('site_id', '=', site.id);
+  const classes = trx.selectFrom('person_classes').select('id').where('site_id', '=', site.id);
+  await trx.deleteFrom('consent_events').where((eb) => eb.or([eb('person_id', 'in', persons), eb('class_id', 'in', classes)])).execute();
+  await trx.deleteFrom('person_responses').where('person_id', 'in', persons).execute();
+  await trx.deleteFrom('person_contacts').where('person_id', 'in', persons).execute();
+  await trx.deleteFrom('teacher_classes').where((eb) => eb.or([eb('person_id', 'in', persons), eb('class_id', 'in', classes)])).execute();
+  await trx.deleteFrom('person_code_failures').where('class_id', 'in', classes).execute();
+  const deleted = await trx.deleteFrom('persons').where('site_id', '=', site.id).executeTakeFirst();
+  await trx.deleteFrom('person_classes').where('site_id', '=', site.id).execute();
+  return Number(deleted.numDeletedRows);
 }
 
 /** In the caller's transaction (the invitation row is locked until it commits). */
@@ -33,6 +59,7 @@ export async function eraseSchoolData(trx: Transaction<DB>, roundId: number, sch
   const forwardedIds = forwarded.map((r) => r.forwarded_outbox_id).filter((id): id is number => id !== null);
   if (forwardedIds.length) await trx.deleteFrom('outbox_messages').where('id', 'in', forwardedIds).execute();
   const messages = await trx.deleteFrom('outbox_messages').where('invitation_id', '=', invitation.id).executeTakeFirst();
+  const persons = await erasePersonData(trx, invitation.id);
   await trx
     .updateTable('invitations')
     .set({
@@ -50,6 +77,6 @@ export async function eraseSchoolData(trx: Transaction<DB>, roundId: number, sch
     responses: Number(responses.numDeletedRows),
     messages: Number(messages.numDeletedRows),
   };
-  await audit(trx, actor, now, 'privacy.school_erased', `invitation:${invitation.id}`, { roundId, schoolId, ...result });
+  await audit(trx, actor, now, 'privacy.school_erased', `invitation:${invitation.id}`, { roundId, schoolId, ...result, ...(persons ? { persons } : {}) });
   return result;
 }

@@ -10,6 +10,8 @@ import type { DB, OutboxStatus } from '../db/types';
  *   pseudonym; SWV, situation and answers stay for analysis);
  * - outbox messages of the round: address, subject, bodies, headers (they hold the personal link)
  *   and error texts emptied; mail not yet sent is cancelled, as are the round's open mailings;
+ * - a person round's teacher addresses, pupil codes, class links and wrong-code records
+ *   (purgePersonContacts); the persons' answers stay pseudonymised under their panel id;
  * - the round is marked purged (rounds.purged_at) and the purge is audit-logged with counts only.
  *
  * A table added later that holds contact data of a round's schools must be purged here too.
@@ -38,6 +40,22 @@ export async function purgeExpiredRounds(db: Kysely<DB>, now: Date, actor: Actor
     if (result) purged.push(result);
   }
   return purged;
+}
+
+/**
+ * A person round's part of the purge: what reaches or identifies a person goes (teachers' contact
+ * addresses, the pupils' code hashes and nonces, so no code sheet can be printed again and no
+ * code works; the class links' nonces; the record of wrong codes), while the answers stay
+ * pseudonymised under the panel id, like a school round's answers under the invitation id.
+ * Returns the number of persons whose codes were removed.
+ */
+async function purgePersonContacts(trx: Kysely<DB>, roundId: number): Promise<number> {
+  const persons = trx.selectFrom('persons').select('id').where('round_id', '=', roundId);
+  await trx.deleteFrom('person_contacts').where('person_id', 'in', persons).execute();
+  await trx.deleteFrom('person_code_failures').where('class_id', 'in', trx.selectFrom('person_classes').select('id').where('round_id', '=', roundId)).execute();
+  await trx.updateTable('person_classes').set({ link_nonce: '' }).where('round_id', '=', roundId).execute();
+  const codes = await trx.updateTable('persons').set({ code_nonce: null, code_hash: null }).where('round_id', '=', roundId).executeTakeFirst();
+  return Number(codes.numUpdatedRows);
 }
 
 async function purgeRound(db: Kysely<DB>, roundId: number, now: Date, actor: Actor): Promise<RoundPurge | null> {
@@ -83,10 +101,11 @@ async function purgeRound(db: Kysely<DB>, roundId: number, now: Date, actor: Act
       .where('id', 'in', (eb) => eb.selectFrom('inbound_messages').select('forwarded_outbox_id').where('round_id', '=', roundId).where('forwarded_outbox_id', 'is not', null))
       .execute();
     await trx.deleteFrom('inbound_messages').where('round_id', '=', roundId).execute();
+    const persons = await purgePersonContacts(trx, roundId);
     await trx.updateTable('rounds').set({ purged_at: now, updated_at: now }).where('id', '=', roundId).execute();
 
     const result = { roundId, invitations: Number(invitations.numUpdatedRows), messages: Number(messages.numUpdatedRows) };
-    await audit(trx, actor, now, 'privacy.round_purged', `round:${roundId}`, { invitations: result.invitations, messages: result.messages });
+    await audit(trx, actor, now, 'privacy.round_purged', `round:${roundId}`, { invitations: result.invitations, messages: result.messages, ...(persons ? { persons } : {}) });
     return result;
   });
 }

@@ -8,8 +8,6 @@ type Json = Record<string, unknown>;
 
 import type { Comparability, QuestionChange, QuestionnaireDiff, QuestionShape } from '../../contract/api/questionnaires';
 
-export type { Comparability, QuestionChange, QuestionnaireDiff, QuestionShape };
-
 const CONDITION_KEYS = ['visibleIf', 'enableIf', 'requiredIf'] as const;
 /** Years and school years in a text ("2023", "2023-2024"): the reference period. */
 const YEARS = /\b(?:19|20)\d\d(?:-(?:19|20)\d\d)?\b/g;

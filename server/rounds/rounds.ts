@@ -217,7 +217,10 @@ export interface CopyInput {
  * region letters, so the same schools are compared across rounds. Per-school choices (added or
  * excluded schools) are not copied: they were about that measurement. Call inside a transaction.
  */
-export async function copyRound(trx: Kysely<DB>, roundId: number, input: CopyInput, now: Date, actor: Actor): Promise<Round> {
+/** What other areas copy along with a round (server/app.ts passes server/persons' settings copy). */
+export type RoundCopied = (trx: Kysely<DB>, fromRoundId: number, toRoundId: number, now: Date, actor: Actor) => Promise<void>;
+
+export async function copyRound(trx: Kysely<DB>, roundId: number, input: CopyInput, now: Date, actor: Actor, roundCopied?: RoundCopied): Promise<Round> {
   const source = await trx.selectFrom('rounds').selectAll().where('id', '=', roundId).executeTakeFirst();
   if (!source) throw notFound('Deze meting bestaat niet.');
   const name = input.name.trim();
@@ -241,6 +244,7 @@ export async function copyRound(trx: Kysely<DB>, roundId: number, input: CopyInp
     .executeTakeFirstOrThrow();
   const swvs = await trx.selectFrom('round_swvs').select(['swv_id', 'situation', 'region_letter']).where('round_id', '=', roundId).execute();
   if (swvs.length) await trx.insertInto('round_swvs').values(swvs.map((s) => ({ ...s, round_id: round.id }))).execute();
+  await roundCopied?.(trx, roundId, round.id, now, actor);
   await audit(trx, actor, now, 'round.copy', `round:${round.id}`, { from: roundId, swvs: swvs.length });
   return round;
 }

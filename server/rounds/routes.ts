@@ -13,7 +13,7 @@ import { previewRound, roundSchools } from '../invitations/eligibility';
 import { closeRound } from './close';
 import { inviteReachable, openRound } from './open';
 import { fanOutMailing, scheduleInvitationsForSchool, scheduleInvitationWave, scheduleRoundMailings } from '../mailings/waves';
-import { copyRound, createRound, createStudy, DEFAULT_REMINDER_POLICY, DEFAULT_ROUND_DAYS, updateRound } from './rounds';
+import { copyRound, createRound, createStudy, DEFAULT_REMINDER_POLICY, DEFAULT_ROUND_DAYS, updateRound, type RoundCopied } from './rounds';
 import { assignSwv, importAssignments, MAX_ASSIGNMENT_FILE_BYTES, NO_SITUATION_LABEL, roundNeedsSituation, SITUATION_LABELS, SITUATIONS, unassignSwv } from './swv-assignment';
 
 const toDate = (value: string | null | undefined) => (value === undefined ? undefined : value === null ? null : new Date(value));
@@ -36,7 +36,7 @@ function roundRecord(round: Round): RoundRecord {
  * Studies and rounds (metingen): setup, SWV assignment, the preview of who will be invited,
  * opening, per-school corrections and copying into the next measurement.
  */
-export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
+export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps & { roundCopied?: RoundCopied }> = async (app, { db, clock, config, roundCopied }) => {
   await registerUploads(app);
   const actorOf = (request: Parameters<typeof currentUser>[0]): Actor => {
     const user = currentUser(request);
@@ -312,7 +312,7 @@ export const roundsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       const round = await db
         .transaction()
         .execute((trx) =>
-          copyRound(trx, request.params.id, { name: b.name, opensAt: toDate(b.opensAt), closesAt: toDate(b.closesAt), questionnaireId: b.questionnaireId }, clock.now(), actorOf(request)),
+          copyRound(trx, request.params.id, { name: b.name, opensAt: toDate(b.opensAt), closesAt: toDate(b.closesAt), questionnaireId: b.questionnaireId }, clock.now(), actorOf(request), roundCopied),
         );
       return reply.code(201).send(roundRecord(round));
     },

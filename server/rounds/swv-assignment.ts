@@ -34,7 +34,6 @@ const SITUATION_SECTOR: Record<Situation, SwvSector | null> = {
  */
 export const NO_SITUATION_WORDS = ['', 'geen', 'geen-samenwerkingssituatie', '-', 'nvt', 'n.v.t.'];
 
-
 /** Accepts our codes, the spec's (`po_vo`, `onderwijs_jeugdhulp`) and the report's Dutch labels. */
 export function parseSituation(raw: string): Situation | null {
   const value = raw
@@ -156,8 +155,6 @@ export async function unassignSwv(trx: Kysely<DB>, roundId: number, swvCode: str
   if (Number(deleted.numDeletedRows) === 0) throw notFound('Dit samenwerkingsverband doet niet mee aan deze meting.');
   await audit(trx, actor, now, 'round.swv.unassign', `round:${roundId}`, { swv: code });
 }
-
-export type { AssignmentImportReport } from '../../contract/api/rounds';
 
 type AssignmentField = 'swvCode' | 'situation' | 'regionLetter';
 const ASSIGNMENT_FIELDS: Array<FieldSpec<AssignmentField>> = [

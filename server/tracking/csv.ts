@@ -1,5 +1,5 @@
 import { neutraliseFormula } from '../spreadsheet';
-import type { SwvRow } from './types';
+import type { SwvRow } from '../../contract/api/tracking';
 
 /**
  * The per-SWV table as CSV the way Dutch Excel opens it: UTF-8 with BOM, semicolons, decimal

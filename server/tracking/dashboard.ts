@@ -19,7 +19,7 @@ import type {
   SwvRow,
   Timeline,
   TimelineMailing,
-} from './types';
+} from '../../contract/api/tracking';
 
 /** A round's dashboard: every aggregate, computed from the summary in a handful of small queries. */
 

@@ -9,7 +9,8 @@ import { loadRoundInfo } from './dashboard';
 import { situationLabel } from '../../contract/vocabulary';
 import { factsOfRow, invitationFigures, responseRate } from './definitions';
 import { tallyBySwv } from './tally';
-import type { SchoolState, SwvLinkInfo, SwvViewSnapshot } from './types';
+import type { SwvLinkInfo, SwvViewSnapshot } from '../../contract/api/tracking';
+import type { SchoolState } from '../../contract/vocabulary';
 
 /**
  * Read-only links for an SWV's project leader. The link is /v/<token>; the database keeps only

@@ -6,6 +6,7 @@ import { buildOutgoing, claimDue } from '../../server/mailings/outbox';
 import { fanOutDueMailings, scheduleInvitationWave } from '../../server/mailings/waves';
 import { CODE_ALPHABET, coordinatorLink } from '../../server/invitations/person-links';
 import { CODE_THROTTLE } from '../../server/persons/pupils';
+import { purgeExpiredRounds } from '../../server/privacy/retention';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
 import { aDraftPersonRound } from '../fixtures/persons';
@@ -367,5 +368,122 @@ describeEachDatabase('person rounds', (getDatabase) => {
     const after = await codesOf(token, a.id);
     expect(after.slice(0, 30)).toEqual(codesA);
     expect(after).toHaveLength(32);
+  });
+  /** Rows of the person tables that belong to one site (a school of the round). */
+  async function personRowsOf(siteId: number) {
+    const db = getDatabase().db;
+    const persons = (await db.selectFrom('persons').select('id').where('site_id', '=', siteId).execute()).map((p) => p.id);
+    const classes = (await db.selectFrom('person_classes').select('id').where('site_id', '=', siteId).execute()).map((c) => c.id);
+    const byPerson = async (table: 'person_responses' | 'person_contacts' | 'teacher_classes') =>
+      persons.length ? (await db.selectFrom(table).select('person_id').where('person_id', 'in', persons).execute()).length : 0;
+    return {
+      persons: persons.length,
+      classes: classes.length,
+      responses: await byPerson('person_responses'),
+      contacts: await byPerson('person_contacts'),
+      teacherClasses: await byPerson('teacher_classes'),
+      consentEvents: persons.length + classes.length
+        ? (await db.selectFrom('consent_events').select('id').where((eb) => eb.or([...(persons.length ? [eb('person_id', 'in', persons)] : []), ...(classes.length ? [eb('class_id', 'in', classes)] : [])])).execute()).length
+        : 0,
+      codeFailures: classes.length ? (await db.selectFrom('person_code_failures').select('id').where('class_id', 'in', classes).execute()).length : 0,
+    };
+  }
+
+  /** Both schools registered, a pupil of each with answers, a parent's objection, a wrong code typed. */
+  async function twoSchoolsWithAnswers() {
+    const db = getDatabase().db;
+    const first = await registered('passive');
+    const second = await register(first.round.tokens[1]!, {
+      participates: true,
+      classes: [{ label: '7A', grade: 'g7', pupils: 20 }],
+      teachers: [{ email: 'meester.7a@school.test', classes: ['7A'] }],
+    });
+    expect(second.statusCode, second.body).toBe(200);
+    const b = second.json().classes[0];
+    const codesOther = await codesOf(first.round.tokens[1]!, b.id);
+    for (const [cls, code] of [
+      [first.a, first.codesA[0]!],
+      [b, codesOther[0]!],
+    ] as const) {
+      const session = (await start(tokenOf(cls.classLink), code)).json().session;
+      expect((await app.inject({ method: 'POST', url: `/api/persons/p/${session}/assent`, payload: { assent: true } })).statusCode).toBe(200);
+      const saved = await app.inject({ method: 'PUT', url: `/api/persons/p/${session}/answers`, payload: { data: { plezier: 2 }, revision: 0 } });
+      expect(saved.statusCode, saved.body).toBe(200);
+      expect((await parent(tokenOf(cls.parentLink), code === first.codesA[0] ? first.codesA[1]! : codesOther[1]!, 'objection')).statusCode).toBe(200);
+      expect((await start(tokenOf(cls.classLink), 'ZZZZ-ZZZZ')).statusCode).not.toBe(200);
+    }
+    const sites = await db.selectFrom('person_sites').select(['id', 'invitation_id']).where('round_id', '=', first.round.roundId).orderBy('invitation_id').execute();
+    return { ...first, other: { cls: b, codes: codesOther }, sites: sites.map((s) => s.id) };
+  }
+
+  it("erasing a school (GDPR) deletes its persons, classes, answers, contacts and consent events, and leaves the other school's", async () => {
+    const db = getDatabase().db;
+    const world = await twoSchoolsWithAnswers();
+    const [erasedSite, otherSite] = world.sites as [number, number];
+    const before = await personRowsOf(erasedSite);
+    expect(before).toMatchObject({ persons: 56, classes: 2, responses: 1, contacts: 1, teacherClasses: 1 });
+    expect(before.consentEvents).toBeGreaterThanOrEqual(2);
+    expect(before.codeFailures).toBeGreaterThanOrEqual(1);
+    const otherBefore = await personRowsOf(otherSite);
+
+    const invitation = await db.selectFrom('invitations').select(['id', 'school_id']).where('id', '=', world.round.invitations[0]!.id).executeTakeFirstOrThrow();
+    const erased = await app.inject({ method: 'DELETE', url: `/api/privacy/rounds/${world.round.roundId}/schools/${invitation.school_id}`, headers: admin.headers });
+    expect(erased.statusCode, erased.body).toBe(200);
+
+    expect(await personRowsOf(erasedSite)).toEqual({ persons: 0, classes: 0, responses: 0, contacts: 0, teacherClasses: 0, consentEvents: 0, codeFailures: 0 });
+    // The site row stays as a marker (no personal data), like the invitation row.
+    expect(await db.selectFrom('person_sites').select('id').where('id', '=', erasedSite).execute()).toHaveLength(1);
+    expect(await personRowsOf(otherSite)).toEqual(otherBefore);
+    const entry = await db.selectFrom('audit_log').selectAll().where('action', '=', 'privacy.school_erased').where('target', '=', `invitation:${invitation.id}`).executeTakeFirstOrThrow();
+    expect(entry.details).toMatchObject({ persons: 56 });
+    // The erased school's class link no longer finds a class.
+    expect((await start(tokenOf(world.a.classLink), world.codesA[2]!)).statusCode).toBe(404);
+  });
+
+  it('the retention purge removes codes, class links, teacher addresses and wrong-code records, and keeps the answers under the panel id', async () => {
+    const db = getDatabase().db;
+    const world = await twoSchoolsWithAnswers();
+    const roundId = world.round.roundId;
+    const answersBefore = await db.selectFrom('person_responses as r').innerJoin('persons as p', 'p.id', 'r.person_id').select(['p.panel_id', 'r.data']).where('p.round_id', '=', roundId).orderBy('p.panel_id').execute();
+    expect(answersBefore).toHaveLength(2);
+    await db.updateTable('rounds').set({ status: 'closed', retention_until: new Date(clock.now().getTime() - 1000) }).where('id', '=', roundId).execute();
+
+    const purged = await purgeExpiredRounds(db, clock.now());
+    expect(purged.map((p) => p.roundId)).toContain(roundId);
+
+    const persons = await db.selectFrom('persons').select(['code_nonce', 'code_hash']).where('round_id', '=', roundId).execute();
+    expect(persons.length).toBe(56 + 21);
+    expect(persons.every((p) => p.code_nonce === null && p.code_hash === null)).toBe(true);
+    const classes = await db.selectFrom('person_classes').select('link_nonce').where('round_id', '=', roundId).execute();
+    expect(classes.map((c) => c.link_nonce)).toEqual(['', '', '']);
+    for (const site of world.sites) expect(await personRowsOf(site)).toMatchObject({ contacts: 0, codeFailures: 0 });
+    const answersAfter = await db.selectFrom('person_responses as r').innerJoin('persons as p', 'p.id', 'r.person_id').select(['p.panel_id', 'r.data']).where('p.round_id', '=', roundId).orderBy('p.panel_id').execute();
+    expect(answersAfter).toEqual(answersBefore);
+    const entry = await db.selectFrom('audit_log').selectAll().where('action', '=', 'privacy.round_purged').where('target', '=', `round:${roundId}`).executeTakeFirstOrThrow();
+    expect(entry.details).toMatchObject({ persons: 77 });
+    // No code sheet can be printed again.
+    expect((await app.inject({ method: 'GET', url: `/api/persons/c/${world.token}/classes/${world.a.id}/codes`, remoteAddress: NAT })).statusCode).not.toBe(200);
+  });
+
+  it("copying a person round copies its consent mode and roles and the coordinator's mail, not its schools' people", async () => {
+    const db = getDatabase().db;
+    const world = await twoSchoolsWithAnswers();
+    const copy = await app.inject({ method: 'POST', url: `/api/rounds/${world.round.roundId}/copy`, headers: admin.headers, payload: { name: 'Volgende meting' } });
+    expect(copy.statusCode, copy.body).toBe(201);
+    const copyId = copy.json().id as number;
+    const settings = await app.inject({ method: 'GET', url: `/api/persons/rounds/${copyId}/settings`, headers: admin.headers });
+    expect(settings.json()).toMatchObject({ unitType: 'person', consentMode: 'passive', roles: ['pupil', 'teacher'] });
+    const templates = await db.selectFrom('mail_templates').select(['kind', 'subject']).where('round_id', '=', copyId).orderBy('kind').execute();
+    expect(templates.map((t) => t.kind)).toEqual(['invitation', 'reminder']);
+    expect(templates[0]!.subject).toMatch(/doet \{\{school\}\} mee/);
+    for (const table of ['person_sites', 'person_classes', 'persons', 'consent_events'] as const) {
+      expect(await db.selectFrom(table).select('round_id').where('round_id', '=', copyId).execute()).toHaveLength(0);
+    }
+    // A school round's copy stays a school round.
+    const school = await aDraftPersonRound(db, 1, TEST_SECRET);
+    const schoolCopy = await app.inject({ method: 'POST', url: `/api/rounds/${school.roundId}/copy`, headers: admin.headers, payload: { name: 'Kopie' } });
+    expect(schoolCopy.statusCode, schoolCopy.body).toBe(201);
+    const schoolSettings = await app.inject({ method: 'GET', url: `/api/persons/rounds/${schoolCopy.json().id}/settings`, headers: admin.headers });
+    expect(schoolSettings.json()).toMatchObject({ unitType: 'school', consentMode: null });
   });
 });

@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../server/app';
 import { buildReportReplica, type ReplicaRounds } from '../../server/demo/replica';
-import type { ReportTable, RoundReport } from '../../server/exports/report-tables';
+import type { ReportTable, RoundReport } from '../../contract/api/exports';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { readSavWithPspp } from '../helpers/pspp';
 import { describeEachDatabase } from '../helpers/db';

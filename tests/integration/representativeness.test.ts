@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app';
-import type { Representativeness } from '../../server/analysis/representativeness';
+import type { Representativeness } from '../../contract/api/analysis';
 import type { ManualClock } from '../../server/clock';
 import type { SchoolKind } from '../../server/db/types';
 import { parseTarget, targetedInvitations } from '../../server/mailings/targets';

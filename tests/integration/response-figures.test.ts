@@ -5,7 +5,7 @@ import { roundReport } from '../../server/exports/report-tables';
 import { swvCsv } from '../../server/tracking/csv';
 import { dashboardSnapshot } from '../../server/tracking/dashboard';
 import { createSwvLink, findSwvLink, swvViewSnapshot } from '../../server/tracking/swv-view';
-import type { DashboardSnapshot } from '../../server/tracking/types';
+import type { DashboardSnapshot } from '../../contract/api/tracking';
 import { describeEachDatabase } from '../helpers/db';
 import { seedRoundWithResponses, type SeededRound } from '../../server/demo/data/random-responses';
 

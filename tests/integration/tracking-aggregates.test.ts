@@ -5,7 +5,7 @@ import type { DB, Situation } from '../../server/db/types';
 import { compactRound, loadCounts, readCounts, rebuildRound } from '../../server/tracking/counts';
 import { dashboardSnapshot } from '../../server/tracking/dashboard';
 import { countsOf, emptyTally, TALLY_COUNTS, type Tally } from '../../server/tracking/tally';
-import type { DashboardSnapshot } from '../../server/tracking/types';
+import type { DashboardSnapshot } from '../../contract/api/tracking';
 import { describeEachDatabase } from '../helpers/db';
 import { roundNotificationsOf } from '../helpers/notifications';
 import { anInvitation, anOutboxMessage, anSwv, aRound, assignSwv, completeInvitation, refuseInvitation } from '../fixtures/tracking-builders';
@@ -154,7 +154,6 @@ function pick(e: Pick<Expected, 'invited' | 'reached' | 'delivered' | 'bounced' 
     completed: e.completed,
   };
 }
-
 
 describeEachDatabase('tracking aggregates', (getDatabase, kind) => {
   let world: World;

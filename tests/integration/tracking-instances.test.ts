@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type Database } from '../../server/db/database';
-import type { DashboardSnapshot } from '../../server/tracking/types';
+import type { DashboardSnapshot } from '../../contract/api/tracking';
 import { loginAs } from '../helpers/app';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/db';
 import { listenTestApp } from '../helpers/server';

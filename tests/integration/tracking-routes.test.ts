@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { redactUrl } from '../../server/logging';
-import type { DashboardSnapshot, SwvViewSnapshot } from '../../server/tracking/types';
+import type { DashboardSnapshot, SwvViewSnapshot } from '../../contract/api/tracking';
 import { loginAs } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
 import { listenTestApp } from '../helpers/server';

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  analyseCounts,
-  analyseDimension,
-  describeCategories,
-  mergeSmallCategories,
-  rankLaggingGroups,
-  type CategoryCount,
-  type RepresentativenessCounts,
-} from '../../server/analysis/representativeness';
+import { analyseCounts, analyseDimension, describeCategories, mergeSmallCategories, rankLaggingGroups, type RepresentativenessCounts } from '../../server/analysis/representativeness';
+import type { CategoryCount } from '../../contract/api/analysis';
 import { allocateProportionally, assertSampleSizeParams, breakdownTargets, calculateSampleSize } from '../../server/analysis/target';
 import type { SchoolKind } from '../../server/db/types';
 

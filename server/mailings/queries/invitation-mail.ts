@@ -4,10 +4,7 @@ import { notFound } from '../../errors';
 import { iso } from './shared';
 import type { InvitationMailRow, LogEvent, MessageLog } from '../../../contract/api/mailings';
 
-export type { InvitationMailRow, LogEvent, MessageLog };
-
 /** The mail of one invitation: per school what went out, and its message log. */
-
 
 /** Invitations of a round with their mail state, searchable by school name or location code. */
 export async function listInvitationMail(
@@ -66,8 +63,6 @@ export async function listInvitationMail(
     })),
   };
 }
-
-
 
 /** Everything that happened with the mail of one invitation, newest last. */
 export async function messageLog(db: Kysely<DB>, invitationId: number): Promise<MessageLog> {

@@ -3,14 +3,12 @@ import type { DB, MailingKind, OutboxStatus } from '../../db/types';
 import { notFound } from '../../errors';
 import { buildOutgoing, mailLinks } from '../outbox';
 import { resolveAccountLinks } from '../templates';
-import { estimateFinish, recentSends, type RelayLimits } from '../throttle';
+import { estimateFinish, recentSends } from '../throttle';
+import type { RelayLimits } from '../../../contract/api/mailings';
 import { iso } from './shared';
 import type { OutboxRow, OutboxMessageView } from '../../../contract/api/mailings';
 
-export type { OutboxRow, OutboxMessageView };
-
 /** The outbox page: messages a page at a time, and one message as it goes out. */
-
 
 export async function listOutbox(
   db: Kysely<DB>,
@@ -76,7 +74,6 @@ export async function listOutbox(
     })),
   };
 }
-
 
 /**
  * Whether the viewer may see the working account link of a user-invitation mail: only with

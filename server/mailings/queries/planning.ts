@@ -2,11 +2,11 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, MailingKind } from '../../db/types';
 import { notFound } from '../../errors';
 import { roundSchools } from '../../invitations/eligibility';
-import { loadCandidates, parseTarget, skipReason, targetedInvitations, type Candidate, type MailingTarget } from '../targets';
-import { estimateFinish, recentSends, type RelayLimits } from '../throttle';
+import { loadCandidates, parseTarget, skipReason, targetedInvitations, type Candidate } from '../targets';
+import type { MailingTarget } from '../../../contract/api/mailings';
+import { estimateFinish, recentSends } from '../throttle';
+import type { RelayLimits } from '../../../contract/api/mailings';
 import type { Estimate, OpeningPlan } from '../../../contract/api/mailings';
-
-export type { Estimate, OpeningPlan };
 
 /** Planning a wave or a round's opening: who a target reaches, the estimate, the opening plan. */
 
@@ -20,7 +20,6 @@ export async function assertRound(db: Kysely<DB>, roundId: number) {
   if (!round) throw notFound('Deze meting bestaat niet.');
   return round;
 }
-
 
 /**
  * How many mails a wave would send if it went now, and when the last would be handed to the
@@ -122,7 +121,6 @@ async function queueAhead(db: Kysely<DB>, at: Date, excludeMailingId?: number): 
   }
   return ahead;
 }
-
 
 /**
  * What opening a round will do, before the admin confirms: how many invitation mails go to

@@ -7,10 +7,7 @@ import { mailContext, placeholderValues } from '../waves';
 import { schoolsToInvite } from './planning';
 import type { Preview } from '../../../contract/api/mailings';
 
-export type { Preview };
-
 /** A template as a school would get it. */
-
 
 /**
  * A template rendered for a real school of the round. The links are shown as examples: the

@@ -1,14 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, MailingKind, MailingStatus, OutboxStatus } from '../../db/types';
-import { parseTarget, type MailingTarget } from '../targets';
+import { parseTarget } from '../targets';
+import type { MailingTarget } from '../../../contract/api/mailings';
 import { emptyCounts, iso } from './shared';
 import { plannedRecipients } from './planning';
 import type { MailingView, PlannedWave, MailRoundRow } from '../../../contract/api/mailings';
 
-export type { MailingView, PlannedWave, MailRoundRow };
-
 /** Waves as the admin app lists them: per round with their counts, the planned waves of all rounds, the rounds with mail. */
-
 
 export async function listMailings(db: Kysely<DB>, roundId: number): Promise<MailingView[]> {
   const mailings = await db.selectFrom('mailings').selectAll().where('round_id', '=', roundId).orderBy('due_at').orderBy('id').execute();
@@ -35,7 +33,6 @@ export async function listMailings(db: Kysely<DB>, roundId: number): Promise<Mai
     };
   });
 }
-
 
 /**
  * Waves that have not fanned out into the outbox yet, with their planned moment and size, so the
@@ -71,7 +68,6 @@ export async function listPlannedWaves(db: Kysely<DB>, now: Date): Promise<Plann
   }
   return out;
 }
-
 
 export async function listMailRounds(db: Kysely<DB>): Promise<MailRoundRow[]> {
   const rows = await db
