@@ -19,6 +19,10 @@ export const PersonRoundSettings = Type.Object({
   unitType: Type.Union([Type.Literal('school'), Type.Literal('person')]),
   consentMode: Type.Union([ConsentMode, Type.Null()]),
   roles: Type.Array(Type.String()),
+  /** The teachers' questionnaire (migration 0022), as its title; null when none is chosen. */
+  teacherQuestionnaire: Type.Union([Type.Object({ versionId: Type.Integer(), title: Type.String() }), Type.Null()]),
+  /** A school round of the same schools whose answers come onto pupil rows (`sch_` columns). */
+  linkedSchoolRoundId: Type.Union([Type.Integer(), Type.Null()]),
 });
 export type PersonRoundSettings = Static<typeof PersonRoundSettings>;
 
@@ -114,11 +118,52 @@ export type PupilView = Static<typeof PupilView>;
 
 const Answers = Type.Object({ data: Type.Record(Type.String(), Type.Unknown()), revision: Type.Integer({ minimum: 0 }) });
 
+const TeacherState = Type.Union([Type.Literal('consent'), Type.Literal('open'), Type.Literal('refused'), Type.Literal('completed')]);
+
+export const TeacherView = Type.Object({
+  schoolName: Type.String(),
+  studyName: Type.String(),
+  roundName: Type.String(),
+  closesAt: Type.Union([DateTime, Type.Null()]),
+  state: TeacherState,
+  hasQuestionnaire: Type.Boolean(),
+  classes: Type.Array(
+    Type.Object({
+      classId: Type.Integer(),
+      label: Type.String(),
+      grade: Type.String(),
+      state: Type.Union([Type.Literal('new'), Type.Literal('started'), Type.Literal('completed')]),
+    }),
+  ),
+});
+export type TeacherView = Static<typeof TeacherView>;
+
+export const TeacherClassSurvey = Type.Object({
+  classLabel: Type.String(),
+  state: Type.Union([Type.Literal('open'), Type.Literal('completed')]),
+  questionnaire: Type.Unknown(),
+  consentQuestion: Type.String(),
+  consentYes: Type.Unknown(),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  revision: Type.Integer(),
+});
+export type TeacherClassSurvey = Static<typeof TeacherClassSurvey>;
+
+const TeacherClassParams = Type.Object({ token: Token, classId: Id });
+const TeacherSaved = Type.Object({ revision: Type.Integer(), allDone: Type.Boolean() });
+const Html = FileReply('text/html');
+
 export const personsApi = defineApi({
   'GET /api/persons/rounds/:id/settings': { params: IdParams, response: { 200: PersonRoundSettings } },
   'PUT /api/persons/rounds/:id/settings': {
     params: IdParams,
-    body: Type.Object({ consentMode: ConsentMode, roles: Type.Array(Role, { minItems: 1, maxItems: 6 }) }),
+    body: Type.Object({
+      consentMode: ConsentMode,
+      roles: Type.Array(Role, { minItems: 1, maxItems: 6 }),
+      /** As in GET /api/rounds/options: a questionnaire file id or 'v<version id>'; null clears it. */
+      teacherQuestionnaireId: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
+      linkedSchoolRoundId: Type.Optional(Type.Union([Id, Type.Null()])),
+    }),
     response: { 200: PersonRoundSettings },
   },
   'GET /api/persons/rounds/:id/tracking': { params: IdParams, response: { 200: PersonTracking } },
@@ -150,4 +195,13 @@ export const personsApi = defineApi({
   'POST /api/persons/p/:token/assent': { params: TokenParams, body: Type.Object({ assent: Type.Boolean() }), response: { 200: Type.Object({ state: Type.String() }) } },
   'PUT /api/persons/p/:token/answers': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
   'POST /api/persons/p/:token/complete': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
+
+  'GET /api/persons/t/:token': { params: TokenParams, response: { 200: TeacherView } },
+  'POST /api/persons/t/:token/consent': { params: TokenParams, body: Type.Object({ consent: Type.Boolean() }), response: { 200: Type.Object({ state: TeacherState }) } },
+  'GET /api/persons/t/:token/classes/:classId': { params: TeacherClassParams, response: { 200: TeacherClassSurvey } },
+  'PUT /api/persons/t/:token/classes/:classId/answers': { params: TeacherClassParams, body: Answers, response: { 200: TeacherSaved } },
+  'POST /api/persons/t/:token/classes/:classId/complete': { params: TeacherClassParams, body: Answers, response: { 200: TeacherSaved } },
+  /** The teacher's opt-out link: GET shows the page, POST (also RFC 8058 one-click) opts out. */
+  'GET /api/persons/a/:token': { params: TokenParams, response: { 200: Html, 404: Html } },
+  'POST /api/persons/a/:token': { params: TokenParams, response: { 200: Html, 404: Html } },
 });

@@ -27,6 +27,7 @@ const LANDED: Record<string, string> = {
   '0017_questionnaire_uploads.ts': 'bf019cdb7b99fab3e9d47fb68ff61f66e6e983eb2b2a5cadf215968a17170804',
   '0018_person_rounds.ts': 'fd93811a599dea6cc622cdf09552cec30ff6b1ad99f735ab9f065de9defed511',
   '0020_respondent_functions.ts': 'b5415bdc232bf7c53fa2bc6097c6e30b165111bc254d44e0d7fdbed64a45088e',
+  '0022_teacher_links.ts': 'd1ba63bf4453cbc105384a2d30d02ca5eca02acf8572a334b1695f02282f4989',
 };
 
 const files = readdirSync(migrationsDir)
