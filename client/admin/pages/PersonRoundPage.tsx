@@ -21,13 +21,21 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
   const [consentMode, setConsentMode] = useState<'passive' | 'active'>('passive');
   const [roles, setRoles] = useState<string[]>(['pupil', 'teacher']);
   const [saved, setSaved] = useState(false);
+  const [questionnaires, setQuestionnaires] = useState<Array<{ id: string; title: string; usable: boolean }>>([]);
+  const [rounds, setRounds] = useState<Array<{ id: number; name: string; studyName: string }>>([]);
+  /** '' keeps what is stored, 'none' clears it, else a questionnaire id from the options. */
+  const [teacherQuestionnaireId, setTeacherQuestionnaireId] = useState('');
+  const [linkedSchoolRoundId, setLinkedSchoolRoundId] = useState('');
 
   const load = () => {
     call('GET /api/persons/rounds/:id/settings', { params: { id } }).then((s) => {
       setSettings(s);
       if (s.consentMode) setConsentMode(s.consentMode);
       if (s.roles.length) setRoles(s.roles);
+      setLinkedSchoolRoundId(s.linkedSchoolRoundId === null ? '' : String(s.linkedSchoolRoundId));
     }, (e: unknown) => setError(e instanceof ApiError ? e.message : 'Laden mislukt.'));
+    call('GET /api/rounds/options').then((o) => setQuestionnaires(o.questionnaires.filter((q) => q.usable)), () => {});
+    call('GET /api/rounds').then((r) => setRounds(r.filter((x) => x.id !== id).map((x) => ({ id: x.id, name: x.name, studyName: x.studyName }))), () => {});
     call('GET /api/persons/rounds/:id/tracking', { params: { id } }).then(setTracking, () => {});
   };
   useEffect(load, [id]);
@@ -35,7 +43,14 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
   async function save() {
     setSaved(false);
     try {
-      setSettings(await call('PUT /api/persons/rounds/:id/settings', { params: { id }, body: { consentMode, roles } }));
+      const body = {
+        consentMode,
+        roles,
+        ...(teacherQuestionnaireId === '' ? {} : { teacherQuestionnaireId: teacherQuestionnaireId === 'none' ? null : teacherQuestionnaireId }),
+        linkedSchoolRoundId: linkedSchoolRoundId === '' ? null : Number(linkedSchoolRoundId),
+      };
+      setSettings(await call('PUT /api/persons/rounds/:id/settings', { params: { id }, body }));
+      setTeacherQuestionnaireId('');
       setError(null);
       setSaved(true);
     } catch (e) {
@@ -67,6 +82,25 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
                 {PERSON_ROLE_LABELS[r as PersonRole]}
               </label>
             ))}
+            <label htmlFor="teacher-q">Vragenlijst voor leerkrachten (per klas ingevuld)</label>
+            <select id="teacher-q" value={teacherQuestionnaireId} onChange={(e) => setTeacherQuestionnaireId(e.target.value)}>
+              <option value="">{settings?.teacherQuestionnaire ? `Zo laten: ${settings.teacherQuestionnaire.title}` : 'Nog geen: kies een vragenlijst'}</option>
+              <option value="none">Geen vragenlijst voor leerkrachten</option>
+              {questionnaires.map((q) => (
+                <option key={q.id} value={q.id}>
+                  {q.title}
+                </option>
+              ))}
+            </select>
+            <label htmlFor="linked-round">Antwoorden van de school koppelen uit de meting (per school)</label>
+            <select id="linked-round" value={linkedSchoolRoundId} onChange={(e) => setLinkedSchoolRoundId(e.target.value)}>
+              <option value="">Geen koppeling</option>
+              {rounds.map((r) => (
+                <option key={r.id} value={String(r.id)}>
+                  {r.studyName}: {r.name}
+                </option>
+              ))}
+            </select>
             <p>
               <button type="button" onClick={save}>
                 Opslaan als meting per persoon
