@@ -37,10 +37,22 @@ const Tally = {
   rate: Type.Union([Type.Number(), Type.Null()]),
 };
 
+/** Teachers: registered by the coordinator, invited (mail queued), started, completed (every class), said no, opted out, bounced. */
+const TeacherTally = Type.Object({
+  registered: Type.Integer(),
+  invited: Type.Integer(),
+  started: Type.Integer(),
+  completed: Type.Integer(),
+  refused: Type.Integer(),
+  optedOut: Type.Integer(),
+  bounced: Type.Integer(),
+});
+
 export const PersonTracking = Type.Object({
   roundId: Type.Integer(),
   unitType: Type.String(),
   total: Type.Object(Tally),
+  teachers: TeacherTally,
   schools: Type.Array(
     Type.Object({
       ...Tally,
@@ -48,6 +60,7 @@ export const PersonTracking = Type.Object({
       schoolName: Type.String(),
       swvName: Type.String(),
       participation: Type.String(),
+      teachers: TeacherTally,
       classes: Type.Array(Type.Object({ ...Tally, classId: Type.Integer(), label: Type.String(), grade: Type.String() })),
     }),
   ),
@@ -149,6 +162,19 @@ export const TeacherClassSurvey = Type.Object({
 });
 export type TeacherClassSurvey = Static<typeof TeacherClassSurvey>;
 
+export const ExternalScoresReport = Type.Object({
+  dryRun: Type.Boolean(),
+  applied: Type.Boolean(),
+  lines: Type.Integer(),
+  pupils: Type.Integer(),
+  skipped: Type.Integer(),
+  values: Type.Integer(),
+  variables: Type.Array(Type.Object({ name: Type.String(), kind: Type.Union([Type.Literal('numeric'), Type.Literal('string')]) })),
+  problems: Type.Array(Type.Object({ line: Type.Union([Type.Integer(), Type.Null()]), problem: Type.String() })),
+  moreProblems: Type.Integer(),
+});
+export type ExternalScoresReport = Static<typeof ExternalScoresReport>;
+
 const TeacherClassParams = Type.Object({ token: Token, classId: Id });
 const TeacherSaved = Type.Object({ revision: Type.Integer(), allDone: Type.Boolean() });
 const Html = FileReply('text/html');
@@ -167,6 +193,16 @@ export const personsApi = defineApi({
     response: { 200: PersonRoundSettings },
   },
   'GET /api/persons/rounds/:id/tracking': { params: IdParams, response: { 200: PersonTracking } },
+  /** External scores by pupil code (multipart, one CSV or XLSX file): a dry run first, then apply. */
+  'POST /api/persons/rounds/:id/external-scores': {
+    params: IdParams,
+    querystring: Type.Object({
+      dryRun: Type.Optional(Type.Boolean()),
+      /** Variables that hold text, comma-separated; every other variable must be numeric. */
+      text: Type.Optional(Type.String({ maxLength: 2000 })),
+    }),
+    response: { 200: ExternalScoresReport },
+  },
 
   'GET /api/persons/c/:token': { params: TokenParams, response: { 200: CoordinatorView } },
   'PUT /api/persons/c/:token/registration': { params: TokenParams, body: RegistrationBody, response: { 200: CoordinatorView } },

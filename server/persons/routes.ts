@@ -7,7 +7,9 @@ import type { AreaDeps } from '../area';
 import { currentUser } from '../auth/plugin';
 import { clientDist } from '../client-assets';
 import { DomainError, notFound } from '../errors';
-import { RESPONDENT_BODY_LIMIT } from '../limits';
+import { RESPONDENT_BODY_LIMIT, UPLOAD_BODY_LIMIT } from '../limits';
+import { readUpload, registerUploads } from '../schools/upload';
+import { importExternalScores } from './external-scores';
 import { escapeHtml } from '../mailings/templates';
 import { classLink, parentLink } from '../invitations/person-links';
 import { openClass, openPupil, parentDecision, pupilAnswers, pupilAssent, savePupilAnswers, startPupil } from './pupils';
@@ -50,6 +52,27 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   app.get('/api/persons/rounds/:id/tracking', { config: { access: 'researcher' }, schema: api['GET /api/persons/rounds/:id/tracking'] }, async (request) =>
     personTracking(db, request.params.id),
   );
+
+  // External scores by pupil code (external-scores.ts): multipart only here, in its own context.
+  await app.register(async (child) => {
+    const uploads = child.withTypeProvider<TypeBoxTypeProvider>();
+    await registerUploads(uploads);
+    uploads.post(
+      '/api/persons/rounds/:id/external-scores',
+      { config: { access: 'researcher' }, bodyLimit: UPLOAD_BODY_LIMIT, schema: api['POST /api/persons/rounds/:id/external-scores'] },
+      async (request) => {
+        const user = currentUser(request);
+        const upload = await readUpload(request);
+        return importExternalScores(db, secret, request.params.id, upload.bytes, {
+          dryRun: request.query.dryRun ?? true,
+          textVariables: (request.query.text ?? '').split(',').map((v) => v.trim()).filter(Boolean),
+          now: clock.now(),
+          actor: { id: user.id, email: user.email },
+          fileName: upload.fileName,
+        });
+      },
+    );
+  });
 
   // --- Coordinator link ----------------------------------------------------------------------
   async function coordinatorView(ctx: CoordinatorContext) {
