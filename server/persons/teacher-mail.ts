@@ -145,6 +145,27 @@ export async function stopTeacherMail(trx: Kysely<DB>, personIds: number[], reas
   await withdrawTeacherMail(trx, personIds, reason);
 }
 
+/**
+ * A bounce report (DSN) that came back after the relay accepted a teacher's mail: the teacher's
+ * address is unreachable if it is still the one the mail went to. 'none' when the message is no
+ * teacher mail.
+ */
+export async function markTeacherBouncedAfterDelivery(trx: Kysely<DB>, outboxId: number, now: Date): Promise<'none' | 'marked' | 'address-changed'> {
+  const row = await trx.selectFrom('outbox_messages').select(['idempotency_key', 'to_address']).where('id', '=', outboxId).executeTakeFirst();
+  const match = row ? /^teacher:(?:invitation|reminder):([1-9][0-9]{0,9})(?::|$)/.exec(row.idempotency_key) : null;
+  if (!row || !match) return 'none';
+  const updated = await trx
+    .updateTable('person_contacts')
+    .set({ bounced_at: now })
+    .where('person_id', '=', Number(match[1]))
+    .where(sql<boolean>`lower(email) = ${row.to_address.toLowerCase()}`)
+    .where('bounced_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) > 0) await withdrawTeacherMail(trx, [Number(match[1])], 'Niet verstuurd: adres onbereikbaar');
+  const contact = await trx.selectFrom('person_contacts').select('bounced_at').where('person_id', '=', Number(match[1])).executeTakeFirst();
+  return contact?.bounced_at ? 'marked' : 'address-changed';
+}
+
 export function teacherMailTasks(deps: { db: Kysely<DB>; config: { mailFrom: string } }): PeriodicTask[] {
   return [
     {

@@ -3,9 +3,14 @@ import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { buildOutgoing, claimDue, recordFailure } from '../../server/mailings/outbox';
 import { coordinatorLink } from '../../server/invitations/person-links';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { inboundOptions } from '../../server/inbound/tasks';
+import { processInbound } from '../../server/inbound/process';
+import { verpAddress } from '../../server/mailings/verp';
 import { outboxMessage } from '../../server/mailings/queries/outbox';
 import { queueTeacherReminders } from '../../server/persons/teacher-mail';
-import { loginAs, makeTestApp } from '../helpers/app';
+import { loginAs, makeTestApp, testConfig } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
 import { aDraftPersonRound, aTeacherQuestionnaire } from '../fixtures/persons';
 import { TEST_SECRET } from '../fixtures/mail-rounds';
@@ -248,5 +253,28 @@ describeEachDatabase('person rounds: teachers', (getDatabase) => {
     const events = await db.selectFrom('teacher_consents').select('consent').where('person_id', '=', meester.id).orderBy('id').execute();
     expect(events.map((e) => e.consent)).toEqual([true, false]);
     await expect(db.updateTable('teacher_consents').set({ consent: true }).where('person_id', '=', meester.id).execute()).rejects.toThrow(/append-only/);
+  });
+
+  it('a bounce report after delivery (DSN to the VERP address) makes the teacher unreachable: no reminders', async () => {
+    const db = getDatabase().db;
+    const { meester } = await aRegisteredSchool();
+    const [invitation] = await outboxFor(meester.id);
+    await db.updateTable('outbox_messages').set({ status: 'sent', sent_at: clock.now() }).where('id', '=', invitation!.id).execute();
+    const corpus = readFileSync(path.join(__dirname, '../fixtures/inbound/postfix-user-unknown.eml'), 'utf8');
+    const dsn = corpus
+      .replace(/noreply\+b\d+\.[0-9a-f]{16}@meetronde\.test/g, verpAddress(WHO.mailFrom, TEST_SECRET, invitation!.id))
+      .replace(/info@obs-de-wereldwijzer\.nl/g, 'meester.b@school.test');
+    const result = await processInbound(db, Buffer.from(dsn.replace(/\r?\n/g, '\r\n')), { channel: 'imap' }, inboundOptions(testConfig({ secret: TEST_SECRET, mailFrom: WHO.mailFrom })), clock.now());
+    expect(result.effect).toBe('unreachable');
+    const contact = await db.selectFrom('person_contacts').select('bounced_at').where('person_id', '=', meester.id).executeTakeFirstOrThrow();
+    expect(contact.bounced_at).not.toBeNull();
+    const row = await db.selectFrom('outbox_messages').select('status').where('id', '=', invitation!.id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('bounced');
+    clock.advance(15 * DAY);
+    await queueTeacherReminders(db, clock.now(), WHO.mailFrom);
+    expect(await outboxFor(meester.id)).toHaveLength(1);
+    admin = await loginAs(db, 'admin', clock.now());
+    const tracking = await app.inject({ method: 'GET', url: `/api/persons/rounds/${(await db.selectFrom('persons').select('round_id').where('id', '=', meester.id).executeTakeFirstOrThrow()).round_id}/tracking`, headers: admin.headers });
+    expect(tracking.json().teachers).toMatchObject({ registered: 2, invited: 2, bounced: 1 });
   });
 });
