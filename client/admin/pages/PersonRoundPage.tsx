@@ -234,41 +234,45 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
               ])}
             </tbody>
           </table>
-          <h3>Leerkrachten</h3>
-          <p>
-            Totaal: {tracking.teachers.registered} aangemeld door de school, {tracking.teachers.invited} uitgenodigd, {tracking.teachers.started} begonnen,{' '}
-            {tracking.teachers.completed} klaar (alle klassen), {tracking.teachers.refused} doen niet mee, {tracking.teachers.optedOut} afgemeld, {tracking.teachers.bounced} onbereikbaar.
-          </p>
-          <table className="mr-stack">
-            <thead>
-              <tr>
-                <th scope="col">School</th>
-                <th scope="col">Aangemeld</th>
-                <th scope="col">Uitgenodigd</th>
-                <th scope="col">Begonnen</th>
-                <th scope="col">Klaar</th>
-                <th scope="col">Doet niet mee</th>
-                <th scope="col">Afgemeld / onbereikbaar</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tracking.schools
-                .filter((s) => s.teachers.registered > 0)
-                .map((s) => (
-                  <tr key={`t${s.invitationId}`}>
-                    <th scope="row">{s.schoolName}</th>
-                    <td>{s.teachers.registered}</td>
-                    <td>{s.teachers.invited}</td>
-                    <td>{s.teachers.started}</td>
-                    <td>{s.teachers.completed}</td>
-                    <td>{s.teachers.refused}</td>
-                    <td>
-                      {s.teachers.optedOut} / {s.teachers.bounced}
-                    </td>
+          {tracking.teachers.registered > 0 && (
+            <>
+              <h3>Leerkrachten</h3>
+              <p>
+                Totaal: {tracking.teachers.registered} aangemeld door de school, {tracking.teachers.invited} uitgenodigd, {tracking.teachers.started} begonnen,{' '}
+                {tracking.teachers.completed} klaar (alle klassen), {tracking.teachers.refused} doen niet mee, {tracking.teachers.optedOut} afgemeld, {tracking.teachers.bounced} onbereikbaar.
+              </p>
+              <table className="mr-stack">
+                <thead>
+                  <tr>
+                    <th scope="col">School</th>
+                    <th scope="col">Aangemeld</th>
+                    <th scope="col">Uitgenodigd</th>
+                    <th scope="col">Begonnen</th>
+                    <th scope="col">Klaar</th>
+                    <th scope="col">Doet niet mee</th>
+                    <th scope="col">Afgemeld / onbereikbaar</th>
                   </tr>
-                ))}
-            </tbody>
-          </table>
+                </thead>
+                <tbody>
+                  {tracking.schools
+                    .filter((s) => s.teachers.registered > 0)
+                    .map((s) => (
+                      <tr key={`t${s.invitationId}`}>
+                        <th scope="row">{s.schoolName}</th>
+                        <td>{s.teachers.registered}</td>
+                        <td>{s.teachers.invited}</td>
+                        <td>{s.teachers.started}</td>
+                        <td>{s.teachers.completed}</td>
+                        <td>{s.teachers.refused}</td>
+                        <td>
+                          {s.teachers.optedOut} / {s.teachers.bounced}
+                        </td>
+                      </tr>
+                    ))}
+                </tbody>
+              </table>
+            </>
+          )}
           <h3>Per samenwerkingsverband</h3>
           <ul>
             {tracking.swvs.map((w) => (
