@@ -3,6 +3,7 @@ import type { AreaDeps } from './area';
 import type { Clock } from './clock';
 import { inboundSmtpTask, inboundTasks } from './inbound/tasks';
 import { mailTasks, type MailTaskOptions } from './mailings/tasks';
+import { teacherMailTasks } from './persons/teacher-mail';
 import { retentionPurgeTask } from './privacy/tasks';
 import { errorName, type PeriodicTask, type WorkerLog } from './tasks';
 
@@ -164,6 +165,7 @@ export function buildWorker(deps: WorkerDeps): Worker {
   const worker = new Worker({ clock: deps.clock, pollMs: deps.pollMs, log: deps.log, id: deps.id });
   worker.register(...mailTasks(deps, worker.id, { log: deps.log, ...deps.mail }));
   worker.register(retentionPurgeTask(deps));
+  worker.register(...teacherMailTasks(deps));
   worker.register(...inboundTasks(deps, deps.log), ...inboundSmtpTask(deps, deps.log));
   return worker;
 }

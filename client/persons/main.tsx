@@ -5,13 +5,15 @@ import './persons.css';
 import { CoordinatorPage } from './CoordinatorPage';
 import { ParentPage } from './ParentPage';
 import { PupilPage } from './PupilPage';
+import { TeacherPage } from './TeacherPage';
 
-/** One entry for the three pages of a person round: /c/<token>, /o/<token>, /l/<token>. */
+/** One entry for the pages of a person round: /c/<token>, /o/<token>, /l/<token>, /t/<token>. */
 function App() {
-  const [, kind, token] = /^\/([col])\/([^/]+)$/.exec(window.location.pathname) ?? [];
+  const [, kind, token] = /^\/([colt])\/([^/]+)$/.exec(window.location.pathname) ?? [];
   if (!token) return <main className="pp-main"><p>Deze link is niet compleet.</p></main>;
   if (kind === 'c') return <CoordinatorPage token={token} />;
   if (kind === 'o') return <ParentPage token={token} />;
+  if (kind === 't') return <TeacherPage token={token} />;
   return <PupilPage token={token} />;
 }
 

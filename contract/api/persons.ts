@@ -21,6 +21,10 @@ export const PersonRoundSettings = Type.Object({
   roles: Type.Array(Type.String()),
   /** The earlier person round this one follows (a second measurement of the same panel), or null. */
   previousRoundId: Type.Union([Type.Integer(), Type.Null()]),
+  /** The teachers' questionnaire (migration 0022), as its title; null when none is chosen. */
+  teacherQuestionnaire: Type.Union([Type.Object({ versionId: Type.Integer(), title: Type.String() }), Type.Null()]),
+  /** A school round of the same schools whose answers come onto pupil rows (`sch_` columns). */
+  linkedSchoolRoundId: Type.Union([Type.Integer(), Type.Null()]),
 });
 export type PersonRoundSettings = Static<typeof PersonRoundSettings>;
 
@@ -35,10 +39,22 @@ const Tally = {
   rate: Type.Union([Type.Number(), Type.Null()]),
 };
 
+/** Teachers: registered by the coordinator, invited (mail queued), started, completed (every class), said no, opted out, bounced. */
+const TeacherTally = Type.Object({
+  registered: Type.Integer(),
+  invited: Type.Integer(),
+  started: Type.Integer(),
+  completed: Type.Integer(),
+  refused: Type.Integer(),
+  optedOut: Type.Integer(),
+  bounced: Type.Integer(),
+});
+
 export const PersonTracking = Type.Object({
   roundId: Type.Integer(),
   unitType: Type.String(),
   total: Type.Object(Tally),
+  teachers: TeacherTally,
   schools: Type.Array(
     Type.Object({
       ...Tally,
@@ -46,6 +62,7 @@ export const PersonTracking = Type.Object({
       schoolName: Type.String(),
       swvName: Type.String(),
       participation: Type.String(),
+      teachers: TeacherTally,
       classes: Type.Array(Type.Object({ ...Tally, classId: Type.Integer(), label: Type.String(), grade: Type.String() })),
     }),
   ),
@@ -118,6 +135,54 @@ export type PupilView = Static<typeof PupilView>;
 
 const Answers = Type.Object({ data: Type.Record(Type.String(), Type.Unknown()), revision: Type.Integer({ minimum: 0 }) });
 
+const TeacherState = Type.Union([Type.Literal('consent'), Type.Literal('open'), Type.Literal('refused'), Type.Literal('completed')]);
+
+export const TeacherView = Type.Object({
+  schoolName: Type.String(),
+  studyName: Type.String(),
+  roundName: Type.String(),
+  closesAt: Type.Union([DateTime, Type.Null()]),
+  state: TeacherState,
+  hasQuestionnaire: Type.Boolean(),
+  classes: Type.Array(
+    Type.Object({
+      classId: Type.Integer(),
+      label: Type.String(),
+      grade: Type.String(),
+      state: Type.Union([Type.Literal('new'), Type.Literal('started'), Type.Literal('completed')]),
+    }),
+  ),
+});
+export type TeacherView = Static<typeof TeacherView>;
+
+export const TeacherClassSurvey = Type.Object({
+  classLabel: Type.String(),
+  state: Type.Union([Type.Literal('open'), Type.Literal('completed')]),
+  questionnaire: Type.Unknown(),
+  consentQuestion: Type.String(),
+  consentYes: Type.Unknown(),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  revision: Type.Integer(),
+});
+export type TeacherClassSurvey = Static<typeof TeacherClassSurvey>;
+
+export const ExternalScoresReport = Type.Object({
+  dryRun: Type.Boolean(),
+  applied: Type.Boolean(),
+  lines: Type.Integer(),
+  pupils: Type.Integer(),
+  skipped: Type.Integer(),
+  values: Type.Integer(),
+  variables: Type.Array(Type.Object({ name: Type.String(), kind: Type.Union([Type.Literal('numeric'), Type.Literal('string')]) })),
+  problems: Type.Array(Type.Object({ line: Type.Union([Type.Integer(), Type.Null()]), problem: Type.String() })),
+  moreProblems: Type.Integer(),
+});
+export type ExternalScoresReport = Static<typeof ExternalScoresReport>;
+
+const TeacherClassParams = Type.Object({ token: Token, classId: Id });
+const TeacherSaved = Type.Object({ revision: Type.Integer(), allDone: Type.Boolean() });
+const Html = FileReply('text/html');
+
 export const personsApi = defineApi({
   'GET /api/persons/rounds/:id/settings': { params: IdParams, response: { 200: PersonRoundSettings } },
   'PUT /api/persons/rounds/:id/settings': {
@@ -126,10 +191,23 @@ export const personsApi = defineApi({
       consentMode: ConsentMode,
       roles: Type.Array(Role, { minItems: 1, maxItems: 6 }),
       previousRoundId: Type.Optional(Type.Union([Id, Type.Null()])),
+      /** As in GET /api/rounds/options: a questionnaire file id or 'v<version id>'; null clears it. */
+      teacherQuestionnaireId: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
+      linkedSchoolRoundId: Type.Optional(Type.Union([Id, Type.Null()])),
     }),
     response: { 200: PersonRoundSettings },
   },
   'GET /api/persons/rounds/:id/tracking': { params: IdParams, response: { 200: PersonTracking } },
+  /** External scores by pupil code (multipart, one CSV or XLSX file): a dry run first, then apply. */
+  'POST /api/persons/rounds/:id/external-scores': {
+    params: IdParams,
+    querystring: Type.Object({
+      dryRun: Type.Optional(Type.Boolean()),
+      /** Variables that hold text, comma-separated; every other variable must be numeric. */
+      text: Type.Optional(Type.String({ maxLength: 2000 })),
+    }),
+    response: { 200: ExternalScoresReport },
+  },
 
   'GET /api/persons/c/:token': { params: TokenParams, response: { 200: CoordinatorView } },
   'PUT /api/persons/c/:token/registration': { params: TokenParams, body: RegistrationBody, response: { 200: CoordinatorView } },
@@ -167,4 +245,13 @@ export const personsApi = defineApi({
   'POST /api/persons/p/:token/assent': { params: TokenParams, body: Type.Object({ assent: Type.Boolean() }), response: { 200: Type.Object({ state: Type.String() }) } },
   'PUT /api/persons/p/:token/answers': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
   'POST /api/persons/p/:token/complete': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
+
+  'GET /api/persons/t/:token': { params: TokenParams, response: { 200: TeacherView } },
+  'POST /api/persons/t/:token/consent': { params: TokenParams, body: Type.Object({ consent: Type.Boolean() }), response: { 200: Type.Object({ state: TeacherState }) } },
+  'GET /api/persons/t/:token/classes/:classId': { params: TeacherClassParams, response: { 200: TeacherClassSurvey } },
+  'PUT /api/persons/t/:token/classes/:classId/answers': { params: TeacherClassParams, body: Answers, response: { 200: TeacherSaved } },
+  'POST /api/persons/t/:token/classes/:classId/complete': { params: TeacherClassParams, body: Answers, response: { 200: TeacherSaved } },
+  /** The teacher's opt-out link: GET shows the page, POST (also RFC 8058 one-click) opts out. */
+  'GET /api/persons/a/:token': { params: TokenParams, response: { 200: Html, 404: Html } },
+  'POST /api/persons/a/:token': { params: TokenParams, response: { 200: Html, 404: Html } },
 });

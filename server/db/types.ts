@@ -400,6 +400,9 @@ export interface PersonRoundsTable {
   previous_round_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Migration 0022: the teachers' questionnaire and a linked school round. */
+  teacher_questionnaire_version_id: ColumnType<number | null, number | null | undefined, number | null>;
+  linked_school_round_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface PersonSitesTable {
@@ -444,6 +447,38 @@ export interface PersonsTable {
 export interface PersonContactsTable {
   person_id: number;
   email: string;
+  /** Migration 0022: the teacher's mail state. */
+  invited_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  reminders_sent: ColumnType<number, number | undefined, number>;
+  opted_out_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  bounced_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+/** Migration 0022 (server/persons/teachers.ts, external-scores.ts). */
+export interface TeacherConsentsTable {
+  id: Generated<string>;
+  person_id: number;
+  consent: boolean;
+  at: Timestamp;
+}
+
+export interface TeacherResponsesTable {
+  person_id: number;
+  class_id: number;
+  data: JsonWithDefault<Record<string, unknown>>;
+  revision: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface PersonExternalScoresTable {
+  person_id: number;
+  round_id: number;
+  variable: string;
+  value_number: number | null;
+  value_text: string | null;
+  imported_at: Timestamp;
 }
 
 export interface TeacherClassesTable {
@@ -487,6 +522,9 @@ export interface DB {
   consent_events: ConsentEventsTable;
   person_responses: PersonResponsesTable;
   person_code_failures: PersonCodeFailuresTable;
+  teacher_consents: TeacherConsentsTable;
+  teacher_responses: TeacherResponsesTable;
+  person_external_scores: PersonExternalScoresTable;
   inbound_messages: InboundMessagesTable;
   studies: StudiesTable;
   questionnaire_versions: QuestionnaireVersionsTable;

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { markTeacherBouncedAfterDelivery } from '../persons/teacher-mail';
 import { sha256 } from '../crypto';
 import type { DB } from '../db/types';
 import { countSoftBounce, markBounced, markOptedOut } from '../invitations/status';
@@ -158,6 +159,13 @@ export async function processInbound(trx: Transaction<DB>, message: ReadInbound,
       const updated = await countSoftBounce(trx, invitation.id, c.status, now, options.softBounceLimit);
       effect = updated.bounced_at ? 'unreachable' : 'soft-bounce';
     } else effect = 'address-changed';
+  } else if (c.kind === 'bounce' && c.permanent && !invitation && target.outboxId !== null) {
+    // A teacher's mail of a person round (no invitation of its own): the teacher's address.
+    const teacher = await markTeacherBouncedAfterDelivery(trx, target.outboxId, now);
+    if (teacher !== 'none') {
+      await markBouncedAfterDelivery(trx, target.outboxId, `DSN ${c.status ?? '5.0.0'} (na aflevering aan de relay)`);
+      effect = teacher === 'marked' ? 'unreachable' : 'address-changed';
+    }
   } else if (c.kind === 'complaint' && invitation && !invitation.erased_at) {
     await markOptedOut(trx, invitation.id, now);
     effect = 'opted-out';

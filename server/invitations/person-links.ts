@@ -10,18 +10,20 @@ import { hmac, randomToken, safeEqual } from '../crypto';
  *   and reminders of today's invitations carry it (server/mailings/outbox.ts `mailLinks`).
  * - class link `/l/<class id>-<mac>` (pupils start here with their code; printed as QR code);
  * - parent link `/o/<class id>-<mac>` (parents object or agree with their child's code);
- * - teacher link `/t/<person id>-<mac>`;
+ * - teacher link `/t/<person id>-<mac>`, and the teacher's opt-out link
+ *   `/api/persons/a/<person id>-<mac>` (its own purpose: it opts out, it does not open the page);
  * - pupil session `<person id>-<mac>`: what the pupil page holds after a code was accepted.
  */
 const TOKEN = /^([1-9][0-9]{0,9})-([A-Za-z0-9_-]{16,24})$/;
 
-export type LinkPurpose = 'coordinator-link' | 'class-link' | 'parent-link' | 'teacher-link' | 'pupil-session';
+export type LinkPurpose = 'coordinator-link' | 'class-link' | 'parent-link' | 'teacher-link' | 'teacher-optout' | 'pupil-session';
 
 const LENGTH: Record<LinkPurpose, number> = {
   'coordinator-link': 24,
   'class-link': 16,
   'parent-link': 16,
   'teacher-link': 22,
+  'teacher-optout': 20,
   'pupil-session': 22,
 };
 
@@ -57,6 +59,10 @@ export function parentLink(publicUrl: string, secret: string, classId: number, n
 }
 export function teacherLink(publicUrl: string, secret: string, personId: number, nonce: string): string {
   return `${publicUrl}/t/${linkToken(secret, 'teacher-link', personId, nonce)}`;
+}
+
+export function teacherOptOutLink(publicUrl: string, secret: string, personId: number, nonce: string): string {
+  return `${publicUrl}/api/persons/a/${linkToken(secret, 'teacher-optout', personId, nonce)}`;
 }
 
 export const newNonce = (): string => randomToken(18);

@@ -4,10 +4,10 @@ import type { DB, InvitationStatus, MailingKind, MailingStatus, OutboxStatus, Ro
 import { accountLink, accountToken, invitationToken, personalLink } from '../invitations/tokens';
 import { optOutLink, optOutToken } from './optout';
 import { parseTarget, skipReason, SKIP_LABELS, type SkipReason } from './targets';
-import { hasLinkMarkers, mailAddress, resolveAccountLinks, resolveLinks } from './templates';
+import { hasLinkMarkers, mailAddress, resolveAccountLinks, resolveLinks, resolveTeacherLinks, teacherOptOutOf } from './templates';
 import type { OutgoingMail, SendOutcome } from './transport';
 import { verpAddress } from './verp';
-import { coordinatorLink } from '../invitations/person-links';
+import { coordinatorLink, teacherLink, teacherOptOutLink } from '../invitations/person-links';
 
 /**
  * The durable outbox. Every mail is a row before it is sent, unique by its idempotency key; a
@@ -100,6 +100,19 @@ export async function withdrawInvitationMail(db: Kysely<DB>, invitationId: numbe
     .where('invitation_id', '=', invitationId)
     .where('status', '=', 'pending')
     .execute();
+}
+
+/**
+ * Withdraws what is still waiting in the outbox for these teachers of person rounds (removed by
+ * their coordinator, opted out, said no, or done): rows keyed 'teacher:<kind>:<person id>…'.
+ */
+export async function withdrawTeacherMail(db: Kysely<DB>, personIds: number[], reason: string): Promise<void> {
+  if (personIds.length === 0) return;
+  await sql`
+    update outbox_messages set status = 'cancelled', last_error = ${reason}
+    where status = 'pending' and invitation_id is null and idempotency_key like 'teacher:%'
+      and split_part(idempotency_key, ':', 3) = any(${personIds.map(String)}::text[])
+  `.execute(db);
 }
 
 /** Sends a failed message again (from the outbox page); false when it is not (or no longer) failed. */
@@ -306,6 +319,10 @@ export function mailLinks(who: MailIdentity, invitationId: number, nonce: string
   };
 }
 
+function teacherMailLink(who: MailIdentity, kind: 'link' | 'afmelden', personId: number, nonce: string): string {
+  return kind === 'link' ? teacherLink(who.publicUrl, who.secret, personId, nonce) : teacherOptOutLink(who.publicUrl, who.secret, personId, nonce);
+}
+
 export function buildOutgoing(
   m: Pick<ClaimedMessage, 'id' | 'idempotency_key' | 'invitation_id' | 'token_nonce' | 'to_address' | 'subject' | 'body_text' | 'body_html' | 'headers'> & { unit_type?: ClaimedMessage['unit_type'] },
   who: MailIdentity,
@@ -327,6 +344,17 @@ export function buildOutgoing(
   const accountLinkOf = (nonce: string) => accountLink(who.publicUrl, accountToken(who.secret, nonce));
   if (hasLinkMarkers(text)) text = resolveAccountLinks(text, accountLinkOf, false);
   if (html !== undefined && hasLinkMarkers(html)) html = resolveAccountLinks(html, accountLinkOf, true);
+  // Teacher links of person rounds: a marker with the teacher's id and nonce, and the teacher's
+  // own opt-out link in the one-click headers (the mail has no invitation of its own).
+  if (hasLinkMarkers(text)) {
+    const optOut = teacherOptOutOf(text);
+    if (optOut && !links) {
+      headers['List-Unsubscribe'] = `<${teacherOptOutLink(who.publicUrl, who.secret, optOut[0], optOut[1])}>`;
+      headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+    }
+    text = resolveTeacherLinks(text, (kind, id, nonce) => teacherMailLink(who, kind, id, nonce), false);
+  }
+  if (html !== undefined && hasLinkMarkers(html)) html = resolveTeacherLinks(html, (kind, id, nonce) => teacherMailLink(who, kind, id, nonce), true);
   return {
     from: who.mailFrom,
     to: m.to_address,
@@ -408,7 +436,16 @@ export async function recordFailure(
         update outbox_messages set status = 'bounced', smtp_response = ${outcome.response}, last_error = ${outcome.error},
           transport = ${o.transport}
         where id = ${m.id} and status = 'sending' and locked_by = ${o.workerId}
-        returning invitation_id, to_address
+        returning invitation_id, to_address, idempotency_key
+      ), teacher as (
+        -- A teacher's mail of a person round (key 'teacher:<kind>:<person id>…'): the teacher's
+        -- address is unreachable, if it is still the teacher's.
+        update person_contacts pc set bounced_at = coalesce(pc.bounced_at, ${o.now})
+        from bounced b
+        where b.invitation_id is null and b.idempotency_key like 'teacher:%'
+          and pc.person_id = (case when split_part(b.idempotency_key, ':', 3) ~ '^[0-9]{1,9}$' then split_part(b.idempotency_key, ':', 3)::int end)
+          and lower(pc.email) = lower(b.to_address)
+        returning pc.person_id
       )
       update invitations i set bounced_at = coalesce(i.bounced_at, ${o.now})
       from bounced b where i.id = b.invitation_id and lower(i.email) = lower(b.to_address)

@@ -230,6 +230,30 @@ export function resolveAccountLinks(body: string, link: (nonce: string) => strin
   return body.replace(ACCOUNT_MARKERS, (_m, nonce: string) => (html ? escapeHtml(link(nonce)) : link(nonce)));
 }
 
+/**
+ * Teacher links of person rounds (server/persons/teacher-mail.ts) are stored the same way: a
+ * marker with the teacher's person id and link nonce, for the teacher link and for the teacher's
+ * own opt-out link; `resolveTeacherLinks` fills them in at send time (or masks them).
+ */
+const TEACHER_MARKERS = new RegExp(`${MARK_OPEN}teacher-(link|afmelden):([1-9][0-9]{0,9}):([A-Za-z0-9_-]{1,64})${MARK_CLOSE}`, 'g');
+
+export function teacherLinkMarker(kind: 'link' | 'afmelden', personId: number, nonce: string): string {
+  return `${MARK_OPEN}teacher-${kind}:${personId}:${nonce}${MARK_CLOSE}`;
+}
+
+export function resolveTeacherLinks(body: string, link: (kind: 'link' | 'afmelden', personId: number, nonce: string) => string, html: boolean): string {
+  return body.replace(TEACHER_MARKERS, (_m, kind: 'link' | 'afmelden', id: string, nonce: string) => {
+    const value = link(kind, Number(id), nonce);
+    return html ? escapeHtml(value) : value;
+  });
+}
+
+/** The first teacher opt-out marker of a body, as [person id, nonce], or null. */
+export function teacherOptOutOf(body: string): [number, string] | null {
+  for (const m of body.matchAll(TEACHER_MARKERS)) if (m[1] === 'afmelden') return [Number(m[2]), m[3]!];
+  return null;
+}
+
 export function hasLinkMarkers(body: string): boolean {
   return body.includes(MARK_OPEN);
 }

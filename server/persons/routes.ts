@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,13 +7,17 @@ import type { AreaDeps } from '../area';
 import { currentUser } from '../auth/plugin';
 import { clientDist } from '../client-assets';
 import { badRequest, DomainError, notFound } from '../errors';
-import { RESPONDENT_BODY_LIMIT } from '../limits';
+import { RESPONDENT_BODY_LIMIT, UPLOAD_BODY_LIMIT } from '../limits';
+import { readUpload, registerUploads } from '../schools/upload';
+import { importExternalScores } from './external-scores';
+import { escapeHtml } from '../mailings/templates';
 import { classLink, parentLink } from '../invitations/person-links';
 import { openClass, openPupil, parentDecision, pupilAnswers, pupilAssent, savePupilAnswers, startPupil } from './pupils';
 import { keyListXlsx, codeSheetHtml, parentLetterHtml } from './sheets';
 import { classWithCodes, configurePersonRound, coordinatorClasses, openCoordinator, personRoundSettings, recordInfoSent, register, type CoordinatorContext } from './sites';
 import { keyListLines, pastedLines, reissueCodes } from './panels';
 import { previousRoundOf } from './previous';
+import { findTeacherOptOut, openTeacher, saveTeacherAnswers, teacherClassSurvey, teacherConsent, teacherOptOut, teacherView } from './teachers';
 import { personTracking } from './tracking';
 
 /** Pupils' answers: a generous bound for one questionnaire's JSON. */
@@ -51,6 +55,27 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     personTracking(db, request.params.id),
   );
 
+  // External scores by pupil code (external-scores.ts): multipart only here, in its own context.
+  await app.register(async (child) => {
+    const uploads = child.withTypeProvider<TypeBoxTypeProvider>();
+    await registerUploads(uploads);
+    uploads.post(
+      '/api/persons/rounds/:id/external-scores',
+      { config: { access: 'researcher' }, bodyLimit: UPLOAD_BODY_LIMIT, schema: api['POST /api/persons/rounds/:id/external-scores'] },
+      async (request) => {
+        const user = currentUser(request);
+        const upload = await readUpload(request);
+        return importExternalScores(db, secret, request.params.id, upload.bytes, {
+          dryRun: request.query.dryRun ?? true,
+          textVariables: (request.query.text ?? '').split(',').map((v) => v.trim()).filter(Boolean),
+          now: clock.now(),
+          actor: { id: user.id, email: user.email },
+          fileName: upload.fileName,
+        });
+      },
+    );
+  });
+
   // --- Coordinator link ----------------------------------------------------------------------
   async function coordinatorView(ctx: CoordinatorContext) {
     const { classes, teachers } = await coordinatorClasses(db, ctx.siteId);
@@ -81,7 +106,7 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   app.put('/api/persons/c/:token/registration', { config: open, onRequest, schema: api['PUT /api/persons/c/:token/registration'] }, async (request) => {
     const now = clock.now();
     const ctx = await openCoordinator(db, secret, request.params.token, now);
-    await register(db, secret, ctx, request.body, now);
+    await register(db, secret, ctx, request.body, now, config.mailFrom);
     return coordinatorView(ctx);
   });
 
@@ -191,6 +216,63 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     return savePupilAnswers(db, ctx, request.body.data, request.body.revision, true, clock.now());
   });
 
+  // --- Teachers (/t/<token>, teachers.ts) ----------------------------------------------------
+  app.get('/api/persons/t/:token', { config: open, onRequest, schema: api['GET /api/persons/t/:token'] }, async (request) =>
+    teacherView(db, await openTeacher(db, secret, request.params.token)),
+  );
+  app.post('/api/persons/t/:token/consent', { config: open, onRequest, schema: api['POST /api/persons/t/:token/consent'] }, async (request) => {
+    const ctx = await openTeacher(db, secret, request.params.token);
+    return { state: await teacherConsent(db, ctx, request.body.consent, clock.now()) };
+  });
+  app.get('/api/persons/t/:token/classes/:classId', { config: open, onRequest, schema: api['GET /api/persons/t/:token/classes/:classId'] }, async (request) => {
+    const ctx = await openTeacher(db, secret, request.params.token);
+    return teacherClassSurvey(db, ctx, request.params.classId);
+  });
+  app.put(
+    '/api/persons/t/:token/classes/:classId/answers',
+    { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT, schema: api['PUT /api/persons/t/:token/classes/:classId/answers'] },
+    async (request) => {
+      const ctx = await openTeacher(db, secret, request.params.token);
+      return saveTeacherAnswers(db, ctx, request.params.classId, request.body.data, request.body.revision, false, clock.now());
+    },
+  );
+  app.post(
+    '/api/persons/t/:token/classes/:classId/complete',
+    { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT, schema: api['POST /api/persons/t/:token/classes/:classId/complete'] },
+    async (request) => {
+      const ctx = await openTeacher(db, secret, request.params.token);
+      return saveTeacherAnswers(db, ctx, request.params.classId, request.body.data, request.body.revision, true, clock.now());
+    },
+  );
+
+  // The teacher's opt-out link. GET only shows the page (link scanners follow links); POST opts
+  // out, also as the RFC 8058 one-click request a mail client sends with a form body.
+  await app.register(async (plain) => {
+    const optout = plain.withTypeProvider<TypeBoxTypeProvider>();
+    optout.removeAllContentTypeParsers();
+    optout.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => done(null, body));
+    const rateLimit = { max: 30, timeWindow: '1 minute' };
+    optout.get('/api/persons/a/:token', { config: { access: 'public', rateLimit }, schema: api['GET /api/persons/a/:token'] }, async (request, reply) => {
+      const found = await findTeacherOptOut(db, secret, request.params.token);
+      if (!found) return optOutPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
+      const about = `${escapeHtml(found.studyName)} (${escapeHtml(found.roundName)})`;
+      if (found.optedOut) return optOutPage(reply, 200, 'U bent afgemeld', `<p>U bent afgemeld. U ontvangt geen e-mail meer over ${about}.</p>`);
+      return optOutPage(
+        reply,
+        200,
+        'Afmelden',
+        `<p>Wilt u geen uitnodigingen en herinneringen meer ontvangen over ${about}?</p>` +
+          `<form method="post" action="/api/persons/a/${escapeHtml(request.params.token)}"><button type="submit">Afmelden</button></form>`,
+      );
+    });
+    optout.post('/api/persons/a/:token', { config: { access: 'public', rateLimit }, schema: api['POST /api/persons/a/:token'] }, async (request, reply) => {
+      const found = await findTeacherOptOut(db, secret, request.params.token);
+      if (!found) return optOutPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
+      await teacherOptOut(db, found.personId, clock.now());
+      return optOutPage(reply, 200, 'U bent afgemeld', `<p>U bent afgemeld. U ontvangt geen e-mail meer over ${escapeHtml(found.studyName)} (${escapeHtml(found.roundName)}).</p>`);
+    });
+  });
+
   // --- Pages (the same static HTML for every token; client/persons/) --------------------------
   const pageFile = path.join(clientDist, 'persons', 'index.html');
   let cached: string | null = null;
@@ -203,4 +285,20 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   app.get('/c/:token', page);
   app.get('/o/:token', page);
   app.get('/l/:token', page);
+  app.get('/t/:token', page);
 };
+
+function optOutPage(reply: FastifyReply, status: number, title: string, body: string) {
+  reply.header('cache-control', 'no-store');
+  reply.header('referrer-policy', 'no-referrer');
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .send(
+      '<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
+        `<title>${escapeHtml(title)} – Meetronde</title>` +
+        '<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}' +
+        'button{font-size:1rem;padding:.6rem 1.2rem;background:#1d4f91;color:#fff;border:0;border-radius:4px;cursor:pointer}</style>' +
+        `</head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
+    );
+}

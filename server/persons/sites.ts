@@ -6,8 +6,9 @@ import type { ConsentMode, DB } from '../db/types';
 import { badRequest, conflict, DomainError, notFound } from '../errors';
 import { saveTemplate } from '../mailings/templates';
 import { markCoordinatorOpened, markSiteDecision } from '../invitations/status';
-import { setUnitType } from '../rounds/rounds';
+import { pinVersion, setUnitType } from '../rounds/rounds';
 import { codeHash, newNonce, pupilCode, tokenId, tokenMatches } from '../invitations/person-links';
+import { inviteTeachers, stopTeacherMail } from './teacher-mail';
 import { COORDINATOR_TEMPLATES } from './templates';
 import { checkPreviousRound, contactHash, previousByContact } from './previous';
 
@@ -29,6 +30,10 @@ export interface PersonRoundSettings {
   roles: string[];
   /** The earlier person round this one follows (panels); undefined keeps what was set. */
   previousRoundId?: number | null;
+  /** A questionnaire file id or 'v<version id>' (as GET /api/rounds/options); null clears it. */
+  teacherQuestionnaireId?: string | null;
+  /** A school round whose responses are the school's answers on pupil rows; null clears it. */
+  linkedSchoolRoundId?: number | null;
 }
 
 export async function configurePersonRound(db: Kysely<DB>, roundId: number, input: PersonRoundSettings, userId: number | null, now: Date, actor: Actor) {
@@ -40,9 +45,21 @@ export async function configurePersonRound(db: Kysely<DB>, roundId: number, inpu
     if (!round) throw notFound('Deze meting bestaat niet.');
     if (round.status !== 'draft') throw conflict('round_not_draft', 'Het soort meting kan alleen worden gekozen zolang de meting nog niet geopend is.');
     if (input.previousRoundId !== undefined && input.previousRoundId !== null) await checkPreviousRound(trx, roundId, input.previousRoundId);
-    const previous = input.previousRoundId === undefined ? {} : { previous_round_id: input.previousRoundId };
-    await writePersonSettings(trx, roundId, { consentMode: input.consentMode, roles }, previous, userId, now);
-    await audit(trx, actor, now, 'round.person_settings', `round:${roundId}`, { consentMode: input.consentMode, roles, previousRoundId: input.previousRoundId });
+    const extra: PersonRoundColumns = {};
+    if (input.previousRoundId !== undefined) extra.previous_round_id = input.previousRoundId;
+    if (input.teacherQuestionnaireId !== undefined) {
+      extra.teacher_questionnaire_version_id = input.teacherQuestionnaireId === null ? null : await pinVersion(trx, { questionnaireId: input.teacherQuestionnaireId });
+    }
+    if (input.linkedSchoolRoundId !== undefined) {
+      if (input.linkedSchoolRoundId !== null) {
+        const linked = await trx.selectFrom('rounds').select(['id', 'unit_type']).where('id', '=', input.linkedSchoolRoundId).executeTakeFirst();
+        if (!linked || linked.unit_type !== 'school' || linked.id === roundId)
+          throw badRequest('invalid_linked_round', 'Kies als gekoppelde meting een meting per school (niet deze meting zelf).');
+      }
+      extra.linked_school_round_id = input.linkedSchoolRoundId;
+    }
+    await writePersonSettings(trx, roundId, { consentMode: input.consentMode, roles }, extra, userId, now);
+    await audit(trx, actor, now, 'round.person_settings', `round:${roundId}`, { consentMode: input.consentMode, roles, ...extra });
   });
   return personRoundSettings(db, roundId);
 }
@@ -50,6 +67,8 @@ export async function configurePersonRound(db: Kysely<DB>, roundId: number, inpu
 /** The person_rounds columns a caller sets only when asked (undefined keeps what is stored). */
 interface PersonRoundColumns {
   previous_round_id?: number | null;
+  teacher_questionnaire_version_id?: number | null;
+  linked_school_round_id?: number | null;
 }
 
 /** Makes the round a person round with these settings, and gives it the coordinator's mail unless it has its own. */
@@ -82,11 +101,20 @@ export async function personRoundSettings(db: Kysely<DB>, roundId: number) {
   const row = await db
     .selectFrom('rounds as r')
     .leftJoin('person_rounds as p', 'p.round_id', 'r.id')
-    .select(['r.id', 'r.unit_type', 'p.consent_mode', 'p.roles', 'p.previous_round_id'])
+    .leftJoin('questionnaire_versions as qv', 'qv.id', 'p.teacher_questionnaire_version_id')
+    .select(['r.id', 'r.unit_type', 'p.consent_mode', 'p.roles', 'p.previous_round_id', 'p.linked_school_round_id', 'qv.id as teacher_version_id', 'qv.title as teacher_title', 'qv.version as teacher_version'])
     .where('r.id', '=', roundId)
     .executeTakeFirst();
   if (!row) throw notFound('Deze meting bestaat niet.');
-  return { roundId: row.id, unitType: row.unit_type, consentMode: row.consent_mode ?? null, roles: row.roles ?? [], previousRoundId: row.previous_round_id ?? null };
+  return {
+    roundId: row.id,
+    unitType: row.unit_type,
+    consentMode: row.consent_mode ?? null,
+    roles: row.roles ?? [],
+    previousRoundId: row.previous_round_id ?? null,
+    teacherQuestionnaire: row.teacher_version_id ? { versionId: row.teacher_version_id, title: `${row.teacher_title} (${row.teacher_version})` } : null,
+    linkedSchoolRoundId: row.linked_school_round_id ?? null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,7 +235,7 @@ export function registrationProblems(input: RegistrationInput): FieldProblem[] {
  * listed in Dutch) before changing anything. A class whose pupils have started or whose parents
  * responded cannot be removed or made smaller.
  */
-export async function register(db: Kysely<DB>, secret: string, ctx: CoordinatorContext, input: RegistrationInput, now: Date): Promise<void> {
+export async function register(db: Kysely<DB>, secret: string, ctx: CoordinatorContext, input: RegistrationInput, now: Date, mailFrom?: string): Promise<void> {
   const problems = registrationProblems(input);
   if (problems.length > 0) throw badRequest('invalid_registration', 'De aanmelding is niet opgeslagen. Verbeter de punten hieronder.', problems);
   await db.transaction().execute(async (trx) => {
@@ -261,6 +289,8 @@ export async function register(db: Kysely<DB>, secret: string, ctx: CoordinatorC
     }
     if (later.length > 0) throw badRequest('invalid_registration', 'De aanmelding is niet opgeslagen. Verbeter de punten hieronder.', later);
     await replaceTeachers(trx, secret, ctx, input.participates ? input.teachers : [], now);
+    // New teachers get their invitation now, in this transaction (teacher-mail.ts).
+    if (mailFrom !== undefined && input.participates) await inviteTeachers(trx, ctx.siteId, now, mailFrom);
     await trx
       .updateTable('person_sites')
       .set({ participation: input.participates ? 'yes' : 'no', decided_at: now })
@@ -326,7 +356,10 @@ async function replaceTeachers(trx: Kysely<DB>, secret: string, ctx: Coordinator
   const byEmail = new Map(current.map((t) => [t.email, t]));
   const wanted = new Set(teachers.map((t) => t.email.trim().toLowerCase()));
   const gone = current.filter((t) => !wanted.has(t.email) && t.status === 'issued').map((t) => t.id);
-  if (gone.length > 0) await trx.deleteFrom('persons').where('id', 'in', gone).execute();
+  if (gone.length > 0) {
+    await stopTeacherMail(trx, gone, 'Niet verstuurd: leerkracht afgemeld door de school');
+    await trx.deleteFrom('persons').where('id', 'in', gone).execute();
+  }
   for (const t of teachers) {
     const email = t.email.trim().toLowerCase();
     let id = byEmail.get(email)?.id;

@@ -17,6 +17,17 @@ export interface Tally {
   rate: number | null;
 }
 
+/** Teachers of a school (or the round): the mail and the questionnaire per class. */
+export interface TeacherTally {
+  registered: number;
+  invited: number;
+  started: number;
+  completed: number;
+  refused: number;
+  optedOut: number;
+  bounced: number;
+}
+
 const empty = (): Tally => ({ registered: 0, objections: 0, consents: 0, refused: 0, started: 0, completed: 0, rate: null });
 
 function add(t: Tally, r: { registered: number; objections: number; consents: number; refused: number; started: number; completed: number }) {
@@ -75,14 +86,51 @@ export async function personTracking(db: Kysely<DB>, roundId: number) {
     order by i.school_name, c.label nulls last
   `.execute(db);
 
-  const schools = new Map<number, Tally & { invitationId: number; schoolName: string; swvName: string; participation: string; classes: Array<Tally & { classId: number; label: string; grade: string }> }>();
+  // Teachers per school: registered by the coordinator, invitation queued, started (said yes),
+  // completed (every class), said no, opted out of mail, address bounced.
+  const teacherRows = await db
+    .selectFrom('persons as p')
+    .innerJoin('person_sites as s', 's.id', 'p.site_id')
+    .leftJoin('person_contacts as pc', 'pc.person_id', 'p.id')
+    .select((eb) => [
+      's.invitation_id',
+      eb.fn.countAll<number>().as('registered'),
+      eb.fn.count<number>('pc.invited_at').as('invited'),
+      sql<number>`count(*) filter (where p.status in ('started', 'completed'))`.as('started'),
+      sql<number>`count(*) filter (where p.status = 'completed')`.as('completed'),
+      sql<number>`count(*) filter (where p.status = 'refused')`.as('refused'),
+      eb.fn.count<number>('pc.opted_out_at').as('opted_out'),
+      eb.fn.count<number>('pc.bounced_at').as('bounced'),
+    ])
+    .where('p.round_id', '=', roundId)
+    .where('p.role', '=', 'teacher')
+    .groupBy('s.invitation_id')
+    .execute();
+  const teachersOf = new Map(
+    teacherRows.map((t) => [
+      t.invitation_id,
+      { registered: Number(t.registered), invited: Number(t.invited), started: Number(t.started), completed: Number(t.completed), refused: Number(t.refused), optedOut: Number(t.opted_out), bounced: Number(t.bounced) },
+    ]),
+  );
+  const teacherTotal = { registered: 0, invited: 0, started: 0, completed: 0, refused: 0, optedOut: 0, bounced: 0 };
+  for (const t of teachersOf.values()) for (const key of Object.keys(teacherTotal) as Array<keyof typeof teacherTotal>) teacherTotal[key] += t[key];
+
+  const schools = new Map<number, Tally & { invitationId: number; schoolName: string; swvName: string; participation: string; teachers: TeacherTally; classes: Array<Tally & { classId: number; label: string; grade: string }> }>();
   const swvs = new Map<number, Tally & { swvId: number; swvName: string; schools: number; participating: number }>();
   const roles = new Map<string, Tally & { role: string }>();
   const total = empty();
   for (const r of rows.rows) {
     let school = schools.get(r.invitation_id);
     if (!school) {
-      school = { ...empty(), invitationId: r.invitation_id, schoolName: r.school_name ?? '', swvName: r.swv_name, participation: r.participation ?? 'unknown', classes: [] };
+      school = {
+        ...empty(),
+        invitationId: r.invitation_id,
+        schoolName: r.school_name ?? '',
+        swvName: r.swv_name,
+        participation: r.participation ?? 'unknown',
+        teachers: teachersOf.get(r.invitation_id) ?? { registered: 0, invited: 0, started: 0, completed: 0, refused: 0, optedOut: 0, bounced: 0 },
+        classes: [],
+      };
       schools.set(r.invitation_id, school);
       const swv = swvs.get(r.swv_id) ?? { ...empty(), swvId: r.swv_id, swvName: r.swv_name, schools: 0, participating: 0 };
       swv.schools += 1;
@@ -103,6 +151,7 @@ export async function personTracking(db: Kysely<DB>, roundId: number) {
     roundId,
     unitType: round.unit_type,
     total: withRate(total),
+    teachers: teacherTotal,
     schools: [...schools.values()].map(withRate),
     swvs: [...swvs.values()].map(withRate),
     roles: [...roles.values()].map(withRate),

@@ -96,7 +96,8 @@ function checkWindow(opensAt: Date | null, closesAt: Date | null): { opensAt: Da
 }
 
 /** The questionnaire version a round pins: a file snapshotted now, or a stored snapshot. */
-async function pinVersion(db: Kysely<DB>, input: Pick<RoundInput, 'questionnaireId' | 'questionnaireVersionId'>): Promise<number | null> {
+/** The questionnaire version an id names (a file is snapshotted); also for a person round's teachers. */
+export async function pinVersion(db: Kysely<DB>, input: Pick<RoundInput, 'questionnaireId' | 'questionnaireVersionId'>): Promise<number | null> {
   if (input.questionnaireId) {
     // A version saved from the admin app (issue 27): 'v<id>', pinned as it is (rows are immutable).
     const stored = /^v([1-9][0-9]{0,9})$/.exec(input.questionnaireId);

@@ -94,7 +94,7 @@ export interface PreparedRow<K extends string> {
  * number) or one holding control characters. Such values are refused, not stored, so that no
  * export or spreadsheet downstream ever evaluates them.
  */
-function hostileValue(value: string): string | null {
+export function hostileValue(value: string): string | null {
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) return 'bevat stuurtekens';
   if (/^[=@]/.test(value) || (/^[+-]/.test(value) && !/^[+-][\d\s().-]*$/.test(value))) {
     return `begint met '${value[0]}' (een formule wordt niet ingelezen)`;

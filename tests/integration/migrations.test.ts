@@ -28,6 +28,7 @@ const LANDED: Record<string, string> = {
   '0018_person_rounds.ts': 'fd93811a599dea6cc622cdf09552cec30ff6b1ad99f735ab9f065de9defed511',
   '0020_respondent_functions.ts': 'b5415bdc232bf7c53fa2bc6097c6e30b165111bc254d44e0d7fdbed64a45088e',
   '0021_person_panels.ts': '33b9e2f9d0c1d847c8afd16cf55c9f80b7bec358b6d3f985f8d4f8ffb2a09003',
+  '0022_teacher_links.ts': 'd1ba63bf4453cbc105384a2d30d02ca5eca02acf8572a334b1695f02282f4989',
 };
 
 const files = readdirSync(migrationsDir)

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { PersonRoundSettings, PersonTracking } from '../../../contract/api/persons';
+import type { ExternalScoresReport, PersonRoundSettings, PersonTracking } from '../../../contract/api/persons';
 import { CLASS_GRADE_LABELS, CONSENT_MODE_LABELS, PERSON_ROLES, PERSON_ROLE_LABELS, UNIT_TYPE_LABELS, type ClassGrade, type PersonRole } from '../../../contract/vocabulary';
 import { ApiError, call } from '../../shared/api';
 import { Link } from '../router';
+import { uploadFile } from '../upload';
 import { useSession } from '../session';
 import { TableHead } from '../../shared/TableHead';
 
@@ -23,6 +24,11 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
   const [roles, setRoles] = useState<string[]>(['pupil', 'teacher']);
   const [previous, setPrevious] = useState('');
   const [saved, setSaved] = useState(false);
+  const [questionnaires, setQuestionnaires] = useState<Array<{ id: string; title: string; usable: boolean }>>([]);
+  const [rounds, setRounds] = useState<Array<{ id: number; name: string; studyName: string }>>([]);
+  /** '' keeps what is stored, 'none' clears it, else a questionnaire id from the options. */
+  const [teacherQuestionnaireId, setTeacherQuestionnaireId] = useState('');
+  const [linkedSchoolRoundId, setLinkedSchoolRoundId] = useState('');
 
   const load = () => {
     call('GET /api/persons/rounds/:id/settings', { params: { id } }).then((s) => {
@@ -30,15 +36,50 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
       if (s.consentMode) setConsentMode(s.consentMode);
       if (s.roles.length) setRoles(s.roles);
       setPrevious(s.previousRoundId === null ? '' : String(s.previousRoundId));
+      setLinkedSchoolRoundId(s.linkedSchoolRoundId === null ? '' : String(s.linkedSchoolRoundId));
     }, (e: unknown) => setError(e instanceof ApiError ? e.message : 'Laden mislukt.'));
+    call('GET /api/rounds/options').then((o) => setQuestionnaires(o.questionnaires.filter((q) => q.usable)), () => {});
+    call('GET /api/rounds').then((r) => setRounds(r.filter((x) => x.id !== id).map((x) => ({ id: x.id, name: x.name, studyName: x.studyName }))), () => {});
     call('GET /api/persons/rounds/:id/tracking', { params: { id } }).then(setTracking, () => {});
   };
   useEffect(load, [id]);
 
+  // External scores (e.g. LVS) by pupil code: a dry run first, then apply the same file.
+  const [scoreFile, setScoreFile] = useState<File | null>(null);
+  const [textVariables, setTextVariables] = useState('');
+  const [scoreReport, setScoreReport] = useState<ExternalScoresReport | null>(null);
+  const [scoreError, setScoreError] = useState<string[]>([]);
+  const [scoreBusy, setScoreBusy] = useState(false);
+
+  async function importScores(dryRun: boolean) {
+    if (!scoreFile) return setScoreError(['Kies eerst een bestand.']);
+    setScoreBusy(true);
+    setScoreError([]);
+    try {
+      const url = `/api/persons/rounds/${id}/external-scores?dryRun=${dryRun}&text=${encodeURIComponent(textVariables)}`;
+      setScoreReport(await uploadFile<ExternalScoresReport>(url, scoreFile, user.csrfToken));
+    } catch (e) {
+      const details = e instanceof ApiError && Array.isArray(e.details) ? (e.details as Array<{ problem?: string }>).map((d) => d.problem ?? '').filter(Boolean) : [];
+      const report = e instanceof ApiError && e.details && !Array.isArray(e.details) ? (e.details as ExternalScoresReport) : null;
+      if (report?.problems) setScoreReport(report);
+      setScoreError([e instanceof ApiError ? e.message : 'Inlezen mislukt.', ...details]);
+    } finally {
+      setScoreBusy(false);
+    }
+  }
+
   async function save() {
     setSaved(false);
     try {
-      setSettings(await call('PUT /api/persons/rounds/:id/settings', { params: { id }, body: { consentMode, roles, previousRoundId: previous.trim() === '' ? null : Math.trunc(Number(previous)) || 0 } }));
+      const body = {
+        consentMode,
+        roles,
+        previousRoundId: previous === '' ? null : Number(previous),
+        ...(teacherQuestionnaireId === '' ? {} : { teacherQuestionnaireId: teacherQuestionnaireId === 'none' ? null : teacherQuestionnaireId }),
+        linkedSchoolRoundId: linkedSchoolRoundId === '' ? null : Number(linkedSchoolRoundId),
+      };
+      setSettings(await call('PUT /api/persons/rounds/:id/settings', { params: { id }, body }));
+      setTeacherQuestionnaireId('');
       setError(null);
       setSaved(true);
     } catch (e) {
@@ -75,10 +116,34 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
                 {PERSON_ROLE_LABELS[r as PersonRole]}
               </label>
             ))}
-            <p>
-              <label htmlFor="previous-round">Vervolg op meting (nummer van de vorige meting met personen; leeg voor een eerste meting)</label>
-              <input id="previous-round" inputMode="numeric" value={previous} onChange={(e) => setPrevious(e.target.value)} style={{ width: '8rem' }} />
-            </p>
+            <label htmlFor="teacher-q">Vragenlijst voor leerkrachten (per klas ingevuld)</label>
+            <select id="teacher-q" value={teacherQuestionnaireId} onChange={(e) => setTeacherQuestionnaireId(e.target.value)}>
+              <option value="">{settings?.teacherQuestionnaire ? `Zo laten: ${settings.teacherQuestionnaire.title}` : 'Nog geen: kies een vragenlijst'}</option>
+              <option value="none">Geen vragenlijst voor leerkrachten</option>
+              {questionnaires.map((q) => (
+                <option key={q.id} value={q.id}>
+                  {q.title}
+                </option>
+              ))}
+            </select>
+            <label htmlFor="linked-round">Antwoorden van de school koppelen uit de meting (per school)</label>
+            <select id="linked-round" value={linkedSchoolRoundId} onChange={(e) => setLinkedSchoolRoundId(e.target.value)}>
+              <option value="">Geen koppeling</option>
+              {rounds.map((r) => (
+                <option key={r.id} value={String(r.id)}>
+                  {r.studyName}: {r.name}
+                </option>
+              ))}
+            </select>
+            <label htmlFor="previous-round">Vervolg op meting (dezelfde leerlingen en leerkrachten, een tweede meting)</label>
+            <select id="previous-round" value={previous} onChange={(e) => setPrevious(e.target.value)}>
+              <option value="">Geen: dit is een eerste meting</option>
+              {rounds.map((r) => (
+                <option key={r.id} value={String(r.id)}>
+                  {r.studyName}: {r.name}
+                </option>
+              ))}
+            </select>
             <p>
               <button type="button" onClick={save}>
                 Opslaan als meting per persoon
@@ -88,6 +153,54 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
           </fieldset>
         )}
       </section>
+      {settings?.unitType === 'person' && (
+        <section className="mr-card mr-section" aria-labelledby="external-scores">
+          <h2 id="external-scores">Externe scores (bijvoorbeeld LVS) per leerlingcode</h2>
+          <p>
+            Een CSV- of Excel-bestand met een kolom <code>code</code> (de leerlingcode van het codevel) en per score een kolom met de naam van de variabele. In de export heten
+            ze <code>ext_</code> + naam. Eerst controleren we het bestand; pas daarna leest u het in. Bij een fout wordt niets ingelezen.
+          </p>
+          <label htmlFor="score-file">Bestand</label>
+          <input id="score-file" type="file" accept=".csv,.xlsx,text/csv" onChange={(e) => { setScoreFile(e.target.files?.[0] ?? null); setScoreReport(null); setScoreError([]); }} />
+          <label htmlFor="score-text">Variabelen met tekst in plaats van getallen (gescheiden door komma's, mag leeg)</label>
+          <input id="score-text" value={textVariables} onChange={(e) => { setTextVariables(e.target.value); setScoreReport(null); }} />
+          <div className="mr-actions">
+            <button type="button" disabled={scoreBusy || !scoreFile} onClick={() => importScores(true)}>
+              Controleren
+            </button>{' '}
+            {scoreReport?.dryRun && scoreReport.problems.length === 0 && (
+              <button type="button" disabled={scoreBusy} onClick={() => importScores(false)}>
+                Inlezen ({scoreReport.values} waarden van {scoreReport.pupils} leerlingen)
+              </button>
+            )}
+          </div>
+          {scoreError.length > 0 && (
+            <div className="mr-error" role="alert">
+              {scoreError.map((line, i) => (
+                <p key={i}>{line}</p>
+              ))}
+            </div>
+          )}
+          {scoreReport && (
+            <div role="status">
+              <p>
+                {scoreReport.applied ? 'Ingelezen: ' : 'Controle: '}
+                {scoreReport.lines} regels, {scoreReport.pupils} leerlingen, {scoreReport.values} waarden; variabelen:{' '}
+                {scoreReport.variables.map((v) => `${v.name} (${v.kind === 'numeric' ? 'getal' : 'tekst'})`).join(', ')}.
+                {scoreReport.skipped > 0 && ` ${scoreReport.skipped} leerlingen overgeslagen: hun ouders maakten bezwaar of gaven geen toestemming.`}
+              </p>
+              {scoreReport.problems.length > 0 && (
+                <ul>
+                  {scoreReport.problems.map((p, i) => (
+                    <li key={i}>{p.problem}</li>
+                  ))}
+                  {scoreReport.moreProblems > 0 && <li>En nog {scoreReport.moreProblems} andere problemen.</li>}
+                </ul>
+              )}
+            </div>
+          )}
+        </section>
+      )}
       {tracking && tracking.unitType === 'person' && (
         <section className="mr-card mr-section">
           <h2>Respons</h2>
@@ -128,6 +241,45 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
               ])}
             </tbody>
           </table>
+          {tracking.teachers.registered > 0 && (
+            <>
+              <h3>Leerkrachten</h3>
+              <p>
+                Totaal: {tracking.teachers.registered} aangemeld door de school, {tracking.teachers.invited} uitgenodigd, {tracking.teachers.started} begonnen,{' '}
+                {tracking.teachers.completed} klaar (alle klassen), {tracking.teachers.refused} doen niet mee, {tracking.teachers.optedOut} afgemeld, {tracking.teachers.bounced} onbereikbaar.
+              </p>
+              <table className="mr-stack">
+                <thead>
+                  <tr>
+                    <th scope="col">School</th>
+                    <th scope="col">Aangemeld</th>
+                    <th scope="col">Uitgenodigd</th>
+                    <th scope="col">Begonnen</th>
+                    <th scope="col">Klaar</th>
+                    <th scope="col">Doet niet mee</th>
+                    <th scope="col">Afgemeld / onbereikbaar</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {tracking.schools
+                    .filter((s) => s.teachers.registered > 0)
+                    .map((s) => (
+                      <tr key={`t${s.invitationId}`}>
+                        <th scope="row">{s.schoolName}</th>
+                        <td>{s.teachers.registered}</td>
+                        <td>{s.teachers.invited}</td>
+                        <td>{s.teachers.started}</td>
+                        <td>{s.teachers.completed}</td>
+                        <td>{s.teachers.refused}</td>
+                        <td>
+                          {s.teachers.optedOut} / {s.teachers.bounced}
+                        </td>
+                      </tr>
+                    ))}
+                </tbody>
+              </table>
+            </>
+          )}
           <h3>Per samenwerkingsverband</h3>
           <ul>
             {tracking.swvs.map((w) => (

@@ -1,0 +1,75 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Model } from 'survey-core';
+import { ApiError, call } from '../shared/api';
+import { createSurveyModel, type QuestionnaireJson } from '../shared/survey/model';
+import { SurveyView } from '../shared/survey/SurveyView';
+
+/**
+ * The teacher questionnaire about one class: saved after every answer (with the revision the
+ * server gave), checked by the server on "Versturen"; problems it reports are shown in Dutch.
+ * The consent question was answered on the first screen, so it is hidden here.
+ */
+export default function TeacherSurvey({ token, classId, onDone }: { token: string; classId: number; onDone: () => void }) {
+  const [model, setModel] = useState<Model | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const revision = useRef(0);
+  const saving = useRef<Promise<void>>(Promise.resolve());
+
+  useEffect(() => {
+    let alive = true;
+    call('GET /api/persons/t/:token/classes/:classId', { params: { token, classId } }).then(
+      (view) => {
+        if (!alive) return;
+        if (view.state === 'completed') return onDone();
+        revision.current = view.revision;
+        const m = createSurveyModel(view.questionnaire as QuestionnaireJson, {});
+        m.completeText = 'Versturen';
+        m.data = { ...view.data, [view.consentQuestion]: view.consentYes };
+        const consent = m.getQuestionByName(view.consentQuestion);
+        if (consent) consent.visible = false;
+        const answers = () => {
+          const data = { ...(m.data as Record<string, unknown>) };
+          delete data[view.consentQuestion];
+          return data;
+        };
+        const save = () => {
+          saving.current = saving.current.then(async () => {
+            try {
+              const reply = await call('PUT /api/persons/t/:token/classes/:classId/answers', { params: { token, classId }, body: { data: answers(), revision: revision.current } });
+              revision.current = reply.revision;
+              setError(null);
+            } catch (e) {
+              setError(e instanceof ApiError ? e.message : 'Uw antwoord is niet opgeslagen. Probeer het nog een keer.');
+            }
+          });
+        };
+        m.onValueChanged.add(save);
+        m.onCompleting.add((_sender, options) => {
+          options.allow = false;
+          saving.current = saving.current.then(async () => {
+            try {
+              const reply = await call('POST /api/persons/t/:token/classes/:classId/complete', { params: { token, classId }, body: { data: answers(), revision: revision.current } });
+              revision.current = reply.revision;
+              onDone();
+            } catch (e) {
+              const details = e instanceof ApiError && Array.isArray(e.details) ? (e.details as Array<{ message?: string }>).map((d) => d.message).filter(Boolean) : [];
+              setError(e instanceof ApiError ? [e.message, ...details].join(' ') : 'Versturen is niet gelukt. Probeer het nog een keer.');
+            }
+          });
+        });
+        setModel(m);
+      },
+      (e: unknown) => setError(e instanceof ApiError ? e.message : 'Er ging iets mis.'),
+    );
+    return () => {
+      alive = false;
+    };
+  }, [token, classId]);
+
+  return (
+    <>
+      {error && <p className="mr-error" role="alert">{error}</p>}
+      {model ? <SurveyView model={model} /> : !error && <p>Laden…</p>}
+    </>
+  );
+}
