@@ -190,6 +190,14 @@ export function CoordinatorPage({ token }: { token: string }) {
                 </a>
                 <br />
                 <span className="mr-muted">Link voor de klas: {c.classLink}</span>
+                {c.parentSurveyLink && (
+                  <>
+                    <br />
+                    <span className="mr-muted">
+                      Vragenlijst voor de ouders van deze klas (stuur deze link zelf door, bijvoorbeeld via de nieuwsbrief of de ouderapp): {c.parentSurveyLink}
+                    </span>
+                  </>
+                )}
               </li>
             ))}
           </ul>
