@@ -11,6 +11,7 @@ import { describeEachDatabase } from '../helpers/db';
 import { aDraftPersonRound } from '../fixtures/persons';
 import { TEST_SECRET } from '../fixtures/mail-rounds';
 import { answerEverything } from '../fixtures/questionnaire-answers';
+import { readSavWithPspp } from '../helpers/pspp';
 
 /**
  * The interaction study's exports and report (issue 20): teachers', school leaders' and parents'
@@ -102,6 +103,20 @@ describeEachDatabase('actor exports and report tables', (getDatabase) => {
     const all = parse((await get(`/api/exports/rounds/${roundId}/responses?format=csv&include=all`)).body, { columns: true, bom: true }) as Array<Record<string, string>>;
     expect(all).toHaveLength(expected.length + 1);
     expect(all.filter((r) => r.status === '2')).toHaveLength(1);
+  });
+
+  it('writes the stacked data set as an SPSS file that PSPP reads back row for row', async () => {
+    const res = await get(`/api/exports/rounds/${roundId}/responses?format=sav`);
+    expect(res.statusCode, res.body).toBe(200);
+    const read = readSavWithPspp(res.rawPayload);
+    expect(read.messages).toEqual([]);
+    const expected = counted();
+    expect(read.rows).toHaveLength(expected.length);
+    expect(read.valueLabels.get('actor')).toEqual(new Map([['1', 'Leraren'], ['2', 'Schoolleiders'], ['3', 'Ouders']]));
+    read.rows.forEach((row, i) => {
+      expect(Number(row.actor)).toBe(ROLES.indexOf(expected[i]!.role) + 1);
+      expect(Number(row.betrokkenheid_ouders)).toBe(expected[i]!.data.betrokkenheid.ouders ?? -8);
+    });
   });
 
   it('the codebook labels the actor values and lists which groups saw each item', async () => {
