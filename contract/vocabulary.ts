@@ -16,6 +16,30 @@ export const PERSON_ROLE_LABELS: Record<PersonRole, string> = {
   parent: 'Ouder',
 };
 
+/** Plural Dutch names of the actor groups, for tables that compare them ("Leraren", "Ouders"). */
+export const PERSON_ROLE_GROUP_LABELS: Record<PersonRole, string> = {
+  pupil: 'Leerlingen',
+  teacher: 'Leraren',
+  coordinator: 'Coördinatoren',
+  school_leader: 'Schoolleiders',
+  professional: 'Professionals',
+  parent: 'Ouders',
+};
+
+/**
+ * How a questionnaire names an actor group as a whole. A matrix row or option with one of these
+ * texts, shown to a respondent of that same group, asks them about "themselves" where another
+ * version says "collega-leraren" or "andere ouders": the questionnaire lint reports it.
+ */
+export const PERSON_ROLE_SELF_NAMES: Record<PersonRole, readonly string[]> = {
+  pupil: ['leerling', 'leerlingen'],
+  teacher: ['leraar', 'leraren', 'leerkracht', 'leerkrachten', 'docent', 'docenten'],
+  coordinator: ['coördinator', 'coördinatoren'],
+  school_leader: ['schoolleider', 'schoolleiders', 'schoolleiding', 'directie'],
+  professional: ['professional', 'professionals'],
+  parent: ['ouder', 'ouders', 'ouders/verzorgers', 'ouder/verzorger'],
+};
+
 // ---- Samenwerkingssituaties (IMAGE report, Tabel 3 and Tabel B1)
 
 /** The six samenwerkingssituaties, in the report's order. */

@@ -196,6 +196,14 @@ export function CoordinatorPage({ token }: { token: string }) {
                 </a>
                 <br />
                 <span className="mr-muted">Link voor de klas: {c.classLink}</span>
+                {c.parentSurveyLink && (
+                  <>
+                    <br />
+                    <span className="mr-muted">
+                      Vragenlijst voor de ouders van deze klas (stuur deze link zelf door, bijvoorbeeld via de nieuwsbrief of de ouderapp): {c.parentSurveyLink}
+                    </span>
+                  </>
+                )}
                 {view.followUp && <Reissue token={token} classId={c.id} label={c.label} onDone={() => call('GET /api/persons/c/:token', { params: { token } }).then(adopt)} />}
               </li>
             ))}

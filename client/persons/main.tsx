@@ -4,16 +4,18 @@ import '../shared/base.css';
 import './persons.css';
 import { CoordinatorPage } from './CoordinatorPage';
 import { ParentPage } from './ParentPage';
+import { ParentSurveyPage } from './ParentSurveyPage';
 import { PupilPage } from './PupilPage';
 import { TeacherPage } from './TeacherPage';
 
-/** One entry for the pages of a person round: /c/<token>, /o/<token>, /l/<token>, /t/<token>. */
+/** One entry for the pages of a person round: /c/<token>, /o/<token>, /l/<token>, /t/<token>, /ov/<token> (parents' questionnaire). */
 function App() {
-  const [, kind, token] = /^\/([colt])\/([^/]+)$/.exec(window.location.pathname) ?? [];
+  const [, kind, token] = /^\/(ov|[colt])\/([^/]+)$/.exec(window.location.pathname) ?? [];
   if (!token) return <main className="pp-main"><p>Deze link is niet compleet.</p></main>;
   if (kind === 'c') return <CoordinatorPage token={token} />;
   if (kind === 'o') return <ParentPage token={token} />;
   if (kind === 't') return <TeacherPage token={token} />;
+  if (kind === 'ov') return <ParentSurveyPage token={token} />;
   return <PupilPage token={token} />;
 }
 

@@ -108,6 +108,8 @@ export const CoordinatorView = Type.Object({
       pupils: Type.Integer(),
       classLink: Type.String(),
       parentLink: Type.String(),
+      /** The parent questionnaire link (issue 20), when the round asks parents; null otherwise. */
+      parentSurveyLink: Type.Union([Type.String(), Type.Null()]),
     }),
   ),
   teachers: Type.Array(Type.Object({ email: Type.String(), classes: Type.Array(Type.String()) })),
@@ -132,6 +134,16 @@ export const PupilView = Type.Object({
   revision: Type.Integer(),
 });
 export type PupilView = Static<typeof PupilView>;
+
+export const ParentView = Type.Object({
+  state: Type.Union([Type.Literal('open'), Type.Literal('completed')]),
+  questionnaire: Type.Unknown(),
+  /** The variables the questionnaire runs with: `actor` = 'parent' and the parents' texts. */
+  variables: Type.Record(Type.String(), Type.String()),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  revision: Type.Integer(),
+});
+export type ParentView = Static<typeof ParentView>;
 
 const Answers = Type.Object({ data: Type.Record(Type.String(), Type.Unknown()), revision: Type.Integer({ minimum: 0 }) });
 
@@ -234,6 +246,12 @@ export const personsApi = defineApi({
     body: Type.Object({ code: Code, decision: Type.Union([Type.Literal('objection'), Type.Literal('consent')]) }),
     response: { 200: Type.Object({ decision: Type.String() }) },
   },
+
+  'GET /api/persons/ov/:token': { params: TokenParams, response: { 200: ClassInfo } },
+  'POST /api/persons/ov/:token/start': { params: TokenParams, response: { 200: Type.Object({ session: Type.String() }) } },
+  'GET /api/persons/q/:token': { params: TokenParams, response: { 200: ParentView } },
+  'PUT /api/persons/q/:token/answers': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
+  'POST /api/persons/q/:token/complete': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
 
   'GET /api/persons/l/:token': { params: TokenParams, response: { 200: ClassInfo } },
   'POST /api/persons/l/:token/start': {

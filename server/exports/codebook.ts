@@ -20,6 +20,8 @@ export interface CodebookRow {
   condition: string;
   /** Comparable with the previous measurement: ja / nee / nieuw / nvt; '' without a previous round. */
   comparable: string;
+  /** Questionnaires with actor groups (issue 20): the groups whose version asks the item ("Leraren, Ouders"); '' otherwise. */
+  actors: string;
 }
 
 const COMPARABLE_LABELS: Record<string, string> = {
@@ -75,6 +77,7 @@ export function codebookRows(variables: ExportVariable[], consent?: { question: 
         missing,
         condition: readableCondition(v.condition, labelsByQuestion, consent),
         comparable: v.comparable ? COMPARABLE_LABELS[v.comparable]! : '',
+        actors: v.actors?.join(', ') ?? '',
       };
     }
     return {
@@ -85,6 +88,7 @@ export function codebookRows(variables: ExportVariable[], consent?: { question: 
       missing: missing || (v.question && v.type === 'string' ? 'leeg = niet gevraagd of geen antwoord' : ''),
       condition: v.question ? readableCondition(v.condition, labelsByQuestion, consent) : '',
       comparable: v.comparable ? COMPARABLE_LABELS[v.comparable]! : '',
+      actors: v.actors ? v.actors.join(', ') || 'geen groep' : '',
     };
   });
 }
@@ -100,11 +104,13 @@ export function codebookHtml(
   printUrl?: string | null,
 ): string {
   const compare = Boolean(previousRound);
+  const groups = variables.some((v) => v.actors);
   const rows = codebookRows(variables, consent)
     .map(
       (r) =>
         `<tr><td><code>${escapeHtml(r.name)}</code></td><td>${escapeHtml(r.label)}</td><td>${escapeHtml(r.type)}</td>` +
         `<td>${escapeHtml(r.values)}</td><td>${escapeHtml(r.missing)}</td><td>${escapeHtml(r.condition)}</td>` +
+        (groups ? `<td>${escapeHtml(r.actors)}</td>` : '') +
         (compare ? `<td>${escapeHtml(r.comparable)}</td>` : '') +
         '</tr>',
     )
@@ -121,7 +127,7 @@ th{position:sticky;top:0;background:#f6f7f9}code{font-size:.9em}
 <h1>Codeboek — ${escapeHtml(title)}</h1>
 ${printUrl ? `<p><a href="${escapeHtml(printUrl)}">De vragenlijst zelf, om af te drukken of als PDF op te slaan</a></p>\n` : ''}<p>Ontbrekende waarden: <strong>-9</strong> = niet gevraagd (de vraag hoorde niet bij de route van de school), <strong>-8</strong> = geen antwoord (wel gevraagd, niet beantwoord).</p>
 ${compare ? `<p>Vergeleken met de vorige meting: <strong>${escapeHtml(previousRound ?? '')}</strong>. Alleen variabelen met “ja” zijn zonder meer naast elkaar te zetten.</p>` : ''}
-<table><thead><tr><th>Variabele</th><th>Vraag / label</th><th>Type</th><th>Waarden</th><th>Ontbrekend</th><th>Gesteld aan</th>${compare ? '<th>Vergelijkbaar met vorige meting</th>' : ''}</tr></thead>
+<table><thead><tr><th>Variabele</th><th>Vraag / label</th><th>Type</th><th>Waarden</th><th>Ontbrekend</th><th>Gesteld aan</th>${groups ? '<th>Groepen</th>' : ''}${compare ? '<th>Vergelijkbaar met vorige meting</th>' : ''}</tr></thead>
 <tbody>
 ${rows}
 </tbody></table></body></html>
@@ -130,10 +136,11 @@ ${rows}
 
 export function codebookCsv(variables: ExportVariable[], consent?: { question: string; yes: string }, previousRound?: string | null): string {
   const compare = Boolean(previousRound);
+  const groups = variables.some((v) => v.actors);
   const field = (s: string) => (/[",\n\r;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = [['variabele', 'label', 'type', 'waarden', 'ontbrekend', 'gesteld_aan', ...(compare ? ['vergelijkbaar'] : [])].join(',')];
+  const lines = [['variabele', 'label', 'type', 'waarden', 'ontbrekend', 'gesteld_aan', ...(groups ? ['groepen'] : []), ...(compare ? ['vergelijkbaar'] : [])].join(',')];
   for (const r of codebookRows(variables, consent)) {
-    lines.push([r.name, r.label, r.type, r.values, r.missing, r.condition, ...(compare ? [r.comparable] : [])].map(field).join(','));
+    lines.push([r.name, r.label, r.type, r.values, r.missing, r.condition, ...(groups ? [r.actors] : []), ...(compare ? [r.comparable] : [])].map(field).join(','));
   }
   return '\uFEFF' + lines.join('\r\n') + '\r\n';
 }

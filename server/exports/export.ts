@@ -34,6 +34,8 @@ export interface ExportVariable {
   comparable?: VariableComparability;
   /** Numeric display decimals (SPSS print format); 0 when absent. */
   decimals?: number;
+  /** Questionnaires with actor groups (issue 20): the groups whose version asks this item (Dutch plural labels). */
+  actors?: string[];
   /** A computed scale score: its items (export variable names), the reverse-coded ones and its reliability in this export. */
   scale?: { items: string[]; reversed: string[]; alpha: number | null; n: number };
 }
@@ -109,7 +111,7 @@ const IDENTIFIER_VARIABLES: ExportVariable[] = [
   { name: 'plaats', label: 'Plaats', type: 'string', measure: 'nominal' },
 ];
 
-function answerVariable(column: AnswerColumn, width: number): ExportVariable {
+export function answerVariable(column: AnswerColumn, width: number): ExportVariable {
   // The codebook's "asked to" is the question's condition and the option's or row's own (situation) condition together.
   const condition = column.itemCondition ? (column.condition ? `(${column.condition}) and (${column.itemCondition})` : column.itemCondition) : column.condition;
   const common = { name: column.name, label: column.label, measure: column.measure, question: column.question, questionType: column.questionType, condition };

@@ -1,5 +1,6 @@
 import type { FigureSeries, ReportCell, ReportFigure, ReportRow, ReportTable, RoundReport } from '../../contract/api/exports';
 import ExcelJS from 'exceljs';
+import { actorComparisonTables, actorResponses } from './actor-tables';
 import { sql, type Kysely } from 'kysely';
 import type { DB, Situation } from '../db/types';
 import { notFound } from '../errors';
@@ -189,6 +190,11 @@ export async function roundReport(db: Kysely<DB>, roundId: number, options: Repo
   if (!round) throw notFound('Deze meting bestaat niet.');
   if (!round.questionnaire_version_id) throw notFound('Aan deze meting is nog geen vragenlijst gekoppeld.');
   const content = (await getVersion(db, round.questionnaire_version_id)).content as QuestionnaireContent;
+  // A questionnaire with actor groups (issue 20): the groups side by side, from the persons' answers.
+  if (readMeta(content).actors) {
+    const responses = await actorResponses(db, roundId, content);
+    return { round: { id: round.id, name: round.name }, previousRound: null, completed: responses.length, alphaThreshold, tables: actorComparisonTables(content, responses), figures: [] };
+  }
   const current = await countRound(db, round, content);
   const previousRound = await previousMeasurement(db, round.previous_round_id);
   const previous = previousRound ? await countRound(db, previousRound, previousRound.content) : null;

@@ -8,6 +8,7 @@ import { wallTime } from '../time';
 import { codebookCsv, codebookHtml } from './codebook';
 import { assignRespondentNumbers } from '../invitations/respondent-numbers';
 import { planExport } from './export';
+import { isActorRound, planActorExport } from './actor-export';
 import { exportStream, FORMAT_INFO, type ExportFormat } from './formats';
 import { figureSvg } from './figures';
 import { reportHtml } from './report-html';
@@ -62,7 +63,8 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       const format = request.query.format as ExportFormat;
       const options = { include: request.query.include ?? 'completed', identifiers: request.query.identifiers ?? false, situation: request.query.situation };
       await db.transaction().execute((trx) => assignRespondentNumbers(trx, roundId));
-      const plan = await planExport(db, config.secret, roundId, options);
+      // A person round with actor groups (issue 20): every group's version stacked, with an actor column.
+      const plan = (await isActorRound(db, roundId)) ? await planActorExport(db, config.secret, roundId, { include: options.include }) : await planExport(db, config.secret, roundId, options);
       await audit(db, user, clock.now(), options.identifiers ? 'export.responses_with_identifiers' : 'export.responses', `round:${roundId}`, {
         format,
         include: options.include,
@@ -91,11 +93,13 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
     '/api/exports/rounds/:roundId/codebook',
     { config: { access: 'researcher' }, schema: api['GET /api/exports/rounds/:roundId/codebook'] },
     async (request, reply) => {
-      const plan = await planExport(db, config.secret, request.params.roundId, {
-        include: 'all',
-        identifiers: false,
-        situation: request.query.situation,
-      });
+      const plan = (await isActorRound(db, request.params.roundId))
+        ? await planActorExport(db, config.secret, request.params.roundId, { include: 'all' })
+        : await planExport(db, config.secret, request.params.roundId, {
+            include: 'all',
+            identifiers: false,
+            situation: request.query.situation,
+          });
       reply.header('cache-control', 'no-store');
       if (request.query.format === 'csv') {
         reply

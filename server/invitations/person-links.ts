@@ -10,18 +10,23 @@ import { hmac, randomToken, safeEqual } from '../crypto';
  *   and reminders of today's invitations carry it (server/mailings/outbox.ts `mailLinks`).
  * - class link `/l/<class id>-<mac>` (pupils start here with their code; printed as QR code);
  * - parent link `/o/<class id>-<mac>` (parents object or agree with their child's code);
+ * - parent questionnaire link `/ov/<class id>-<mac>` (parents as respondents, issue 20: a parent
+ *   who opens it becomes a person with role parent in that class);
+ * - parent session `<person id>-<mac>`: what the parent's page holds after starting;
  * - teacher link `/t/<person id>-<mac>`, and the teacher's opt-out link
  *   `/api/persons/a/<person id>-<mac>` (its own purpose: it opts out, it does not open the page);
  * - pupil session `<person id>-<mac>`: what the pupil page holds after a code was accepted.
  */
 const TOKEN = /^([1-9][0-9]{0,9})-([A-Za-z0-9_-]{16,24})$/;
 
-export type LinkPurpose = 'coordinator-link' | 'class-link' | 'parent-link' | 'teacher-link' | 'teacher-optout' | 'pupil-session';
+export type LinkPurpose = 'coordinator-link' | 'class-link' | 'parent-link' | 'parent-survey-link' | 'teacher-link' | 'teacher-optout' | 'pupil-session' | 'parent-session';
 
 const LENGTH: Record<LinkPurpose, number> = {
   'coordinator-link': 24,
   'class-link': 16,
   'parent-link': 16,
+  'parent-survey-link': 16,
+  'parent-session': 22,
   'teacher-link': 22,
   'teacher-optout': 20,
   'pupil-session': 22,
@@ -56,6 +61,9 @@ export function classLink(publicUrl: string, secret: string, classId: number, no
 }
 export function parentLink(publicUrl: string, secret: string, classId: number, nonce: string): string {
   return `${publicUrl}/o/${linkToken(secret, 'parent-link', classId, nonce)}`;
+}
+export function parentSurveyLink(publicUrl: string, secret: string, classId: number, nonce: string): string {
+  return `${publicUrl}/ov/${linkToken(secret, 'parent-survey-link', classId, nonce)}`;
 }
 export function teacherLink(publicUrl: string, secret: string, personId: number, nonce: string): string {
   return `${publicUrl}/t/${linkToken(secret, 'teacher-link', personId, nonce)}`;

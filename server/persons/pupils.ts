@@ -24,7 +24,7 @@ export interface ClassContext {
 
 const NO_LINK = () => notFound('Deze link werkt niet. Controleer of je de hele link hebt overgenomen.');
 
-export async function openClass(db: Kysely<DB>, secret: string, purpose: 'class-link' | 'parent-link', token: string): Promise<ClassContext> {
+export async function openClass(db: Kysely<DB>, secret: string, purpose: 'class-link' | 'parent-link' | 'parent-survey-link', token: string): Promise<ClassContext> {
   const id = tokenId(token, purpose);
   if (id === null) throw NO_LINK();
   const row = await db

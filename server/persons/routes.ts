@@ -11,7 +11,9 @@ import { RESPONDENT_BODY_LIMIT, UPLOAD_BODY_LIMIT } from '../limits';
 import { readUpload, registerUploads } from '../schools/upload';
 import { importExternalScores } from './external-scores';
 import { escapeHtml } from '../mailings/templates';
-import { classLink, parentLink } from '../invitations/person-links';
+import { classLink, parentLink, parentSurveyLink } from '../invitations/person-links';
+import { actorTextsOf } from '../questionnaires';
+import { asksParents, openParent, openParentSurvey, parentAnswers, saveParentAnswers, startParent } from './parents';
 import { openClass, openPupil, parentDecision, pupilAnswers, pupilAssent, savePupilAnswers, startPupil } from './pupils';
 import { keyListXlsx, codeSheetHtml, parentLetterHtml } from './sheets';
 import { classWithCodes, configurePersonRound, coordinatorClasses, openCoordinator, personRoundSettings, recordInfoSent, register, type CoordinatorContext } from './sites';
@@ -80,6 +82,8 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   async function coordinatorView(ctx: CoordinatorContext) {
     const { classes, teachers } = await coordinatorClasses(db, ctx.siteId);
     const site = await db.selectFrom('person_sites').select('participation').where('id', '=', ctx.siteId).executeTakeFirstOrThrow();
+    const round = await db.selectFrom('person_rounds').select('roles').where('round_id', '=', ctx.roundId).executeTakeFirst();
+    const parents = asksParents(round?.roles);
     return {
       schoolName: ctx.schoolName,
       studyName: ctx.studyName,
@@ -95,6 +99,8 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
         pupils: c.pupils,
         classLink: classLink(publicUrl, secret, c.id, c.link_nonce),
         parentLink: parentLink(publicUrl, secret, c.id, c.link_nonce),
+        // Parents as respondents (issue 20): the link the school passes on to the class's parents.
+        parentSurveyLink: parents ? parentSurveyLink(publicUrl, secret, c.id, c.link_nonce) : null,
       })),
       teachers,
     };
@@ -183,6 +189,35 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   app.post('/api/persons/o/:token', { config: open, onRequest, schema: api['POST /api/persons/o/:token'] }, async (request) => {
     const ctx = await openClass(db, secret, 'parent-link', request.params.token);
     return parentDecision(db, secret, ctx, request.body.code, request.body.decision, clock.now());
+  });
+
+  // --- Parents as respondents (issue 20) ------------------------------------------------------
+  app.get('/api/persons/ov/:token', { config: open, onRequest, schema: api['GET /api/persons/ov/:token'] }, async (request) =>
+    classInfo(await openParentSurvey(db, secret, request.params.token)),
+  );
+  app.post('/api/persons/ov/:token/start', { config: open, onRequest, schema: api['POST /api/persons/ov/:token/start'] }, async (request) => {
+    const ctx = await openParentSurvey(db, secret, request.params.token);
+    return startParent(db, secret, ctx, clock.now());
+  });
+  app.get('/api/persons/q/:token', { config: open, onRequest, schema: api['GET /api/persons/q/:token'] }, async (request) => {
+    const ctx = await openParent(db, secret, request.params.token);
+    const answers = await parentAnswers(db, ctx.personId);
+    const done = ctx.status === 'completed' || ctx.status === 'refused';
+    return {
+      state: done ? ('completed' as const) : ('open' as const),
+      questionnaire: done ? null : ctx.content,
+      variables: { ...ctx.variables, ...actorTextsOf(ctx.content, ctx.variables.actor) },
+      data: done ? {} : ((answers?.data as Record<string, unknown> | undefined) ?? {}),
+      revision: answers?.revision ?? 0,
+    };
+  });
+  app.put('/api/persons/q/:token/answers', { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT, schema: api['PUT /api/persons/q/:token/answers'] }, async (request) => {
+    const ctx = await openParent(db, secret, request.params.token);
+    return saveParentAnswers(db, ctx, request.body.data, request.body.revision, false, clock.now());
+  });
+  app.post('/api/persons/q/:token/complete', { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT, schema: api['POST /api/persons/q/:token/complete'] }, async (request) => {
+    const ctx = await openParent(db, secret, request.params.token);
+    return saveParentAnswers(db, ctx, request.body.data, request.body.revision, true, clock.now());
   });
 
   // --- Pupils --------------------------------------------------------------------------------
@@ -286,6 +321,7 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   app.get('/o/:token', page);
   app.get('/l/:token', page);
   app.get('/t/:token', page);
+  app.get('/ov/:token', page);
 };
 
 function optOutPage(reply: FastifyReply, status: number, title: string, body: string) {

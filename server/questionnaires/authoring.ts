@@ -7,7 +7,8 @@ import type { Comparability } from '../../contract/api/questionnaires';
 import { audit, type Actor } from '../audit';
 import type { DB } from '../db/types';
 import { badRequest, conflict, notFound } from '../errors';
-import { readMeta, titleOf, type QuestionnaireContent, type QuestionnaireMeta } from './content';
+import { actorTextsOf, readMeta, titleOf, type QuestionnaireContent, type QuestionnaireMeta } from './content';
+import { PERSON_ROLE_LABELS, type PersonRole } from '../../contract/vocabulary';
 import { lintQuestionnaire, lintVersions, type LintIssue } from './lint';
 import { contentSha256, listQuestionnaires, MAX_QUESTIONNAIRE_BYTES, type QuestionnaireVersion } from './registry';
 import { checkRoutingWith, describeFailure, settingsFor, variablesOf } from './routing-walk';
@@ -196,7 +197,7 @@ export function hostileProblems(content: QuestionnaireContent): Problem[] {
 /** The invitation variables of every situation and sector the questionnaire can be answered in. */
 function evaluationSettings(content: QuestionnaireContent): Array<Record<string, string>> {
   try {
-    return settingsFor(content).map((s) => ({ ...variablesOf(s) }));
+    return settingsFor(content).map((s) => ({ ...variablesOf(s), ...actorTextsOf(content, s.actor) }));
   } catch {
     return [{ ...variablesFor({ situation: null, sector: 'po', schoolName: 'Voorbeeldschool' }) }];
   }
@@ -541,6 +542,11 @@ export function startRoutingCheck(content: QuestionnaireContent, userId: number,
         job.status = 'failed';
         job.message = 'De routering klopt niet: met deze antwoorden (ook na teruggaan en wijzigen) loopt een school vast, of telt een verborgen antwoord mee.';
         job.failure = describeFailure(result.shrunk);
+      } else if (result.possible.actors.some((actor) => !result.coverage.actors.has(actor))) {
+        // A version for an actor group that no walk reached was never checked: not passed.
+        const missing = result.possible.actors.filter((actor) => !result.coverage.actors.has(actor));
+        job.status = 'failed';
+        job.message = `De routering is niet voor elke groep respondenten gecontroleerd (niet bereikt: ${missing.map((a) => PERSON_ROLE_LABELS[a as PersonRole] ?? a).join(', ')}). Controleer opnieuw.`;
       } else {
         job.status = 'passed';
         job.message = `De routering klopt: ${result.sequences} willekeurige reeksen antwoorden (met teruggaan en wijzigen), ${result.states} verschillende routes, geen school loopt vast.`;

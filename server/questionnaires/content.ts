@@ -1,5 +1,6 @@
 import { Model, Serializer } from 'survey-core';
 import 'survey-core/i18n/dutch';
+import { PERSON_ROLES, type PersonRole } from '../../contract/vocabulary';
 import { VARIABLE_NAMES, type QuestionnaireVariables, type VariableName } from './variables';
 
 /**
@@ -20,6 +21,87 @@ export interface QuestionnaireMeta {
   consent: { question: string; yes: string; no: string };
   /** The question whose answer is the response's branch (reported in tracking), or null. */
   branch: { question: string; values: string[] } | null;
+  /**
+   * The actor groups of a questionnaire with several versions (teachers, school leaders, parents
+   * about each other), or null. The respondent's group is the variable `actor` (persons.role);
+   * each group's `texts` are variables too (`{andere_ouders}`), so one file holds every version.
+   */
+  actors: ActorGroup[] | null;
+}
+
+export interface ActorGroup {
+  role: PersonRole;
+  /** Variable name → this group's wording. Every group defines the same names. */
+  texts: Record<string, string>;
+  /** Extra names (besides the vocabulary's) by which a row or option would mean this group as a whole. */
+  self: string[];
+}
+
+const TEXT_VARIABLE = /^[a-z][a-z0-9_]{0,39}$/;
+const MAX_ACTOR_TEXT = 300;
+
+function readActors(raw: unknown, variables: VariableName[]): ActorGroup[] | null {
+  if (raw === undefined || raw === null) {
+    if (variables.includes('actor')) throw new QuestionnaireFormatError('meetronde.variables uses "actor" but meetronde.actors declares no actor groups');
+    return null;
+  }
+  if (!Array.isArray(raw) || raw.length === 0) throw new QuestionnaireFormatError('meetronde.actors must be a non-empty list of actor groups');
+  if (!variables.includes('actor')) throw new QuestionnaireFormatError('meetronde.actors needs "actor" in meetronde.variables');
+  const groups: ActorGroup[] = [];
+  let keys: string[] | null = null;
+  raw.forEach((entry, i) => {
+    const at = `meetronde.actors[${i}]`;
+    if (!isRecord(entry)) throw new QuestionnaireFormatError(`${at} must be an object`);
+    const role = PERSON_ROLES.find((r) => r === entry.role);
+    if (!role) throw new QuestionnaireFormatError(`${at}.role must be one of ${PERSON_ROLES.join(', ')}`);
+    if (groups.some((g) => g.role === role)) throw new QuestionnaireFormatError(`${at}.role: ${role} is declared twice`);
+    const textsRaw = entry.texts ?? {};
+    if (!isRecord(textsRaw)) throw new QuestionnaireFormatError(`${at}.texts must be an object of variable name → text`);
+    const texts: Record<string, string> = {};
+    for (const [name, value] of Object.entries(textsRaw)) {
+      if (!TEXT_VARIABLE.test(name)) throw new QuestionnaireFormatError(`${at}.texts: "${name}" is no variable name (a-z, 0-9, _; starts with a letter)`);
+      if ((VARIABLE_NAMES as readonly string[]).includes(name)) throw new QuestionnaireFormatError(`${at}.texts: "${name}" is an invitation variable`);
+      if (typeof value !== 'string' || value.trim() === '') throw new QuestionnaireFormatError(`${at}.texts.${name} must be a non-empty text`);
+      if (value.length > MAX_ACTOR_TEXT) throw new QuestionnaireFormatError(`${at}.texts.${name} is longer than ${MAX_ACTOR_TEXT} characters`);
+      texts[name] = value;
+    }
+    const names = Object.keys(texts).sort();
+    if (keys === null) keys = names;
+    else if (keys.join('\0') !== names.join('\0'))
+      throw new QuestionnaireFormatError(`${at}.texts must define the same variables as the first group (${keys.join(', ') || 'none'}), so every version has every text`);
+    const selfRaw = entry.self ?? [];
+    if (!Array.isArray(selfRaw) || !selfRaw.every((s): s is string => typeof s === 'string' && s.trim() !== ''))
+      throw new QuestionnaireFormatError(`${at}.self must be a list of texts`);
+    groups.push({ role, texts, self: selfRaw });
+  });
+  return groups;
+}
+
+/** The names of the actor text variables a questionnaire declares (empty without actors). */
+export function actorTextNames(meta: Pick<QuestionnaireMeta, 'actors'>): string[] {
+  return meta.actors ? Object.keys(meta.actors[0]!.texts) : [];
+}
+
+/**
+ * The actor text variables for one respondent's group: the group's texts, or '' for each name
+ * when the group is not one of the questionnaire's (the lint reports texts that end up empty).
+ */
+export function actorTexts(meta: Pick<QuestionnaireMeta, 'actors'>, actor: string | undefined | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!meta.actors) return out;
+  const group = meta.actors.find((g) => g.role === actor);
+  for (const name of actorTextNames(meta)) out[name] = group?.texts[name] ?? '';
+  return out;
+}
+
+/** actorTexts for content that may not be a valid questionnaire (then none). */
+export function actorTextsOf(content: unknown, actor: string | undefined | null): Record<string, string> {
+  try {
+    return actorTexts(readMeta(content), actor);
+  } catch (error) {
+    if (error instanceof QuestionnaireFormatError) return {};
+    throw error;
+  }
 }
 
 /** A questionnaire file or snapshot that is not what we expect; the message is for developers. */
@@ -80,7 +162,8 @@ export function readMeta(content: unknown): QuestionnaireMeta {
     }
     branch = { question: text(meta.branch.question, 'meetronde.branch.question'), values };
   }
-  return { key, version, variables, consent, branch };
+  const actors = readActors(meta.actors, variables);
+  return { key, version, variables, consent, branch, actors };
 }
 
 /** The questionnaire's title as text (the `nl` or default text of a localised title). */
@@ -105,5 +188,6 @@ export function buildSurvey(content: QuestionnaireContent, variables?: Partial<Q
     const value = variables?.[name];
     survey.setVariable(name, value ?? '');
   }
+  for (const [name, value] of Object.entries(actorTextsOf(content, variables?.actor))) survey.setVariable(name, value);
   return survey;
 }

@@ -3,7 +3,10 @@
  * documented in questionnaires/README.md and kept stable.
  */
 export {
+  actorTexts,
+  actorTextsOf,
   buildSurvey,
+  type ActorGroup,
   isQuestionnaireContent,
   QuestionnaireFormatError,
   readMeta,

@@ -1,7 +1,9 @@
 import { ArrayOperand, BinaryOperand, ConditionsParser, Const, ExpressionErrorType, FunctionOperand, UnaryOperand, Variable, type Operand } from 'survey-core';
-import { buildSurvey, QuestionnaireFormatError, readMeta, type QuestionnaireContent, type QuestionnaireMeta } from './content';
+import { SITUATIONS } from '../../contract/vocabulary';
+import { actorProblems } from './actor-check';
+import { actorTextNames, buildSurvey, QuestionnaireFormatError, readMeta, type QuestionnaireContent, type QuestionnaireMeta } from './content';
 import { NON_VALUE_TYPES, VALUE_TYPES, visibleQuestionNames } from './validate';
-import { HTML_SAFE_VARIABLES, VARIABLE_VALUES, type VariableName } from './variables';
+import { HTML_SAFE_VARIABLES, VARIABLE_VALUES, variablesFor, type VariableName } from './variables';
 
 /**
  * The questionnaire linter. survey-core 3.0.0 predates SurveyJS's own Linter (3.0.3), so this
@@ -210,7 +212,10 @@ export function lintQuestionnaire(content: unknown): LintIssue[] {
   });
 
   // Every reference, in expressions and in texts.
-  const declared = new Set<string>(meta.variables);
+  // Actor texts (meetronde.actors[].texts) are variables too; the file writes them, so HTML may use them.
+  const actorTexts = actorTextNames(meta);
+  const declared = new Set<string>([...meta.variables, ...actorTexts]);
+  const htmlSafe = new Set<string>([...HTML_SAFE_VARIABLES, ...actorTexts]);
   const usedVariables = new Set<string>();
   const checkRef = (variable: string, where: string, context: { html: boolean; before?: { page: number; order: number; strictPage: boolean } }) => {
     const { base, path } = variableBase(variable);
@@ -228,7 +233,7 @@ export function lintQuestionnaire(content: unknown): LintIssue[] {
     }
     if (declared.has(base)) {
       usedVariables.add(base);
-      if (context.html && !HTML_SAFE_VARIABLES.has(base)) add('refs', where, `{${variable}} is free text and may not be piped into HTML`);
+      if (context.html && !htmlSafe.has(base)) add('refs', where, `{${variable}} is free text and may not be piped into HTML`);
       if (path !== null) add('refs', where, `{${variable}}: the variable ${base} has no parts`);
       return;
     }
@@ -242,7 +247,7 @@ export function lintQuestionnaire(content: unknown): LintIssue[] {
       if (COMPARISONS.has(operand.operator) && left && right) {
         const [variable, constant] = left instanceof Variable ? [left, right] : right instanceof Variable ? [right, left] : [undefined, undefined];
         if (variable && constant && !(constant instanceof Variable)) {
-          const allowed = allowedValues(variable.variable, questions, meta.variables);
+          const allowed = allowedValues(variable.variable, questions, meta);
           if (allowed) {
             for (const value of constantValues(constant)) {
               if (!allowed.has(String(value))) add('values', where, `{${variable.variable}} is compared with ${JSON.stringify(value)}, which is not one of its values (${[...allowed].map((v) => JSON.stringify(v)).join(', ')})`);
@@ -359,7 +364,37 @@ export function lintQuestionnaire(content: unknown): LintIssue[] {
   for (const variable of meta.variables) {
     if (!usedVariables.has(variable)) add('refs', 'meetronde.variables', `the variable ${variable} is declared but never used`);
   }
+  for (const variable of actorTexts) {
+    if (!usedVariables.has(variable)) add('refs', 'meetronde.actors', `the actor text ${variable} is declared but never used`);
+  }
+  if (consent && meta.actors && issues.length === 0) issues.push(...actorIssues(json, meta));
   issues.push(...guardIssues(pages));
+  return issues;
+}
+
+/**
+ * Every actor group's version, in every situation the file uses, right after consent: no shown
+ * matrix or choice question without rows or options, no empty text, no row or option naming
+ * the respondent's own group (see actor-check.ts). The routing walker checks the same after
+ * every step of every random path, so questions behind filters are covered there.
+ */
+function actorIssues(content: QuestionnaireContent, meta: QuestionnaireMeta): LintIssue[] {
+  const issues: LintIssue[] = [];
+  const seen = new Set<string>();
+  const usesSituation = meta.variables.some((v) => v === 'situatie' || v === 'partner' || v === 'thema');
+  for (const group of meta.actors ?? []) {
+    for (const situation of usesSituation ? SITUATIONS : [null]) {
+      for (const sector of usesSituation ? (['po', 'vo'] as const) : [null]) {
+        const survey = buildSurvey(content, variablesFor({ situation, sector, schoolName: 'De Proefschool', actor: group.role }));
+        survey.data = { [meta.consent.question]: meta.consent.yes };
+        for (const message of actorProblems(survey, group)) {
+          if (seen.has(message)) continue;
+          seen.add(message);
+          issues.push({ rule: 'actors', where: `meetronde.actors (${group.role}${situation ? `, ${situation}` : ''})`, message });
+        }
+      }
+    }
+  }
   return issues;
 }
 
@@ -395,7 +430,8 @@ function checkDerivedName(name: string, part: string, label: string, add: (rule:
   if (problem) add('spss', label, `the export variable ${derived} ${problem}`);
 }
 
-function allowedValues(variable: string, questions: Map<string, QuestionInfo>, declared: VariableName[]): Set<string> | null {
+function allowedValues(variable: string, questions: Map<string, QuestionInfo>, meta: QuestionnaireMeta): Set<string> | null {
+  const declared: VariableName[] = meta.variables;
   const { base, path } = variableBase(variable);
   const question = questions.get(base);
   if (question) {
@@ -403,6 +439,8 @@ function allowedValues(variable: string, questions: Map<string, QuestionInfo>, d
     return question.values;
   }
   const known = declared.find((v) => v === base);
+  // The actor is one of the groups the file declares (or '' outside a person round).
+  if (known === 'actor' && meta.actors) return new Set(['', ...meta.actors.map((g) => g.role)]);
   const values = known ? VARIABLE_VALUES[known] : undefined;
   return values ? new Set(values) : null;
 }

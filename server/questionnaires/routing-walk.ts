@@ -11,7 +11,10 @@ import {
   type QuestionnaireVariables,
 } from './index';
 import { answerColumns, VisibilityEvaluator } from './columns';
+import { actorProblems } from './actor-check';
+import type { ActorGroup } from './content';
 import type { SchoolKind, Situation, SwvSector } from '../db/types';
+import type { PersonRole } from '../../contract/vocabulary';
 
 /**
  * Property-based routing check (issue 18), used by the test suite (tests/fixtures/routing-walk.ts)
@@ -48,6 +51,8 @@ export interface Setting {
   situation: Situation | null;
   sector: SwvSector;
   schoolKind: SchoolKind;
+  /** The respondent's actor group, for questionnaires that declare `meetronde.actors` (issue 20). */
+  actor?: PersonRole;
 }
 
 export interface Sequence {
@@ -82,11 +87,13 @@ export function settingsFor(content: QuestionnaireContent): Setting[] {
       for (const schoolKind of (situation === 'vso-vo' ? ['vo', 'vso'] : [sector]) as SchoolKind[]) out.push({ situation, sector, schoolKind });
     }
   }
+  // Every actor group's version in every setting: the actor is one more dimension of the walk.
+  if (meta.actors) return out.flatMap((setting) => meta.actors!.map((group) => ({ ...setting, actor: group.role })));
   return out;
 }
 
 export function variablesOf(setting: Setting): QuestionnaireVariables {
-  return variablesFor({ situation: setting.situation, sector: setting.sector, schoolName: 'De Proefschool', schoolKind: setting.schoolKind });
+  return variablesFor({ situation: setting.situation, sector: setting.sector, schoolName: 'De Proefschool', schoolKind: setting.schoolKind, actor: setting.actor ?? null });
 }
 
 function items(question: QuestionSelectBase): ItemValue[] {
@@ -219,6 +226,8 @@ export interface Checker {
    * answers outside conditions (triggers, calculated values, expressions, carried-forward choices).
    */
   defer: boolean;
+  /** The questionnaire's actor groups by role (empty without meetronde.actors). */
+  actors: Map<string, ActorGroup>;
 }
 
 /** Names of the questions that any condition (visibleIf, enableIf, requiredIf, …) refers to. */
@@ -350,6 +359,7 @@ export function makeChecker(content: QuestionnaireContent): Checker {
     walkers: new Map(),
     scratch: new Map(),
     hasDefaults: JSON.stringify(content).includes('"defaultValue'),
+    actors: new Map((meta.actors ?? []).map((group) => [group.role, group])),
     defer: !/"(triggers|calculatedValues|choicesFromQuestion|choicesByUrl|[A-Za-z]+Expression)"/.test(JSON.stringify(content)),
   };
 }
@@ -406,6 +416,13 @@ function checkStateUncached(checker: Checker, setting: Setting, survey: Model, d
       (required.length ? ` (required: [${required.join(', ')}], so the school must answer questions that no longer apply)` : '') +
       `; hidden on the page but asked by the routing: [${missing.join(', ')}]`
     );
+  }
+  // The respondent's actor group sees no empty matrix or option list, no empty text, and no row
+  // or option that names its own group (actor-check.ts), on every path.
+  const group = setting.actor ? checker.actors.get(setting.actor) : undefined;
+  if (group) {
+    const problems = actorProblems(survey, group);
+    if (problems.length > 0) return `actor version ${group.role}: ${problems.join('; ')}`;
   }
   // No required question on a hidden page or in a hidden panel.
   for (const question of shown) {
@@ -518,6 +535,7 @@ export function generateAndRun(
 ): Failure | null {
   const setting = pick(random, settings);
   coverage?.settings.add(JSON.stringify(setting));
+  if (setting.actor) coverage?.actors.add(setting.actor);
   const walk: Walk = { survey: modelFor(checker.walkers, checker.content, setting, checker.hasDefaults), pending: [] };
   const survey = walk.survey;
   const steps: Step[] = [];
@@ -615,7 +633,7 @@ export async function shrink(checker: Checker, failure: Failure): Promise<Failur
 export function describeFailure(failure: Failure): string {
   const { setting, steps } = failure.sequence;
   const lines = [
-    `setting: situatie=${setting.situation ?? '(geen)'}, sector=${setting.sector}, school=${setting.schoolKind}`,
+    `setting: situatie=${setting.situation ?? '(geen)'}, sector=${setting.sector}, school=${setting.schoolKind}${setting.actor ? `, actor=${setting.actor}` : ''}`,
     ...steps.map((s, i) => `  ${i + 1}. ${s.value === null ? `clear ${s.question}` : `${s.question} = ${JSON.stringify(s.value)}`}${s.comment !== undefined ? ` (anders: ${JSON.stringify(s.comment)})` : ''}`),
     `fails after step ${failure.at + 1}: ${failure.message}`,
   ];
@@ -641,6 +659,8 @@ export function questionNames(content: QuestionnaireContent): Set<string> {
 export interface Coverage {
   settings: Set<string>;
   routingAnswered: Set<string>;
+  /** Actor groups walked (questionnaires with meetronde.actors). */
+  actors: Set<string>;
 }
 
 export interface PropertyResult {
@@ -650,7 +670,7 @@ export interface PropertyResult {
   shrunk: Failure | null;
   coverage: Coverage;
   /** Every setting the questionnaire can be answered in, and every question a condition reads. */
-  possible: { settings: number; routing: string[] };
+  possible: { settings: number; routing: string[]; actors: string[] };
   /** Walks aimed at a routing question the random ones left unanswered (see checkRouting). */
   aimed: number;
 }
@@ -681,7 +701,7 @@ export async function checkRoutingWith(content: QuestionnaireContent, options: R
   const checker = makeChecker(content);
   const settings = settingsFor(content);
   const random = options.random;
-  const coverage: Coverage = { settings: new Set(), routingAnswered: new Set() };
+  const coverage: Coverage = { settings: new Set(), routingAnswered: new Set(), actors: new Set() };
   const questions = questionNames(content);
   const routing = [...checker.routing].filter((name) => questions.has(name)).sort();
   let aimed = 0;
@@ -691,7 +711,7 @@ export async function checkRoutingWith(content: QuestionnaireContent, options: R
     failure,
     shrunk: failure ? await shrink(checker, failure) : null,
     coverage,
-    possible: { settings: settings.length, routing },
+    possible: { settings: settings.length, routing, actors: [...checker.actors.keys()] },
     aimed,
   });
   const started = Date.now();

@@ -8,7 +8,7 @@ import {
   type Model,
   type Question,
 } from 'survey-core';
-import { buildSurvey, readMeta, type QuestionnaireContent } from './content';
+import { actorTextsOf, buildSurvey, readMeta, type QuestionnaireContent } from './content';
 import { VARIABLE_NAMES, type QuestionnaireVariables } from './variables';
 
 /**
@@ -213,6 +213,9 @@ function surveyFor(content: QuestionnaireContent, variables: Partial<Questionnai
   // come with the variables of the call before (one situation and sector per round and SWV).
   for (const name of VARIABLE_NAMES) {
     const value = variables[name] ?? '';
+    if (cached.getVariable(name) !== value) cached.setVariable(name, value);
+  }
+  for (const [name, value] of Object.entries(actorTextsOf(content, variables.actor))) {
     if (cached.getVariable(name) !== value) cached.setVariable(name, value);
   }
   cached.data = {};

@@ -1,4 +1,4 @@
-import { SITUATIONS, SWV_SECTORS } from '../../contract/vocabulary';
+import { PERSON_ROLES, SITUATIONS, SWV_SECTORS, type PersonRole } from '../../contract/vocabulary';
 import type { SchoolKind, Situation, SwvSector } from '../db/types';
 
 /**
@@ -7,7 +7,7 @@ import type { SchoolKind, Situation, SwvSector } from '../db/types';
  * respondent. A questionnaire declares the ones it uses in `meetronde.variables`; the linter
  * refuses any other `{ref}` that is not a question.
  */
-export const VARIABLE_NAMES = ['situatie', 'sector', 'partner', 'thema', 'school_naam'] as const;
+export const VARIABLE_NAMES = ['situatie', 'sector', 'partner', 'thema', 'school_naam', 'actor'] as const;
 export type VariableName = (typeof VARIABLE_NAMES)[number];
 export type QuestionnaireVariables = Readonly<Record<VariableName, string>>;
 
@@ -21,13 +21,14 @@ export const SECTORS: readonly SwvSector[] = SWV_SECTORS;
 export const VARIABLE_VALUES: Partial<Record<VariableName, readonly string[]>> = {
   situatie: ['', ...SITUATIONS],
   sector: ['', ...SECTORS],
+  actor: ['', ...PERSON_ROLES],
 };
 
 /**
  * Variables that may be piped into HTML (`html` elements, completed pages). Only values our own
  * code chooses from a fixed list qualify; a school name from DUO is text, not HTML.
  */
-export const HTML_SAFE_VARIABLES: ReadonlySet<string> = new Set<VariableName>(['situatie', 'sector', 'partner', 'thema']);
+export const HTML_SAFE_VARIABLES: ReadonlySet<string> = new Set<VariableName>(['situatie', 'sector', 'partner', 'thema', 'actor']);
 
 export const DEFAULT_THEME = '(hoog)begaafdheid';
 /** In the po–kinderopvang situation the theme for young children includes ontwikkelingsvoorsprong (IMAGE report §2.1). */
@@ -46,6 +47,11 @@ export interface VariablesInput {
    * with regular vo schools and a regular vo school with vso schools.
    */
   schoolKind?: SchoolKind | null;
+  /**
+   * The respondent's actor group in a person round (persons.role), for questionnaires that
+   * declare `meetronde.actors`; null or absent for school rounds.
+   */
+  actor?: PersonRole | null;
 }
 
 /**
@@ -89,5 +95,6 @@ export function variablesFor(input: VariablesInput): QuestionnaireVariables {
     partner: partnerFor(input.situation, input.sector, input.schoolKind),
     thema: themeFor(input.situation),
     school_naam: schoolName || 'uw school',
+    actor: input.actor ?? '',
   };
 }
