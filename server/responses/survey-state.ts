@@ -64,7 +64,7 @@ export interface VersionInfo {
   textLimits: ReturnType<typeof textLimits>;
 }
 
-export type AnswerShape = 'choice' | 'checkbox' | 'matrix' | 'boolean' | 'text' | 'comment';
+export type AnswerShape = 'choice' | 'checkbox' | 'matrix' | 'boolean' | 'text' | 'comment' | 'nominations';
 
 const SHAPES: Record<string, AnswerShape> = {
   radiogroup: 'choice',
@@ -74,6 +74,7 @@ const SHAPES: Record<string, AnswerShape> = {
   boolean: 'boolean',
   text: 'text',
   comment: 'comment',
+  nominations: 'nominations',
 };
 
 // Versions are immutable snapshots, so what we derive from one can be kept for the process's life.
