@@ -31,6 +31,7 @@ import { CLOSED_BODY, responsesRoutes } from './responses/routes';
 import type { LoginLimits } from './auth/throttle';
 import { trackingRoutes } from './tracking/routes';
 import { personsRoutes } from './persons/routes';
+import { snowballRoutes } from './snowball/routes';
 
 export interface AppDeps {
   database: Database;
@@ -171,6 +172,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(trackingRoutes, areaDeps);
   await app.register(responsesRoutes, areaDeps);
   await app.register(personsRoutes, areaDeps);
+  await app.register(snowballRoutes, areaDeps);
 
   app.get('/healthz', async () => {
     const migration = await currentMigration(db);

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { audit, type Actor } from '../audit';
+import { partnerRoundsDueWith, purgeSnowballData } from '../snowball/nominations';
 import type { DB, OutboxStatus } from '../db/types';
 
 /**
@@ -11,6 +12,9 @@ import type { DB, OutboxStatus } from '../db/types';
  * - outbox messages of the round: address, subject, bodies, headers (they hold the personal link)
  *   and error texts emptied; mail not yet sent is cancelled, as are the round's open mailings;
  * - the round is marked purged (rounds.purged_at) and the purge is audit-logged with counts only.
+ *
+ * - nominated partners (server/snowball/): their names, contacts and addresses, with the school
+ *   round that named them; a partner round is purged with its school round.
  *
  * A table added later that holds contact data of a round's schools must be purged here too.
  * Safe to run often and from several instances: each round is purged once, under a row lock.
@@ -31,8 +35,10 @@ export async function purgeExpiredRounds(db: Kysely<DB>, now: Date, actor: Actor
     .where('purged_at', 'is', null)
     .orderBy('id')
     .execute();
+  // A partner round (server/snowball/) goes with the school round whose schools named the partners.
+  const ids = [...new Set([...due.map((r) => r.id), ...(await partnerRoundsDueWith(db, now))])].sort((a, b) => a - b);
   const purged: RoundPurge[] = [];
-  for (const { id } of due) {
+  for (const id of ids) {
     const result = await purgeRound(db, id, now, actor);
     if (result) purged.push(result);
   }
@@ -82,6 +88,9 @@ async function purgeRound(db: Kysely<DB>, roundId: number, now: Date, actor: Act
       .where('id', 'in', (eb) => eb.selectFrom('inbound_messages').select('forwarded_outbox_id').where('round_id', '=', roundId).where('forwarded_outbox_id', 'is not', null))
       .execute();
     await trx.deleteFrom('inbound_messages').where('round_id', '=', roundId).execute();
+    // Partners its schools named, or invited in it (issue 20): names and addresses of people
+    // who are not on a public list.
+    await purgeSnowballData(trx, roundId, now);
     await trx.updateTable('rounds').set({ purged_at: now, updated_at: now }).where('id', '=', roundId).execute();
 
     const result = { roundId, invitations: Number(invitations.numUpdatedRows), messages: Number(messages.numUpdatedRows) };
