@@ -27,6 +27,7 @@ const LANDED: Record<string, string> = {
   '0017_questionnaire_uploads.ts': 'bf019cdb7b99fab3e9d47fb68ff61f66e6e983eb2b2a5cadf215968a17170804',
   '0018_person_rounds.ts': 'fd93811a599dea6cc622cdf09552cec30ff6b1ad99f735ab9f065de9defed511',
   '0020_respondent_functions.ts': 'b5415bdc232bf7c53fa2bc6097c6e30b165111bc254d44e0d7fdbed64a45088e',
+  '0023_snowball.ts': 'b05aeb8f35882be4c7652bcd4e3572073356b0e7358771fe8f3a8666628de564',
 };
 
 const files = readdirSync(migrationsDir)
