@@ -128,8 +128,9 @@ export const NOMINATION_COMPONENT = {
     templateElements: [
       { type: 'text', name: 'organisatie', title: 'Naam van de organisatie', isRequired: true, maxLength: NOMINATION_LIMITS.organisation, requiredErrorText: NOMINATION_MESSAGES.organisation },
       {
-        type: 'dropdown',
+        type: 'radiogroup',
         name: 'soort',
+        colCount: 2,
         title: 'Soort organisatie',
         isRequired: true,
         requiredErrorText: NOMINATION_MESSAGES.type,
