@@ -165,11 +165,31 @@ export const RESPONSE_STATUS_LABELS: ReadonlyArray<readonly [number, string]> = 
 ];
 
 /** The unit of a round: one respondent per school location, or persons within a school (issue 19). */
-export const UNIT_TYPES = ['school', 'person'] as const;
+export const UNIT_TYPES = ['school', 'person', 'partner'] as const;
 export type UnitTypeWord = (typeof UNIT_TYPES)[number];
 export const UNIT_TYPE_LABELS: Record<UnitTypeWord, string> = {
   school: 'Scholen (één vragenlijst per schoolvestiging)',
   person: 'Personen (leerlingen, leerkrachten) binnen scholen',
+  partner: 'Partnerorganisaties die scholen noemden (sneeuwbalronde)',
+};
+
+/** The kind of organisation a school names as a partner (nomination question, issue 20). */
+export const PARTNER_TYPES = ['kinderopvang', 'jeugdhulp', 'andere-school', 'anders'] as const;
+export type PartnerType = (typeof PARTNER_TYPES)[number];
+export const PARTNER_TYPE_LABELS: Record<PartnerType, string> = {
+  kinderopvang: 'Kinderopvang',
+  jeugdhulp: 'Jeugdhulp',
+  'andere-school': 'Andere school',
+  anders: 'Andere organisatie',
+};
+
+/** The admin's decision on a nominated partner (snowball round). */
+export const PARTNER_STATES = ['pending', 'approved', 'rejected'] as const;
+export type PartnerState = (typeof PARTNER_STATES)[number];
+export const PARTNER_STATE_LABELS: Record<PartnerState, string> = {
+  pending: 'Te beoordelen',
+  approved: 'Goedgekeurd',
+  rejected: 'Afgewezen',
 };
 
 /** Parental consent in a person round: passive (parents may object) or active (parents must agree). */

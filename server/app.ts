@@ -32,6 +32,7 @@ import type { LoginLimits } from './auth/throttle';
 import { trackingRoutes } from './tracking/routes';
 import { personsRoutes } from './persons/routes';
 import { copyPersonSettings } from './persons/sites';
+import { snowballRoutes } from './snowball/routes';
 
 export interface AppDeps {
   database: Database;
@@ -172,6 +173,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(trackingRoutes, areaDeps);
   await app.register(responsesRoutes, areaDeps);
   await app.register(personsRoutes, areaDeps);
+  await app.register(snowballRoutes, areaDeps);
 
   app.get('/healthz', async () => {
     const migration = await currentMigration(db);

@@ -10,6 +10,7 @@ import { PrivacyPage } from './pages/PrivacyPage';
 import { QuestionnaireEditorPage, QuestionnairesPage } from './pages/QuestionnairesPage';
 import { RoundPage } from './pages/round/RoundPage';
 import { PersonRoundPage } from './pages/PersonRoundPage';
+import { SnowballPage } from './pages/SnowballPage';
 import { RoundsPage } from './pages/RoundsPage';
 import { SchoolsPage } from './pages/SchoolsPage';
 import { UsersPage } from './pages/UsersPage';
@@ -47,6 +48,8 @@ export const pages: PageDef[] = [
   { path: '/rounds/:id', title: 'Meting', component: RoundPage, role: 'researcher' },
   // Person rounds: pupils, teachers, classes, consent (server/persons).
   { path: '/rounds/:id/personen', title: 'Personen', component: PersonRoundPage, role: 'researcher' },
+  // Partners that a round's schools named, and the snowball round that invites them (server/snowball, issue 20).
+  { path: '/rounds/:id/partners', title: 'Genoemde partners', component: SnowballPage, role: 'admin' },
   // Questionnaire versions: built-in files and versions researchers add (server/questionnaires, issue 27).
   { path: '/vragenlijsten', title: 'Vragenlijsten', component: QuestionnairesPage, role: 'researcher', nav: 1, section: ['/vragenlijsten/'] },
   { path: '/vragenlijsten/nieuw', title: 'Nieuwe versie van een vragenlijst', component: QuestionnaireEditorPage, role: 'researcher' },

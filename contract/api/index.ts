@@ -12,6 +12,7 @@ import { questionnairesApi } from './questionnaires';
 import { responsesApi } from './responses';
 import { trackingApi } from './tracking';
 import { personsApi } from './persons';
+import { snowballApi } from './snowball';
 import { questionnairesAuthoringApi } from './questionnaires-authoring';
 import { privacyApi } from './privacy';
 import { roundsApi } from './rounds';
@@ -27,6 +28,7 @@ export const API = {
   ...questionnairesApi,
   ...responsesApi,
   ...personsApi,
+  ...snowballApi,
   ...questionnairesAuthoringApi,
   ...usersApi,
   ...privacyApi,

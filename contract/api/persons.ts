@@ -16,7 +16,7 @@ const Code = Type.String({ minLength: 1, maxLength: 40 });
 
 export const PersonRoundSettings = Type.Object({
   roundId: Type.Integer(),
-  unitType: Type.Union([Type.Literal('school'), Type.Literal('person')]),
+  unitType: Type.Union([Type.Literal('school'), Type.Literal('person'), Type.Literal('partner')]),
   consentMode: Type.Union([ConsentMode, Type.Null()]),
   roles: Type.Array(Type.String()),
   /** The earlier person round this one follows (a second measurement of the same panel), or null. */

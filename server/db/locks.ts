@@ -27,6 +27,8 @@ export const ROUND_LOCKS = {
   trackingCompaction: 7007,
   /** Planning a wave: a double click must not plan the same wave twice. */
   waveCreation: 7_265_006,
+  /** Reading a round's nominations into partners (server/snowball/): two page loads must not merge twice. */
+  snowball: 7_265_023,
 } as const;
 
 /**

@@ -385,11 +385,54 @@ export interface InboundMessagesTable {
   handled_by: number | null;
 }
 
-export type UnitType = 'school' | 'person';
+export type UnitType = 'school' | 'person' | 'partner';
 export type ConsentMode = 'passive' | 'active';
 export type PersonStatus = 'issued' | 'started' | 'completed' | 'refused' | 'excluded';
 export type ConsentEventKind = 'info_sent' | 'objection' | 'consent' | 'assent' | 'assent_refused' | 'erased';
 export type ConsentEventSource = 'parent_online' | 'school' | 'pupil' | 'researcher' | 'system';
+
+/** Snowball rounds: partners that schools named (migration 0023, server/snowball/). */
+export interface PartnerRoundsTable {
+  round_id: number;
+  source_round_id: number;
+  created_at: Timestamp;
+}
+
+export type PartnerTypeWord = 'kinderopvang' | 'jeugdhulp' | 'andere-school' | 'anders';
+export type PartnerStateWord = 'pending' | 'approved' | 'rejected';
+
+export interface PartnersTable {
+  id: Generated<number>;
+  source_round_id: number;
+  /** Null once purged (retention), like every contact field here. */
+  organisation: string | null;
+  /** normaliseOrganisation(organisation), for merging. */
+  org_key: string | null;
+  partner_type: PartnerTypeWord;
+  contact_name: string | null;
+  email: string | null;
+  state: ColumnType<PartnerStateWord, PartnerStateWord | undefined, PartnerStateWord>;
+  invitation_id: number | null;
+  reviewed_by: number | null;
+  reviewed_at: Timestamp | null;
+  purged_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PartnerNominationsTable {
+  id: Generated<number>;
+  source_round_id: number;
+  /** The nominating school's invitation in the school round. */
+  invitation_id: number;
+  position: number;
+  partner_id: number | null;
+  organisation: string | null;
+  partner_type: string;
+  contact_name: string | null;
+  email: string | null;
+  created_at: Timestamp;
+}
 
 /** Person-level rounds (migration 0018, server/persons/). */
 export interface PersonRoundsTable {
@@ -513,6 +556,9 @@ export interface PersonCodeFailuresTable {
 }
 
 export interface DB {
+  partner_nominations: PartnerNominationsTable;
+  partner_rounds: PartnerRoundsTable;
+  partners: PartnersTable;
   person_rounds: PersonRoundsTable;
   person_sites: PersonSitesTable;
   person_classes: PersonClassesTable;

@@ -32,3 +32,19 @@ export async function insertInvitations(trx: Kysely<DB>, roundId: number, items:
   }
   return ids;
 }
+
+/**
+ * One partner's invitation in a partner round (server/snowball/): no school; the organisation's
+ * name is kept where the school's name would be (`school_name`, emptied by the retention purge),
+ * so pages and mails greet it by name. The SWV is that of a school that named it. Same link rules
+ * as schools: nonce and sha256(token) only. Returns the invitation's id.
+ */
+export async function insertPartnerInvitation(trx: Kysely<DB>, roundId: number, item: { swvId: number; email: string; organisation: string }, secret: string): Promise<number> {
+  const { nonce, hash } = newInvitationToken(secret);
+  const row = await trx
+    .insertInto('invitations')
+    .values({ round_id: roundId, school_id: null, swv_id: item.swvId, email: item.email, school_name: item.organisation, token_nonce: nonce, token_hash: hash })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}

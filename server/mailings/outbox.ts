@@ -165,7 +165,7 @@ export interface ClaimedMessage {
   round_status: RoundStatus | null;
   closes_at: Date | null;
   /** 'person' rounds mail the coordinator link instead of the questionnaire link (server/persons/). */
-  unit_type: 'school' | 'person' | null;
+  unit_type: 'school' | 'person' | 'partner' | null;
   mailing_kind: MailingKind | null;
   mailing_status: MailingStatus | null;
   target: unknown;
@@ -309,7 +309,7 @@ function messageIdDomain(mailFrom: string): string {
  * headers of RFC 8058, and a Message-ID fixed by the row, so a resend after a crash carries the
  * same id and receiving systems can recognise it.
  */
-export function mailLinks(who: MailIdentity, invitationId: number, nonce: string, unitType: 'school' | 'person' | null = 'school'): { link: string; afmelden: string } {
+export function mailLinks(who: MailIdentity, invitationId: number, nonce: string, unitType: 'school' | 'person' | 'partner' | null = 'school'): { link: string; afmelden: string } {
   return {
     link:
       unitType === 'person'

@@ -1,6 +1,6 @@
 import { SCHOOL_KINDS, SITUATIONS } from '../../contract/vocabulary';
 import { TARGET_STATUSES, TEXT_FILTER_LIMITS, type MailingTarget, type TargetStatus } from '../../contract/api/mailings';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB, InvitationStatus, MailingKind, RoundStatus, SchoolKind, Situation } from '../db/types';
 
 /**
@@ -145,6 +145,8 @@ export interface Candidate extends TargetFacts {
   token_nonce: string;
   school_name: string;
   swv_name: string;
+  /** In a partner round (server/snowball/): the names of the schools that named this partner, for {{genoemd_door}}. */
+  named_by: string | null;
 }
 
 /**
@@ -159,7 +161,9 @@ export async function loadCandidates(
   let query = db
     .selectFrom('invitations as i')
     .innerJoin('rounds as r', 'r.id', 'i.round_id')
-    .innerJoin('schools as s', 's.id', 'i.school_id')
+    // A partner round's invitations have no school (server/snowball/); a purged school
+    // invitation has no address and is left out below.
+    .leftJoin('schools as s', 's.id', 'i.school_id')
     .innerJoin('swvs as w', 'w.id', 'i.swv_id')
     .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
     .select([
@@ -178,12 +182,16 @@ export async function loadCandidates(
       's.kind as school_kind',
       's.province as school_province',
       's.denomination as school_denomination',
-      's.name as school_name',
+      sql<string>`coalesce(s.name, i.school_name, '')`.as('school_name'),
       'w.name as swv_name',
+      sql<string | null>`(select string_agg(distinct ni.school_name, ', ' order by ni.school_name)
+        from partners p join partner_nominations n on n.partner_id = p.id join invitations ni on ni.id = n.invitation_id
+        where p.invitation_id = i.id)`.as('named_by'),
       'r.status as round_status',
       'r.closes_at',
     ])
     .where('i.round_id', '=', roundId)
+    .where((eb) => eb.or([eb('i.school_id', 'is not', null), eb('r.unit_type', '=', 'partner')]))
     // Never-mailable rows are left out here already; skipReason() says the same.
     .where('i.email', 'is not', null)
     .where('i.opted_out_at', 'is', null)

@@ -19,10 +19,12 @@ export const PLACEHOLDERS = {
   meting: 'naam van de meting',
   afzender: 'naam van de afzender',
   afmelden: 'link om af te melden',
+  genoemd_door: 'de scholen die deze partner noemden (alleen in een partnerronde, server/snowball/)',
 } as const;
 
 export type PlaceholderName = keyof typeof PLACEHOLDERS;
-export type PlaceholderValues = Record<PlaceholderName, string>;
+/** `genoemd_door` is empty outside partner rounds. */
+export type PlaceholderValues = Record<Exclude<PlaceholderName, 'genoemd_door'>, string> & { genoemd_door?: string };
 
 /** Filled in at send time from the invitation's nonce and the secret. */
 export const DEFERRED: readonly PlaceholderName[] = ['link', 'afmelden'];

@@ -223,9 +223,14 @@ export async function mailContext(db: Kysely<DB>, roundId: number, mailFrom: str
   };
 }
 
-export function placeholderValues(c: Pick<Candidate, 'school_name' | 'swv_name'>, ctx: MailContext, links: { link: string; afmelden: string }): PlaceholderValues {
+export function placeholderValues(
+  c: Pick<Candidate, 'school_name' | 'swv_name'> & { named_by?: string | null },
+  ctx: MailContext,
+  links: { link: string; afmelden: string },
+): PlaceholderValues {
   return {
     school: c.school_name,
+    genoemd_door: c.named_by ?? '',
     swv: c.swv_name,
     link: links.link,
     sluitingsdatum: ctx.closeDate,

@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { eraseNominationsOf } from '../snowball/nominations';
 import { audit, type Actor } from '../audit';
 import type { DB } from '../db/types';
 import { conflict, notFound } from '../errors';
@@ -54,6 +55,8 @@ export async function eraseSchoolData(trx: Transaction<DB>, roundId: number, sch
   if (invitation.erased_at) throw conflict('already_erased', 'De gegevens van deze school in deze meting zijn al verwijderd.');
 
   const responses = await trx.deleteFrom('responses').where('invitation_id', '=', invitation.id).executeTakeFirst();
+  // The partners it named (issue 20): contact data of others that the school gave us.
+  await eraseNominationsOf(trx, invitation.id);
   // What the school mailed back (migration 0016), and its forwarded copy if still unsent or kept.
   const forwarded = await trx.deleteFrom('inbound_messages').where('invitation_id', '=', invitation.id).returning('forwarded_outbox_id').execute();
   const forwardedIds = forwarded.map((r) => r.forwarded_outbox_id).filter((id): id is number => id !== null);

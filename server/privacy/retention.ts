@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { audit, type Actor } from '../audit';
+import { partnerRoundsDueWith, purgeSnowballData } from '../snowball/nominations';
 import type { DB, OutboxStatus } from '../db/types';
 
 /**
@@ -13,6 +14,9 @@ import type { DB, OutboxStatus } from '../db/types';
  * - a person round's teacher addresses, pupil codes, class links and wrong-code records
  *   (purgePersonContacts); the persons' answers stay pseudonymised under their panel id;
  * - the round is marked purged (rounds.purged_at) and the purge is audit-logged with counts only.
+ *
+ * - nominated partners (server/snowball/): their names, contacts and addresses, with the school
+ *   round that named them; a partner round is purged with its school round.
  *
  * A table added later that holds contact data of a round's schools must be purged here too.
  * Safe to run often and from several instances: each round is purged once, under a row lock.
@@ -33,8 +37,10 @@ export async function purgeExpiredRounds(db: Kysely<DB>, now: Date, actor: Actor
     .where('purged_at', 'is', null)
     .orderBy('id')
     .execute();
+  // A partner round (server/snowball/) goes with the school round whose schools named the partners.
+  const ids = [...new Set([...due.map((r) => r.id), ...(await partnerRoundsDueWith(db, now))])].sort((a, b) => a - b);
   const purged: RoundPurge[] = [];
-  for (const { id } of due) {
+  for (const id of ids) {
     // Owns its transactions on purpose, one per round: a national purge commits round by round (docs/DEVELOPING.md).
     const result = await purgeRound(db, id, now, actor);
     if (result) purged.push(result);
@@ -102,6 +108,9 @@ async function purgeRound(db: Kysely<DB>, roundId: number, now: Date, actor: Act
       .execute();
     await trx.deleteFrom('inbound_messages').where('round_id', '=', roundId).execute();
     const persons = await purgePersonContacts(trx, roundId);
+    // Partners its schools named, or invited in it (issue 20): names and addresses of people
+    // who are not on a public list.
+    await purgeSnowballData(trx, roundId, now);
     await trx.updateTable('rounds').set({ purged_at: now, updated_at: now }).where('id', '=', roundId).execute();
 
     const result = { roundId, invitations: Number(invitations.numUpdatedRows), messages: Number(messages.numUpdatedRows) };

@@ -1,4 +1,5 @@
-import { Model, Serializer } from 'survey-core';
+import { ComponentCollection, Model, Serializer } from 'survey-core';
+import { NOMINATION_COMPONENT, NOMINATION_TYPE } from '../../contract/nominations';
 import 'survey-core/i18n/dutch';
 import { PERSON_ROLES, type PersonRole } from '../../contract/vocabulary';
 import { VARIABLE_NAMES, type QuestionnaireVariables, type VariableName } from './variables';
@@ -111,6 +112,10 @@ export class QuestionnaireFormatError extends Error {}
 // drops it from toJSON(). Registered once per process, on first import.
 if (!Serializer.findProperty('survey', 'meetronde')) {
   Serializer.addProperty('survey', { name: 'meetronde', visible: false });
+}
+// The nomination question (contract/nominations.ts), the same specialised question as in the browser.
+if (!ComponentCollection.Instance.getCustomQuestionByName(NOMINATION_TYPE)) {
+  ComponentCollection.Instance.add(structuredClone(NOMINATION_COMPONENT) as never);
 }
 
 const KEY = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;

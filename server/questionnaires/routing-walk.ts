@@ -1,3 +1,4 @@
+import { NOMINATION_TYPE } from '../../contract/nominations';
 import { ConditionRunner, ConditionsParser, ItemValue, QuestionMatrixModel, QuestionSelectBase, type Model, type Operand, type Question } from 'survey-core';
 import {
   buildSurvey,
@@ -105,6 +106,8 @@ function randomStep(random: () => number, question: Question, consent: { questio
   const name = question.name;
   if (name === consent.question) return { question: name, value: random() < 0.85 ? consent.yes : consent.no };
   if (random() < 0.08) return { question: name, value: null };
+  // Named partners (contract/nominations.ts) route nothing; the walk leaves them empty.
+  if (question.getType() === NOMINATION_TYPE) return { question: name, value: null };
   if (question instanceof QuestionMatrixModel) {
     const columns = question.visibleColumns.filter((c): c is ItemValue => c instanceof ItemValue);
     const rows = question.rows.filter((r): r is ItemValue => r instanceof ItemValue && r.isVisible);
@@ -196,6 +199,7 @@ function completionAnswer(question: Question): Answer | undefined {
     return question.getType() === 'checkbox' ? [item.value] : item.value;
   }
   if (question.getType() === 'boolean') return true;
+  if (question.getType() === NOMINATION_TYPE) return [{ organisatie: 'Kinderopvang De Vlinder', soort: 'kinderopvang', email: 'info@vlinder.example' }];
   return 'Een antwoord';
 }
 

@@ -9,6 +9,7 @@ import {
   type Question,
 } from 'survey-core';
 import { actorTextsOf, buildSurvey, readMeta, type QuestionnaireContent } from './content';
+import { checkNominations, NOMINATION_TYPE } from '../../contract/nominations';
 import { VARIABLE_NAMES, type QuestionnaireVariables } from './variables';
 
 /**
@@ -18,7 +19,7 @@ import { VARIABLE_NAMES, type QuestionnaireVariables } from './variables';
  */
 
 /** The question types the validator (and so the linter) accepts. */
-export const VALUE_TYPES = ['radiogroup', 'dropdown', 'checkbox', 'matrix', 'comment', 'text', 'boolean'] as const;
+export const VALUE_TYPES = ['radiogroup', 'dropdown', 'checkbox', 'matrix', 'comment', 'text', 'boolean', 'nominations'] as const;
 export const NON_VALUE_TYPES = ['html'] as const;
 
 /** Limit for open answers when neither the question nor the survey sets one. */
@@ -170,6 +171,11 @@ function cleanAnswers(survey: Model, questions: readonly Question[], raw: Record
       const accepted = [question.getPropertyValue('valueTrue') ?? true, question.getPropertyValue('valueFalse') ?? false];
       const match = accepted.find((v) => v === value);
       if (match !== undefined) data[name] = match;
+    } else if (question.getType() === NOMINATION_TYPE) {
+      // Partners a school names (contract/nominations.ts): the same rules as the page's validators.
+      const checked = checkNominations(value);
+      if (!checked.ok) errors.push({ question: name, message: checked.message });
+      else if (checked.rows.length > 0) data[name] = checked.rows;
     } else {
       const text = cleanText(value, maxLengthOf(question, survey), name, errors);
       if (text !== undefined) data[name] = text;

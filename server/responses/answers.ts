@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_TEXT_LENGTH, textProblem, validateResponse, type QuestionnaireVariables, type ValidationError } from '../questionnaires';
 import type { VersionInfo } from './survey-state';
+import { NOMINATION_LIMITS } from '../../contract/nominations';
 
 /**
  * Checks what a browser sends as answers, before anything is stored.
@@ -38,6 +39,9 @@ function shapeFits(shape: string, value: unknown): boolean {
       return isRecord(value) && Object.values(value).every((v) => v === null || isScalar(v));
     case 'comment':
       return typeof value === 'string';
+    case 'nominations':
+      // A list of partner rows of text fields (contract/nominations.ts); their content is checked at completion.
+      return Array.isArray(value) && value.length <= NOMINATION_LIMITS.rows * 2 && value.every((row) => isRecord(row) && Object.values(row).every((v) => v === null || typeof v === 'string'));
     case 'boolean':
       return typeof value === 'boolean' || isScalar(value);
     default:

@@ -71,7 +71,7 @@ export interface VersionInfo {
   validator: CompiledValidator | null;
 }
 
-export type AnswerShape = 'choice' | 'checkbox' | 'matrix' | 'boolean' | 'text' | 'comment';
+export type AnswerShape = 'choice' | 'checkbox' | 'matrix' | 'boolean' | 'text' | 'comment' | 'nominations';
 
 const SHAPES: Record<string, AnswerShape> = {
   radiogroup: 'choice',
@@ -81,6 +81,7 @@ const SHAPES: Record<string, AnswerShape> = {
   boolean: 'boolean',
   text: 'text',
   comment: 'comment',
+  nominations: 'nominations',
 };
 
 // Versions are immutable snapshots, so what we derive from one can be kept for the process's life.

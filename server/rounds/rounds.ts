@@ -265,6 +265,39 @@ export async function setRetentionUntil(db: Kysely<DB>, roundId: number, until: 
   await db.updateTable('rounds').set({ retention_until: until, updated_at: now }).where('id', '=', roundId).execute();
 }
 
+/**
+ * A partner round (server/snowball/): an open round in the source round's study whose respondents
+ * are organisations the source round's schools named. It opens at once without inviting anyone
+ * (the snowball area invites partners one by one as the admin approves them), closes with the
+ * source round (or six weeks from now when that has passed), has the source's retention date and
+ * its SWVs and situations, so waves can target them. In the caller's transaction.
+ */
+export async function createPartnerRound(trx: Kysely<DB>, sourceRoundId: number, questionnaireId: string, now: Date, actor: Actor): Promise<Round> {
+  const source = await lockRound(trx, sourceRoundId);
+  const versionId = await pinVersion(trx, { questionnaireId });
+  const closesAt = source.closes_at && new Date(source.closes_at).getTime() > now.getTime() ? new Date(source.closes_at) : defaultCloseAfter(now);
+  const round = await trx
+    .insertInto('rounds')
+    .values({
+      study_id: source.study_id,
+      name: `${source.name} – partners`,
+      questionnaire_version_id: versionId,
+      status: 'open',
+      opens_at: now,
+      closes_at: closesAt,
+      retention_until: source.retention_until,
+      unit_type: 'partner',
+      reminder_policy: JSON.stringify(source.reminder_policy),
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const swvs = await trx.selectFrom('round_swvs').select(['swv_id', 'situation', 'region_letter']).where('round_id', '=', sourceRoundId).execute();
+  if (swvs.length) await trx.insertInto('round_swvs').values(swvs.map((s) => ({ ...s, round_id: round.id }))).execute();
+  await audit(trx, actor, now, 'round.create_partner_round', `round:${round.id}`, { sourceRoundId, questionnaireVersionId: versionId });
+  return round;
+}
+
 /** Makes a draft round a person round (server/persons/ checks the draft state in the same transaction). */
 export async function setUnitType(db: Kysely<DB>, roundId: number, unitType: 'school' | 'person', now: Date): Promise<void> {
   await db.updateTable('rounds').set({ unit_type: unitType, updated_at: now }).where('id', '=', roundId).execute();

@@ -91,6 +91,7 @@ describe(`accessibility of every page [${kind}]`, () => {
         ['/admin/rounds', 'rounds'],
         [`/admin/rounds/${world.draftRoundId}`, 'round-draft'],
         [`/admin/rounds/${world.openRoundId}`, 'round-open'],
+        [`/admin/rounds/${world.openRoundId}/partners`, 'partners'],
         ['/admin/respons', 'respons'],
         [`/admin/respons/${world.openRoundId}`, 'dashboard'],
         ['/admin/mail', 'mail'],

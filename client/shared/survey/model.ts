@@ -1,4 +1,5 @@
-import { Model, settings, type Question } from 'survey-core';
+import { ComponentCollection, Model, settings, type Question } from 'survey-core';
+import { NOMINATION_COMPONENT, NOMINATION_TYPE } from '../../../contract/nominations';
 // SurveyJS's own texts (buttons, "Vereist", progress) in Dutch.
 import 'survey-core/i18n/dutch';
 import { sanitizeHtml } from './sanitize';
@@ -11,6 +12,11 @@ import { sanitizeHtml } from './sanitize';
 
 // A plain bar with "Pagina 3 van 7" reads better on a phone than a row of page buttons.
 settings.legacyProgressBarView = true;
+
+// The nomination question (contract/nominations.ts): the same specialised question as on the server.
+if (!ComponentCollection.Instance.getCustomQuestionByName(NOMINATION_TYPE)) {
+  ComponentCollection.Instance.add(structuredClone(NOMINATION_COMPONENT) as never);
+}
 
 export type QuestionnaireJson = Record<string, unknown>;
 export type Answers = Record<string, unknown>;

@@ -82,6 +82,7 @@ export async function schoolsToInvite(db: Kysely<DB>, roundId: number): Promise<
     token_nonce: '',
     school_name: s.name,
     swv_name: swvById.get(s.swvId)?.name ?? '',
+    named_by: null,
     email: s.email,
     status: 'pending',
     excluded_at: null,

@@ -67,6 +67,11 @@ export function RoundPage({ params }: { params: Record<string, string> }) {
         <p>
           <Link to={`/rounds/${r.id}/personen`}>Meting per persoon: leerlingen, leerkrachten, klassen en toestemming</Link>
         </p>
+        {admin && (
+          <p>
+            <Link to={`/rounds/${r.id}/partners`}>Partners die scholen noemden (sneeuwbalronde)</Link>
+          </p>
+        )}
         {admin && r.status !== 'closed' && <Settings round={r} options={options.data} onSaved={reload} />}
       </section>
 
