@@ -425,6 +425,12 @@ describeEachDatabase('person rounds', (getDatabase) => {
     expect(before.consentEvents).toBeGreaterThanOrEqual(2);
     expect(before.codeFailures).toBeGreaterThanOrEqual(1);
     const otherBefore = await personRowsOf(otherSite);
+    const teacherMail = async (site: number) =>
+      (await db.selectFrom('outbox_messages').select('to_address').where('to_address', 'in', db.selectFrom('person_contacts as pc').innerJoin('persons as p', 'p.id', 'pc.person_id').select('pc.email').where('p.site_id', '=', site)).execute()).length;
+    const erasedAddresses = (await db.selectFrom('person_contacts as pc').innerJoin('persons as p', 'p.id', 'pc.person_id').select('pc.email').where('p.site_id', '=', erasedSite).execute()).map((r) => r.email);
+    expect(await teacherMail(erasedSite)).toBeGreaterThan(0);
+    const otherTeacherMail = await teacherMail(otherSite);
+    expect(otherTeacherMail).toBeGreaterThan(0);
 
     const invitation = await db.selectFrom('invitations').select(['id', 'school_id']).where('id', '=', world.round.invitations[0]!.id).executeTakeFirstOrThrow();
     const erased = await app.inject({ method: 'DELETE', url: `/api/privacy/rounds/${world.round.roundId}/schools/${invitation.school_id}`, headers: admin.headers });
@@ -434,6 +440,9 @@ describeEachDatabase('person rounds', (getDatabase) => {
     // The site row stays as a marker (no personal data), like the invitation row.
     expect(await db.selectFrom('person_sites').select('id').where('id', '=', erasedSite).execute()).toHaveLength(1);
     expect(await personRowsOf(otherSite)).toEqual(otherBefore);
+    // The teachers' mail (queued at registration, not tied to an invitation) goes with them.
+    expect(await db.selectFrom('outbox_messages').select('id').where('to_address', 'in', erasedAddresses).execute()).toEqual([]);
+    expect(await teacherMail(otherSite)).toBe(otherTeacherMail);
     const entry = await db.selectFrom('audit_log').selectAll().where('action', '=', 'privacy.school_erased').where('target', '=', `invitation:${invitation.id}`).executeTakeFirstOrThrow();
     expect(entry.details).toMatchObject({ persons: 56 });
     // The erased school's class link no longer finds a class.
@@ -446,6 +455,7 @@ describeEachDatabase('person rounds', (getDatabase) => {
     const roundId = world.round.roundId;
     const answersBefore = await db.selectFrom('person_responses as r').innerJoin('persons as p', 'p.id', 'r.person_id').select(['p.panel_id', 'r.data']).where('p.round_id', '=', roundId).orderBy('p.panel_id').execute();
     expect(answersBefore).toHaveLength(2);
+    expect((await db.selectFrom('outbox_messages').select('id').where('idempotency_key', 'like', 'teacher:%').execute()).length).toBeGreaterThan(0);
     await db.updateTable('rounds').set({ status: 'closed', retention_until: new Date(clock.now().getTime() - 1000) }).where('id', '=', roundId).execute();
 
     const purged = await purgeExpiredRounds(db, clock.now());
@@ -456,7 +466,10 @@ describeEachDatabase('person rounds', (getDatabase) => {
     expect(persons.every((p) => p.code_nonce === null && p.code_hash === null)).toBe(true);
     const classes = await db.selectFrom('person_classes').select('link_nonce').where('round_id', '=', roundId).execute();
     expect(classes.map((c) => c.link_nonce)).toEqual(['', '', '']);
+    const teacherAddresses = ['juf.6a@school.test', 'meester.7a@school.test'];
+    expect(await db.selectFrom('outbox_messages').select('id').where('to_address', 'in', teacherAddresses).execute()).toEqual([]);
     for (const site of world.sites) expect(await personRowsOf(site)).toMatchObject({ contacts: 0, codeFailures: 0 });
+    expect(await db.selectFrom('outbox_messages').select('id').where('idempotency_key', 'like', 'teacher:%').where('subject', '!=', '').execute()).toEqual([]);
     const answersAfter = await db.selectFrom('person_responses as r').innerJoin('persons as p', 'p.id', 'r.person_id').select(['p.panel_id', 'r.data']).where('p.round_id', '=', roundId).orderBy('p.panel_id').execute();
     expect(answersAfter).toEqual(answersBefore);
     const entry = await db.selectFrom('audit_log').selectAll().where('action', '=', 'privacy.round_purged').where('target', '=', `round:${roundId}`).executeTakeFirstOrThrow();
