@@ -4,8 +4,9 @@ import { DateTime, FileReply, Id, IdParams, Ok } from '../schemas';
 
 /**
  * Person-level rounds (issue 19, server/persons/): the admin's settings and tracking, the
- * coordinator link (/c/<token>), the parent link (/o/<token>), the class link (/l/<token>) and a
- * pupil's session after a code was accepted.
+ * coordinator link (/c/<token>), the parent link (/o/<token>), the class link (/l/<token>), a
+ * pupil's session after a code was accepted, the teacher link (/t/<token>) with the teacher's
+ * opt-out (/api/persons/a/<token>), and the external scores import.
  */
 const ConsentMode = Type.Union([Type.Literal('passive'), Type.Literal('active')]);
 const Role = Type.String({ minLength: 1, maxLength: 40 });

@@ -14,7 +14,7 @@ import { TEACHER_TEMPLATES } from './templates';
  * (`teacherLinkMarker`), never a working link: the outbox worker fills in the teacher link and
  * the teacher's own opt-out link (also in List-Unsubscribe) when it sends.
  *
- * Who gets nothing: a teacher who opted out, whose address bounced (the outbox marks it, see
+ * Who gets nothing: teachers of a round without a teachers' questionnaire, a teacher who opted out, whose address bounced (the outbox marks it, see
  * `recordFailure`), who said no or finished, a school excluded or erased, a round not open.
  * Pending mail of a teacher who drops out of that set is withdrawn where that happens
  * (`withdrawTeacherMail`); the reminder task only queues mail that is due now.
@@ -43,6 +43,7 @@ function teacherRows(db: Kysely<DB>) {
     .leftJoin('swvs as w', 'w.id', 'i.swv_id')
     .innerJoin('rounds as r', 'r.id', 'p.round_id')
     .innerJoin('studies as st', 'st.id', 'r.study_id')
+    .innerJoin('person_rounds as pr', 'pr.round_id', 'r.id')
     .select([
       'pc.person_id',
       'pc.email',
@@ -61,7 +62,9 @@ function teacherRows(db: Kysely<DB>) {
     .where('i.excluded_at', 'is', null)
     .where('i.erased_at', 'is', null)
     .where('r.status', '=', 'open')
-    .where('r.unit_type', '=', 'person');
+    .where('r.unit_type', '=', 'person')
+    // Without a teachers' questionnaire there is nothing to invite teachers to.
+    .where('pr.teacher_questionnaire_version_id', 'is not', null);
 }
 
 function teacherMail(kind: MailingKind, row: TeacherMailRow, mailFrom: string) {

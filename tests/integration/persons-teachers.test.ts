@@ -277,4 +277,24 @@ describeEachDatabase('person rounds: teachers', (getDatabase) => {
     const tracking = await app.inject({ method: 'GET', url: `/api/persons/rounds/${(await db.selectFrom('persons').select('round_id').where('id', '=', meester.id).executeTakeFirstOrThrow()).round_id}/tracking`, headers: admin.headers });
     expect(tracking.json().teachers).toMatchObject({ registered: 2, invited: 2, bounced: 1 });
   });
+
+  it('a round without a teachers’ questionnaire mails no teacher', async () => {
+    const db = getDatabase().db;
+    admin = await loginAs(db, 'admin', clock.now());
+    const world = await aDraftPersonRound(db, 1, TEST_SECRET);
+    const set = await app.inject({ method: 'PUT', url: `/api/persons/rounds/${world.roundId}/settings`, headers: admin.headers, payload: { consentMode: 'passive', roles: ['pupil', 'teacher'] } });
+    expect(set.json().teacherQuestionnaire).toBeNull();
+    await db.updateTable('rounds').set({ status: 'open' }).where('id', '=', world.roundId).execute();
+    const inv = await db.selectFrom('invitations').select(['id', 'token_nonce']).where('round_id', '=', world.roundId).executeTakeFirstOrThrow();
+    const token = tokenOf(coordinatorLink('http://x', TEST_SECRET, inv.id, inv.token_nonce));
+    const reply = await app.inject({
+      method: 'PUT',
+      url: `/api/persons/c/${token}/registration`,
+      payload: { participates: true, classes: [{ label: '7A', grade: 'g7', pupils: 2 }], teachers: [{ email: 'zonder@school.test', classes: ['7A'] }] },
+      remoteAddress: NAT,
+    });
+    expect(reply.statusCode, reply.body).toBe(200);
+    const teacher = await db.selectFrom('persons').select('id').where('round_id', '=', world.roundId).where('role', '=', 'teacher').executeTakeFirstOrThrow();
+    expect(await outboxFor(teacher.id)).toHaveLength(0);
+  });
 });
