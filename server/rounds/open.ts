@@ -5,6 +5,8 @@ import { badRequest, conflict } from '../errors';
 import { insertInvitations } from '../invitations/create';
 import { roundSchools } from '../invitations/eligibility';
 import { assertSituations } from './swv-assignment';
+import { getVersion, readMeta } from '../questionnaires';
+import { PERSON_ROLE_GROUP_LABELS, type PersonRole } from '../../contract/vocabulary';
 import { assertNotClosed, defaultCloseAfter, lockRound } from './rounds';
 
 export interface OpenRoundResult {
@@ -46,6 +48,7 @@ export async function openRound(trx: Kysely<DB>, roundId: number, now: Date, act
     .executeTakeFirstOrThrow();
   if (swvCount.n === 0) throw badRequest('no_swvs', 'Wijs eerst de samenwerkingsverbanden van deze meting toe.');
   await assertSituations(trx, roundId);
+  await assertActorGroups(trx, roundId, round.questionnaire_version_id);
   const opensAt = round.opens_at ?? now;
   const closesAt = round.closes_at ?? defaultCloseAfter(opensAt.getTime() > now.getTime() ? opensAt : now);
   if (closesAt.getTime() <= now.getTime()) throw badRequest('invalid_dates', 'De sluitdatum van deze meting ligt in het verleden.');
@@ -96,4 +99,21 @@ export async function inviteReachable(
   );
   if (ids.length) await audit(trx, actor, now, 'round.invite', `round:${roundId}`, { invited: ids.length });
   return ids;
+}
+
+/**
+ * A questionnaire with actor groups (issue 20) runs only in a person round, and only for the
+ * groups it declares: anyone else would see the group texts empty. The coordinator answers none.
+ */
+async function assertActorGroups(trx: Kysely<DB>, roundId: number, versionId: number): Promise<void> {
+  const actors = readMeta((await getVersion(trx, versionId)).content).actors;
+  if (!actors) return;
+  const round = await trx.selectFrom('rounds').leftJoin('person_rounds as pr', 'pr.round_id', 'rounds.id').select(['rounds.unit_type', 'pr.roles']).where('rounds.id', '=', roundId).executeTakeFirstOrThrow();
+  const groups = actors.map((g) => PERSON_ROLE_GROUP_LABELS[g.role].toLowerCase()).join(', ');
+  if (round.unit_type !== 'person')
+    throw badRequest('actors_need_persons', `Deze vragenlijst heeft een versie per groep respondenten (${groups}) en hoort bij een meting op persoonsniveau, niet bij een schoolmeting.`);
+  const roles = (Array.isArray(round.roles) ? round.roles : []) as PersonRole[];
+  const missing = roles.filter((r) => r !== 'coordinator' && !actors.some((g) => g.role === r));
+  if (missing.length > 0)
+    throw badRequest('actor_missing', `De vragenlijst heeft geen versie voor ${missing.map((r) => PERSON_ROLE_GROUP_LABELS[r].toLowerCase()).join(', ')}; kies alleen de groepen ${groups}.`);
 }

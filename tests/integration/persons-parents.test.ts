@@ -4,6 +4,7 @@ import type { ManualClock } from '../../server/clock';
 import { coordinatorLink } from '../../server/invitations/person-links';
 import { PARENTS_PER_PUPIL } from '../../server/persons/parents';
 import { snapshotVersion } from '../../server/questionnaires';
+import { openRound } from '../../server/rounds/open';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
 import { aDraftPersonRound } from '../fixtures/persons';
@@ -146,5 +147,20 @@ describeEachDatabase('parents as respondents', (getDatabase) => {
     expect(closed.json().message).toMatch(/gesloten/);
     // A forged session is a Dutch 404.
     expect((await app.inject({ method: 'GET', url: '/api/persons/q/1-AAAAAAAAAAAAAAAAAAAAAA' })).statusCode).toBe(404);
+  });
+
+  it('an actor questionnaire opens only in a person round whose respondents are its groups', async () => {
+    const db = getDatabase().db;
+    const world = await aDraftPersonRound(db, 1, TEST_SECRET);
+    const version = await snapshotVersion(db, 'image-interactie-2024');
+    await db.updateTable('rounds').set({ questionnaire_version_id: version.id }).where('id', '=', world.roundId).execute();
+    const open = () => db.transaction().execute((trx) => openRound(trx, world.roundId, clock.now(), { system: 'test' }, TEST_SECRET));
+    await expect(open()).rejects.toMatchObject({ code: 'actors_need_persons', message: expect.stringMatching(/meting op persoonsniveau/) });
+    const settings = (roles: string[]) => app.inject({ method: 'PUT', url: `/api/persons/rounds/${world.roundId}/settings`, headers: admin.headers, payload: { consentMode: 'passive', roles } });
+    expect((await settings(['pupil', 'parent'])).statusCode).toBe(200);
+    await expect(open()).rejects.toMatchObject({ code: 'actor_missing', message: expect.stringMatching(/geen versie voor leerlingen/) });
+    expect((await settings(['teacher', 'school_leader', 'parent'])).statusCode).toBe(200);
+    await open();
+    expect((await db.selectFrom('rounds').select('status').where('id', '=', world.roundId).executeTakeFirstOrThrow()).status).toBe('open');
   });
 });
