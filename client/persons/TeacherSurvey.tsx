@@ -22,7 +22,7 @@ export default function TeacherSurvey({ token, classId, onDone }: { token: strin
         if (!alive) return;
         if (view.state === 'completed') return onDone();
         revision.current = view.revision;
-        const m = createSurveyModel(view.questionnaire as QuestionnaireJson, {});
+        const m = createSurveyModel(view.questionnaire as QuestionnaireJson, view.variables);
         m.completeText = 'Versturen';
         m.data = { ...view.data, [view.consentQuestion]: view.consentYes };
         const consent = m.getQuestionByName(view.consentQuestion);

@@ -172,6 +172,8 @@ export const TeacherClassSurvey = Type.Object({
   classLabel: Type.String(),
   state: Type.Union([Type.Literal('open'), Type.Literal('completed')]),
   questionnaire: Type.Unknown(),
+  /** The variables the questionnaire runs with (`actor` = 'teacher' when it declares actor groups). */
+  variables: Type.Record(Type.String(), Type.String()),
   consentQuestion: Type.String(),
   consentYes: Type.Unknown(),
   data: Type.Record(Type.String(), Type.Unknown()),

@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/types';
 import { badRequest, DomainError, notFound } from '../errors';
 import { tokenId, tokenMatches } from '../invitations/person-links';
-import { variablesFor } from '../questionnaires';
+import type { QuestionnaireContent } from '../questionnaires';
+import { personVariables } from './parents';
 import { checkAnswers } from '../responses/answers';
 import { versionInfo, type VersionInfo } from '../responses/survey-state';
 import { stopTeacherMail } from './teacher-mail';
@@ -149,6 +150,8 @@ export async function teacherClassSurvey(db: Kysely<DB>, ctx: TeacherContext, cl
     classLabel: label,
     state: row?.completed_at ? ('completed' as const) : ('open' as const),
     questionnaire: version.content as unknown,
+    // A questionnaire with actor groups (issue 20) runs in the teachers' version.
+    variables: { ...personVariables(version.content as QuestionnaireContent, 'teacher', ctx.schoolName) },
     consentQuestion: version.meta.consent.question,
     consentYes: version.meta.consent.yes,
     data: (row?.data ?? {}) as Record<string, unknown>,
@@ -166,7 +169,7 @@ export async function saveTeacherAnswers(db: Kysely<DB>, ctx: TeacherContext, cl
   assertOpen(ctx);
   await assertOwnClass(db, ctx, classId);
   const version = await teacherVersion(db, ctx);
-  const variables = variablesFor({ situation: null, sector: null, schoolName: ctx.schoolName });
+  const variables = personVariables(version.content as QuestionnaireContent, 'teacher', ctx.schoolName);
   const checked = checkAnswers(version, variables, raw, complete ? 'complete' : 'autosave');
   if (!checked.ok && checked.malformed) throw badRequest('invalid_answers', 'Deze antwoorden kunnen niet worden opgeslagen.', checked.errors);
   if (!checked.ok) throw new DomainError(422, 'invalid_answers', 'Nog niet alle vragen zijn (goed) beantwoord.', checked.errors);
