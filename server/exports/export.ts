@@ -109,7 +109,7 @@ const IDENTIFIER_VARIABLES: ExportVariable[] = [
   { name: 'plaats', label: 'Plaats', type: 'string', measure: 'nominal' },
 ];
 
-function answerVariable(column: AnswerColumn, width: number): ExportVariable {
+export function answerVariable(column: AnswerColumn, width: number): ExportVariable {
   // The codebook's "asked to" is the question's condition and the option's or row's own (situation) condition together.
   const condition = column.itemCondition ? (column.condition ? `(${column.condition}) and (${column.itemCondition})` : column.itemCondition) : column.condition;
   const common = { name: column.name, label: column.label, measure: column.measure, question: column.question, questionType: column.questionType, condition };
