@@ -8,7 +8,7 @@ import { exportStream } from '../server/exports/formats';
 import { planPersonExport } from '../server/persons/export';
 import { issueCodes } from '../server/persons/sites';
 import { personTracking } from '../server/persons/tracking';
-import { createBenchDatabase, loadAverage, peakRssMb, recordResults, table } from './lib';
+import { cpuProfile, createBenchDatabase, loadAverage, peakRssMb, recordResults, table } from './lib';
 
 /**
  * Person rounds at scale (issue 19: 1.1 million pupils). Two measurements of PERSONS_SCALE pupils
@@ -153,6 +153,14 @@ try {
     );
   });
 
+  // Where the wide export's time goes (PERSONS_PROFILE=1): our functions by inclusive time.
+  const profile = process.env.PERSONS_PROFILE
+    ? await cpuProfile(async () => {
+        const plan = await planPersonExport(db, SECRET, r2, 'wide');
+        await pipeline(exportStream(plan, 'csv', 'Bench'), new Writable({ write: (_c, _e, cb) => cb() }));
+      })
+    : null;
+  if (profile) console.log(JSON.stringify({ byPackage: profile.byPackage.slice(0, 8), own: profile.ownInclusive.slice(0, 12), top: profile.lines.slice(0, 12) }, null, 1));
   const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : '–');
   recordResults(`Person rounds at scale: ${perRound.toLocaleString('en')} persons per measurement (bench/persons-scale.ts)`, [
     ...table(

@@ -116,6 +116,13 @@ async function measurementData(db: Kysely<DB>, secret: string, m: Measurement, i
     .where('pr.completed_at', 'is not', null)
     .orderBy('p.id')
     .execute();
+  // One keyed hash per school, not per person.
+  const schoolCodes = new Map<string, string>();
+  const schoolCode = (location: string) => {
+    let code = schoolCodes.get(location);
+    if (code === undefined) schoolCodes.set(location, (code = schoolPseudonym(secret, location)));
+    return code;
+  };
   const out: PersonRow[] = rows.map((r) => {
     const data = (r.data ?? {}) as Record<string, unknown>;
     const vars = variablesFor({ situation: (r.situation ?? null) as Situation | null, sector: r.sector as SwvSector, schoolName: r.school_name, schoolKind: r.school_kind });
@@ -124,7 +131,7 @@ async function measurementData(db: Kysely<DB>, secret: string, m: Measurement, i
       personId: r.id,
       panel: panelPseudonym(secret, r.panel_id),
       role: r.role,
-      school: schoolPseudonym(secret, r.location_code),
+      school: schoolCode(r.location_code),
       classLabel: r.label ?? '',
       grade: r.grade ?? '',
       completedAt: r.completed_at,

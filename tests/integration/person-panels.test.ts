@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { coordinatorLink } from '../../server/invitations/person-links';
+import { contactHash, previousByContact } from '../../server/persons/previous';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
 import { readSavWithPspp } from '../helpers/pspp';
@@ -138,6 +139,19 @@ describeEachDatabase('person panels across measurements', (getDatabase) => {
     const twice = await reissue(tokenA!, c8a.id, { codes: a6b[2]! });
     expect(twice.statusCode).toBe(400);
     expect(twice.json().details[0].problem).toMatch(/al uitgegeven \(klas 8A\)/);
+    // Hostile and oversized input: more lines than a class holds, a key list over 1 MB, a body past the limit.
+    const many = await reissue(tokenA!, c8a.id, { codes: Array.from({ length: 61 }, () => 'ABCD-EFGH').join('\n') });
+    expect(many.statusCode).toBe(400);
+    expect(many.json().message).toMatch(/Ten hoogste 60 codes/);
+    const big = await reissue(tokenA!, c8a.id, { keyList: Buffer.alloc(1024 * 1024 + 10, 1).toString('base64') });
+    expect(big.statusCode).toBe(400);
+    expect(big.json().message).toMatch(/groter dan 1 MB/);
+    const huge = await reissue(tokenA!, c8a.id, { codes: 'A'.repeat(30_000) });
+    expect(huge.statusCode).toBe(400);
+    const script = await reissue(tokenA!, c8a.id, { codes: '<script>alert(1)</script>' });
+    expect(script.statusCode).toBe(400);
+    expect(script.json().details[0].problem).toMatch(/^Regel 1: .* is geen code/);
+    expect(await countRound2()).toBe(before + 9 - 7);
     // Not an Excel file; neither or both inputs.
     expect((await reissue(tokenA!, c8a.id, { keyList: Buffer.from('geen excel').toString('base64') })).json().message).toMatch(/geen Excel-bestand/);
     expect((await reissue(tokenA!, c8a.id, {})).json().message).toMatch(/één van beide/);
@@ -159,6 +173,17 @@ describeEachDatabase('person panels across measurements', (getDatabase) => {
     expect(teachers).toHaveLength(2);
     expect(teachers[0]!.panel_id).toBe(teachers[1]!.panel_id);
     expect(teachers[1]!.contact_hash).not.toMatch(/juf|@/i);
+    // A professional invited again at the same address (other capitals, spaces) continues; another address does not.
+    const site1 = await db.selectFrom('person_sites').select(['id', 'round_id']).where('round_id', '=', first.roundId).orderBy('id').executeTakeFirstOrThrow();
+    const professional = await db
+      .insertInto('persons')
+      .values({ round_id: first.roundId, site_id: site1.id, role: 'professional', panel_id: crypto.randomUUID(), contact_hash: contactHash(TEST_SECRET, 'Prof@Praktijk.nl'), created_at: clock.now() })
+      .returning(['id', 'panel_id'])
+      .executeTakeFirstOrThrow();
+    expect(await previousByContact(db, follow.roundId, 'professional', contactHash(TEST_SECRET, ' prof@praktijk.NL '))).toEqual(professional);
+    expect(await previousByContact(db, follow.roundId, 'professional', contactHash(TEST_SECRET, 'ander@praktijk.nl'))).toBeUndefined();
+    expect(await previousByContact(db, follow.roundId, 'teacher', contactHash(TEST_SECRET, 'prof@praktijk.nl'))).toBeUndefined();
+    expect(contactHash(TEST_SECRET, 'prof@praktijk.nl')).not.toBe(contactHash('another-secret-another-secret-another', 'prof@praktijk.nl'));
     // A round-1 code starts a pupil on the new class link.
     const start = await app.inject({ method: 'POST', url: `/api/persons/l/${tokenOf(c8a.classLink)}/start`, payload: { code: a6b[1] }, remoteAddress: NAT });
     expect(start.statusCode, start.body).toBe(200);
