@@ -22,6 +22,14 @@ export default function PupilSurvey({ session, onDone }: { session: string; onDo
         m.questionsOnPageMode = 'questionPerPage';
         m.completeText = 'Klaar';
         m.data = view.data;
+        // The questionnaire's consent question is the pupil's own yes on the first screen (and the
+        // parents' rule): not asked again; the server counts it as given.
+        const consent = (view.questionnaire as { meetronde?: { consent?: { question?: string; yes?: string } } } | null)?.meetronde?.consent;
+        const consentQuestion = consent?.question ? m.getQuestionByName(consent.question) : null;
+        if (consentQuestion && consent?.yes) {
+          consentQuestion.visible = false;
+          m.setValue(consent.question!, consent.yes);
+        }
         const save = (complete: boolean) => {
           saving.current = saving.current.then(async () => {
             try {

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { defineApi } from '../http';
 import { DateTime, FileReply, Id, IdParams, Ok } from '../schemas';
+import { EXPORT_FORMATS } from './exports';
 
 /**
  * Person-level rounds (issue 19, server/persons/): the admin's settings and tracking, the
@@ -69,6 +70,11 @@ export const PersonTracking = Type.Object({
   ),
   swvs: Type.Array(Type.Object({ ...Tally, swvId: Type.Integer(), swvName: Type.String(), schools: Type.Integer(), participating: Type.Integer() })),
   roles: Type.Array(Type.Object({ ...Tally, role: Type.String() })),
+  /**
+   * A follow-up round: panel members who completed the previous measurement, this one, and both
+   * (the "239 in both" figure). Null for a first measurement.
+   */
+  panel: Type.Union([Type.Object({ previousRoundId: Type.Integer(), previous: Type.Integer(), current: Type.Integer(), both: Type.Integer() }), Type.Null()]),
 });
 export type PersonTracking = Static<typeof PersonTracking>;
 
@@ -222,6 +228,11 @@ export const personsApi = defineApi({
       text: Type.Optional(Type.String({ maxLength: 2000 })),
     }),
     response: { 200: ExternalScoresReport },
+  /** Answers of this round and the measurements it follows: long (a row per person per measurement) or wide (a row per panel member, T1_/T2_). */
+  'GET /api/persons/rounds/:id/export': {
+    params: IdParams,
+    querystring: Type.Object({ shape: Type.Union([Type.Literal('long'), Type.Literal('wide')]), format: Type.Enum(EXPORT_FORMATS) }),
+    response: { 200: FileReply('text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/x-spss-sav') },
   },
 
   'GET /api/persons/c/:token': { params: TokenParams, response: { 200: CoordinatorView } },

@@ -21,6 +21,10 @@ import { keyListLines, pastedLines, reissueCodes } from './panels';
 import { previousRoundOf } from './previous';
 import { findTeacherOptOut, openTeacher, saveTeacherAnswers, teacherClassSurvey, teacherConsent, teacherOptOut, teacherView } from './teachers';
 import { personTracking } from './tracking';
+import { planPersonExport } from './export';
+import { audit } from '../audit';
+import { exportStream, FORMAT_INFO } from '../exports/formats';
+import { safeFileName } from '../exports/routes';
 
 /** Pupils' answers: a generous bound for one questionnaire's JSON. */
 const ANSWERS_BODY_LIMIT = RESPONDENT_BODY_LIMIT;
@@ -76,6 +80,15 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
         });
       },
     );
+  app.get('/api/persons/rounds/:id/export', { config: { access: 'researcher' }, schema: api['GET /api/persons/rounds/:id/export'] }, async (request, reply) => {
+    const user = currentUser(request);
+    const { shape, format } = request.query;
+    const plan = await planPersonExport(db, secret, request.params.id, shape);
+    await audit(db, user, clock.now(), 'export.person_responses', `round:${request.params.id}`, { shape, format, rows: plan.caseCount });
+    const info = FORMAT_INFO[format];
+    const name = safeFileName('meetronde', plan.roundName, shape === 'wide' ? 'breed' : 'lang', format === 'csv-nl' ? 'excel-nl' : '');
+    reply.header('content-type', info.contentType).header('content-disposition', `attachment; filename="${name}.${info.extension}"`).header('cache-control', 'no-store');
+    return reply.send(exportStream(plan, format, `${plan.roundName} (${shape === 'wide' ? 'breed' : 'lang'})`));
   });
 
   // --- Coordinator link ----------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/types';
 import { notFound } from '../errors';
+import { inBoth } from './export';
 
 /**
  * Tracking of a person round: per class (pupils), school, SWV and role: places issued, parents'
@@ -155,6 +156,7 @@ export async function personTracking(db: Kysely<DB>, roundId: number) {
     schools: [...schools.values()].map(withRate),
     swvs: [...swvs.values()].map(withRate),
     roles: [...roles.values()].map(withRate),
+    panel: await inBoth(db, roundId),
   };
 }
 

@@ -41,6 +41,7 @@ const scripts: Array<{ script: string; args?: string[]; env?: Record<string, str
   { script: 'duo-import.ts', env: { BENCH_LOCATIONS: '100' }, section: /## DUO import: national-size list \(100 locations\)/ },
   { script: 'duo-update.ts', env: { BENCH_LOCATIONS: '300' }, section: /## DUO update: national lists replaced \(300 locations\) on PostgreSQL/ },
   { script: 'export.ts', env: { BENCH_EXPORT_RESPONSES: '200' }, section: /## Export of 200 responses[\s\S]*export sav/ },
+  { script: 'persons-scale.ts', env: { PERSONS_SCALE: '300', PERSONS_CODES: '30' }, section: /## Person rounds at scale: 300 persons per measurement[\s\S]*wide export, CSV \(360 rows/ },
   { script: 'mail-wave.ts', env: { BENCH_MAILS: '100', BENCH_REPEAT: '1' }, section: /## Invitation wave: 100 mails[\s\S]*Median ratio/ },
   {
     script: 'mail-chaos.ts',

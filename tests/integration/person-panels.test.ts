@@ -3,8 +3,11 @@ import ExcelJS from 'exceljs';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { coordinatorLink } from '../../server/invitations/person-links';
+import { contactHash, previousByContact } from '../../server/persons/previous';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
+import { readSavWithPspp } from '../helpers/pspp';
+import { parse } from 'csv-parse/sync';
 import { aDraftFollowUpRound, aDraftPersonRound } from '../fixtures/persons';
 import { TEST_SECRET } from '../fixtures/mail-rounds';
 
@@ -136,6 +139,19 @@ describeEachDatabase('person panels across measurements', (getDatabase) => {
     const twice = await reissue(tokenA!, c8a.id, { codes: a6b[2]! });
     expect(twice.statusCode).toBe(400);
     expect(twice.json().details[0].problem).toMatch(/al uitgegeven \(klas 8A\)/);
+    // Hostile and oversized input: more lines than a class holds, a key list over 1 MB, a body past the limit.
+    const many = await reissue(tokenA!, c8a.id, { codes: Array.from({ length: 61 }, () => 'ABCD-EFGH').join('\n') });
+    expect(many.statusCode).toBe(400);
+    expect(many.json().message).toMatch(/Ten hoogste 60 codes/);
+    const big = await reissue(tokenA!, c8a.id, { keyList: Buffer.alloc(1024 * 1024 + 10, 1).toString('base64') });
+    expect(big.statusCode).toBe(400);
+    expect(big.json().message).toMatch(/groter dan 1 MB/);
+    const huge = await reissue(tokenA!, c8a.id, { codes: 'A'.repeat(30_000) });
+    expect(huge.statusCode).toBe(400);
+    const script = await reissue(tokenA!, c8a.id, { codes: '<script>alert(1)</script>' });
+    expect(script.statusCode).toBe(400);
+    expect(script.json().details[0].problem).toMatch(/^Regel 1: .* is geen code/);
+    expect(await countRound2()).toBe(before + 9 - 7);
     // Not an Excel file; neither or both inputs.
     expect((await reissue(tokenA!, c8a.id, { keyList: Buffer.from('geen excel').toString('base64') })).json().message).toMatch(/geen Excel-bestand/);
     expect((await reissue(tokenA!, c8a.id, {})).json().message).toMatch(/één van beide/);
@@ -157,6 +173,17 @@ describeEachDatabase('person panels across measurements', (getDatabase) => {
     expect(teachers).toHaveLength(2);
     expect(teachers[0]!.panel_id).toBe(teachers[1]!.panel_id);
     expect(teachers[1]!.contact_hash).not.toMatch(/juf|@/i);
+    // A professional invited again at the same address (other capitals, spaces) continues; another address does not.
+    const site1 = await db.selectFrom('person_sites').select(['id', 'round_id']).where('round_id', '=', first.roundId).orderBy('id').executeTakeFirstOrThrow();
+    const professional = await db
+      .insertInto('persons')
+      .values({ round_id: first.roundId, site_id: site1.id, role: 'professional', panel_id: crypto.randomUUID(), contact_hash: contactHash(TEST_SECRET, 'Prof@Praktijk.nl'), created_at: clock.now() })
+      .returning(['id', 'panel_id'])
+      .executeTakeFirstOrThrow();
+    expect(await previousByContact(db, follow.roundId, 'professional', contactHash(TEST_SECRET, ' prof@praktijk.NL '))).toEqual(professional);
+    expect(await previousByContact(db, follow.roundId, 'professional', contactHash(TEST_SECRET, 'ander@praktijk.nl'))).toBeUndefined();
+    expect(await previousByContact(db, follow.roundId, 'teacher', contactHash(TEST_SECRET, 'prof@praktijk.nl'))).toBeUndefined();
+    expect(contactHash(TEST_SECRET, 'prof@praktijk.nl')).not.toBe(contactHash('another-secret-another-secret-another', 'prof@praktijk.nl'));
     // A round-1 code starts a pupil on the new class link.
     const start = await app.inject({ method: 'POST', url: `/api/persons/l/${tokenOf(c8a.classLink)}/start`, payload: { code: a6b[1] }, remoteAddress: NAT });
     expect(start.statusCode, start.body).toBe(200);
@@ -164,6 +191,120 @@ describeEachDatabase('person panels across measurements', (getDatabase) => {
     const shrink = await register(tokenA!, { participates: true, classes: [{ label: '8A', grade: 'g8', pupils: 8 }], teachers: [] });
     expect(shrink.statusCode).toBe(400);
     expect(shrink.json().details[0].problem).toMatch(/kan niet lager dan 9/);
+  });
+
+  /** A pupil starts with a code, says yes and completes. */
+  async function answer(classLink: string, code: string, data: Record<string, unknown>) {
+    const started = await app.inject({ method: 'POST', url: `/api/persons/l/${tokenOf(classLink)}/start`, payload: { code }, remoteAddress: NAT });
+    expect(started.statusCode, started.body).toBe(200);
+    const session = started.json().session;
+    expect((await app.inject({ method: 'POST', url: `/api/persons/p/${session}/assent`, payload: { assent: true } })).statusCode).toBe(200);
+    const done = await app.inject({ method: 'POST', url: `/api/persons/p/${session}/complete`, payload: { data, revision: 0 } });
+    expect(done.statusCode, done.body).toBe(200);
+  }
+
+  it('exports long and wide (CSV, XLSX, .sav read by PSPP), pseudonymised, with "in both" and the tracking figure', async () => {
+    const db = getDatabase().db;
+    const first = await aDraftPersonRound(db, 1, TEST_SECRET);
+    await settings(first.roundId, { consentMode: 'passive', roles: ['pupil'] });
+    const [t1] = await open(first.roundId);
+    const r1 = await register(t1!, { participates: true, classes: [{ label: '6A', grade: 'g6', pupils: 5 }], teachers: [] });
+    const c6a = r1.json().classes[0];
+    const codes = await codesOf(t1!, c6a.id);
+    // A parent objects for pupil 5; pupils 1–4 answer.
+    expect((await app.inject({ method: 'POST', url: `/api/persons/o/${tokenOf(c6a.parentLink)}`, payload: { code: codes[4], decision: 'objection' }, remoteAddress: NAT })).statusCode).toBe(200);
+    for (const [i, code] of codes.slice(0, 4).entries()) await answer(c6a.classLink, code, { plezier: 1 + (i % 2), vrienden: 1 });
+    await db.updateTable('rounds').set({ status: 'closed' }).where('id', '=', first.roundId).execute();
+
+    const follow = await aDraftFollowUpRound(db, first.roundId, TEST_SECRET);
+    await settings(follow.roundId, { consentMode: 'passive', roles: ['pupil'], previousRoundId: first.roundId });
+    const [t2] = await open(follow.roundId);
+    const r2 = await register(t2!, { participates: true, classes: [{ label: '8A', grade: 'g8', pupils: 5 }], teachers: [] });
+    const c8a = r2.json().classes[0];
+    // Pupils 1–3 and 5 come back; pupil 4 left; one new pupil.
+    expect((await reissue(t2!, c8a.id, { codes: [codes[0], codes[1], codes[2], codes[4]].join('\n') })).json()).toEqual({ reissued: 4, pupils: 5 });
+    const sheet = await codesOf(t2!, c8a.id);
+    const newcomer = sheet.find((c) => !codes.includes(c))!;
+    for (const code of [codes[0]!, codes[1]!, codes[2]!]) await answer(c8a.classLink, code, { plezier: 3, vrienden: 2, waarom: 'Te vroeg, "echt"; op' });
+    await answer(c8a.classLink, newcomer, { plezier: 1, vrienden: 2 });
+
+    // Tracking: members in both measurements.
+    const tracking = await app.inject({ method: 'GET', url: `/api/persons/rounds/${follow.roundId}/tracking`, headers: admin.headers });
+    expect(tracking.json().panel).toEqual({ previousRoundId: first.roundId, previous: 4, current: 4, both: 3 });
+    expect((await app.inject({ method: 'GET', url: `/api/persons/rounds/${first.roundId}/tracking`, headers: admin.headers })).json().panel).toBeNull();
+
+    const get = (shape: string, format: string, headers: Record<string, string> = admin.headers) =>
+      app.inject({ method: 'GET', url: `/api/persons/rounds/${follow.roundId}/export?shape=${shape}&format=${format}`, headers });
+    expect((await get('wide', 'csv', {})).statusCode).toBe(401);
+    expect((await get('breed', 'csv')).statusCode).toBe(400);
+
+    const panelIds = (await db.selectFrom('persons').select('panel_id').where('round_id', 'in', [first.roundId, follow.roundId]).execute()).map((p) => p.panel_id);
+    const hostile = (body: string) => {
+      for (const id of panelIds) expect(body).not.toContain(id);
+      for (const code of [...codes, ...sheet]) {
+        expect(body).not.toContain(code);
+        expect(body).not.toContain(`${code.slice(0, 4)}-${code.slice(4)}`);
+      }
+    };
+
+    const long = await get('long', 'csv');
+    expect(long.statusCode, long.body).toBe(200);
+    expect(long.headers['content-disposition']).toMatch(/lang\.csv/);
+    hostile(long.body);
+    const longRows = parse(long.body, { columns: true }) as Array<Record<string, string>>;
+    expect(Object.keys(longRows[0]!).slice(0, 7)).toEqual(['panel', 'meting', 'rol', 'school_code', 'klas', 'groep', 'voltooid_op']);
+    expect(longRows).toHaveLength(8);
+    expect(longRows.filter((r) => r.meting === '1')).toHaveLength(4);
+    expect(longRows.filter((r) => r.meting === '2').map((r) => r.klas)).toEqual(['8A', '8A', '8A', '8A']);
+    // The same pseudonym in both measurements for a returning pupil.
+    const byPanel = new Map<string, string[]>();
+    for (const r of longRows) byPanel.set(r.panel!, [...(byPanel.get(r.panel!) ?? []), r.meting!]);
+    expect([...byPanel.values()].filter((m) => m.length === 2)).toHaveLength(3);
+
+    const wide = await get('wide', 'csv');
+    expect(wide.statusCode).toBe(200);
+    hostile(wide.body);
+    const wideRows = parse(wide.body, { columns: true }) as Array<Record<string, string>>;
+    expect(wideRows).toHaveLength(5);
+    expect(Object.keys(wideRows[0]!)).toEqual(expect.arrayContaining(['panel', 'rol', 'in_beide', 'T1_school_code', 'T1_plezier', 'T2_plezier', 'T2_waarom', 'T2_klas']));
+    expect(wideRows.filter((r) => r.in_beide === '1')).toHaveLength(3);
+    for (const r of wideRows.filter((r) => r.in_beide === '1')) {
+      expect(r.T2_plezier).toBe('3');
+      expect(r.T1_klas).toBe('6A');
+      expect(r.T2_waarom).toBe('Te vroeg, "echt"; op');
+    }
+    // Pupil 4 only in T1, the newcomer only in T2 (missing there: not asked).
+    const onlyT1 = wideRows.filter((r) => r.in_beide === '0' && r.T1_klas === '6A');
+    expect(onlyT1).toHaveLength(1);
+    expect(onlyT1[0]!.T2_plezier).toBe('-9');
+    expect(wideRows.filter((r) => r.in_beide === '0' && r.T2_klas === '8A')).toHaveLength(1);
+
+    const xlsx = await get('wide', 'xlsx');
+    expect(xlsx.statusCode).toBe(200);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+    const data = book.getWorksheet('Data')!;
+    expect(data.rowCount).toBe(6);
+    expect(data.getRow(1).getCell(3).value).toBe('in_beide');
+    expect(book.getWorksheet('Codeboek')!.rowCount).toBeGreaterThan(10);
+
+    for (const shape of ['long', 'wide']) {
+      const sav = await get(shape, 'sav');
+      expect(sav.statusCode).toBe(200);
+      const read = readSavWithPspp(sav.rawPayload);
+      expect(read.messages).toEqual([]);
+      expect(read.rows).toHaveLength(shape === 'long' ? 8 : 5);
+      if (shape === 'wide') {
+        expect(read.variables.map((v) => v.name)).toEqual(expect.arrayContaining(['panel', 'in_beide', 'T1_plezier', 'T2_plezier']));
+        expect(read.rows.filter((r) => Number(r.in_beide) === 1)).toHaveLength(3);
+        expect(read.valueLabels.get('T2_plezier')?.get('3')).toBe('Nee');
+      } else {
+        expect(read.valueLabels.get('meting')?.get('2')).toBe('Tweede meting');
+      }
+    }
+    // Exports are audit-logged, without personal data.
+    const logged = await db.selectFrom('audit_log').select(['action', 'details']).where('action', '=', 'export.person_responses').where('target', '=', `round:${follow.roundId}`).execute();
+    expect(logged.length).toBeGreaterThanOrEqual(5);
   });
 
   it('a round that follows nothing re-issues nothing', async () => {

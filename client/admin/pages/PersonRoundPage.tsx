@@ -279,6 +279,10 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
                 </tbody>
               </table>
             </>
+          {tracking.panel && (
+            <p data-testid="panel-both">
+              Panel: <strong>{tracking.panel.both} in beide metingen</strong> ({tracking.panel.previous} ingevuld in de vorige meting, {tracking.panel.current} in deze).
+            </p>
           )}
           <h3>Per samenwerkingsverband</h3>
           <ul>
@@ -298,6 +302,43 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
           </ul>
         </section>
       )}
+      {tracking && tracking.unitType === 'person' && <PersonExport roundId={id} followUp={tracking.panel !== null} />}
     </>
+  );
+}
+
+/** Downloads of the answers: long (a row per person per measurement) or wide (a row per panel member). */
+function PersonExport({ roundId, followUp }: { roundId: number; followUp: boolean }) {
+  const [format, setFormat] = useState('sav');
+  // The formats and their labels as the round exports offer them.
+  const [formats, setFormats] = useState<Array<{ id: string; label: string }>>([]);
+  useEffect(() => {
+    call('GET /api/exports/rounds').then((index) => setFormats(index.formats), () => setFormats([{ id: 'sav', label: 'SPSS (.sav)' }]));
+  }, []);
+  const href = (shape: 'long' | 'wide') => `/api/persons/rounds/${roundId}/export?${new URLSearchParams({ shape, format })}`;
+  return (
+    <section className="mr-card mr-section">
+      <h2>Gegevens downloaden</h2>
+      <p className="mr-muted">
+        Ingevulde vragenlijsten van deze meting{followUp ? ' en de metingen ervoor' : ''}. Personen staan erin onder een panelnummer (pseudoniem), nooit met hun
+        code, naam of e-mailadres. Bij leerlingen staan ook de gekoppelde gegevens (leerkracht, school, toetsscores) als die er zijn.
+      </p>
+      <fieldset>
+        <legend>Bestandsformaat</legend>
+        {formats.map(({ id, label }) => (
+          <label key={id} className="mr-inline">
+            <input type="radio" name="person-export-format" value={id} checked={format === id} onChange={() => setFormat(id)} /> {label}
+          </label>
+        ))}
+      </fieldset>
+      <p>
+        <a className="mr-button" href={href('long')} download>
+          Lang: een rij per persoon per meting
+        </a>{' '}
+        <a className="mr-button" href={href('wide')} download>
+          Breed: een rij per panellid (T1_, T2_, in_beide)
+        </a>
+      </p>
+    </section>
   );
 }
