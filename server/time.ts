@@ -11,12 +11,6 @@ import { formatClock, formatDay, fromWallTime, wallTime, ZONE } from '../contrac
 
 export { ZONE, ZONE_LABEL, wallTime, fromWallTime, formatDay, formatDateTime, formatClock, type WallTime } from '../contract/time';
 
-/** Whether an instant is a Dutch midnight (or 23:59, how older rounds stored "end of day"). */
-export function isEndOfDay(date: Date): boolean {
-  const w = wallTime(date);
-  return (w.hour === 0 && w.minute === 0) || (w.hour === 23 && w.minute === 59);
-}
-
 /**
  * The end of the Dutch day an instant falls on: the next Dutch midnight (a midnight itself
  * stays). A round's default closing moment: the whole day the mail names is open.

@@ -11,7 +11,6 @@ const SwvSector = Literals(SWV_SECTORS);
 const SchoolKind = Literals(SCHOOL_KINDS);
 
 export const ROUND_SCHOOL_STATES = ['invited', 'to-invite', 'unreachable', 'excluded'] as const;
-export type RoundSchoolState = (typeof ROUND_SCHOOL_STATES)[number];
 
 /** One school of a round and where it stands (server/rounds/eligibility.ts). */
 export const RoundSchool = Type.Object({

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /** The one file that declares the database's table types; every query is checked against it. */
 
@@ -601,8 +601,6 @@ export interface DB {
 export type User = Selectable<UsersTable>;
 export type Round = Selectable<RoundsTable>;
 export type School = Selectable<SchoolsTable>;
-export type NewSchool = Insertable<SchoolsTable>;
-export type SchoolUpdate = Updateable<SchoolsTable>;
 export type Invitation = Selectable<InvitationsTable>;
 export type Mailing = Selectable<MailingsTable>;
 export type OutboxMessage = Selectable<OutboxMessagesTable>;

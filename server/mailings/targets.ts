@@ -10,13 +10,6 @@ import type { DB, InvitationStatus, MailingKind, RoundStatus, SchoolKind, Situat
  */
 export { TARGET_STATUSES, TEXT_FILTER_LIMITS };
 
-export const TARGET_STATUS_LABELS: Record<TargetStatus, string> = {
-  'not-invited': 'nog niet uitgenodigd',
-  'not-started': 'nog niet begonnen',
-  'started-not-completed': 'begonnen, niet afgerond',
-  'not-completed': 'iedereen die nog niet heeft afgerond',
-};
-
 const SECTORS: readonly SchoolKind[] = SCHOOL_KINDS;
 
 function textList(raw: unknown[]): string[] {

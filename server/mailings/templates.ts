@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import type { DB, MailingKind } from '../db/types';
 import { badRequest } from '../errors';
 import { formatCloseMoment } from '../time';
-import { TEMPLATE_LIMITS } from '../../contract/api/mailings';
 
 /**
  * Mail templates per round and kind, with {{placeholders}}. What users write is Dutch, so the
@@ -37,9 +36,6 @@ export interface TemplateContent {
   text: string;
   html: string;
 }
-
-/** Longest subject and body (also the routes' schema, contract/api/mailings.ts). */
-export const LIMITS = TEMPLATE_LIMITS;
 
 /**
  * The shell every default mail shares: the text body ends in the greeting and the opt-out line;

@@ -13,7 +13,7 @@ import { lintQuestionnaire, lintVersions, type LintIssue } from './lint';
 import { contentSha256, listQuestionnaires, MAX_QUESTIONNAIRE_BYTES, type QuestionnaireVersion } from './registry';
 import { checkRoutingWith, describeFailure, settingsFor, variablesOf } from './routing-walk';
 import { isLocalImageSource } from './sanitize';
-import { SITUATIONS, variablesFor } from './variables';
+import { variablesFor } from './variables';
 
 /**
  * Questionnaire versions that researchers bring themselves (issue 27): checking a candidate
@@ -625,5 +625,3 @@ export async function saveCandidate(
   });
 }
 
-/** Whether a situation string is one of ours (for query parameters). */
-export const isSituation = (value: string): value is (typeof SITUATIONS)[number] => (SITUATIONS as readonly string[]).includes(value);

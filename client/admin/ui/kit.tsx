@@ -158,3 +158,17 @@ export function InvalidLinkPage({ message }: { message: string }) {
     </main>
   );
 }
+
+/** The two buttons under a confirmation question: do it (red when `danger`), or cancel. */
+export function ConfirmActions({ label, onConfirm, onCancel, danger = false, disabled = false }: { label: string; onConfirm: () => void; onCancel: () => void; danger?: boolean; disabled?: boolean }) {
+  return (
+    <div className="mr-actions">
+      <button className={danger ? 'danger' : undefined} onClick={onConfirm} disabled={disabled}>
+        {label}
+      </button>
+      <button className="secondary" onClick={onCancel}>
+        Annuleren
+      </button>
+    </div>
+  );
+}

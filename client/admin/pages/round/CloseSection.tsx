@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { RoundDetail } from '../../../../contract/api/rounds';
 import { call } from '../../../shared/api';
-import { ErrorMessage, errorText, Section } from '../../ui/kit';
+import { ConfirmActions, ErrorMessage, errorText, Section } from '../../ui/kit';
 
 export function CloseSection({ round, onClosed }: { round: RoundDetail; onClosed: () => void }) {
   const [confirming, setConfirming] = useState(false);
@@ -29,14 +29,7 @@ export function CloseSection({ round, onClosed }: { round: RoundDetail; onClosed
             Na het sluiten kunnen scholen hun vragenlijst niet meer invullen en gaan geplande herinneringen niet meer uit. Gegeven
             antwoorden blijven bewaard. Sluiten kan niet ongedaan worden gemaakt.
           </p>
-          <div className="mr-actions">
-            <button className="danger" onClick={() => void close()}>
-              Ja, meting sluiten
-            </button>
-            <button className="secondary" onClick={() => setConfirming(false)}>
-              Annuleren
-            </button>
-          </div>
+          <ConfirmActions danger label="Ja, meting sluiten" onConfirm={() => void close()} onCancel={() => setConfirming(false)} />
         </div>
       )}
       <ErrorMessage error={error} />

@@ -5,7 +5,7 @@ import { call } from '../../../shared/api';
 import { formatDateTime, fromDateTimeInput, toDateTimeInput, ZONE_LABEL } from '../../../shared/time';
 import { limitsText } from '../mail/format';
 import { Link } from '../../router';
-import { ErrorMessage, errorText, number, Section } from '../../ui/kit';
+import { ConfirmActions, ErrorMessage, errorText, number, Section } from '../../ui/kit';
 
 export type { OpeningPlan };
 
@@ -126,14 +126,7 @@ export function OpenSection({ round, preview, onOpened }: { round: RoundDetail; 
             {preview.totals.unreachable > 0 && `${number(preview.totals.unreachable)} scholen zijn onbereikbaar. `}Na het openen liggen de
             vragenlijst en de samenwerkingsverbanden vast.
           </p>
-          <div className="mr-actions">
-            <button onClick={() => void open()} disabled={!plan}>
-              Ja, meting openen
-            </button>
-            <button className="secondary" onClick={() => setConfirming(false)}>
-              Annuleren
-            </button>
-          </div>
+          <ConfirmActions label="Ja, meting openen" onConfirm={() => void open()} onCancel={() => setConfirming(false)} disabled={!plan} />
         </div>
       )}
       <ErrorMessage error={error} />
