@@ -192,7 +192,8 @@ function completionAnswer(question: Question): Answer | undefined {
     return question.getType() === 'checkbox' ? [item.value] : item.value;
   }
   if (question.getType() === 'boolean') return true;
-  if (question.getType() === NOMINATION_TYPE) return [{ organisatie: 'Kinderopvang De Vlinder', soort: 'kinderopvang', email: 'info@vlinder.example' }];
+  // The nomination question routes nothing; questionnaires do not make it required.
+  if (question.getType() === NOMINATION_TYPE) return [];
   return 'Een antwoord';
 }
 
