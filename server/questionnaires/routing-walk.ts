@@ -199,7 +199,8 @@ function completionAnswer(question: Question): Answer | undefined {
     return question.getType() === 'checkbox' ? [item.value] : item.value;
   }
   if (question.getType() === 'boolean') return true;
-  if (question.getType() === NOMINATION_TYPE) return [{ organisatie: 'Kinderopvang De Vlinder', soort: 'kinderopvang', email: 'info@vlinder.example' }];
+  // The nomination question routes nothing; questionnaires do not make it required.
+  if (question.getType() === NOMINATION_TYPE) return [];
   return 'Een antwoord';
 }
 
@@ -448,7 +449,8 @@ function checkStateUncached(checker: Checker, setting: Setting, survey: Model, d
 
   // 3. Exports and report tables read the raw stored answers through the routing.
   const asked = sortedNames([...checker.evaluator.asked(data, variables)].filter((n) => n !== consent.question));
-  const serverWithoutConsent = server.filter((n) => n !== consent.question);
+  // Named partners are contact data of third parties: exports leave them out (server/snowball/ links them instead).
+  const serverWithoutConsent = server.filter((n) => n !== consent.question && survey.getQuestionByName(n)?.getType() !== NOMINATION_TYPE);
   const exportedHidden = diff(asked, serverWithoutConsent);
   const notExported = diff(serverWithoutConsent, asked);
   if (exportedHidden.length > 0 || notExported.length > 0) {
