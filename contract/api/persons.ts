@@ -228,6 +228,7 @@ export const personsApi = defineApi({
       text: Type.Optional(Type.String({ maxLength: 2000 })),
     }),
     response: { 200: ExternalScoresReport },
+  },
   /** Answers of this round and the measurements it follows: long (a row per person per measurement) or wide (a row per panel member, T1_/T2_). */
   'GET /api/persons/rounds/:id/export': {
     params: IdParams,

@@ -80,6 +80,8 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
         });
       },
     );
+  });
+
   app.get('/api/persons/rounds/:id/export', { config: { access: 'researcher' }, schema: api['GET /api/persons/rounds/:id/export'] }, async (request, reply) => {
     const user = currentUser(request);
     const { shape, format } = request.query;

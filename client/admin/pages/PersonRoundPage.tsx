@@ -279,6 +279,7 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
                 </tbody>
               </table>
             </>
+          )}
           {tracking.panel && (
             <p data-testid="panel-both">
               Panel: <strong>{tracking.panel.both} in beide metingen</strong> ({tracking.panel.previous} ingevuld in de vorige meting, {tracking.panel.current} in deze).
