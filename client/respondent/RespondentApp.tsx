@@ -15,16 +15,18 @@ type QuestionnaireModule = Awaited<ReturnType<typeof loadQuestionnaire>>;
 
 /**
  * The questionnaire with the consent page first (issue 21): before consent, the consent page is
- * plain HTML (ConsentForm) until SurveyJS has loaded, so the first question is there as soon as
- * the questionnaire request is answered; the answer and a press on the button carry over to the
- * SurveyJS page, which does the rest. Other states wait for SurveyJS as before.
+ * plain HTML (ConsentForm), shown as soon as the questionnaire request is answered, while SurveyJS
+ * (modulepreloaded from the HTML) loads; the SurveyJS page takes over when the respondent presses
+ * the button, with the answer given, and does what its own button does. Building the SurveyJS
+ * model costs a few hundred ms of main thread on a phone, so it is not built before it is needed.
+ * Other states wait for SurveyJS as before.
  */
 function QuestionnaireView({ module, ...props }: { module: QuestionnaireModule | null } & QuestionnairePageProps) {
   const { survey } = props;
   const content = useMemo(() => (survey.state === 'consent' ? consentPageContent(survey) : null), [survey]);
   const [answer, setAnswer] = useState<string | null>(null);
   const [submitted, setSubmitted] = useState(false);
-  if (content && module) return <module.QuestionnairePage {...props} initialConsent={answer} advance={submitted} />;
+  if (content && submitted && module) return <module.QuestionnairePage {...props} initialConsent={answer} advance />;
   if (content) {
     return (
       <ConsentForm content={content} consent={survey.consent} answer={answer} waiting={submitted} onAnswer={setAnswer} onSubmit={() => setSubmitted(true)} />
