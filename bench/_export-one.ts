@@ -7,7 +7,6 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openPostgres } from '../server/db/database';
-import { assignRespondentNumbers } from '../server/invitations/respondent-numbers';
 import { planExport } from '../server/exports/export';
 import { exportStream, type ExportFormat } from '../server/exports/formats';
 
@@ -29,7 +28,6 @@ try {
   if (what === 'baseline') {
     for await (const row of db.selectFrom('responses').select(['data']).stream(500)) bytes += JSON.stringify(row.data).length;
   } else {
-    await db.transaction().execute((trx) => assignRespondentNumbers(trx, roundId));
     const plan = await planExport(db, 'bench-secret'.repeat(4), roundId, { include: 'completed', identifiers: false });
     await pipeline(exportStream(plan, what, 'Bench'), sink);
   }
