@@ -10,7 +10,8 @@
  * 3 s of the class's start, gives consent 1–3 s later and saves the first page 2–5 s after that.
  * Targets: no request refused (no 429, no error), p99 of the first save < 250 ms.
  *
- * Run: `npm run bench -- class` or `npx tsx bench/class-at-once.ts [--classes=20] [--pupils=30]`.
+ * Run: `npm run bench -- class` or `npx tsx bench/class-at-once.ts [--classes=20] [--pupils=30] [--profile]`
+ * (`--profile`: a CPU profile of the server process during the app's run).
  */
 import Fastify from 'fastify';
 import { sql } from 'kysely';
@@ -23,13 +24,14 @@ import { readMeta, snapshotVersion, validateResponse, variablesFor, type Questio
 import { randomAnswers } from '../server/demo/data/random-responses';
 import { seededRandom } from '../server/demo/data/random';
 import type { ClassJob, ClassReport, Pupil, Step } from './_class-load';
-import { createBenchDatabase, createOpenRound, loadAverage, percentile, postgresCpuBetween, postgresCpuByPid, recordResults, table, BENCH_SECRET, benchAppConfig, startLoader } from './lib';
+import { cpuProfile, createBenchDatabase, createOpenRound, loadAverage, percentile, postgresCpuBetween, postgresCpuByPid, recordResults, table, BENCH_SECRET, benchAppConfig, startLoader, type ProfileSummary } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const CLASSES = Number(arg('classes') ?? 20);
 const PER_CLASS = Number(arg('pupils') ?? 30);
 const SECRET = BENCH_SECRET;
 const POOL = 10;
+const PROFILE = process.argv.includes('--profile');
 
 async function seed(database: Database, count: number) {
   const db = database.db;
@@ -115,19 +117,27 @@ async function main() {
     const appUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     const bare = await startBare(database);
     const rows: Array<Array<string | number>> = [];
+    let profile: ProfileSummary | null = null;
     const summary: Record<string, { refused: number; p99: number }> = {};
     // Baseline first, then the app: each its own minute, back to back.
     for (const which of ['bare', 'app'] as const) {
       const load = loadAverage().split(' / ')[0]!;
       const pg0 = postgresCpuByPid();
       const cpu0 = process.cpuUsage();
-      const report = await loader.run({
+      const job = {
         url: which === 'app' ? appUrl : bare.url,
         prefix: which === 'app' ? '/api/s' : '/bare',
         pupils: schedule(seeded.tokens, 7),
         consentAnswer: seeded.consentAnswer,
         data: seeded.data,
-      });
+      };
+      // --profile: a CPU profile of the server process during the app's run (sampling costs a little).
+      let report!: Awaited<ReturnType<typeof loader.run>>;
+      if (which === 'app' && PROFILE) {
+        profile = await cpuProfile(async () => {
+          report = await loader.run(job);
+        });
+      } else report = await loader.run(job);
       const cpu = process.cpuUsage(cpu0);
       const backends = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(database.db);
       const pgMs = postgresCpuBetween(pg0, postgresCpuByPid(), new Set(backends.rows.map((r) => r.pid)));
@@ -186,6 +196,21 @@ async function main() {
       `First saves stored by the app: ${saved.rows[0]!.n} of ${count}.`,
       `**Refused: ${app_.refused}** (target 0: ${app_.refused === 0 ? 'met' : 'missed'}); **first save p99 ${f(app_.p99, 1)} ms** ` +
         `(target < 250 ms: ${app_.p99 < 250 ? 'met' : 'missed'}; bare route ${f(bare_.p99, 1)} ms in the same run).`,
+      ...(profile
+        ? [
+            '',
+            `CPU profile of the server process during the app's run (${f(profile.totalMs)} ms sampled; idle is the event loop waiting). By package: ${profile.byPackage
+              .slice(0, 8)
+              .map(([p, pct]) => `${p} ${f(pct)} %`)
+              .join(', ')}.`,
+            '',
+            ...table(['function', 'where', 'self ms', '%'], profile.lines.map((l) => [l.fn, l.where, f(l.selfMs), f(l.percent, 1)])),
+            '',
+            'Our own functions with the most time under them (callees included):',
+            '',
+            ...table(['function', 'where', 'total ms', '%'], profile.ownInclusive.map((l) => [l.fn, l.where, f(l.selfMs), f(l.percent, 1)])),
+          ]
+        : []),
     ]);
   } finally {
     loader.stop();

@@ -41,7 +41,9 @@ function precompress(): Plugin {
  * learns of its chunks only after the entry has been fetched, parsed and run. This adds
  * `<link rel="modulepreload">` (and a stylesheet preload) for the questionnaire's chunks to the
  * respondent HTML, so they download in parallel with the entry from the first byte (issue 21).
- * Preloading fetches and compiles; nothing runs before the entry imports it.
+ * Preloading fetches and compiles; nothing runs before the entry imports it. Low priority: the
+ * first question (the consent page, plain HTML from the entry) needs none of it, and on a busy
+ * phone the 1.6 MB must not hold up the entry's scripts or the questionnaire request.
  */
 function preloadQuestionnaire(): Plugin {
   return {
@@ -69,8 +71,8 @@ function preloadQuestionnaire(): Plugin {
         const entry = chunks.find((c) => c.isEntry && c.facadeModuleId?.endsWith('/respondent/index.html'));
         const skip = new Set<string>(entry ? [entry.fileName, ...entry.imports] : []);
         return [
-          ...[...css].filter((href) => !html.includes(href)).map((href) => ({ tag: 'link', attrs: { rel: 'preload', as: 'style', href: `/${href}` }, injectTo: 'head' as const })),
-          ...[...files].filter((f) => !skip.has(f)).map((href) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: '', href: `/${href}` }, injectTo: 'head' as const })),
+          ...[...css].filter((href) => !html.includes(href)).map((href) => ({ tag: 'link', attrs: { rel: 'preload', as: 'style', fetchpriority: 'low', href: `/${href}` }, injectTo: 'head' as const })),
+          ...[...files].filter((f) => !skip.has(f)).map((href) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: '', fetchpriority: 'low', href: `/${href}` }, injectTo: 'head' as const })),
         ];
       },
     },

@@ -29,6 +29,10 @@ interface Props {
   onRefused: (survey: SurveyPayload) => void;
   onCompleted: (survey: SurveyPayload) => void;
   onReload: (notice: string | null) => void;
+  /** Before consent: the answer given on the plain consent page (ConsentForm) while SurveyJS loaded. */
+  initialConsent?: string | null;
+  /** Before consent: the plain page's button was pressed; go on (or refuse) as the SurveyJS button would. */
+  advance?: boolean;
 }
 
 /**
@@ -71,13 +75,14 @@ function collapseIntroduction(model: Model): void {
  * The questionnaire of a working link. Before consent nothing but the consent answer reaches the
  * server (POST consent when the respondent moves on); after it every change is autosaved.
  */
-export function QuestionnairePage({ survey, initialNotice, api, store, onRefused, onCompleted, onReload }: Props) {
+export function QuestionnairePage({ survey, initialNotice, api, store, onRefused, onCompleted, onReload, initialConsent, advance }: Props) {
   const consent = survey.consent;
   const [notice, setNotice] = useState<{ text: string; kind: 'info' | 'error' } | null>(
     initialNotice ? { text: initialNotice, kind: 'info' } : null,
   );
   const [status, setStatus] = useState<SaveStatus>('idle');
   const restoredRef = useRef(false);
+  const advancedRef = useRef(false);
   // The parent's callbacks change identity on every render; the model's handlers are set up once.
   const callbacks = useRef({ onRefused, onCompleted, onReload });
   callbacks.current = { onRefused, onCompleted, onReload };
@@ -95,6 +100,7 @@ export function QuestionnairePage({ survey, initialNotice, api, store, onRefused
         restoredRef.current = true;
       } else if (copy) store.clear();
     }
+    if (survey.state !== 'open' && initialConsent) data = { ...data, [consent.question]: initialConsent };
     m.data = data;
     if (survey.state === 'open') setPage(m, page);
     // Before consent there is one page; a progress bar would only say "1 van 1".
@@ -298,6 +304,12 @@ export function QuestionnairePage({ survey, initialNotice, api, store, onRefused
     window.addEventListener('pagehide', onHide);
     document.addEventListener('visibilitychange', onVisibility);
     window.addEventListener('online', onOnline);
+    // The plain consent page's button was pressed before SurveyJS was there: press it now.
+    if (advance && !advancedRef.current && serverState !== 'open') {
+      advancedRef.current = true;
+      if (model.isLastPage) model.completeLastPage();
+      else model.nextPage();
+    }
     return () => {
       model.onValueChanging.remove(onValueChanging);
       model.onValueChanged.remove(onValueChanged);
@@ -312,6 +324,7 @@ export function QuestionnairePage({ survey, initialNotice, api, store, onRefused
       saver?.flush();
       saver?.stop();
     };
+    // `advance` is read once, when the page mounts after the plain consent page.
   }, [model, survey, api, store, consent]);
 
   const open = survey.state === 'open' || status !== 'idle';

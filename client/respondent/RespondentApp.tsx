@@ -1,5 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { formatMoment } from '../shared/time';
+import { ConsentForm, consentPageContent } from './ConsentForm';
 import { LocalStore, localKey } from './local-copy';
 import { RespondentApi, tokenFromPath, Unreachable, type SurveyPayload } from './respondent-api';
 
@@ -9,6 +10,36 @@ const loadQuestionnaire = () => import('./QuestionnairePage');
 const QuestionnairePage = lazy(() => loadQuestionnaire().then((m) => ({ default: m.QuestionnairePage })));
 const CompletedSummary = lazy(() => import('./CompletedSummary'));
 const loading = <p className="mr-muted">Bezig met laden…</p>;
+
+type QuestionnaireModule = Awaited<ReturnType<typeof loadQuestionnaire>>;
+
+/**
+ * The questionnaire with the consent page first (issue 21): before consent, the consent page is
+ * plain HTML (ConsentForm), shown as soon as the questionnaire request is answered, while SurveyJS
+ * (modulepreloaded from the HTML) loads; the SurveyJS page takes over when the respondent presses
+ * the button, with the answer given, and does what its own button does. Building the SurveyJS
+ * model costs a few hundred ms of main thread on a phone, so it is not built before it is needed.
+ * Other states wait for SurveyJS as before.
+ */
+function QuestionnaireView({ module, ...props }: { module: QuestionnaireModule | null } & QuestionnairePageProps) {
+  const { survey } = props;
+  const content = useMemo(() => (survey.state === 'consent' ? consentPageContent(survey) : null), [survey]);
+  const [answer, setAnswer] = useState<string | null>(null);
+  const [submitted, setSubmitted] = useState(false);
+  if (content && submitted && module) return <module.QuestionnairePage {...props} initialConsent={answer} advance />;
+  if (content) {
+    return (
+      <ConsentForm content={content} consent={survey.consent} answer={answer} waiting={submitted} onAnswer={setAnswer} onSubmit={() => setSubmitted(true)} />
+    );
+  }
+  return (
+    <Suspense fallback={loading}>
+      <QuestionnairePage {...props} />
+    </Suspense>
+  );
+}
+
+type QuestionnairePageProps = Parameters<QuestionnaireModule['QuestionnairePage']>[0];
 
 /**
  * The page a school opens from its personal link (/s/<token>): one view per state of the link
@@ -32,6 +63,7 @@ export function RespondentApp() {
   const storePromise = useMemo(() => localKey(token).then((key) => new LocalStore(key)), [token]);
   const [store, setStore] = useState<LocalStore | null>(null);
   const [view, setView] = useState<View>({ kind: 'loading' });
+  const [questionnaireModule, setQuestionnaireModule] = useState<QuestionnaireModule | null>(null);
 
   const show = useCallback((survey: SurveyPayload, notice: string | null = null) => {
     if (survey.state === 'completed') setView({ kind: 'completed', survey });
@@ -60,9 +92,18 @@ export function RespondentApp() {
 
   useEffect(() => {
     void load();
-    void loadQuestionnaire().catch(() => {
-      // A failed download shows up when the questionnaire is rendered (Suspense rethrows it).
-    });
+    let live = true;
+    loadQuestionnaire().then(
+      (module) => {
+        if (live) setQuestionnaireModule(module);
+      },
+      () => {
+        // A failed download shows up when the questionnaire is rendered (Suspense rethrows it).
+      },
+    );
+    return () => {
+      live = false;
+    };
   }, [load]);
 
   switch (view.kind) {
@@ -125,9 +166,9 @@ export function RespondentApp() {
     case 'questionnaire':
       return (
         <Frame survey={view.survey}>
-          <Suspense fallback={loading}>
-          <QuestionnairePage
+          <QuestionnaireView
             key={view.generation}
+            module={questionnaireModule}
             survey={view.survey}
             initialNotice={view.notice}
             api={api}
@@ -139,7 +180,6 @@ export function RespondentApp() {
             }}
             onReload={(notice) => void load(notice)}
           />
-          </Suspense>
         </Frame>
       );
   }

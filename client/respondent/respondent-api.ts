@@ -74,6 +74,20 @@ function refused(status: number, body: Record<string, unknown>): Refused {
   return new Refused(status, code, message, body);
 }
 
+/**
+ * The questionnaire request, started by the entry before React renders (main.tsx), so it runs
+ * while the page is being built; the first load() takes it over. Used once.
+ */
+let prefetched: { token: string; response: Promise<{ status: number; body: Record<string, unknown> }> } | null = null;
+
+export function prefetchLoad(token: string): void {
+  if (!token || prefetched) return;
+  const response = call('GET', `/api/s/${token}`);
+  // Failures are seen by load(), which awaits this promise; none may go unhandled before it does.
+  response.catch(() => {});
+  prefetched = { token, response };
+}
+
 export class RespondentApi {
   constructor(private readonly token: string) {}
 
@@ -83,7 +97,9 @@ export class RespondentApi {
 
   async load(): Promise<LoadResult> {
     if (!this.token) return { kind: 'closed' };
-    const { status, body } = await call('GET', this.url());
+    const early = prefetched?.token === this.token ? prefetched.response : null;
+    if (early) prefetched = { token: '', response: early };
+    const { status, body } = await (early ?? call('GET', this.url()));
     if (status === 404 || body.state === 'closed') return { kind: 'closed' };
     if (status !== 200) throw refused(status, body);
     if (body.state === 'not_open') {

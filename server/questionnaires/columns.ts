@@ -236,6 +236,10 @@ class CachedCondition {
     this.names = this.runner.getVariables().map((n) => n.split(/[.[]/)[0]!);
   }
 
+  reads(): readonly string[] {
+    return this.names;
+  }
+
   run(values: Record<string, unknown>): boolean {
     const key = JSON.stringify(this.names.map((n) => values[n] ?? null));
     let result = this.results.get(key);
@@ -250,10 +254,18 @@ class CachedCondition {
 /**
  * Decides per response which columns were asked: the question's compiled visibleIf (page,
  * panels and question together) and, for options and matrix rows, the item's own visibleIf.
+ *
+ * An export asks this for every row (100,000 of them): the whole answer depends only on the
+ * values the conditions read, and rows share a handful of those, so the result is kept per
+ * combination (the names and values of the answers and variables any condition reads, matched
+ * case-insensitively as survey-core matches them). Callers must not change the array returned.
  */
 export class VisibilityEvaluator {
   private readonly questions = new Map<string, CachedCondition | null>();
   private readonly items: Array<CachedCondition | null>;
+  /** Lower-case root names any condition reads. */
+  private readonly reads = new Set<string>();
+  private readonly byState = new Map<string, boolean[]>();
 
   constructor(private readonly columns: AnswerColumn[]) {
     for (const column of columns) {
@@ -262,6 +274,7 @@ export class VisibilityEvaluator {
       }
     }
     this.items = columns.map((c) => (c.itemCondition ? new CachedCondition(c.itemCondition) : null));
+    for (const condition of [...this.questions.values(), ...this.items]) for (const name of condition?.reads() ?? []) this.reads.add(name.toLowerCase());
   }
 
   /** The questions asked of a respondent with these answers and invitation variables. */
@@ -274,11 +287,28 @@ export class VisibilityEvaluator {
     return asked;
   }
 
+  /** The routing state of a row: every name a condition may read, with its value. */
+  private stateKey(data: Record<string, unknown>, variables: Partial<QuestionnaireVariables>): string {
+    let key = '';
+    for (const [source, record] of [['v', variables], ['d', data]] as const) {
+      for (const name in record) {
+        if (!Object.prototype.hasOwnProperty.call(record, name) || !this.reads.has(name.toLowerCase())) continue;
+        key += `${source}${JSON.stringify(name)}:${JSON.stringify((record as Record<string, unknown>)[name]) ?? 'u'};`;
+      }
+    }
+    return key;
+  }
+
   /** Per column: was this option or row put to the respondent? */
   askedColumns(data: Record<string, unknown>, variables: Partial<QuestionnaireVariables>): boolean[] {
+    const key = this.stateKey(data, variables);
+    const known = this.byState.get(key);
+    if (known) return known;
     const values: Record<string, unknown> = { ...variables, ...data };
     const asked = this.asked(data, variables);
-    return this.columns.map((column, i) => asked.has(column.question) && (this.items[i]?.run(values) ?? true));
+    const result = this.columns.map((column, i) => asked.has(column.question) && (this.items[i]?.run(values) ?? true));
+    if (this.byState.size < 10_000) this.byState.set(key, result);
+    return result;
   }
 }
 
@@ -293,6 +323,17 @@ function isEmpty(value: unknown): boolean {
  * NOT_ANSWERED; text columns stay empty in both cases (a string cannot hold the codes).
  */
 export function answerValues(columns: AnswerColumn[], data: Record<string, unknown>, asked: readonly boolean[]): AnswerValue[] {
+  // A multiple choice's answers as strings, once per question rather than once per option column.
+  let chosenOf: Map<string, string[]> | null = null;
+  const chosen = (question: string, raw: unknown[]) => {
+    chosenOf ??= new Map();
+    let list = chosenOf.get(question);
+    if (!list) {
+      list = raw.map(String);
+      chosenOf.set(question, list);
+    }
+    return list;
+  };
   return columns.map((column, index) => {
     const wasAsked = asked[index] ?? false;
     const raw = data[column.question];
@@ -305,7 +346,7 @@ export function answerValues(columns: AnswerColumn[], data: Record<string, unkno
       case 'multi': {
         if (!wasAsked) return NOT_ASKED;
         if (!Array.isArray(raw) || raw.length === 0) return NOT_ANSWERED;
-        return raw.map(String).includes(column.choice!) ? 1 : 0;
+        return chosen(column.question, raw).includes(column.choice!) ? 1 : 0;
       }
       case 'matrix': {
         if (!wasAsked) return NOT_ASKED;

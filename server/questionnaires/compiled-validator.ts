@@ -7,6 +7,7 @@ import {
   QuestionBooleanModel,
   QuestionMatrixModel,
   QuestionSelectBase,
+  type Model,
   type Question,
 } from 'survey-core';
 import { buildSurvey, readMeta, type QuestionnaireContent, type QuestionnaireMeta } from './content';
@@ -203,19 +204,20 @@ export interface CompiledValidator {
  * The compiled validator of a questionnaire version, or null when the questionnaire uses
  * something it does not model (the caller then uses validateResponse). Compile once per version.
  */
-export function compileValidator(content: QuestionnaireContent): CompiledValidator | null {
+export function compileValidator(content: QuestionnaireContent, model?: Model): CompiledValidator | null {
   try {
-    return compile(content);
+    return compile(content, model);
   } catch (error) {
     if (error instanceof Unsupported) return null;
     throw error;
   }
 }
 
-function compile(content: QuestionnaireContent): CompiledValidator {
+/** `model`: a survey-core model of `content` built without variables and not used otherwise, when the caller has one. */
+function compile(content: QuestionnaireContent, model?: Model): CompiledValidator {
   checkShape(content);
   const meta = readMeta(content);
-  const survey = buildSurvey(content);
+  const survey = model ?? buildSurvey(content);
   const suffix = survey.commentSuffix;
   const commentMax = commentMaxLength(survey);
   const all = survey.getAllQuestions(false);

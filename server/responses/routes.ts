@@ -10,6 +10,7 @@ import { checkAnswers } from './answers';
 import {
   fastAutosave,
   giveConsent,
+  warmVersions,
   knownVersion,
   loadContext,
   markOpened,
@@ -106,6 +107,16 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
   };
   const onRequest = limit > 0 ? [guessing, perLink!] : [];
   const respondent = { access: 'public' as const };
+
+  // Derive the open rounds' questionnaires before the first request (a school's first class at once).
+  app.addHook('onReady', async () => {
+    try {
+      await warmVersions(db);
+    } catch (error) {
+      // Only a head start: the first request of each version derives it as before.
+      app.log.warn({ err: error }, 'could not prepare the questionnaires of open rounds');
+    }
+  });
 
   app.addHook('onSend', async (request, reply) => {
     if (!request.url.startsWith('/api/s/')) return;

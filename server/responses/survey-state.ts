@@ -109,11 +109,30 @@ export function versionInfo(id: number, sha256: string, content: unknown): Versi
     shapes,
     commentSuffix: survey.commentSuffix,
     textLimits: textLimits(survey),
-    validator: compileValidator(questionnaire),
+    validator: compileValidator(questionnaire, survey),
   };
   if (versionCache.size >= VERSION_CACHE_SIZE) versionCache.delete(versionCache.keys().next().value!);
   versionCache.set(sha256, info);
   return info;
+}
+
+/**
+ * Derives what the respondent routes need from the versions of open rounds before the first
+ * request (issue 21): building it takes a few hundred ms of CPU per version (a survey-core model
+ * and the compiled validator), which otherwise blocked the event loop under the first class of
+ * pupils to open their links (bench/class-at-once.ts). Rounds opened later are derived on their
+ * first request, as before.
+ */
+export async function warmVersions(db: Kysely<DB>): Promise<number> {
+  const rows = await db
+    .selectFrom('rounds as r')
+    .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
+    .select(['v.id', 'v.sha256', 'v.content'])
+    .where('r.status', '=', 'open')
+    .distinct()
+    .execute();
+  for (const row of rows) versionInfo(row.id, row.sha256, row.content);
+  return rows.length;
 }
 
 /**

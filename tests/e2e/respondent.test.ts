@@ -250,6 +250,47 @@ describe(`respondent page in a browser [${kind}]`, () => {
     await context.close();
   });
 
+  it('shows the consent question before SurveyJS has loaded, and carries the answer and the button press over to it', async () => {
+    const link = await newLink();
+    const { context, page, csp, calls } = await open(360);
+    // Hold back SurveyJS (the questionnaire's chunks) until the school has answered and pressed on.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const held: string[] = [];
+    await page.route(/\/assets\/(model|SurveyView|QuestionnairePage)-[^/]*\.js$/, async (route) => {
+      held.push(route.request().url());
+      await released;
+      await route.continue();
+    });
+    await page.goto(`${url}/s/${link.token}`);
+    const form = page.getByTestId('consent-form');
+    await form.waitFor();
+    expect(held.length).toBeGreaterThan(0);
+    // Keyboard and screen readers: a named group of radios, a named button.
+    const group = page.getByRole('group', { name: /Gaat u akkoord/ });
+    await group.waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    // Required, as on the SurveyJS page: pressing on without an answer says so, sends nothing.
+    await page.getByRole('button', { name: 'Verzenden' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Dit is een vereiste vraag' }).waitFor();
+    await page.getByRole('radio', { name: 'Ja, ik ga akkoord' }).focus();
+    await page.keyboard.press('Space');
+    expect(await page.getByRole('radio', { name: 'Ja, ik ga akkoord' }).isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Volgende' }).click();
+    await page.getByRole('status').filter({ hasText: 'Bezig met laden' }).waitFor();
+    expect(calls).toEqual(['GET /api/s/T']);
+    release();
+    // SurveyJS takes over with the answer and goes on: consent is sent, the next page shows.
+    await page.getByRole('group', { name: /Wat is uw functie/ }).waitFor();
+    expect(calls.slice(0, 2)).toEqual(['GET /api/s/T', 'POST /api/s/T/consent']);
+    expect(calls.slice(2).every((call) => call === 'PUT /api/s/T/answers')).toBe(true);
+    expect(await form.count()).toBe(0);
+    const { invitation } = await stored(link.invitationId);
+    expect(invitation.status).toBe('started');
+    expect(csp).toEqual([]);
+    await context.close();
+  });
+
   it('resumes in another browser at the page where the school stopped, with its answers', async () => {
     const link = await newLink();
     const first = await open(360);

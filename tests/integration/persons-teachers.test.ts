@@ -6,7 +6,7 @@ import { coordinatorLink } from '../../server/invitations/person-links';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { inboundOptions } from '../../server/inbound/tasks';
-import { processInbound } from '../../server/inbound/process';
+import { processInbound, readInbound } from '../../server/inbound/process';
 import { verpAddress } from '../../server/mailings/verp';
 import { outboxMessage } from '../../server/mailings/queries/outbox';
 import { queueTeacherReminders } from '../../server/persons/teacher-mail';
@@ -264,7 +264,9 @@ describeEachDatabase('person rounds: teachers', (getDatabase) => {
     const dsn = corpus
       .replace(/noreply\+b\d+\.[0-9a-f]{16}@meetronde\.test/g, verpAddress(WHO.mailFrom, TEST_SECRET, invitation!.id))
       .replace(/info@obs-de-wereldwijzer\.nl/g, 'meester.b@school.test');
-    const result = await processInbound(db, Buffer.from(dsn.replace(/\r?\n/g, '\r\n')), { channel: 'imap' }, inboundOptions(testConfig({ secret: TEST_SECRET, mailFrom: WHO.mailFrom })), clock.now());
+    const options = inboundOptions(testConfig({ secret: TEST_SECRET, mailFrom: WHO.mailFrom }));
+    const read = await readInbound(Buffer.from(dsn.replace(/\r?\n/g, '\r\n')), { channel: 'imap' }, options);
+    const result = await db.transaction().execute((trx) => processInbound(trx, read, { channel: 'imap' }, options, clock.now()));
     expect(result.effect).toBe('unreachable');
     const contact = await db.selectFrom('person_contacts').select('bounced_at').where('person_id', '=', meester.id).executeTakeFirstOrThrow();
     expect(contact.bounced_at).not.toBeNull();
