@@ -125,6 +125,13 @@ export const NOMINATION_COMPONENT = {
     panelRemoveText: 'Deze partner verwijderen',
     noEntriesText: 'U hebt nog geen partner genoemd. Kies "Partner toevoegen" om er een te noemen.',
     templateTitle: 'Partner {panelIndex}',
+    // Titles above the fields. Left to "default", survey-core 3 puts them on the left: a
+    // specialised question answers "left" to its content's getQuestionTitleLocation
+    // (QuestionCustomModelBase). On a narrow screen a field with titles on the left wraps while
+    // its character counter shows (only while focused), so a mouse press on a "Soort organisatie"
+    // option blurred the name field, the page shrank by a line, the release landed on another
+    // option, and the click went to the group: nothing was selected.
+    templateQuestionTitleLocation: 'top',
     templateElements: [
       { type: 'text', name: 'organisatie', title: 'Naam van de organisatie', isRequired: true, maxLength: NOMINATION_LIMITS.organisation, requiredErrorText: NOMINATION_MESSAGES.organisation },
       {
