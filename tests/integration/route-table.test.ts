@@ -41,6 +41,19 @@ const PUBLIC_API_ROUTES: Record<string, string> = {
   'POST /api/persons/p/:token/assent': "person round: the pupil's own yes/no (recorded as a consent event); rate limited",
   'PUT /api/persons/p/:token/answers': 'person round: autosave of the pupil, optimistic revision; 256 kB; rate limited',
   'POST /api/persons/p/:token/complete': 'person round: completion of the pupil; 256 kB; rate limited',
+  'POST /api/persons/c/:token/classes/:classId/reissue': "person round, follow-up: the coordinator re-issues round-1 codes of that school's class (pasted or key-list XLSX, 2 MB); all or nothing; rate limited",
+  'GET /api/persons/ov/:token': "person round: parents' questionnaire link of a class (HMAC of the class nonce); school and class names only; rate limited",
+  'POST /api/persons/ov/:token/start': 'person round: a parent starts (a person with role parent, no name or address); capped per class; rate limited',
+  'GET /api/persons/q/:token': "person round: a parent's session (HMAC); the questionnaire with the parents' variables and own answers; rate limited",
+  'PUT /api/persons/q/:token/answers': "person round: autosave of a parent's answers, validated, optimistic revision; 256 kB; rate limited",
+  'POST /api/persons/q/:token/complete': "person round: completion of a parent's answers; 256 kB; rate limited",
+  'GET /api/persons/t/:token': 'person round: teacher link (HMAC of the person nonce); own classes; rate limited',
+  'POST /api/persons/t/:token/consent': "person round: the teacher's own yes/no (append-only); a no deletes the answers; rate limited",
+  'GET /api/persons/t/:token/classes/:classId': "person round: the teachers' questionnaire for one of the teacher's own classes; rate limited",
+  'PUT /api/persons/t/:token/classes/:classId/answers': "person round: autosave of a teacher's answers about one own class, optimistic revision; 256 kB; rate limited",
+  'POST /api/persons/t/:token/classes/:classId/complete': "person round: completion for one own class, validated; 256 kB; rate limited",
+  'GET /api/persons/a/:token': "person round: a teacher's mail opt-out page (HTML, changes nothing); HMAC token; rate limited",
+  'POST /api/persons/a/:token': "person round: RFC 8058 one-click opt-out of a teacher's mail; HMAC token; idempotent; rate limited",
 };
 
 /** Routes outside /api/: pages and static files only, all read-only. */
@@ -57,6 +70,8 @@ const PAGE_ROUTES: Record<string, string> = {
   'GET /c/:token': 'person round: coordinator page (the same static HTML for every token)',
   'GET /o/:token': 'person round: parent page (the same static HTML for every token)',
   'GET /l/:token': 'person round: pupil page of a class link (the same static HTML for every token)',
+  'GET /t/:token': 'person round: teacher page (the same static HTML for every token)',
+  'GET /ov/:token': "person round: parents' questionnaire page (the same static HTML for every token)",
 };
 
 /** GET and HEAD are reviewed together: Fastify adds a HEAD route for every GET. */
