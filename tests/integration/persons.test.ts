@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
@@ -7,8 +7,8 @@ import { fanOutDueMailings, scheduleInvitationWave } from '../../server/mailings
 import { CODE_ALPHABET, coordinatorLink } from '../../server/invitations/person-links';
 import { CODE_THROTTLE } from '../../server/persons/pupils';
 import { purgeExpiredRounds } from '../../server/privacy/retention';
-import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
+import { adminAppForSuite, type AdminSession } from '../helpers/suite-app';
 import { aDraftPersonRound } from '../fixtures/persons';
 import { TEST_SECRET } from '../fixtures/mail-rounds';
 
@@ -19,17 +19,8 @@ const tokenOf = (link: string) => pathOf(link).split('/').pop()!;
 describeEachDatabase('person rounds', (getDatabase) => {
   let app: App;
   let clock: ManualClock;
-  let admin: Awaited<ReturnType<typeof loginAs>>;
-
-  beforeAll(async () => {
-    const t = await makeTestApp(getDatabase(), { config: { secret: TEST_SECRET } });
-    app = t.app;
-    clock = t.clock;
-    admin = await loginAs(getDatabase().db, 'admin', clock.now());
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  let admin: AdminSession;
+  adminAppForSuite(getDatabase, { secret: TEST_SECRET }, (t) => ({ app, clock, admin } = t));
 
   /** A person round (draft → settings through the API → open), its coordinator tokens by invitation. */
   async function aPersonRound(consentMode: 'passive' | 'active', schools = 2) {
