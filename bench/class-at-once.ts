@@ -24,7 +24,7 @@ import { readMeta, snapshotVersion, validateResponse, variablesFor, type Questio
 import { randomAnswers } from '../server/demo/data/random-responses';
 import { seededRandom } from '../server/demo/data/random';
 import type { ClassJob, ClassReport, Pupil, Step } from './_class-load';
-import { cpuProfile, createBenchDatabase, createOpenRound, loadAverage, percentile, postgresCpuBetween, profileByPackage, profileTables, postgresCpuByPid, recordResults, table, BENCH_SECRET, benchAppConfig, startLoader, type ProfileSummary, runBench } from './lib';
+import { cpuProfile, createBenchDatabase, createOpenRound, loadAverage, percentile, postgresCpuBetween, profileByPackage, profileTables, postgresCpuByPid, recordResults, table, BENCH_SECRET, benchAppConfig, startLoader, type ProfileSummary, runBench, benchInvitation } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const CLASSES = Number(arg('classes') ?? 20);
@@ -54,16 +54,7 @@ async function seed(database: Database, count: number) {
   await db
     .insertInto('invitations')
     .values(
-      schools.map((s, k) => ({
-        round_id: roundId,
-        school_id: s.id,
-        swv_id: swvId,
-        token_nonce: tokens[k]!.nonce,
-        token_hash: tokens[k]!.hash,
-        email: `leerling${k}@bench.test`,
-        status: 'invited' as const,
-        invited_at: now,
-      })),
+      schools.map((s, k) => ({ ...benchInvitation({ roundId, swvId }, s.id, tokens[k]!, `leerling${k}@bench.test`, now), status: 'invited' as const })),
     )
     .execute();
   await sql`analyze`.execute(db);

@@ -40,6 +40,11 @@ export function recordResults(title: string, lines: string[]): void {
   console.log(section);
 }
 
+/** An invitation row of a bench round: school `schoolId` invited by `email` at `now`, with its token's nonce and hash. */
+export function benchInvitation(round: { roundId: number; swvId: number }, schoolId: number, token: { nonce: string; hash: string }, email: string, now: Date) {
+  return { round_id: round.roundId, school_id: schoolId, swv_id: round.swvId, token_nonce: token.nonce, token_hash: token.hash, email, invited_at: now };
+}
+
 /** Runs a bench script's main: an error is printed and the process exits with 1. */
 export function runBench(main: () => Promise<unknown>): void {
   main().catch((error: unknown) => {

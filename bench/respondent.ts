@@ -29,7 +29,7 @@ import { compileValidator, readMeta, snapshotVersion, validateResponse, variable
 import { randomAnswers } from '../server/demo/data/random-responses';
 import { seededRandom } from '../server/demo/data/random';
 import type { LoadJob, LoadReport, Respondent } from './_load';
-import { cpuProfile, createBenchDatabase, createOpenRound, loadAverage, postgresCpuBetween, postgresCpuByPid, profileByPackage, profileTables, recordResults, table, BENCH_SECRET, benchAppConfig, startLoader, runBench } from './lib';
+import { cpuProfile, createBenchDatabase, createOpenRound, loadAverage, postgresCpuBetween, postgresCpuByPid, profileByPackage, profileTables, recordResults, table, BENCH_SECRET, benchAppConfig, startLoader, runBench, benchInvitation } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const LEVELS = (arg('connections') ?? '50,200,1000').split(',').map(Number);
@@ -106,14 +106,8 @@ async function seed(database: Database): Promise<Seeded> {
       .insertInto('invitations')
       .values(
         schools.map((s, k) => ({
-          round_id: roundId,
-          school_id: s.id,
-          swv_id: swvId,
-          token_nonce: tokens[k]!.nonce,
-          token_hash: tokens[k]!.hash,
-          email: `school${start + k}@bench.test`,
+          ...benchInvitation({ roundId, swvId }, s.id, tokens[k]!, `school${start + k}@bench.test`, now),
           status: 'started' as const,
-          invited_at: now,
           opened_at: now,
           consent_at: now,
           started_at: now,
