@@ -24,7 +24,7 @@ import { readMeta, snapshotVersion, validateResponse, variablesFor, type Questio
 import { randomAnswers } from '../server/demo/data/random-responses';
 import { seededRandom } from '../server/demo/data/random';
 import type { ClassJob, ClassReport, Pupil, Step } from './_class-load';
-import { cpuProfile, createBenchDatabase, createOpenRound, loadAverage, percentile, postgresCpuBetween, postgresCpuByPid, recordResults, table, BENCH_SECRET, benchAppConfig, startLoader, type ProfileSummary } from './lib';
+import { cpuProfile, createBenchDatabase, createOpenRound, loadAverage, percentile, postgresCpuBetween, profileByPackage, profileTables, postgresCpuByPid, recordResults, table, BENCH_SECRET, benchAppConfig, startLoader, type ProfileSummary, runBench, benchInvitation } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const CLASSES = Number(arg('classes') ?? 20);
@@ -54,16 +54,7 @@ async function seed(database: Database, count: number) {
   await db
     .insertInto('invitations')
     .values(
-      schools.map((s, k) => ({
-        round_id: roundId,
-        school_id: s.id,
-        swv_id: swvId,
-        token_nonce: tokens[k]!.nonce,
-        token_hash: tokens[k]!.hash,
-        email: `leerling${k}@bench.test`,
-        status: 'invited' as const,
-        invited_at: now,
-      })),
+      schools.map((s, k) => ({ ...benchInvitation({ roundId, swvId }, s.id, tokens[k]!, `leerling${k}@bench.test`, now), status: 'invited' as const })),
     )
     .execute();
   await sql`analyze`.execute(db);
@@ -199,16 +190,9 @@ async function main() {
       ...(profile
         ? [
             '',
-            `CPU profile of the server process during the app's run (${f(profile.totalMs)} ms sampled; idle is the event loop waiting). By package: ${profile.byPackage
-              .slice(0, 8)
-              .map(([p, pct]) => `${p} ${f(pct)} %`)
-              .join(', ')}.`,
+            `CPU profile of the server process during the app's run (${f(profile.totalMs)} ms sampled; idle is the event loop waiting). By package: ${profileByPackage(profile, f)}.`,
             '',
-            ...table(['function', 'where', 'self ms', '%'], profile.lines.map((l) => [l.fn, l.where, f(l.selfMs), f(l.percent, 1)])),
-            '',
-            'Our own functions with the most time under them (callees included):',
-            '',
-            ...table(['function', 'where', 'total ms', '%'], profile.ownInclusive.map((l) => [l.fn, l.where, f(l.selfMs), f(l.percent, 1)])),
+            ...profileTables(profile, f),
           ]
         : []),
     ]);
@@ -219,7 +203,4 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -30,7 +30,7 @@ import { swvViewSnapshot } from '../server/tracking/swv-view';
 import { tallyBySwv } from '../server/tracking/tally';
 import type { DashboardSnapshot } from '../contract/api/tracking';
 import { openSse } from '../tests/helpers/sse';
-import { createBenchDatabase, percentile, recordResults, table } from './lib';
+import { createBenchDatabase, percentile, recordResults, table, runBench } from './lib';
 
 const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
 const SIZES = sizesArg ? sizesArg.slice(8).split(',').map(Number) : [1_000, 10_000, 100_000, 1_000_000];
@@ -457,7 +457,4 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -6,7 +6,7 @@ import { migrateToLatest } from '../server/db/migrator';
 import { runImport } from '../server/imports';
 import { readTable } from '../server/schools/table';
 import { duoFiles, nationalDataset, poLocationsFile } from '../server/demo/data/duo';
-import { benchDatabaseUrl, peakRssMb, recordResults, table } from './lib';
+import { benchDatabaseUrl, peakRssMb, recordResults, table, runBench } from './lib';
 
 /**
  * The import of a national-size DUO location list (8,000 locations, Windows-1252, DUO's layout)
@@ -85,7 +85,4 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

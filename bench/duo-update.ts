@@ -3,7 +3,7 @@ import { migrateToLatest } from '../server/db/migrator';
 import { runImport } from '../server/imports';
 import type { ImportType } from '../server/schools/import-types';
 import { duoFiles, nationalDataset, nationalUpdate, organisationsFile, poLocationsFile, swvSchoolsFile } from '../server/demo/data/duo';
-import { benchDatabaseUrl, createBenchDatabase, peakRssMb, recordResults, table } from './lib';
+import { benchDatabaseUrl, createBenchDatabase, peakRssMb, recordResults, table, runBench } from './lib';
 
 /**
  * A year's update of the national DUO lists, on PGlite and on PostgreSQL: load the national set
@@ -78,7 +78,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

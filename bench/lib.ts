@@ -40,6 +40,19 @@ export function recordResults(title: string, lines: string[]): void {
   console.log(section);
 }
 
+/** An invitation row of a bench round: school `schoolId` invited by `email` at `now`, with its token's nonce and hash. */
+export function benchInvitation(round: { roundId: number; swvId: number }, schoolId: number, token: { nonce: string; hash: string }, email: string, now: Date) {
+  return { round_id: round.roundId, school_id: schoolId, swv_id: round.swvId, token_nonce: token.nonce, token_hash: token.hash, email, invited_at: now };
+}
+
+/** Runs a bench script's main: an error is printed and the process exits with 1. */
+export function runBench(main: () => Promise<unknown>): void {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
+
 /** A markdown table from a header and rows. */
 export function table(head: string[], rows: Array<Array<string | number>>): string[] {
   return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
@@ -151,6 +164,26 @@ export interface ProfileSummary {
   ownInclusive: ProfileLine[];
   totalMs: number;
   byPackage: Array<[string, number]>;
+}
+
+/** The two tables of a CPU profile for RESULTS.md: functions by self time, then our own functions by total time. */
+export function profileTables(profile: ProfileSummary, f: (n: number, digits?: number) => string): string[] {
+  const rows = (lines: ProfileLine[]) => lines.map((l) => [l.fn, l.where, f(l.selfMs), f(l.percent, 1)]);
+  return [
+    ...table(['function', 'where', 'self ms', '%'], rows(profile.lines)),
+    '',
+    'Our own functions with the most time under them (callees included):',
+    '',
+    ...table(['function', 'where', 'total ms', '%'], rows(profile.ownInclusive)),
+  ];
+}
+
+/** A profile's time by package, the first eight: `name share %, …`. */
+export function profileByPackage(profile: ProfileSummary, f: (n: number) => string): string {
+  return profile.byPackage
+    .slice(0, 8)
+    .map(([p, pct]) => `${p} ${f(pct)} %`)
+    .join(', ');
 }
 
 export async function cpuProfile(work: () => Promise<void>, top = 15): Promise<ProfileSummary> {

@@ -4,7 +4,7 @@ import { scheduleRoundMailings } from '../server/mailings/waves';
 import { aRoundWithSchools, TEST_SECRET } from '../tests/fixtures/mail-rounds';
 import { freePort, startServer, type Started } from '../tests/helpers/process';
 import { startSmtpSink } from '../tests/helpers/smtp-sink';
-import { createBenchDatabase, recordResults, table } from './lib';
+import { createBenchDatabase, recordResults, table, runBench } from './lib';
 
 /**
  * Chaos: the server process sending an invitation wave is killed with SIGKILL and started again,
@@ -117,7 +117,4 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -15,7 +15,7 @@ import { DEFAULT_TEMPLATES, renderTemplate } from '../server/mailings/templates'
 import { smtpTransport } from '../server/mailings/transport';
 import { mailContext, placeholderValues, scheduleRoundMailings } from '../server/mailings/waves';
 import { buildWorker } from '../server/worker';
-import { benchDatabaseUrl, postgresCpuMs, recordResults, table } from './lib';
+import { benchDatabaseUrl, postgresCpuMs, recordResults, table, runBench } from './lib';
 
 /**
  * An invitation wave of 20,000 mails from the outbox to a local SMTP sink, no throttle, against
@@ -232,7 +232,4 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

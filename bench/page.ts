@@ -28,7 +28,7 @@ import { newInvitationToken } from '../server/invitations/tokens';
 import { readMeta, snapshotVersion, type QuestionnaireContent } from '../server/questionnaires';
 import { ensureClientBuild } from '../server/tools/ensure-client-build';
 import { launchBrowser } from '../tests/helpers/browser';
-import { createBenchDatabase, loadAverage, percentile, recordResults, summarizeProfile, table, type CpuProfile, type ProfileSummary, BENCH_SECRET, benchAppConfig } from './lib';
+import { createBenchDatabase, loadAverage, percentile, recordResults, summarizeProfile, table, type CpuProfile, type ProfileSummary, BENCH_SECRET, benchAppConfig, runBench } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const LOADS = Number(arg('loads') ?? 10);
@@ -409,7 +409,4 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -29,7 +29,7 @@ import { compileValidator, readMeta, snapshotVersion, validateResponse, variable
 import { randomAnswers } from '../server/demo/data/random-responses';
 import { seededRandom } from '../server/demo/data/random';
 import type { LoadJob, LoadReport, Respondent } from './_load';
-import { cpuProfile, createBenchDatabase, createOpenRound, loadAverage, postgresCpuBetween, postgresCpuByPid, recordResults, table, BENCH_SECRET, benchAppConfig, startLoader } from './lib';
+import { cpuProfile, createBenchDatabase, createOpenRound, loadAverage, postgresCpuBetween, postgresCpuByPid, profileByPackage, profileTables, recordResults, table, BENCH_SECRET, benchAppConfig, startLoader, runBench, benchInvitation } from './lib';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const LEVELS = (arg('connections') ?? '50,200,1000').split(',').map(Number);
@@ -106,14 +106,8 @@ async function seed(database: Database): Promise<Seeded> {
       .insertInto('invitations')
       .values(
         schools.map((s, k) => ({
-          round_id: roundId,
-          school_id: s.id,
-          swv_id: swvId,
-          token_nonce: tokens[k]!.nonce,
-          token_hash: tokens[k]!.hash,
-          email: `school${start + k}@bench.test`,
+          ...benchInvitation({ roundId, swvId }, s.id, tokens[k]!, `school${start + k}@bench.test`, now),
           status: 'started' as const,
-          invited_at: now,
           opened_at: now,
           consent_at: now,
           started_at: now,
@@ -593,22 +587,9 @@ async function main() {
       `Completions: ${appCompleted} answered 200 within the runs; ${stored} invitations completed in the database (the rest finished after the load generator stopped waiting).`,
       '',
       `CPU profile of the server process during another autosave run at ${profiled} concurrent (${f(profile.totalMs)} ms sampled; idle is time the`,
-      `event loop waited, mostly for PostgreSQL). By package: ${profile.byPackage
-        .slice(0, 8)
-        .map(([p, pct]) => `${p} ${f(pct)} %`)
-        .join(', ')}. Functions with the most self time:`,
+      `event loop waited, mostly for PostgreSQL). By package: ${profileByPackage(profile, f)}. Functions with the most self time:`,
       '',
-      ...table(
-        ['function', 'where', 'self ms', '%'],
-        profile.lines.map((l) => [l.fn, l.where, f(l.selfMs), f(l.percent, 1)]),
-      ),
-      '',
-      'Our own functions with the most time under them (callees included):',
-      '',
-      ...table(
-        ['function', 'where', 'total ms', '%'],
-        profile.ownInclusive.map((l) => [l.fn, l.where, f(l.selfMs), f(l.percent, 1)]),
-      ),
+      ...profileTables(profile, f),
     ]);
     // A 200 for a completion that was not stored would be a bug; more stored than answered is
     // what finished after a run.
@@ -620,7 +601,4 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -1,15 +1,11 @@
-import { useEffect, useRef, useState } from 'react';
-import type { Model } from 'survey-core';
+import { useEffect } from 'react';
 import { ApiError, call } from '../shared/api';
 import { createSurveyModel, type QuestionnaireJson } from '../shared/survey/model';
-import { SurveyView } from '../shared/survey/SurveyView';
+import { SurveyWithError, useSurveyState } from './survey-state';
 
 /** The questionnaire for a pupil: one question a page, large type, saved after every answer. */
 export default function PupilSurvey({ session, onDone }: { session: string; onDone: () => void }) {
-  const [model, setModel] = useState<Model | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const revision = useRef(0);
-  const saving = useRef<Promise<void>>(Promise.resolve());
+  const { model, setModel, error, setError, revision, saving } = useSurveyState();
 
   useEffect(() => {
     let alive = true;
@@ -53,10 +49,5 @@ export default function PupilSurvey({ session, onDone }: { session: string; onDo
     };
   }, [session]);
 
-  return (
-    <>
-      {error && <p className="mr-error" role="alert">{error}</p>}
-      {model ? <SurveyView model={model} /> : !error && <p>Laden…</p>}
-    </>
-  );
+  return <SurveyWithError model={model} error={error} />;
 }

@@ -1,8 +1,7 @@
-import { useEffect, useRef, useState } from 'react';
-import type { Model } from 'survey-core';
+import { useEffect } from 'react';
 import { ApiError, call } from '../shared/api';
 import { createSurveyModel, type QuestionnaireJson } from '../shared/survey/model';
-import { SurveyView } from '../shared/survey/SurveyView';
+import { SurveyWithError, useSurveyState } from './survey-state';
 
 /**
  * The teacher questionnaire about one class: saved after every answer (with the revision the
@@ -10,10 +9,7 @@ import { SurveyView } from '../shared/survey/SurveyView';
  * The consent question was answered on the first screen, so it is hidden here.
  */
 export default function TeacherSurvey({ token, classId, onDone }: { token: string; classId: number; onDone: () => void }) {
-  const [model, setModel] = useState<Model | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const revision = useRef(0);
-  const saving = useRef<Promise<void>>(Promise.resolve());
+  const { model, setModel, error, setError, revision, saving } = useSurveyState();
 
   useEffect(() => {
     let alive = true;
@@ -66,10 +62,5 @@ export default function TeacherSurvey({ token, classId, onDone }: { token: strin
     };
   }, [token, classId]);
 
-  return (
-    <>
-      {error && <p className="mr-error" role="alert">{error}</p>}
-      {model ? <SurveyView model={model} /> : !error && <p>Laden…</p>}
-    </>
-  );
+  return <SurveyWithError model={model} error={error} />;
 }

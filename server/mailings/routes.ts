@@ -2,13 +2,13 @@ import { lockRoundWide } from '../db/locks';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Static } from 'typebox';
 import { mailingsApi } from '../../contract/api/mailings';
-import type { FastifyReply } from 'fastify';
 import type { AreaDeps } from '../area';
 import { audit } from '../audit';
 import { currentUser } from '../auth/plugin';
 import type { MailingKind } from '../db/types';
 import { badRequest, conflict, notFound } from '../errors';
 import { findOptOut, optOut } from './optout';
+import { acceptAnyOptOutBody, OPT_OUT_RATE_LIMIT, optOutDonePage, optOutInvalidPage, optOutQuestionPage } from './optout-page';
 import {
   assertRound,
   estimateMailing,
@@ -27,7 +27,7 @@ import { parseTarget } from './targets';
 import type { MailingTarget } from '../../contract/api/mailings';
 import { formatDateTime } from '../time';
 import { relayLimits } from './tasks';
-import { assertValidTemplate, escapeHtml, loadTemplate, PLACEHOLDERS, resetTemplate, saveTemplate } from './templates';
+import { assertValidTemplate, loadTemplate, PLACEHOLDERS, resetTemplate, saveTemplate } from './templates';
 import { cancelMailing, createMailing, moveMailing } from './waves';
 
 type TargetInput = Static<typeof mailingsApi['POST /api/mail/rounds/:roundId/estimate']['body']>['target'];
@@ -279,52 +279,19 @@ export const mailRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db,
   // The opt-out page. GET only shows it (link scanners follow links); POST opts out, also as the
   // RFC 8058 one-click request a mail client sends without any interaction.
   await app.register(async (plain) => {
+    acceptAnyOptOutBody(plain);
     const optout = plain.withTypeProvider<TypeBoxTypeProvider>();
-    optout.removeAllContentTypeParsers();
-    optout.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => done(null, body));
-    const rateLimit = { max: 30, timeWindow: '1 minute' };
+    const rateLimit = OPT_OUT_RATE_LIMIT;
 
-    optout.get('/api/optout/:token', { config: { access: 'public', rateLimit }, schema: mailingsApi['GET /api/optout/:token'] }, async (request, reply) => {
-      const found = await findOptOut(db, config.secret, request.params.token);
-      if (!found) return sendPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
-      const about = `${escapeHtml(found.studyName)} (${escapeHtml(found.roundName)})`;
-      if (found.optedOut) {
-        return sendPage(reply, 200, 'U bent afgemeld', `<p>U bent afgemeld. U ontvangt geen e-mail meer over ${about}.</p>`);
-      }
-      return sendPage(
-        reply,
-        200,
-        'Afmelden',
-        `<p>Wilt u geen uitnodigingen en herinneringen meer ontvangen over ${about}?</p>` +
-          `<form method="post" action="/api/optout/${escapeHtml(request.params.token)}"><button type="submit">Afmelden</button></form>`,
-      );
-    });
+    optout.get('/api/optout/:token', { config: { access: 'public', rateLimit }, schema: mailingsApi['GET /api/optout/:token'] }, async (request, reply) =>
+      optOutQuestionPage(reply, await findOptOut(db, config.secret, request.params.token), `/api/optout/${request.params.token}`),
+    );
 
     optout.post('/api/optout/:token', { config: { access: 'public', rateLimit }, schema: mailingsApi['POST /api/optout/:token'] }, async (request, reply) => {
       const found = await findOptOut(db, config.secret, request.params.token);
-      if (!found) return sendPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
+      if (!found) return optOutInvalidPage(reply);
       await db.transaction().execute((trx) => optOut(trx, found.invitationId, clock.now()));
-      return sendPage(
-        reply,
-        200,
-        'U bent afgemeld',
-        `<p>U bent afgemeld. U ontvangt geen e-mail meer over ${escapeHtml(found.studyName)} (${escapeHtml(found.roundName)}).</p>`,
-      );
+      return optOutDonePage(reply, found);
     });
   });
 };
-
-function sendPage(reply: FastifyReply, status: number, title: string, body: string) {
-  reply.header('cache-control', 'no-store');
-  reply.header('referrer-policy', 'no-referrer');
-  return reply
-    .code(status)
-    .type('text/html; charset=utf-8')
-    .send(
-      '<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
-        `<title>${escapeHtml(title)} – Meetronde</title>` +
-        '<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}' +
-        'button{font-size:1rem;padding:.6rem 1.2rem;background:#1d4f91;color:#fff;border:0;border-radius:4px;cursor:pointer}</style>' +
-        `</head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
-    );
-}

@@ -42,11 +42,16 @@ export interface TemplateContent {
  * the HTML page has the paragraphs, a button to `{{link}}` with the link written out below it,
  * the paragraphs after the link, the greeting and the opt-out footer.
  */
-export function mailText(body: string[]): string {
-  return [...body, '', 'Met vriendelijke groet,', '{{afzender}}', '', '--', 'Wilt u geen e-mail meer over deze meting ontvangen? Meld u af via {{afmelden}}'].join('\n');
+export function mailText(body: string[], optOut: string[] = ['Wilt u geen e-mail meer over deze meting ontvangen? Meld u af via {{afmelden}}']): string {
+  return [...body, '', 'Met vriendelijke groet,', '{{afzender}}', '', '--', ...optOut].join('\n');
 }
 
-export function mailPage(paragraphs: string[], button: string, afterLink: string[] = []): string {
+export function mailPage(
+  paragraphs: string[],
+  button: string,
+  afterLink: string[] = [],
+  optOut = 'Wilt u geen e-mail meer over deze meting ontvangen? <a href="{{afmelden}}">Meld u af</a>.',
+): string {
   return [
     '<!doctype html>',
     '<html lang="nl"><head><meta charset="utf-8"><title>{{onderzoek}}</title></head>',
@@ -57,7 +62,7 @@ export function mailPage(paragraphs: string[], button: string, afterLink: string
     ...afterLink,
     '<p>Met vriendelijke groet,<br>{{afzender}}</p>',
     '<hr style="border: 0; border-top: 1px solid #ddd;">',
-    '<p style="font-size: 12px; color: #666;">Wilt u geen e-mail meer over deze meting ontvangen? <a href="{{afmelden}}">Meld u af</a>.</p>',
+    `<p style="font-size: 12px; color: #666;">${optOut}</p>`,
     '</body></html>',
   ].join('\n');
 }

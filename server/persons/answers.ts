@@ -4,6 +4,7 @@ import { DomainError, notFound } from '../errors';
 import { variablesFor } from '../questionnaires';
 import { checkAnswers } from '../responses/answers';
 import { versionInfo } from '../responses/survey-state';
+import { personsAtSchools } from './joins';
 
 /**
  * A pupil's completion is checked like a school's (server/responses/answers.ts): the pinned
@@ -42,13 +43,7 @@ function sameAnswer(sent: unknown, kept: unknown): boolean {
 export async function checkPupilCompletion(db: Kysely<DB>, personId: number, versionId: number | null, raw: Record<string, unknown>): Promise<Record<string, unknown>> {
   if (versionId === null) throw notFound('Deze vragenlijst is er (nog) niet.');
   const version = await db.selectFrom('questionnaire_versions').select(['id', 'sha256', 'content']).where('id', '=', versionId).executeTakeFirstOrThrow();
-  const school = await db
-    .selectFrom('persons as p')
-    .innerJoin('person_sites as s', 's.id', 'p.site_id')
-    .innerJoin('invitations as i', 'i.id', 's.invitation_id')
-    .innerJoin('schools as sc', 'sc.id', 'i.school_id')
-    .innerJoin('swvs as w', 'w.id', 'i.swv_id')
-    .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
+  const school = await personsAtSchools(db)
     .select(['i.school_name', 'sc.name', 'i.school_kind', 'sc.kind', 'w.sector', 'rs.situation'])
     .where('p.id', '=', personId)
     .executeTakeFirstOrThrow();

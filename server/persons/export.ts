@@ -7,6 +7,7 @@ import { answerVariable, schoolPseudonym, type ExportPlan, type ExportValue, typ
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent } from '../questionnaires';
 import { answerColumns, answerValues, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from '../questionnaires/columns';
 import { linkedColumns } from './linked-columns';
+import { personsAtSchools } from './joins';
 
 /**
  * Exports of a person round and the measurements before it (the chain of previous_round_id), as
@@ -88,14 +89,8 @@ async function measurementData(db: Kysely<DB>, secret: string, m: Measurement, i
   const columns = m.content ? answerColumns(m.content, variablesFor({ situation: null, sector: null, schoolName: 'de school' }), { consentQuestion }) : [];
   const evaluator = new VisibilityEvaluator(columns);
   const linked = await linkedColumns(db, m.roundId);
-  const rows = await db
-    .selectFrom('persons as p')
+  const rows = await personsAtSchools(db)
     .innerJoin('person_responses as pr', 'pr.person_id', 'p.id')
-    .innerJoin('person_sites as s', 's.id', 'p.site_id')
-    .innerJoin('invitations as i', 'i.id', 's.invitation_id')
-    .innerJoin('schools as sc', 'sc.id', 'i.school_id')
-    .innerJoin('swvs as w', 'w.id', 'i.swv_id')
-    .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
     .leftJoin('person_classes as c', 'c.id', 'p.class_id')
     .select([
       'p.id',

@@ -5,7 +5,7 @@ import { badRequest, conflict, notFound } from '../errors';
 import { codeHash, formatCode, normaliseCode } from '../invitations/person-links';
 import { previousRoundOf } from './previous';
 import type { CoordinatorContext, FieldProblem } from './sites';
-import { MAX_PUPILS_PER_CLASS } from './sites';
+import { MAX_PUPILS_PER_CLASS, pupilPlaceRow } from './sites';
 
 /**
  * Panels across measurements (migration 0021; README "Panels"). A person round may follow an
@@ -149,23 +149,7 @@ export async function reissueCodes(db: Kysely<DB>, secret: string, ctx: Coordina
         { field: 'codes', problem: `Klas ${cls.label} zou dan ${total} leerlingen hebben; ten hoogste ${MAX_PUPILS_PER_CLASS}.` },
       ]);
     if (dropped.length > 0) await trx.deleteFrom('persons').where('id', 'in', dropped).execute();
-    for (const f of found) {
-      await trx
-        .insertInto('persons')
-        .values({
-          round_id: ctx.roundId,
-          site_id: ctx.siteId,
-          class_id: classId,
-          role: 'pupil',
-          panel_id: f.panelId,
-          seq: null,
-          code_nonce: f.nonce,
-          code_hash: f.hash,
-          previous_person_id: f.previousId,
-          created_at: now,
-        })
-        .execute();
-    }
+    for (const f of found) await trx.insertInto('persons').values(pupilPlaceRow(ctx, classId, now, { ...f, seq: null })).execute();
     // Number the places again: the kept ones in their order, then the re-issued ones in list order.
     const rows = await trx.selectFrom('persons').select(['id', 'seq']).where('class_id', '=', classId).where('role', '=', 'pupil').orderBy('seq').orderBy('id').execute();
     const ordered = [...rows.filter((r) => r.seq !== null), ...rows.filter((r) => r.seq === null)];

@@ -6,6 +6,7 @@ import { badRequest, DomainError, notFound } from '../errors';
 import { linkToken, newNonce, tokenId, tokenMatches } from '../invitations/person-links';
 import { readMeta, validateResponse, variablesFor, type QuestionnaireContent, type QuestionnaireVariables } from '../questionnaires';
 import { openClass, type ClassContext } from './pupils';
+import { personsAtSites } from './joins';
 
 /**
  * Parents as respondents (issue 20). Recruited through the school only: the coordinator passes
@@ -82,10 +83,7 @@ export async function openParent(db: Kysely<DB>, secret: string, session: string
   const gone = () => notFound('Deze sessie is verlopen. Open de link van de school opnieuw.');
   const id = tokenId(session, 'parent-session');
   if (id === null) throw gone();
-  const row = await db
-    .selectFrom('persons as p')
-    .innerJoin('person_sites as s', 's.id', 'p.site_id')
-    .innerJoin('invitations as i', 'i.id', 's.invitation_id')
+  const row = await personsAtSites(db)
     .innerJoin('rounds as r', 'r.id', 'p.round_id')
     .select(['p.id', 'p.round_id', 'p.class_id', 'p.role', 'p.status', 'p.code_nonce', 'r.status as round_status', 'r.questionnaire_version_id', 'i.school_name', 'i.erased_at', 'i.excluded_at'])
     .where('p.id', '=', id)

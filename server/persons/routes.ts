@@ -10,7 +10,7 @@ import { badRequest, DomainError, notFound } from '../errors';
 import { RESPONDENT_BODY_LIMIT, UPLOAD_BODY_LIMIT } from '../limits';
 import { readUpload, registerUploads } from '../schools/upload';
 import { importExternalScores } from './external-scores';
-import { escapeHtml } from '../mailings/templates';
+import { acceptAnyOptOutBody, OPT_OUT_RATE_LIMIT, optOutDonePage, optOutInvalidPage, optOutQuestionPage } from '../mailings/optout-page';
 import { classLink, parentLink, parentSurveyLink } from '../invitations/person-links';
 import { actorTextsOf } from '../questionnaires';
 import { asksParents, openParent, openParentSurvey, parentAnswers, saveParentAnswers, startParent } from './parents';
@@ -298,28 +298,17 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   // The teacher's opt-out link. GET only shows the page (link scanners follow links); POST opts
   // out, also as the RFC 8058 one-click request a mail client sends with a form body.
   await app.register(async (plain) => {
+    acceptAnyOptOutBody(plain);
     const optout = plain.withTypeProvider<TypeBoxTypeProvider>();
-    optout.removeAllContentTypeParsers();
-    optout.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => done(null, body));
-    const rateLimit = { max: 30, timeWindow: '1 minute' };
-    optout.get('/api/persons/a/:token', { config: { access: 'public', rateLimit }, schema: api['GET /api/persons/a/:token'] }, async (request, reply) => {
-      const found = await findTeacherOptOut(db, secret, request.params.token);
-      if (!found) return optOutPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
-      const about = `${escapeHtml(found.studyName)} (${escapeHtml(found.roundName)})`;
-      if (found.optedOut) return optOutPage(reply, 200, 'U bent afgemeld', `<p>U bent afgemeld. U ontvangt geen e-mail meer over ${about}.</p>`);
-      return optOutPage(
-        reply,
-        200,
-        'Afmelden',
-        `<p>Wilt u geen uitnodigingen en herinneringen meer ontvangen over ${about}?</p>` +
-          `<form method="post" action="/api/persons/a/${escapeHtml(request.params.token)}"><button type="submit">Afmelden</button></form>`,
-      );
-    });
+    const rateLimit = OPT_OUT_RATE_LIMIT;
+    optout.get('/api/persons/a/:token', { config: { access: 'public', rateLimit }, schema: api['GET /api/persons/a/:token'] }, async (request, reply) =>
+      optOutQuestionPage(reply, await findTeacherOptOut(db, secret, request.params.token), `/api/persons/a/${request.params.token}`),
+    );
     optout.post('/api/persons/a/:token', { config: { access: 'public', rateLimit }, schema: api['POST /api/persons/a/:token'] }, async (request, reply) => {
       const found = await findTeacherOptOut(db, secret, request.params.token);
-      if (!found) return optOutPage(reply, 404, 'Link niet geldig', '<p>Deze afmeldlink is niet (meer) geldig.</p>');
+      if (!found) return optOutInvalidPage(reply);
       await teacherOptOut(db, found.personId, clock.now());
-      return optOutPage(reply, 200, 'U bent afgemeld', `<p>U bent afgemeld. U ontvangt geen e-mail meer over ${escapeHtml(found.studyName)} (${escapeHtml(found.roundName)}).</p>`);
+      return optOutDonePage(reply, found);
     });
   });
 
@@ -338,18 +327,3 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   app.get('/t/:token', page);
   app.get('/ov/:token', page);
 };
-
-function optOutPage(reply: FastifyReply, status: number, title: string, body: string) {
-  reply.header('cache-control', 'no-store');
-  reply.header('referrer-policy', 'no-referrer');
-  return reply
-    .code(status)
-    .type('text/html; charset=utf-8')
-    .send(
-      '<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
-        `<title>${escapeHtml(title)} – Meetronde</title>` +
-        '<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}' +
-        'button{font-size:1rem;padding:.6rem 1.2rem;background:#1d4f91;color:#fff;border:0;border-radius:4px;cursor:pointer}</style>' +
-        `</head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`,
-    );
-}

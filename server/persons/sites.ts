@@ -313,6 +313,27 @@ async function classHasActivity(trx: Kysely<DB>, classId: number): Promise<boole
   return used.length > 0;
 }
 
+/** The persons row of a pupil place in a class; `previousId`: the pupil it continues (panels). */
+export function pupilPlaceRow(
+  ctx: Pick<CoordinatorContext, 'roundId' | 'siteId'>,
+  classId: number,
+  now: Date,
+  place: { panelId: string; seq: number | null; nonce: string; hash: string; previousId?: number | null },
+) {
+  return {
+    round_id: ctx.roundId,
+    site_id: ctx.siteId,
+    class_id: classId,
+    role: 'pupil' as const,
+    panel_id: place.panelId,
+    seq: place.seq,
+    code_nonce: place.nonce,
+    code_hash: place.hash,
+    previous_person_id: place.previousId ?? null,
+    created_at: now,
+  };
+}
+
 /**
  * Issues pupil places `from+1 … to` of a class: a random panel id and a code nonce each. A code
  * that happens to equal another code of the round (1 in 2^40 per pair) gets a new nonce.
@@ -323,17 +344,7 @@ export async function issueCodes(trx: Kysely<DB>, secret: string, ctx: Pick<Coor
       const nonce = newNonce();
       const inserted = await trx
         .insertInto('persons')
-        .values({
-          round_id: ctx.roundId,
-          site_id: ctx.siteId,
-          class_id: classId,
-          role: 'pupil',
-          panel_id: randomUUID(),
-          seq,
-          code_nonce: nonce,
-          code_hash: codeHash(secret, pupilCode(secret, nonce)),
-          created_at: now,
-        })
+        .values(pupilPlaceRow(ctx, classId, now, { panelId: randomUUID(), seq, nonce, hash: codeHash(secret, pupilCode(secret, nonce)) }))
         .onConflict((oc) => oc.columns(['round_id', 'code_hash']).doNothing())
         .returning('id')
         .executeTakeFirst();

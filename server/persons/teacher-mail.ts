@@ -3,6 +3,7 @@ import type { DB, MailingKind } from '../db/types';
 import { enqueueMail, withdrawTeacherMail } from '../mailings/outbox';
 import { displayName, formatCloseDate, renderTemplate, resolveLinks, teacherLinkMarker, type TemplateContent } from '../mailings/templates';
 import type { PeriodicTask } from '../tasks';
+import { personsAtSites } from './joins';
 import { TEACHER_TEMPLATES } from './templates';
 
 /**
@@ -35,11 +36,8 @@ interface TeacherMailRow {
 }
 
 function teacherRows(db: Kysely<DB>) {
-  return db
-    .selectFrom('person_contacts as pc')
-    .innerJoin('persons as p', 'p.id', 'pc.person_id')
-    .innerJoin('person_sites as s', 's.id', 'p.site_id')
-    .innerJoin('invitations as i', 'i.id', 's.invitation_id')
+  return personsAtSites(db)
+    .innerJoin('person_contacts as pc', 'pc.person_id', 'p.id')
     .leftJoin('swvs as w', 'w.id', 'i.swv_id')
     .innerJoin('rounds as r', 'r.id', 'p.round_id')
     .innerJoin('studies as st', 'st.id', 'r.study_id')

@@ -7,6 +7,7 @@ import { personVariables } from './parents';
 import { checkAnswers } from '../responses/answers';
 import { versionInfo, type VersionInfo } from '../responses/survey-state';
 import { stopTeacherMail } from './teacher-mail';
+import { personsAtSites } from './joins';
 
 /**
  * The teacher's page `/t/<person id>-<mac>` (mac = HMAC(secret, 'teacher-link', id:code_nonce),
@@ -36,10 +37,7 @@ const GONE = () => notFound('Deze link werkt niet (meer). Controleer of u de hel
 export async function openTeacher(db: Kysely<DB>, secret: string, token: string): Promise<TeacherContext> {
   const id = tokenId(token, 'teacher-link');
   if (id === null) throw GONE();
-  const row = await db
-    .selectFrom('persons as p')
-    .innerJoin('person_sites as s', 's.id', 'p.site_id')
-    .innerJoin('invitations as i', 'i.id', 's.invitation_id')
+  const row = await personsAtSites(db)
     .innerJoin('rounds as r', 'r.id', 'p.round_id')
     .innerJoin('studies as st', 'st.id', 'r.study_id')
     .innerJoin('person_rounds as pr', 'pr.round_id', 'r.id')

@@ -55,24 +55,12 @@ export const COORDINATOR_TEMPLATES: Record<MailingKind, TemplateContent> = {
  * (server/persons/teacher-mail.ts). Fixed texts: `{{link}}` and `{{afmelden}}` are the teacher's
  * own link and opt-out link, filled in by the outbox worker at send time.
  */
-const teacherPage = (paragraphs: string[]) =>
-  [
-    '<!doctype html>',
-    '<html lang="nl"><head><meta charset="utf-8"><title>{{onderzoek}}</title></head>',
-    '<body style="font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.5; color: #1a1a1a; max-width: 600px; margin: 0 auto; padding: 16px;">',
-    ...paragraphs,
-    '<p><a href="{{link}}" style="display: inline-block; background: #1d4f91; color: #ffffff; padding: 10px 18px; border-radius: 4px; text-decoration: none;">Naar de vragenlijst</a></p>',
-    '<p style="font-size: 13px; color: #555;">Werkt de knop niet? Kopieer dan deze link in uw browser:<br>{{link}}</p>',
-    '<p>Met vriendelijke groet,<br>{{afzender}}</p>',
-    '<hr style="border: 0; border-top: 1px solid #ddd;">',
-    '<p style="font-size: 12px; color: #666;">Wilt u geen e-mail meer over deze meting ontvangen? <a href="{{afmelden}}">Meld u af</a>.</p>',
-    '</body></html>',
-  ].join('\n');
+const teacherPage = (paragraphs: string[]) => mailPage(paragraphs, 'Naar de vragenlijst');
 
 export const TEACHER_TEMPLATES: Record<MailingKind, TemplateContent> = {
   invitation: {
     subject: 'Uitnodiging: vragenlijst voor leerkrachten van {{school}} ({{onderzoek}})',
-    text: [
+    text: mailText([
       'Beste leerkracht,',
       '',
       'Uw school, {{school}}, doet mee aan {{onderzoek}} ({{meting}}). De contactpersoon van uw school heeft u',
@@ -83,13 +71,7 @@ export const TEACHER_TEMPLATES: Record<MailingKind, TemplateContent> = {
       '{{link}}',
       '',
       'Dat kan tot en met {{sluitingsdatum}}. Deze link is alleen voor u; stuur hem niet door.',
-      '',
-      'Met vriendelijke groet,',
-      '{{afzender}}',
-      '',
-      '--',
-      'Wilt u geen e-mail meer over deze meting ontvangen? Meld u af via {{afmelden}}',
-    ].join('\n'),
+    ]),
     html: teacherPage([
       '<p>Beste leerkracht,</p>',
       '<p>Uw school, {{school}}, doet mee aan {{onderzoek}} ({{meting}}). De contactpersoon van uw school heeft u aangemeld als leerkracht van een of meer klassen die meedoen. Wij vragen u een korte vragenlijst in te vullen over elke klas waaraan u lesgeeft.</p>',
@@ -98,7 +80,7 @@ export const TEACHER_TEMPLATES: Record<MailingKind, TemplateContent> = {
   },
   reminder: {
     subject: 'Herinnering: vragenlijst voor leerkrachten van {{school}} ({{onderzoek}})',
-    text: [
+    text: mailText([
       'Beste leerkracht,',
       '',
       'Onlangs vroegen wij u een korte vragenlijst in te vullen voor {{onderzoek}} ({{meting}}), over de',
@@ -108,13 +90,7 @@ export const TEACHER_TEMPLATES: Record<MailingKind, TemplateContent> = {
       '{{link}}',
       '',
       'Dat kan tot en met {{sluitingsdatum}}.',
-      '',
-      'Met vriendelijke groet,',
-      '{{afzender}}',
-      '',
-      '--',
-      'Wilt u geen e-mail meer over deze meting ontvangen? Meld u af via {{afmelden}}',
-    ].join('\n'),
+    ]),
     html: teacherPage([
       '<p>Beste leerkracht,</p>',
       '<p>Onlangs vroegen wij u een korte vragenlijst in te vullen voor {{onderzoek}} ({{meting}}), over de klassen van {{school}} waaraan u lesgeeft. Wij hebben nog niet al uw antwoorden ontvangen. U kunt verdergaan waar u gebleven was, tot en met {{sluitingsdatum}}.</p>',

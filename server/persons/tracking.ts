@@ -45,23 +45,19 @@ const withRate = <T extends Tally>(t: T): T => ({ ...t, rate: t.registered > 0 ?
 export async function personTracking(db: Kysely<DB>, roundId: number) {
   const round = await db.selectFrom('rounds').select(['id', 'name', 'unit_type']).where('id', '=', roundId).executeTakeFirst();
   if (!round) throw notFound('Deze meting bestaat niet.');
-  const rows = await sql<{
-    invitation_id: number;
-    school_name: string | null;
-    swv_id: number;
-    swv_name: string;
-    participation: string | null;
-    class_id: number | null;
-    class_label: string | null;
-    grade: string | null;
-    role: string | null;
-    registered: number;
-    objections: number;
-    consents: number;
-    refused: number;
-    started: number;
-    completed: number;
-  }>`
+  const rows = await sql<
+    {
+      invitation_id: number;
+      school_name: string | null;
+      swv_id: number;
+      swv_name: string;
+      participation: string | null;
+      class_id: number | null;
+      class_label: string | null;
+      grade: string | null;
+      role: string | null;
+    } & Omit<Tally, 'rate'>
+  >`
     with latest as (
       select distinct on (e.person_id) e.person_id, e.kind
       from consent_events e

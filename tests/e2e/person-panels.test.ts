@@ -1,14 +1,13 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { coordinatorLink } from '../../server/invitations/person-links';
 import { loginAs } from '../helpers/app';
-import { collectCspViolations, launchBrowser } from '../helpers/browser';
-import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/db';
-import { listenTestApp } from '../helpers/server';
+import { testDatabaseUrl, type TestDatabase } from '../helpers/db';
+import { browserAppForSuite } from '../helpers/browser-suite';
 import { TEST_SECRET } from '../fixtures/mail-rounds';
 import { aDraftFollowUpRound, aDraftPersonRound } from '../fixtures/persons';
 
@@ -27,29 +26,11 @@ const TWO_YEARS = 2 * 365 * 24 * 3600_000;
 
 describe(`a panel over two measurements in a browser [${kind}]`, () => {
   let database: TestDatabase;
-  let browser: Browser;
   let app: App;
   let clock: ManualClock;
   let url: string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    ({ app, url, clock } = await listenTestApp(database, { config: { secret: TEST_SECRET } }));
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await database?.close();
-  });
-
-  async function newPage(width = 900): Promise<{ page: Page; csp: string[] }> {
-    const ctx = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
-    ctx.setDefaultTimeout(10_000);
-    const page = await ctx.newPage();
-    const csp = await collectCspViolations(page);
-    return { page, csp };
-  }
+  const suite = browserAppForSuite(kind, { secret: TEST_SECRET }, (t) => ({ database, app, clock, url } = t));
+  const newPage = (width = 900) => suite.newPage({ width, height: 900 }, true);
 
   const coordinatorUrl = async (roundId: number) => {
     const inv = await database.db.selectFrom('invitations').select(['id', 'token_nonce']).where('round_id', '=', roundId).executeTakeFirstOrThrow();

@@ -1,14 +1,12 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../server/app';
 import { coordinatorLink } from '../../server/invitations/person-links';
 import { buildOutgoing } from '../../server/mailings/outbox';
 import { loginAs } from '../helpers/app';
-import { collectCspViolations, launchBrowser } from '../helpers/browser';
-import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/db';
-import { listenTestApp } from '../helpers/server';
+import { testDatabaseUrl, type TestDatabase } from '../helpers/db';
+import { browserAppForSuite } from '../helpers/browser-suite';
 import { TEST_SECRET } from '../fixtures/mail-rounds';
-import { aDraftPersonRound, aTeacherQuestionnaire } from '../fixtures/persons';
+import { anOpenPersonRound, aDraftPersonRound, aTeacherQuestionnaire } from '../fixtures/persons';
 
 /**
  * A teacher in Chromium on a phone: the link from the invitation mail (as the worker sends it),
@@ -18,42 +16,17 @@ const kind = testDatabaseUrl ? 'postgres' : 'pglite';
 
 describe(`teacher page in a browser [${kind}]`, () => {
   let database: TestDatabase;
-  let browser: Browser;
   let app: App;
   let url: string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    ({ app, url } = await listenTestApp(database, { config: { secret: TEST_SECRET } }));
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await database?.close();
-  });
-
-  async function newPage(width = 390): Promise<{ page: Page; csp: string[] }> {
-    const ctx = await browser.newContext({ viewport: { width, height: 800 } });
-    ctx.setDefaultTimeout(10_000);
-    const page = await ctx.newPage();
-    const csp = await collectCspViolations(page);
-    return { page, csp };
-  }
+  const suite = browserAppForSuite(kind, { secret: TEST_SECRET }, (t) => ({ database, app, url } = t));
+  const newPage = (width = 390) => suite.newPage({ width, height: 800 });
 
   it('a teacher says yes and answers about each of two classes', async () => {
     const db = database.db;
     const admin = await loginAs(db, 'admin');
     const world = await aDraftPersonRound(db, 1, TEST_SECRET);
     const versionId = await aTeacherQuestionnaire(db);
-    const set = await app.inject({
-      method: 'PUT',
-      url: `/api/persons/rounds/${world.roundId}/settings`,
-      headers: admin.headers,
-      payload: { consentMode: 'passive', roles: ['pupil', 'teacher'], teacherQuestionnaireId: `v${versionId}` },
-    });
-    expect(set.statusCode, set.body).toBe(200);
-    await db.updateTable('rounds').set({ status: 'open' }).where('id', '=', world.roundId).execute();
+    await anOpenPersonRound(app, db, world.roundId, admin.headers, { consentMode: 'passive', roles: ['pupil', 'teacher'], teacherQuestionnaireId: `v${versionId}` });
     const inv = await db.selectFrom('invitations').select(['id', 'token_nonce']).where('round_id', '=', world.roundId).executeTakeFirstOrThrow();
     const coordinatorToken = coordinatorLink(url, TEST_SECRET, inv.id, inv.token_nonce).split('/').pop()!;
     const registered = await app.inject({

@@ -1,11 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../server/app';
 import { coordinatorLink } from '../../server/invitations/person-links';
 import { loginAs } from '../helpers/app';
-import { collectCspViolations, launchBrowser } from '../helpers/browser';
-import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/db';
-import { listenTestApp } from '../helpers/server';
+import { testDatabaseUrl, type TestDatabase } from '../helpers/db';
+import { browserAppForSuite } from '../helpers/browser-suite';
 import { TEST_SECRET } from '../fixtures/mail-rounds';
 import { aDraftPersonRound } from '../fixtures/persons';
 
@@ -19,28 +17,10 @@ const kind = testDatabaseUrl ? 'postgres' : 'pglite';
 
 describe(`person round in a browser [${kind}]`, () => {
   let database: TestDatabase;
-  let browser: Browser;
   let app: App;
   let url: string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    ({ app, url } = await listenTestApp(database, { config: { secret: TEST_SECRET } }));
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await database?.close();
-  });
-
-  async function newPage(width = 390): Promise<{ page: Page; csp: string[] }> {
-    const ctx = await browser.newContext({ viewport: { width, height: 800 }, acceptDownloads: true });
-    ctx.setDefaultTimeout(10_000);
-    const page = await ctx.newPage();
-    const csp = await collectCspViolations(page);
-    return { page, csp };
-  }
+  const suite = browserAppForSuite(kind, { secret: TEST_SECRET }, (t) => ({ database, app, url } = t));
+  const newPage = (width = 390) => suite.newPage({ width, height: 800 }, true);
 
   it('coordinator registers, prints codes, a parent objects, pupils answer', async () => {
     const db = database.db;

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { coordinatorLink } from '../../server/invitations/person-links';
 import { contactHash, previousByContact } from '../../server/persons/previous';
-import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
+import { adminAppForSuite, type AdminSession } from '../helpers/suite-app';
 import { readSavWithPspp } from '../helpers/pspp';
 import { parse } from 'csv-parse/sync';
 import { aDraftFollowUpRound, aDraftPersonRound } from '../fixtures/persons';
@@ -17,17 +17,8 @@ const tokenOf = (link: string) => new URL(link).pathname.split('/').pop()!;
 describeEachDatabase('person panels across measurements', (getDatabase) => {
   let app: App;
   let clock: ManualClock;
-  let admin: Awaited<ReturnType<typeof loginAs>>;
-
-  beforeAll(async () => {
-    const t = await makeTestApp(getDatabase(), { config: { secret: TEST_SECRET } });
-    app = t.app;
-    clock = t.clock;
-    admin = await loginAs(getDatabase().db, 'admin', clock.now());
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  let admin: AdminSession;
+  adminAppForSuite(getDatabase, { secret: TEST_SECRET }, (t) => ({ app, clock, admin } = t));
 
   const settings = (roundId: number, payload: Record<string, unknown>) => app.inject({ method: 'PUT', url: `/api/persons/rounds/${roundId}/settings`, headers: admin.headers, payload });
   const register = (token: string, payload: Record<string, unknown>) => app.inject({ method: 'PUT', url: `/api/persons/c/${token}/registration`, payload, remoteAddress: NAT });

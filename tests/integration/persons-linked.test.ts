@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { coordinatorLink, formatCode, pupilCode } from '../../server/invitations/person-links';
 import { linkedColumns, type LinkedColumn } from '../../server/persons/linked-columns';
 import { UPLOAD_FILE_LIMIT } from '../../server/limits';
-import { loginAs, makeTestApp } from '../helpers/app';
+import { loginAs } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
-import { aDraftPersonRound, aTeacherQuestionnaire, TEACHER_QUESTIONNAIRE } from '../fixtures/persons';
+import { adminAppForSuite } from '../helpers/suite-app';
+import { anOpenPersonRound, aDraftPersonRound, aTeacherQuestionnaire, TEACHER_QUESTIONNAIRE } from '../fixtures/persons';
 import { aMailInvitation, aMailRound, TEST_SECRET } from '../fixtures/mail-rounds';
 
 const NAT = '192.0.2.30';
@@ -24,15 +25,7 @@ function multipart(bytes: Buffer, fileName: string) {
 describeEachDatabase('person rounds: linked informants and external scores', (getDatabase) => {
   let app: App;
   let clock: ManualClock;
-
-  beforeAll(async () => {
-    const t = await makeTestApp(getDatabase(), { config: { secret: TEST_SECRET } });
-    app = t.app;
-    clock = t.clock;
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  adminAppForSuite(getDatabase, { secret: TEST_SECRET }, (t) => ({ app, clock } = t));
 
   /**
    * A person round linked to a school round of the same school (which answered), one school
@@ -52,15 +45,8 @@ describeEachDatabase('person rounds: linked informants and external scores', (ge
       .insertInto('responses')
       .values({ invitation_id: schoolInv.id, data: JSON.stringify({ Q_consent: 'ja', klimaat: 3, opmerking: 'Rustige school' }), created_at: clock.now(), updated_at: clock.now(), completed_at: clock.now() })
       .execute();
-    const set = await app.inject({
-      method: 'PUT',
-      url: `/api/persons/rounds/${world.roundId}/settings`,
-      headers: admin.headers,
-      payload: { consentMode, roles: ['pupil', 'teacher'], teacherQuestionnaireId: `v${teacherVersion}`, linkedSchoolRoundId: schoolRound.id },
-    });
-    expect(set.statusCode, set.body).toBe(200);
+    const set = await anOpenPersonRound(app, db, world.roundId, admin.headers, { consentMode, roles: ['pupil', 'teacher'], teacherQuestionnaireId: `v${teacherVersion}`, linkedSchoolRoundId: schoolRound.id });
     expect(set.json().linkedSchoolRoundId).toBe(schoolRound.id);
-    await db.updateTable('rounds').set({ status: 'open' }).where('id', '=', world.roundId).execute();
     const token = tokenOf(coordinatorLink('http://x', TEST_SECRET, personInv.id, personInv.token_nonce));
     const reply = await app.inject({
       method: 'PUT',

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { coordinatorLink } from '../../server/invitations/person-links';
 import { PARENTS_PER_PUPIL } from '../../server/persons/parents';
 import { snapshotVersion } from '../../server/questionnaires';
 import { openRound } from '../../server/rounds/open';
-import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
+import { adminAppForSuite, type AdminSession } from '../helpers/suite-app';
 import { aDraftPersonRound } from '../fixtures/persons';
 import { TEST_SECRET } from '../fixtures/mail-rounds';
 
@@ -21,17 +21,8 @@ const tokenOf = (link: string) => new URL(link).pathname.split('/').pop()!;
 describeEachDatabase('parents as respondents', (getDatabase) => {
   let app: App;
   let clock: ManualClock;
-  let admin: Awaited<ReturnType<typeof loginAs>>;
-
-  beforeAll(async () => {
-    const t = await makeTestApp(getDatabase(), { config: { secret: TEST_SECRET } });
-    app = t.app;
-    clock = t.clock;
-    admin = await loginAs(getDatabase().db, 'admin', clock.now());
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  let admin: AdminSession;
+  adminAppForSuite(getDatabase, { secret: TEST_SECRET }, (t) => ({ app, clock, admin } = t));
 
   async function aRegisteredSchool(roles: string[]) {
     const db = getDatabase().db;

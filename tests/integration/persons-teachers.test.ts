@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import { buildOutgoing, claimDue, recordFailure } from '../../server/mailings/outbox';
@@ -10,9 +10,10 @@ import { processInbound, readInbound } from '../../server/inbound/process';
 import { verpAddress } from '../../server/mailings/verp';
 import { outboxMessage } from '../../server/mailings/queries/outbox';
 import { queueTeacherReminders } from '../../server/persons/teacher-mail';
-import { loginAs, makeTestApp, testConfig } from '../helpers/app';
+import { loginAs, testConfig } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
-import { aDraftPersonRound, aTeacherQuestionnaire } from '../fixtures/persons';
+import { adminAppForSuite, type AdminSession } from '../helpers/suite-app';
+import { anOpenPersonRound, aDraftPersonRound, aTeacherQuestionnaire } from '../fixtures/persons';
 import { TEST_SECRET } from '../fixtures/mail-rounds';
 
 const NAT = '192.0.2.20';
@@ -23,17 +24,8 @@ const tokenOf = (link: string) => new URL(link).pathname.split('/').pop()!;
 describeEachDatabase('person rounds: teachers', (getDatabase) => {
   let app: App;
   let clock: ManualClock;
-  let admin: Awaited<ReturnType<typeof loginAs>>;
-
-  beforeAll(async () => {
-    const t = await makeTestApp(getDatabase(), { config: { secret: TEST_SECRET, publicUrl: WHO.publicUrl, mailFrom: WHO.mailFrom } });
-    app = t.app;
-    clock = t.clock;
-    admin = await loginAs(getDatabase().db, 'admin', clock.now());
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  let admin: AdminSession;
+  adminAppForSuite(getDatabase, { secret: TEST_SECRET, publicUrl: WHO.publicUrl, mailFrom: WHO.mailFrom }, (t) => ({ app, clock, admin } = t));
 
   /** An open person round with a teacher questionnaire; one school registered with two classes and two teachers. */
   async function aRegisteredSchool() {
@@ -41,15 +33,8 @@ describeEachDatabase('person rounds: teachers', (getDatabase) => {
     admin = await loginAs(db, 'admin', clock.now());
     const world = await aDraftPersonRound(db, 1, TEST_SECRET);
     const versionId = await aTeacherQuestionnaire(db);
-    const set = await app.inject({
-      method: 'PUT',
-      url: `/api/persons/rounds/${world.roundId}/settings`,
-      headers: admin.headers,
-      payload: { consentMode: 'passive', roles: ['pupil', 'teacher'], teacherQuestionnaireId: `v${versionId}` },
-    });
-    expect(set.statusCode, set.body).toBe(200);
+    const set = await anOpenPersonRound(app, db, world.roundId, admin.headers, { consentMode: 'passive', roles: ['pupil', 'teacher'], teacherQuestionnaireId: `v${versionId}` });
     expect(set.json().teacherQuestionnaire).toMatchObject({ versionId });
-    await db.updateTable('rounds').set({ status: 'open' }).where('id', '=', world.roundId).execute();
     const inv = await db.selectFrom('invitations').select(['id', 'token_nonce']).where('round_id', '=', world.roundId).executeTakeFirstOrThrow();
     const token = tokenOf(coordinatorLink('http://x', TEST_SECRET, inv.id, inv.token_nonce));
     const payload = {

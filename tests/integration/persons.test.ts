@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
@@ -8,8 +8,8 @@ import { fanOutDueMailings, scheduleInvitationWave } from '../../server/mailings
 import { CODE_ALPHABET, coordinatorLink } from '../../server/invitations/person-links';
 import { CODE_THROTTLE } from '../../server/persons/pupils';
 import { purgeExpiredRounds } from '../../server/privacy/retention';
-import { loginAs, makeTestApp } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
+import { adminAppForSuite, type AdminSession } from '../helpers/suite-app';
 import { aDraftPersonRound, aTeacherQuestionnaire } from '../fixtures/persons';
 import { TEST_SECRET } from '../fixtures/mail-rounds';
 
@@ -20,17 +20,8 @@ const tokenOf = (link: string) => pathOf(link).split('/').pop()!;
 describeEachDatabase('person rounds', (getDatabase) => {
   let app: App;
   let clock: ManualClock;
-  let admin: Awaited<ReturnType<typeof loginAs>>;
-
-  beforeAll(async () => {
-    const t = await makeTestApp(getDatabase(), { config: { secret: TEST_SECRET } });
-    app = t.app;
-    clock = t.clock;
-    admin = await loginAs(getDatabase().db, 'admin', clock.now());
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  let admin: AdminSession;
+  adminAppForSuite(getDatabase, { secret: TEST_SECRET }, (t) => ({ app, clock, admin } = t));
 
   /** A person round (draft → settings through the API → open), its coordinator tokens by invitation. */
   /** `teacherMail`: the round has a teachers' questionnaire, so registered teachers are mailed. */

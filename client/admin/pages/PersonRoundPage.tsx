@@ -9,6 +9,21 @@ import { TableHead } from '../../shared/TableHead';
 
 const pct = (rate: number | null) => (rate === null ? '–' : `${rate.toLocaleString('nl-NL')}%`);
 
+/** The counts of a school's or a class's row in the tracking table. */
+function CountCells({ counts: c }: { counts: { registered: number; objections: number; consents: number; refused: number; started: number; completed: number; rate: number | null } }) {
+  return (
+    <>
+      <td>{c.registered}</td>
+      <td>{c.objections}</td>
+      <td>{c.consents}</td>
+      <td>{c.refused}</td>
+      <td>{c.started}</td>
+      <td>{c.completed}</td>
+      <td>{pct(c.rate)}</td>
+    </>
+  );
+}
+
 /**
  * A person round (issue 19): the unit type and consent mode of a draft round, and tracking per
  * school and class (registered pupils, parents' objections and consents, started, completed,
@@ -216,26 +231,14 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
                   <th scope="row">
                     {s.schoolName} <span className="mr-muted">({s.participation === 'yes' ? 'doet mee' : s.participation === 'no' ? 'doet niet mee' : 'nog niet aangemeld'})</span>
                   </th>
-                  <td>{s.registered}</td>
-                  <td>{s.objections}</td>
-                  <td>{s.consents}</td>
-                  <td>{s.refused}</td>
-                  <td>{s.started}</td>
-                  <td>{s.completed}</td>
-                  <td>{pct(s.rate)}</td>
+                  <CountCells counts={s} />
                 </tr>,
                 ...s.classes.map((c) => (
                   <tr key={`c${c.classId}`}>
                     <td>
                       ↳ {c.label} ({CLASS_GRADE_LABELS[c.grade as ClassGrade] ?? c.grade})
                     </td>
-                    <td>{c.registered}</td>
-                    <td>{c.objections}</td>
-                    <td>{c.consents}</td>
-                    <td>{c.refused}</td>
-                    <td>{c.started}</td>
-                    <td>{c.completed}</td>
-                    <td>{pct(c.rate)}</td>
+                    <CountCells counts={c} />
                   </tr>
                 )),
               ])}
@@ -249,17 +252,7 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
                 {tracking.teachers.completed} klaar (alle klassen), {tracking.teachers.refused} doen niet mee, {tracking.teachers.optedOut} afgemeld, {tracking.teachers.bounced} onbereikbaar.
               </p>
               <table className="mr-stack">
-                <thead>
-                  <tr>
-                    <th scope="col">School</th>
-                    <th scope="col">Aangemeld</th>
-                    <th scope="col">Uitgenodigd</th>
-                    <th scope="col">Begonnen</th>
-                    <th scope="col">Klaar</th>
-                    <th scope="col">Doet niet mee</th>
-                    <th scope="col">Afgemeld / onbereikbaar</th>
-                  </tr>
-                </thead>
+                <TableHead scoped columns={['School', 'Aangemeld', 'Uitgenodigd', 'Begonnen', 'Klaar', 'Doet niet mee', 'Afgemeld / onbereikbaar']} />
                 <tbody>
                   {tracking.schools
                     .filter((s) => s.teachers.registered > 0)

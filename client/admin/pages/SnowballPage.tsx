@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { PartnerReview, SnowballTracking } from '../../../contract/api/snowball';
 import { PARTNER_STATE_LABELS, PARTNER_TYPES, PARTNER_TYPE_LABELS, type PartnerState, type PartnerType } from '../../../contract/vocabulary';
 import { ApiError, call } from '../../shared/api';
+import { TableHead } from '../../shared/TableHead';
 import { Link } from '../router';
 
 type Partner = PartnerReview['partners'][number];
@@ -167,16 +168,7 @@ export function SnowballPage({ params }: { params: Record<string, string> }) {
             {tracking.total.invited} uitgenodigd, {tracking.total.responded} ingevuld. Per samenwerkingsverband telt een partner mee bij elk verband van de scholen die hem noemden.
           </p>
           <table className="mr-stack">
-            <thead>
-              <tr>
-                <th scope="col">Samenwerkingsverband</th>
-                <th scope="col">Situatie</th>
-                <th scope="col">Scholen</th>
-                <th scope="col">Genoemd</th>
-                <th scope="col">Uitgenodigd</th>
-                <th scope="col">Ingevuld</th>
-              </tr>
-            </thead>
+            <TableHead scoped columns={['Samenwerkingsverband', 'Situatie', 'Scholen', 'Genoemd', 'Uitgenodigd', 'Ingevuld']} />
             <tbody>
               {tracking.groups.map((g) => (
                 <tr key={`${g.swvId}-${g.situation ?? ''}`}>
