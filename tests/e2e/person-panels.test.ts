@@ -124,7 +124,7 @@ describe(`a panel over two measurements in a browser [${kind}]`, () => {
     const { page: adminPage, csp: adminCsp } = await newPage(1200);
     await adminPage.context().addCookies([{ name: 'mr_session', value: admin.headers.cookie.replace('mr_session=', ''), url }]);
     await adminPage.goto(`${url}/admin/rounds/${follow.roundId}/personen`);
-    await adminPage.getByLabel(/Vervolg op meting/).fill(String(first.roundId));
+    await adminPage.getByLabel(/Vervolg op meting/).selectOption(String(first.roundId));
     await adminPage.getByRole('button', { name: 'Opslaan als meting per persoon' }).click();
     await adminPage.getByRole('status').filter({ hasText: 'Opgeslagen' }).waitFor();
     expect((await db.selectFrom('person_rounds').select('previous_round_id').where('round_id', '=', follow.roundId).executeTakeFirstOrThrow()).previous_round_id).toBe(first.roundId);
