@@ -1,3 +1,4 @@
+import { checkNominations, NOMINATION_TYPE } from '../../contract/nominations';
 import {
   AnswerRequiredError,
   CheckboxItem,
@@ -86,7 +87,7 @@ interface Item {
 
 interface CompiledQuestion {
   name: string;
-  kind: 'matrix' | 'checkbox' | 'single' | 'boolean' | 'text';
+  kind: 'matrix' | 'checkbox' | 'single' | 'boolean' | 'text' | 'nominations';
   /** All must hold for the question to be shown (page, panels, question). */
   conditions: Condition[];
   items: Item[];
@@ -141,7 +142,7 @@ const ELEMENT_KEYS = new Set([
   'elements',
 ]);
 const ITEM_KEYS = new Set(['value', 'text', 'visibleIf', 'isExclusive']);
-const TYPES = new Set(['radiogroup', 'dropdown', 'checkbox', 'matrix', 'comment', 'text', 'boolean', 'html', 'panel']);
+const TYPES = new Set(['radiogroup', 'dropdown', 'checkbox', 'matrix', 'comment', 'text', 'boolean', 'html', 'panel', NOMINATION_TYPE]);
 
 class Unsupported extends Error {}
 
@@ -308,12 +309,15 @@ function compile(content: QuestionnaireContent, model?: Model): CompiledValidato
       });
       q.showOther = question.showOtherItem;
       q.otherValue = question.otherItem.value;
-      const otherText = question.otherErrorText;
+      const otherText = question.otherErrorText || getLocaleString('otherRequiredError', survey.locale);
       if (otherText.includes('{')) throw new Unsupported('placeholder in otherErrorText');
       q.messages.other = otherText;
     } else if (question instanceof QuestionBooleanModel) {
       q.kind = 'boolean';
       q.accepted = [question.getPropertyValue('valueTrue') ?? true, question.getPropertyValue('valueFalse') ?? false];
+    } else if (question.getType() === NOMINATION_TYPE) {
+      // Partners a school names (contract/nominations.ts): checked by checkNominations, as the reference does.
+      q.kind = 'nominations';
     } else if (question.getType() !== 'text' && question.getType() !== 'comment') {
       throw new Unsupported(`type ${question.getType()}`);
     }
@@ -442,6 +446,12 @@ class Compiled implements CompiledValidator {
         case 'boolean': {
           const match = q.accepted.find((v) => v === value);
           if (match !== undefined) data[name] = match;
+          break;
+        }
+        case 'nominations': {
+          const checked = checkNominations(value);
+          if (!checked.ok) errors.push({ question: name, message: checked.message });
+          else if (checked.rows.length > 0) data[name] = checked.rows;
           break;
         }
         default: {
