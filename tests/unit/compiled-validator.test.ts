@@ -22,10 +22,10 @@ import { settingsFor, shownQuestions, variablesOf, type Setting } from '../fixtu
  * answering every shown question, so completions are accepted) with a few answers spoiled, and
  * free ones (every question answered, shown or not, with values valid or hostile).
  *
- * Bounded: COMPILED_VALIDATOR_SETS per questionnaire (default 40: about 10 CPU seconds for all four on a quiet machine, most of it survey-core); COMPILED_VALIDATOR_SEED replays.
+ * Bounded: COMPILED_VALIDATOR_SETS per questionnaire (default 24; 40 took about 10 CPU seconds for four questionnaires on a quiet machine, most of it survey-core); COMPILED_VALIDATOR_SEED replays.
  */
 const seed = Number(process.env.COMPILED_VALIDATOR_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const count = Number(process.env.COMPILED_VALIDATOR_SETS ?? 40);
+const count = Number(process.env.COMPILED_VALIDATOR_SETS ?? 24);
 
 const pick = <T>(random: () => number, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 

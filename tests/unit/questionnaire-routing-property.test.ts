@@ -7,7 +7,8 @@ import { checkRouting, describeFailure, makeChecker, run, shrink } from '../fixt
  * sequences on the real survey-core model, going back and changing or clearing earlier answers,
  * checked after every step (see tests/fixtures/routing-walk.ts for what is checked).
  *
- * `npm test` runs 300 sequences per questionnaire (a few CPU seconds each), plus walks aimed at
+ * `npm test` runs 120 sequences per questionnaire (six questionnaires now; the suite must stay
+ * under 15 minutes on two cores), plus walks aimed at
  * any setting or routing question those left out, and asserts that together they reached every
  * setting (situation, sector, school kind) and answered every question a routing condition reads,
  * so the sample can never silently shrink to nothing. The long variant is
@@ -17,7 +18,7 @@ import { checkRouting, describeFailure, makeChecker, run, shrink } from '../fixt
  * and printed.
  */
 const seed = Number(process.env.ROUTING_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const count = Number(process.env.ROUTING_SEQUENCES ?? 300);
+const count = Number(process.env.ROUTING_SEQUENCES ?? 120);
 const cap = Number(process.env.ROUTING_BUDGET_MS ?? 0);
 const budgetMs = cap > 0 ? cap : undefined;
 
