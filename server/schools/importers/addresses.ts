@@ -5,7 +5,7 @@ import { BRIN, LOCATION_CODE, normaliseLocationCode, normaliseSwvCode } from '..
 import type { FieldSpec } from '../columns';
 import { checkEmail, suggestEmailCorrection, type EmailSource } from '../email';
 import type { ChangeLine, EmailCorrection, EmptyAddress, Importer, ImportPlan, ImportWarning, RejectedLine } from '../import-types';
-import { chunks } from './util';
+import { chunks, readLocationLine } from './util';
 
 /**
  * The two sources of school e-mail addresses: DUO's ORGANISATIES export (column E_MAIL, for
@@ -279,18 +279,8 @@ export const contactsImporter: Importer<ContactField> = {
       const code = v.locationCode ? normaliseLocationCode(v.locationCode, null) : null;
       const reject = (reason: string) =>
         rejected.push({ line: row.line, reason, ...(code ? { key: code } : v.locationCode ? { key: v.locationCode } : {}) });
-      if (row.problem) {
-        reject(row.problem);
-        continue;
-      }
-      if (!v.locationCode) {
-        reject('vestigingscode ontbreekt');
-        continue;
-      }
-      if (!code) {
-        reject(`ongeldige vestigingscode '${v.locationCode}' (verwacht BRIN + twee cijfers, bijvoorbeeld 12AB00)`);
-        continue;
-      }
+      const invalidCode = (given: string) => `ongeldige vestigingscode '${given}' (verwacht BRIN + twee cijfers, bijvoorbeeld 12AB00)`;
+      if (!readLocationLine(row, null, code, reject, invalidCode)) continue;
       const school = byCode.get(code);
       if (!school) {
         reject(`onbekende vestiging ${code} (importeer eerst de vestigingen)`);

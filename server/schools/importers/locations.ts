@@ -1,10 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, SchoolKind } from '../../db/types';
-import { BRIN, normaliseBrin, normaliseLocationCode, normalisePostcode, specialKind, USUAL_BRIN } from '../codes';
+import { normaliseBrin, normaliseLocationCode, normalisePostcode, specialKind, USUAL_BRIN } from '../codes';
 import type { FieldSpec } from '../columns';
 import type { ChangeLine, ImportContext, Importer, ImportPlan, ImportType, ImportWarning, PreparedRow, RejectedLine, ReuseCase } from '../import-types';
 import { detectReuse } from '../reuse';
-import { chunks } from './util';
+import { chunks, readLocationLine } from './util';
 
 /**
  * DUO's location lists ("Adressen alle vestigingen"): po, vo and sbo/so/vso, old and new header
@@ -108,26 +108,7 @@ async function planLocations(
       rejected.push({ line: row.line, reason, ...(code ? { key: code } : v.locationCode ? { key: v.locationCode } : {}) });
       if (code && row.aligned) protectedCodes.add(code);
     };
-    if (row.problem) {
-      reject(row.problem);
-      continue;
-    }
-    if (!v.locationCode) {
-      reject('vestigingscode ontbreekt');
-      continue;
-    }
-    if (rawBrin !== null && !BRIN.test(rawBrin)) {
-      reject(`ongeldig BRIN-nummer '${v.brin}'`);
-      continue;
-    }
-    if (!code) {
-      reject(`ongeldige vestigingscode '${v.locationCode}'`);
-      continue;
-    }
-    if (rawBrin && !code.startsWith(rawBrin)) {
-      reject(`vestigingscode ${code} hoort niet bij BRIN-nummer ${rawBrin}`);
-      continue;
-    }
+    if (!readLocationLine(row, rawBrin, code, reject, (given) => `ongeldige vestigingscode '${given}'`)) continue;
     const earlier = seen.get(code);
     if (earlier !== undefined) {
       reject(`vestiging ${code} komt al voor op regel ${earlier}`);

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import { BRIN, normaliseBrin, normaliseLocationCode } from '../codes';
+import { normaliseBrin, normaliseLocationCode } from '../codes';
 import { normaliseHeader, type FieldSpec } from '../columns';
 import { MissingColumnsError, type ChangeLine, type Importer, type ImportWarning, type RejectedLine } from '../import-types';
-import { chunks } from './util';
+import { chunks, readLocationLine } from './util';
 
 /**
  * DUO's pupil counts per location (shared/duo/README.md, "Pupil counts per school location"):
@@ -82,30 +82,11 @@ export const pupilCountsImporter: Importer<Field> = {
       const brin = v.brin ? normaliseBrin(v.brin) : null;
       const code = v.locationCode ? normaliseLocationCode(v.locationCode, brin) : null;
       const reject = (reason: string) => rejected.push({ line: row.line, reason, ...(code ? { key: code } : v.locationCode ? { key: v.locationCode } : {}) });
-      if (row.problem) {
-        reject(row.problem);
-        continue;
-      }
-      if (!v.locationCode) {
-        reject('vestigingscode ontbreekt');
-        continue;
-      }
-      if (brin !== null && !BRIN.test(brin)) {
-        reject(`ongeldig BRIN-nummer '${v.brin}'`);
-        continue;
-      }
-      if (!code) {
-        reject(
-          /^[0-9]{1,2}$/.test(v.locationCode.trim()) && !brin
-            ? `vestigingsnummer '${v.locationCode}' zonder INSTELLINGSCODE (BRIN): de vestiging is niet te bepalen`
-            : `ongeldige vestigingscode '${v.locationCode}' (verwacht BRIN + twee cijfers, bijvoorbeeld 12AB00)`,
-        );
-        continue;
-      }
-      if (brin && !code.startsWith(brin)) {
-        reject(`vestigingscode ${code} hoort niet bij BRIN-nummer ${brin}`);
-        continue;
-      }
+      const invalidCode = (given: string) =>
+        /^[0-9]{1,2}$/.test(given.trim()) && !brin
+          ? `vestigingsnummer '${given}' zonder INSTELLINGSCODE (BRIN): de vestiging is niet te bepalen`
+          : `ongeldige vestigingscode '${given}' (verwacht BRIN + twee cijfers, bijvoorbeeld 12AB00)`;
+      if (!readLocationLine(row, brin, code, reject, invalidCode)) continue;
       let min = 0;
       let max = 0;
       let masked = false;
