@@ -116,8 +116,8 @@ function assertText(text: string): void {
   }
 }
 
-/** Sum of the uncompressed sizes in a zip's central directory; null when it cannot be read. */
-export function zipUnpackedSize(bytes: Uint8Array): number | null {
+/** Where a zip's central directory starts and how many entries it lists; null for a damaged or zip64 file. */
+function centralDirectory(bytes: Uint8Array): { view: DataView; entries: number; offset: number } | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // End of central directory: signature 0x06054b50 within the last 64 kB + 22 bytes.
   const lowest = Math.max(0, bytes.length - 65_557);
@@ -130,8 +130,17 @@ export function zipUnpackedSize(bytes: Uint8Array): number | null {
   }
   if (eocd < 0) return null;
   const entries = view.getUint16(eocd + 10, true);
-  let offset = view.getUint32(eocd + 16, true);
+  const offset = view.getUint32(eocd + 16, true);
   if (entries === 0xffff || offset === 0xffffffff) return null; // zip64: not what Excel writes
+  return { view, entries, offset };
+}
+
+/** Sum of the uncompressed sizes in a zip's central directory; null when it cannot be read. */
+export function zipUnpackedSize(bytes: Uint8Array): number | null {
+  const directory = centralDirectory(bytes);
+  if (!directory) return null;
+  const { view, entries } = directory;
+  let offset = directory.offset;
   let total = 0;
   for (let n = 0; n < entries; n++) {
     if (offset + 46 > bytes.length || view.getUint32(offset, true) !== 0x02014b50) return null;
@@ -172,19 +181,10 @@ function inflatedLength(data: Uint8Array, budget: number): Promise<number> {
  * be read (damaged, zip64, or a compression Excel does not use).
  */
 export async function zipInflatedSize(bytes: Uint8Array, limit: number): Promise<number | null> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lowest = Math.max(0, bytes.length - 65_557);
-  let eocd = -1;
-  for (let i = bytes.length - 22; i >= lowest; i--) {
-    if (view.getUint32(i, true) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) return null;
-  const entries = view.getUint16(eocd + 10, true);
-  let offset = view.getUint32(eocd + 16, true);
-  if (entries === 0xffff || offset === 0xffffffff) return null;
+  const directory = centralDirectory(bytes);
+  if (!directory) return null;
+  const { view, entries } = directory;
+  let offset = directory.offset;
   let total = 0;
   for (let n = 0; n < entries; n++) {
     if (offset + 46 > bytes.length || view.getUint32(offset, true) !== 0x02014b50) return null;
