@@ -5,7 +5,7 @@ import { call } from '../../shared/api';
 import { Link, useRouter } from '../router';
 import { useSession } from '../session';
 import { ZONE_LABEL, formatCloseMoment, formatDate, fromDateInput } from '../../shared/time';
-import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../ui/kit';
+import { ActionForm, ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../ui/kit';
 import { TableHead } from '../../shared/TableHead';
 
 export type { RoundListItem, RoundOptions };
@@ -167,13 +167,7 @@ function NewRound({ studies }: { studies: Array<{ id: number; name: string }> })
   }
   return (
     <Section title="Nieuwe meting" id="new-round-title">
-      <form
-        className="mr-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <ActionForm onSubmit={submit}>
         <div>
           <label htmlFor="round-study">Onderzoek</label>
           <select id="round-study" value={study} onChange={(e) => setStudyId(e.target.value)}>
@@ -222,7 +216,7 @@ function NewRound({ studies }: { studies: Array<{ id: number; name: string }> })
         <div className="mr-actions">
           <button type="submit">Meting aanmaken</button>
         </div>
-      </form>
+      </ActionForm>
       <ErrorMessage error={error ?? options.error} />
     </Section>
   );

@@ -129,6 +129,21 @@ export function useSubmit(fallback: string) {
   return { error, setError, busy, run };
 }
 
+/** An admin form (`mr-form`): submitting runs `onSubmit` instead of reloading the page. */
+export function ActionForm({ onSubmit, children }: { onSubmit: () => Promise<void>; children: ReactNode }) {
+  return (
+    <form
+      className="mr-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void onSubmit();
+      }}
+    >
+      {children}
+    </form>
+  );
+}
+
 /** The end of a form: its error, if any, and the submit button (which says 'Bezig…' while busy). */
 export function FormEnd({ error, busy, label }: { error: string | null; busy: boolean; label: string }) {
   return (

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { RoundDetail, RoundPreview, RoundSchool } from '../../../../contract/api/rounds';
 import { call } from '../../../shared/api';
-import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../../ui/kit';
+import { ActionForm, ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../../ui/kit';
 import { EmailCell } from '../SchoolsPage';
 import { STATE_LABELS, situationText } from './labels';
 
@@ -274,13 +274,7 @@ export function AddSchool({ round, onAdded }: { round: RoundDetail; onAdded: () 
   return (
     <details>
       <summary>School toevoegen</summary>
-      <form
-        className="mr-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <ActionForm onSubmit={submit}>
         <div>
           <label htmlFor="add-code">Vestigingscode</label>
           <input id="add-code" value={code} onChange={(e) => setCode(e.target.value)} required maxLength={6} placeholder="12AB00" />
@@ -299,7 +293,7 @@ export function AddSchool({ round, onAdded }: { round: RoundDetail; onAdded: () 
         <div className="mr-actions">
           <button type="submit">Toevoegen</button>
         </div>
-      </form>
+      </ActionForm>
       <ErrorMessage error={error} />
       {done && (
         <p className="mr-ok" role="status">

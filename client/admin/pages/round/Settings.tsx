@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { RoundDetail } from '../../../../contract/api/rounds';
 import { call } from '../../../shared/api';
 import { closeDayInput, fromDateInput, toDateInput, ZONE_LABEL } from '../../../shared/time';
-import { ErrorMessage, errorText } from '../../ui/kit';
+import { ActionForm, ErrorMessage, errorText } from '../../ui/kit';
 import { parseDays, type RoundOptions } from '../RoundsPage';
 
 export function Settings({ round, options, onSaved }: { round: RoundDetail; options: RoundOptions | null; onSaved: () => void }) {
@@ -42,13 +42,7 @@ export function Settings({ round, options, onSaved }: { round: RoundDetail; opti
     }
   };
   return (
-    <form
-      className="mr-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save();
-      }}
-    >
+    <ActionForm onSubmit={save}>
       <div>
         <label htmlFor="edit-name">Naam</label>
         <input id="edit-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
@@ -94,6 +88,6 @@ export function Settings({ round, options, onSaved }: { round: RoundDetail; opti
         </button>
       </div>
       <ErrorMessage error={error} />
-    </form>
+    </ActionForm>
   );
 }

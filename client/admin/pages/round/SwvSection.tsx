@@ -3,7 +3,7 @@ import type { AssignmentImportReport, RoundDetail } from '../../../../contract/a
 import { call } from '../../../shared/api';
 import { useSession } from '../../session';
 import { uploadFile } from '../../upload';
-import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../../ui/kit';
+import { ActionForm, ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../../ui/kit';
 import { type RoundOptions } from '../RoundsPage';
 import { NO_SITUATION, situationText } from './labels';
 
@@ -97,13 +97,7 @@ export function AssignForm({ roundId, needsSituation, options, onAssigned }: { r
   return (
     <>
       <h3>Samenwerkingsverband toevoegen</h3>
-      <form
-        className="mr-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <ActionForm onSubmit={submit}>
         <div>
           <label htmlFor="assign-swv">Samenwerkingsverband</label>
           <select id="assign-swv" value={code} onChange={(e) => setCode(e.target.value)} required>
@@ -135,7 +129,7 @@ export function AssignForm({ roundId, needsSituation, options, onAssigned }: { r
         <div className="mr-actions">
           <button type="submit">Toevoegen</button>
         </div>
-      </form>
+      </ActionForm>
       <ErrorMessage error={error ?? swvs.error} />
     </>
   );
