@@ -44,6 +44,17 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   });
   const open = { access: 'public' as const };
   const onRequest = config.respondentRateLimit > 0 ? [perAddress, perLink] : [];
+  /** A link's answers: PUT saves them as they stand, POST .../complete hands them in (checked complete). */
+  type SaveAnswers = (token: string, data: Record<string, unknown>, revision: number, complete: boolean) => Promise<{ revision: number }>;
+  const answerRoutes = (link: 'q' | 'p', save: SaveAnswers) => {
+    const limits = { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT };
+    app.put(`/api/persons/${link}/:token/answers`, { ...limits, schema: api[`PUT /api/persons/${link}/:token/answers`] }, async (request) =>
+      save(request.params.token, request.body.data, request.body.revision, false),
+    );
+    app.post(`/api/persons/${link}/:token/complete`, { ...limits, schema: api[`POST /api/persons/${link}/:token/complete`] }, async (request) =>
+      save(request.params.token, request.body.data, request.body.revision, true),
+    );
+  };
 
   app.addHook('onSend', async (request, reply) => {
     if (request.url.startsWith('/api/persons/')) reply.header('cache-control', 'no-store');
@@ -226,14 +237,7 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
       revision: answers?.revision ?? 0,
     };
   });
-  app.put('/api/persons/q/:token/answers', { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT, schema: api['PUT /api/persons/q/:token/answers'] }, async (request) => {
-    const ctx = await openParent(db, secret, request.params.token);
-    return saveParentAnswers(db, ctx, request.body.data, request.body.revision, false, clock.now());
-  });
-  app.post('/api/persons/q/:token/complete', { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT, schema: api['POST /api/persons/q/:token/complete'] }, async (request) => {
-    const ctx = await openParent(db, secret, request.params.token);
-    return saveParentAnswers(db, ctx, request.body.data, request.body.revision, true, clock.now());
-  });
+  answerRoutes('q', async (token, data, revision, complete) => saveParentAnswers(db, await openParent(db, secret, token), data, revision, complete, clock.now()));
 
   // --- Pupils --------------------------------------------------------------------------------
   app.get('/api/persons/l/:token', { config: open, onRequest, schema: api['GET /api/persons/l/:token'] }, async (request) =>
@@ -257,14 +261,7 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     await pupilAssent(db, ctx, request.body.assent, clock.now());
     return { state: request.body.assent ? 'open' : 'refused' };
   });
-  app.put('/api/persons/p/:token/answers', { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT, schema: api['PUT /api/persons/p/:token/answers'] }, async (request) => {
-    const ctx = await openPupil(db, secret, request.params.token);
-    return savePupilAnswers(db, ctx, request.body.data, request.body.revision, false, clock.now());
-  });
-  app.post('/api/persons/p/:token/complete', { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT, schema: api['POST /api/persons/p/:token/complete'] }, async (request) => {
-    const ctx = await openPupil(db, secret, request.params.token);
-    return savePupilAnswers(db, ctx, request.body.data, request.body.revision, true, clock.now());
-  });
+  answerRoutes('p', async (token, data, revision, complete) => savePupilAnswers(db, await openPupil(db, secret, token), data, revision, complete, clock.now()));
 
   // --- Teachers (/t/<token>, teachers.ts) ----------------------------------------------------
   app.get('/api/persons/t/:token', { config: open, onRequest, schema: api['GET /api/persons/t/:token'] }, async (request) =>
