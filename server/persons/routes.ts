@@ -46,12 +46,12 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   const onRequest = config.respondentRateLimit > 0 ? [perAddress, perLink] : [];
   /** A link's answers: PUT saves them as they stand, POST .../complete hands them in (checked complete). */
   type SaveAnswers = (token: string, data: Record<string, unknown>, revision: number, complete: boolean) => Promise<{ revision: number }>;
+  const answerLimits = { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT };
   const answerRoutes = (link: 'q' | 'p', save: SaveAnswers) => {
-    const limits = { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT };
-    app.put(`/api/persons/${link}/:token/answers`, { ...limits, schema: api[`PUT /api/persons/${link}/:token/answers`] }, async (request) =>
+    app.put(`/api/persons/${link}/:token/answers`, { ...answerLimits, schema: api[`PUT /api/persons/${link}/:token/answers`] }, async (request) =>
       save(request.params.token, request.body.data, request.body.revision, false),
     );
-    app.post(`/api/persons/${link}/:token/complete`, { ...limits, schema: api[`POST /api/persons/${link}/:token/complete`] }, async (request) =>
+    app.post(`/api/persons/${link}/:token/complete`, { ...answerLimits, schema: api[`POST /api/persons/${link}/:token/complete`] }, async (request) =>
       save(request.params.token, request.body.data, request.body.revision, true),
     );
   };
@@ -275,22 +275,11 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     const ctx = await openTeacher(db, secret, request.params.token);
     return teacherClassSurvey(db, ctx, request.params.classId);
   });
-  app.put(
-    '/api/persons/t/:token/classes/:classId/answers',
-    { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT, schema: api['PUT /api/persons/t/:token/classes/:classId/answers'] },
-    async (request) => {
-      const ctx = await openTeacher(db, secret, request.params.token);
-      return saveTeacherAnswers(db, ctx, request.params.classId, request.body.data, request.body.revision, false, clock.now());
-    },
-  );
-  app.post(
-    '/api/persons/t/:token/classes/:classId/complete',
-    { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT, schema: api['POST /api/persons/t/:token/classes/:classId/complete'] },
-    async (request) => {
-      const ctx = await openTeacher(db, secret, request.params.token);
-      return saveTeacherAnswers(db, ctx, request.params.classId, request.body.data, request.body.revision, true, clock.now());
-    },
-  );
+  /** A teacher's answers on one class: PUT saves them as they stand, POST .../complete hands them in. */
+  const saveTeacher = (complete: boolean) => async (request: { params: { token: string; classId: number }; body: { data: Record<string, unknown>; revision: number } }) =>
+    saveTeacherAnswers(db, await openTeacher(db, secret, request.params.token), request.params.classId, request.body.data, request.body.revision, complete, clock.now());
+  app.put('/api/persons/t/:token/classes/:classId/answers', { ...answerLimits, schema: api['PUT /api/persons/t/:token/classes/:classId/answers'] }, saveTeacher(false));
+  app.post('/api/persons/t/:token/classes/:classId/complete', { ...answerLimits, schema: api['POST /api/persons/t/:token/classes/:classId/complete'] }, saveTeacher(true));
 
   // The teacher's opt-out link. GET only shows the page (link scanners follow links); POST opts
   // out, also as the RFC 8058 one-click request a mail client sends with a form body.
