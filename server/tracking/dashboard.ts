@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DB, Situation, SwvSector } from '../db/types';
+import type { DB, RoundStatus, Situation, SwvSector } from '../db/types';
 import { loadCounts } from './counts';
 import { amsterdamDate, isDateKey } from '../time';
 import { dailySeries } from './timeline';
@@ -23,6 +23,27 @@ import type {
 
 /** A round's dashboard: every aggregate, computed from the summary in a handful of small queries. */
 
+/** What the dashboard and the list of rounds both say about a round. */
+function roundHeadline(row: {
+  id: number;
+  name: string;
+  study_name: string;
+  status: RoundStatus;
+  opens_at: Date | null;
+  closes_at: Date | null;
+  target_respondents: number | null;
+}) {
+  return {
+    id: row.id,
+    name: row.name,
+    studyName: row.study_name,
+    status: row.status,
+    opensAt: row.opens_at?.toISOString() ?? null,
+    closesAt: row.closes_at?.toISOString() ?? null,
+    target: row.target_respondents,
+  };
+}
+
 export async function loadRoundInfo(db: Kysely<DB>, roundId: number): Promise<RoundInfo | null> {
   const row = await db
     .selectFrom('rounds as r')
@@ -43,13 +64,7 @@ export async function loadRoundInfo(db: Kysely<DB>, roundId: number): Promise<Ro
     .executeTakeFirst();
   if (!row) return null;
   return {
-    id: row.id,
-    name: row.name,
-    studyName: row.study_name,
-    status: row.status,
-    opensAt: row.opens_at?.toISOString() ?? null,
-    closesAt: row.closes_at?.toISOString() ?? null,
-    target: row.target_respondents,
+    ...roundHeadline(row),
     previousRound: row.previous_id !== null && row.previous_name !== null ? { id: row.previous_id, name: row.previous_name } : null,
   };
 }
@@ -342,13 +357,7 @@ export async function listRounds(db: Kysely<DB>): Promise<RoundListItem[]> {
   return rounds.map((r) => {
     const total = totals.get(r.id) ?? emptyTally();
     return {
-      id: r.id,
-      name: r.name,
-      studyName: r.study_name,
-      status: r.status,
-      opensAt: r.opens_at?.toISOString() ?? null,
-      closesAt: r.closes_at?.toISOString() ?? null,
-      target: r.target_respondents,
+      ...roundHeadline(r),
       invited: total.invited,
       completed: total.completed,
       responseRate: responseRate(total.completed, total.invited),
