@@ -49,29 +49,16 @@ export function SetPasswordPage({ token, onDone }: { token: string; onDone: (use
         </p>
         <input type="email" autoComplete="username" value={invite.email} readOnly hidden />
         <label htmlFor="new-password">Wachtwoord (minstens 10 tekens)</label>
-        <input
-          id="new-password"
-          type="password"
-          autoComplete="new-password"
-          minLength={10}
-          maxLength={200}
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          required
-        />
+        <NewPassword id="new-password" value={password} onChange={setPassword} />
         <label htmlFor="repeat-password">Herhaal het wachtwoord</label>
-        <input
-          id="repeat-password"
-          type="password"
-          autoComplete="new-password"
-          minLength={10}
-          maxLength={200}
-          value={repeat}
-          onChange={(e) => setRepeat(e.target.value)}
-          required
-        />
+        <NewPassword id="repeat-password" value={repeat} onChange={setRepeat} />
         <FormEnd error={error} busy={busy} label="Wachtwoord opslaan" />
       </form>
     </main>
   );
+}
+
+/** A field for the new password (and for repeating it): 10 to 200 characters. */
+function NewPassword({ id, value, onChange }: { id: string; value: string; onChange: (value: string) => void }) {
+  return <input id={id} type="password" autoComplete="new-password" minLength={10} maxLength={200} value={value} onChange={(e) => onChange(e.target.value)} required />;
 }
