@@ -3,7 +3,7 @@ import type { SwvSector } from '../../db/types';
 import { BRIN, normaliseBrin, normaliseLocationCode, normaliseSwvCode, swvSector } from '../codes';
 import type { FieldSpec } from '../columns';
 import { MissingColumnsError, type ChangeLine, type Importer, type ImportWarning, type RejectedLine } from '../import-types';
-import { chunks } from './util';
+import { chunks, readSwvLine } from './util';
 
 /**
  * DUO's "scholen per samenwerkingsverband": which SWV each school belongs to. Newer files name
@@ -67,18 +67,7 @@ export const swvSchoolsImporter: Importer<Field> = {
         rejected.push({ line: row.line, reason, ...(key ? { key } : {}) });
         if (swvCode && row.aligned) for (const s of targets()) protectedLinks.add(linkKey(s.id, swvCode));
       };
-      if (row.problem) {
-        reject(row.problem);
-        continue;
-      }
-      if (!v.swvCode) {
-        reject('code van het samenwerkingsverband ontbreekt');
-        continue;
-      }
-      if (!swvCode) {
-        reject(`ongeldige SWV-code '${v.swvCode}' (verwacht PO of VO met vier cijfers, bijvoorbeeld PO2701)`);
-        continue;
-      }
+      if (!readSwvLine(row.problem, v.swvCode, swvCode, reject, 'PO of VO met vier cijfers, bijvoorbeeld PO2701')) continue;
       sectors.add(swvSector(swvCode));
       if (!swvByCode.has(swvCode) && !newSwvs.has(swvCode)) {
         if (!v.swvName) {

@@ -3,7 +3,7 @@ import { normaliseSwvCode, swvSector } from '../codes';
 import type { FieldSpec } from '../columns';
 import { checkEmail } from '../email';
 import type { ChangeLine, Importer, RejectedLine } from '../import-types';
-import { chunks } from './util';
+import { chunks, readSwvLine } from './util';
 
 /**
  * DUO's list of samenwerkingsverbanden passend onderwijs (po and vo). In the older files the
@@ -60,18 +60,7 @@ export const swvsImporter: Importer<Field> = {
         rejected.push({ line: row.line, reason, ...(code ? { key: code } : v.code ? { key: v.code } : {}) });
         if (code && row.aligned) protectedCodes.add(code);
       };
-      if (row.problem) {
-        reject(row.problem);
-        continue;
-      }
-      if (!v.code) {
-        reject('code van het samenwerkingsverband ontbreekt');
-        continue;
-      }
-      if (!code) {
-        reject(`ongeldige SWV-code '${v.code}' (verwacht PO of VO met vier cijfers)`);
-        continue;
-      }
+      if (!readSwvLine(row.problem, v.code, code, reject, 'PO of VO met vier cijfers')) continue;
       const earlier = seen.get(code);
       if (earlier !== undefined) {
         reject(`samenwerkingsverband ${code} komt al voor op regel ${earlier}`);

@@ -24,3 +24,12 @@ export function readLocationLine(
   else return true;
   return false;
 }
+
+/** Why a line naming a samenwerkingsverband cannot be read: rejects it and returns false, or true with a valid code. */
+export function readSwvLine(problem: string | undefined, given: string | null | undefined, code: string | null, reject: (reason: string) => void, expected: string): code is string {
+  if (problem) reject(problem);
+  else if (!given) reject('code van het samenwerkingsverband ontbreekt');
+  else if (!code) reject(`ongeldige SWV-code '${given}' (verwacht ${expected})`);
+  else return true;
+  return false;
+}
