@@ -145,6 +145,15 @@ export type MailingStatus = (typeof MAILING_STATUSES)[number];
 
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'bounced', 'cancelled'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+/** A message's state in the outbox, as the mail pages show it. */
+export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {
+  pending: 'wacht',
+  sending: 'wordt verstuurd',
+  sent: 'verstuurd',
+  failed: 'mislukt',
+  bounced: 'onbestelbaar',
+  cancelled: 'niet verstuurd',
+};
 
 /** A school's state as the SWV view shows it (server/tracking/swv-view.ts derives it from the invitation). */
 export const SCHOOL_STATES = ['not_invited', 'invited', 'unreachable', 'started', 'completed', 'declined'] as const;

@@ -606,11 +606,4 @@ export class ResultRecorder {
   }
 }
 
-export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {
-  pending: 'wacht',
-  sending: 'wordt verstuurd',
-  sent: 'verstuurd',
-  failed: 'mislukt',
-  bounced: 'onbestelbaar',
-  cancelled: 'niet verstuurd',
-};
+export { OUTBOX_STATUS_LABELS } from '../../contract/vocabulary';

@@ -1,5 +1,6 @@
 import type { MailingTarget, MailingView, OutboxRow, TargetStatus } from '../../../../contract/api/mailings';
 import { SCHOOL_KINDS, SITUATION_IN_TEXT } from '../../../../contract/vocabulary';
+export { OUTBOX_STATUS_LABELS } from '../../../../contract/vocabulary';
 /** Dutch labels and date formatting for the mail pages. */
 
 export type MailingKind = MailingView['kind'];
@@ -13,14 +14,6 @@ export const MAILING_STATUS_LABELS: Record<MailingStatus, string> = {
   sending: 'wordt verstuurd',
   sent: 'verstuurd',
   cancelled: 'geannuleerd',
-};
-export const OUTBOX_STATUS_LABELS: Record<OutboxStatus, string> = {
-  pending: 'wacht',
-  sending: 'wordt verstuurd',
-  sent: 'verstuurd',
-  failed: 'mislukt',
-  bounced: 'onbestelbaar',
-  cancelled: 'niet verstuurd',
 };
 export const TARGET_LABELS: Record<TargetStatus, string> = {
   'not-invited': 'nog niet uitgenodigd',
