@@ -132,6 +132,19 @@ export async function previousMeasurement(db: Kysely<DB>, previousRoundId: numbe
   return { id: previous.id, name: previous.name, content: version.content as QuestionnaireContent };
 }
 
+/** A round to export or report on, with its pinned questionnaire; a Dutch 404 when either is missing. */
+export async function roundWithQuestionnaire(db: Kysely<DB>, roundId: number) {
+  const round = await db
+    .selectFrom('rounds')
+    .select(['id', 'name', 'questionnaire_version_id', 'previous_round_id'])
+    .where('id', '=', roundId)
+    .executeTakeFirst();
+  if (!round) throw notFound('Deze meting bestaat niet.');
+  if (!round.questionnaire_version_id) throw notFound('Aan deze meting is nog geen vragenlijst gekoppeld.');
+  const content = (await getVersion(db, round.questionnaire_version_id)).content as QuestionnaireContent;
+  return { round, content };
+}
+
 function baseQuery(db: Kysely<DB>, roundId: number, options: ExportOptions) {
   let query = db
     .selectFrom('invitations as i')
@@ -152,15 +165,7 @@ function baseQuery(db: Kysely<DB>, roundId: number, options: ExportOptions) {
  * of the caller's).
  */
 export async function planExport(db: Kysely<DB>, secret: string, roundId: number, options: ExportOptions): Promise<ExportPlan> {
-  const round = await db
-    .selectFrom('rounds')
-    .select(['id', 'name', 'questionnaire_version_id', 'previous_round_id'])
-    .where('id', '=', roundId)
-    .executeTakeFirst();
-  if (!round) throw notFound('Deze meting bestaat niet.');
-  if (!round.questionnaire_version_id) throw notFound('Aan deze meting is nog geen vragenlijst gekoppeld.');
-  const version = await getVersion(db, round.questionnaire_version_id);
-  const content = version.content as QuestionnaireContent;
+  const { round, content } = await roundWithQuestionnaire(db, roundId);
   const previous = await previousMeasurement(db, round.previous_round_id);
   const comparability = previous ? variableComparability(previous.content, content) : null;
   const meta = readMeta(content);

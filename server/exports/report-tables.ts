@@ -3,14 +3,13 @@ import ExcelJS from 'exceljs';
 import { actorComparisonTables, actorResponses } from './actor-tables';
 import { sql, type Kysely } from 'kysely';
 import type { DB, Situation } from '../db/types';
-import { notFound } from '../errors';
-import { getVersion, readMeta, variablesFor, type QuestionnaireContent } from '../questionnaires';
+import { readMeta, variablesFor, type QuestionnaireContent } from '../questionnaires';
 import { NO_SITUATION_LABEL as UNKNOWN_SITUATION_LABEL, SECTOR_BLOCKS, SITUATION_LABELS, SITUATION_SHORT, SITUATIONS } from '../../contract/vocabulary';
 import { variableComparability, type VariableComparability } from '../questionnaires/questionnaire-diff';
 import { describe } from '../analysis/statistics';
 import { answerColumns, answerValues, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from '../questionnaires/columns';
 import { completedSql, invitedSql } from '../tracking/definitions';
-import { previousMeasurement } from './export';
+import { previousMeasurement, roundWithQuestionnaire } from './export';
 import { formatCell, percentage } from './report-format';
 import type { CellFormat } from '../../contract/api/exports';
 import { DEFAULT_ALPHA_THRESHOLD, readScales, ScaleAccumulator, type ScaleDefinition, type ScaleStatistics } from './scales';
@@ -182,14 +181,7 @@ export interface ReportOptions {
 
 export async function roundReport(db: Kysely<DB>, roundId: number, options: ReportOptions = {}): Promise<RoundReport> {
   const alphaThreshold = options.alphaThreshold ?? DEFAULT_ALPHA_THRESHOLD;
-  const round = await db
-    .selectFrom('rounds')
-    .select(['id', 'name', 'questionnaire_version_id', 'previous_round_id'])
-    .where('id', '=', roundId)
-    .executeTakeFirst();
-  if (!round) throw notFound('Deze meting bestaat niet.');
-  if (!round.questionnaire_version_id) throw notFound('Aan deze meting is nog geen vragenlijst gekoppeld.');
-  const content = (await getVersion(db, round.questionnaire_version_id)).content as QuestionnaireContent;
+  const { round, content } = await roundWithQuestionnaire(db, roundId);
   // A questionnaire with actor groups (issue 20): the groups side by side, from the persons' answers.
   if (readMeta(content).actors) {
     const responses = await actorResponses(db, roundId, content);
