@@ -135,19 +135,30 @@ function centralDirectory(bytes: Uint8Array): { view: DataView; entries: number;
   return { view, entries, offset };
 }
 
+/** Where each entry's header in the central directory starts, in order; a null ends a damaged directory. */
+function* entryHeaders(bytes: Uint8Array, { view, entries, offset: start }: { view: DataView; entries: number; offset: number }): Generator<number | null> {
+  let offset = start;
+  for (let n = 0; n < entries; n++) {
+    if (offset + 46 > bytes.length || view.getUint32(offset, true) !== 0x02014b50) {
+      yield null;
+      return;
+    }
+    yield offset;
+    offset += 46 + view.getUint16(offset + 28, true) + view.getUint16(offset + 30, true) + view.getUint16(offset + 32, true);
+  }
+}
+
 /** Sum of the uncompressed sizes in a zip's central directory; null when it cannot be read. */
 export function zipUnpackedSize(bytes: Uint8Array): number | null {
   const directory = centralDirectory(bytes);
   if (!directory) return null;
-  const { view, entries } = directory;
-  let offset = directory.offset;
+  const { view } = directory;
   let total = 0;
-  for (let n = 0; n < entries; n++) {
-    if (offset + 46 > bytes.length || view.getUint32(offset, true) !== 0x02014b50) return null;
+  for (const offset of entryHeaders(bytes, directory)) {
+    if (offset === null) return null;
     const size = view.getUint32(offset + 24, true);
     if (size === 0xffffffff) return null;
     total += size;
-    offset += 46 + view.getUint16(offset + 28, true) + view.getUint16(offset + 30, true) + view.getUint16(offset + 32, true);
   }
   return total;
 }
@@ -183,15 +194,13 @@ function inflatedLength(data: Uint8Array, budget: number): Promise<number> {
 export async function zipInflatedSize(bytes: Uint8Array, limit: number): Promise<number | null> {
   const directory = centralDirectory(bytes);
   if (!directory) return null;
-  const { view, entries } = directory;
-  let offset = directory.offset;
+  const { view } = directory;
   let total = 0;
-  for (let n = 0; n < entries; n++) {
-    if (offset + 46 > bytes.length || view.getUint32(offset, true) !== 0x02014b50) return null;
+  for (const offset of entryHeaders(bytes, directory)) {
+    if (offset === null) return null;
     const method = view.getUint16(offset + 10, true);
     const compressed = view.getUint32(offset + 20, true);
     const local = view.getUint32(offset + 42, true);
-    offset += 46 + view.getUint16(offset + 28, true) + view.getUint16(offset + 30, true) + view.getUint16(offset + 32, true);
     if (local + 30 > bytes.length || view.getUint32(local, true) !== 0x04034b50) return null;
     const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
     // The declared compressed size says how much an unpacker reads; it cannot read past the file.
