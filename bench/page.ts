@@ -108,7 +108,9 @@ function adminMarkers(): string[] {
       const jsx = [...source.matchAll(/>\s*([^<>{}\n]{14,}?)\s*</g)].map((m) => m[1]!.trim());
       return [...literals, ...jsx].filter((t) => /\s|^\/api\//.test(t) && !/^\s*(import|export)\b/.test(t));
     });
-  const others = [path.join(clientDir, 'respondent'), path.join(clientDir, 'shared'), path.join(clientDir, 'swv')]
+  // contract/ is what both sides share by design (e.g. the nomination question's labels, shown to
+  // schools and to the admin reviewing what they named): not admin code.
+  const others = [path.join(clientDir, 'respondent'), path.join(clientDir, 'shared'), path.join(clientDir, 'swv'), path.join(clientDir, '..', 'contract')]
     .filter((d) => existsSync(d))
     .flatMap(sourceFiles)
     .map((f) => readFileSync(f, 'utf8'))
