@@ -126,7 +126,11 @@ function randomStep(random: () => number, question: Question, consent: { questio
       // Mostly one or two options (what routing reads), sometimes any subset.
       const chosen = random() < 0.3 ? choices.filter(() => random() < 0.4) : [pick(random, choices), ...(random() < 0.4 ? [pick(random, choices)] : [])];
       if (chosen.length === 0 && choices.length > 0) chosen.push(pick(random, choices));
-      const unique = [...new Set(chosen)];
+      let unique = [...new Set(chosen)];
+      // An exclusive option ("Ik weet niet", "Geen") never stands beside another on the page: the
+      // last click wins, so the walk keeps either the exclusive option alone or the others.
+      const exclusive = unique.find((c) => (c as ItemValue & { isExclusive?: boolean }).isExclusive === true);
+      if (exclusive && unique.length > 1) unique = random() < 0.5 ? [exclusive] : unique.filter((c) => (c as ItemValue & { isExclusive?: boolean }).isExclusive !== true);
       chosen.length = 0;
       chosen.push(...unique);
       const values = chosen.map((c) => c.value);
