@@ -53,6 +53,7 @@ export function fromWallTime(year: number, month: number, day: number, hour = 0,
 const dayFormat = new Intl.DateTimeFormat('nl-NL', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: ZONE });
 const dateTimeFormat = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
 const clockFormat = new Intl.DateTimeFormat('nl-NL', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
+const momentFormat = new Intl.DateTimeFormat('nl-NL', { dateStyle: 'long', timeStyle: 'short', timeZone: ZONE });
 
 /** "vrijdag 10 april 2026" (Dutch day). */
 export function formatDay(date: Date): string {
@@ -67,4 +68,9 @@ export function formatDateTime(date: Date, options: { zone?: boolean } = {}): st
 /** "14:30" in Dutch time. */
 export function formatClock(date: Date): string {
   return clockFormat.format(date);
+}
+
+/** "10 april 2026 om 14:30" in Dutch time, as running text says it (a link valid until, a respondent's page). */
+export function formatMoment(date: Date): string {
+  return momentFormat.format(date);
 }

@@ -226,13 +226,3 @@ export const CLASS_GRADE_LABELS: Record<ClassGrade, string> = {
   vo5: 'Leerjaar 5',
   vo6: 'Leerjaar 6',
 };
-
-/** Consent events of a person round (append-only). */
-export const CONSENT_EVENT_LABELS: Record<'info_sent' | 'objection' | 'consent' | 'assent' | 'assent_refused' | 'erased', string> = {
-  info_sent: 'Ouderbrief verstuurd',
-  objection: 'Bezwaar van ouder',
-  consent: 'Toestemming van ouder',
-  assent: 'Leerling doet mee',
-  assent_refused: 'Leerling doet niet mee',
-  erased: 'Antwoorden gewist',
-};

@@ -9,7 +9,7 @@
 import { badRequest } from './errors';
 import { formatClock, formatDay, fromWallTime, wallTime, ZONE } from '../contract/time';
 
-export { ZONE, ZONE_LABEL, wallTime, fromWallTime, formatDay, formatDateTime, formatClock, type WallTime } from '../contract/time';
+export { ZONE, ZONE_LABEL, wallTime, fromWallTime, formatDay, formatDateTime, formatClock, formatMoment, type WallTime } from '../contract/time';
 
 /**
  * The end of the Dutch day an instant falls on: the next Dutch midnight (a midnight itself

@@ -34,9 +34,8 @@ export const RoundInfo = Type.Object({
 });
 export type RoundInfo = Static<typeof RoundInfo>;
 
-/** invited, reached, bounced, completed and responseRate: see server/tracking/definitions.ts. */
-export const Funnel = Type.Object({
-  notYetSent: Count,
+/** The steps from the invitation mail to the consent question, as the funnel and each SWV row count them. */
+const MailSteps = {
   invited: Count,
   /** invited and not bounced. */
   reached: Count,
@@ -45,6 +44,12 @@ export const Funnel = Type.Object({
   optedOut: Count,
   opened: Count,
   refused: Count,
+};
+
+/** invited, reached, bounced, completed and responseRate: see server/tracking/definitions.ts. */
+export const Funnel = Type.Object({
+  notYetSent: Count,
+  ...MailSteps,
   started: Count,
   inProgress: Count,
   completed: Count,
@@ -80,13 +85,7 @@ export const SwvRow = Type.Object({
   regionLetter: Nullable(Type.String()),
   /** Assigned to the round; false for invitations of an SWV that is not (any more). */
   assigned: Type.Boolean(),
-  invited: Count,
-  reached: Count,
-  delivered: Count,
-  bounced: Count,
-  optedOut: Count,
-  opened: Count,
-  refused: Count,
+  ...MailSteps,
   inProgress: Count,
   completed: Count,
   responseRate: Rate,

@@ -66,7 +66,7 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   );
   app.put('/api/persons/rounds/:id/settings', { config: { access: 'researcher' }, schema: api['PUT /api/persons/rounds/:id/settings'] }, async (request) => {
     const user = currentUser(request);
-    return configurePersonRound(db, request.params.id, request.body, user.id, clock.now(), { id: user.id, email: user.email });
+    return db.transaction().execute((trx) => configurePersonRound(trx, request.params.id, request.body, user.id, clock.now(), { id: user.id, email: user.email }));
   });
   app.get('/api/persons/rounds/:id/tracking', { config: { access: 'researcher' }, schema: api['GET /api/persons/rounds/:id/tracking'] }, async (request) =>
     personTracking(db, request.params.id),

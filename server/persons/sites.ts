@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { CLASS_GRADES, PERSON_ROLES } from '../../contract/vocabulary';
 import { audit, type Actor } from '../audit';
 import type { ConsentMode, DB } from '../db/types';
@@ -36,32 +36,31 @@ export interface PersonRoundSettings {
   linkedSchoolRoundId?: number | null;
 }
 
-export async function configurePersonRound(db: Kysely<DB>, roundId: number, input: PersonRoundSettings, userId: number | null, now: Date, actor: Actor) {
+/** Makes a draft round a person round with these settings (rows locked to the caller's commit). */
+export async function configurePersonRound(trx: Transaction<DB>, roundId: number, input: PersonRoundSettings, userId: number | null, now: Date, actor: Actor) {
   const roles = [...new Set(input.roles)];
   const unknown = roles.filter((r) => !(PERSON_ROLES as readonly string[]).includes(r));
   if (roles.length === 0 || unknown.length > 0) throw badRequest('invalid_roles', 'Kies ten minste één geldige rol van de respondenten.');
-  await db.transaction().execute(async (trx) => {
-    const round = await trx.selectFrom('rounds').select(['id', 'status']).where('id', '=', roundId).forUpdate().executeTakeFirst();
-    if (!round) throw notFound('Deze meting bestaat niet.');
-    if (round.status !== 'draft') throw conflict('round_not_draft', 'Het soort meting kan alleen worden gekozen zolang de meting nog niet geopend is.');
-    if (input.previousRoundId !== undefined && input.previousRoundId !== null) await checkPreviousRound(trx, roundId, input.previousRoundId);
-    const extra: PersonRoundColumns = {};
-    if (input.previousRoundId !== undefined) extra.previous_round_id = input.previousRoundId;
-    if (input.teacherQuestionnaireId !== undefined) {
-      extra.teacher_questionnaire_version_id = input.teacherQuestionnaireId === null ? null : await pinVersion(trx, { questionnaireId: input.teacherQuestionnaireId });
+  const round = await trx.selectFrom('rounds').select(['id', 'status']).where('id', '=', roundId).forUpdate().executeTakeFirst();
+  if (!round) throw notFound('Deze meting bestaat niet.');
+  if (round.status !== 'draft') throw conflict('round_not_draft', 'Het soort meting kan alleen worden gekozen zolang de meting nog niet geopend is.');
+  if (input.previousRoundId !== undefined && input.previousRoundId !== null) await checkPreviousRound(trx, roundId, input.previousRoundId);
+  const extra: PersonRoundColumns = {};
+  if (input.previousRoundId !== undefined) extra.previous_round_id = input.previousRoundId;
+  if (input.teacherQuestionnaireId !== undefined) {
+    extra.teacher_questionnaire_version_id = input.teacherQuestionnaireId === null ? null : await pinVersion(trx, { questionnaireId: input.teacherQuestionnaireId });
+  }
+  if (input.linkedSchoolRoundId !== undefined) {
+    if (input.linkedSchoolRoundId !== null) {
+      const linked = await trx.selectFrom('rounds').select(['id', 'unit_type']).where('id', '=', input.linkedSchoolRoundId).executeTakeFirst();
+      if (!linked || linked.unit_type !== 'school' || linked.id === roundId)
+        throw badRequest('invalid_linked_round', 'Kies als gekoppelde meting een meting per school (niet deze meting zelf).');
     }
-    if (input.linkedSchoolRoundId !== undefined) {
-      if (input.linkedSchoolRoundId !== null) {
-        const linked = await trx.selectFrom('rounds').select(['id', 'unit_type']).where('id', '=', input.linkedSchoolRoundId).executeTakeFirst();
-        if (!linked || linked.unit_type !== 'school' || linked.id === roundId)
-          throw badRequest('invalid_linked_round', 'Kies als gekoppelde meting een meting per school (niet deze meting zelf).');
-      }
-      extra.linked_school_round_id = input.linkedSchoolRoundId;
-    }
-    await writePersonSettings(trx, roundId, { consentMode: input.consentMode, roles }, extra, userId, now);
-    await audit(trx, actor, now, 'round.person_settings', `round:${roundId}`, { consentMode: input.consentMode, roles, ...extra });
-  });
-  return personRoundSettings(db, roundId);
+    extra.linked_school_round_id = input.linkedSchoolRoundId;
+  }
+  await writePersonSettings(trx, roundId, { consentMode: input.consentMode, roles }, extra, userId, now);
+  await audit(trx, actor, now, 'round.person_settings', `round:${roundId}`, { consentMode: input.consentMode, roles, ...extra });
+  return personRoundSettings(trx, roundId);
 }
 
 /** The person_rounds columns a caller sets only when asked (undefined keeps what is stored). */

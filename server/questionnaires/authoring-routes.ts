@@ -64,9 +64,10 @@ export const questionnaireAuthoringRoutes: FastifyPluginAsyncTypebox<AreaDeps> =
     '/api/questionnaire-versions',
     { config: { access: 'researcher' }, bodyLimit: QUESTIONNAIRE_BODY_LIMIT, schema: api['POST /api/questionnaire-versions'] },
     async (request, reply) => {
-      const { saveCandidate, storedRef } = await authoring();
+      const { checkForSaving, storeCandidate, storedRef } = await authoring();
       const user = currentUser(request);
-      const row = await saveCandidate(db, { text: request.body.text, routingCheck: request.body.routingCheck, basedOn: request.body.basedOn ?? null }, { id: user.id, email: user.email }, clock.now());
+      const candidate = await checkForSaving(db, { text: request.body.text, routingCheck: request.body.routingCheck, basedOn: request.body.basedOn ?? null }, user);
+      const row = await db.transaction().execute((trx) => storeCandidate(trx, candidate, { id: user.id, email: user.email }, clock.now()));
       return reply.code(201).send({ ref: storedRef(row.id), key: row.questionnaire_key, version: row.version, sha256: row.sha256 });
     },
   );

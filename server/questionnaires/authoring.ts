@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { ConditionsParser } from 'survey-core';
 import { diffQuestionnaires } from './questionnaire-diff';
 import type { Comparability } from '../../contract/api/questionnaires';
-import { audit, type Actor } from '../audit';
+import { audit } from '../audit';
 import type { DB } from '../db/types';
 import { badRequest, conflict, notFound } from '../errors';
 import { actorTextsOf, readMeta, titleOf, type QuestionnaireContent, type QuestionnaireMeta } from './content';
@@ -569,16 +569,24 @@ export function getRoutingJob(id: string, userId: number): RoutingJob {
 // ------------------------------------------------------------------------------------------------
 // Saving
 
+/** A candidate that passed every check, ready to be stored (`storeCandidate`). */
+export interface CheckedCandidate {
+  check: CandidateCheck & { meta: NonNullable<CandidateCheck['meta']>; content: NonNullable<CandidateCheck['content']> };
+  basedOn: { ref: string | null; storedId: number | null };
+  bytes: number;
+  routingSequences: number;
+}
+
 /**
- * Saves a candidate as a new, immutable version. Refuses it unless every check passes, including
- * a finished, passed routing check of exactly this content. Audited with the sha256.
+ * The checks before a candidate is saved as a new, immutable version: it is refused unless every
+ * check passes, including a finished, passed routing check of exactly this content (by this
+ * user). Reads only, outside a transaction: the checks take a while.
  */
-export async function saveCandidate(
+export async function checkForSaving(
   db: Kysely<DB>,
   input: { text: string; routingCheck: string; basedOn?: string | null },
-  actor: { id: number; email: string },
-  now: Date,
-): Promise<QuestionnaireVersion> {
+  actor: { id: number },
+): Promise<CheckedCandidate> {
   const notValid = (problems: Problem[]) => badRequest('questionnaire_not_valid', 'Deze vragenlijst kan niet worden opgeslagen: los eerst de problemen op.', { problems });
   // The cheap refusals first; a candidate with a passed routing check has passed the expression
   // budget already (the check runs only after it), so that is not run again.
@@ -595,33 +603,41 @@ export async function saveCandidate(
   const check = await checkCandidate(db, input.text, { evaluated: true });
   if (!check.ok || !check.meta || !check.content) throw notValid(check.problems);
   const basedOn = input.basedOn ? (await resolveVersion(db, input.basedOn)).storedId : null;
-  const actorRef: Actor = actor;
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('questionnaire_versions')
-      .values({
-        questionnaire_key: check.meta!.key,
-        version: check.meta!.version,
-        title: check.title,
-        content: JSON.stringify(check.content),
-        sha256: check.sha256,
-        source: 'upload',
-        created_by: actor.id,
-        based_on: basedOn,
-      })
-      .onConflict((oc) => oc.columns(['questionnaire_key', 'sha256']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) throw conflict('questionnaire_exists', 'Precies deze vragenlijst is al opgeslagen.');
-    await audit(trx, actorRef, now, 'questionnaire.version_saved', `questionnaire_version:${row.id}`, {
-      key: row.questionnaire_key,
-      version: row.version,
-      sha256: row.sha256,
-      bytes: Buffer.byteLength(input.text, 'utf8'),
-      basedOn: input.basedOn ?? null,
-      routingSequences: job.done,
-    });
-    return row;
+  return {
+    check: { ...check, meta: check.meta, content: check.content },
+    basedOn: { ref: input.basedOn ?? null, storedId: basedOn },
+    bytes: Buffer.byteLength(input.text, 'utf8'),
+    routingSequences: job.done,
+  };
+}
+
+/** Stores a checked candidate (`checkForSaving`) as a new version, audited with its sha256. In the caller's transaction. */
+export async function storeCandidate(trx: Kysely<DB>, candidate: CheckedCandidate, actor: { id: number; email: string }, now: Date): Promise<QuestionnaireVersion> {
+  const { check } = candidate;
+  const row = await trx
+    .insertInto('questionnaire_versions')
+    .values({
+      questionnaire_key: check.meta.key,
+      version: check.meta.version,
+      title: check.title,
+      content: JSON.stringify(check.content),
+      sha256: check.sha256,
+      source: 'upload',
+      created_by: actor.id,
+      based_on: candidate.basedOn.storedId,
+    })
+    .onConflict((oc) => oc.columns(['questionnaire_key', 'sha256']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw conflict('questionnaire_exists', 'Precies deze vragenlijst is al opgeslagen.');
+  await audit(trx, actor, now, 'questionnaire.version_saved', `questionnaire_version:${row.id}`, {
+    key: row.questionnaire_key,
+    version: row.version,
+    sha256: row.sha256,
+    bytes: candidate.bytes,
+    basedOn: candidate.basedOn.ref,
+    routingSequences: candidate.routingSequences,
   });
+  return row;
 }
 

@@ -14,15 +14,18 @@ import {
 import { buildSurvey, readMeta, type QuestionnaireContent, type QuestionnaireMeta } from './content';
 import { VARIABLE_NAMES, type QuestionnaireVariables } from './variables';
 import {
+  acceptedAnswers,
   cleanText,
   commentMaxLength,
   INVALID_SHAPE,
   isExclusiveItem,
+  firstErrorPerQuestion,
   isRecord,
   matchItem,
   maxLengthOf,
   NON_VALUE_TYPES,
   own,
+  refusedAnswers,
   type ResponseData,
   type ValidationError,
   type ValidationMode,
@@ -473,8 +476,7 @@ class Compiled implements CompiledValidator {
     if (!isRecord(data)) return { ok: false, errors: [{ question: null, message: INVALID_SHAPE }] };
     const meta = this.meta;
     const settled = this.settle(variables, data);
-    const byQuestion = new Map<string, string>();
-    for (const error of settled.errors) if (error.question && !byQuestion.has(error.question)) byQuestion.set(error.question, error.message);
+    const byQuestion = firstErrorPerQuestion(settled.errors);
     const malformed = options.mode === 'complete' && options.malformedFirst === true && byQuestion.size > 0;
     if (options.mode === 'complete' && !malformed) {
       for (const q of settled.visible) {
@@ -483,17 +485,8 @@ class Compiled implements CompiledValidator {
         if (message !== null) byQuestion.set(q.name, message);
       }
     }
-    if (byQuestion.size > 0) {
-      const errors = [...byQuestion].map(([question, message]) => ({ question, message }));
-      errors.sort((a, b) => this.position.get(a.question)! - this.position.get(b.question)!);
-      return malformed ? { ok: false, errors, malformed } : { ok: false, errors };
-    }
-    const consentAnswer = settled.data[meta.consent.question];
-    const consent = consentAnswer === meta.consent.yes ? 'given' : consentAnswer === meta.consent.no ? 'refused' : null;
-    const cleaned = consent === 'refused' ? { [meta.consent.question]: consentAnswer } : settled.data;
-    const branchAnswer = meta.branch ? cleaned[meta.branch.question] : undefined;
-    const branch = typeof branchAnswer === 'string' && meta.branch?.values.includes(branchAnswer) ? branchAnswer : null;
-    return { ok: true, data: cleaned, branch, consent };
+    if (byQuestion.size > 0) return refusedAnswers(byQuestion, (question) => this.position.get(question)!, malformed);
+    return acceptedAnswers(meta, settled.data);
   }
 
   /** survey-core's first error of a shown question at completion: required, "Anders" text, every row. */

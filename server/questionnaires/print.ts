@@ -1,5 +1,6 @@
 import { ConditionRunner } from 'survey-core';
 import { readableCondition } from './condition-text';
+import { choiceItems, localText } from './json-text';
 import { readMeta, titleOf, type QuestionnaireContent } from './content';
 import { questionnaireHtmlToText, sanitizeQuestionnaireHtml } from './sanitize';
 import { VARIABLE_NAMES, variablesFor, type QuestionnaireVariables } from './variables';
@@ -71,28 +72,6 @@ const TYPE_LABELS: Record<string, string> = {
   expression: 'Berekening',
 };
 
-function text(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    const v = value as Json;
-    const picked = v.nl ?? v.default ?? Object.values(v)[0];
-    return typeof picked === 'string' ? picked : '';
-  }
-  return '';
-}
-
-function items(list: unknown): PrintItem[] {
-  if (!Array.isArray(list)) return [];
-  return list.map((item) => {
-    if (item && typeof item === 'object') {
-      const o = item as Json;
-      const value = String(o.value ?? o.name ?? '');
-      return { value, text: text(o.text ?? o.title) || value };
-    }
-    return { value: String(item), text: String(item) };
-  });
-}
-
 const VARIABLE_SET = new Set<string>(VARIABLE_NAMES);
 
 function readsOnlyVariables(expression: string): boolean {
@@ -122,7 +101,7 @@ export function printModel(content: QuestionnaireContent, options: { situation?:
     for (const e of elements as Json[]) {
       if (!e || typeof e !== 'object') continue;
       if (typeof e.name === 'string') {
-        const choices = items(e.choices);
+        const choices = choiceItems(e.choices);
         if (choices.length) labels.set(e.name, new Map(choices.map((c) => [c.value, questionnaireHtmlToText(fill(c.text))])));
       }
       collect(e.elements ?? e.templateElements);
@@ -159,7 +138,7 @@ export function printModel(content: QuestionnaireContent, options: { situation?:
       }
       const isHtml = type === 'html';
       if (!isHtml && typeof e.name !== 'string') continue;
-      const choices = items(e.choices).filter((c) => {
+      const choices = choiceItems(e.choices).filter((c) => {
         const itemIf = Array.isArray(e.choices) ? (e.choices as Json[]).find((x) => x && typeof x === 'object' && String(x.value) === c.value)?.visibleIf : undefined;
         return typeof itemIf !== 'string' || shownTo(itemIf) !== undefined;
       });
@@ -169,14 +148,14 @@ export function printModel(content: QuestionnaireContent, options: { situation?:
         number: isHtml ? null : ++number,
         type,
         typeLabel: TYPE_LABELS[type] ?? type,
-        title: isHtml ? html(text(e.html)) : html(text(e.title) || String(e.name)),
-        description: html(text(e.description)),
+        title: isHtml ? html(localText(e.html)) : html(localText(e.title) || String(e.name)),
+        description: html(localText(e.description)),
         required: e.isRequired === true,
         choices: choices.map((c) => ({ value: c.value, text: html(c.text) })),
-        rows: items(e.rows).map((c) => ({ value: c.value, text: html(c.text) })),
-        columns: items(e.columns).map((c) => ({ value: c.value, text: html(c.text) })),
-        other: e.showOtherItem === true || e.hasOther === true ? html(text(e.otherText) || 'Anders, namelijk') : null,
-        none: e.showNoneItem === true || e.hasNone === true ? html(text(e.noneText) || 'Geen van deze') : null,
+        rows: choiceItems(e.rows).map((c) => ({ value: c.value, text: html(c.text) })),
+        columns: choiceItems(e.columns).map((c) => ({ value: c.value, text: html(c.text) })),
+        other: e.showOtherItem === true || e.hasOther === true ? html(localText(e.otherText) || 'Anders, namelijk') : null,
+        none: e.showNoneItem === true || e.hasNone === true ? html(localText(e.noneText) || 'Geen van deze') : null,
         shownTo: shownTo(condition)!,
       });
     }
@@ -188,7 +167,7 @@ export function printModel(content: QuestionnaireContent, options: { situation?:
     const elements: PrintElement[] = [];
     visit(p.elements, condition, elements);
     if (elements.length === 0) continue;
-    out.push({ name: String(p.name ?? ''), title: html(text(p.title)), description: html(text(p.description)), shownTo: who, elements });
+    out.push({ name: String(p.name ?? ''), title: html(localText(p.title)), description: html(localText(p.description)), shownTo: who, elements });
   }
   return {
     title: questionnaireHtmlToText(fill(titleOf(content))),

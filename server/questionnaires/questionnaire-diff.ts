@@ -7,34 +7,12 @@
 type Json = Record<string, unknown>;
 
 import type { Comparability, QuestionChange, QuestionnaireDiff, QuestionShape } from '../../contract/api/questionnaires';
+import { choiceItems, localText } from './json-text';
 
 const CONDITION_KEYS = ['visibleIf', 'enableIf', 'requiredIf'] as const;
 /** Years and school years in a text ("2023", "2023-2024"): the reference period. */
 const YEARS = /\b(?:19|20)\d\d(?:-(?:19|20)\d\d)?\b/g;
 const NON_QUESTIONS = new Set(['html', 'image', 'expression', 'panel', 'paneldynamic']);
-
-/** Text of a localisable string: the Dutch or default variant. */
-function text(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object') {
-    const v = value as Record<string, unknown>;
-    const picked = v.nl ?? v.default ?? Object.values(v)[0];
-    return typeof picked === 'string' ? picked : '';
-  }
-  return '';
-}
-
-function items(list: unknown): Array<{ value: string; text: string }> {
-  if (!Array.isArray(list)) return [];
-  return list.map((item) => {
-    if (item && typeof item === 'object') {
-      const o = item as Json;
-      const value = String(o.value ?? o.name ?? '');
-      return { value, text: text(o.text ?? o.title) || value };
-    }
-    return { value: String(item), text: String(item) };
-  });
-}
 
 /** Every question of a questionnaire, in order, with the page it is on. */
 export function questionShapes(survey: unknown): QuestionShape[] {
@@ -55,11 +33,11 @@ export function questionShapes(survey: unknown): QuestionShape[] {
       out.push({
         name: e.name,
         type,
-        title: text(e.title) || e.name,
+        title: localText(e.title) || e.name,
         page,
-        choices: items(e.choices),
-        rows: items(e.rows),
-        columns: items(e.columns),
+        choices: choiceItems(e.choices),
+        rows: choiceItems(e.rows),
+        columns: choiceItems(e.columns),
         conditions: own,
         ...(e.isRequired === true ? { required: true } : {}),
       });

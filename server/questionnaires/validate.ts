@@ -8,7 +8,7 @@ import {
   type Model,
   type Question,
 } from 'survey-core';
-import { actorTextsOf, buildSurvey, readMeta, type QuestionnaireContent } from './content';
+import { actorTextsOf, buildSurvey, readMeta, type QuestionnaireContent, type QuestionnaireMeta } from './content';
 import { checkNominations, NOMINATION_TYPE } from '../../contract/nominations';
 import { VARIABLE_NAMES, type QuestionnaireVariables } from './variables';
 
@@ -269,10 +269,7 @@ export function validateResponse(
   if (!isRecord(data)) return { ok: false, errors: [{ question: null, message: INVALID_SHAPE }] };
   const meta = readMeta(content);
   const settled = settle(content, variables, data);
-  // One message per question, in questionnaire order: a malformed answer first, else the first
-  // survey-core error (an empty required matrix would otherwise get two).
-  const byQuestion = new Map<string, string>();
-  for (const error of settled.errors) if (error.question && !byQuestion.has(error.question)) byQuestion.set(error.question, error.message);
+  const byQuestion = firstErrorPerQuestion(settled.errors);
   // A completion's malformed answers are reported as a partial check would (the respondent API
   // answers them with a 400 before looking at what is missing): one settle serves both checks.
   const malformed = options.mode === 'complete' && options.malformedFirst === true && byQuestion.size > 0;
@@ -285,15 +282,33 @@ export function validateResponse(
   }
   if (byQuestion.size > 0) {
     const order = settled.survey.getAllQuestions(false).map((q) => q.name);
-    const errors = [...byQuestion].map(([question, message]) => ({ question, message }));
-    errors.sort((a, b) => order.indexOf(a.question) - order.indexOf(b.question));
-    return malformed ? { ok: false, errors, malformed } : { ok: false, errors };
+    return refusedAnswers(byQuestion, (question) => order.indexOf(question), malformed);
   }
+  return acceptedAnswers(meta, settled.data);
+}
 
-  const consentAnswer = settled.data[meta.consent.question];
+// The tail both validators share (this one and compiled-validator.ts).
+
+/** One message per question: a malformed answer first, else the first survey-core error (an empty required matrix would otherwise get two). */
+export function firstErrorPerQuestion(errors: ValidationError[]): Map<string, string> {
+  const byQuestion = new Map<string, string>();
+  for (const error of errors) if (error.question && !byQuestion.has(error.question)) byQuestion.set(error.question, error.message);
+  return byQuestion;
+}
+
+/** The refusal of a submission: its errors in questionnaire order (`position` of a question name). */
+export function refusedAnswers(byQuestion: Map<string, string>, position: (question: string) => number, malformed: boolean): ValidationResult {
+  const errors = [...byQuestion].map(([question, message]) => ({ question, message }));
+  errors.sort((a, b) => position(a.question) - position(b.question));
+  return malformed ? { ok: false, errors, malformed } : { ok: false, errors };
+}
+
+/** The acceptance of settled answers: the consent and branch they give. */
+export function acceptedAnswers(meta: QuestionnaireMeta, data: ResponseData): ValidationResult {
+  const consentAnswer = data[meta.consent.question];
   const consent = consentAnswer === meta.consent.yes ? 'given' : consentAnswer === meta.consent.no ? 'refused' : null;
   // A refusal keeps nothing but itself, whatever the routing of a faulty file would show.
-  const cleaned = consent === 'refused' ? { [meta.consent.question]: consentAnswer } : settled.data;
+  const cleaned = consent === 'refused' ? { [meta.consent.question]: consentAnswer } : data;
   const branchAnswer = meta.branch ? cleaned[meta.branch.question] : undefined;
   const branch = typeof branchAnswer === 'string' && meta.branch?.values.includes(branchAnswer) ? branchAnswer : null;
   return { ok: true, data: cleaned, branch, consent };

@@ -95,7 +95,6 @@ function checkWindow(opensAt: Date | null, closesAt: Date | null): { opensAt: Da
   return { opensAt, closesAt: closes };
 }
 
-/** The questionnaire version a round pins: a file snapshotted now, or a stored snapshot. */
 /** The questionnaire version an id names (a file is snapshotted); also for a person round's teachers. */
 export async function pinVersion(db: Kysely<DB>, input: Pick<RoundInput, 'questionnaireId' | 'questionnaireVersionId'>): Promise<number | null> {
   if (input.questionnaireId) {
@@ -151,15 +150,8 @@ export function assertDraft(round: Round): void {
   if (round.status !== 'draft') throw conflict('round_not_draft', 'Deze meting is al geopend; dit kan alleen vóór het openen.');
 }
 
-export interface RoundPatch {
-  name?: string;
-  questionnaireId?: string | null;
-  questionnaireVersionId?: number | null;
-  opensAt?: Date | null;
-  closesAt?: Date | null;
-  reminderPolicy?: ReminderPolicy;
-  targetRespondents?: number | null;
-}
+/** What `updateRound` may change: a round's settings, each optional (undefined keeps it). */
+export type RoundPatch = Partial<Omit<RoundInput, 'studyId'>>;
 
 /**
  * Changes a round's settings. The questionnaire and the opening date are fixed once the round is

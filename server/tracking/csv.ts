@@ -1,4 +1,5 @@
 import { neutraliseFormula } from '../spreadsheet';
+import { wallTime } from '../time';
 import type { SwvRow } from '../../contract/api/tracking';
 
 /**
@@ -15,20 +16,12 @@ function cell(value: string | number | null): string {
 
 const percent = (rate: number | null) => (rate === null ? null : (rate * 100).toFixed(1).replace('.', ','));
 
-const timeParts = new Intl.DateTimeFormat('nl-NL', {
-  timeZone: 'Europe/Amsterdam',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
+const pad = (n: number) => String(n).padStart(2, '0');
 
 /** DD-MM-YYYY HH:MM in Amsterdam time (no comma: Excel reads it as one date-time). */
 function formatTime(iso: string): string {
-  const parts = Object.fromEntries(timeParts.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
-  return `${parts.day}-${parts.month}-${parts.year} ${parts.hour}:${parts.minute}`;
+  const w = wallTime(new Date(iso));
+  return `${pad(w.day)}-${pad(w.month)}-${w.year} ${pad(w.hour)}:${pad(w.minute)}`;
 }
 
 export const SWV_CSV_HEADER = [

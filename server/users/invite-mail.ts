@@ -1,4 +1,5 @@
 import type { Role } from '../db/types';
+import { formatMoment } from '../time';
 
 /** The e-mail that invites a user to choose a password (Dutch; plain text and HTML). */
 export interface InviteMailInput {
@@ -13,21 +14,12 @@ export interface InviteMailInput {
 
 export const ROLE_LABELS: Record<Role, string> = { admin: 'beheerder', researcher: 'onderzoeker' };
 
-const dateFormat = new Intl.DateTimeFormat('nl-NL', {
-  timeZone: 'Europe/Amsterdam',
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-});
-
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export function inviteMail(input: InviteMailInput): { subject: string; text: string; html: string } {
-  const until = dateFormat.format(input.expiresAt);
+  const until = formatMoment(input.expiresAt);
   const subject = input.renewal ? 'Nieuwe link voor uw Meetronde-account' : 'Uitnodiging voor Meetronde';
   const intro = input.renewal
     ? `${input.inviterName} heeft een nieuwe link voor uw Meetronde-account aangevraagd. Kies via deze link een (nieuw) wachtwoord:`

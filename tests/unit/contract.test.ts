@@ -1,29 +1,17 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API } from '../../contract/api';
 import type { App } from '../../server/app';
 import { makeTestApp } from '../helpers/app';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { readSource, repoRoot as root, sourceFiles } from '../helpers/source-files';
 
 /**
  * The shared contract (contract/README.md): the browser's code imports nothing from server/, the
  * contract imports neither side, and every /api/ route the server registers declares its reply
  * with the schema object of its entry in contract/api.
  */
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...sourceFiles(path));
-    else if (/\.(ts|tsx|mts)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
-}
 
 /** Every module specifier of a file: static imports and re-exports, dynamic import(), require(). */
 function specifiers(text: string): string[] {
@@ -43,7 +31,7 @@ function target(file: string, specifier: string): string | null {
 function importsInto(fromDir: string, forbidden: string[]): string[] {
   const offenders: string[] = [];
   for (const file of sourceFiles(fromDir)) {
-    const text = readFileSync(join(root, file), 'utf8');
+    const text = readSource(file);
     for (const specifier of specifiers(text)) {
       const to = target(file, specifier);
       if (to && forbidden.some((dir) => to === dir || to.startsWith(dir + '/'))) offenders.push(`${file} imports ${specifier}`);
@@ -70,7 +58,7 @@ describe('contract folders', () => {
   it('the browser imports contract/api as types only (TypeBox stays out of the bundles)', () => {
     const offenders: string[] = [];
     for (const file of sourceFiles('client')) {
-      const text = readFileSync(join(root, file), 'utf8');
+      const text = readSource(file);
       for (const match of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?from\s*['"]([^'"]+)['"]/gm)) {
         const to = target(file, match[3]!);
         if (to && (to === 'contract/api' || to.startsWith('contract/api/') || to === 'contract/http' || to === 'contract/schemas' || to === 'contract/helpers') && !match[2]) {
@@ -82,7 +70,7 @@ describe('contract folders', () => {
   });
 
   it('has no contract file without a registration in contract/api/index.ts', () => {
-    const index = readFileSync(join(root, 'contract/api/index.ts'), 'utf8');
+    const index = readSource('contract/api/index.ts');
     const areas = readdirSync(join(root, 'contract/api')).filter((f) => f.endsWith('.ts') && f !== 'index.ts').map((f) => f.replace(/\.ts$/, ''));
     expect(areas.filter((area) => !index.includes(`from './${area}'`))).toEqual([]);
     expect(existsSync(join(root, 'contract/vocabulary.ts')) && statSync(join(root, 'contract/vocabulary.ts')).isFile()).toBe(true);

@@ -1,20 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NO_SITUATION_LABEL, NO_SITUATION_SHORT, SITUATION_IN_TEXT, SITUATION_LABELS, SITUATION_SHORT, SITUATIONS } from '../../contract/vocabulary';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...sourceFiles(path));
-    else if (/\.tsx?$/.test(entry.name)) out.push(path);
-  }
-  return out;
-}
+import { readSource, sourceFiles } from '../helpers/source-files';
 
 /** Files allowed to spell a label (none: every file imports the vocabulary). */
 const PENDING: Record<string, string> = {};
@@ -29,7 +15,7 @@ describe('the domain vocabulary (contract/vocabulary.ts)', () => {
     NO_SITUATION_SHORT,
     'Tussen vso en regulier vo',
   ];
-  const files = [...sourceFiles('server'), ...sourceFiles('client')].map((f) => relative(root, join(root, f)));
+  const files = [...sourceFiles('server'), ...sourceFiles('client')];
 
   it('has a label for each of the six situations', () => {
     expect(SITUATIONS).toHaveLength(6);
@@ -42,7 +28,7 @@ describe('the domain vocabulary (contract/vocabulary.ts)', () => {
     expect(files.length).toBeGreaterThan(50);
     const offenders: string[] = [];
     for (const file of files) {
-      const text = readFileSync(join(root, file), 'utf8');
+      const text = readSource(file);
       for (const label of labels) {
         if (!text.includes(label)) continue;
         if (PENDING[file] === label) continue;
@@ -53,7 +39,7 @@ describe('the domain vocabulary (contract/vocabulary.ts)', () => {
   });
 
   it('lists only pending files that still spell their label', () => {
-    const stale = Object.entries(PENDING).filter(([file, label]) => !readFileSync(join(root, file), 'utf8').includes(label));
+    const stale = Object.entries(PENDING).filter(([file, label]) => !readSource(file).includes(label));
     expect(stale.map(([file]) => file)).toEqual([]);
   });
 });
