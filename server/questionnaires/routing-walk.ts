@@ -4,10 +4,10 @@ import {
   buildSurvey,
   readMeta,
   SITUATIONS,
+  validateAndRoute,
   validateResponse,
   VARIABLE_NAMES,
   variablesFor,
-  visibleQuestionNames,
   type QuestionnaireContent,
   type QuestionnaireVariables,
 } from './index';
@@ -422,8 +422,12 @@ function checkStateUncached(checker: Checker, setting: Setting, survey: Model, d
   const shown = shownQuestions(survey);
   const shownNames = sortedNames(shown.map((q) => q.name));
 
+  // The server's routing (visibleQuestionNames) and partial save (validateResponse) of these
+  // answers, from one settling.
+  const routed = validateAndRoute(content, variables, data, { mode: 'partial' });
+
   // 1. The page and the server's routing agree on what is asked.
-  const server = sortedNames(visibleQuestionNames(content, variables, data));
+  const server = sortedNames(routed.visible);
   const extra = diff(shownNames, server);
   const missing = diff(server, shownNames);
   if (extra.length > 0 || missing.length > 0) {
@@ -452,7 +456,7 @@ function checkStateUncached(checker: Checker, setting: Setting, survey: Model, d
   }
 
   // 2. What the server keeps while the school is answering.
-  const partial = validateResponse(content, variables, data, { mode: 'partial' });
+  const partial = routed.result;
   if (!partial.ok) return `a partial save of these answers is refused: ${JSON.stringify(partial.errors)}`;
   const kept = Object.keys(partial.data).map((k) => k.replace(/-Comment$/, ''));
   const keptHidden = diff(sortedNames(kept), server);

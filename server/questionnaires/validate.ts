@@ -8,7 +8,7 @@ import {
   type Model,
   type Question,
 } from 'survey-core';
-import { actorTextsOf, buildSurvey, readMeta, type QuestionnaireContent } from './content';
+import { actorTextsOf, buildSurvey, readMeta, type QuestionnaireContent, type QuestionnaireMeta } from './content';
 import { checkNominations, NOMINATION_TYPE } from '../../contract/nominations';
 import { VARIABLE_NAMES, type QuestionnaireVariables } from './variables';
 
@@ -268,7 +268,27 @@ export function validateResponse(
 ): ValidationResult {
   if (!isRecord(data)) return { ok: false, errors: [{ question: null, message: INVALID_SHAPE }] };
   const meta = readMeta(content);
+  return validateSettled(meta, settle(content, variables, data), options);
+}
+
+/**
+ * validateResponse and visibleQuestionNames of the same answers from one settling (the routing
+ * walk, server/questionnaires/routing-walk.ts, asks both after every step; settling is most of
+ * the cost of either).
+ */
+export function validateAndRoute(
+  content: QuestionnaireContent,
+  variables: Partial<QuestionnaireVariables>,
+  data: Record<string, unknown>,
+  options: { mode: ValidationMode; malformedFirst?: boolean },
+): { result: ValidationResult; visible: string[] } {
+  const meta = readMeta(content);
   const settled = settle(content, variables, data);
+  const visible = settled.visible.map((question) => question.name);
+  return { result: validateSettled(meta, settled, options), visible };
+}
+
+function validateSettled(meta: QuestionnaireMeta, settled: Settled, options: { mode: ValidationMode; malformedFirst?: boolean }): ValidationResult {
   // One message per question, in questionnaire order: a malformed answer first, else the first
   // survey-core error (an empty required matrix would otherwise get two).
   const byQuestion = new Map<string, string>();
