@@ -8,13 +8,17 @@ import { recordResults, table } from './lib';
  * The routing property (tests/unit/questionnaire-routing-property.test.ts) at nightly size:
  * `npx tsx bench/routing-property.ts [sequences per questionnaire] [seed]` (default 100000,
  * random seed). Prints sequences per second (wall and CPU) and the shortest failing sequence.
+ * ROUTING_QUESTIONNAIRES=<id>,<id> walks only those questionnaires (the suite's smoke run walks one).
  */
 const count = Number(process.argv[2] ?? process.env.ROUTING_SEQUENCES ?? 100_000);
 const seed = Number(process.argv[3] ?? process.env.ROUTING_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const only = process.env.ROUTING_QUESTIONNAIRES?.split(',').map((id) => id.trim()).filter((id) => id !== '');
+const files = listQuestionnaires().filter((file) => !only || only.includes(file.id));
+if (only && files.length !== only.length) throw new Error(`ROUTING_QUESTIONNAIRES names an unknown questionnaire: ${only.join(', ')}`);
 let failed = false;
 const rows: Array<Array<string | number>> = [];
 const failures: string[] = [];
-for (const file of listQuestionnaires()) {
+for (const file of files) {
   const started = Date.now();
   const cpu = cpuUsage();
   const result = await checkRouting(file.content as QuestionnaireContent, { seed, count });

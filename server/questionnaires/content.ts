@@ -1,5 +1,6 @@
 import { ComponentCollection, Model, Serializer } from 'survey-core';
 import { NOMINATION_COMPONENT, NOMINATION_TYPE } from '../../contract/nominations';
+import { runConditionsOnClearedAnswers } from '../../contract/survey-conditions';
 import 'survey-core/i18n/dutch';
 import { PERSON_ROLES, type PersonRole } from '../../contract/vocabulary';
 import { VARIABLE_NAMES, type QuestionnaireVariables, type VariableName } from './variables';
@@ -189,6 +190,8 @@ export function titleOf(content: QuestionnaireContent): string {
 export function buildSurvey(content: QuestionnaireContent, variables?: Partial<QuestionnaireVariables>): Model {
   const survey = new Model(content);
   survey.locale = 'nl';
+  // As on the page (client/shared/survey/model.ts): a cleared answer reruns every condition.
+  runConditionsOnClearedAnswers(survey);
   for (const name of VARIABLE_NAMES) {
     const value = variables?.[name];
     survey.setVariable(name, value ?? '');

@@ -33,6 +33,7 @@ export {
   DEFAULT_MAX_TEXT_LENGTH,
   textLimits,
   textProblem,
+  validateAndRoute,
   validateResponse,
   visibleQuestionNames,
   type ResponseData,

@@ -4,10 +4,10 @@ import {
   buildSurvey,
   readMeta,
   SITUATIONS,
+  validateAndRoute,
   validateResponse,
   VARIABLE_NAMES,
   variablesFor,
-  visibleQuestionNames,
   type QuestionnaireContent,
   type QuestionnaireVariables,
 } from './index';
@@ -223,8 +223,12 @@ export interface Checker {
    * Every check below depends on the answers only through the conditions (the other answers
    * the generator gives are always well-formed), and the conditions only through their atoms,
    * so states in one class agree on the outcome; most steps land in a state seen before.
+   * That holds only while the model's state is a function of its answers: where survey-core
+   * keeps state its answers do not show (a condition it failed to rerun), a memoised result
+   * stands for a different model state. null checks every state afresh (the shrinker does, so a
+   * failure shrinks to the steps that really fail, not to a state that shares its memo key).
    */
-  memo: Map<string, string | null>;
+  memo: Map<string, string | null> | null;
   /** One model per setting for walking, one for the completion check; reset between uses. */
   walkers: Map<string, Model>;
   scratch: Map<string, Model>;
@@ -399,6 +403,10 @@ const diff = (a: string[], b: string[]) => a.filter((x) => !b.includes(x));
 
 /** The problems of one state, or null. */
 function checkState(checker: Checker, setting: Setting, walk: Walk): string | null {
+  if (!checker.memo) {
+    flush(walk);
+    return checkStateUncached(checker, setting, walk.survey, walk.survey.data as Record<string, unknown>);
+  }
   const key = stateKey(checker, setting, walk.survey.data as Record<string, unknown>);
   if (checker.memo.has(key)) return checker.memo.get(key)!;
   flush(walk);
@@ -414,8 +422,12 @@ function checkStateUncached(checker: Checker, setting: Setting, survey: Model, d
   const shown = shownQuestions(survey);
   const shownNames = sortedNames(shown.map((q) => q.name));
 
+  // The server's routing (visibleQuestionNames) and partial save (validateResponse) of these
+  // answers, from one settling.
+  const routed = validateAndRoute(content, variables, data, { mode: 'partial' });
+
   // 1. The page and the server's routing agree on what is asked.
-  const server = sortedNames(visibleQuestionNames(content, variables, data));
+  const server = sortedNames(routed.visible);
   const extra = diff(shownNames, server);
   const missing = diff(server, shownNames);
   if (extra.length > 0 || missing.length > 0) {
@@ -444,7 +456,7 @@ function checkStateUncached(checker: Checker, setting: Setting, survey: Model, d
   }
 
   // 2. What the server keeps while the school is answering.
-  const partial = validateResponse(content, variables, data, { mode: 'partial' });
+  const partial = routed.result;
   if (!partial.ok) return `a partial save of these answers is refused: ${JSON.stringify(partial.errors)}`;
   const kept = Object.keys(partial.data).map((k) => k.replace(/-Comment$/, ''));
   const keptHidden = diff(sortedNames(kept), server);
@@ -517,14 +529,27 @@ function completionProblem(checker: Checker, setting: Setting, variables: Questi
   return null;
 }
 
-/** Replays a sequence on a fresh model, checking after every step; the first failure or null. */
-export function run(checker: Checker, sequence: Sequence): Failure | null {
+/**
+ * Replays a sequence on a fresh model, checking after every step; the first failure or null.
+ * `prefixes` (the shrinker's) keeps the result of each prefix of steps already checked: a fresh
+ * model replaying the same steps reaches the same state, so that result is exact, unlike the memo.
+ */
+export function run(checker: Checker, sequence: Sequence, prefixes?: Map<string, string | null>): Failure | null {
   const walk: Walk = { survey: modelFor(checker.walkers, checker.content, sequence.setting, checker.hasDefaults), pending: [] };
-  const initial = checkState(checker, sequence.setting, walk);
+  let key = JSON.stringify(sequence.setting);
+  const check = (): string | null => {
+    if (!prefixes) return checkState(checker, sequence.setting, walk);
+    if (prefixes.has(key)) return prefixes.get(key)!;
+    const result = checkState(checker, sequence.setting, walk);
+    prefixes.set(key, result);
+    return result;
+  };
+  const initial = check();
   if (initial) return { sequence, at: -1, message: initial };
   for (let i = 0; i < sequence.steps.length; i++) {
+    key += `\u0000${JSON.stringify(sequence.steps[i])}`;
     if (!apply(checker, walk, sequence.steps[i]!)) continue;
-    const problem = checkState(checker, sequence.setting, walk);
+    const problem = check();
     if (problem) return { sequence, at: i, message: problem };
   }
   return null;
@@ -592,13 +617,15 @@ function simplerValues(step: Step): Step[] {
   return out;
 }
 
-/** Shrinks a failing sequence: drop chunks and single steps, then simplify values, until nothing smaller fails. */
 /**
  * Shrinks a failure to the fewest and simplest steps that still fail. Each candidate runs the
  * real survey-core model, so this can take long: it yields to the event loop every 50 ms (a test
  * runner's worker, or the server's requests, keep running).
  */
-export async function shrink(checker: Checker, failure: Failure): Promise<Failure> {
+export async function shrink(memoised: Checker, failure: Failure): Promise<Failure> {
+  // Every candidate is checked afresh (no memo: see Checker.memo), each prefix of steps once.
+  const checker: Checker = { ...memoised, memo: null };
+  const prefixes = new Map<string, string | null>();
   let best = failure;
   let yielded = Date.now();
   const breathe = async () => {
@@ -610,7 +637,7 @@ export async function shrink(checker: Checker, failure: Failure): Promise<Failur
   best = { ...best, sequence: { ...best.sequence, steps: best.sequence.steps.slice(0, best.at + 1) } };
   const tryCandidate = async (steps: Step[]): Promise<boolean> => {
     await breathe();
-    const result = run(checker, { setting: best.sequence.setting, steps });
+    const result = run(checker, { setting: best.sequence.setting, steps }, prefixes);
     if (!result) return false;
     best = { ...result, sequence: { ...result.sequence, steps: steps.slice(0, result.at + 1) } };
     return true;
@@ -717,7 +744,7 @@ export async function checkRoutingWith(content: QuestionnaireContent, options: R
   let aimed = 0;
   const result = async (sequences: number, failure: Failure | null): Promise<PropertyResult> => ({
     sequences,
-    states: checker.memo.size,
+    states: checker.memo?.size ?? 0,
     failure,
     shrunk: failure ? await shrink(checker, failure) : null,
     coverage,

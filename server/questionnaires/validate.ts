@@ -268,7 +268,27 @@ export function validateResponse(
 ): ValidationResult {
   if (!isRecord(data)) return { ok: false, errors: [{ question: null, message: INVALID_SHAPE }] };
   const meta = readMeta(content);
+  return validateSettled(meta, settle(content, variables, data), options);
+}
+
+/**
+ * validateResponse and visibleQuestionNames of the same answers from one settling (the routing
+ * walk, server/questionnaires/routing-walk.ts, asks both after every step; settling is most of
+ * the cost of either).
+ */
+export function validateAndRoute(
+  content: QuestionnaireContent,
+  variables: Partial<QuestionnaireVariables>,
+  data: Record<string, unknown>,
+  options: { mode: ValidationMode; malformedFirst?: boolean },
+): { result: ValidationResult; visible: string[] } {
+  const meta = readMeta(content);
   const settled = settle(content, variables, data);
+  const visible = settled.visible.map((question) => question.name);
+  return { result: validateSettled(meta, settled, options), visible };
+}
+
+function validateSettled(meta: QuestionnaireMeta, settled: Settled, options: { mode: ValidationMode; malformedFirst?: boolean }): ValidationResult {
   const byQuestion = firstErrorPerQuestion(settled.errors);
   // A completion's malformed answers are reported as a partial check would (the respondent API
   // answers them with a 400 before looking at what is missing): one settle serves both checks.

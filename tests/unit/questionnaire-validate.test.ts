@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { validateResponse, variablesFor, visibleQuestionNames, type QuestionnaireContent, type ValidationResult } from '../../server/questionnaires';
+import { validateAndRoute, validateResponse, variablesFor, visibleQuestionNames, type QuestionnaireContent, type ValidationResult } from '../../server/questionnaires';
 import { randomAnswers } from '../../server/demo/data/random-responses';
 import { seededRandom } from '../../server/demo/data/random';
 import { aCheckbox, aComment, aMatrix, aPage, aQuestionnaire, aRadio } from '../fixtures/questionnaires';
@@ -194,6 +194,18 @@ describe('visibleQuestionNames', () => {
     expect(visibleQuestionNames(routed, vars, {})).toEqual(['toestemming']);
     expect(visibleQuestionNames(routed, vars, { toestemming: 'nee', samen: 'wel' })).toEqual(['toestemming']);
     expect(visibleQuestionNames(routed, vars, 'garbage')).toEqual(['toestemming']);
+  });
+});
+
+describe('validateAndRoute', () => {
+  it('gives what validateResponse and visibleQuestionNames give for the same answers, from one settling', () => {
+    const sets = [{}, yes, { ...yes, samen: 'geen' }, { ...yes, samen: 'geen', reden: 'geld', toelichting: 'x'.repeat(30) }, { ...yes, samen: 'wel', doelen: ['a', 'x'] }, { toestemming: 'nee', samen: 'wel' }];
+    for (const data of sets) {
+      for (const options of [{ mode: 'partial' as const }, { mode: 'complete' as const }, { mode: 'complete' as const, malformedFirst: true }]) {
+        const both = validateAndRoute(routed, vars, data, options);
+        expect(both, JSON.stringify({ data, options })).toEqual({ result: validateResponse(routed, vars, data, options), visible: visibleQuestionNames(routed, vars, data) });
+      }
+    }
   });
 });
 

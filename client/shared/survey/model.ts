@@ -1,5 +1,6 @@
 import { ComponentCollection, Model, settings, type Question } from 'survey-core';
 import { NOMINATION_COMPONENT, NOMINATION_TYPE } from '../../../contract/nominations';
+import { runConditionsOnClearedAnswers } from '../../../contract/survey-conditions';
 // SurveyJS's own texts (buttons, "Vereist", progress) in Dutch.
 import 'survey-core/i18n/dutch';
 import { sanitizeHtml } from './sanitize';
@@ -54,6 +55,9 @@ export function createSurveyModel(questionnaire: QuestionnaireJson, variables: R
   const json = sanitizeTexts(raw, '') as QuestionnaireJson;
   const model = new Model(json);
   model.locale = 'nl';
+  // survey-core skips `{matrix.row}` conditions when the matrix is cleared; the server's
+  // buildSurvey does the same, so page and server agree (contract/survey-conditions.ts).
+  runConditionsOnClearedAnswers(model);
   model.applyTheme(THEME);
   model.showProgressBar = true;
   model.progressBarType = 'pages';
