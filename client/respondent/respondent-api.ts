@@ -6,7 +6,7 @@ import type { Answers, QuestionnaireJson } from '../shared/survey/model';
  * rather than the admin's `call()`: saves sent while the page closes need `keepalive`, and a 404
  * is an answer here (the link is closed), not an error.
  */
-import type { QuestionError, Saved, Stale, SurveyPayload, SurveyState } from '../../contract/api/responses';
+import type { QuestionError, Saved, Stale, SurveyChange, SurveyPayload, SurveyState } from '../../contract/api/responses';
 
 export type { QuestionError, Saved, Stale, SurveyPayload, SurveyState };
 
@@ -89,7 +89,18 @@ export function prefetchLoad(token: string): void {
 }
 
 export class RespondentApi {
+  /**
+   * The questionnaire of the last load: consent and completion answer without it (SurveyChange),
+   * since a round's questionnaire does not change while the page is open.
+   */
+  private questionnaire: SurveyPayload['questionnaire'] = {};
+
   constructor(private readonly token: string) {}
+
+  private withQuestionnaire(body: Record<string, unknown>): SurveyPayload {
+    const change = body as unknown as SurveyChange & { questionnaire?: SurveyPayload['questionnaire'] };
+    return { ...change, questionnaire: change.questionnaire ?? this.questionnaire };
+  }
 
   private url(suffix = ''): string {
     return `/api/s/${this.token}${suffix}`;
@@ -110,14 +121,16 @@ export class RespondentApi {
         opensAt: typeof body.opensAt === 'string' ? body.opensAt : null,
       };
     }
-    return { kind: 'survey', survey: body as unknown as SurveyPayload };
+    const survey = body as unknown as SurveyPayload;
+    this.questionnaire = survey.questionnaire;
+    return { kind: 'survey', survey };
   }
 
   async consent(answer: string): Promise<SurveyPayload | 'closed'> {
     const { status, body } = await call('POST', this.url('/consent'), { answer });
     if (status === 404) return 'closed';
     if (status !== 200) throw refused(status, body);
-    return body as unknown as SurveyPayload;
+    return this.withQuestionnaire(body);
   }
 
   async save(data: Answers, currentPage: number, revision: number, keepalive = false): Promise<Saved | Stale> {
@@ -131,7 +144,7 @@ export class RespondentApi {
     { kind: 'completed'; survey: SurveyPayload } | { kind: 'invalid'; message: string; errors: QuestionError[] } | { kind: 'stale'; stale: Stale }
   > {
     const { status, body } = await call('POST', this.url('/complete'), { data, currentPage, revision });
-    if (status === 200) return { kind: 'completed', survey: body as unknown as SurveyPayload };
+    if (status === 200) return { kind: 'completed', survey: this.withQuestionnaire(body) };
     if (status === 422) {
       const errors = Array.isArray(body.errors) ? (body.errors as QuestionError[]) : [];
       return { kind: 'invalid', message: typeof body.message === 'string' ? body.message : 'Niet alle antwoorden zijn in orde.', errors };

@@ -37,6 +37,14 @@ export const SurveyPayload = Type.Object({
 });
 export type SurveyPayload = Static<typeof SurveyPayload>;
 
+/**
+ * The answer to consent and completion: the `Survey` without the questionnaire, which the page
+ * already has from `GET /api/s/:token` and which does not change while a round is open (a
+ * round's version is pinned). Sending it again cost the server most of these answers (issue 21).
+ */
+export const SurveyChange = Type.Omit(SurveyPayload, ['questionnaire']);
+export type SurveyChange = Static<typeof SurveyChange>;
+
 export const NotOpen = Type.Object({ state: Type.Literal('not_open'), study: Type.Object({ name: Type.String() }), opensAt: Nullable(Type.String()) });
 export type NotOpen = Static<typeof NotOpen>;
 
@@ -72,7 +80,7 @@ const refusals = { 400: Refusal, 403: Refusal, 404: Closed, 409: Refusal, 422: R
 
 export const responsesApi = defineApi({
   'GET /api/s/:token': { params: TokenParams, response: { 200: Type.Union([SurveyPayload, NotOpen]), 404: Closed } },
-  'POST /api/s/:token/consent': { params: TokenParams, body: Type.Object({ answer: Type.String({ maxLength: 200 }) }), response: { 200: SurveyPayload, ...refusals } },
+  'POST /api/s/:token/consent': { params: TokenParams, body: Type.Object({ answer: Type.String({ maxLength: 200 }) }), response: { 200: SurveyChange, ...refusals } },
   'PUT /api/s/:token/answers': { params: TokenParams, body: AnswersBody, response: { 200: Saved, ...refusals } },
-  'POST /api/s/:token/complete': { params: TokenParams, body: AnswersBody, response: { 200: SurveyPayload, ...refusals } },
+  'POST /api/s/:token/complete': { params: TokenParams, body: AnswersBody, response: { 200: SurveyChange, ...refusals } },
 });

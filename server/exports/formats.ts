@@ -4,6 +4,7 @@ import { savChunks, type SavVariable } from './sav-writer';
 import type { ExportPlan, ExportValue, ExportVariable } from './export';
 import { codebookRows } from './codebook';
 import { neutraliseFormula } from '../spreadsheet';
+import { amsterdamWallMs, formatAmsterdam } from './wall-clock';
 
 export type ExportFormat = 'csv' | 'csv-nl' | 'xlsx' | 'sav';
 
@@ -16,26 +17,14 @@ export const FORMAT_INFO: Record<ExportFormat, { contentType: string; extension:
 
 const TIME_ZONE = 'Europe/Amsterdam';
 
-// Building an Intl formatter costs far more than using one: make it once.
-const wallClock = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
-/** The wall-clock time in the Netherlands, as "2026-03-05 14:45:10". */
+/** The wall-clock time in the Netherlands, as "2026-03-05 14:45:10" (Intl once per UTC hour, see wall-clock.ts). */
 export function dutchDateTime(date: Date): string {
-  return wallClock.format(date);
+  return formatAmsterdam(date);
 }
 
 /** A Date whose UTC fields hold the Dutch wall-clock time (spreadsheets have no time zones). */
 function wallClockDate(date: Date): Date {
-  return new Date(dutchDateTime(date).replace(' ', 'T') + 'Z');
+  return new Date(amsterdamWallMs(date));
 }
 
 function csvField(value: ExportValue, delimiter: string, decimalComma: boolean): string {

@@ -7,6 +7,8 @@
  * streamed: the writer yields Buffers and never holds more than one block of cases.
  */
 
+import { amsterdamWallMs } from './wall-clock';
+
 export type SavMeasure = 'nominal' | 'ordinal' | 'scale';
 
 export interface SavNumericVariable {
@@ -284,6 +286,8 @@ function dictionary(dict: SavDictionary, entries: Layout[], caseSize: number): B
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 export function spssDateTime(date: Date, timeZone: string): number {
+  // Dutch time (every export): the offset per UTC hour, kept (wall-clock.ts), not Intl per value.
+  if (timeZone === 'Europe/Amsterdam') return amsterdamWallMs(date) / 1000 + SPSS_EPOCH_OFFSET;
   let formatter = formatters.get(timeZone);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat('en-GB', {

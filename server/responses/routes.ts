@@ -8,15 +8,15 @@ import { RESPONDENT_BODY_LIMIT } from '../limits';
 import { getQuestionnaire, variablesFor } from '../questionnaires';
 import { checkAnswers } from './answers';
 import {
+  changeConsent,
   fastAutosave,
-  giveConsent,
   warmVersions,
   knownVersion,
   loadContext,
   markOpened,
-  refuseConsent,
   saveResponse,
   stateOf,
+  storedResponse,
   type RespondentContext,
   type SaveOutcome,
   type StoredResponse,
@@ -73,8 +73,15 @@ class FailureCounter {
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
-/** The `Survey` of the contract, for every state but closed and not_open. */
+/**
+ * The `Survey` of the contract, for every state but closed and not_open; `changeBody` is the same
+ * without the questionnaire (the answer to consent and completion, see SurveyChange).
+ */
 function surveyBody(context: RespondentContext, state: SurveyState, response: StoredResponse | null) {
+  return { ...changeBody(context, state, response), questionnaire: context.questionnaire!.content };
+}
+
+function changeBody(context: RespondentContext, state: SurveyState, response: StoredResponse | null) {
   const version = context.questionnaire!;
   const shown = state === 'open' || state === 'completed' ? response : null;
   return {
@@ -82,7 +89,6 @@ function surveyBody(context: RespondentContext, state: SurveyState, response: St
     study: { name: context.studyName },
     round: { name: context.roundName, closesAt: iso(context.closesAt) },
     school: { name: context.schoolName },
-    questionnaire: version.content,
     variables: context.variables,
     consent: version.meta.consent,
     data: shown?.data ?? {},
@@ -169,14 +175,12 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
       if (answer !== meta.consent.yes && answer !== meta.consent.no) {
         return reply.code(400).send({ error: 'invalid_consent', message: MESSAGES.consentAnswer });
       }
-      const outcome =
-        answer === meta.consent.yes
-          ? await db.transaction().execute((trx) => giveConsent(trx, context.invitationId, meta, now))
-          : await db.transaction().execute((trx) => refuseConsent(trx, context.invitationId, now));
+      // One round trip (respondent_consent, migration 0026); it gives back the response as it is
+      // afterwards, so the answer needs no second lookup.
+      const outcome = await changeConsent(db, context.invitationId, answer === meta.consent.yes, meta, now);
+      if (!outcome.ok && outcome.reason === 'missing') return reply.code(404).send(CLOSED_BODY);
       if (!outcome.ok) return reply.code(409).send({ error: 'completed', message: MESSAGES.completed });
-      const after = await loadContext(db, request.params.token);
-      if (!after) return reply.code(404).send(CLOSED_BODY);
-      return surveyBody(after, stateOf(after, now), after.response);
+      return changeBody(context, outcome.response ? 'open' : 'refused', outcome.response);
     },
   );
 
@@ -217,11 +221,12 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
     { config: respondent, onRequest, bodyLimit: RESPONDENT_BODY_LIMIT, schema: api['POST /api/s/:token/complete'] },
     async (request, reply) => {
       const now = clock.now();
-      const found = await writable(request.params.token, reply, now);
+      // The stored answers are read only for a repeated completion, which answers with them.
+      const found = await writable(request.params.token, reply, now, { answers: false });
       if (!found) return reply;
       const { context, state } = found;
       // Idempotent: a retry after a lost answer gets the completed survey, with what was stored.
-      if (state === 'completed') return surveyBody(context, state, context.response);
+      if (state === 'completed') return changeBody(context, state, await storedResponse(db, context.invitationId));
       if (state !== 'open') return reply.code(403).send({ error: 'consent_required', message: MESSAGES.consentRequired });
       const version = context.questionnaire!;
       const { data, currentPage, revision } = request.body;
@@ -232,16 +237,15 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
       const checked = checkAnswers(version, context.variables, data, 'complete');
       if (!checked.ok && checked.malformed) return reply.code(400).send({ error: 'invalid_answers', message: MESSAGES.invalidAnswers, errors: checked.errors });
       if (!checked.ok) return reply.code(422).send({ error: 'invalid_answers', message: MESSAGES.incomplete, errors: checked.errors });
-      const outcome = await db.transaction().execute((trx) =>
-        saveResponse(trx, context.invitationId, { data: checked.data, currentPage, revision }, now, { branch: checked.branch }),
-      );
+      // One statement (completionStatement): the response and the invitation change together.
+      const outcome = await saveResponse(db, context.invitationId, { data: checked.data, currentPage, revision }, now, { branch: checked.branch });
       if (!outcome.ok) {
-        if (outcome.reason === 'completed') return surveyBody(context, 'completed', outcome.current);
+        if (outcome.reason === 'completed') return changeBody(context, 'completed', outcome.current);
         return sendOutcome(reply, outcome);
       }
-      const after = await loadContext(db, request.params.token);
-      if (!after) return reply.code(404).send(CLOSED_BODY);
-      return surveyBody(after, stateOf(after, now), after.response);
+      // What was just stored, as a lookup would read it back.
+      const stored: StoredResponse = { data: checked.data, currentPage, revision: outcome.revision, branch: checked.branch, completedAt: now };
+      return changeBody(context, 'completed', stored);
     },
   );
 

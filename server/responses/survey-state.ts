@@ -293,72 +293,37 @@ export async function markOpened(db: Kysely<DB>, context: RespondentContext, now
     .execute();
 }
 
-export type ChangeOutcome = { ok: true } | { ok: false; reason: 'completed' };
+export type ConsentOutcome = { ok: true; response: StoredResponse | null } | { ok: false; reason: 'completed' | 'missing' };
 
 /**
- * Consent given: a response row holding only the consent answer (revision 1), status `started`.
- * Given again while answering, nothing changes. A school that refused before may consent now;
- * its refusal is forgotten (refused_at cleared), so it gets reminders like any other starter.
- * Call inside a transaction (the caller owns it): the invitation row is locked until it ends.
+ * Consent given (`give`) or refused, in one statement (respondent_consent, migration 0026): the
+ * invitation row is locked, so changes of one link run one after the other.
+ *
+ * Given: a response row holding only the consent answer (revision 1), status `started`. Given
+ * again while answering, nothing changes. A school that refused before may consent now; its
+ * refusal is forgotten (refused_at cleared), so it gets reminders like any other starter.
+ * Refused: every answer is deleted, status `refused`; refused again, nothing changes.
+ * After completion nothing changes and the outcome says so. On success the response as it is
+ * afterwards comes back (null after a refusal), so the caller needs no second lookup.
  */
-export async function giveConsent(trx: Kysely<DB>, invitationId: number, meta: QuestionnaireMeta, now: Date): Promise<ChangeOutcome> {
-  {
-    const invitation = await trx.selectFrom('invitations').select(['status']).where('id', '=', invitationId).forUpdate().executeTakeFirstOrThrow();
-    const response = await trx.selectFrom('responses').select(['id', 'completed_at']).where('invitation_id', '=', invitationId).executeTakeFirst();
-    if (invitation.status === 'completed' || response?.completed_at) return { ok: false, reason: 'completed' } as const;
-    if (!response) {
-      await trx
-        .insertInto('responses')
-        .values({
-          invitation_id: invitationId,
-          data: JSON.stringify({ [meta.consent.question]: meta.consent.yes }),
-          current_page: 0,
-          revision: 1,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-    }
-    if (invitation.status !== 'started' || !response) {
-      await trx
-        .updateTable('invitations')
-        .set({
-          status: 'started',
-          consent_at: now,
-          refused_at: null,
-          started_at: sql<Date>`coalesce(started_at, ${now})`,
-          opened_at: sql<Date>`coalesce(opened_at, ${now})`,
-          last_activity_at: now,
-        })
-        .where('id', '=', invitationId)
-        .execute();
-    }
-    return { ok: true } as const;
-  }
-}
-
-/** Consent refused: every answer is deleted, status `refused`. Call inside a transaction (the caller owns it). */
-export async function refuseConsent(trx: Kysely<DB>, invitationId: number, now: Date): Promise<ChangeOutcome> {
-  {
-    const invitation = await trx.selectFrom('invitations').select(['status']).where('id', '=', invitationId).forUpdate().executeTakeFirstOrThrow();
-    const response = await trx.selectFrom('responses').select(['id', 'completed_at']).where('invitation_id', '=', invitationId).executeTakeFirst();
-    if (invitation.status === 'completed' || response?.completed_at) return { ok: false, reason: 'completed' } as const;
-    if (response) await trx.deleteFrom('responses').where('id', '=', response.id).execute();
-    if (invitation.status !== 'refused') {
-      await trx
-        .updateTable('invitations')
-        .set({
-          status: 'refused',
-          refused_at: now,
-          consent_at: null,
-          opened_at: sql<Date>`coalesce(opened_at, ${now})`,
-          last_activity_at: now,
-        })
-        .where('id', '=', invitationId)
-        .execute();
-    }
-    return { ok: true } as const;
-  }
+export async function changeConsent(db: Kysely<DB>, invitationId: number, give: boolean, meta: QuestionnaireMeta, now: Date): Promise<ConsentOutcome> {
+  const data = give ? JSON.stringify({ [meta.consent.question]: meta.consent.yes }) : null;
+  const result = await sql<{
+    outcome: 'ok' | 'completed' | 'missing';
+    data: Record<string, unknown> | null;
+    currentPage: number | null;
+    revision: number | null;
+    branch: string | null;
+    completedAt: Date | null;
+  }>`select * from respondent_consent(${invitationId}, ${give}, ${data}::jsonb, ${now})`.execute(db);
+  const row = result.rows[0];
+  if (!row || row.outcome === 'missing') return { ok: false, reason: 'missing' };
+  if (row.outcome === 'completed') return { ok: false, reason: 'completed' };
+  const response =
+    row.data === null
+      ? null
+      : { data: row.data, currentPage: row.currentPage ?? 0, revision: row.revision ?? 0, branch: row.branch, completedAt: row.completedAt };
+  return { ok: true, response };
 }
 
 export interface SaveInput {
@@ -376,22 +341,17 @@ export type SaveOutcome =
   | { ok: false; reason: 'no_consent' };
 
 async function whyNotSaved(db: Kysely<DB>, invitationId: number): Promise<SaveOutcome> {
-  const row = await db
-    .selectFrom('responses')
-    .select(['data', 'current_page', 'revision', 'branch', 'completed_at'])
-    .where('invitation_id', '=', invitationId)
-    .executeTakeFirst();
-  if (!row) return { ok: false, reason: 'no_consent' };
-  const current: StoredResponse = { data: row.data, currentPage: row.current_page, revision: row.revision, branch: row.branch, completedAt: row.completed_at };
-  return { ok: false, reason: row.completed_at ? 'completed' : 'stale', current };
+  const current = await storedResponse(db, invitationId);
+  if (!current) return { ok: false, reason: 'no_consent' };
+  return { ok: false, reason: current.completedAt ? 'completed' : 'stale', current };
 }
 
 /**
  * Autosave, or completion when `completion` is given. Lands only on top of `input.revision`: the
  * UPDATE's `where revision = $seen` makes two saves on the same revision race for the row lock,
  * and the loser finds the revision moved on (PostgreSQL re-checks the condition after the wait).
- * A completion changes the response and the invitation together: call it inside a transaction
- * (the caller owns it); an autosave is one statement and needs none.
+ * Both are one statement (the response and the invitation change together) and need no
+ * transaction.
  */
 export async function saveResponse(
   db: Kysely<DB>,
@@ -427,30 +387,41 @@ export function autosaveStatement(invitationId: number, input: SaveInput, now: D
     `;
 }
 
-async function completeResponse(trx: Kysely<DB>, invitationId: number, input: SaveInput, now: Date, completion: { branch: string | null }): Promise<SaveOutcome> {
-  const saved = await (async () => {
-    const row = await trx
-      .updateTable('responses')
-      .set({
-        data: JSON.stringify(input.data),
-        current_page: input.currentPage,
-        revision: sql<number>`revision + 1`,
-        updated_at: now,
-        ...(completion ? { branch: completion.branch, completed_at: now } : {}),
-      })
-      .where('invitation_id', '=', invitationId)
-      .where('revision', '=', input.revision)
-      .where('completed_at', 'is', null)
-      .returning(['revision'])
-      .executeTakeFirst();
-    if (!row) return null;
-    await trx
-      .updateTable('invitations')
-      .set(completion ? { status: 'completed', completed_at: now, last_activity_at: now } : { last_activity_at: now })
-      .where('id', '=', invitationId)
-      .execute();
-    return row.revision;
-  })();
-  if (saved !== null) return { ok: true, revision: saved, savedAt: now };
-  return whyNotSaved(trx, invitationId);
+/**
+ * Completion as one statement (issue 21): the response (answers, branch, completed_at; only on
+ * top of `input.revision` and while not completed) and the invitation (status `completed`) change
+ * together or not at all, so it needs no transaction of its own. When it did not land, why not
+ * (stale, completed by someone else, no consent) is looked up as for an autosave.
+ */
+export function completionStatement(invitationId: number, input: SaveInput, now: Date, branch: string | null) {
+  return sql<{ revision: number }>`
+      with saved as (
+        update responses
+        set data = ${JSON.stringify(input.data)}::jsonb, current_page = ${input.currentPage}, revision = revision + 1, updated_at = ${now},
+          branch = ${branch}, completed_at = ${now}
+        where invitation_id = ${invitationId} and revision = ${input.revision} and completed_at is null
+        returning revision
+      ), touched as (
+        update invitations set status = 'completed', completed_at = ${now}, last_activity_at = ${now}
+        where id = ${invitationId} and exists (select 1 from saved)
+      )
+      select revision from saved
+    `;
+}
+
+async function completeResponse(db: Kysely<DB>, invitationId: number, input: SaveInput, now: Date, completion: { branch: string | null }): Promise<SaveOutcome> {
+  const result = await completionStatement(invitationId, input, now, completion.branch).execute(db);
+  const revision = result.rows[0]?.revision;
+  if (revision !== undefined) return { ok: true, revision, savedAt: now };
+  return whyNotSaved(db, invitationId);
+}
+
+/** The stored response of an invitation, answers included, or null before consent. */
+export async function storedResponse(db: Kysely<DB>, invitationId: number): Promise<StoredResponse | null> {
+  const row = await db
+    .selectFrom('responses')
+    .select(['data', 'current_page', 'revision', 'branch', 'completed_at'])
+    .where('invitation_id', '=', invitationId)
+    .executeTakeFirst();
+  return row ? { data: row.data, currentPage: row.current_page, revision: row.revision, branch: row.branch, completedAt: row.completed_at } : null;
 }

@@ -57,6 +57,11 @@ describeEachDatabase('respondent API', (getDatabase) => {
 
   const get = (token: string) => app.inject({ url: `/api/s/${token}` });
   const consent = (token: string, answer: string) => app.inject({ method: 'POST', url: `/api/s/${token}/consent`, payload: { answer } });
+  /** Consent, then the survey as the page has it (consent answers without the questionnaire). */
+  const consented = async (token: string) => {
+    expect((await consent(token, 'ja')).statusCode).toBe(200);
+    return (await get(token)).json();
+  };
   const put = (token: string, payload: unknown) => app.inject({ method: 'PUT', url: `/api/s/${token}/answers`, payload: payload as object });
   const complete = (token: string, payload: unknown) => app.inject({ method: 'POST', url: `/api/s/${token}/complete`, payload: payload as object });
 
@@ -169,7 +174,9 @@ describeEachDatabase('respondent API', (getDatabase) => {
       const [link] = await aRoundOpenForAnswers(db);
       const res = await consent(link!.token, 'ja');
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({ state: 'open', data: { Q_consent: 'ja' }, revision: 1, currentPage: 0 });
+      expect(res.json()).toMatchObject({ state: 'open', data: { Q_consent: 'ja' }, revision: 1, currentPage: 0, consent: { question: 'Q_consent' } });
+      // The page has the questionnaire from its first request; consent does not send it again.
+      expect(res.json().questionnaire).toBeUndefined();
       const invitation = await invitationOf(db, link!.invitationId);
       expect(invitation).toMatchObject({ status: 'started', refused_at: null });
       expect(invitation.consent_at?.toISOString()).toBe(new Date(NOW).toISOString());
@@ -292,7 +299,7 @@ describeEachDatabase('respondent API', (getDatabase) => {
 
     it('drops at completion what an autosave kept that the routing hides or the choices do not hold', async () => {
       const [link] = await aRoundOpenForAnswers(db);
-      const opened = (await consent(link!.token, 'ja')).json();
+      const opened = await consented(link!.token);
       const saved = await put(link!.token, { data: { Q_mate: 'wel', A_doelen: ['uitval'], Q_functie: ['leraar', 'astronaut'] }, currentPage: 3, revision: 1 });
       expect(saved.statusCode).toBe(200);
       // The school changes its mind about the branch; the page clears what it hid, a faulty one may not.
@@ -308,7 +315,7 @@ describeEachDatabase('respondent API', (getDatabase) => {
 
     it('completes with the branch, then answers every retry with the stored survey and keeps the answers', async () => {
       const [link] = await aRoundOpenForAnswers(db);
-      const opened = (await consent(link!.token, 'ja')).json();
+      const opened = await consented(link!.token);
       const data = answerEverything(opened.questionnaire, opened.variables, { Q_consent: 'ja', Q_mate: 'plannen' });
       clock.advance(20 * 60_000);
       const res = await complete(link!.token, { data, currentPage: 9, revision: 1 });
@@ -319,6 +326,9 @@ describeEachDatabase('respondent API', (getDatabase) => {
       expect(body.data.A_doelen).toBeUndefined();
       const stored = await responseOf(db, link!.invitationId);
       expect(stored).toMatchObject({ branch: 'plannen', revision: 2 });
+      // The answer holds exactly what was stored, without the questionnaire (the page has it).
+      expect(body.data).toEqual(stored!.data);
+      expect(body.questionnaire).toBeUndefined();
       expect(stored?.completed_at?.toISOString()).toBe('2026-03-10T10:20:00.000Z');
       const invitation = await invitationOf(db, link!.invitationId);
       expect(invitation.status).toBe('completed');
@@ -346,7 +356,7 @@ describeEachDatabase('respondent API', (getDatabase) => {
 
     it('does not complete on top of a revision it did not see', async () => {
       const [link] = await aRoundOpenForAnswers(db);
-      const opened = (await consent(link!.token, 'ja')).json();
+      const opened = await consented(link!.token);
       const data = answerEverything(opened.questionnaire, opened.variables, { Q_consent: 'ja', Q_mate: 'geen' });
       await put(link!.token, { data: { Q_mate: 'wel' }, currentPage: 2, revision: 1 });
       const res = await complete(link!.token, { data, currentPage: 9, revision: 1 });
@@ -477,7 +487,7 @@ describeEachDatabase('respondent API', (getDatabase) => {
       const notified = await roundNotificationsOf(getDatabase(), async () => {
         await get(links[0]!.token);
         await consent(links[1]!.token, 'nee');
-        const opened = (await consent(links[2]!.token, 'ja')).json();
+        const opened = await consented(links[2]!.token);
         const data = answerEverything(opened.questionnaire, opened.variables, { Q_consent: 'ja', Q_mate: 'wel' });
         expect((await complete(links[2]!.token, { data, currentPage: 9, revision: 1 })).statusCode).toBe(200);
       });
