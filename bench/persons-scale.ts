@@ -1,38 +1,58 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import Fastify from 'fastify';
 import { sql } from 'kysely';
+import { buildApp } from '../server/app';
+import { systemClock } from '../server/clock';
 import { openPostgres } from '../server/db/database';
 import { migrateToLatest } from '../server/db/migrator';
 import { exportStream } from '../server/exports/formats';
+import { codeHash, linkToken, pupilCode, CODE_ALPHABET } from '../server/invitations/person-links';
 import { planPersonExport } from '../server/persons/export';
 import { issueCodes } from '../server/persons/sites';
 import { personTracking } from '../server/persons/tracking';
-import { cpuProfile, createBenchDatabase, loadAverage, peakRssMb, recordResults, table } from './lib';
+import { seedPanel } from './_persons-seed';
+import { BENCH_SECRET, benchAppConfig, cpuProfile, createBenchDatabase, loadAverage, peakRssMb, percentile, recordResults, table } from './lib';
 
 /**
- * Person rounds at scale (issue 19: 1.1 million pupils). Two measurements of PERSONS_SCALE pupils
- * each (schools of 10 classes of 30; 80% of round 1 come back in round 2 with their panel id, the
- * rest are new), all completed. Measured, each against a baseline in the same run:
+ * Person rounds at scale (issue 19: "a bench shows code generation, a class of 30 starting at
+ * once, tracking and wide export at 100× [one measurement of 11,000 pupils] (1.1 million
+ * persons)"). Two measurements of PERSONS_SCALE pupils each, seeded by bulk SQL
+ * (bench/_persons-seed.ts: schools of 10 classes of 30; 80% of measurement 1 come back in
+ * measurement 2 with their panel id, 20% are new, 2% of measurement 2's parents objected), then
+ * measured through the app's own functions, each against a baseline in the same run:
  *
- * - code generation (`issueCodes`, one HMAC code and a unique insert per place) against plain
- *   single-row inserts of the same number of person rows;
- * - tracking of round 2 (`personTracking`, with the "in both" figure) against a plain SELECT of
- *   round 2's person rows;
- * - the wide export as CSV (`planPersonExport` + `exportStream`) against a plain SELECT of the same
- *   persons with their answers, both measurements.
+ * - code generation (`issueCodes`, HMAC codes, batched unique inserts): PERSONS_CODES places for
+ *   one school's classes (realistic slice), and with PERSONS_FULL_CODES=1 every place of a third
+ *   measurement as large as the others, class by class as registrations issue them (then checked:
+ *   as many distinct codes as places, every code in the unambiguous alphabet); baseline: plain
+ *   multi-row INSERTs of as many person rows, same batches, no HMAC;
+ * - a class of 30 starting at once: 30 concurrent `POST /api/persons/l/:token/start` with the
+ *   class's real codes against the app over HTTP on loopback (one address, the app's default rate
+ *   limits); baseline: a bare Fastify route doing the code lookup (SELECT) and an UPDATE;
+ * - tracking of measurement 2 (`personTracking`, with the "in both" figure); baseline: a SELECT of
+ *   measurement 2's person rows;
+ * - the wide export (`planPersonExport` + `exportStream`) as CSV and .sav (and XLSX while the
+ *   rows fit a sheet), with the peak RSS during each; baseline: the same persons with their answers
+ *   and school streamed from PostgreSQL through a cursor, nothing written.
  *
- * Default size is small (3,000 per round); `PERSONS_SCALE=1100000` is the national case (the wide
- * export builds its rows in memory, see server/persons/export.ts: watch the peak RSS).
+ * Default size is small (3,000 per measurement) for the smoke test; `PERSONS_SCALE=1100000` is
+ * the national case. `PERSONS_SEED_ONLY=1` only seeds; it and `PERSONS_KEEP=1` keep the database (its URL is printed) for
+ * bench/_persons-explain.ts; `PERSONS_PROFILE=1` profiles the wide CSV export.
  */
 const N = Math.max(300, Number(process.env.PERSONS_SCALE ?? 3000));
 const CODES = Math.min(N, Number(process.env.PERSONS_CODES ?? 600));
-const SECRET = 'bench-secret-'.repeat(4);
+const FULL_CODES = process.env.PERSONS_FULL_CODES === '1';
+const SEED_ONLY = process.env.PERSONS_SEED_ONLY === '1';
+const KEEP = process.env.PERSONS_KEEP === '1' || SEED_ONLY;
+const SECRET = BENCH_SECRET;
 const schools = Math.ceil(N / 300);
 const perRound = schools * 300;
+const XLSX_MAX_ROWS = 1_048_575;
 
 const bench = await createBenchDatabase('persons');
-const database = openPostgres(bench.url);
+const database = openPostgres(bench.url, { max: 10 });
 const db = database.db;
 const time = async <T>(work: () => Promise<T>): Promise<{ seconds: number; value: T }> => {
   const t0 = performance.now();
@@ -45,113 +65,230 @@ const median = async (runs: number, work: () => Promise<unknown>) => {
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
 };
+/** Peak resident set size (MB) while `work` runs, sampled every 50 ms. */
+const withPeakRss = async <T>(work: () => Promise<T>): Promise<{ value: T; peakMb: number; startMb: number }> => {
+  const startMb = process.memoryUsage().rss / 1e6;
+  let peak = startMb;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss / 1e6)), 50);
+  try {
+    const value = await work();
+    peak = Math.max(peak, process.memoryUsage().rss / 1e6);
+    return { value, peakMb: Math.round(peak), startMb: Math.round(startMb) };
+  } finally {
+    clearInterval(timer);
+  }
+};
+const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : '–');
+const loads: string[] = [];
+const noteLoad = () => loads.push(loadAverage().split(' / ')[0]!);
 
 try {
   await migrateToLatest(db);
-  const seeded = await time(async () => {
-    const content = {
-      title: 'Leerlingen',
-      meetronde: { key: 'leerlingen', version: '1', variables: [], consent: { question: 'meedoen', yes: 'ja', no: 'nee' } },
-      pages: [
-        {
-          name: 'p1',
-          elements: [
-            { type: 'radiogroup', name: 'plezier', title: 'Ga je graag naar school?', choices: [1, 2, 3] },
-            { type: 'radiogroup', name: 'vrienden', title: 'Heb je vrienden in de klas?', choices: [1, 2] },
-            { type: 'comment', name: 'waarom', title: 'Waarom?', visibleIf: '{plezier} = 3' },
-          ],
-        },
-      ],
-    };
-    await sql`insert into studies (name, slug) values ('Bench', 'bench')`.execute(db);
-    await sql`insert into questionnaire_versions (questionnaire_key, version, title, content, sha256) values ('leerlingen', '1', 'Leerlingen', ${JSON.stringify(content)}::jsonb, 'bench-persons')`.execute(db);
-    await sql`insert into rounds (study_id, name, questionnaire_version_id, status, unit_type)
-      select s.id, m.name, v.id, m.status, 'person' from studies s, questionnaire_versions v,
-      (values ('Meting 1', 'closed', 1), ('Meting 2', 'open', 2)) as m(name, status, n) order by m.n`.execute(db);
-    await sql`insert into person_rounds (round_id, consent_mode, roles, previous_round_id, created_at, updated_at)
-      select id, 'passive', '["pupil"]', lag(id) over (order by id), now(), now() from rounds`.execute(db);
-    await sql`insert into swvs (code, name, sector) values ('PO2001', 'SWV 1', 'po')`.execute(db);
-    await sql`insert into round_swvs (round_id, swv_id, situation, region_letter) select r.id, w.id, 'po-vo', 'A' from rounds r, swvs w`.execute(db);
-    await sql`insert into schools (location_code, brin, name, kind, street, house_number, postcode, city)
-      select lpad(g::text, 6, '0'), lpad((g / 100)::text, 4, '0'), 'School ' || g, 'po', 'Straat', g::text, '1234 AB', 'PLAATS' from generate_series(1, ${schools}) g`.execute(db);
-    await sql`insert into invitations (round_id, school_id, swv_id, token_nonce, token_hash, status)
-      select r.id, s.id, (select id from swvs), 'n' || r.id || '-' || s.id, 'h' || r.id || '-' || s.id, 'started' from rounds r, schools s`.execute(db);
-    await sql`insert into person_sites (round_id, invitation_id, participation, created_at) select round_id, id, 'yes', now() from invitations`.execute(db);
-    await sql`insert into person_classes (round_id, site_id, label, grade, pupils, link_nonce, created_at)
-      select s.round_id, s.id, 'K' || g, 'g6', 30, md5(s.id || '-' || g), now() from person_sites s, generate_series(1, 10) g`.execute(db);
-    const [r1, r2] = (await db.selectFrom('rounds').select('id').orderBy('id').execute()).map((r) => r.id);
-    await sql`insert into persons (round_id, site_id, class_id, role, panel_id, seq, code_nonce, code_hash, status, started_at, completed_at, created_at)
-      select c.round_id, c.site_id, c.id, 'pupil', gen_random_uuid(), g, md5('n' || c.id || '-' || g), md5('h' || c.id || '-' || g), 'completed', now(), now(), now()
-      from person_classes c, generate_series(1, 30) g where c.round_id = ${r1}`.execute(db);
-    // Round 2: the same school and class label; 80% keep their panel id (and code), 20% are new.
-    await sql`insert into persons (round_id, site_id, class_id, role, panel_id, seq, code_nonce, code_hash, previous_person_id, status, started_at, completed_at, created_at)
-      select c2.round_id, c2.site_id, c2.id, 'pupil', case when p.id % 5 = 0 then gen_random_uuid() else p.panel_id end, p.seq, p.code_nonce,
-        case when p.id % 5 = 0 then md5('new' || p.id) else p.code_hash end, case when p.id % 5 = 0 then null else p.id end, 'completed', now(), now(), now()
-      from persons p
-      join person_classes c1 on c1.id = p.class_id
-      join person_sites s1 on s1.id = c1.site_id
-      join invitations i1 on i1.id = s1.invitation_id
-      join invitations i2 on i2.school_id = i1.school_id and i2.round_id = ${r2}
-      join person_sites s2 on s2.invitation_id = i2.id
-      join person_classes c2 on c2.site_id = s2.id and c2.label = c1.label
-      where p.round_id = ${r1}`.execute(db);
-    await sql`insert into person_responses (person_id, data, revision, created_at, updated_at, completed_at)
-      select id, jsonb_build_object('plezier', 1 + id % 3, 'vrienden', 1 + id % 2) || case when id % 3 = 2 then '{"waarom": "te vroeg"}'::jsonb else '{}'::jsonb end, 1, now(), now(), now() from persons`.execute(db);
-    await sql`analyze`.execute(db);
-    return { r1: r1!, r2: r2! };
-  });
+  const seeded = await time(() => seedPanel(db, schools));
   const { r1, r2 } = seeded.value;
   console.log(`seeded 2 × ${perRound} persons in ${seeded.seconds.toFixed(1)} s`);
+  if (SEED_ONLY) {
+    await database.close();
+    console.log(`kept database: ${bench.url}`);
+    process.exit(0);
+  }
+  const rows: Array<Array<string | number>> = [];
+  const notes: string[] = [];
 
-  // Code generation: a school registering classes, against plain single-row inserts.
+  // --- Code generation: one school's classes of 30 (the slice), against plain inserts of as many rows.
+  noteLoad();
   const site = await db.selectFrom('person_sites').select('id').where('round_id', '=', r2).orderBy('id').executeTakeFirstOrThrow();
-  const newClass = () =>
+  const ctx = { roundId: r2, siteId: site.id };
+  const newClasses = (count: number, siteId = site.id, roundId = r2) =>
     db
       .insertInto('person_classes')
-      .values({ round_id: r2, site_id: site.id, label: `B${randomBytes(4).toString('hex')}`, grade: 'g6', pupils: 30, link_nonce: 'x', created_at: new Date() })
+      .values(Array.from({ length: count }, () => ({ round_id: roundId, site_id: siteId, label: `B${randomUUID()}`, grade: 'g6' as const, pupils: 30, link_nonce: randomUUID(), created_at: new Date() })))
       .returning('id')
-      .executeTakeFirstOrThrow();
-  const baselineCodes = await time(async () => {
-    const cls = await newClass();
-    for (let i = 1; i <= CODES; i++) {
+      .execute();
+  const plainPlaces = async (classes: Array<{ id: number }>, siteId: number, roundId: number) => {
+    for (const cls of classes) {
       await db
         .insertInto('persons')
-        .values({ round_id: r2, site_id: site.id, class_id: cls.id, role: 'pupil', panel_id: randomUUID(), seq: i, code_nonce: 'b', code_hash: `b-${randomUUID()}`, created_at: new Date() })
+        .values(Array.from({ length: 30 }, (_, i) => ({ round_id: roundId, site_id: siteId, class_id: cls.id, role: 'pupil' as const, panel_id: randomUUID(), seq: i + 1, code_nonce: 'b', code_hash: `b-${randomUUID()}`, created_at: new Date() })))
         .execute();
     }
-  });
+  };
+  // The bench's own classes (label B…) go again, so tracking and export see the seeded rounds only.
+  const dropBenchClasses = async () => {
+    const own = db.selectFrom('person_classes').select('id').where('round_id', '=', r2).where('label', 'like', 'B%');
+    await db.deleteFrom('persons').where('class_id', 'in', own).execute();
+    await db.deleteFrom('person_classes').where('round_id', '=', r2).where('label', 'like', 'B%').execute();
+  };
+  const sliceClasses = Math.ceil(CODES / 30);
+  const baselineCodes = await time(async () => plainPlaces(await newClasses(sliceClasses), site.id, r2));
   const codes = await time(async () => {
-    const cls = await newClass();
-    await issueCodes(db, SECRET, { roundId: r2, siteId: site.id }, cls.id, 0, CODES, new Date());
+    for (const cls of await newClasses(sliceClasses)) await issueCodes(db, SECRET, ctx, cls.id, 0, 30, new Date());
   });
-  // The bench's own classes go again, so tracking and export see the seeded rounds only.
-  await db.deleteFrom('person_classes').where('round_id', '=', r2).where('label', 'like', 'B%').execute();
+  rows.push([
+    `code generation, ${(sliceClasses * 30).toLocaleString('en')} places in classes of 30 (issueCodes per class)`,
+    codes.seconds.toFixed(3),
+    'multi-row INSERT of as many person rows per class, no HMAC',
+    baselineCodes.seconds.toFixed(3),
+    ratio(codes.seconds, baselineCodes.seconds),
+  ]);
+  await dropBenchClasses();
 
+  if (FULL_CODES) {
+    // Every place of a third measurement as large as the others, issued class by class.
+    noteLoad();
+    const r3 = (await sql<{ id: number }>`insert into rounds (study_id, name, questionnaire_version_id, status, unit_type)
+      select study_id, 'Meting 3', questionnaire_version_id, 'draft', 'person' from rounds where id = ${r2} returning id`.execute(db)).rows[0]!.id;
+    const r4 = (await sql<{ id: number }>`insert into rounds (study_id, name, questionnaire_version_id, status, unit_type)
+      select study_id, 'Meting 3 (baseline)', questionnaire_version_id, 'draft', 'person' from rounds where id = ${r2} returning id`.execute(db)).rows[0]!.id;
+    const classesOf = async (roundId: number) => {
+      await sql`insert into invitations (round_id, school_id, swv_id, token_nonce, token_hash, status)
+        select ${roundId}::int, school_id, swv_id, 'n' || ${roundId}::int || '-' || school_id, 'h' || ${roundId}::int || '-' || school_id, 'started' from invitations where round_id = ${r2}`.execute(db);
+      await sql`insert into person_sites (round_id, invitation_id, participation, created_at) select round_id, id, 'yes', now() from invitations where round_id = ${roundId}`.execute(db);
+      await sql`insert into person_classes (round_id, site_id, label, grade, pupils, link_nonce, created_at)
+        select s.round_id, s.id, 'K' || g, 'g6', 30, md5(s.id || '-' || g), now() from person_sites s, generate_series(1, 10) g where s.round_id = ${roundId}`.execute(db);
+      return db.selectFrom('person_classes').select(['id', 'site_id']).where('round_id', '=', roundId).orderBy('id').execute();
+    };
+    const baseClasses = await classesOf(r4);
+    const fullBaseline = await time(async () => {
+      for (const c of baseClasses) await plainPlaces([c], c.site_id, r4);
+    });
+    const fullClasses = await classesOf(r3);
+    const full = await time(async () => {
+      for (const c of fullClasses) await issueCodes(db, SECRET, { roundId: r3, siteId: c.site_id }, c.id, 0, 30, new Date());
+    });
+    const check = (await sql<{ n: number; distinct_hashes: number }>`select count(*)::int as n, count(distinct code_hash)::int as distinct_hashes from persons where round_id = ${r3}`.execute(db)).rows[0]!;
+    // Every code rebuilt from its nonce: in the alphabet, and as many distinct codes as places.
+    const seen = new Set<string>();
+    let outside = 0;
+    let mismatched = 0;
+    for await (const p of db.selectFrom('persons').select(['code_nonce', 'code_hash']).where('round_id', '=', r3).stream(5000)) {
+      const code = pupilCode(SECRET, p.code_nonce!);
+      if (![...code].every((ch) => CODE_ALPHABET.includes(ch))) outside++;
+      if (codeHash(SECRET, code) !== p.code_hash) mismatched++;
+      seen.add(code);
+    }
+    rows.push([
+      `code generation, all ${check.n.toLocaleString('en')} places of a measurement, class by class (issueCodes)`,
+      full.seconds.toFixed(1),
+      'the same plain inserts for every class',
+      fullBaseline.seconds.toFixed(1),
+      ratio(full.seconds, fullBaseline.seconds),
+    ]);
+    notes.push(
+      `Full code generation: ${check.n.toLocaleString('en')} places, ${seen.size.toLocaleString('en')} distinct codes, ${check.distinct_hashes.toLocaleString('en')} distinct lookup hashes, ${outside} codes outside the alphabet, ${mismatched} hashes that do not match their code.`,
+    );
+    await db.deleteFrom('rounds').where('id', 'in', [r3, r4]).execute();
+    await sql`vacuum analyze persons`.execute(db);
+  }
+
+  // --- A class of 30 starting at once, over HTTP from one address, against a bare route.
+  noteLoad();
+  const classSite = await db.selectFrom('person_sites').select('id').where('round_id', '=', r2).orderBy('id', 'desc').executeTakeFirstOrThrow();
+  const [cls] = await newClasses(1, classSite.id);
+  await issueCodes(db, SECRET, { roundId: r2, siteId: classSite.id }, cls!.id, 0, 30, new Date());
+  const nonce = (await db.selectFrom('person_classes').select('link_nonce').where('id', '=', cls!.id).executeTakeFirstOrThrow()).link_nonce;
+  const places = await db.selectFrom('persons').select(['code_nonce']).where('class_id', '=', cls!.id).execute();
+  const classCodes = places.map((p) => pupilCode(SECRET, p.code_nonce!));
+  const classToken = linkToken(SECRET, 'class-link', cls!.id, nonce);
+  const app = await buildApp(benchAppConfig(bench.url), { database, clock: systemClock });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const appUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  const bare = Fastify();
+  bare.post<{ Body: { code: string } }>('/bare/start', async (request) => {
+    const p = await db.selectFrom('persons').select(['id']).where('round_id', '=', r2).where('code_hash', '=', codeHash(SECRET, request.body.code)).executeTakeFirstOrThrow();
+    await db.updateTable('persons').set({ started_at: new Date() }).where('id', '=', p.id).execute();
+    return { ok: true };
+  });
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/bare/start`;
+  const burst = async (url: string) => {
+    const t0 = performance.now();
+    const replies = await Promise.all(
+      classCodes.map(async (code) => {
+        const s = performance.now();
+        const reply = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+        await reply.arrayBuffer();
+        return { status: reply.status, ms: performance.now() - s };
+      }),
+    );
+    const ms = replies.map((r) => r.ms).sort((a, b) => a - b);
+    return { seconds: (performance.now() - t0) / 1000, refused: replies.filter((r) => r.status !== 200).length, statuses: [...new Set(replies.map((r) => r.status))], p50: percentile(ms, 50), max: ms.at(-1)! };
+  };
+  const classBaseline = await burst(bareUrl);
+  const classRun = await burst(`${appUrl}/api/persons/l/${classToken}/start`);
+  await app.close();
+  await bare.close();
+  await dropBenchClasses();
+  rows.push([
+    `a class of 30 starting at once (30 concurrent POST …/l/:token/start, one address; ${classRun.refused} refused, p50 ${classRun.p50.toFixed(0)} ms, slowest ${classRun.max.toFixed(0)} ms)`,
+    classRun.seconds.toFixed(3),
+    `bare Fastify route: code lookup + UPDATE (p50 ${classBaseline.p50.toFixed(0)} ms)`,
+    classBaseline.seconds.toFixed(3),
+    ratio(classRun.seconds, classBaseline.seconds),
+  ]);
+  if (classRun.refused > 0) notes.push(`Class of 30: ${classRun.refused} starts refused (statuses ${classRun.statuses.join(', ')}).`);
+
+  // --- Tracking of measurement 2.
+  noteLoad();
   const baselineTracking = await median(3, () => db.selectFrom('persons').select(['id', 'status', 'class_id', 'site_id']).where('round_id', '=', r2).execute());
   let panel: Awaited<ReturnType<typeof personTracking>>['panel'] = null;
   const tracking = await median(3, async () => {
     panel = (await personTracking(db, r2)).panel;
   });
+  rows.push(['tracking of measurement 2 (personTracking, with "in both")', tracking.toFixed(3), "SELECT of measurement 2's person rows", baselineTracking.toFixed(3), ratio(tracking, baselineTracking)]);
 
-  const baselineExport = await median(1, () =>
-    db.selectFrom('persons as p').innerJoin('person_responses as r', 'r.person_id', 'p.id').select(['p.id', 'p.panel_id', 'p.class_id', 'r.data', 'r.completed_at']).where('p.round_id', 'in', [r1, r2]).execute(),
+  // --- Wide export, against streaming the same rows from PostgreSQL.
+  noteLoad();
+  const baselineExport = await withPeakRss(() =>
+    time(async () => {
+      let n = 0;
+      const stream = db
+        .selectFrom('persons as p')
+        .innerJoin('person_responses as pr', 'pr.person_id', 'p.id')
+        .leftJoin('person_classes as c', 'c.id', 'p.class_id')
+        .leftJoin('person_sites as s', 's.id', 'p.site_id')
+        .leftJoin('invitations as i', 'i.id', 's.invitation_id')
+        .select(['p.id', 'p.panel_id', 'p.role', 'pr.data', 'pr.completed_at', 'c.label', 'c.grade', 'i.school_location_code'])
+        .where('p.round_id', 'in', [r1, r2])
+        .where('p.status', '=', 'completed')
+        .stream(1000);
+      for await (const _ of stream) n++;
+      return n;
+    }),
   );
-  let bytes = 0;
-  let rows = 0;
-  const wide = await median(1, async () => {
-    const plan = await planPersonExport(db, SECRET, r2, 'wide');
-    rows = plan.caseCount;
-    bytes = 0;
-    await pipeline(
-      exportStream(plan, 'csv', 'Bench'),
-      new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          bytes += chunk.length;
-          cb();
-        },
+  rows.push([`baseline: both measurements' completed persons with answers and school, streamed (${baselineExport.value.value.toLocaleString('en')} rows; peak RSS ${baselineExport.peakMb} MB)`, baselineExport.value.seconds.toFixed(3), '', '', '']);
+  let wideRows = 0;
+  const formats: Array<'csv' | 'sav' | 'xlsx'> = ['csv', 'sav', 'xlsx'];
+  for (const format of formats) {
+    if (format === 'xlsx' && wideRows > XLSX_MAX_ROWS) {
+      notes.push(`Wide XLSX not run: ${wideRows.toLocaleString('en')} rows do not fit a sheet (at most ${XLSX_MAX_ROWS.toLocaleString('en')} rows and a header).`);
+      continue;
+    }
+    noteLoad();
+    let bytes = 0;
+    const run = await withPeakRss(() =>
+      time(async () => {
+        const plan = await planPersonExport(db, SECRET, r2, 'wide');
+        wideRows = plan.caseCount;
+        await pipeline(
+          exportStream(plan, format, 'Bench'),
+          new Writable({
+            write(chunk: Buffer, _enc, cb) {
+              bytes += chunk.length;
+              cb();
+            },
+          }),
+        );
       }),
     );
-  });
+    rows.push([
+      `wide export, ${format.toUpperCase()} (${wideRows.toLocaleString('en')} rows, ${(bytes / 1e6).toFixed(1)} MB; peak RSS ${run.peakMb} MB, ${run.startMb} MB before)`,
+      run.value.seconds.toFixed(3),
+      'the streamed SELECT above',
+      baselineExport.value.seconds.toFixed(3),
+      ratio(run.value.seconds, baselineExport.value.seconds),
+    ]);
+  }
 
   // Where the wide export's time goes (PERSONS_PROFILE=1): our functions by inclusive time.
   const profile = process.env.PERSONS_PROFILE
@@ -161,21 +298,17 @@ try {
       })
     : null;
   if (profile) console.log(JSON.stringify({ byPackage: profile.byPackage.slice(0, 8), own: profile.ownInclusive.slice(0, 12), top: profile.lines.slice(0, 12) }, null, 1));
-  const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : '–');
   recordResults(`Person rounds at scale: ${perRound.toLocaleString('en')} persons per measurement (bench/persons-scale.ts)`, [
-    ...table(
-      ['what', 'seconds', 'baseline', 'baseline seconds', '× baseline'],
-      [
-        [`code generation, ${CODES.toLocaleString('en')} places (issueCodes)`, codes.seconds.toFixed(3), 'single-row inserts of as many person rows, no HMAC', baselineCodes.seconds.toFixed(3), ratio(codes.seconds, baselineCodes.seconds)],
-        ['tracking of round 2 (personTracking, with "in both")', tracking.toFixed(3), "SELECT of round 2's person rows", baselineTracking.toFixed(3), ratio(tracking, baselineTracking)],
-        [`wide export, CSV (${rows.toLocaleString('en')} rows, ${(bytes / 1e6).toFixed(1)} MB)`, wide.toFixed(3), 'SELECT of both rounds’ persons with their answers', baselineExport.toFixed(3), ratio(wide, baselineExport)],
-      ],
-    ),
+    `Two measurements of ${perRound.toLocaleString('en')} pupils (${(2 * perRound).toLocaleString('en')} persons, ${schools.toLocaleString('en')} schools of 10 classes of 30), seeded by SQL in ${seeded.seconds.toFixed(0)} s; PostgreSQL, pool of 10.`,
     '',
-    `In both measurements (tracking): ${JSON.stringify(panel)}; expected about ${Math.round(perRound * 0.8).toLocaleString('en')}.`,
-    `Seeding: ${seeded.seconds.toFixed(1)} s. Peak RSS ${peakRssMb()} MB. Load average ${loadAverage()}.`,
+    ...table(['what', 'seconds', 'baseline', 'baseline seconds', '× baseline'], rows),
+    '',
+    `In both measurements (tracking): ${JSON.stringify(panel)}; expected about ${Math.round(perRound * 0.8 * 0.98).toLocaleString('en')}.`,
+    ...notes,
+    `Peak RSS of the process ${peakRssMb()} MB. Load average (1 min) at each step: ${loads.join(', ')}; at the end ${loadAverage()}.`,
   ]);
 } finally {
   await database.close();
-  await bench.drop();
+  if (KEEP) console.log(`kept database: ${bench.url}`);
+  else await bench.drop();
 }

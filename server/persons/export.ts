@@ -6,8 +6,8 @@ import { notFound } from '../errors';
 import { answerVariable, schoolPseudonym, type ExportPlan, type ExportValue, type ExportVariable } from '../exports/export';
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent } from '../questionnaires';
 import { answerColumns, answerValues, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from '../questionnaires/columns';
-import { linkedColumns } from './linked-columns';
-import { personsAtSchools } from './joins';
+import type { QuestionnaireVariables } from '../questionnaires';
+import { linkedColumns, type LinkedColumn } from './linked-columns';
 
 /**
  * Exports of a person round and the measurements before it (the chain of previous_round_id), as
@@ -23,13 +23,19 @@ import { personsAtSchools } from './joins';
  * schools are the exports' usual `school_code`. Pupil rows carry the linked columns
  * (linked-columns.ts: teacher answers, school answers, external scores) of their measurement.
  *
- * Rows are built in memory: a person round's measurements are tens of thousands of persons; the
- * 1.1M case is measured in bench/persons-scale.ts.
+ * Streamed (issue 19: 1.1 million persons, bench/persons-scale.ts): the plan measures what the
+ * header needs (case count, widths of text columns and class labels) in SQL aggregates, then the
+ * rows come from one query over every measurement of the chain ordered by panel id, read through
+ * a cursor; a wide row is built when its panel's last person row has arrived. Rows are ordered by
+ * the (random) panel UUID, which is not in the file: the order says nothing about who was
+ * registered when. A person without a school location (e.g. a professional) exports with empty
+ * school fields (left joins).
  */
 
 export type PersonExportShape = 'long' | 'wide';
 
 const MAX_CHAIN = 10;
+const CURSOR_ROWS = 1000;
 
 export function panelPseudonym(secret: string, panelId: string): string {
   return hmac(secret, 'panel-export', panelId).replace(/[-_]/g, '').slice(0, 12).toUpperCase();
@@ -61,89 +67,86 @@ export async function measurementChain(db: Kysely<DB>, roundId: number): Promise
   return chain;
 }
 
-interface PersonRow {
-  measurement: number;
-  personId: number;
-  panel: string;
-  role: string;
-  school: string;
-  classLabel: string;
-  grade: string;
-  completedAt: Date | null;
-  answers: ExportValue[];
-  linked: ExportValue[];
+/** What one measurement contributes: its answer and linked columns, and how they sit in the union. */
+interface MeasurementSpec {
+  columns: AnswerColumn[];
+  evaluator: VisibilityEvaluator;
+  linked: LinkedColumn[];
+  variables: ExportVariable[];
+  linkedVars: ExportVariable[];
+  /** Per variable of the union: the index of this measurement's own column, or -1. */
+  answerIndex: number[];
+  linkedIndex: number[];
 }
 
-interface MeasurementData {
-  columns: AnswerColumn[];
-  variables: ExportVariable[];
-  linked: ExportVariable[];
-  rows: PersonRow[];
+/** One exported person row as it comes from the database, ready to place in a file row. */
+interface PersonValues {
+  measurement: number;
+  role: string;
+  fixed: ExportValue[];
+  answers: ExportValue[];
+  linked: ExportValue[];
 }
 
 const ROLE_CODES = new Map<string, number>(PERSON_ROLES.map((r, i) => [r, i + 1]));
 const GRADE_CODES = new Map<string, number>(CLASS_GRADES.map((g, i) => [g, i + 1]));
 
-async function measurementData(db: Kysely<DB>, secret: string, m: Measurement, index: number): Promise<MeasurementData> {
-  const consentQuestion = m.content ? readMeta(m.content).consent.question : undefined;
-  const columns = m.content ? answerColumns(m.content, variablesFor({ situation: null, sector: null, schoolName: 'de school' }), { consentQuestion }) : [];
-  const evaluator = new VisibilityEvaluator(columns);
-  const linked = await linkedColumns(db, m.roundId);
-  const rows = await personsAtSchools(db)
+/** Completed persons of the chain's rounds with their answers, class and (if any) school location. */
+function exportedPersons(db: Kysely<DB>, roundIds: number[]) {
+  return db
+    .selectFrom('persons as p')
     .innerJoin('person_responses as pr', 'pr.person_id', 'p.id')
     .leftJoin('person_classes as c', 'c.id', 'p.class_id')
-    .select([
-      'p.id',
-      'p.panel_id',
-      'p.role',
-      'pr.data',
-      'pr.completed_at',
-      'c.label',
-      'c.grade',
-      'w.sector',
-      'rs.situation',
-      sql<string>`coalesce(i.school_location_code, sc.location_code)`.as('location_code'),
-      sql<string>`coalesce(i.school_name, sc.name)`.as('school_name'),
-      sql<SchoolKind>`coalesce(i.school_kind, sc.kind)`.as('school_kind'),
-    ])
-    .where('p.round_id', '=', m.roundId)
+    .where('p.round_id', 'in', roundIds)
     .where('p.status', '=', 'completed')
-    .where('pr.completed_at', 'is not', null)
-    .orderBy('p.id')
-    .execute();
-  // One keyed hash per school, not per person.
-  const schoolCodes = new Map<string, string>();
-  const schoolCode = (location: string) => {
-    let code = schoolCodes.get(location);
-    if (code === undefined) schoolCodes.set(location, (code = schoolPseudonym(secret, location)));
-    return code;
-  };
-  const out: PersonRow[] = rows.map((r) => {
-    const data = (r.data ?? {}) as Record<string, unknown>;
-    const vars = variablesFor({ situation: (r.situation ?? null) as Situation | null, sector: r.sector as SwvSector, schoolName: r.school_name, schoolKind: r.school_kind });
-    return {
-      measurement: index + 1,
-      personId: r.id,
-      panel: panelPseudonym(secret, r.panel_id),
-      role: r.role,
-      school: schoolCode(r.location_code),
-      classLabel: r.label ?? '',
-      grade: r.grade ?? '',
-      completedAt: r.completed_at,
-      answers: answerValues(columns, data, evaluator.askedColumns(data, vars)),
-      linked: linked.map((l) => (r.role === 'pupil' ? (l.values.get(r.id) ?? null) : null)),
-    };
-  });
-  const width = (values: ExportValue[]) => Math.max(1, ...values.map((v) => (typeof v === 'string' ? Buffer.byteLength(v) : 1)));
-  const variables = columns.map((c, k) => answerVariable(c, width(out.map((r) => r.answers[k] ?? null))));
+    .where('pr.completed_at', 'is not', null);
+}
+
+/** Widths of a measurement's text answers and class labels, and its number of exported persons. */
+async function measure(db: Kysely<DB>, roundId: number, columns: AnswerColumn[]) {
+  const texts = columns.map((c, k) => ({ c, k })).filter(({ c }) => c.kind === 'text' || c.kind === 'other-text');
+  const row = (await exportedPersons(db, [roundId])
+    .select([
+      sql<number>`count(*)::int`.as('n'),
+      sql<number>`coalesce(max(octet_length(c.label)), 0)::int`.as('class_w'),
+      ...texts.map(({ c }, i) => {
+        const key = c.kind === 'text' ? c.question : `${c.question}-Comment`;
+        return sql<number>`coalesce(max(case when jsonb_typeof(pr.data -> ${key}) = 'string' then octet_length(pr.data ->> ${key}) end), 0)::int`.as(`w${i}`);
+      }),
+    ])
+    .executeTakeFirstOrThrow()) as unknown as Record<string, number>;
+  const widths = new Map(texts.map(({ k }, i) => [k, Number(row[`w${i}`] ?? 0)]));
+  return { count: Number(row.n), classWidth: Number(row.class_w), widths };
+}
+
+async function measurementSpec(db: Kysely<DB>, m: Measurement): Promise<MeasurementSpec & { count: number; classWidth: number }> {
+  const consentQuestion = m.content ? readMeta(m.content).consent.question : undefined;
+  const columns = m.content ? answerColumns(m.content, variablesFor({ situation: null, sector: null, schoolName: 'de school' }), { consentQuestion }) : [];
+  const linked = await linkedColumns(db, m.roundId);
+  const { count, classWidth, widths } = await measure(db, m.roundId, columns);
+  const variables = columns.map((c, k) => answerVariable(c, widths.get(k) ?? 1));
+  // Linked text values live in memory already (linked-columns.ts): their widths over the exported pupils.
+  const linkedWidths = new Map<number, number>();
+  if (linked.some((l) => l.kind === 'string')) {
+    const pupils = await exportedPersons(db, [m.roundId]).select('p.id').where('p.role', '=', 'pupil').execute();
+    linked.forEach((l, k) => {
+      if (l.kind !== 'string') return;
+      let w = 1;
+      for (const { id } of pupils) {
+        const v = l.values.get(id);
+        w = Math.max(w, typeof v === 'string' ? Buffer.byteLength(v) : 1);
+      }
+      linkedWidths.set(k, w);
+    });
+  }
   const linkedVars: ExportVariable[] = linked.map((l, k) => ({
     name: l.name,
     label: l.label,
     type: l.kind,
     measure: l.kind === 'numeric' ? 'scale' : 'nominal',
-    ...(l.kind === 'string' ? { width: width(out.map((r) => r.linked[k] ?? null)) } : {}),
+    ...(l.kind === 'string' ? { width: linkedWidths.get(k) ?? 1 } : {}),
   }));
-  return { columns, variables, linked: linkedVars, rows: out };
+  return { columns, evaluator: new VisibilityEvaluator(columns), linked, variables, linkedVars, answerIndex: [], linkedIndex: [], count, classWidth };
 }
 
 /** Variables of several measurements by name: the latest measurement's definition wins. */
@@ -160,86 +163,178 @@ function union(lists: ExportVariable[][]): ExportVariable[] {
   return [...byName.values()];
 }
 
-const fixedVariables = (chain: Measurement[], classWidth: number): ExportVariable[] => [
+const fixedVariables = (classWidth: number): ExportVariable[] => [
   { name: 'school_code', label: 'Schoolcode (pseudoniem, gelijk in elke meting)', type: 'string', measure: 'nominal', width: 10 },
   { name: 'klas', label: 'Klas (zoals de school haar noemde)', type: 'string', measure: 'nominal', width: classWidth },
   { name: 'groep', label: 'Groep of leerjaar', type: 'numeric', measure: 'ordinal', valueLabels: CLASS_GRADES.map((g, i) => [i + 1, CLASS_GRADE_LABELS[g]]) },
   { name: 'voltooid_op', label: 'Voltooid op', type: 'datetime', measure: 'scale' },
 ];
 
-const rowFixed = (r: PersonRow): ExportValue[] => [r.school, r.classLabel, GRADE_CODES.get(r.grade) ?? null, r.completedAt];
+/** The value a variable has where a measurement did not ask it (or the member was not in it). */
+const absent = (v: ExportVariable): ExportValue => (v.type === 'numeric' && v.missing?.includes(NOT_ASKED) ? NOT_ASKED : null);
 
-/** A value per variable of `names`, from a measurement's own variables (not asked where it had none). */
-function spread(names: ExportVariable[], own: ExportVariable[], values: ExportValue[]): ExportValue[] {
+/** Where each variable of `names` sits among a measurement's own variables (-1: not there). */
+const indexIn = (names: ExportVariable[], own: ExportVariable[]): number[] => {
   const index = new Map(own.map((v, i) => [v.name, i]));
-  return names.map((v) => {
-    const i = index.get(v.name);
-    if (i === undefined) return v.type === 'numeric' && v.missing?.includes(NOT_ASKED) ? NOT_ASKED : null;
-    return values[i] ?? null;
-  });
+  return names.map((v) => index.get(v.name) ?? -1);
+};
+
+/** A value per variable of the union, from a measurement's own values. */
+function spread(out: ExportValue[], names: ExportVariable[], index: number[], values: ExportValue[]): void {
+  for (let j = 0; j < names.length; j++) {
+    const i = index[j]!;
+    out.push(i < 0 ? absent(names[j]!) : (values[i] ?? null));
+  }
 }
 
 export async function planPersonExport(db: Kysely<DB>, secret: string, roundId: number, shape: PersonExportShape): Promise<ExportPlan> {
   const chain = await measurementChain(db, roundId);
-  const data: MeasurementData[] = [];
-  for (const [i, m] of chain.entries()) data.push(await measurementData(db, secret, m, i));
+  const specs: Array<Awaited<ReturnType<typeof measurementSpec>>> = [];
+  for (const m of chain) specs.push(await measurementSpec(db, m));
   const latest = chain[chain.length - 1]!;
-  const answerVars = union(data.map((d) => d.variables));
-  const linkedVars = union(data.map((d) => d.linked));
-  const classWidth = Math.max(1, ...data.flatMap((d) => d.rows.map((r) => Buffer.byteLength(r.classLabel))));
+  const answerVars = union(specs.map((d) => d.variables));
+  const linkedVars = union(specs.map((d) => d.linkedVars));
+  for (const d of specs) {
+    d.answerIndex = indexIn(answerVars, d.variables);
+    d.linkedIndex = indexIn(linkedVars, d.linkedVars);
+  }
+  const classWidth = Math.max(1, ...specs.map((d) => d.classWidth));
   const meta = latest.content ? readMeta(latest.content) : { key: 'personen', version: '', consent: { question: '', yes: '' } };
   const measurementLabels: Array<[number, string]> = chain.map((m, i) => [i + 1, m.name]);
   const roleVar: ExportVariable = { name: 'rol', label: 'Rol', type: 'numeric', measure: 'nominal', valueLabels: PERSON_ROLES.map((r, i) => [i + 1, PERSON_ROLE_LABELS[r]]) };
   const panelVar: ExportVariable = { name: 'panel', label: 'Panelnummer (pseudoniem, gelijk in elke meting)', type: 'string', measure: 'nominal', width: 12 };
   const base = { roundName: latest.name, previousRound: chain.length > 1 ? chain[chain.length - 2]!.name : null, questionnaire: `${meta.key}-${meta.version}`, consent: meta.consent };
+  const roundIds = chain.map((m) => m.roundId);
+  const measurementOf = new Map(roundIds.map((id, i) => [id, i]));
+
+  /** Every exported person of the chain, ordered by panel id and measurement, as file values. */
+  async function* persons(): AsyncGenerator<{ panelId: string; person: PersonValues }> {
+    // One keyed hash and one set of questionnaire variables per school, not per person.
+    const schools = new Map<string, { code: string; vars: Partial<QuestionnaireVariables> }>();
+    const position = sql<number>`case p.round_id ${sql.join(roundIds.map((id, i) => sql`when ${id}::int then ${i}::int`), sql` `)} end`;
+    const stream = exportedPersons(db, roundIds)
+      .leftJoin('person_sites as s', 's.id', 'p.site_id')
+      .leftJoin('invitations as i', 'i.id', 's.invitation_id')
+      .leftJoin('schools as sc', 'sc.id', 'i.school_id')
+      .leftJoin('swvs as w', 'w.id', 'i.swv_id')
+      .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
+      .select([
+        'p.id',
+        'p.round_id',
+        'p.panel_id',
+        'p.role',
+        'pr.data',
+        'pr.completed_at',
+        'c.label',
+        'c.grade',
+        'w.sector',
+        'rs.situation',
+        sql<string | null>`coalesce(i.school_location_code, sc.location_code)`.as('location_code'),
+        sql<string | null>`coalesce(i.school_name, sc.name)`.as('school_name'),
+        sql<SchoolKind | null>`coalesce(i.school_kind, sc.kind)`.as('school_kind'),
+      ])
+      .orderBy('p.panel_id')
+      .orderBy(position)
+      .orderBy('p.id')
+      .stream(CURSOR_ROWS);
+    for await (const r of stream) {
+      const k = measurementOf.get(r.round_id)!;
+      const spec = specs[k]!;
+      const schoolKey = `${r.location_code ?? ''}\0${r.situation ?? ''}\0${r.sector ?? ''}\0${r.school_kind ?? ''}\0${r.school_name ?? ''}`;
+      let school = schools.get(schoolKey);
+      if (!school) {
+        school = {
+          code: r.location_code ? schoolPseudonym(secret, r.location_code) : '',
+          vars: variablesFor({ situation: (r.situation ?? null) as Situation | null, sector: (r.sector ?? null) as SwvSector, schoolName: r.school_name ?? '', schoolKind: r.school_kind ?? undefined }),
+        };
+        schools.set(schoolKey, school);
+      }
+      const data = (r.data ?? {}) as Record<string, unknown>;
+      yield {
+        panelId: r.panel_id,
+        person: {
+          measurement: k + 1,
+          role: r.role,
+          fixed: [school.code, r.label ?? '', GRADE_CODES.get(r.grade ?? '') ?? null, r.completed_at],
+          answers: answerValues(spec.columns, data, spec.evaluator.askedColumns(data, school.vars)),
+          linked: spec.linked.map((l) => (r.role === 'pupil' ? (l.values.get(r.id) ?? null) : null)),
+        },
+      };
+    }
+  }
 
   if (shape === 'long') {
     const variables: ExportVariable[] = [
       panelVar,
       { name: 'meting', label: 'Meting', type: 'numeric', measure: 'ordinal', valueLabels: measurementLabels },
       roleVar,
-      ...fixedVariables(chain, classWidth),
+      ...fixedVariables(classWidth),
       ...answerVars,
       ...linkedVars,
     ];
-    const rows = data.flatMap((d) =>
-      d.rows.map((r): ExportValue[] => [r.panel, r.measurement, ROLE_CODES.get(r.role) ?? null, ...rowFixed(r), ...spread(answerVars, d.variables, r.answers), ...spread(linkedVars, d.linked, r.linked)]),
-    );
-    rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])) || Number(a[1]) - Number(b[1]));
-    return { ...base, variables, caseCount: rows.length, rows: async function* () { yield* rows; } };
+    return {
+      ...base,
+      variables,
+      caseCount: specs.reduce((n, d) => n + d.count, 0),
+      async *rows() {
+        let lastPanel = '';
+        let pseudonym = '';
+        for await (const { panelId, person } of persons()) {
+          if (panelId !== lastPanel) [lastPanel, pseudonym] = [panelId, panelPseudonym(secret, panelId)];
+          const spec = specs[person.measurement - 1]!;
+          const values: ExportValue[] = [pseudonym, person.measurement, ROLE_CODES.get(person.role) ?? null, ...person.fixed];
+          spread(values, answerVars, spec.answerIndex, person.answers);
+          spread(values, linkedVars, spec.linkedIndex, person.linked);
+          yield values;
+        }
+      },
+    };
   }
 
   // Wide: one row per panel member, T<k>_ prefixes per measurement.
   const prefixed = (k: number, v: ExportVariable): ExportVariable => ({ ...v, name: `T${k}_${v.name}`.slice(0, 64), label: `${chain[k - 1]!.name}: ${v.label}` });
-  const perMeasurement = [...fixedVariables(chain, classWidth), ...answerVars, ...linkedVars];
+  const perMeasurement = [...fixedVariables(classWidth), ...answerVars, ...linkedVars];
   const variables: ExportVariable[] = [
     panelVar,
     roleVar,
     { name: 'in_beide', label: chain.length === 2 ? 'In beide metingen (beide keren ingevuld)' : 'In alle metingen ingevuld', type: 'numeric', measure: 'nominal', valueLabels: [[0, 'nee'], [1, 'ja']] },
     ...chain.flatMap((_, i) => perMeasurement.map((v) => prefixed(i + 1, v))),
   ];
-  const members = new Map<string, { role: string; byMeasurement: Map<number, { row: PersonRow; own: MeasurementData }> }>();
-  for (const d of data) {
-    for (const r of d.rows) {
-      const member = members.get(r.panel) ?? { role: r.role, byMeasurement: new Map() };
-      member.role = r.role;
-      member.byMeasurement.set(r.measurement, { row: r, own: d });
-      members.set(r.panel, member);
-    }
-  }
-  const empty = (list: ExportVariable[]) => list.map((v) => (v.type === 'numeric' && v.missing?.includes(NOT_ASKED) ? NOT_ASKED : null));
-  const rows = [...members.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([panel, member]): ExportValue[] => {
-      const values: ExportValue[] = [panel, ROLE_CODES.get(member.role) ?? null, member.byMeasurement.size === chain.length ? 1 : 0];
-      for (let k = 1; k <= chain.length; k++) {
-        const hit = member.byMeasurement.get(k);
-        if (!hit) values.push(null, null, null, null, ...empty(answerVars), ...empty(linkedVars));
-        else values.push(...rowFixed(hit.row), ...spread(answerVars, hit.own.variables, hit.row.answers), ...spread(linkedVars, hit.own.linked, hit.row.linked));
+  const members = await exportedPersons(db, roundIds).select(sql<number>`count(distinct p.panel_id)::int`.as('n')).executeTakeFirstOrThrow();
+  const emptyMeasurement: ExportValue[] = [null, null, null, null, ...answerVars.map(absent), ...linkedVars.map(absent)];
+  const wideRow = (panelId: string, hits: Array<PersonValues | undefined>): ExportValue[] => {
+    // The role of the member's latest measurement; a measurement with two rows of one member keeps the last.
+    const role = hits.findLast((h) => h !== undefined)!.role;
+    const values: ExportValue[] = [panelPseudonym(secret, panelId), ROLE_CODES.get(role) ?? null, hits.every((h) => h !== undefined) ? 1 : 0];
+    hits.forEach((hit, k) => {
+      if (!hit) {
+        values.push(...emptyMeasurement);
+        return;
       }
-      return values;
+      values.push(...hit.fixed);
+      spread(values, answerVars, specs[k]!.answerIndex, hit.answers);
+      spread(values, linkedVars, specs[k]!.linkedIndex, hit.linked);
     });
-  return { ...base, variables, caseCount: rows.length, rows: async function* () { yield* rows; } };
+    return values;
+  };
+  return {
+    ...base,
+    variables,
+    caseCount: Number(members.n),
+    async *rows() {
+      let panel: string | null = null;
+      let hits: Array<PersonValues | undefined> = [];
+      for await (const { panelId, person } of persons()) {
+        if (panelId !== panel) {
+          if (panel !== null) yield wideRow(panel, hits);
+          panel = panelId;
+          hits = new Array<PersonValues | undefined>(chain.length).fill(undefined);
+        }
+        hits[person.measurement - 1] = person;
+      }
+      if (panel !== null) yield wideRow(panel, hits);
+    },
+  };
 }
 
 /** How many panel members completed both this measurement and the one it follows (tracking). */

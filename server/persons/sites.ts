@@ -336,22 +336,36 @@ export function pupilPlaceRow(
 /**
  * Issues pupil places `from+1 … to` of a class: a random panel id and a code nonce each. A code
  * that happens to equal another code of the round (1 in 2^40 per pair) gets a new nonce.
+ *
+ * Batched (a national registration issues a million places): the codes of up to
+ * `CODE_BATCH` places are derived first, then inserted in one multi-row INSERT … ON CONFLICT DO
+ * NOTHING on the round's unique (round_id, code_hash); the places whose row did not go in (a code
+ * already in the round, or twice in the batch) are tried again with a new nonce.
  */
 export async function issueCodes(trx: Kysely<DB>, secret: string, ctx: Pick<CoordinatorContext, 'roundId' | 'siteId'>, classId: number, from: number, to: number, now: Date): Promise<void> {
-  for (let seq = from + 1; seq <= to; seq++) {
-    for (let attempt = 0; ; attempt++) {
-      const nonce = newNonce();
+  for (let start = from + 1; start <= to; start += CODE_BATCH) {
+    let pending: number[] = [];
+    for (let seq = start; seq <= Math.min(to, start + CODE_BATCH - 1); seq++) pending.push(seq);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 20) throw new Error('could not issue a unique pupil code');
+      const rows = pending.map((seq) => {
+        const nonce = newNonce();
+        return pupilPlaceRow(ctx, classId, now, { panelId: randomUUID(), seq, nonce, hash: codeHash(secret, pupilCode(secret, nonce)) });
+      });
       const inserted = await trx
         .insertInto('persons')
-        .values(pupilPlaceRow(ctx, classId, now, { panelId: randomUUID(), seq, nonce, hash: codeHash(secret, pupilCode(secret, nonce)) }))
+        .values(rows)
         .onConflict((oc) => oc.columns(['round_id', 'code_hash']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (inserted) break;
-      if (attempt > 20) throw new Error('could not issue a unique pupil code');
+        .returning('seq')
+        .execute();
+      const done = new Set(inserted.map((r) => r.seq));
+      pending = pending.filter((seq) => !done.has(seq));
     }
   }
 }
+
+/** Places per INSERT in issueCodes (10 parameters a row, well under PostgreSQL's 65,535). */
+const CODE_BATCH = 1000;
 
 async function replaceTeachers(trx: Kysely<DB>, secret: string, ctx: CoordinatorContext, teachers: TeacherInput[], now: Date): Promise<void> {
   const classes = await trx.selectFrom('person_classes').select(['id', 'label']).where('site_id', '=', ctx.siteId).execute();
