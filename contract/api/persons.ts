@@ -52,11 +52,25 @@ const TeacherTally = Type.Object({
   bounced: Type.Integer(),
 });
 
+/** Professionals (imported from a list, invited by e-mail): as teachers, plus how many continue the previous measurement. */
+export const ProfessionalTally = Type.Object({
+  registered: Type.Integer(),
+  invited: Type.Integer(),
+  started: Type.Integer(),
+  completed: Type.Integer(),
+  refused: Type.Integer(),
+  optedOut: Type.Integer(),
+  bounced: Type.Integer(),
+  continued: Type.Integer(),
+});
+export type ProfessionalTally = Static<typeof ProfessionalTally>;
+
 export const PersonTracking = Type.Object({
   roundId: Type.Integer(),
   unitType: Type.String(),
   total: Type.Object(Tally),
   teachers: TeacherTally,
+  professionals: ProfessionalTally,
   schools: Type.Array(
     Type.Object({
       ...Tally,
@@ -200,6 +214,21 @@ export const ExternalScoresReport = Type.Object({
 });
 export type ExternalScoresReport = Static<typeof ExternalScoresReport>;
 
+export const ProfessionalsImportReport = Type.Object({
+  dryRun: Type.Boolean(),
+  applied: Type.Boolean(),
+  lines: Type.Integer(),
+  added: Type.Integer(),
+  continued: Type.Integer(),
+  existing: Type.Integer(),
+  problems: Type.Array(Type.Object({ line: Type.Union([Type.Integer(), Type.Null()]), problem: Type.String() })),
+  moreProblems: Type.Integer(),
+});
+export type ProfessionalsImportReport = Static<typeof ProfessionalsImportReport>;
+
+export const CopyPreviousReport = Type.Object({ dryRun: Type.Boolean(), copied: Type.Integer(), existing: Type.Integer(), skipped: Type.Integer() });
+export type CopyPreviousReport = Static<typeof CopyPreviousReport>;
+
 const TeacherClassParams = Type.Object({ token: Token, classId: Id });
 const TeacherSaved = Type.Object({ revision: Type.Integer(), allDone: Type.Boolean() });
 const Html = FileReply('text/html');
@@ -229,6 +258,19 @@ export const personsApi = defineApi({
     }),
     response: { 200: ExternalScoresReport },
   },
+  /** Professionals (multipart, one CSV or XLSX file: e-mail, optional swv code and functie): a dry run first, then apply. */
+  'POST /api/persons/rounds/:id/professionals': {
+    params: IdParams,
+    querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }),
+    response: { 200: ProfessionalsImportReport },
+  },
+  /** A follow-up round: the previous measurement's professionals invited again, with their panel ids. */
+  'POST /api/persons/rounds/:id/professionals/copy-previous': {
+    params: IdParams,
+    querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }),
+    response: { 200: CopyPreviousReport },
+  },
+  'GET /api/persons/rounds/:id/professionals': { params: IdParams, response: { 200: ProfessionalTally } },
   /** Answers of this round and the measurements it follows: long (a row per person per measurement) or wide (a row per panel member, T1_/T2_). */
   'GET /api/persons/rounds/:id/export': {
     params: IdParams,

@@ -10,6 +10,7 @@ import { badRequest, DomainError, notFound } from '../errors';
 import { RESPONDENT_BODY_LIMIT, UPLOAD_BODY_LIMIT } from '../limits';
 import { readUpload, registerUploads } from '../schools/upload';
 import { importExternalScores } from './external-scores';
+import { copyPreviousProfessionals, importProfessionals, professionalTally } from './professionals';
 import { acceptAnyOptOutBody, OPT_OUT_RATE_LIMIT, optOutDonePage, optOutInvalidPage, optOutQuestionPage } from '../mailings/optout-page';
 import { classLink, parentLink, parentSurveyLink } from '../invitations/person-links';
 import { actorTextsOf } from '../questionnaires';
@@ -91,7 +92,29 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
         });
       },
     );
+    // Professionals from a list (professionals.ts): addresses are personal data, so admins only.
+    uploads.post(
+      '/api/persons/rounds/:id/professionals',
+      { config: { access: 'admin' }, bodyLimit: UPLOAD_BODY_LIMIT, schema: api['POST /api/persons/rounds/:id/professionals'] },
+      async (request) => {
+        const user = currentUser(request);
+        const upload = await readUpload(request);
+        return importProfessionals(db, secret, request.params.id, upload.bytes, {
+          dryRun: request.query.dryRun ?? true,
+          now: clock.now(),
+          actor: { id: user.id, email: user.email },
+          fileName: upload.fileName,
+        });
+      },
+    );
   });
+  app.post('/api/persons/rounds/:id/professionals/copy-previous', { config: { access: 'admin' }, schema: api['POST /api/persons/rounds/:id/professionals/copy-previous'] }, async (request) => {
+    const user = currentUser(request);
+    return copyPreviousProfessionals(db, request.params.id, { dryRun: request.query.dryRun ?? true, now: clock.now(), actor: { id: user.id, email: user.email } });
+  });
+  app.get('/api/persons/rounds/:id/professionals', { config: { access: 'researcher' }, schema: api['GET /api/persons/rounds/:id/professionals'] }, async (request) =>
+    professionalTally(db, request.params.id),
+  );
 
   app.get('/api/persons/rounds/:id/export', { config: { access: 'researcher' }, schema: api['GET /api/persons/rounds/:id/export'] }, async (request, reply) => {
     const user = currentUser(request);

@@ -50,7 +50,7 @@ export async function openTeacher(db: Kysely<DB>, secret: string, token: string)
   return {
     personId: row.id,
     roundId: row.round_id,
-    siteId: row.site_id,
+    siteId: row.site_id!, // joined through its site: never null here
     status: row.status,
     schoolName: row.school_name ?? '',
     studyName: row.study_name,
