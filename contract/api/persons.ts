@@ -214,6 +214,29 @@ export const ExternalScoresReport = Type.Object({
 });
 export type ExternalScoresReport = Static<typeof ExternalScoresReport>;
 
+/** The professional's page (/pr/<token>): the yes/no first, then the round's questionnaire once. */
+export const ProfessionalView = Type.Object({
+  studyName: Type.String(),
+  roundName: Type.String(),
+  swvName: Type.String(),
+  closesAt: Type.Union([DateTime, Type.Null()]),
+  state: TeacherState,
+  hasQuestionnaire: Type.Boolean(),
+});
+export type ProfessionalView = Static<typeof ProfessionalView>;
+
+export const ProfessionalSurvey = Type.Object({
+  state: Type.Union([Type.Literal('open'), Type.Literal('completed')]),
+  questionnaire: Type.Unknown(),
+  /** The variables the questionnaire runs with (`actor` = 'professional' when it declares actor groups). */
+  variables: Type.Record(Type.String(), Type.String()),
+  consentQuestion: Type.String(),
+  consentYes: Type.Unknown(),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  revision: Type.Integer(),
+});
+export type ProfessionalSurvey = Static<typeof ProfessionalSurvey>;
+
 export const ProfessionalsImportReport = Type.Object({
   dryRun: Type.Boolean(),
   applied: Type.Boolean(),
@@ -326,7 +349,12 @@ export const personsApi = defineApi({
   'GET /api/persons/t/:token/classes/:classId': { params: TeacherClassParams, response: { 200: TeacherClassSurvey } },
   'PUT /api/persons/t/:token/classes/:classId/answers': { params: TeacherClassParams, body: Answers, response: { 200: TeacherSaved } },
   'POST /api/persons/t/:token/classes/:classId/complete': { params: TeacherClassParams, body: Answers, response: { 200: TeacherSaved } },
-  /** The teacher's opt-out link: GET shows the page, POST (also RFC 8058 one-click) opts out. */
+  'GET /api/persons/pr/:token': { params: TokenParams, response: { 200: ProfessionalView } },
+  'POST /api/persons/pr/:token/consent': { params: TokenParams, body: Type.Object({ consent: Type.Boolean() }), response: { 200: Type.Object({ state: TeacherState }) } },
+  'GET /api/persons/pr/:token/survey': { params: TokenParams, response: { 200: ProfessionalSurvey } },
+  'PUT /api/persons/pr/:token/answers': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
+  'POST /api/persons/pr/:token/complete': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
+  /** The teacher's (and professional's) opt-out link: GET shows the page, POST (also RFC 8058 one-click) opts out. */
   'GET /api/persons/a/:token': { params: TokenParams, response: { 200: Html, 404: Html } },
   'POST /api/persons/a/:token': { params: TokenParams, response: { 200: Html, 404: Html } },
 });

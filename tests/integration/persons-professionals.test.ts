@@ -4,6 +4,7 @@ import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
 import type { DB } from '../../server/db/types';
 import { contactHash } from '../../server/persons/previous';
+import { linkToken } from '../../server/invitations/person-links';
 import { loginAs } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
 import { adminAppForSuite, type AdminSession } from '../helpers/suite-app';
@@ -153,6 +154,54 @@ describeEachDatabase('person rounds: professionals', (getDatabase) => {
     const researcher = await loginAs(db, 'researcher', clock.now());
     const refused = await uploadProfessionals(app, round.roundId, researcher.headers, 'email\na@b.test\n', true);
     expect(refused.statusCode).toBe(403);
+  });
+
+  it('the professional link: the yes first (nothing stored before it), then the round questionnaire with autosave, revision and the full check on completion', async () => {
+    const db = getDatabase().db;
+    const round = await aProfessionalRound(app, db, admin.headers);
+    await uploadProfessionals(app, round.roundId, admin.headers, `email;swv;functie\northo@zorg.test;${round.swvCode};orthopedagoog\n`, false);
+    const [person] = await professionalsOf(round.roundId);
+    const nonce = (await db.selectFrom('persons').select('code_nonce').where('id', '=', person!.id).executeTakeFirstOrThrow()).code_nonce!;
+    const token = linkToken(TEST_SECRET, 'professional-link', person!.id, nonce);
+    const url = `/api/persons/pr/${token}`;
+    const view = await app.inject({ method: 'GET', url });
+    expect(view.statusCode, view.body).toBe(200);
+    expect(view.json()).toMatchObject({ state: 'consent', hasQuestionnaire: true, roundName: expect.any(String), swvName: expect.any(String) });
+    expect(view.body).not.toContain('ortho@');
+    // Before the yes: no questionnaire, nothing stored.
+    expect((await app.inject({ method: 'GET', url: `${url}/survey` })).statusCode).toBe(409);
+    const early = await app.inject({ method: 'PUT', url: `${url}/answers`, payload: { data: { klimaat: 3 }, revision: 0 } });
+    expect(early.statusCode).toBe(409);
+    expect(early.json().message).toMatch(/Geef eerst aan of u meedoet/);
+    expect(await db.selectFrom('person_responses').select('person_id').where('person_id', '=', person!.id).execute()).toHaveLength(0);
+    // No, then yes after all.
+    expect((await app.inject({ method: 'POST', url: `${url}/consent`, payload: { consent: false } })).json()).toEqual({ state: 'refused' });
+    expect((await app.inject({ method: 'POST', url: `${url}/consent`, payload: { consent: true } })).json()).toEqual({ state: 'open' });
+    const survey = await app.inject({ method: 'GET', url: `${url}/survey` });
+    expect(survey.json()).toMatchObject({ state: 'open', consentQuestion: 'Q_consent', consentYes: 'ja', revision: 0, data: {} });
+    // Autosave: answers the page could never send are refused; the revision guards other devices.
+    const hostile = await app.inject({ method: 'PUT', url: `${url}/answers`, payload: { data: { bestaatniet: 1 }, revision: 0 } });
+    expect(hostile.statusCode).toBe(400);
+    const saved = await app.inject({ method: 'PUT', url: `${url}/answers`, payload: { data: { klimaat: 4 }, revision: 0 } });
+    expect(saved.statusCode, saved.body).toBe(200);
+    expect(saved.json()).toEqual({ revision: 1 });
+    const stale = await app.inject({ method: 'PUT', url: `${url}/answers`, payload: { data: { klimaat: 5 }, revision: 0 } });
+    expect(stale.statusCode).toBe(409);
+    const incomplete = await app.inject({ method: 'POST', url: `${url}/complete`, payload: { data: { uren: 3 }, revision: 1 } });
+    expect(incomplete.statusCode).toBe(422);
+    const done = await app.inject({ method: 'POST', url: `${url}/complete`, payload: { data: { klimaat: 4, uren: 3 }, revision: 1 } });
+    expect(done.statusCode, done.body).toBe(200);
+    expect((await app.inject({ method: 'GET', url })).json()).toMatchObject({ state: 'completed' });
+    expect((await app.inject({ method: 'PUT', url: `${url}/answers`, payload: { data: { klimaat: 1 }, revision: 2 } })).statusCode).toBe(409);
+    const tally = await app.inject({ method: 'GET', url: `/api/persons/rounds/${round.roundId}/professionals`, headers: admin.headers });
+    expect(tally.json()).toMatchObject({ registered: 1, started: 1, completed: 1 });
+    // A wrong or foreign token is a Dutch 404; a closed round a 410.
+    const wrong = await app.inject({ method: 'GET', url: `/api/persons/pr/${person!.id}-AAAAAAAAAAAAAAAAAAAAAA` });
+    expect(wrong.statusCode).toBe(404);
+    expect(wrong.json().message).toMatch(/link werkt niet/);
+    expect((await app.inject({ method: 'GET', url: `/api/persons/t/${token}` })).statusCode).toBe(404);
+    await db.updateTable('rounds').set({ status: 'closed' }).where('id', '=', round.roundId).execute();
+    expect((await app.inject({ method: 'GET', url })).statusCode).toBe(410);
   });
 
   it('a round that does not ask professionals refuses a list', async () => {
