@@ -13,8 +13,8 @@ export interface LogStream {
 export function redactUrl(url: string): string {
   return url
     .replace(/\/(s|u|v|api\/s|api\/u|api\/v|api\/optout)\/[^/?#]+/g, '/$1/[token]')
-    // Person rounds (server/persons/): coordinator, class, parent, teacher links and pupil sessions.
-    .replace(/\/(c|l|o|t|api\/persons\/[clopta])\/[^/?#]+/g, '/$1/[token]')
+    // Person rounds (server/persons/): coordinator, class, parent, teacher and professional links, sessions.
+    .replace(/\/(c|l|o|t|ov|pr|api\/persons\/(?:[clopqta]|ov|pr))\/[^/?#]+/g, '/$1/[token]')
     .replace(/([?&](token|t|invite)=)[^&#]*/gi, '$1[redacted]')
     // An address typed into a search box or a mistyped URL is personal data too.
     .replace(/[^/?&=#\s]+(?:@|%40)[^/?&=#\s]+/gi, '[email]');

@@ -52,11 +52,25 @@ const TeacherTally = Type.Object({
   bounced: Type.Integer(),
 });
 
+/** Professionals (imported from a list, invited by e-mail): as teachers, plus how many continue the previous measurement. */
+export const ProfessionalTally = Type.Object({
+  registered: Type.Integer(),
+  invited: Type.Integer(),
+  started: Type.Integer(),
+  completed: Type.Integer(),
+  refused: Type.Integer(),
+  optedOut: Type.Integer(),
+  bounced: Type.Integer(),
+  continued: Type.Integer(),
+});
+export type ProfessionalTally = Static<typeof ProfessionalTally>;
+
 export const PersonTracking = Type.Object({
   roundId: Type.Integer(),
   unitType: Type.String(),
   total: Type.Object(Tally),
   teachers: TeacherTally,
+  professionals: ProfessionalTally,
   schools: Type.Array(
     Type.Object({
       ...Tally,
@@ -200,6 +214,44 @@ export const ExternalScoresReport = Type.Object({
 });
 export type ExternalScoresReport = Static<typeof ExternalScoresReport>;
 
+/** The professional's page (/pr/<token>): the yes/no first, then the round's questionnaire once. */
+export const ProfessionalView = Type.Object({
+  studyName: Type.String(),
+  roundName: Type.String(),
+  swvName: Type.String(),
+  closesAt: Type.Union([DateTime, Type.Null()]),
+  state: TeacherState,
+  hasQuestionnaire: Type.Boolean(),
+});
+export type ProfessionalView = Static<typeof ProfessionalView>;
+
+export const ProfessionalSurvey = Type.Object({
+  state: Type.Union([Type.Literal('open'), Type.Literal('completed')]),
+  questionnaire: Type.Unknown(),
+  /** The variables the questionnaire runs with (`actor` = 'professional' when it declares actor groups). */
+  variables: Type.Record(Type.String(), Type.String()),
+  consentQuestion: Type.String(),
+  consentYes: Type.Unknown(),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  revision: Type.Integer(),
+});
+export type ProfessionalSurvey = Static<typeof ProfessionalSurvey>;
+
+export const ProfessionalsImportReport = Type.Object({
+  dryRun: Type.Boolean(),
+  applied: Type.Boolean(),
+  lines: Type.Integer(),
+  added: Type.Integer(),
+  continued: Type.Integer(),
+  existing: Type.Integer(),
+  problems: Type.Array(Type.Object({ line: Type.Union([Type.Integer(), Type.Null()]), problem: Type.String() })),
+  moreProblems: Type.Integer(),
+});
+export type ProfessionalsImportReport = Static<typeof ProfessionalsImportReport>;
+
+export const CopyPreviousReport = Type.Object({ dryRun: Type.Boolean(), copied: Type.Integer(), existing: Type.Integer(), skipped: Type.Integer() });
+export type CopyPreviousReport = Static<typeof CopyPreviousReport>;
+
 const TeacherClassParams = Type.Object({ token: Token, classId: Id });
 const TeacherSaved = Type.Object({ revision: Type.Integer(), allDone: Type.Boolean() });
 const Html = FileReply('text/html');
@@ -229,6 +281,19 @@ export const personsApi = defineApi({
     }),
     response: { 200: ExternalScoresReport },
   },
+  /** Professionals (multipart, one CSV or XLSX file: e-mail, optional swv code and functie): a dry run first, then apply. */
+  'POST /api/persons/rounds/:id/professionals': {
+    params: IdParams,
+    querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }),
+    response: { 200: ProfessionalsImportReport },
+  },
+  /** A follow-up round: the previous measurement's professionals invited again, with their panel ids. */
+  'POST /api/persons/rounds/:id/professionals/copy-previous': {
+    params: IdParams,
+    querystring: Type.Object({ dryRun: Type.Optional(Type.Boolean()) }),
+    response: { 200: CopyPreviousReport },
+  },
+  'GET /api/persons/rounds/:id/professionals': { params: IdParams, response: { 200: ProfessionalTally } },
   /** Answers of this round and the measurements it follows: long (a row per person per measurement) or wide (a row per panel member, T1_/T2_). */
   'GET /api/persons/rounds/:id/export': {
     params: IdParams,
@@ -284,7 +349,12 @@ export const personsApi = defineApi({
   'GET /api/persons/t/:token/classes/:classId': { params: TeacherClassParams, response: { 200: TeacherClassSurvey } },
   'PUT /api/persons/t/:token/classes/:classId/answers': { params: TeacherClassParams, body: Answers, response: { 200: TeacherSaved } },
   'POST /api/persons/t/:token/classes/:classId/complete': { params: TeacherClassParams, body: Answers, response: { 200: TeacherSaved } },
-  /** The teacher's opt-out link: GET shows the page, POST (also RFC 8058 one-click) opts out. */
+  'GET /api/persons/pr/:token': { params: TokenParams, response: { 200: ProfessionalView } },
+  'POST /api/persons/pr/:token/consent': { params: TokenParams, body: Type.Object({ consent: Type.Boolean() }), response: { 200: Type.Object({ state: TeacherState }) } },
+  'GET /api/persons/pr/:token/survey': { params: TokenParams, response: { 200: ProfessionalSurvey } },
+  'PUT /api/persons/pr/:token/answers': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
+  'POST /api/persons/pr/:token/complete': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
+  /** The teacher's (and professional's) opt-out link: GET shows the page, POST (also RFC 8058 one-click) opts out. */
   'GET /api/persons/a/:token': { params: TokenParams, response: { 200: Html, 404: Html } },
   'POST /api/persons/a/:token': { params: TokenParams, response: { 200: Html, 404: Html } },
 });

@@ -471,7 +471,8 @@ export interface PersonClassesTable {
 export interface PersonsTable {
   id: Generated<number>;
   round_id: number;
-  site_id: number;
+  /** Null for professionals only (migration 0024): they are invited from a list, not through a school. */
+  site_id: number | null;
   class_id: number | null;
   role: string;
   panel_id: string;
@@ -485,6 +486,9 @@ export interface PersonsTable {
   /** Migration 0021: the previous round's person this one continues, and the keyed hash of the e-mail address. */
   previous_person_id: ColumnType<number | null, number | null | undefined, number | null>;
   contact_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0024: a professional's SWV (optional) and function ("ambulant begeleider"). */
+  swv_id: ColumnType<number | null, number | null | undefined, number | null>;
+  function: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PersonContactsTable {

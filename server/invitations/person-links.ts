@@ -16,10 +16,21 @@ import { hmac, randomToken, safeEqual } from '../crypto';
  * - teacher link `/t/<person id>-<mac>`, and the teacher's opt-out link
  *   `/api/persons/a/<person id>-<mac>` (its own purpose: it opts out, it does not open the page);
  * - pupil session `<person id>-<mac>`: what the pupil page holds after a code was accepted.
+ * - professional link `/pr/<person id>-<mac>` (issue 19: professionals invited from a list, by
+ *   e-mail; their opt-out link is the teachers' `/api/persons/a/…`, same purpose and nonce).
  */
 const TOKEN = /^([1-9][0-9]{0,9})-([A-Za-z0-9_-]{16,24})$/;
 
-export type LinkPurpose = 'coordinator-link' | 'class-link' | 'parent-link' | 'parent-survey-link' | 'teacher-link' | 'teacher-optout' | 'pupil-session' | 'parent-session';
+export type LinkPurpose =
+  | 'coordinator-link'
+  | 'class-link'
+  | 'parent-link'
+  | 'parent-survey-link'
+  | 'teacher-link'
+  | 'teacher-optout'
+  | 'pupil-session'
+  | 'parent-session'
+  | 'professional-link';
 
 const LENGTH: Record<LinkPurpose, number> = {
   'coordinator-link': 24,
@@ -30,6 +41,7 @@ const LENGTH: Record<LinkPurpose, number> = {
   'teacher-link': 22,
   'teacher-optout': 20,
   'pupil-session': 22,
+  'professional-link': 22,
 };
 
 function mac(secret: string, purpose: LinkPurpose, id: number, nonce: string): string {
@@ -67,6 +79,9 @@ export function parentSurveyLink(publicUrl: string, secret: string, classId: num
 }
 export function teacherLink(publicUrl: string, secret: string, personId: number, nonce: string): string {
   return `${publicUrl}/t/${linkToken(secret, 'teacher-link', personId, nonce)}`;
+}
+export function professionalLink(publicUrl: string, secret: string, personId: number, nonce: string): string {
+  return `${publicUrl}/pr/${linkToken(secret, 'professional-link', personId, nonce)}`;
 }
 
 export function teacherOptOutLink(publicUrl: string, secret: string, personId: number, nonce: string): string {

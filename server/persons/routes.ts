@@ -10,6 +10,8 @@ import { badRequest, DomainError, notFound } from '../errors';
 import { RESPONDENT_BODY_LIMIT, UPLOAD_BODY_LIMIT } from '../limits';
 import { readUpload, registerUploads } from '../schools/upload';
 import { importExternalScores } from './external-scores';
+import { openProfessional, professionalConsent, professionalSurvey, professionalView, saveProfessionalAnswers } from './professional-page';
+import { copyPreviousProfessionals, importProfessionals, professionalTally } from './professionals';
 import { acceptAnyOptOutBody, OPT_OUT_RATE_LIMIT, optOutDonePage, optOutInvalidPage, optOutQuestionPage } from '../mailings/optout-page';
 import { classLink, parentLink, parentSurveyLink } from '../invitations/person-links';
 import { actorTextsOf } from '../questionnaires';
@@ -47,7 +49,7 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   /** A link's answers: PUT saves them as they stand, POST .../complete hands them in (checked complete). */
   type SaveAnswers = (token: string, data: Record<string, unknown>, revision: number, complete: boolean) => Promise<{ revision: number }>;
   const answerLimits = { config: open, onRequest, bodyLimit: ANSWERS_BODY_LIMIT };
-  const answerRoutes = (link: 'q' | 'p', save: SaveAnswers) => {
+  const answerRoutes = (link: 'q' | 'p' | 'pr', save: SaveAnswers) => {
     app.put(`/api/persons/${link}/:token/answers`, { ...answerLimits, schema: api[`PUT /api/persons/${link}/:token/answers`] }, async (request) =>
       save(request.params.token, request.body.data, request.body.revision, false),
     );
@@ -91,7 +93,29 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
         });
       },
     );
+    // Professionals from a list (professionals.ts): addresses are personal data, so admins only.
+    uploads.post(
+      '/api/persons/rounds/:id/professionals',
+      { config: { access: 'admin' }, bodyLimit: UPLOAD_BODY_LIMIT, schema: api['POST /api/persons/rounds/:id/professionals'] },
+      async (request) => {
+        const user = currentUser(request);
+        const upload = await readUpload(request);
+        return importProfessionals(db, secret, request.params.id, upload.bytes, {
+          dryRun: request.query.dryRun ?? true,
+          now: clock.now(),
+          actor: { id: user.id, email: user.email },
+          fileName: upload.fileName,
+        });
+      },
+    );
   });
+  app.post('/api/persons/rounds/:id/professionals/copy-previous', { config: { access: 'admin' }, schema: api['POST /api/persons/rounds/:id/professionals/copy-previous'] }, async (request) => {
+    const user = currentUser(request);
+    return copyPreviousProfessionals(db, request.params.id, { dryRun: request.query.dryRun ?? true, now: clock.now(), actor: { id: user.id, email: user.email } });
+  });
+  app.get('/api/persons/rounds/:id/professionals', { config: { access: 'researcher' }, schema: api['GET /api/persons/rounds/:id/professionals'] }, async (request) =>
+    professionalTally(db, request.params.id),
+  );
 
   app.get('/api/persons/rounds/:id/export', { config: { access: 'researcher' }, schema: api['GET /api/persons/rounds/:id/export'] }, async (request, reply) => {
     const user = currentUser(request);
@@ -281,7 +305,20 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   app.put('/api/persons/t/:token/classes/:classId/answers', { ...answerLimits, schema: api['PUT /api/persons/t/:token/classes/:classId/answers'] }, saveTeacher(false));
   app.post('/api/persons/t/:token/classes/:classId/complete', { ...answerLimits, schema: api['POST /api/persons/t/:token/classes/:classId/complete'] }, saveTeacher(true));
 
-  // The teacher's opt-out link. GET only shows the page (link scanners follow links); POST opts
+  // --- Professionals (/pr/<token>, professional-page.ts) -------------------------------------
+  app.get('/api/persons/pr/:token', { config: open, onRequest, schema: api['GET /api/persons/pr/:token'] }, async (request) =>
+    professionalView(await openProfessional(db, secret, request.params.token)),
+  );
+  app.post('/api/persons/pr/:token/consent', { config: open, onRequest, schema: api['POST /api/persons/pr/:token/consent'] }, async (request) => {
+    const ctx = await openProfessional(db, secret, request.params.token);
+    return { state: await professionalConsent(db, ctx, request.body.consent, clock.now()) };
+  });
+  app.get('/api/persons/pr/:token/survey', { config: open, onRequest, schema: api['GET /api/persons/pr/:token/survey'] }, async (request) =>
+    professionalSurvey(db, await openProfessional(db, secret, request.params.token)),
+  );
+  answerRoutes('pr', async (token, data, revision, complete) => saveProfessionalAnswers(db, await openProfessional(db, secret, token), data, revision, complete, clock.now()));
+
+  // The teacher's (and professional's) opt-out link. GET only shows the page (link scanners follow links); POST opts
   // out, also as the RFC 8058 one-click request a mail client sends with a form body.
   await app.register(async (plain) => {
     acceptAnyOptOutBody(plain);
@@ -312,4 +349,5 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   app.get('/l/:token', page);
   app.get('/t/:token', page);
   app.get('/ov/:token', page);
+  app.get('/pr/:token', page);
 };

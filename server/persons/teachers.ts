@@ -50,7 +50,7 @@ export async function openTeacher(db: Kysely<DB>, secret: string, token: string)
   return {
     personId: row.id,
     roundId: row.round_id,
-    siteId: row.site_id,
+    siteId: row.site_id!, // joined through its site: never null here
     status: row.status,
     schoolName: row.school_name ?? '',
     studyName: row.study_name,
@@ -227,7 +227,8 @@ export async function findTeacherOptOut(db: Kysely<DB>, secret: string, token: s
     .innerJoin('studies as st', 'st.id', 'r.study_id')
     .select(['p.id', 'p.code_nonce', 'pc.opted_out_at', 'r.name as round_name', 'st.name as study_name'])
     .where('p.id', '=', id)
-    .where('p.role', '=', 'teacher')
+    // Professionals (professional-mail.ts) opt out through the same link.
+    .where('p.role', 'in', ['teacher', 'professional'])
     .executeTakeFirst();
   if (!row || row.code_nonce === null || !tokenMatches(secret, 'teacher-optout', token, row.id, row.code_nonce)) return null;
   return { personId: row.id, optedOut: row.opted_out_at !== null, studyName: row.study_name, roundName: row.round_name };

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/types';
 import { notFound } from '../errors';
 import { inBoth } from './export';
+import { professionalTally } from './professionals';
 
 /**
  * Tracking of a person round: per class (pupils), school, SWV and role: places issued, parents'
@@ -134,7 +135,7 @@ export async function personTracking(db: Kysely<DB>, roundId: number) {
       if (r.participation === 'yes') swv.participating += 1;
       swvs.set(r.swv_id, swv);
     }
-    if (r.role === null) continue;
+    if (r.role === null || r.role === 'professional') continue;
     const role = roles.get(r.role) ?? { ...empty(), role: r.role };
     add(role, r);
     roles.set(r.role, role);
@@ -144,11 +145,16 @@ export async function personTracking(db: Kysely<DB>, roundId: number) {
     add(total, r);
     if (r.class_id !== null) school.classes.push(withRate({ ...empty(), ...pick(r), classId: r.class_id, label: r.class_label ?? '', grade: r.grade ?? '' }));
   }
+  // Professionals have no school (professionals.ts): counted for the round, and as a role.
+  const professionals = await professionalTally(db, roundId);
+  if (professionals.registered > 0)
+    roles.set('professional', { ...empty(), role: 'professional', registered: professionals.registered, refused: professionals.refused, started: professionals.started, completed: professionals.completed });
   return {
     roundId,
     unitType: round.unit_type,
     total: withRate(total),
     teachers: teacherTotal,
+    professionals,
     schools: [...schools.values()].map(withRate),
     swvs: [...swvs.values()].map(withRate),
     roles: [...roles.values()].map(withRate),

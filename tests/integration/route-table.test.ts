@@ -52,6 +52,11 @@ const PUBLIC_API_ROUTES: Record<string, string> = {
   'GET /api/persons/t/:token/classes/:classId': "person round: the teachers' questionnaire for one of the teacher's own classes; rate limited",
   'PUT /api/persons/t/:token/classes/:classId/answers': "person round: autosave of a teacher's answers about one own class, optimistic revision; 256 kB; rate limited",
   'POST /api/persons/t/:token/classes/:classId/complete': "person round: completion for one own class, validated; 256 kB; rate limited",
+  'GET /api/persons/pr/:token': 'person round: professional link (HMAC of the person nonce); study, round and SWV names only; rate limited',
+  'POST /api/persons/pr/:token/consent': "person round: the professional's own yes/no (append-only); a no deletes the answers and stops the mail; rate limited",
+  'GET /api/persons/pr/:token/survey': "person round: the round's questionnaire and the professional's own answers, after the yes; rate limited",
+  'PUT /api/persons/pr/:token/answers': "person round: autosave of a professional's answers, shape-checked, optimistic revision; 256 kB; rate limited",
+  'POST /api/persons/pr/:token/complete': "person round: completion of a professional's answers, validated; 256 kB; rate limited",
   'GET /api/persons/a/:token': "person round: a teacher's mail opt-out page (HTML, changes nothing); HMAC token; rate limited",
   'POST /api/persons/a/:token': "person round: RFC 8058 one-click opt-out of a teacher's mail; HMAC token; idempotent; rate limited",
 };
@@ -71,6 +76,7 @@ const PAGE_ROUTES: Record<string, string> = {
   'GET /o/:token': 'person round: parent page (the same static HTML for every token)',
   'GET /l/:token': 'person round: pupil page of a class link (the same static HTML for every token)',
   'GET /t/:token': 'person round: teacher page (the same static HTML for every token)',
+  'GET /pr/:token': 'person round: professional page (the same static HTML for every token)',
   'GET /ov/:token': "person round: parents' questionnaire page (the same static HTML for every token)",
 };
 

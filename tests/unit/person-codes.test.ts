@@ -64,7 +64,7 @@ describe('consent rules', () => {
 
 describe('person links in logs', () => {
   it('are redacted like school links', () => {
-    for (const url of ['/c/12-abcdefghijklmnopqrstuvwx', '/l/3-abcdefghijklmnop', '/o/3-abcdefghijklmnop', '/api/persons/c/12-abcdefghijklmnopqrstuvwx/classes/3/codes', '/api/persons/p/9-abcdefghijklmnopqrstuv/answers', '/api/persons/o/3-abcdefghijklmnop', '/t/7-abcdefghijklmnopqrstuv', '/api/persons/t/7-abcdefghijklmnopqrstuv/classes/3/answers', '/api/persons/a/7-abcdefghijklmnopqrst']) {
+    for (const url of ['/c/12-abcdefghijklmnopqrstuvwx', '/l/3-abcdefghijklmnop', '/o/3-abcdefghijklmnop', '/api/persons/c/12-abcdefghijklmnopqrstuvwx/classes/3/codes', '/api/persons/p/9-abcdefghijklmnopqrstuv/answers', '/api/persons/o/3-abcdefghijklmnop', '/t/7-abcdefghijklmnopqrstuv', '/api/persons/t/7-abcdefghijklmnopqrstuv/classes/3/answers', '/api/persons/a/7-abcdefghijklmnopqrst', '/pr/8-abcdefghijklmnopqrstuv', '/api/persons/pr/8-abcdefghijklmnopqrstuv/answers', '/ov/3-abcdefghijklmnop', '/api/persons/q/9-abcdefghijklmnopqrstuv']) {
       const redacted = redactUrl(url);
       expect(redacted).toContain('[token]');
       expect(redacted).not.toMatch(/abcdefghijklmnop/);
