@@ -30,6 +30,7 @@ const LANDED: Record<string, string> = {
   '0021_person_panels.ts': '33b9e2f9d0c1d847c8afd16cf55c9f80b7bec358b6d3f985f8d4f8ffb2a09003',
   '0022_teacher_links.ts': 'd1ba63bf4453cbc105384a2d30d02ca5eca02acf8572a334b1695f02282f4989',
   '0023_snowball.ts': 'b05aeb8f35882be4c7652bcd4e3572073356b0e7358771fe8f3a8666628de564',
+  '0025_person_scale_indexes.ts': 'a0f50b4da67dec0929f591ed8c13b2118ca8a9016b91d3fbeb6e91f80dc22213',
 };
 
 const files = readdirSync(migrationsDir)
