@@ -39,7 +39,8 @@ import { BENCH_SECRET, benchAppConfig, cpuProfile, createBenchDatabase, loadAver
  *
  * Default size is small (3,000 per measurement) for the smoke test; `PERSONS_SCALE=1100000` is
  * the national case. `PERSONS_SEED_ONLY=1` only seeds; it and `PERSONS_KEEP=1` keep the database (its URL is printed) for
- * bench/_persons-explain.ts; `PERSONS_PROFILE=1` profiles the wide CSV export.
+ * bench/_persons-explain.ts, and `PERSONS_DATABASE_URL=<that url>` measures on it instead of seeding
+ * again (a million-person seed takes minutes); `PERSONS_PROFILE=1` profiles the wide CSV export.
  */
 const N = Math.max(300, Number(process.env.PERSONS_SCALE ?? 3000));
 const CODES = Math.min(N, Number(process.env.PERSONS_CODES ?? 600));
@@ -51,7 +52,9 @@ const schools = Math.ceil(N / 300);
 const perRound = schools * 300;
 const XLSX_MAX_ROWS = 1_048_575;
 
-const bench = await createBenchDatabase('persons');
+// PERSONS_DATABASE_URL: measure on a database seeded earlier (PERSONS_SEED_ONLY=1), kept afterwards.
+const REUSE = process.env.PERSONS_DATABASE_URL;
+const bench = REUSE ? { url: REUSE, drop: async () => {} } : await createBenchDatabase('persons');
 const database = openPostgres(bench.url, { max: 10 });
 const db = database.db;
 const time = async <T>(work: () => Promise<T>): Promise<{ seconds: number; value: T }> => {
@@ -78,13 +81,22 @@ const withPeakRss = async <T>(work: () => Promise<T>): Promise<{ value: T; peakM
     clearInterval(timer);
   }
 };
+/** The two measurements of a database seeded earlier, checked to be of this size. */
+const existingPanel = async () => {
+  const [r1, r2] = (await db.selectFrom('rounds').select('id').where('unit_type', '=', 'person').orderBy('id').limit(2).execute()).map((r) => r.id);
+  const n = await db.selectFrom('persons').select((eb) => eb.fn.countAll<number>().as('n')).where('round_id', '=', r1!).executeTakeFirstOrThrow();
+  if (Number(n.n) !== perRound) throw new Error(`PERSONS_DATABASE_URL holds ${n.n} persons a measurement, not ${perRound}`);
+  return { r1: r1!, r2: r2! };
+};
 const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(1) : '–');
 const loads: string[] = [];
 const noteLoad = () => loads.push(loadAverage().split(' / ')[0]!);
 
 try {
   await migrateToLatest(db);
-  const seeded = await time(() => seedPanel(db, schools));
+  const seeded = REUSE
+    ? { seconds: Number.NaN, value: await existingPanel() }
+    : await time(() => seedPanel(db, schools));
   const { r1, r2 } = seeded.value;
   console.log(`seeded 2 × ${perRound} persons in ${seeded.seconds.toFixed(1)} s`);
   if (SEED_ONLY) {
@@ -299,7 +311,7 @@ try {
     : null;
   if (profile) console.log(JSON.stringify({ byPackage: profile.byPackage.slice(0, 8), own: profile.ownInclusive.slice(0, 12), top: profile.lines.slice(0, 12) }, null, 1));
   recordResults(`Person rounds at scale: ${perRound.toLocaleString('en')} persons per measurement (bench/persons-scale.ts)`, [
-    `Two measurements of ${perRound.toLocaleString('en')} pupils (${(2 * perRound).toLocaleString('en')} persons, ${schools.toLocaleString('en')} schools of 10 classes of 30), seeded by SQL in ${seeded.seconds.toFixed(0)} s; PostgreSQL, pool of 10.`,
+    `Two measurements of ${perRound.toLocaleString('en')} pupils (${(2 * perRound).toLocaleString('en')} persons, ${schools.toLocaleString('en')} schools of 10 classes of 30), seeded by SQL ${REUSE ? 'earlier by this script (PERSONS_SEED_ONLY=1)' : `in ${seeded.seconds.toFixed(0)} s`}; PostgreSQL, pool of 10.`,
     '',
     ...table(['what', 'seconds', 'baseline', 'baseline seconds', '× baseline'], rows),
     '',
