@@ -179,6 +179,15 @@ describe('compiled validator: same verdicts as survey-core (validateResponse)', 
         if (random() < 0.05) (data as Record<string, unknown>)['geen_vraag'] = 'x';
         sets.push({ setting, data });
       }
+      // The reference's routing of an answer set that is no object is that of no answers (`{}`,
+      // checked in every setting too): settled once per setting, not once per such set.
+      const visibleReference = new Map<string, string[]>();
+      const referenceVisible = (setting: Setting, variables: ReturnType<typeof variablesOf>, data: unknown) => {
+        if (data !== null && typeof data === 'object' && !Array.isArray(data) && Object.keys(data).length > 0) return visibleQuestionNames(content, variables, data);
+        const key = JSON.stringify(setting);
+        if (!visibleReference.has(key)) visibleReference.set(key, visibleQuestionNames(content, variables, {}));
+        return visibleReference.get(key)!;
+      };
       let yielded = Date.now();
       for (const [index, { setting, data }] of sets.entries()) {
         // survey-core takes 10–30 ms a set: let the test worker's RPC breathe (vitest times it out otherwise).
@@ -197,7 +206,7 @@ describe('compiled validator: same verdicts as survey-core (validateResponse)', 
             else refused++;
           }
         }
-        expect(compiled!.visibleQuestionNames(variables, data), where).toEqual(visibleQuestionNames(content, variables, data));
+        expect(compiled!.visibleQuestionNames(variables, data), where).toEqual(referenceVisible(setting, variables, data));
       }
       console.log(`[compiled-validator] ${file.id}: ${sets.length} sets × 3 checks equal; completions accepted ${accepted}, refused ${refused}; seed ${seed}`);
       // The sample must exercise both verdicts, or the equality says little.

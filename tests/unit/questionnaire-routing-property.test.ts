@@ -61,7 +61,9 @@ describe('the routing walker', () => {
   ) as QuestionnaireContent;
 
   it('finds the stranded school in the unguarded Eemland file and shrinks it to the four steps that matter', async () => {
-    const result = await checkRouting(unguarded, { seed: 1, count: 5000 });
+    // Seed 10 meets the defect in its first sequence; seed 1 needed 262 (~25 CPU s of the suite).
+    // What is asserted is what the walker reports and how far it shrinks, for any seed.
+    const result = await checkRouting(unguarded, { seed: 10, count: 5000 });
     expect(result.failure).not.toBeNull();
     const shrunk = result.shrunk!;
     const text = describeFailure(shrunk);
