@@ -7,7 +7,7 @@ import { answerVariable, schoolPseudonym, type ExportPlan, type ExportValue, typ
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent } from '../questionnaires';
 import { answerColumns, answerValues, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from '../questionnaires/columns';
 import { linkedColumns } from './linked-columns';
-import { personsAtSchools } from './joins';
+import { personsWithOptionalSchools } from './joins';
 
 /**
  * Exports of a person round and the measurements before it (the chain of previous_round_id), as
@@ -89,7 +89,8 @@ async function measurementData(db: Kysely<DB>, secret: string, m: Measurement, i
   const columns = m.content ? answerColumns(m.content, variablesFor({ situation: null, sector: null, schoolName: 'de school' }), { consentQuestion }) : [];
   const evaluator = new VisibilityEvaluator(columns);
   const linked = await linkedColumns(db, m.roundId);
-  const rows = await personsAtSchools(db)
+  // Professionals have no school (migration 0024): school_code and klas stay empty for them.
+  const rows = await personsWithOptionalSchools(db)
     .innerJoin('person_responses as pr', 'pr.person_id', 'p.id')
     .leftJoin('person_classes as c', 'c.id', 'p.class_id')
     .select([
@@ -103,7 +104,7 @@ async function measurementData(db: Kysely<DB>, secret: string, m: Measurement, i
       'w.sector',
       'rs.situation',
       sql<string>`coalesce(i.school_location_code, sc.location_code)`.as('location_code'),
-      sql<string>`coalesce(i.school_name, sc.name)`.as('school_name'),
+      sql<string>`coalesce(i.school_name, sc.name, '')`.as('school_name'),
       sql<SchoolKind>`coalesce(i.school_kind, sc.kind)`.as('school_kind'),
     ])
     .where('p.round_id', '=', m.roundId)
@@ -126,7 +127,7 @@ async function measurementData(db: Kysely<DB>, secret: string, m: Measurement, i
       personId: r.id,
       panel: panelPseudonym(secret, r.panel_id),
       role: r.role,
-      school: schoolCode(r.location_code),
+      school: r.location_code ? schoolCode(r.location_code) : '',
       classLabel: r.label ?? '',
       grade: r.grade ?? '',
       completedAt: r.completed_at,
