@@ -294,6 +294,30 @@ export const personsApi = defineApi({
     response: { 200: CopyPreviousReport },
   },
   'GET /api/persons/rounds/:id/professionals': { params: IdParams, response: { 200: ProfessionalTally } },
+  /** A follow-up measurement: per role, how many of the previous one continue, completed, and are in both. */
+  'GET /api/persons/rounds/:id/match-report': {
+    params: IdParams,
+    response: {
+      200: Type.Object({
+        previousRoundId: Type.Union([Type.Integer(), Type.Null()]),
+        roles: Type.Array(
+          Type.Object({
+            role: Type.String(),
+            previous: Type.Integer(),
+            previousCompleted: Type.Integer(),
+            continued: Type.Integer(),
+            current: Type.Integer(),
+            completed: Type.Integer(),
+            both: Type.Integer(),
+            notContinued: Type.Integer(),
+            continuedNotCompleted: Type.Integer(),
+          }),
+        ),
+      }),
+    },
+  },
+  /** Queues the invitation of every professional not yet invited (the round must be open). */
+  'POST /api/persons/rounds/:id/professionals/invite': { params: IdParams, response: { 200: Type.Object({ queued: Type.Integer() }) } },
   /** Answers of this round and the measurements it follows: long (a row per person per measurement) or wide (a row per panel member, T1_/T2_). */
   'GET /api/persons/rounds/:id/export': {
     params: IdParams,

@@ -4,10 +4,10 @@ import type { DB, InvitationStatus, MailingKind, MailingStatus, OutboxStatus } f
 import { accountLink, accountToken, invitationToken, personalLink } from '../invitations/tokens';
 import { optOutLink, optOutToken } from './optout';
 import { parseTarget, skipReason, SKIP_LABELS, type SkipReason, type TargetFacts } from './targets';
-import { hasLinkMarkers, mailAddress, resolveAccountLinks, resolveLinks, resolveTeacherLinks, teacherOptOutOf } from './templates';
+import { hasLinkMarkers, mailAddress, resolveAccountLinks, resolveLinks, resolveTeacherLinks, teacherOptOutOf, type PersonLinkKind } from './templates';
 import type { OutgoingMail, SendOutcome } from './transport';
 import { verpAddress } from './verp';
-import { coordinatorLink, teacherLink, teacherOptOutLink } from '../invitations/person-links';
+import { coordinatorLink, professionalLink, teacherLink, teacherOptOutLink } from '../invitations/person-links';
 
 /**
  * The durable outbox. Every mail is a row before it is sent, unique by its idempotency key; a
@@ -103,14 +103,15 @@ export async function withdrawInvitationMail(db: Kysely<DB>, invitationId: numbe
 }
 
 /**
- * Withdraws what is still waiting in the outbox for these teachers of person rounds (removed by
- * their coordinator, opted out, said no, or done): rows keyed 'teacher:<kind>:<person id>…'.
+ * Withdraws what is still waiting in the outbox for these teachers or professionals of person
+ * rounds (removed by their coordinator, opted out, said no, or done): rows keyed
+ * 'teacher:<kind>:<person id>…' or 'professional:<kind>:<person id>…'.
  */
 export async function withdrawTeacherMail(db: Kysely<DB>, personIds: number[], reason: string): Promise<void> {
   if (personIds.length === 0) return;
   await sql`
     update outbox_messages set status = 'cancelled', last_error = ${reason}
-    where status = 'pending' and invitation_id is null and idempotency_key like 'teacher:%'
+    where status = 'pending' and invitation_id is null and (idempotency_key like 'teacher:%' or idempotency_key like 'professional:%')
       and split_part(idempotency_key, ':', 3) = any(${personIds.map(String)}::text[])
   `.execute(db);
 }
@@ -308,7 +309,8 @@ export function mailLinks(who: MailIdentity, invitationId: number, nonce: string
   };
 }
 
-function teacherMailLink(who: MailIdentity, kind: 'link' | 'afmelden', personId: number, nonce: string): string {
+function teacherMailLink(who: MailIdentity, kind: PersonLinkKind, personId: number, nonce: string): string {
+  if (kind === 'professional') return professionalLink(who.publicUrl, who.secret, personId, nonce);
   return kind === 'link' ? teacherLink(who.publicUrl, who.secret, personId, nonce) : teacherOptOutLink(who.publicUrl, who.secret, personId, nonce);
 }
 
@@ -427,11 +429,12 @@ export async function recordFailure(
         where id = ${m.id} and status = 'sending' and locked_by = ${o.workerId}
         returning invitation_id, to_address, idempotency_key
       ), teacher as (
-        -- A teacher's mail of a person round (key 'teacher:<kind>:<person id>…'): the teacher's
+        -- A teacher's or professional's mail of a person round (key 'teacher:<kind>:<person id>…',
+        -- 'professional:…'): the person's
         -- address is unreachable, if it is still the teacher's.
         update person_contacts pc set bounced_at = coalesce(pc.bounced_at, ${o.now})
         from bounced b
-        where b.invitation_id is null and b.idempotency_key like 'teacher:%'
+        where b.invitation_id is null and (b.idempotency_key like 'teacher:%' or b.idempotency_key like 'professional:%')
           and pc.person_id = (case when split_part(b.idempotency_key, ':', 3) ~ '^[0-9]{1,9}$' then split_part(b.idempotency_key, ':', 3)::int end)
           and lower(pc.email) = lower(b.to_address)
         returning pc.person_id

@@ -237,15 +237,20 @@ export function resolveAccountLinks(body: string, link: (nonce: string) => strin
  * Teacher links of person rounds (server/persons/teacher-mail.ts) are stored the same way: a
  * marker with the teacher's person id and link nonce, for the teacher link and for the teacher's
  * own opt-out link; `resolveTeacherLinks` fills them in at send time (or masks them).
+ * Professionals (server/persons/professional-mail.ts) use the same markers: kind 'professional'
+ * for their own link, 'afmelden' for the shared opt-out link.
  */
-const TEACHER_MARKERS = new RegExp(`${MARK_OPEN}teacher-(link|afmelden):([1-9][0-9]{0,9}):([A-Za-z0-9_-]{1,64})${MARK_CLOSE}`, 'g');
+const TEACHER_MARKERS = new RegExp(`${MARK_OPEN}teacher-(link|afmelden|professional):([1-9][0-9]{0,9}):([A-Za-z0-9_-]{1,64})${MARK_CLOSE}`, 'g');
 
-export function teacherLinkMarker(kind: 'link' | 'afmelden', personId: number, nonce: string): string {
+/** A marker's kind: the teacher link, the opt-out link (teachers and professionals), or a professional's link (/pr/). */
+export type PersonLinkKind = 'link' | 'afmelden' | 'professional';
+
+export function teacherLinkMarker(kind: PersonLinkKind, personId: number, nonce: string): string {
   return `${MARK_OPEN}teacher-${kind}:${personId}:${nonce}${MARK_CLOSE}`;
 }
 
-export function resolveTeacherLinks(body: string, link: (kind: 'link' | 'afmelden', personId: number, nonce: string) => string, html: boolean): string {
-  return body.replace(TEACHER_MARKERS, (_m, kind: 'link' | 'afmelden', id: string, nonce: string) => {
+export function resolveTeacherLinks(body: string, link: (kind: PersonLinkKind, personId: number, nonce: string) => string, html: boolean): string {
+  return body.replace(TEACHER_MARKERS, (_m, kind: PersonLinkKind, id: string, nonce: string) => {
     const value = link(kind, Number(id), nonce);
     return html ? escapeHtml(value) : value;
   });

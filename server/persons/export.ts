@@ -216,8 +216,9 @@ export async function planPersonExport(db: Kysely<DB>, secret: string, roundId: 
       .leftJoin('person_sites as s', 's.id', 'p.site_id')
       .leftJoin('invitations as i', 'i.id', 's.invitation_id')
       .leftJoin('schools as sc', 'sc.id', 'i.school_id')
-      .leftJoin('swvs as w', 'w.id', 'i.swv_id')
-      .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
+      // A professional has no school (migration 0024) but an SWV of their own (persons.swv_id).
+      .leftJoin('swvs as w', (join) => join.on(sql<boolean>`w.id = coalesce(i.swv_id, p.swv_id)`))
+      .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'p.round_id').onRef('rs.swv_id', '=', 'w.id'))
       .select([
         'p.id',
         'p.round_id',

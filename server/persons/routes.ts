@@ -11,6 +11,7 @@ import { RESPONDENT_BODY_LIMIT, UPLOAD_BODY_LIMIT } from '../limits';
 import { readUpload, registerUploads } from '../schools/upload';
 import { importExternalScores } from './external-scores';
 import { openProfessional, professionalConsent, professionalSurvey, professionalView, saveProfessionalAnswers } from './professional-page';
+import { inviteProfessionals } from './professional-mail';
 import { copyPreviousProfessionals, importProfessionals, professionalTally } from './professionals';
 import { acceptAnyOptOutBody, OPT_OUT_RATE_LIMIT, optOutDonePage, optOutInvalidPage, optOutQuestionPage } from '../mailings/optout-page';
 import { classLink, parentLink, parentSurveyLink } from '../invitations/person-links';
@@ -22,7 +23,7 @@ import { classWithCodes, configurePersonRound, coordinatorClasses, openCoordinat
 import { keyListLines, pastedLines, reissueCodes } from './panels';
 import { previousRoundOf } from './previous';
 import { findTeacherOptOut, openTeacher, saveTeacherAnswers, teacherClassSurvey, teacherConsent, teacherOptOut, teacherView } from './teachers';
-import { personTracking } from './tracking';
+import { matchReport, personTracking } from './tracking';
 import { planPersonExport } from './export';
 import { audit } from '../audit';
 import { exportStream, FORMAT_INFO } from '../exports/formats';
@@ -113,6 +114,18 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     const user = currentUser(request);
     return copyPreviousProfessionals(db, request.params.id, { dryRun: request.query.dryRun ?? true, now: clock.now(), actor: { id: user.id, email: user.email } });
   });
+  app.post('/api/persons/rounds/:id/professionals/invite', { config: { access: 'admin' }, schema: api['POST /api/persons/rounds/:id/professionals/invite'] }, async (request) => {
+    const user = currentUser(request);
+    const now = clock.now();
+    return db.transaction().execute(async (trx) => {
+      const queued = await inviteProfessionals(trx, request.params.id, now, config.mailFrom);
+      await audit(trx, { id: user.id, email: user.email }, now, 'persons.professionals_invite', `round:${request.params.id}`, { queued });
+      return { queued };
+    });
+  });
+  app.get('/api/persons/rounds/:id/match-report', { config: { access: 'researcher' }, schema: api['GET /api/persons/rounds/:id/match-report'] }, async (request) =>
+    matchReport(db, request.params.id),
+  );
   app.get('/api/persons/rounds/:id/professionals', { config: { access: 'researcher' }, schema: api['GET /api/persons/rounds/:id/professionals'] }, async (request) =>
     professionalTally(db, request.params.id),
   );

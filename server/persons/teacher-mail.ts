@@ -101,7 +101,7 @@ export async function inviteTeachers(trx: Kysely<DB>, siteId: number, now: Date,
 
 const DAY = 86_400_000;
 
-function reminderDays(raw: unknown): number[] {
+export function reminderDays(raw: unknown): number[] {
   const days = raw && typeof raw === 'object' && Array.isArray((raw as { afterDays?: unknown }).afterDays) ? (raw as { afterDays: unknown[] }).afterDays : [];
   return [...new Set(days.filter((d): d is number => Number.isInteger(d) && (d as number) > 0 && (d as number) <= 365))].sort((a, b) => a - b);
 }
@@ -153,7 +153,8 @@ export async function stopTeacherMail(trx: Kysely<DB>, personIds: number[], reas
  */
 export async function markTeacherBouncedAfterDelivery(trx: Kysely<DB>, outboxId: number, now: Date): Promise<'none' | 'marked' | 'address-changed'> {
   const row = await trx.selectFrom('outbox_messages').select(['idempotency_key', 'to_address']).where('id', '=', outboxId).executeTakeFirst();
-  const match = row ? /^teacher:(?:invitation|reminder):([1-9][0-9]{0,9})(?::|$)/.exec(row.idempotency_key) : null;
+  // Professionals' mail (professional-mail.ts) is keyed the same way, 'professional:<kind>:<id>…'.
+  const match = row ? /^(?:teacher|professional):(?:invitation|reminder):([1-9][0-9]{0,9})(?::|$)/.exec(row.idempotency_key) : null;
   if (!row || !match) return 'none';
   const updated = await trx
     .updateTable('person_contacts')

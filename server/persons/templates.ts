@@ -97,3 +97,47 @@ export const TEACHER_TEMPLATES: Record<MailingKind, TemplateContent> = {
     ]),
   },
 };
+
+/**
+ * The professional's invitation and reminder (Dutch), sent to each professional of the round's
+ * list (server/persons/professional-mail.ts). Fixed texts like the teachers': `{{link}}` and
+ * `{{afmelden}}` are the professional's own link and opt-out link, filled in at send time.
+ */
+export const PROFESSIONAL_TEMPLATES: Record<MailingKind, TemplateContent> = {
+  invitation: {
+    subject: 'Uitnodiging: vragenlijst voor professionals ({{onderzoek}})',
+    text: mailText([
+      'Beste professional,',
+      '',
+      'Voor {{onderzoek}} ({{meting}}) vragen wij onderwijsprofessionals een vragenlijst in te vullen over',
+      'hun werk. Uw antwoorden worden niet aan uw naam of e-mailadres gekoppeld; niemand van uw organisatie',
+      'of school ziet ze.',
+      '',
+      '{{link}}',
+      '',
+      'Dat kan tot en met {{sluitingsdatum}}. Deze link is alleen voor u; stuur hem niet door.',
+    ]),
+    html: teacherPage([
+      '<p>Beste professional,</p>',
+      '<p>Voor {{onderzoek}} ({{meting}}) vragen wij onderwijsprofessionals een vragenlijst in te vullen over hun werk.</p>',
+      '<p>Uw antwoorden worden niet aan uw naam of e-mailadres gekoppeld; niemand van uw organisatie of school ziet ze. Dat kan tot en met {{sluitingsdatum}}. Deze link is alleen voor u; stuur hem niet door.</p>',
+    ]),
+  },
+  reminder: {
+    subject: 'Herinnering: vragenlijst voor professionals ({{onderzoek}})',
+    text: mailText([
+      'Beste professional,',
+      '',
+      'Onlangs vroegen wij u een vragenlijst in te vullen voor {{onderzoek}} ({{meting}}). Wij hebben uw',
+      'antwoorden nog niet ontvangen. U kunt verdergaan waar u gebleven was:',
+      '',
+      '{{link}}',
+      '',
+      'Dat kan tot en met {{sluitingsdatum}}.',
+    ]),
+    html: teacherPage([
+      '<p>Beste professional,</p>',
+      '<p>Onlangs vroegen wij u een vragenlijst in te vullen voor {{onderzoek}} ({{meting}}). Wij hebben uw antwoorden nog niet ontvangen. U kunt verdergaan waar u gebleven was, tot en met {{sluitingsdatum}}.</p>',
+    ]),
+  },
+};

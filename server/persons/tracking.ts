@@ -174,3 +174,62 @@ export async function personTracking(db: Kysely<DB>, roundId: number) {
 function pick(r: { registered: number; objections: number; consents: number; refused: number; started: number; completed: number }) {
   return { registered: r.registered, objections: r.objections, consents: r.consents, refused: r.refused, started: r.started, completed: r.completed };
 }
+
+/**
+ * The match report of a follow-up measurement (../shared/person-level-rounds.md §5.2), per role:
+ * persons of the previous measurement and how many completed it; how many continue in this one
+ * (a re-issued code, the same address: `previous_person_id`); this measurement's persons and
+ * completions; the panel members who completed both; the previous completers not continued
+ * (not re-issued or not invited again); and the continued who did not complete (yet). The
+ * reasons for a non-match (moved, left, objection, absent) are not recorded, so not broken down.
+ */
+export interface MatchRow {
+  role: string;
+  previous: number;
+  previousCompleted: number;
+  continued: number;
+  current: number;
+  completed: number;
+  both: number;
+  notContinued: number;
+  continuedNotCompleted: number;
+}
+
+export async function matchReport(db: Kysely<DB>, roundId: number): Promise<{ previousRoundId: number | null; roles: MatchRow[] }> {
+  const round = await db.selectFrom('person_rounds').select('previous_round_id').where('round_id', '=', roundId).executeTakeFirst();
+  if (!round) throw notFound('Deze meting is geen meting per persoon.');
+  const previousRoundId = round.previous_round_id;
+  if (previousRoundId === null) return { previousRoundId: null, roles: [] };
+  const rows = await sql<MatchRow>`
+    with a as (select id, role, panel_id, status from persons where round_id = ${previousRoundId}),
+         b as (select id, role, panel_id, status, previous_person_id from persons where round_id = ${roundId}),
+         roles as (select role from a union select role from b)
+    select r.role,
+      (select count(*) from a where a.role = r.role)::int as "previous",
+      (select count(*) from a where a.role = r.role and a.status = 'completed')::int as "previousCompleted",
+      (select count(*) from b join a on a.id = b.previous_person_id where b.role = r.role)::int as "continued",
+      (select count(*) from b where b.role = r.role)::int as "current",
+      (select count(*) from b where b.role = r.role and b.status = 'completed')::int as "completed",
+      (select count(distinct b.panel_id) from b join a on a.panel_id = b.panel_id and a.role = b.role
+        where b.role = r.role and a.status = 'completed' and b.status = 'completed')::int as "both",
+      (select count(*) from a where a.role = r.role and a.status = 'completed'
+        and not exists (select 1 from b where b.previous_person_id = a.id))::int as "notContinued",
+      (select count(*) from b join a on a.id = b.previous_person_id where b.role = r.role and b.status <> 'completed')::int as "continuedNotCompleted"
+    from roles r
+    order by r.role
+  `.execute(db);
+  return {
+    previousRoundId,
+    roles: rows.rows.map((r) => ({
+      role: r.role,
+      previous: Number(r.previous),
+      previousCompleted: Number(r.previousCompleted),
+      continued: Number(r.continued),
+      current: Number(r.current),
+      completed: Number(r.completed),
+      both: Number(r.both),
+      notContinued: Number(r.notContinued),
+      continuedNotCompleted: Number(r.continuedNotCompleted),
+    })),
+  };
+}

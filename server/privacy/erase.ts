@@ -37,10 +37,11 @@ async function erasePersonData(trx: Transaction<DB>, invitationId: number): Prom
   await trx.deleteFrom('person_contacts').where('person_id', 'in', persons).execute();
   await trx.deleteFrom('teacher_classes').where((eb) => eb.or([eb('person_id', 'in', persons), eb('class_id', 'in', classes)])).execute();
   await trx.deleteFrom('person_code_failures').where('class_id', 'in', classes).execute();
-  // The teachers' mail (server/persons/teacher-mail.ts) is keyed 'teacher:<kind>:<person id>[:…]', not by invitation.
+  // The teachers' and professionals' mail (server/persons/teacher-mail.ts, professional-mail.ts) is
+  // keyed 'teacher:<kind>:<person id>[:…]' or 'professional:…', not by invitation.
   await trx
     .deleteFrom('outbox_messages')
-    .where('idempotency_key', 'like', 'teacher:%')
+    .where((eb) => eb.or([eb('idempotency_key', 'like', 'teacher:%'), eb('idempotency_key', 'like', 'professional:%')]))
     .where(sql<string>`split_part(idempotency_key, ':', 3)`, 'in', trx.selectFrom('persons').select(sql<string>`id::text`.as('id')).where('site_id', '=', site.id))
     .execute();
   const deleted = await trx.deleteFrom('persons').where('site_id', '=', site.id).executeTakeFirst();

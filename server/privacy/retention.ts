@@ -58,11 +58,12 @@ export async function purgeExpiredRounds(db: Kysely<DB>, now: Date, actor: Actor
 async function purgePersonContacts(trx: Kysely<DB>, roundId: number): Promise<number> {
   const persons = trx.selectFrom('persons').select('id').where('round_id', '=', roundId);
   await trx.deleteFrom('person_contacts').where('person_id', 'in', persons).execute();
-  // The teachers' mail (server/persons/teacher-mail.ts) is keyed 'teacher:<kind>:<person id>[:…]', not by invitation.
+  // The teachers' and professionals' mail (server/persons/teacher-mail.ts, professional-mail.ts) is
+  // keyed 'teacher:<kind>:<person id>[:…]' or 'professional:…', not by invitation.
   await trx
     .updateTable('outbox_messages')
     .set({ to_address: '', subject: '', body_text: '', body_html: null, headers: '{}', last_error: null, status: sql<OutboxStatus>`case when status in ('pending', 'sending') then 'cancelled' else status end` })
-    .where('idempotency_key', 'like', 'teacher:%')
+    .where((eb) => eb.or([eb('idempotency_key', 'like', 'teacher:%'), eb('idempotency_key', 'like', 'professional:%')]))
     .where(sql<string>`split_part(idempotency_key, ':', 3)`, 'in', trx.selectFrom('persons').select(sql<string>`id::text`.as('id')).where('round_id', '=', roundId))
     .execute();
   await trx.deleteFrom('person_code_failures').where('class_id', 'in', trx.selectFrom('person_classes').select('id').where('round_id', '=', roundId)).execute();

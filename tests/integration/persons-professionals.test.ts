@@ -6,6 +6,10 @@ import type { DB } from '../../server/db/types';
 import { contactHash } from '../../server/persons/previous';
 import { linkToken } from '../../server/invitations/person-links';
 import { loginAs } from '../helpers/app';
+import { makeTestWorker } from '../helpers/mail';
+import { startSmtpSink } from '../helpers/smtp-sink';
+import { queueProfessionalReminders } from '../../server/persons/professional-mail';
+import { aDraftFollowUpRound } from '../fixtures/persons';
 import { describeEachDatabase } from '../helpers/db';
 import { adminAppForSuite, type AdminSession } from '../helpers/suite-app';
 import { aDraftPersonRound, anOpenPersonRound, TEACHER_QUESTIONNAIRE } from '../fixtures/persons';
@@ -75,6 +79,7 @@ describeEachDatabase('person rounds: professionals', (getDatabase) => {
 
   it('imports a list of professionals: dry run first, then all lines in one go, without a school; again adds nobody twice', async () => {
     const db = getDatabase().db;
+    admin = await loginAs(db, 'admin', clock.now());
     const round = await aProfessionalRound(app, db, admin.headers);
     const csv = `E-mail;SWV;Functie\nA.Begeleider@Zorg.test ;${round.swvCode};ambulant begeleider\northo@zorg.test;;orthopedagoog\nib@school.test;${round.swvCode.toLowerCase()};\n`;
     const dry = await uploadProfessionals(app, round.roundId, admin.headers, csv, true);
@@ -115,6 +120,7 @@ describeEachDatabase('person rounds: professionals', (getDatabase) => {
 
   it('refuses a bad list whole: every problem by line in Dutch (bad, missing and duplicated addresses, unknown SWV, formulas), nothing stored, no address echoed', async () => {
     const db = getDatabase().db;
+    admin = await loginAs(db, 'admin', clock.now());
     const round = await aProfessionalRound(app, db, admin.headers);
     const csv = [
       'email,swv,functie',
@@ -158,6 +164,7 @@ describeEachDatabase('person rounds: professionals', (getDatabase) => {
 
   it('the professional link: the yes first (nothing stored before it), then the round questionnaire with autosave, revision and the full check on completion', async () => {
     const db = getDatabase().db;
+    admin = await loginAs(db, 'admin', clock.now());
     const round = await aProfessionalRound(app, db, admin.headers);
     await uploadProfessionals(app, round.roundId, admin.headers, `email;swv;functie\northo@zorg.test;${round.swvCode};orthopedagoog\n`, false);
     const [person] = await professionalsOf(round.roundId);
@@ -204,8 +211,124 @@ describeEachDatabase('person rounds: professionals', (getDatabase) => {
     expect((await app.inject({ method: 'GET', url })).statusCode).toBe(410);
   });
 
+  it('invitations go through the outbox to a real SMTP server with the professional link filled in at send time; a 5xx marks the address; opt-out and completion stop the reminders', async () => {
+    const db = getDatabase().db;
+    admin = await loginAs(db, 'admin', clock.now());
+    const round = await aProfessionalRound(app, db, admin.headers);
+    await db.updateTable('rounds').set({ reminder_policy: JSON.stringify({ afterDays: [7] }) }).where('id', '=', round.roundId).execute();
+    await uploadProfessionals(app, round.roundId, admin.headers, 'email\nja@zorg.test\nweg@zorg.test\nstop@zorg.test\nklaar@zorg.test\n', false);
+    const sink = await startSmtpSink({ onRecipient: (address) => (address === 'weg@zorg.test' ? 550 : null) });
+    try {
+      const { worker } = makeTestWorker(getDatabase(), { clock, config: { smtpUrl: sink.url, secret: TEST_SECRET, publicUrl: WHO.publicUrl, mailFrom: WHO.mailFrom } });
+      const invite = await app.inject({ method: 'POST', url: `/api/persons/rounds/${round.roundId}/professionals/invite`, headers: admin.headers });
+      expect(invite.statusCode, invite.body).toBe(200);
+      expect(invite.json()).toEqual({ queued: 4 });
+      // Stored rows hold markers, never a working link.
+      const stored = await db.selectFrom('outbox_messages').select(['idempotency_key', 'body_text', 'body_html']).where('idempotency_key', 'like', 'professional:invitation:%').execute();
+      expect(stored).toHaveLength(4);
+      expect(JSON.stringify(stored)).not.toMatch(/\/pr\/[0-9]|\/api\/persons\/a\/[0-9]/);
+      // Again: nobody twice.
+      expect((await app.inject({ method: 'POST', url: `/api/persons/rounds/${round.roundId}/professionals/invite`, headers: admin.headers })).json()).toEqual({ queued: 0 });
+      await worker.drain();
+      await sink.waitForCount(3);
+      const mail = sink.to('ja@zorg.test')[0]!;
+      expect(mail.subject).toMatch(/Uitnodiging: vragenlijst voor professionals/);
+      const link = /http:\/\/meetronde\.test\/pr\/([0-9]+-[A-Za-z0-9_-]{22})/.exec(mail.text);
+      expect(link, mail.text).not.toBeNull();
+      expect(mail.raw.headerLines.find((h) => h.key === 'list-unsubscribe')?.line).toMatch(/\/api\/persons\/a\/[0-9]+-/);
+      // The link from the mail opens the page.
+      const view = await app.inject({ method: 'GET', url: `/api/persons/pr/${link![1]}` });
+      expect(view.statusCode, view.body).toBe(200);
+      expect(view.json()).toMatchObject({ state: 'consent' });
+      // The refused address is marked bounced.
+      const bounced = await db.selectFrom('person_contacts').select('email').where('bounced_at', 'is not', null).where('person_id', 'in', (await professionalsOf(round.roundId)).map((p) => p.id)).execute();
+      expect(bounced.map((b) => b.email)).toEqual(['weg@zorg.test']);
+      // stop@ opts out with the link from the mail; klaar@ completes.
+      const optOut = String(sink.to('stop@zorg.test')[0]!.text.match(/http:\/\/meetronde\.test\/api\/persons\/a\/[^\s>]+/)![0]);
+      expect((await app.inject({ method: 'POST', url: new URL(optOut).pathname, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode).toBe(200);
+      const klaar = /\/pr\/([0-9]+-[A-Za-z0-9_-]{22})/.exec(sink.to('klaar@zorg.test')[0]!.text)![1]!;
+      await app.inject({ method: 'POST', url: `/api/persons/pr/${klaar}/consent`, payload: { consent: true } });
+      expect((await app.inject({ method: 'POST', url: `/api/persons/pr/${klaar}/complete`, payload: { data: { klimaat: 2 }, revision: 0 } })).statusCode).toBe(200);
+      // A week later: one reminder, to ja@ only.
+      clock.advance(8 * 86_400_000);
+      await queueProfessionalReminders(db, clock.now(), WHO.mailFrom);
+      const reminders = await db.selectFrom('outbox_messages').select('to_address').where('idempotency_key', 'like', 'professional:reminder:%').execute();
+      expect(reminders.map((r) => r.to_address)).toEqual(['ja@zorg.test']);
+      admin = await loginAs(db, 'admin', clock.now());
+      const tally = await app.inject({ method: 'GET', url: `/api/persons/rounds/${round.roundId}/professionals`, headers: admin.headers });
+      expect(tally.json()).toMatchObject({ registered: 4, invited: 4, completed: 1, optedOut: 1, bounced: 1 });
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('the second measurement: 900 professionals in 2022, the same list copied two years later plus newcomers; 239 answer both times → tracking, match report and the wide export say 239', async () => {
+    const db = getDatabase().db;
+    admin = await loginAs(db, 'admin', clock.now());
+    const t1 = await aProfessionalRound(app, db, admin.headers);
+    const N1 = 900;
+    const csv = ['email;swv;functie', ...Array.from({ length: N1 }, (_, i) => `prof${i}@zorg.test;${i % 3 === 0 ? t1.swvCode : ''};${i % 2 ? 'orthopedagoog' : 'ambulant begeleider'}`)].join('\n');
+    expect((await uploadProfessionals(app, t1.roundId, admin.headers, csv, false)).json()).toMatchObject({ applied: true, added: N1 });
+    const p1 = await professionalsOf(t1.roundId);
+    // Completion as the page does it, in bulk: every T1 professional answered (their answers stored and checked like the page's).
+    const completeAll = async (ids: number[]) => {
+      const now = clock.now();
+      for (let i = 0; i < ids.length; i += 300) {
+        const chunk = ids.slice(i, i + 300);
+        await db.insertInto('person_responses').values(chunk.map((id) => ({ person_id: id, data: JSON.stringify({ klimaat: (id % 5) + 1 }), revision: 1, created_at: now, updated_at: now, completed_at: now }))).execute();
+        await db.updateTable('persons').set({ status: 'completed', started_at: now, completed_at: now }).where('id', 'in', chunk).execute();
+      }
+    };
+    await completeAll(p1.map((p) => p.id));
+    await db.updateTable('rounds').set({ status: 'closed' }).where('id', '=', t1.roundId).execute();
+
+    // Two years later: a follow-up round of the same study.
+    clock.advance(730 * 86_400_000);
+    admin = await loginAs(db, 'admin', clock.now());
+    const t2 = await aDraftFollowUpRound(db, t1.roundId, TEST_SECRET);
+    const set = await app.inject({ method: 'PUT', url: `/api/persons/rounds/${t2.roundId}/settings`, headers: admin.headers, payload: { consentMode: 'passive', roles: ['professional'], previousRoundId: t1.roundId } });
+    expect(set.statusCode, set.body).toBe(200);
+    await db.updateTable('rounds').set({ questionnaire_version_id: t1.versionId }).where('id', '=', t2.roundId).execute();
+    // The previous list copied (dry run first), then 60 newcomers from a list of which 40 were also at T1 (matched by their address).
+    expect((await app.inject({ method: 'POST', url: `/api/persons/rounds/${t2.roundId}/professionals/copy-previous?dryRun=true`, headers: admin.headers })).json()).toEqual({ dryRun: true, copied: N1, existing: 0, skipped: 0 });
+    const copied = await app.inject({ method: 'POST', url: `/api/persons/rounds/${t2.roundId}/professionals/copy-previous?dryRun=false`, headers: admin.headers });
+    expect(copied.json()).toEqual({ dryRun: false, copied: N1, existing: 0, skipped: 0 });
+    const newcomers = ['email', ...Array.from({ length: 60 }, (_, i) => `nieuw${i}@zorg.test`), ...Array.from({ length: 40 }, (_, i) => `PROF${i}@zorg.test`)].join('\n');
+    expect((await uploadProfessionals(app, t2.roundId, admin.headers, newcomers, false)).json()).toMatchObject({ applied: true, added: 60, existing: 40, continued: 0 });
+    const p2 = await professionalsOf(t2.roundId);
+    expect(p2).toHaveLength(N1 + 60);
+    const panelOf1 = new Map(p1.map((p) => [p.email, p.panel_id]));
+    for (const p of p2) {
+      if (p.email.startsWith('prof')) expect(p.panel_id).toBe(panelOf1.get(p.email));
+      else expect(panelOf1.has(p.email)).toBe(false);
+    }
+    // 239 of the T1 professionals answer again, and 30 newcomers.
+    const again = p2.filter((p) => p.email.startsWith('prof')).slice(0, 239).map((p) => p.id);
+    const fresh = p2.filter((p) => p.email.startsWith('nieuw')).slice(0, 30).map((p) => p.id);
+    await completeAll([...again, ...fresh]);
+
+    const tracking = await app.inject({ method: 'GET', url: `/api/persons/rounds/${t2.roundId}/tracking`, headers: admin.headers });
+    expect(tracking.json().panel).toEqual({ previousRoundId: t1.roundId, previous: N1, current: 269, both: 239 });
+    expect(tracking.json().professionals).toMatchObject({ registered: N1 + 60, completed: 269, continued: N1 });
+    const report = await app.inject({ method: 'GET', url: `/api/persons/rounds/${t2.roundId}/match-report`, headers: admin.headers });
+    expect(report.statusCode, report.body).toBe(200);
+    expect(report.json().roles).toEqual([
+      { role: 'professional', previous: N1, previousCompleted: N1, continued: N1, current: N1 + 60, completed: 269, both: 239, notContinued: 0, continuedNotCompleted: N1 - 239 },
+    ]);
+    const wide = await app.inject({ method: 'GET', url: `/api/persons/rounds/${t2.roundId}/export?shape=wide&format=csv`, headers: admin.headers });
+    expect(wide.statusCode, wide.body.slice(0, 300)).toBe(200);
+    const lines = wide.body.trim().split(/\r?\n/);
+    const header = lines[0]!.split(',');
+    const inBoth = header.indexOf('in_beide');
+    const rows = lines.slice(1).map((l) => l.split(','));
+    expect(rows).toHaveLength(N1 + 30);
+    expect(rows.filter((r) => r[inBoth] === '1')).toHaveLength(239);
+    expect(wide.body).not.toContain('@');
+  });
+
   it('a round that does not ask professionals refuses a list', async () => {
     const db = getDatabase().db;
+    admin = await loginAs(db, 'admin', clock.now());
     const world = await aDraftPersonRound(db, 1, TEST_SECRET);
     await anOpenPersonRound(app, db, world.roundId, admin.headers, { consentMode: 'passive', roles: ['pupil'] });
     const reply = await uploadProfessionals(app, world.roundId, admin.headers, 'email\na@b.test\n', true);

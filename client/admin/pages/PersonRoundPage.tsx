@@ -6,6 +6,7 @@ import { Link } from '../router';
 import { uploadFile } from '../upload';
 import { useSession } from '../session';
 import { TableHead } from '../../shared/TableHead';
+import { PersonProfessionals } from './PersonProfessionals';
 
 const pct = (rate: number | null) => (rate === null ? '–' : `${rate.toLocaleString('nl-NL')}%`);
 
@@ -295,6 +296,9 @@ export function PersonRoundPage({ params }: { params: Record<string, string> }) 
             ))}
           </ul>
         </section>
+      )}
+      {settings?.unitType === 'person' && settings.roles.includes('professional') && (
+        <PersonProfessionals roundId={id} csrfToken={user.csrfToken} followUp={settings.previousRoundId !== null} onChange={load} />
       )}
       {tracking && tracking.unitType === 'person' && <PersonExport roundId={id} followUp={tracking.panel !== null} />}
     </>

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, MailingKind, OutboxStatus } from '../../db/types';
 import { notFound } from '../../errors';
 import { buildOutgoing, mailLinks } from '../outbox';
-import { resolveAccountLinks, resolveTeacherLinks } from '../templates';
+import { resolveAccountLinks, resolveTeacherLinks, type PersonLinkKind } from '../templates';
 import { estimateFinish, recentSends } from '../throttle';
 import type { RelayLimits } from '../../../contract/api/mailings';
 import { iso } from './shared';
@@ -140,8 +140,9 @@ export async function outboxMessage(
     if (row.body_html !== null) row.body_html = resolveAccountLinks(row.body_html, hidden, true);
   }
   if (!capture) {
-    // Teacher links of person rounds: shown masked, like the personal links.
-    const hidden = (kind: 'link' | 'afmelden') => (kind === 'link' ? `${who.publicUrl}/t/[verborgen]` : `${who.publicUrl}/api/persons/a/[verborgen]`);
+    // Teacher and professional links of person rounds: shown masked, like the personal links.
+    const hidden = (kind: PersonLinkKind) =>
+      kind === 'link' ? `${who.publicUrl}/t/[verborgen]` : kind === 'professional' ? `${who.publicUrl}/pr/[verborgen]` : `${who.publicUrl}/api/persons/a/[verborgen]`;
     row.body_text = resolveTeacherLinks(row.body_text, hidden, false);
     if (row.body_html !== null) row.body_html = resolveTeacherLinks(row.body_html, hidden, true);
   }
