@@ -2,12 +2,13 @@
  * One export (or the baseline) of bench/export.ts in a process of its own, so that its peak RSS is
  * the export's and not the seeding's: `node --import tsx bench/_export-one.ts <database url>
  * <round id> <csv|xlsx|sav|baseline> [--cpu-prof-dir=<dir>]`. Prints one JSON line: seconds, bytes,
- * CPU seconds, RSS at the start and peak RSS (MB).
+ * CPU seconds, RSS at the start and peak RSS (MB), and the seconds planExport took (variables,
+ * string widths and scale statistics, before the first row).
  */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openPostgres } from '../server/db/database';
-import { planExport } from '../server/exports/export';
+import { measureFor, planExport } from '../server/exports/export';
 import { exportStream, type ExportFormat } from '../server/exports/formats';
 
 const [url, round, what] = process.argv.slice(2) as [string, string, ExportFormat | 'baseline'];
@@ -24,11 +25,13 @@ const sink = new Writable({
 });
 const cpu = process.cpuUsage();
 const t0 = performance.now();
+let planSeconds = 0;
 try {
   if (what === 'baseline') {
     for await (const row of db.selectFrom('responses').select(['data']).stream(500)) bytes += JSON.stringify(row.data).length;
   } else {
-    const plan = await planExport(db, 'bench-secret'.repeat(4), roundId, { include: 'completed', identifiers: false });
+    const plan = await planExport(db, 'bench-secret'.repeat(4), roundId, { include: 'completed', identifiers: false, measure: measureFor(what) });
+    planSeconds = (performance.now() - t0) / 1000;
     await pipeline(exportStream(plan, what, 'Bench'), sink);
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -36,6 +39,7 @@ try {
   console.log(
     JSON.stringify({
       seconds,
+      planSeconds,
       bytes,
       cpuSeconds: (used.user + used.system) / 1e6,
       rssStartMb: Math.round(rssStart / 1e6),

@@ -19,7 +19,7 @@ import Fastify from 'fastify';
 import pg from 'pg';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { DB } from '../server/db/types';
-import { autosaveStatement, contextQuery } from '../server/responses/survey-state';
+import { autosaveStatement, completionStatement, contextQuery } from '../server/responses/survey-state';
 import { buildApp } from '../server/app';
 import { systemClock } from '../server/clock';
 import { openPostgres, type Database } from '../server/db/database';
@@ -84,7 +84,8 @@ async function seed(database: Database): Promise<Seeded> {
   const { roundId, swvId } = await createOpenRound(db, { versionId: version.id, slug: 'bench', roundName: 'Meting bench', swvCode: 'PO9999', swvName: 'SWV Bench', situation: SITUATION });
 
   const saveCount = Math.max(...LEVELS) + spare(Math.max(...LEVELS));
-  const completionCounts = LEVELS.map((c) => completionsAt(c) + c);
+  // One group of completion tokens per level, and one more for the CPU profile of completions.
+  const completionCounts = [...LEVELS, Math.min(...LEVELS)].map((c) => completionsAt(c) + c);
   const total = saveCount + completionCounts.reduce((a, b) => a + b, 0);
   const consent = JSON.stringify({ [meta.consent.question]: meta.consent.yes });
   const respondents: Respondent[] = [];
@@ -159,6 +160,7 @@ async function dbProfile(db: Kysely<DB>, url: string, seeded: Seeded): Promise<s
   const byHash = new Map((await sql<{ id: number; token_hash: string }>`select id, token_hash from invitations where token_hash = any(${hashes})`.execute(db)).rows.map((r) => [r.token_hash, r.id]));
   const ids = hashes.map((h) => byHash.get(h)!);
   const data = JSON.parse(seeded.partial) as Record<string, unknown>;
+  const completeData = JSON.parse(seeded.complete) as Record<string, unknown>;
   const versionId = (await sql<{ v: number }>`select questionnaire_version_id as v from rounds where id = ${seeded.roundId}`.execute(db)).rows[0]!.v;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
   type Plan = { 'Planning Time': number; 'Execution Time': number; Triggers?: Array<{ 'Trigger Name': string; Time: number; Calls: number }> };
@@ -169,6 +171,8 @@ async function dbProfile(db: Kysely<DB>, url: string, seeded: Seeded): Promise<s
       sql`select respondent_autosave(${hashes[i]!}, ${versionId}, ${seeded.partial}::jsonb, 1, 1, ${new Date()})`.compile(db),
     'autosave CTE of the full path (revision check, response, last_activity_at)': (i) =>
       autosaveStatement(ids[i]!, { data, currentPage: 1, revision: 1 }, new Date()).compile(db),
+    'completion in one statement (response and invitation completed, tracking triggers)': (i) =>
+      completionStatement(ids[i]!, { data: completeData, currentPage: 1, revision: 1 }, new Date(), 'wel').compile(db),
     'bare INSERT (baseline)': (i) => sql`insert into bench_bare (token, data) values (${hashes[i]!}, ${seeded.partial})`.compile(db),
   };
   const rows: Array<Array<string | number>> = [];
@@ -208,7 +212,7 @@ async function dbProfile(db: Kysely<DB>, url: string, seeded: Seeded): Promise<s
   });
   await client.end();
   return [
-    `PostgreSQL profile of one autosave on the seeded data (before the load runs, load ${loadAverage()}): EXPLAIN (ANALYZE, BUFFERS),`,
+    `PostgreSQL profile of one autosave and one completion on the seeded data (before the load runs, load ${loadAverage()}): EXPLAIN (ANALYZE, BUFFERS),`,
     `median of ${ids.length} runs over different tokens (writes rolled back); then the same ${ids.length} statements sent one after another from`,
     `this process, as the app sends them (unnamed, planned on every call) and as one prepared statement (planned once). ms.`,
     `pg_stat_statements is not loaded on this server (shared_preload_libraries is empty; loading it needs a restart of a shared server).`,
@@ -555,6 +559,22 @@ async function main() {
       await loader.run(save(appUrl, appPrefix, profiled, DURATION / 2));
       await settle();
     });
+    // And during a completion run at the same level, on tokens of their own (issue 21: completions).
+    const completionProfile = await cpuProfile(async () => {
+      await loader.run({
+        url: appUrl,
+        connections: profiled,
+        amount: completionsAt(profiled),
+        duration: DURATION,
+        method: 'POST',
+        path: `${appPrefix}/{token}/complete`,
+        respondents: seeded.completionRespondents[LEVELS.length]!,
+        reuse: false,
+        data: seeded.complete,
+        currentPage: seeded.currentPage,
+      });
+      await settle();
+    });
     const done = await sql<{ n: number }>`
       select count(*)::int as n from invitations where round_id = ${seeded.roundId} and status = 'completed'`.execute(database.db);
     const stored = done.rows[0]!.n;
@@ -584,12 +604,17 @@ async function main() {
       '',
       ...validationLines,
       ...profileLines,
-      `Completions: ${appCompleted} answered 200 within the runs; ${stored} invitations completed in the database (the rest finished after the load generator stopped waiting).`,
+      `Completions: ${appCompleted} answered 200 within the measured runs (plus those of the profiled run below); ${stored} invitations completed in the database (the rest finished after the load generator stopped waiting).`,
       '',
       `CPU profile of the server process during another autosave run at ${profiled} concurrent (${f(profile.totalMs)} ms sampled; idle is time the`,
       `event loop waited, mostly for PostgreSQL). By package: ${profileByPackage(profile, f)}. Functions with the most self time:`,
       '',
       ...profileTables(profile, f),
+      '',
+      `CPU profile of the server process during a completion run at ${profiled} concurrent (${f(completionProfile.totalMs)} ms sampled; its completions`,
+      `are counted in the line above). By package: ${profileByPackage(completionProfile, f)}. Functions with the most self time:`,
+      '',
+      ...profileTables(completionProfile, f),
     ]);
     // A 200 for a completion that was not stored would be a bug; more stored than answered is
     // what finished after a run.

@@ -47,6 +47,21 @@ export interface ExportOptions {
   identifiers: boolean;
   /** Only this situation's schools; variable labels then use its wording. */
   situation?: Situation;
+  /**
+   * What the file needs measured before its first row (issue 21: each is a pass over every
+   * response): `widths`, the widest text of each answer column (.sav declares string widths,
+   * XLSX sizes its columns; CSV needs neither), and `scaleStatistics`, each scale's alpha and n
+   * over the export's cases (shown only in codebooks). Both by default; left out, text variables
+   * have no width and scales have alpha null and n 0.
+   */
+  measure?: { widths?: boolean; scaleStatistics?: boolean };
+}
+
+/** What each file format needs planExport to measure (see ExportOptions.measure). */
+export function measureFor(format: 'csv' | 'csv-nl' | 'xlsx' | 'sav'): NonNullable<ExportOptions['measure']> {
+  if (format === 'csv' || format === 'csv-nl') return { widths: false, scaleStatistics: false };
+  if (format === 'sav') return { widths: true, scaleStatistics: false };
+  return { widths: true, scaleStatistics: true };
 }
 
 export interface ExportPlan {
@@ -187,11 +202,12 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
   }
 
 
-  // One pass over the data measures the widest text of each string column.
+  // One pass over the data measures the widest text of each string column (when the format needs it).
+  const measureWidths = options.measure?.widths ?? true;
   const textColumns = columns.filter((c) => c.kind === 'text' || c.kind === 'other-text');
   const widthSelects = [
     sql<number>`0`.as('w_none'),
-    ...textColumns.map((c, i) =>
+    ...(measureWidths ? textColumns : []).map((c, i) =>
       sql<number>`coalesce(max(octet_length(resp.data ->> ${c.kind === 'text' ? c.question : `${c.question}-Comment`})), 0)`.as(`w${i}`),
     ),
   ];
@@ -209,7 +225,7 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
     width: { school_naam: row.name_w, brin: 4, vestiging: 6, adres: row.address_w, postcode: 7, plaats: row.city_w }[v.name] ?? 1,
   }));
   const answerVars = columns.map((c) => ({
-    ...answerVariable(c, textColumns.includes(c) ? Number(row[`w${textColumns.indexOf(c)}`] ?? 0) : 0),
+    ...answerVariable(c, measureWidths && textColumns.includes(c) ? Number(row[`w${textColumns.indexOf(c)}`] ?? 0) : 0),
     ...(comparability ? { comparable: comparability(c.question, { choice: c.choice, row: c.row }) } : {}),
   }));
   // Scale scores: computed variables after the answers, with their items and alpha over this export's cases.
@@ -218,8 +234,10 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
   const scaleItemIndexes: number[][] = [];
   if (scales.length) {
     const accumulators = scales.map((sc) => new ScaleAccumulator(sc));
-    const stream = baseQuery(db, roundId, options).select('resp.data').stream(500);
-    for await (const r of stream) for (const a of accumulators) a.add((r.data ?? {}) as Record<string, unknown>);
+    if (options.measure?.scaleStatistics ?? true) {
+      const stream = baseQuery(db, roundId, options).select('resp.data').stream(500);
+      for await (const r of stream) for (const a of accumulators) a.add((r.data ?? {}) as Record<string, unknown>);
+    }
     scales.forEach((sc, k) => {
       const itemName = (item: ScaleDefinition['items'][number]) => (item.row === null ? item.question : `${item.question}_${item.row}`);
       const stats = accumulators[k]!.result();

@@ -7,7 +7,7 @@ import { currentUser } from '../auth/plugin';
 import { wallTime } from '../time';
 import { codebookCsv, codebookHtml } from './codebook';
 import { assignRespondentNumbers } from '../invitations/respondent-numbers';
-import { planExport } from './export';
+import { measureFor, planExport } from './export';
 import { isActorRound, planActorExport } from './actor-export';
 import { exportStream, FORMAT_INFO, type ExportFormat } from './formats';
 import { figureSvg } from './figures';
@@ -64,7 +64,10 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       const options = { include: request.query.include ?? 'completed', identifiers: request.query.identifiers ?? false, situation: request.query.situation };
       await db.transaction().execute((trx) => assignRespondentNumbers(trx, roundId));
       // A person round with actor groups (issue 20): every group's version stacked, with an actor column.
-      const plan = (await isActorRound(db, roundId)) ? await planActorExport(db, config.secret, roundId, { include: options.include }) : await planExport(db, config.secret, roundId, options);
+      // Only what this format writes is measured before the first row (measureFor).
+      const plan = (await isActorRound(db, roundId))
+        ? await planActorExport(db, config.secret, roundId, { include: options.include })
+        : await planExport(db, config.secret, roundId, { ...options, measure: measureFor(format) });
       await audit(db, user, clock.now(), options.identifiers ? 'export.responses_with_identifiers' : 'export.responses', `round:${roundId}`, {
         format,
         include: options.include,
