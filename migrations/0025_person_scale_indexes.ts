@@ -10,17 +10,15 @@ import { sql, type Kysely } from 'kysely';
  * - `consent_events (round_id, person_id, at desc, id desc) where kind in (objection, consent)`:
  *   the parents' latest word per pupil in tracking, read in order from the index, without the
  *   pupils' own assent events (one per pupil) that make up most of the table.
- * - `persons (round_id, role)`: tracking's teacher counts and other per-role reads of a round
- *   find the few teachers among a million pupils.
+ * - `persons (round_id, role)`, which tracking's teacher counts also need (the few teachers among a
+ *   million pupils), is created by 0024_professionals.ts already.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index persons_round_status_panel_idx on persons (round_id, status, panel_id)`.execute(db);
   await sql`create index consent_events_parent_word_idx on consent_events (round_id, person_id, at desc, id desc) where kind in ('objection', 'consent')`.execute(db);
-  await sql`create index persons_round_role_idx on persons (round_id, role)`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`drop index if exists persons_round_role_idx`.execute(db);
   await sql`drop index if exists consent_events_parent_word_idx`.execute(db);
   await sql`drop index if exists persons_round_status_panel_idx`.execute(db);
 }

@@ -31,7 +31,7 @@ const LANDED: Record<string, string> = {
   '0022_teacher_links.ts': 'd1ba63bf4453cbc105384a2d30d02ca5eca02acf8572a334b1695f02282f4989',
   '0023_snowball.ts': 'b05aeb8f35882be4c7652bcd4e3572073356b0e7358771fe8f3a8666628de564',
   '0024_professionals.ts': 'c16299dbb4c1e1c9399951fda0a9e46373a510a55a68c011cb54aebf296a9692',
-  '0025_person_scale_indexes.ts': 'a0f50b4da67dec0929f591ed8c13b2118ca8a9016b91d3fbeb6e91f80dc22213',
+  '0025_person_scale_indexes.ts': '59fecdd9311431000b9fb991afccb39476dfeb4121227a096faf5d749458da08',
   '0026_respondent_consent.ts': 'fb3e39f3019cc56a6f1ff81bfb818e800a78274cf53fbe5226bbb8cdef923f3f',
 };
 
