@@ -60,6 +60,18 @@ function setPage(model: Model, index: number): void {
  * On the consent page the introduction folds into "Over dit onderzoek" (one tap away), so on a
  * phone the consent question and its buttons are on the first screen.
  */
+/** Subscribes a handler to a SurveyJS event; returns the unsubscription. */
+function on<H>(event: { add(handler: H): void; remove(handler: H): void }, handler: H): () => void {
+  event.add(handler);
+  return () => event.remove(handler);
+}
+
+/** Listens to a DOM event; returns the removal. */
+function listen(target: EventTarget, type: string, handler: () => void): () => void {
+  target.addEventListener(type, handler);
+  return () => target.removeEventListener(type, handler);
+}
+
 function collapseIntroduction(model: Model): void {
   const page = model.pages[0];
   if (!page) return;
@@ -295,15 +307,17 @@ export function QuestionnairePage({ survey, initialNotice, api, store, onRefused
     };
     const onOnline = () => saver?.retryNow();
 
-    model.onValueChanging.add(onValueChanging);
-    model.onValueChanged.add(onValueChanged);
-    model.onCurrentPageChanging.add(onCurrentPageChanging);
-    model.onCurrentPageChanged.add(onCurrentPageChanged);
-    model.onCompleting.add(onCompleting);
-    model.onComplete.add(onComplete);
-    window.addEventListener('pagehide', onHide);
-    document.addEventListener('visibilitychange', onVisibility);
-    window.addEventListener('online', onOnline);
+    const unsubscribe = [
+      on(model.onValueChanging, onValueChanging),
+      on(model.onValueChanged, onValueChanged),
+      on(model.onCurrentPageChanging, onCurrentPageChanging),
+      on(model.onCurrentPageChanged, onCurrentPageChanged),
+      on(model.onCompleting, onCompleting),
+      on(model.onComplete, onComplete),
+      listen(window, 'pagehide', onHide),
+      listen(document, 'visibilitychange', onVisibility),
+      listen(window, 'online', onOnline),
+    ];
     // The plain consent page's button was pressed before SurveyJS was there: press it now.
     if (advance && !advancedRef.current && serverState !== 'open') {
       advancedRef.current = true;
@@ -311,15 +325,7 @@ export function QuestionnairePage({ survey, initialNotice, api, store, onRefused
       else model.nextPage();
     }
     return () => {
-      model.onValueChanging.remove(onValueChanging);
-      model.onValueChanged.remove(onValueChanged);
-      model.onCurrentPageChanging.remove(onCurrentPageChanging);
-      model.onCurrentPageChanged.remove(onCurrentPageChanged);
-      model.onCompleting.remove(onCompleting);
-      model.onComplete.remove(onComplete);
-      window.removeEventListener('pagehide', onHide);
-      document.removeEventListener('visibilitychange', onVisibility);
-      window.removeEventListener('online', onOnline);
+      for (const off of unsubscribe) off();
       // Unmounting (a reload from the server) sends what is still unsaved first.
       saver?.flush();
       saver?.stop();

@@ -2,8 +2,8 @@ import { SCHOOL_STATE_LABELS } from '../../contract/vocabulary';
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo, useState } from 'react';
 import { baseOptions, ChartCanvas, COLORS } from '../shared/tracking/charts';
-import { formatCount, formatDay, formatRate } from '../shared/tracking/format';
-import { formatCloseMoment, formatDate } from '../shared/time';
+import { formatCount, formatRate } from '../shared/tracking/format';
+import { formatCalendarDayShort, formatCloseMoment, formatDate } from '../shared/time';
 import { liveLabel, useLive } from '../shared/tracking/live';
 import type { SchoolState } from '../../contract/vocabulary';
 import { call } from '../shared/api';
@@ -37,7 +37,7 @@ export function SwvViewApp() {
     return {
       type: 'line',
       data: {
-        labels: days.map((d) => formatDay(d.date)),
+        labels: days.map((d) => formatCalendarDayShort(d.date)),
         datasets: [
           { label: 'Ingevuld totaal', data: days.map((d) => d.cumulative), borderColor: COLORS.current, backgroundColor: COLORS.current, pointRadius: 0, borderWidth: 3 },
         ],

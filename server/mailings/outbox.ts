@@ -1,9 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import { sha256 } from '../crypto';
-import type { DB, InvitationStatus, MailingKind, MailingStatus, OutboxStatus, RoundStatus, SchoolKind, Situation } from '../db/types';
+import type { DB, InvitationStatus, MailingKind, MailingStatus, OutboxStatus } from '../db/types';
 import { accountLink, accountToken, invitationToken, personalLink } from '../invitations/tokens';
 import { optOutLink, optOutToken } from './optout';
-import { parseTarget, skipReason, SKIP_LABELS, type SkipReason } from './targets';
+import { parseTarget, skipReason, SKIP_LABELS, type SkipReason, type TargetFacts } from './targets';
 import { hasLinkMarkers, mailAddress, resolveAccountLinks, resolveLinks, resolveTeacherLinks, teacherOptOutOf } from './templates';
 import type { OutgoingMail, SendOutcome } from './transport';
 import { verpAddress } from './verp';
@@ -136,8 +136,11 @@ export function mailingKey(mailingId: number, invitationId: number): string {
   return `mailing:${mailingId}:invitation:${invitationId}`;
 }
 
+/** What the send-time re-check (targets.ts) reads of the invitation: each null for mail without one. */
+type InvitationFactsOrNone = { [K in Exclude<keyof TargetFacts, 'status'>]-?: TargetFacts[K] | null };
+
 /** A claimed row with what is needed to decide and build the mail. */
-export interface ClaimedMessage {
+export interface ClaimedMessage extends InvitationFactsOrNone {
   id: number;
   idempotency_key: string;
   mailing_id: number | null;
@@ -149,21 +152,7 @@ export interface ClaimedMessage {
   headers: Record<string, string>;
   attempts: number;
   token_nonce: string | null;
-  email: string | null;
   inv_status: InvitationStatus | null;
-  excluded_at: Date | null;
-  opted_out_at: Date | null;
-  bounced_at: Date | null;
-  invited_at: Date | null;
-  completed_at: Date | null;
-  refused_at: Date | null;
-  swv_id: number | null;
-  situation: Situation | null;
-  school_kind: SchoolKind | null;
-  school_province: string | null;
-  school_denomination: string | null;
-  round_status: RoundStatus | null;
-  closes_at: Date | null;
   /** 'person' rounds mail the coordinator link instead of the questionnaire link (server/persons/). */
   unit_type: 'school' | 'person' | 'partner' | null;
   mailing_kind: MailingKind | null;

@@ -10,6 +10,7 @@ import { testDatabaseUrl, type TestDatabase } from '../helpers/db';
 import { browserAppForSuite } from '../helpers/browser-suite';
 import { TEST_SECRET } from '../fixtures/mail-rounds';
 import { aDraftFollowUpRound, aDraftPersonRound } from '../fixtures/persons';
+import { answerByApi, answerOnTablet } from '../fixtures/pupil-answers';
 
 /**
  * A panel of one class over two measurements, two years apart, in Chromium. Round 1: the
@@ -63,29 +64,10 @@ describe(`a panel over two measurements in a browser [${kind}]`, () => {
   /** Two pupils on the class's tablet, the rest through the pupil page's own routes. */
   async function classAnswers(classUrl: string, codes: string[], tablet: Page) {
     await tablet.goto(classUrl);
-    for (const code of codes.slice(0, 2)) {
-      await tablet.getByLabel('Typ je code').fill(code);
-      await tablet.getByRole('button', { name: 'Start' }).click();
-      await tablet.getByRole('button', { name: 'Ja, ik doe mee' }).click();
-      await tablet.getByText('Ga je graag naar school?').waitFor();
-      await tablet.getByText('Soms', { exact: true }).click();
-      await tablet.getByRole('button', { name: 'Volgende' }).click();
-      await tablet.getByText('Heb je vrienden in de klas?').waitFor();
-      await tablet.getByText('Ja', { exact: true }).click();
-      await tablet.getByRole('button', { name: 'Klaar', exact: true }).click();
-      await tablet.getByRole('heading', { name: 'Klaar! Dank je wel.' }).waitFor();
-      await tablet.getByRole('button', { name: 'Volgende leerling' }).click();
-    }
-    const classToken = new URL(classUrl).pathname.split('/').pop()!;
-    for (const code of codes.slice(2)) {
-      const started = await app.inject({ method: 'POST', url: `/api/persons/l/${classToken}/start`, payload: { code }, remoteAddress: '192.0.2.44' });
-      expect(started.statusCode, started.body).toBe(200);
-      const session = started.json().session;
-      expect((await app.inject({ method: 'POST', url: `/api/persons/p/${session}/assent`, payload: { assent: true } })).statusCode).toBe(200);
-      const done = await app.inject({ method: 'POST', url: `/api/persons/p/${session}/complete`, payload: { data: { plezier: 1, vrienden: 1 }, revision: 0 } });
-      expect(done.statusCode, done.body).toBe(200);
-    }
+    for (const code of codes.slice(0, 2)) await answerOnTablet(tablet, code);
+    for (const code of codes.slice(2)) await answerByApi(app, classUrl, code);
   }
+
 
   it('re-issues the class codes two years later and exports 29 matched pupils', async () => {
     const db = database.db;

@@ -153,3 +153,27 @@ export async function startSmtpSink(options: SinkOptions = {}, port = 0): Promis
   };
   return sink;
 }
+
+/**
+ * Makes the relay accept `count` mails (of those `only` picks; others pass untouched), then hold
+ * every further one before its final answer, like a slow relay at the moment something fails.
+ * A held mail was never accepted (no 250). After `release()` the held mails get their answer:
+ * `then: 'fail'` drops them (the connection is gone, 451), `'accept'` accepts them.
+ */
+export function holdAfter(sink: SmtpSink, count: number, options: { then: 'fail' | 'accept'; only?: (mail: ReceivedMail) => boolean }): { held(): number; release(): void } {
+  let accepted = 0;
+  let held = 0;
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  sink.options.beforeAccept = async (mail) => {
+    if (options.only && !options.only(mail)) return;
+    if (accepted < count) {
+      accepted++;
+      return;
+    }
+    held++;
+    await released;
+    if (options.then === 'fail') throw new Error('connection gone');
+  };
+  return { held: () => held, release: () => release() };
+}

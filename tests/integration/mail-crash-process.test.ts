@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleRoundMailings } from '../../server/mailings/waves';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../helpers/db';
 import { freePort, startServer, type Started } from '../helpers/process';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
+import { holdAfter, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 import { aRoundWithSchools, TEST_SECRET } from '../fixtures/mail-rounds';
 
 /**
@@ -52,32 +52,20 @@ describe.skipIf(!testDatabaseUrl)('mail: a server process killed in the middle o
 
     // The relay accepts ten mails, then holds every further one before its final answer, like
     // a slow relay at the moment the process dies. A held mail was never accepted (no 250).
-    let accepted = 0;
-    let held = 0;
-    let dropHeld: (() => void) | undefined;
-    const dropped = new Promise<void>((resolve) => (dropHeld = resolve));
-    sink.options.beforeAccept = async () => {
-      if (accepted < 10) {
-        accepted++;
-        return;
-      }
-      held++;
-      await dropped;
-      throw new Error('connection gone');
-    };
+    const relay = holdAfter(sink, 10, { then: 'fail' });
 
     const first = await start();
     // Kill it while mails are in flight (held by the relay, not accepted), once the ten the relay
     // did accept are recorded. (Between a relay's "250" and the commit of that result there is a
     // window of one database round trip; a crash exactly there resends that one mail, with the
     // same Message-ID. That window is not what this test is about.)
-    await expect.poll(() => held, { timeout: 90_000 }).toBeGreaterThan(0);
+    await expect.poll(() => relay.held(), { timeout: 90_000 }).toBeGreaterThan(0);
     await expect
       .poll(async () => (await db.selectFrom('outbox_messages').select('id').where('status', '=', 'sent').execute()).length, { timeout: 60_000 })
       .toBe(10);
     first.child.kill('SIGKILL');
     await first.exited;
-    dropHeld!();
+    relay.release();
     expect(sink.received).toHaveLength(10);
 
     const claimed = await db.selectFrom('outbox_messages').select(['id', 'locked_by']).where('status', '=', 'sending').execute();
@@ -106,22 +94,9 @@ describe.skipIf(!testDatabaseUrl)('mail: a server process killed in the middle o
     const mine = () => sink.received.filter((m) => m.to.startsWith('twoproc'));
 
     // The relay accepts five mails, then holds every further one before its final answer.
-    let accepted = 0;
-    let held = 0;
-    let dropHeld: (() => void) | undefined;
-    const dropped = new Promise<void>((resolve) => (dropHeld = resolve));
-    sink.options.beforeAccept = async (mail) => {
-      if (!mail.to.startsWith('twoproc')) return;
-      if (accepted < 5) {
-        accepted++;
-        return;
-      }
-      held++;
-      await dropped;
-      throw new Error('connection gone');
-    };
+    const relay = holdAfter(sink, 5, { then: 'fail', only: (mail) => mail.to.startsWith('twoproc') });
     const first = await start();
-    await expect.poll(() => held, { timeout: 90_000 }).toBeGreaterThan(0);
+    await expect.poll(() => relay.held(), { timeout: 90_000 }).toBeGreaterThan(0);
     const sending = async () => db.selectFrom('outbox_messages').select(['locked_by']).where('status', '=', 'sending').execute();
     await expect.poll(async () => (await sending()).length, { timeout: 60_000 }).toBe(15);
     const firstId = (await sending())[0]!.locked_by;
@@ -139,7 +114,7 @@ describe.skipIf(!testDatabaseUrl)('mail: a server process killed in the middle o
     first.child.kill('SIGKILL');
     await first.exited;
     sink.options.beforeAccept = undefined;
-    dropHeld!();
+    relay.release();
     await expect.poll(() => mine().length, { timeout: 90_000 }).toBe(20);
     await expect
       .poll(async () => (await db.selectFrom('invitations').select('id').where('round_id', '=', round.roundId).where('invited_at', 'is', null).execute()).length, {

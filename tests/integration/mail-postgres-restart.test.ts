@@ -7,7 +7,7 @@ import { fanOutDueMailings, scheduleRoundMailings } from '../../server/mailings/
 import type { WorkerLog } from '../../server/worker';
 import { makeTestWorker } from '../helpers/mail';
 import { ownClusterUnavailable, startOwnCluster, type OwnCluster } from '../helpers/pg-cluster';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
+import { holdAfter, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink';
 import { aRoundWithSchools } from '../fixtures/mail-rounds';
 
 /**
@@ -54,18 +54,7 @@ describe.skipIf(unavailable !== null)('mail: PostgreSQL restarted in the middle 
     await fanOutDueMailings(db, clock.now(), 'x <noreply@meetronde.test>');
 
     // The relay takes six mails at once, then holds every further one before its answer.
-    let accepted = 0;
-    let held = 0;
-    let releaseHeld: (() => void) | undefined;
-    const released = new Promise<void>((resolve) => (releaseHeld = resolve));
-    sink.options.beforeAccept = async () => {
-      if (accepted < 6) {
-        accepted++;
-        return;
-      }
-      held++;
-      await released;
-    };
+    const relay = holdAfter(sink, 6, { then: 'accept' });
 
     const a = captureLog();
     const b = captureLog();
@@ -74,14 +63,14 @@ describe.skipIf(unavailable !== null)('mail: PostgreSQL restarted in the middle 
     const runA = workerA.worker.runAll();
     const sent = async () => (await db.selectFrom('outbox_messages').select('id').where('status', '=', 'sent').execute()).length;
     await expect.poll(sent, { timeout: 60_000 }).toBe(6);
-    await expect.poll(() => held, { timeout: 60_000 }).toBeGreaterThan(0);
+    await expect.poll(() => relay.held(), { timeout: 60_000 }).toBeGreaterThan(0);
     // A has claimed the whole wave; B, also running, finds nothing to do.
     await workerB.worker.drain();
     expect(sink.received).toHaveLength(6);
 
     // The database goes down while mails are at the relay; then the relay accepts them.
     await cluster.stop();
-    releaseHeld!();
+    relay.release();
     sink.options.beforeAccept = undefined;
     await runA;
     const acceptedDuringOutage = sink.received.length - 6;

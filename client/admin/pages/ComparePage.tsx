@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Comparability } from '../../../contract/api/questionnaires';
 import { ApiError, call, type Reply } from '../../shared/api';
+import { ErrorMessage } from '../ui/kit';
 
 type Source = Reply<'GET /api/analysis/compare/sources'>['sources'][number];
 
@@ -70,11 +71,7 @@ export function ComparePage() {
           </button>
         </p>
       </form>
-      {error && (
-        <p className="mr-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorMessage error={error} />
       {result && (
         <div className="mr-compare">
           <h2>

@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import type { QuestionnaireListItem } from '../../../contract/api/questionnaires';
 import { SITUATION_LABELS, SITUATIONS, type Situation } from '../../../contract/vocabulary';
 import { ApiError, call, type Reply } from '../../shared/api';
-import { SelectField, SWV_SECTOR_OPTIONS } from '../ui/kit';
+import { ErrorMessage, SelectField, SWV_SECTOR_OPTIONS } from '../ui/kit';
 
 // SurveyJS is large: only researchers who open a preview load it.
 const PreviewSurvey = lazy(() => import('../../shared/survey/PreviewSurvey'));
@@ -75,11 +75,7 @@ export function PreviewPage() {
             {busy ? 'Bezig…' : 'Voorbeeld tonen'}
           </button>
         </div>
-        {error && (
-          <p className="mr-error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorMessage error={error} />
       </form>
       {preview && (
         <section aria-label="Voorbeeld" className="mr-preview">

@@ -4,6 +4,7 @@ import type { PrintModel } from '../../../contract/api/questionnaires-authoring'
 import { ApiError, call } from '../../shared/api';
 import { sanitizeHtml } from '../../shared/survey/sanitize';
 import { Link, useRouter } from '../router';
+import { ErrorMessage } from '../ui/kit';
 import './questionnaire-print.css';
 
 const SITUATIONS: Array<[string, string]> = [
@@ -61,11 +62,7 @@ export function QuestionnairePrintPage({ params }: { params: Record<string, stri
         </div>
         <p className="mr-muted">Kies in het afdrukvenster van de browser ‘Opslaan als PDF’ om een PDF te downloaden.</p>
       </div>
-      {error && (
-        <p className="mr-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorMessage error={error} />
       {model && (
         <article aria-label="Vragenlijst om af te drukken">
           <header className="mr-print-head">

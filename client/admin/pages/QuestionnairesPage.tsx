@@ -3,7 +3,7 @@ import { SCHOOL_KIND_LABELS, SCHOOL_KINDS as SCHOOL_KIND_CODES, SITUATION_LABELS
 import type { CheckReply, RoutingCheck, VersionEntry } from '../../../contract/api/questionnaires-authoring';
 import { ApiError, call } from '../../shared/api';
 import { Link, useRouter } from '../router';
-import { SelectField, SWV_SECTOR_OPTIONS } from '../ui/kit';
+import { ErrorMessage, SelectField, SWV_SECTOR_OPTIONS } from '../ui/kit';
 import { TableHead } from '../../shared/TableHead';
 
 // SurveyJS is large: it loads when a preview is shown, not with the admin app.
@@ -66,11 +66,7 @@ export function QuestionnairesPage() {
             Nieuwe versie uploaden
           </Link>
         </div>
-        {error && (
-          <p className="mr-error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorMessage error={error} />
         {versions && (
           <div className="mr-scroll">
             <table aria-label="Versies van vragenlijsten">
@@ -214,11 +210,7 @@ export function QuestionnaireEditorPage() {
         <Link to="/vragenlijsten">← Vragenlijsten</Link>
       </p>
       <h1>{from ? `Nieuwe versie op basis van ${from}` : 'Nieuwe versie van een vragenlijst'}</h1>
-      {loadError && (
-        <p className="mr-error" role="alert">
-          {loadError}
-        </p>
-      )}
+      <ErrorMessage error={loadError} />
       <div className="mr-author">
         <section className="mr-card" aria-labelledby="author-json">
           <h2 id="author-json">SurveyJS-JSON</h2>
@@ -247,11 +239,7 @@ export function QuestionnaireEditorPage() {
               {saving ? 'Bezig met opslaan…' : 'Opslaan als nieuwe versie'}
             </button>
           </div>
-          {error && (
-            <p className="mr-error" role="alert">
-              {error}
-            </p>
-          )}
+          <ErrorMessage error={error} />
           {check && <CheckResult check={check} routing={routing} stale={stale} />}
         </section>
         <PreviewPanel content={parsed.value} check={check} />

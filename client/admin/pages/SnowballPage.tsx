@@ -4,6 +4,7 @@ import { PARTNER_STATE_LABELS, PARTNER_TYPES, PARTNER_TYPE_LABELS, type PartnerS
 import { ApiError, call } from '../../shared/api';
 import { TableHead } from '../../shared/TableHead';
 import { Link } from '../router';
+import { ErrorMessage } from '../ui/kit';
 
 type Partner = PartnerReview['partners'][number];
 
@@ -66,11 +67,7 @@ export function SnowballPage({ params }: { params: Record<string, string> }) {
             {notice}
           </p>
         )}
-        {error && (
-          <p className="mr-error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorMessage error={error} />
         {review && (
           <p>
             {review.partnerRound ? (

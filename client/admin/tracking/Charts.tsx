@@ -1,7 +1,8 @@
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo, useState } from 'react';
 import { baseOptions, ChartCanvas, COLORS, type Marker } from '../../shared/tracking/charts';
-import { formatCount, formatDay, formatDayLong } from '../../shared/tracking/format';
+import { formatCount } from '../../shared/tracking/format';
+import { formatCalendarDay, formatCalendarDayShort } from '../../shared/time';
 import type { DashboardSnapshot, SwvRow } from '../../../contract/api/tracking';
 
 const KIND = { invitation: 'Uitnodiging', reminder: 'Herinnering' } as const;
@@ -18,7 +19,7 @@ export function TimelineChart({ snapshot, large }: { snapshot: DashboardSnapshot
     return {
       type: 'bar',
       data: {
-        labels: days.map((d) => formatDay(d.date)),
+        labels: days.map((d) => formatCalendarDayShort(d.date)),
         datasets: [
           { type: 'bar', label: 'Ingevuld per dag', data: days.map((d) => d.completed), backgroundColor: COLORS.currentLight, yAxisID: 'y', order: 2 },
           {
@@ -45,7 +46,7 @@ export function TimelineChart({ snapshot, large }: { snapshot: DashboardSnapshot
           ...options.plugins,
           tooltip: {
             ...options.plugins.tooltip,
-            callbacks: { title: (items) => (items[0] ? formatDayLong(days[items[0].dataIndex]!.date) : '') },
+            callbacks: { title: (items) => (items[0] ? formatCalendarDay(days[items[0].dataIndex]!.date) : '') },
           },
           mrMarkers: { markers, fontSize: large ? 16 : 12 },
         },
@@ -64,7 +65,7 @@ export function TimelineChart({ snapshot, large }: { snapshot: DashboardSnapshot
           <ul className="mr-mailings">
             {mailings.map((m) => (
               <li key={m.id}>
-                <span className="mr-marker" aria-hidden="true" /> {KIND[m.kind]} {m.status === 'scheduled' ? 'gepland op' : 'op'} {formatDayLong(m.date)}
+                <span className="mr-marker" aria-hidden="true" /> {KIND[m.kind]} {m.status === 'scheduled' ? 'gepland op' : 'op'} {formatCalendarDay(m.date)}
               </li>
             ))}
           </ul>
