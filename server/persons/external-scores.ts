@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Transaction } from 'kysely';
 import { audit, type Actor } from '../audit';
 import type { DB } from '../db/types';
 import { badRequest, conflict, notFound } from '../errors';
@@ -56,13 +56,13 @@ function parseNumber(text: string): number | null {
 const shown = (text: string) => (text.length > 30 ? `${text.slice(0, 30)}…` : text);
 
 export async function importExternalScores(
-  db: Kysely<DB>,
+  trx: Transaction<DB>,
   secret: string,
   roundId: number,
   bytes: Uint8Array,
   options: { dryRun: boolean; textVariables: string[]; now: Date; actor: Actor; fileName?: string | null },
 ): Promise<ExternalScoresReport> {
-  const round = await db
+  const round = await trx
     .selectFrom('rounds as r')
     .innerJoin('person_rounds as pr', 'pr.round_id', 'r.id')
     .select(['r.id', 'pr.consent_mode', 'r.purged_at'])
@@ -161,7 +161,7 @@ export async function importExternalScores(
   const pupilByHash = new Map<string, number>();
   const hashes = lines.map((l) => l.hash);
   for (let i = 0; i < hashes.length; i += 1000) {
-    const found = await db
+    const found = await trx
       .selectFrom('persons')
       .select(['id', 'code_hash'])
       .where('round_id', '=', roundId)
@@ -175,7 +175,7 @@ export async function importExternalScores(
     problem(l.line, `Regel ${l.line}: deze code hoort niet bij een leerling van deze meting.`);
     return false;
   });
-  const states = await parentStates(db, known.map((l) => pupilByHash.get(l.hash)!));
+  const states = await parentStates(trx, known.map((l) => pupilByHash.get(l.hash)!));
   const allowed = known.filter((l) => mayTakePart(round.consent_mode, states.get(pupilByHash.get(l.hash)!) ?? 'none'));
   const skipped = known.length - allowed.length;
 
@@ -193,24 +193,22 @@ export async function importExternalScores(
   if (options.dryRun) return report;
   if (problemCount > 0) throw badRequest('invalid_file', 'Er is niets ingelezen: het bestand heeft fouten. Verbeter ze en probeer het opnieuw.', report);
 
-  // All or nothing: the file's variables replace their earlier import in this round.
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .deleteFrom('person_external_scores')
-      .where('round_id', '=', roundId)
-      .where('variable', 'in', variables.map((v) => v.name))
-      .execute();
-    const rows = allowed.flatMap((l) =>
-      l.values.map((v) => ({ person_id: pupilByHash.get(l.hash)!, round_id: roundId, variable: v.variable, value_number: v.number, value_text: v.text, imported_at: options.now })),
-    );
-    for (let i = 0; i < rows.length; i += 1000) await trx.insertInto('person_external_scores').values(rows.slice(i, i + 1000)).execute();
-    await audit(trx, options.actor, options.now, 'persons.external_scores', `round:${roundId}`, {
-      fileName: options.fileName ?? null,
-      pupils: allowed.length,
-      skipped,
-      values: rows.length,
-      variables: variables.map((v) => v.name),
-    });
+  // All or nothing (the caller's transaction): the file's variables replace their earlier import in this round.
+  await trx
+    .deleteFrom('person_external_scores')
+    .where('round_id', '=', roundId)
+    .where('variable', 'in', variables.map((v) => v.name))
+    .execute();
+  const rows = allowed.flatMap((l) =>
+    l.values.map((v) => ({ person_id: pupilByHash.get(l.hash)!, round_id: roundId, variable: v.variable, value_number: v.number, value_text: v.text, imported_at: options.now })),
+  );
+  for (let i = 0; i < rows.length; i += 1000) await trx.insertInto('person_external_scores').values(rows.slice(i, i + 1000)).execute();
+  await audit(trx, options.actor, options.now, 'persons.external_scores', `round:${roundId}`, {
+    fileName: options.fileName ?? null,
+    pupils: allowed.length,
+    skipped,
+    values: rows.length,
+    variables: variables.map((v) => v.name),
   });
   return { ...report, applied: true };
 }

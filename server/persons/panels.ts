@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import type { Kysely } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { DB } from '../db/types';
 import { badRequest, conflict, notFound } from '../errors';
 import { codeHash, formatCode, normaliseCode } from '../invitations/person-links';
@@ -74,87 +74,86 @@ export async function keyListLines(bytes: Buffer): Promise<CodeLine[]> {
  * Re-issues round-1 codes to a class of a follow-up round, all or nothing. Every problem is a
  * Dutch line: not a code, not known from the previous measurement of this school, twice in the
  * list, or already given out in this round. The class keeps its size where it can: re-issued codes
- * take the place of new codes nobody used yet; beyond those the class grows.
+ * take the place of new codes nobody used yet; beyond those the class grows. In the caller's
+ * transaction, which holds the site's lock to the commit.
  */
-export async function reissueCodes(db: Kysely<DB>, secret: string, ctx: CoordinatorContext, classId: number, lines: CodeLine[], now: Date) {
-  const previous = await previousRoundOf(db, ctx.roundId);
+export async function reissueCodes(trx: Transaction<DB>, secret: string, ctx: CoordinatorContext, classId: number, lines: CodeLine[], now: Date) {
+  const previous = await previousRoundOf(trx, ctx.roundId);
   if (previous === null) throw conflict('not_follow_up', 'Deze meting volgt niet op een eerdere meting: er zijn geen codes om opnieuw uit te geven.');
   if (lines.length === 0) throw badRequest('no_codes', 'Vul ten minste één code in.');
   if (lines.length > MAX_REISSUE_LINES) throw badRequest('too_many_codes', `Ten hoogste ${MAX_REISSUE_LINES} codes per klas tegelijk.`);
-  return db.transaction().execute(async (trx) => {
-    await trx.selectFrom('person_sites').select('id').where('id', '=', ctx.siteId).forUpdate().executeTakeFirstOrThrow();
-    const cls = await trx.selectFrom('person_classes').select(['id', 'label']).where('id', '=', classId).where('site_id', '=', ctx.siteId).executeTakeFirst();
-    if (!cls) throw notFound('Deze klas bestaat niet (meer).');
-    const school = await trx.selectFrom('invitations').select('school_id').where('id', '=', ctx.invitationId).executeTakeFirstOrThrow();
-    const problems: FieldProblem[] = [];
-    const seen = new Map<string, number>();
-    const found: Array<{ line: number; hash: string; previousId: number; panelId: string; nonce: string }> = [];
-    for (const { line, text } of lines) {
-      const code = normaliseCode(text);
-      if (code === null) {
-        problems.push({ field: `codes.${line}`, problem: `Regel ${line}: "${text.slice(0, 20)}" is geen code. Een code heeft 8 tekens (letters en cijfers, zonder 0, O, 1 en I), bijvoorbeeld K7QM-3XWD.` });
-        continue;
-      }
-      const shown = formatCode(code);
-      const earlier = seen.get(code);
-      if (earlier !== undefined) {
-        problems.push({ field: `codes.${line}`, problem: `Regel ${line}: de code ${shown} staat ook op regel ${earlier}. Elke leerling heeft een eigen code.` });
-        continue;
-      }
-      seen.set(code, line);
-      const hash = codeHash(secret, code);
-      const old = await trx
-        .selectFrom('persons as p')
-        .innerJoin('person_sites as s', 's.id', 'p.site_id')
-        .innerJoin('invitations as i', 'i.id', 's.invitation_id')
-        .select(['p.id', 'p.panel_id', 'p.code_nonce'])
-        .where('p.round_id', '=', previous)
-        .where('p.code_hash', '=', hash)
-        .where('p.role', '=', 'pupil')
-        .where('i.school_id', '=', school.school_id)
-        .executeTakeFirst();
-      if (!old || old.code_nonce === null) {
-        problems.push({ field: `codes.${line}`, problem: `Regel ${line}: de code ${shown} is niet bekend uit de vorige meting van deze school. Kijk of de code goed is overgenomen.` });
-        continue;
-      }
-      const taken = await trx
-        .selectFrom('persons as p')
-        .leftJoin('person_classes as c', 'c.id', 'p.class_id')
-        .select(['p.id', 'c.label'])
-        .where('p.round_id', '=', ctx.roundId)
-        .where((eb) => eb.or([eb('p.code_hash', '=', hash), eb('p.previous_person_id', '=', old.id)]))
-        .executeTakeFirst();
-      if (taken) {
-        problems.push({ field: `codes.${line}`, problem: `Regel ${line}: de code ${shown} is in deze meting al uitgegeven${taken.label ? ` (klas ${taken.label})` : ''}.` });
-        continue;
-      }
-      found.push({ line, hash, previousId: old.id, panelId: old.panel_id, nonce: old.code_nonce });
+  await trx.selectFrom('person_sites').select('id').where('id', '=', ctx.siteId).forUpdate().executeTakeFirstOrThrow();
+  const cls = await trx.selectFrom('person_classes').select(['id', 'label']).where('id', '=', classId).where('site_id', '=', ctx.siteId).executeTakeFirst();
+  if (!cls) throw notFound('Deze klas bestaat niet (meer).');
+  const school = await trx.selectFrom('invitations').select('school_id').where('id', '=', ctx.invitationId).executeTakeFirstOrThrow();
+  const problems: FieldProblem[] = [];
+  const seen = new Map<string, number>();
+  const found: Array<{ line: number; hash: string; previousId: number; panelId: string; nonce: string }> = [];
+  for (const { line, text } of lines) {
+    const code = normaliseCode(text);
+    if (code === null) {
+      problems.push({ field: `codes.${line}`, problem: `Regel ${line}: "${text.slice(0, 20)}" is geen code. Een code heeft 8 tekens (letters en cijfers, zonder 0, O, 1 en I), bijvoorbeeld K7QM-3XWD.` });
+      continue;
     }
-    if (problems.length > 0) throw badRequest('invalid_codes', 'Er is niets opgeslagen. Verbeter de regels hieronder en probeer het opnieuw.', problems.slice(0, 100));
-
-    // Re-issued codes take the places of new codes nobody used, from the last place down.
-    const places = await trx
+    const shown = formatCode(code);
+    const earlier = seen.get(code);
+    if (earlier !== undefined) {
+      problems.push({ field: `codes.${line}`, problem: `Regel ${line}: de code ${shown} staat ook op regel ${earlier}. Elke leerling heeft een eigen code.` });
+      continue;
+    }
+    seen.set(code, line);
+    const hash = codeHash(secret, code);
+    const old = await trx
       .selectFrom('persons as p')
-      .select(['p.id', 'p.seq', 'p.previous_person_id', 'p.status'])
-      .select((eb) => eb.exists(eb.selectFrom('consent_events as e').select('e.id').whereRef('e.person_id', '=', 'p.id')).as('has_events'))
-      .where('p.class_id', '=', classId)
+      .innerJoin('person_sites as s', 's.id', 'p.site_id')
+      .innerJoin('invitations as i', 'i.id', 's.invitation_id')
+      .select(['p.id', 'p.panel_id', 'p.code_nonce'])
+      .where('p.round_id', '=', previous)
+      .where('p.code_hash', '=', hash)
       .where('p.role', '=', 'pupil')
-      .orderBy('p.seq')
-      .execute();
-    const free = places.filter((p) => p.previous_person_id === null && p.status === 'issued' && !p.has_events).reverse();
-    const dropped = free.slice(0, found.length).map((p) => p.id);
-    const total = places.length - dropped.length + found.length;
-    if (total > MAX_PUPILS_PER_CLASS)
-      throw badRequest('invalid_codes', 'Er is niets opgeslagen. Verbeter de regels hieronder en probeer het opnieuw.', [
-        { field: 'codes', problem: `Klas ${cls.label} zou dan ${total} leerlingen hebben; ten hoogste ${MAX_PUPILS_PER_CLASS}.` },
-      ]);
-    if (dropped.length > 0) await trx.deleteFrom('persons').where('id', 'in', dropped).execute();
-    for (const f of found) await trx.insertInto('persons').values(pupilPlaceRow(ctx, classId, now, { ...f, seq: null })).execute();
-    // Number the places again: the kept ones in their order, then the re-issued ones in list order.
-    const rows = await trx.selectFrom('persons').select(['id', 'seq']).where('class_id', '=', classId).where('role', '=', 'pupil').orderBy('seq').orderBy('id').execute();
-    const ordered = [...rows.filter((r) => r.seq !== null), ...rows.filter((r) => r.seq === null)];
-    for (const [i, r] of ordered.entries()) if (r.seq !== i + 1) await trx.updateTable('persons').set({ seq: i + 1 }).where('id', '=', r.id).execute();
-    await trx.updateTable('person_classes').set({ pupils: ordered.length }).where('id', '=', classId).execute();
-    return { reissued: found.length, pupils: ordered.length };
-  });
+      .where('i.school_id', '=', school.school_id)
+      .executeTakeFirst();
+    if (!old || old.code_nonce === null) {
+      problems.push({ field: `codes.${line}`, problem: `Regel ${line}: de code ${shown} is niet bekend uit de vorige meting van deze school. Kijk of de code goed is overgenomen.` });
+      continue;
+    }
+    const taken = await trx
+      .selectFrom('persons as p')
+      .leftJoin('person_classes as c', 'c.id', 'p.class_id')
+      .select(['p.id', 'c.label'])
+      .where('p.round_id', '=', ctx.roundId)
+      .where((eb) => eb.or([eb('p.code_hash', '=', hash), eb('p.previous_person_id', '=', old.id)]))
+      .executeTakeFirst();
+    if (taken) {
+      problems.push({ field: `codes.${line}`, problem: `Regel ${line}: de code ${shown} is in deze meting al uitgegeven${taken.label ? ` (klas ${taken.label})` : ''}.` });
+      continue;
+    }
+    found.push({ line, hash, previousId: old.id, panelId: old.panel_id, nonce: old.code_nonce });
+  }
+  if (problems.length > 0) throw badRequest('invalid_codes', 'Er is niets opgeslagen. Verbeter de regels hieronder en probeer het opnieuw.', problems.slice(0, 100));
+
+  // Re-issued codes take the places of new codes nobody used, from the last place down.
+  const places = await trx
+    .selectFrom('persons as p')
+    .select(['p.id', 'p.seq', 'p.previous_person_id', 'p.status'])
+    .select((eb) => eb.exists(eb.selectFrom('consent_events as e').select('e.id').whereRef('e.person_id', '=', 'p.id')).as('has_events'))
+    .where('p.class_id', '=', classId)
+    .where('p.role', '=', 'pupil')
+    .orderBy('p.seq')
+    .execute();
+  const free = places.filter((p) => p.previous_person_id === null && p.status === 'issued' && !p.has_events).reverse();
+  const dropped = free.slice(0, found.length).map((p) => p.id);
+  const total = places.length - dropped.length + found.length;
+  if (total > MAX_PUPILS_PER_CLASS)
+    throw badRequest('invalid_codes', 'Er is niets opgeslagen. Verbeter de regels hieronder en probeer het opnieuw.', [
+      { field: 'codes', problem: `Klas ${cls.label} zou dan ${total} leerlingen hebben; ten hoogste ${MAX_PUPILS_PER_CLASS}.` },
+    ]);
+  if (dropped.length > 0) await trx.deleteFrom('persons').where('id', 'in', dropped).execute();
+  for (const f of found) await trx.insertInto('persons').values(pupilPlaceRow(ctx, classId, now, { ...f, seq: null })).execute();
+  // Number the places again: the kept ones in their order, then the re-issued ones in list order.
+  const rows = await trx.selectFrom('persons').select(['id', 'seq']).where('class_id', '=', classId).where('role', '=', 'pupil').orderBy('seq').orderBy('id').execute();
+  const ordered = [...rows.filter((r) => r.seq !== null), ...rows.filter((r) => r.seq === null)];
+  for (const [i, r] of ordered.entries()) if (r.seq !== i + 1) await trx.updateTable('persons').set({ seq: i + 1 }).where('id', '=', r.id).execute();
+  await trx.updateTable('person_classes').set({ pupils: ordered.length }).where('id', '=', classId).execute();
+  return { reissued: found.length, pupils: ordered.length };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/types';
 import type { PersonRole } from '../../contract/vocabulary';
 import { badRequest, DomainError, notFound } from '../errors';
@@ -40,33 +40,32 @@ export function asksParents(roles: unknown): boolean {
   return Array.isArray(roles) && roles.includes('parent');
 }
 
-/** A parent starts: a new person with role parent in this class, and its session token. */
-export async function startParent(db: Kysely<DB>, secret: string, ctx: ClassContext, now: Date): Promise<{ session: string }> {
+/** A parent starts: a new person with role parent in this class, and its session token. In the
+ * caller's transaction, which holds the class's lock to the commit. */
+export async function startParent(trx: Transaction<DB>, secret: string, ctx: ClassContext, now: Date): Promise<{ session: string }> {
   if (ctx.questionnaireVersionId === null) throw notFound('Deze vragenlijst is er (nog) niet.');
-  return db.transaction().execute(async (trx) => {
-    // One start at a time per class, so the bound below holds under concurrent starts.
-    const cls = await trx.selectFrom('person_classes').select(['id', 'pupils']).where('id', '=', ctx.classId).forUpdate().executeTakeFirstOrThrow();
-    const row = await trx
-      .selectFrom('persons')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('class_id', '=', ctx.classId)
-      .where('role', '=', 'parent')
-      .executeTakeFirstOrThrow();
-    if (Number(row.n) >= cls.pupils * PARENTS_PER_PUPIL)
-      throw new DomainError(
-        429,
-        'too_many_parents',
-        'Via deze link hebben al zoveel ouders de vragenlijst geopend als er bij deze klas horen. Neem contact op met de school als u toch wilt meedoen.',
-      );
-    const nonce = newNonce();
-    const person = await trx
-      .insertInto('persons')
-      .values({ round_id: ctx.roundId, site_id: ctx.siteId, class_id: ctx.classId, role: 'parent', panel_id: randomUUID(), code_nonce: nonce, status: 'started', started_at: now, created_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx.insertInto('person_responses').values({ person_id: person.id, data: '{}', created_at: now, updated_at: now }).execute();
-    return { session: linkToken(secret, 'parent-session', person.id, nonce) };
-  });
+  // One start at a time per class, so the bound below holds under concurrent starts.
+  const cls = await trx.selectFrom('person_classes').select(['id', 'pupils']).where('id', '=', ctx.classId).forUpdate().executeTakeFirstOrThrow();
+  const row = await trx
+    .selectFrom('persons')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('class_id', '=', ctx.classId)
+    .where('role', '=', 'parent')
+    .executeTakeFirstOrThrow();
+  if (Number(row.n) >= cls.pupils * PARENTS_PER_PUPIL)
+    throw new DomainError(
+      429,
+      'too_many_parents',
+      'Via deze link hebben al zoveel ouders de vragenlijst geopend als er bij deze klas horen. Neem contact op met de school als u toch wilt meedoen.',
+    );
+  const nonce = newNonce();
+  const person = await trx
+    .insertInto('persons')
+    .values({ round_id: ctx.roundId, site_id: ctx.siteId, class_id: ctx.classId, role: 'parent', panel_id: randomUUID(), code_nonce: nonce, status: 'started', started_at: now, created_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx.insertInto('person_responses').values({ person_id: person.id, data: '{}', created_at: now, updated_at: now }).execute();
+  return { session: linkToken(secret, 'parent-session', person.id, nonce) };
 }
 
 export interface ParentContext {
@@ -119,26 +118,25 @@ export function personVariables(content: QuestionnaireContent, role: PersonRole,
 /**
  * Saves (or completes) a parent's answers through the server's validation with the parent's
  * actor group: answers to rows and options the parents' version does not show are dropped,
- * nothing but the consent answer is kept before consent. Optimistic revision as for pupils.
+ * nothing but the consent answer is kept before consent. Optimistic revision as for pupils. In
+ * the caller's transaction.
  */
-export async function saveParentAnswers(db: Kysely<DB>, ctx: ParentContext, body: Record<string, unknown>, revision: number, complete: boolean, now: Date) {
+export async function saveParentAnswers(trx: Transaction<DB>, ctx: ParentContext, body: Record<string, unknown>, revision: number, complete: boolean, now: Date) {
   if (ctx.status === 'completed' || ctx.status === 'refused') throw new DomainError(409, 'completed', 'U heeft de vragenlijst al afgerond. Hartelijk dank!');
   const result = validateResponse(ctx.content, ctx.variables, body, { mode: complete ? 'complete' : 'partial' });
   if (!result.ok) throw badRequest('invalid_answers', 'Niet alle antwoorden kunnen zo worden opgeslagen.', { errors: result.errors });
   const refused = result.consent === 'refused';
-  return db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('person_responses')
-      .set({ data: JSON.stringify(result.data), revision: sql`revision + 1`, updated_at: now, ...(complete ? { completed_at: now } : {}) })
-      .where('person_id', '=', ctx.personId)
-      .where('revision', '=', revision)
-      .where('completed_at', 'is', null)
-      .returning('revision')
-      .executeTakeFirst();
-    if (!updated) throw new DomainError(409, 'stale', 'Uw antwoorden zijn op een ander apparaat veranderd. Laad de pagina opnieuw.');
-    if (complete) await trx.updateTable('persons').set({ status: refused ? 'refused' : 'completed', completed_at: refused ? null : now }).where('id', '=', ctx.personId).execute();
-    return { revision: updated.revision };
-  });
+  const updated = await trx
+    .updateTable('person_responses')
+    .set({ data: JSON.stringify(result.data), revision: sql`revision + 1`, updated_at: now, ...(complete ? { completed_at: now } : {}) })
+    .where('person_id', '=', ctx.personId)
+    .where('revision', '=', revision)
+    .where('completed_at', 'is', null)
+    .returning('revision')
+    .executeTakeFirst();
+  if (!updated) throw new DomainError(409, 'stale', 'Uw antwoorden zijn op een ander apparaat veranderd. Laad de pagina opnieuw.');
+  if (complete) await trx.updateTable('persons').set({ status: refused ? 'refused' : 'completed', completed_at: refused ? null : now }).where('id', '=', ctx.personId).execute();
+  return { revision: updated.revision };
 }
 
 export async function parentAnswers(db: Kysely<DB>, personId: number) {

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ConsentEventKind, ConsentMode, DB } from '../db/types';
 import { badRequest, DomainError, notFound } from '../errors';
 import { checkPupilCompletion } from './answers';
@@ -66,8 +66,11 @@ async function assertNotThrottled(db: Kysely<DB>, classId: number, now: Date): P
     throw new DomainError(429, 'too_many_codes', 'Er zijn te veel onjuiste codes ingevoerd voor deze klas. Wacht een kwartier en probeer het dan opnieuw.');
 }
 
-/** The pupil a typed code names in this class's school, or a Dutch 400 (counted as a failure). */
-async function findPupil(db: Kysely<DB>, secret: string, ctx: ClassContext, typed: string, now: Date) {
+/**
+ * The pupil a typed code names in this class's school, or a Dutch 400 (counted as a failure).
+ * Not in a transaction: the failure it records must stay when it throws.
+ */
+export async function findPupil(db: Kysely<DB>, secret: string, ctx: ClassContext, typed: string, now: Date) {
   await assertNotThrottled(db, ctx.classId, now);
   const code = normaliseCode(typed);
   const pupil =
@@ -124,16 +127,14 @@ async function event(db: Kysely<DB>, ctx: Pick<ClassContext, 'roundId'>, classId
 
 /**
  * A parent's objection or consent with the child's code. An objection erases what the pupil
- * already answered (and records that), and the pupil can no longer start.
+ * already answered (and records that), and the pupil can no longer start. `pupil`: findPupil's
+ * answer, looked up before the caller's transaction, which holds the pupil's lock to the commit.
  */
-export async function parentDecision(db: Kysely<DB>, secret: string, ctx: ClassContext, typed: string, decision: 'objection' | 'consent', now: Date) {
-  const pupil = await findPupil(db, secret, ctx, typed, now);
-  await db.transaction().execute(async (trx) => {
-    await trx.selectFrom('persons').select('id').where('id', '=', pupil.id).forUpdate().executeTakeFirstOrThrow();
-    await event(trx, ctx, pupil.class_id, pupil.id, decision, 'parent_online', now);
-    if (decision === 'objection') await erasePupil(trx, ctx, pupil.class_id, pupil.id, now);
-    else await trx.updateTable('persons').set({ status: 'issued' }).where('id', '=', pupil.id).where('status', '=', 'excluded').execute();
-  });
+export async function parentDecision(trx: Transaction<DB>, ctx: ClassContext, pupil: { id: number; class_id: number | null }, decision: 'objection' | 'consent', now: Date) {
+  await trx.selectFrom('persons').select('id').where('id', '=', pupil.id).forUpdate().executeTakeFirstOrThrow();
+  await event(trx, ctx, pupil.class_id, pupil.id, decision, 'parent_online', now);
+  if (decision === 'objection') await erasePupil(trx, ctx, pupil.class_id, pupil.id, now);
+  else await trx.updateTable('persons').set({ status: 'issued' }).where('id', '=', pupil.id).where('status', '=', 'excluded').execute();
   return { decision };
 }
 
@@ -206,45 +207,41 @@ export async function openPupil(db: Kysely<DB>, secret: string, session: string)
   };
 }
 
-/** The pupil's own yes or no, the first screen. No: nothing is stored but the event. */
-export async function pupilAssent(db: Kysely<DB>, ctx: PupilContext, assent: boolean, now: Date): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await event(trx, { roundId: ctx.roundId }, ctx.classId, ctx.personId, assent ? 'assent' : 'assent_refused', 'pupil', now);
-    if (assent) {
-      await trx.updateTable('persons').set({ status: 'started', started_at: now }).where('id', '=', ctx.personId).where('status', '=', 'issued').execute();
-      await trx
-        .insertInto('person_responses')
-        .values({ person_id: ctx.personId, data: '{}', created_at: now, updated_at: now })
-        .onConflict((oc) => oc.column('person_id').doNothing())
-        .execute();
-    } else {
-      await trx.deleteFrom('person_responses').where('person_id', '=', ctx.personId).execute();
-      await trx.updateTable('persons').set({ status: 'refused', started_at: null }).where('id', '=', ctx.personId).execute();
-    }
-  });
+/** The pupil's own yes or no, the first screen. No: nothing is stored but the event. In the caller's transaction. */
+export async function pupilAssent(trx: Transaction<DB>, ctx: PupilContext, assent: boolean, now: Date): Promise<void> {
+  await event(trx, { roundId: ctx.roundId }, ctx.classId, ctx.personId, assent ? 'assent' : 'assent_refused', 'pupil', now);
+  if (assent) {
+    await trx.updateTable('persons').set({ status: 'started', started_at: now }).where('id', '=', ctx.personId).where('status', '=', 'issued').execute();
+    await trx
+      .insertInto('person_responses')
+      .values({ person_id: ctx.personId, data: '{}', created_at: now, updated_at: now })
+      .onConflict((oc) => oc.column('person_id').doNothing())
+      .execute();
+  } else {
+    await trx.deleteFrom('person_responses').where('person_id', '=', ctx.personId).execute();
+    await trx.updateTable('persons').set({ status: 'refused', started_at: null }).where('id', '=', ctx.personId).execute();
+  }
 }
 
 export async function pupilAnswers(db: Kysely<DB>, personId: number) {
   return db.selectFrom('person_responses').select(['data', 'revision', 'completed_at']).where('person_id', '=', personId).executeTakeFirst();
 }
 
-/** Autosave with an optimistic revision; 409 (Dutch) when another device saved in between. */
-export async function savePupilAnswers(db: Kysely<DB>, ctx: PupilContext, data: Record<string, unknown>, revision: number, complete: boolean, now: Date) {
+/** Autosave with an optimistic revision; 409 (Dutch) when another device saved in between. In the caller's transaction. */
+export async function savePupilAnswers(trx: Transaction<DB>, ctx: PupilContext, data: Record<string, unknown>, revision: number, complete: boolean, now: Date) {
   if (ctx.status === 'issued') throw new DomainError(409, 'no_assent', 'Kies eerst of je meedoet.');
   if (ctx.status === 'completed') throw new DomainError(409, 'completed', 'Je hebt de vragenlijst al ingeleverd. Dank je wel!');
   // Completion: checked against the questionnaire as routed (answers.ts); autosaves as sent.
-  if (complete) data = await checkPupilCompletion(db, ctx.personId, ctx.questionnaireVersionId, data);
-  return db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('person_responses')
-      .set({ data: JSON.stringify(data), revision: sql`revision + 1`, updated_at: now, ...(complete ? { completed_at: now } : {}) })
-      .where('person_id', '=', ctx.personId)
-      .where('revision', '=', revision)
-      .where('completed_at', 'is', null)
-      .returning('revision')
-      .executeTakeFirst();
-    if (!updated) throw new DomainError(409, 'stale', 'Je antwoorden zijn op een ander apparaat veranderd. Laad de pagina opnieuw.');
-    if (complete) await trx.updateTable('persons').set({ status: 'completed', completed_at: now }).where('id', '=', ctx.personId).execute();
-    return { revision: updated.revision };
-  });
+  if (complete) data = await checkPupilCompletion(trx, ctx.personId, ctx.questionnaireVersionId, data);
+  const updated = await trx
+    .updateTable('person_responses')
+    .set({ data: JSON.stringify(data), revision: sql`revision + 1`, updated_at: now, ...(complete ? { completed_at: now } : {}) })
+    .where('person_id', '=', ctx.personId)
+    .where('revision', '=', revision)
+    .where('completed_at', 'is', null)
+    .returning('revision')
+    .executeTakeFirst();
+  if (!updated) throw new DomainError(409, 'stale', 'Je antwoorden zijn op een ander apparaat veranderd. Laad de pagina opnieuw.');
+  if (complete) await trx.updateTable('persons').set({ status: 'completed', completed_at: now }).where('id', '=', ctx.personId).execute();
+  return { revision: updated.revision };
 }

@@ -17,7 +17,7 @@ import { acceptAnyOptOutBody, OPT_OUT_RATE_LIMIT, optOutDonePage, optOutInvalidP
 import { classLink, parentLink, parentSurveyLink } from '../invitations/person-links';
 import { actorTextsOf } from '../questionnaires';
 import { asksParents, openParent, openParentSurvey, parentAnswers, saveParentAnswers, startParent } from './parents';
-import { openClass, openPupil, parentDecision, pupilAnswers, pupilAssent, savePupilAnswers, startPupil } from './pupils';
+import { findPupil, openClass, openPupil, parentDecision, pupilAnswers, pupilAssent, savePupilAnswers, startPupil } from './pupils';
 import { keyListXlsx, codeSheetHtml, parentLetterHtml } from './sheets';
 import { classWithCodes, configurePersonRound, coordinatorClasses, openCoordinator, personRoundSettings, recordInfoSent, register, type CoordinatorContext } from './sites';
 import { keyListLines, pastedLines, reissueCodes } from './panels';
@@ -85,13 +85,15 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
       async (request) => {
         const user = currentUser(request);
         const upload = await readUpload(request);
-        return importExternalScores(db, secret, request.params.id, upload.bytes, {
-          dryRun: request.query.dryRun ?? true,
-          textVariables: (request.query.text ?? '').split(',').map((v) => v.trim()).filter(Boolean),
-          now: clock.now(),
-          actor: { id: user.id, email: user.email },
-          fileName: upload.fileName,
-        });
+        return db.transaction().execute((trx) =>
+          importExternalScores(trx, secret, request.params.id, upload.bytes, {
+            dryRun: request.query.dryRun ?? true,
+            textVariables: (request.query.text ?? '').split(',').map((v) => v.trim()).filter(Boolean),
+            now: clock.now(),
+            actor: { id: user.id, email: user.email },
+            fileName: upload.fileName,
+          }),
+        );
       },
     );
     // Professionals from a list (professionals.ts): addresses are personal data, so admins only.
@@ -175,7 +177,7 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   app.put('/api/persons/c/:token/registration', { config: open, onRequest, schema: api['PUT /api/persons/c/:token/registration'] }, async (request) => {
     const now = clock.now();
     const ctx = await openCoordinator(db, secret, request.params.token, now);
-    await register(db, secret, ctx, request.body, now, config.mailFrom);
+    await db.transaction().execute((trx) => register(trx, secret, ctx, request.body, now, config.mailFrom));
     return coordinatorView(ctx);
   });
 
@@ -234,7 +236,7 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
       if ((codes === undefined || codes.trim() === '') === (keyList === undefined || keyList.trim() === ''))
         throw badRequest('no_codes', 'Plak de codes of kies de sleutellijst van de vorige meting (één van beide).');
       const lines = keyList ? await keyListLines(Buffer.from(keyList, 'base64')) : pastedLines(codes!);
-      return reissueCodes(db, secret, ctx, request.params.classId, lines, now);
+      return db.transaction().execute((trx) => reissueCodes(trx, secret, ctx, request.params.classId, lines, now));
     },
   );
 
@@ -251,7 +253,10 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   );
   app.post('/api/persons/o/:token', { config: open, onRequest, schema: api['POST /api/persons/o/:token'] }, async (request) => {
     const ctx = await openClass(db, secret, 'parent-link', request.params.token);
-    return parentDecision(db, secret, ctx, request.body.code, request.body.decision, clock.now());
+    const now = clock.now();
+    // Outside the transaction: a wrong code's failure count must stay.
+    const pupil = await findPupil(db, secret, ctx, request.body.code, now);
+    return db.transaction().execute((trx) => parentDecision(trx, ctx, pupil, request.body.decision, now));
   });
 
   // --- Parents as respondents (issue 20) ------------------------------------------------------
@@ -260,7 +265,7 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   );
   app.post('/api/persons/ov/:token/start', { config: open, onRequest, schema: api['POST /api/persons/ov/:token/start'] }, async (request) => {
     const ctx = await openParentSurvey(db, secret, request.params.token);
-    return startParent(db, secret, ctx, clock.now());
+    return db.transaction().execute((trx) => startParent(trx, secret, ctx, clock.now()));
   });
   app.get('/api/persons/q/:token', { config: open, onRequest, schema: api['GET /api/persons/q/:token'] }, async (request) => {
     const ctx = await openParent(db, secret, request.params.token);
@@ -274,7 +279,10 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
       revision: answers?.revision ?? 0,
     };
   });
-  answerRoutes('q', async (token, data, revision, complete) => saveParentAnswers(db, await openParent(db, secret, token), data, revision, complete, clock.now()));
+  answerRoutes('q', async (token, data, revision, complete) => {
+    const ctx = await openParent(db, secret, token);
+    return db.transaction().execute((trx) => saveParentAnswers(trx, ctx, data, revision, complete, clock.now()));
+  });
 
   // --- Pupils --------------------------------------------------------------------------------
   app.get('/api/persons/l/:token', { config: open, onRequest, schema: api['GET /api/persons/l/:token'] }, async (request) =>
@@ -295,10 +303,13 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
   app.post('/api/persons/p/:token/assent', { config: open, onRequest, schema: api['POST /api/persons/p/:token/assent'] }, async (request) => {
     const ctx = await openPupil(db, secret, request.params.token);
     if (ctx.status === 'completed') throw new DomainError(409, 'completed', 'Je hebt de vragenlijst al ingeleverd. Dank je wel!');
-    await pupilAssent(db, ctx, request.body.assent, clock.now());
+    await db.transaction().execute((trx) => pupilAssent(trx, ctx, request.body.assent, clock.now()));
     return { state: request.body.assent ? 'open' : 'refused' };
   });
-  answerRoutes('p', async (token, data, revision, complete) => savePupilAnswers(db, await openPupil(db, secret, token), data, revision, complete, clock.now()));
+  answerRoutes('p', async (token, data, revision, complete) => {
+    const ctx = await openPupil(db, secret, token);
+    return db.transaction().execute((trx) => savePupilAnswers(trx, ctx, data, revision, complete, clock.now()));
+  });
 
   // --- Teachers (/t/<token>, teachers.ts) ----------------------------------------------------
   app.get('/api/persons/t/:token', { config: open, onRequest, schema: api['GET /api/persons/t/:token'] }, async (request) =>

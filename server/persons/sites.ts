@@ -229,75 +229,74 @@ export function registrationProblems(input: RegistrationInput): FieldProblem[] {
 }
 
 /**
- * Stores a coordinator's registration in one transaction: participation, classes (with one code
- * per pupil, generated for new places), teachers and their classes. Refuses (400, every problem
- * listed in Dutch) before changing anything. A class whose pupils have started or whose parents
+ * Stores a coordinator's registration in the caller's transaction (which holds the site's lock
+ * to the commit): participation, classes (with one code per pupil, generated for new places),
+ * teachers and their classes. Refuses (400, every problem listed in Dutch) before changing
+ * anything. A class whose pupils have started or whose parents
  * responded cannot be removed or made smaller.
  */
-export async function register(db: Kysely<DB>, secret: string, ctx: CoordinatorContext, input: RegistrationInput, now: Date, mailFrom?: string): Promise<void> {
+export async function register(trx: Transaction<DB>, secret: string, ctx: CoordinatorContext, input: RegistrationInput, now: Date, mailFrom?: string): Promise<void> {
   const problems = registrationProblems(input);
   if (problems.length > 0) throw badRequest('invalid_registration', 'De aanmelding is niet opgeslagen. Verbeter de punten hieronder.', problems);
-  await db.transaction().execute(async (trx) => {
-    await trx.selectFrom('person_sites').select('id').where('id', '=', ctx.siteId).forUpdate().executeTakeFirstOrThrow();
-    const existing = await trx.selectFrom('person_classes').selectAll().where('site_id', '=', ctx.siteId).execute();
-    const wanted = input.participates ? input.classes.map((c) => ({ ...c, label: c.label.trim() })) : [];
-    const byLabel = new Map(existing.map((c) => [c.label.toLowerCase(), c]));
-    const keep = new Set(wanted.map((c) => c.label.toLowerCase()));
-    const later: FieldProblem[] = [];
-    // Classes that go: only without any activity.
-    for (const old of existing.filter((c) => !keep.has(c.label.toLowerCase()))) {
-      if (await classHasActivity(trx, old.id))
-        later.push({ field: 'classes', problem: `De klas ${old.label} kan niet meer worden verwijderd: er zijn leerlingen begonnen of ouders hebben gereageerd.` });
-      else await trx.deleteFrom('person_classes').where('id', '=', old.id).execute();
+  await trx.selectFrom('person_sites').select('id').where('id', '=', ctx.siteId).forUpdate().executeTakeFirstOrThrow();
+  const existing = await trx.selectFrom('person_classes').selectAll().where('site_id', '=', ctx.siteId).execute();
+  const wanted = input.participates ? input.classes.map((c) => ({ ...c, label: c.label.trim() })) : [];
+  const byLabel = new Map(existing.map((c) => [c.label.toLowerCase(), c]));
+  const keep = new Set(wanted.map((c) => c.label.toLowerCase()));
+  const later: FieldProblem[] = [];
+  // Classes that go: only without any activity.
+  for (const old of existing.filter((c) => !keep.has(c.label.toLowerCase()))) {
+    if (await classHasActivity(trx, old.id))
+      later.push({ field: 'classes', problem: `De klas ${old.label} kan niet meer worden verwijderd: er zijn leerlingen begonnen of ouders hebben gereageerd.` });
+    else await trx.deleteFrom('person_classes').where('id', '=', old.id).execute();
+  }
+  for (const [i, c] of wanted.entries()) {
+    const old = byLabel.get(c.label.toLowerCase());
+    if (!old) {
+      const created = await trx
+        .insertInto('person_classes')
+        .values({ round_id: ctx.roundId, site_id: ctx.siteId, label: c.label, grade: c.grade, pupils: c.pupils, link_nonce: newNonce(), created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await issueCodes(trx, secret, ctx, created.id, 0, c.pupils, now);
+      continue;
     }
-    for (const [i, c] of wanted.entries()) {
-      const old = byLabel.get(c.label.toLowerCase());
-      if (!old) {
-        const created = await trx
-          .insertInto('person_classes')
-          .values({ round_id: ctx.roundId, site_id: ctx.siteId, label: c.label, grade: c.grade, pupils: c.pupils, link_nonce: newNonce(), created_at: now })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await issueCodes(trx, secret, ctx, created.id, 0, c.pupils, now);
+    const issued = await trx.selectFrom('persons').select((eb) => eb.fn.max('seq').as('n')).where('class_id', '=', old.id).where('role', '=', 'pupil').executeTakeFirst();
+    const have = Number(issued?.n ?? 0);
+    if (c.pupils < have) {
+      // Shrinking removes the last codes, but only codes nobody used.
+      const removable = await trx
+        .selectFrom('persons as p')
+        .select('p.id')
+        .where('p.class_id', '=', old.id)
+        .where('p.role', '=', 'pupil')
+        .where('p.seq', '>', c.pupils)
+        .where('p.status', '=', 'issued')
+        // A re-issued round-1 code stays: it is a panel member, not a spare place.
+        .where('p.previous_person_id', 'is', null)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('consent_events as e').select('e.id').whereRef('e.person_id', '=', 'p.id'))))
+        .execute();
+      if (removable.length < have - c.pupils) {
+        later.push({ field: `classes.${i}.pupils`, problem: `Klas ${c.label}: het aantal leerlingen kan niet lager dan ${have}, omdat de laatste codes al gebruikt zijn.` });
         continue;
       }
-      const issued = await trx.selectFrom('persons').select((eb) => eb.fn.max('seq').as('n')).where('class_id', '=', old.id).where('role', '=', 'pupil').executeTakeFirst();
-      const have = Number(issued?.n ?? 0);
-      if (c.pupils < have) {
-        // Shrinking removes the last codes, but only codes nobody used.
-        const removable = await trx
-          .selectFrom('persons as p')
-          .select('p.id')
-          .where('p.class_id', '=', old.id)
-          .where('p.role', '=', 'pupil')
-          .where('p.seq', '>', c.pupils)
-          .where('p.status', '=', 'issued')
-          // A re-issued round-1 code stays: it is a panel member, not a spare place.
-          .where('p.previous_person_id', 'is', null)
-          .where((eb) => eb.not(eb.exists(eb.selectFrom('consent_events as e').select('e.id').whereRef('e.person_id', '=', 'p.id'))))
-          .execute();
-        if (removable.length < have - c.pupils) {
-          later.push({ field: `classes.${i}.pupils`, problem: `Klas ${c.label}: het aantal leerlingen kan niet lager dan ${have}, omdat de laatste codes al gebruikt zijn.` });
-          continue;
-        }
-        await trx.deleteFrom('persons').where('id', 'in', removable.map((r) => r.id)).execute();
-      } else if (c.pupils > have) {
-        await issueCodes(trx, secret, ctx, old.id, have, c.pupils, now);
-      }
-      await trx.updateTable('person_classes').set({ grade: c.grade, pupils: c.pupils, label: c.label }).where('id', '=', old.id).execute();
+      await trx.deleteFrom('persons').where('id', 'in', removable.map((r) => r.id)).execute();
+    } else if (c.pupils > have) {
+      await issueCodes(trx, secret, ctx, old.id, have, c.pupils, now);
     }
-    if (later.length > 0) throw badRequest('invalid_registration', 'De aanmelding is niet opgeslagen. Verbeter de punten hieronder.', later);
-    await replaceTeachers(trx, secret, ctx, input.participates ? input.teachers : [], now);
-    // New teachers get their invitation now, in this transaction (teacher-mail.ts).
-    if (mailFrom !== undefined && input.participates) await inviteTeachers(trx, ctx.siteId, now, mailFrom);
-    await trx
-      .updateTable('person_sites')
-      .set({ participation: input.participates ? 'yes' : 'no', decided_at: now })
-      .where('id', '=', ctx.siteId)
-      .execute();
-    // The school's invitation follows: registered = started (no more "not started" reminders), no = refused.
-    await markSiteDecision(trx, ctx.invitationId, input.participates, now);
-  });
+    await trx.updateTable('person_classes').set({ grade: c.grade, pupils: c.pupils, label: c.label }).where('id', '=', old.id).execute();
+  }
+  if (later.length > 0) throw badRequest('invalid_registration', 'De aanmelding is niet opgeslagen. Verbeter de punten hieronder.', later);
+  await replaceTeachers(trx, secret, ctx, input.participates ? input.teachers : [], now);
+  // New teachers get their invitation now, in this transaction (teacher-mail.ts).
+  if (mailFrom !== undefined && input.participates) await inviteTeachers(trx, ctx.siteId, now, mailFrom);
+  await trx
+    .updateTable('person_sites')
+    .set({ participation: input.participates ? 'yes' : 'no', decided_at: now })
+    .where('id', '=', ctx.siteId)
+    .execute();
+  // The school's invitation follows: registered = started (no more "not started" reminders), no = refused.
+  await markSiteDecision(trx, ctx.invitationId, input.participates, now);
 }
 
 async function classHasActivity(trx: Kysely<DB>, classId: number): Promise<boolean> {

@@ -186,11 +186,6 @@ describe('transactions', () => {
   const batchLoops = ['server/mailings/waves.ts', 'server/privacy/retention.ts'];
   // Domain functions of person rounds that still open their own: to be moved to their routes.
   const PENDING = [
-    'server/persons/external-scores.ts',
-    'server/persons/panels.ts',
-    'server/persons/parents.ts',
-    'server/persons/pupils.ts',
-    'server/persons/sites.ts',
     'server/persons/teacher-mail.ts',
     'server/persons/teachers.ts',
   ];
