@@ -46,6 +46,12 @@ export type PrivacySchool = Static<typeof PrivacySchool>;
  * round, the retention purge, and deleting one school's data in a round.
  */
 export const privacyApi = defineApi({
+  /** A professional's data in a person round, found by the address (never stored in the audit log). */
+  'POST /api/privacy/rounds/:roundId/professionals/erase': {
+    params: Type.Object({ roundId: Type.Integer({ minimum: 1 }) }),
+    body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 254 }) }),
+    response: { 200: Type.Object({ persons: Type.Integer() }) },
+  },
   'GET /api/audit': {
     querystring: Type.Object({
       action: Type.Optional(Type.String({ maxLength: 100 })),

@@ -90,3 +90,26 @@ export async function eraseSchoolData(trx: Transaction<DB>, roundId: number, sch
   await audit(trx, actor, now, 'privacy.school_erased', `invitation:${invitation.id}`, { roundId, schoolId, ...result, ...(persons ? { persons } : {}) });
   return result;
 }
+
+/**
+ * A professional's request to delete their data in one person round (GDPR): professionals have no
+ * school (server/persons/professionals.ts), so they are found by the keyed hash of their address.
+ * Their answers, yes/no, contact address and mail (keyed 'professional:<kind>:<person id>…') go,
+ * and the person row itself; the audit entry holds the count only. In the caller's transaction.
+ */
+export async function eraseProfessional(trx: Transaction<DB>, roundId: number, contactHash: string, actor: Actor, now: Date): Promise<{ persons: number }> {
+  const persons = await trx.selectFrom('persons').select('id').where('round_id', '=', roundId).where('role', '=', 'professional').where('contact_hash', '=', contactHash).forUpdate().execute();
+  if (persons.length === 0) throw notFound('Dit e-mailadres staat niet bij de professionals van deze meting.');
+  const ids = persons.map((p) => p.id);
+  await trx
+    .deleteFrom('outbox_messages')
+    .where('idempotency_key', 'like', 'professional:%')
+    .where(sql<string>`split_part(idempotency_key, ':', 3)`, 'in', ids.map(String))
+    .execute();
+  await trx.deleteFrom('person_responses').where('person_id', 'in', ids).execute();
+  await trx.deleteFrom('person_contacts').where('person_id', 'in', ids).execute();
+  await trx.deleteFrom('teacher_consents').where('person_id', 'in', ids).execute();
+  await trx.deleteFrom('persons').where('id', 'in', ids).execute();
+  await audit(trx, actor, now, 'privacy.erase_professional', `round:${roundId}`, { persons: ids.length });
+  return { persons: ids.length };
+}

@@ -8,7 +8,8 @@ import { badRequest, conflict, notFound } from '../errors';
 import { setRetentionUntil } from '../rounds/rounds';
 import { likeLiteral, listAuditLog } from './audit-log';
 import { addDays, amsterdamDate, amsterdamDayStart } from '../time';
-import { eraseSchoolData } from './erase';
+import { eraseProfessional, eraseSchoolData } from './erase';
+import { contactHash } from '../persons/previous';
 import { purgeExpiredRounds } from './retention';
 
 /**
@@ -16,7 +17,7 @@ import { purgeExpiredRounds } from './retention';
  * no route that changes or deletes entries), the retention date of a round, the retention purge,
  * and deleting one school's data in a round.
  */
-export const privacyRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock }) => {
+export const privacyRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
   app.get(
     '/api/audit',
     {
@@ -135,6 +136,15 @@ export const privacyRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     },
   );
 
+  app.post(
+    '/api/privacy/rounds/:roundId/professionals/erase',
+    { config: { access: 'admin' }, schema: privacyApi['POST /api/privacy/rounds/:roundId/professionals/erase'] },
+    async (request) => {
+      const user = currentUser(request);
+      const hash = contactHash(config.secret, request.body.email);
+      return db.transaction().execute((trx) => eraseProfessional(trx, request.params.roundId, hash, { id: user.id, email: user.email }, clock.now()));
+    },
+  );
   app.delete(
     '/api/privacy/rounds/:roundId/schools/:schoolId',
     { config: { access: 'admin' }, schema: privacyApi['DELETE /api/privacy/rounds/:roundId/schools/:schoolId'] },

@@ -326,6 +326,25 @@ describeEachDatabase('person rounds: professionals', (getDatabase) => {
     expect(wide.body).not.toContain('@');
   });
 
+  it('erasure on request: the professional found by address loses answers, address, mail and person row; the audit keeps a count only', async () => {
+    const db = getDatabase().db;
+    admin = await loginAs(db, 'admin', clock.now());
+    const round = await aProfessionalRound(app, db, admin.headers);
+    await uploadProfessionals(app, round.roundId, admin.headers, 'email\nweg.ermee@zorg.test\nblijft@zorg.test\n', false);
+    expect((await app.inject({ method: 'POST', url: `/api/persons/rounds/${round.roundId}/professionals/invite`, headers: admin.headers })).json()).toEqual({ queued: 2 });
+    const erase = (email: string) => app.inject({ method: 'POST', url: `/api/privacy/rounds/${round.roundId}/professionals/erase`, headers: admin.headers, payload: { email } });
+    const done = await erase(' Weg.Ermee@zorg.test ');
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.json()).toEqual({ persons: 1 });
+    expect((await professionalsOf(round.roundId)).map((p) => p.email)).toEqual(['blijft@zorg.test']);
+    const mail = await db.selectFrom('outbox_messages').select('to_address').where('idempotency_key', 'like', 'professional:%').execute();
+    expect(mail.filter((m) => m.to_address === 'weg.ermee@zorg.test')).toHaveLength(0);
+    expect(mail.filter((m) => m.to_address === 'blijft@zorg.test')).toHaveLength(1);
+    expect((await erase('weg.ermee@zorg.test')).statusCode).toBe(404);
+    const entries = await db.selectFrom('audit_log').select('details').where('action', '=', 'privacy.erase_professional').execute();
+    expect(JSON.stringify(entries)).not.toContain('@');
+  });
+
   it('a round that does not ask professionals refuses a list', async () => {
     const db = getDatabase().db;
     admin = await loginAs(db, 'admin', clock.now());
