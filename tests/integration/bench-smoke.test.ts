@@ -10,9 +10,6 @@ import { testDatabaseUrl } from '../helpers/db';
  * Every benchmark script in bench/ still runs, at a tiny size, against PostgreSQL, and writes its
  * section of results (to a scratch file, not bench/RESULTS.md). Nothing about speed is asserted:
  * that is measured with `npm run bench`, never in the tests.
- *
- * Eleven app processes at once cost the suite minutes on two cores, so `npm test` skips this file
- * unless BENCH_SMOKE=1; `.ci/run` runs it after `npm test` (tests/README.md, "Long variants").
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -63,7 +60,7 @@ const scripts: Array<{ script: string; args?: string[]; env?: Record<string, str
   },
 ];
 
-describe.skipIf(!testDatabaseUrl || process.env.BENCH_SMOKE !== '1')('benchmark scripts at a tiny size', () => {
+describe.skipIf(!testDatabaseUrl)('benchmark scripts at a tiny size', () => {
   it('covers every script that npm run bench runs', () => {
     const benchmarks = readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !['lib.ts', 'run-all.ts'].includes(f) && !f.startsWith('_'));
     expect(scripts.map((s) => s.script).sort()).toEqual(benchmarks.sort());
