@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { markTeacherBouncedAfterDelivery } from '../persons/teacher-mail';
+import { markInvitedBouncedAfterDelivery } from '../persons/invited-mail';
 import { sha256 } from '../crypto';
 import type { DB } from '../db/types';
 import { countSoftBounce, markBounced, markOptedOut } from '../invitations/status';
@@ -161,7 +161,7 @@ export async function processInbound(trx: Transaction<DB>, message: ReadInbound,
     } else effect = 'address-changed';
   } else if (c.kind === 'bounce' && c.permanent && !invitation && target.outboxId !== null) {
     // A teacher's mail of a person round (no invitation of its own): the teacher's address.
-    const teacher = await markTeacherBouncedAfterDelivery(trx, target.outboxId, now);
+    const teacher = await markInvitedBouncedAfterDelivery(trx, target.outboxId, now);
     if (teacher !== 'none') {
       await markBouncedAfterDelivery(trx, target.outboxId, `DSN ${c.status ?? '5.0.0'} (na aflevering aan de relay)`);
       effect = teacher === 'marked' ? 'unreachable' : 'address-changed';

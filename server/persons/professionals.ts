@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { audit, type Actor } from '../audit';
 import type { DB } from '../db/types';
 import { badRequest, conflict, notFound } from '../errors';
@@ -130,15 +130,15 @@ async function insertProfessionals(trx: Kysely<DB>, roundId: number, lines: Arra
   return continued;
 }
 
-/** Admin: imports a list of professionals (CSV or XLSX) into a person round that asks them. */
+/** Admin: imports a list of professionals (CSV or XLSX) into a person round that asks them, in the caller's transaction. */
 export async function importProfessionals(
-  db: Kysely<DB>,
+  trx: Transaction<DB>,
   secret: string,
   roundId: number,
   bytes: Uint8Array,
   options: { dryRun: boolean; now: Date; actor: Actor; fileName?: string | null },
 ): Promise<ProfessionalsImportReport> {
-  await professionalRound(db, roundId);
+  await professionalRound(trx, roundId);
   const table = await readTable(bytes);
   const header = table.header.map((h) => h.trim().toLowerCase());
   const find = (names: string[]) => header.map((h, i) => (names.includes(h) ? i : -1)).filter((i) => i >= 0);
@@ -154,7 +154,7 @@ export async function importProfessionals(
   const swvColumn = swvColumns[0];
   const functionColumn = functionColumns[0];
 
-  const swvByCode = new Map((await db.selectFrom('swvs').select(['id', 'code']).execute()).map((s) => [s.code.trim().toUpperCase(), s.id]));
+  const swvByCode = new Map((await trx.selectFrom('swvs').select(['id', 'code']).execute()).map((s) => [s.code.trim().toUpperCase(), s.id]));
   const problems: ProfessionalsImportReport['problems'] = [];
   let problemCount = 0;
   const problem = (line: number | null, text: string) => {
@@ -214,7 +214,7 @@ export async function importProfessionals(
   }
   if (firstLineOf.size === 0 && problemCount === 0) problem(null, 'Het bestand heeft geen regels met een e-mailadres onder de kopregel.');
 
-  const known = await knownContacts(db, roundId);
+  const known = await knownContacts(trx, roundId);
   const fresh = lines.filter((l) => !known.current.has(l.hash));
   const report: ProfessionalsImportReport = {
     dryRun: options.dryRun,
@@ -229,18 +229,16 @@ export async function importProfessionals(
   if (options.dryRun) return report;
   if (problemCount > 0) throw badRequest('invalid_file', 'Er is niets ingelezen: het bestand heeft fouten. Verbeter ze en probeer het opnieuw.', report);
 
-  await db.transaction().execute(async (trx) => {
-    // One import at a time per round, so two uploads of one list add nobody twice.
-    await trx.selectFrom('person_rounds').select('round_id').where('round_id', '=', roundId).forUpdate().executeTakeFirstOrThrow();
-    const again = await knownContacts(trx, roundId);
-    const toAdd = fresh.filter((l) => !again.current.has(l.hash));
-    await insertProfessionals(trx, roundId, toAdd, again.previous, options.now);
-    await audit(trx, options.actor, options.now, 'persons.professionals_import', `round:${roundId}`, {
-      fileName: options.fileName ?? null,
-      added: toAdd.length,
-      continued: report.continued,
-      existing: report.existing,
-    });
+  // One import at a time per round, so two uploads of one list add nobody twice.
+  await trx.selectFrom('person_rounds').select('round_id').where('round_id', '=', roundId).forUpdate().executeTakeFirstOrThrow();
+  const again = await knownContacts(trx, roundId);
+  const toAdd = fresh.filter((l) => !again.current.has(l.hash));
+  await insertProfessionals(trx, roundId, toAdd, again.previous, options.now);
+  await audit(trx, options.actor, options.now, 'persons.professionals_import', `round:${roundId}`, {
+    fileName: options.fileName ?? null,
+    added: toAdd.length,
+    continued: report.continued,
+    existing: report.existing,
   });
   return { ...report, applied: true };
 }
@@ -259,13 +257,13 @@ export interface CopyPreviousReport {
  * Admin: invites the previous measurement's professionals again ("copy from the previous
  * measurement"): each one not yet in this round becomes a person of this round with the same
  * panel id, SWV and function. Not copied: who opted out of the mail or whose address bounced in
- * the previous round, and who has no address any more.
+ * the previous round, and who has no address any more. In the caller's transaction.
  */
-export async function copyPreviousProfessionals(db: Kysely<DB>, roundId: number, options: { dryRun: boolean; now: Date; actor: Actor }): Promise<CopyPreviousReport> {
-  await professionalRound(db, roundId);
-  const previousRoundId = await previousRoundOf(db, roundId);
+export async function copyPreviousProfessionals(trx: Transaction<DB>, roundId: number, options: { dryRun: boolean; now: Date; actor: Actor }): Promise<CopyPreviousReport> {
+  await professionalRound(trx, roundId);
+  const previousRoundId = await previousRoundOf(trx, roundId);
   if (previousRoundId === null) throw badRequest('no_previous_round', 'Deze meting volgt geen eerdere meting. Kies eerst de vorige meting bij de instellingen.');
-  const plan = async (trx: Kysely<DB>) => {
+  const plan = async () => {
     const known = await knownContacts(trx, roundId);
     const rows = await trx
       .selectFrom('persons as p')
@@ -294,16 +292,14 @@ export async function copyPreviousProfessionals(db: Kysely<DB>, roundId: number,
     return { copy, existing, skipped, previous: known.previous };
   };
   if (options.dryRun) {
-    const p = await plan(db);
+    const p = await plan();
     return { dryRun: true, copied: p.copy.length, existing: p.existing, skipped: p.skipped };
   }
-  return db.transaction().execute(async (trx) => {
-    await trx.selectFrom('person_rounds').select('round_id').where('round_id', '=', roundId).forUpdate().executeTakeFirstOrThrow();
-    const p = await plan(trx);
-    await insertProfessionals(trx, roundId, p.copy, p.previous, options.now);
-    await audit(trx, options.actor, options.now, 'persons.professionals_copy', `round:${roundId}`, { previousRoundId, copied: p.copy.length, existing: p.existing, skipped: p.skipped });
-    return { dryRun: false, copied: p.copy.length, existing: p.existing, skipped: p.skipped };
-  });
+  await trx.selectFrom('person_rounds').select('round_id').where('round_id', '=', roundId).forUpdate().executeTakeFirstOrThrow();
+  const p = await plan();
+  await insertProfessionals(trx, roundId, p.copy, p.previous, options.now);
+  await audit(trx, options.actor, options.now, 'persons.professionals_copy', `round:${roundId}`, { previousRoundId, copied: p.copy.length, existing: p.existing, skipped: p.skipped });
+  return { dryRun: false, copied: p.copy.length, existing: p.existing, skipped: p.skipped };
 }
 
 /** A round's professionals in figures (the admin page and tracking): the mail and the answers. */

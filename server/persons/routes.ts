@@ -10,8 +10,9 @@ import { badRequest, DomainError, notFound } from '../errors';
 import { RESPONDENT_BODY_LIMIT, UPLOAD_BODY_LIMIT } from '../limits';
 import { readUpload, registerUploads } from '../schools/upload';
 import { importExternalScores } from './external-scores';
-import { openProfessional, professionalConsent, professionalSurvey, professionalView, saveProfessionalAnswers } from './professional-page';
-import { inviteProfessionals } from './professional-mail';
+import { openProfessional, professionalView } from './professional-page';
+import { inviteProfessionals } from './invited-mail';
+import { checkInvitedAnswers, findOptOut, invitedConsent, invitedSurvey, optOut, saveInvitedAnswers, type InvitedContext } from './invited';
 import { copyPreviousProfessionals, importProfessionals, professionalTally } from './professionals';
 import { acceptAnyOptOutBody, OPT_OUT_RATE_LIMIT, optOutDonePage, optOutInvalidPage, optOutQuestionPage } from '../mailings/optout-page';
 import { classLink, parentLink, parentSurveyLink } from '../invitations/person-links';
@@ -22,7 +23,7 @@ import { keyListXlsx, codeSheetHtml, parentLetterHtml } from './sheets';
 import { classWithCodes, configurePersonRound, coordinatorClasses, openCoordinator, personRoundSettings, recordInfoSent, register, type CoordinatorContext } from './sites';
 import { keyListLines, pastedLines, reissueCodes } from './panels';
 import { previousRoundOf } from './previous';
-import { findTeacherOptOut, openTeacher, saveTeacherAnswers, teacherClassSurvey, teacherConsent, teacherOptOut, teacherView } from './teachers';
+import { openTeacher, teacherView } from './teachers';
 import { matchReport, personTracking } from './tracking';
 import { planPersonExport } from './export';
 import { audit } from '../audit';
@@ -103,18 +104,22 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
       async (request) => {
         const user = currentUser(request);
         const upload = await readUpload(request);
-        return importProfessionals(db, secret, request.params.id, upload.bytes, {
-          dryRun: request.query.dryRun ?? true,
-          now: clock.now(),
-          actor: { id: user.id, email: user.email },
-          fileName: upload.fileName,
-        });
+        return db.transaction().execute((trx) =>
+          importProfessionals(trx, secret, request.params.id, upload.bytes, {
+            dryRun: request.query.dryRun ?? true,
+            now: clock.now(),
+            actor: { id: user.id, email: user.email },
+            fileName: upload.fileName,
+          }),
+        );
       },
     );
   });
   app.post('/api/persons/rounds/:id/professionals/copy-previous', { config: { access: 'admin' }, schema: api['POST /api/persons/rounds/:id/professionals/copy-previous'] }, async (request) => {
     const user = currentUser(request);
-    return copyPreviousProfessionals(db, request.params.id, { dryRun: request.query.dryRun ?? true, now: clock.now(), actor: { id: user.id, email: user.email } });
+    return db.transaction().execute((trx) =>
+      copyPreviousProfessionals(trx, request.params.id, { dryRun: request.query.dryRun ?? true, now: clock.now(), actor: { id: user.id, email: user.email } }),
+    );
   });
   app.post('/api/persons/rounds/:id/professionals/invite', { config: { access: 'admin' }, schema: api['POST /api/persons/rounds/:id/professionals/invite'] }, async (request) => {
     const user = currentUser(request);
@@ -311,36 +316,42 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     return db.transaction().execute((trx) => savePupilAnswers(trx, ctx, data, revision, complete, clock.now()));
   });
 
-  // --- Teachers (/t/<token>, teachers.ts) ----------------------------------------------------
+  // --- Persons invited by e-mail (invited.ts): teachers (/t/<token>) and professionals (/pr/<token>) ---
+  const consent = async (ctx: InvitedContext, yes: boolean) => ({ state: await db.transaction().execute((trx) => invitedConsent(trx, ctx, yes, clock.now())) });
+  /** Checked outside the transaction (the full check runs the questionnaire), stored inside it. */
+  const saveInvited = async (ctx: InvitedContext, classId: number | null, data: Record<string, unknown>, revision: number, complete: boolean) => {
+    const checked = await checkInvitedAnswers(db, ctx, classId, data, complete);
+    return db.transaction().execute((trx) => saveInvitedAnswers(trx, ctx, checked, revision, clock.now()));
+  };
+
   app.get('/api/persons/t/:token', { config: open, onRequest, schema: api['GET /api/persons/t/:token'] }, async (request) =>
     teacherView(db, await openTeacher(db, secret, request.params.token)),
   );
-  app.post('/api/persons/t/:token/consent', { config: open, onRequest, schema: api['POST /api/persons/t/:token/consent'] }, async (request) => {
-    const ctx = await openTeacher(db, secret, request.params.token);
-    return { state: await teacherConsent(db, ctx, request.body.consent, clock.now()) };
-  });
-  app.get('/api/persons/t/:token/classes/:classId', { config: open, onRequest, schema: api['GET /api/persons/t/:token/classes/:classId'] }, async (request) => {
-    const ctx = await openTeacher(db, secret, request.params.token);
-    return teacherClassSurvey(db, ctx, request.params.classId);
-  });
+  app.post('/api/persons/t/:token/consent', { config: open, onRequest, schema: api['POST /api/persons/t/:token/consent'] }, async (request) =>
+    consent(await openTeacher(db, secret, request.params.token), request.body.consent),
+  );
+  app.get('/api/persons/t/:token/classes/:classId', { config: open, onRequest, schema: api['GET /api/persons/t/:token/classes/:classId'] }, async (request) =>
+    invitedSurvey(db, await openTeacher(db, secret, request.params.token), request.params.classId),
+  );
   /** A teacher's answers on one class: PUT saves them as they stand, POST .../complete hands them in. */
   const saveTeacher = (complete: boolean) => async (request: { params: { token: string; classId: number }; body: { data: Record<string, unknown>; revision: number } }) =>
-    saveTeacherAnswers(db, await openTeacher(db, secret, request.params.token), request.params.classId, request.body.data, request.body.revision, complete, clock.now());
+    saveInvited(await openTeacher(db, secret, request.params.token), request.params.classId, request.body.data, request.body.revision, complete);
   app.put('/api/persons/t/:token/classes/:classId/answers', { ...answerLimits, schema: api['PUT /api/persons/t/:token/classes/:classId/answers'] }, saveTeacher(false));
   app.post('/api/persons/t/:token/classes/:classId/complete', { ...answerLimits, schema: api['POST /api/persons/t/:token/classes/:classId/complete'] }, saveTeacher(true));
 
-  // --- Professionals (/pr/<token>, professional-page.ts) -------------------------------------
   app.get('/api/persons/pr/:token', { config: open, onRequest, schema: api['GET /api/persons/pr/:token'] }, async (request) =>
     professionalView(await openProfessional(db, secret, request.params.token)),
   );
-  app.post('/api/persons/pr/:token/consent', { config: open, onRequest, schema: api['POST /api/persons/pr/:token/consent'] }, async (request) => {
-    const ctx = await openProfessional(db, secret, request.params.token);
-    return { state: await professionalConsent(db, ctx, request.body.consent, clock.now()) };
-  });
-  app.get('/api/persons/pr/:token/survey', { config: open, onRequest, schema: api['GET /api/persons/pr/:token/survey'] }, async (request) =>
-    professionalSurvey(db, await openProfessional(db, secret, request.params.token)),
+  app.post('/api/persons/pr/:token/consent', { config: open, onRequest, schema: api['POST /api/persons/pr/:token/consent'] }, async (request) =>
+    consent(await openProfessional(db, secret, request.params.token), request.body.consent),
   );
-  answerRoutes('pr', async (token, data, revision, complete) => saveProfessionalAnswers(db, await openProfessional(db, secret, token), data, revision, complete, clock.now()));
+  app.get('/api/persons/pr/:token/survey', { config: open, onRequest, schema: api['GET /api/persons/pr/:token/survey'] }, async (request) =>
+    invitedSurvey(db, await openProfessional(db, secret, request.params.token), null),
+  );
+  answerRoutes('pr', async (token, data, revision, complete) => {
+    const saved = await saveInvited(await openProfessional(db, secret, token), null, data, revision, complete);
+    return { revision: saved.revision };
+  });
 
   // The teacher's (and professional's) opt-out link. GET only shows the page (link scanners follow links); POST opts
   // out, also as the RFC 8058 one-click request a mail client sends with a form body.
@@ -349,12 +360,12 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     const optout = plain.withTypeProvider<TypeBoxTypeProvider>();
     const rateLimit = OPT_OUT_RATE_LIMIT;
     optout.get('/api/persons/a/:token', { config: { access: 'public', rateLimit }, schema: api['GET /api/persons/a/:token'] }, async (request, reply) =>
-      optOutQuestionPage(reply, await findTeacherOptOut(db, secret, request.params.token), `/api/persons/a/${request.params.token}`),
+      optOutQuestionPage(reply, await findOptOut(db, secret, request.params.token), `/api/persons/a/${request.params.token}`),
     );
     optout.post('/api/persons/a/:token', { config: { access: 'public', rateLimit }, schema: api['POST /api/persons/a/:token'] }, async (request, reply) => {
-      const found = await findTeacherOptOut(db, secret, request.params.token);
+      const found = await findOptOut(db, secret, request.params.token);
       if (!found) return optOutInvalidPage(reply);
-      await teacherOptOut(db, found.personId, clock.now());
+      await db.transaction().execute((trx) => optOut(trx, found.personId, clock.now()));
       return optOutDonePage(reply, found);
     });
   });

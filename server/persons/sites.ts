@@ -8,7 +8,7 @@ import { saveTemplate } from '../mailings/templates';
 import { markCoordinatorOpened, markSiteDecision } from '../invitations/status';
 import { pinVersion, setUnitType } from '../rounds/rounds';
 import { codeHash, newNonce, pupilCode, tokenId, tokenMatches } from '../invitations/person-links';
-import { inviteTeachers, stopTeacherMail } from './teacher-mail';
+import { inviteTeachers, stopInvitedMail } from './invited-mail';
 import { COORDINATOR_TEMPLATES } from './templates';
 import { checkPreviousRound, contactHash, previousByContact } from './previous';
 
@@ -288,7 +288,7 @@ export async function register(trx: Transaction<DB>, secret: string, ctx: Coordi
   }
   if (later.length > 0) throw badRequest('invalid_registration', 'De aanmelding is niet opgeslagen. Verbeter de punten hieronder.', later);
   await replaceTeachers(trx, secret, ctx, input.participates ? input.teachers : [], now);
-  // New teachers get their invitation now, in this transaction (teacher-mail.ts).
+  // New teachers get their invitation now, in this transaction (invited-mail.ts).
   if (mailFrom !== undefined && input.participates) await inviteTeachers(trx, ctx.siteId, now, mailFrom);
   await trx
     .updateTable('person_sites')
@@ -380,7 +380,7 @@ async function replaceTeachers(trx: Kysely<DB>, secret: string, ctx: Coordinator
   const wanted = new Set(teachers.map((t) => t.email.trim().toLowerCase()));
   const gone = current.filter((t) => !wanted.has(t.email) && t.status === 'issued').map((t) => t.id);
   if (gone.length > 0) {
-    await stopTeacherMail(trx, gone, 'Niet verstuurd: leerkracht afgemeld door de school');
+    await stopInvitedMail(trx, gone, 'Niet verstuurd: leerkracht afgemeld door de school');
     await trx.deleteFrom('persons').where('id', 'in', gone).execute();
   }
   for (const t of teachers) {

@@ -8,7 +8,7 @@ import { linkToken } from '../../server/invitations/person-links';
 import { loginAs } from '../helpers/app';
 import { makeTestWorker } from '../helpers/mail';
 import { startSmtpSink } from '../helpers/smtp-sink';
-import { queueProfessionalReminders } from '../../server/persons/professional-mail';
+import { queueProfessionalReminders } from '../../server/persons/tasks';
 import { aDraftFollowUpRound } from '../fixtures/persons';
 import { describeEachDatabase } from '../helpers/db';
 import { adminAppForSuite, type AdminSession } from '../helpers/suite-app';

@@ -9,7 +9,7 @@ import { inboundOptions } from '../../server/inbound/tasks';
 import { processInbound, readInbound } from '../../server/inbound/process';
 import { verpAddress } from '../../server/mailings/verp';
 import { outboxMessage } from '../../server/mailings/queries/outbox';
-import { queueTeacherReminders } from '../../server/persons/teacher-mail';
+import { queueTeacherReminders } from '../../server/persons/tasks';
 import { loginAs, testConfig } from '../helpers/app';
 import { describeEachDatabase } from '../helpers/db';
 import { adminAppForSuite, type AdminSession } from '../helpers/suite-app';

@@ -184,22 +184,10 @@ describe('transactions', () => {
     path.startsWith('server/demo/');
   // The two batch loops that commit per item on purpose (docs/DEVELOPING.md).
   const batchLoops = ['server/mailings/waves.ts', 'server/privacy/retention.ts'];
-  // Domain functions of person rounds that still open their own: to be moved to their routes.
-  const PENDING = [
-    'server/persons/professional-mail.ts',
-    'server/persons/professional-page.ts',
-    'server/persons/professionals.ts',
-    'server/persons/teacher-mail.ts',
-    'server/persons/teachers.ts',
-  ];
 
   it('are opened only where a request, task or message comes in (and by the two batch loops)', () => {
     const openers = serverFiles.filter((f) => opensTransaction(f.text)).map((f) => f.path);
-    expect(openers.filter((path) => !entryPoint(path) && !batchLoops.includes(path) && !PENDING.includes(path))).toEqual([]);
-  });
-
-  it('lists only pending files that still open one', () => {
-    expect(PENDING.filter((path) => !opensTransaction(readSource(path)))).toEqual([]);
+    expect(openers.filter((path) => !entryPoint(path) && !batchLoops.includes(path))).toEqual([]);
   });
 
   it('notices a domain function that opens one (the check itself)', () => {
