@@ -41,8 +41,8 @@ const Tally = {
   rate: Type.Union([Type.Number(), Type.Null()]),
 };
 
-/** Teachers: registered by the coordinator, invited (mail queued), started, completed (every class), said no, opted out, bounced. */
-const TeacherTally = Type.Object({
+/** Persons invited by e-mail: registered, invited (mail queued), started, completed, said no, opted out, bounced. */
+const InvitedTally = {
   registered: Type.Integer(),
   invited: Type.Integer(),
   started: Type.Integer(),
@@ -50,19 +50,13 @@ const TeacherTally = Type.Object({
   refused: Type.Integer(),
   optedOut: Type.Integer(),
   bounced: Type.Integer(),
-});
+};
 
-/** Professionals (imported from a list, invited by e-mail): as teachers, plus how many continue the previous measurement. */
-export const ProfessionalTally = Type.Object({
-  registered: Type.Integer(),
-  invited: Type.Integer(),
-  started: Type.Integer(),
-  completed: Type.Integer(),
-  refused: Type.Integer(),
-  optedOut: Type.Integer(),
-  bounced: Type.Integer(),
-  continued: Type.Integer(),
-});
+/** Teachers: registered by the coordinator; completed = every class. */
+const TeacherTally = Type.Object(InvitedTally);
+
+/** Professionals (imported from a list): as teachers, plus how many continue the previous measurement. */
+export const ProfessionalTally = Type.Object({ ...InvitedTally, continued: Type.Integer() });
 export type ProfessionalTally = Static<typeof ProfessionalTally>;
 
 export const PersonTracking = Type.Object({
@@ -167,16 +161,34 @@ export const ParentView = Type.Object({
 export type ParentView = Static<typeof ParentView>;
 
 const Answers = Type.Object({ data: Type.Record(Type.String(), Type.Unknown()), revision: Type.Integer({ minimum: 0 }) });
+/** What a save of answers replies: the revision to send with the next one. */
+const Saved = Type.Object({ revision: Type.Integer() });
 
-const TeacherState = Type.Union([Type.Literal('consent'), Type.Literal('open'), Type.Literal('refused'), Type.Literal('completed')]);
+/**
+ * Persons invited by e-mail (teachers, professionals; server/persons/invited.ts): their page
+ * shows the study and round, then their progress; their questionnaire comes with its stored
+ * answers. Each role adds its own fields, in the order of its reply.
+ */
+const InvitedState = Type.Union([Type.Literal('consent'), Type.Literal('open'), Type.Literal('refused'), Type.Literal('completed')]);
+const InvitedHeading = { studyName: Type.String(), roundName: Type.String() };
+const InvitedProgress = { closesAt: Type.Union([DateTime, Type.Null()]), state: InvitedState, hasQuestionnaire: Type.Boolean() };
+const InvitedSurvey = {
+  state: Type.Union([Type.Literal('open'), Type.Literal('completed')]),
+  questionnaire: Type.Unknown(),
+  /** The variables the questionnaire runs with (`actor` = the role when it declares actor groups). */
+  variables: Type.Record(Type.String(), Type.String()),
+  consentQuestion: Type.String(),
+  consentYes: Type.Unknown(),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  revision: Type.Integer(),
+};
+const ConsentBody = Type.Object({ consent: Type.Boolean() });
+const ConsentReply = Type.Object({ state: InvitedState });
 
 export const TeacherView = Type.Object({
   schoolName: Type.String(),
-  studyName: Type.String(),
-  roundName: Type.String(),
-  closesAt: Type.Union([DateTime, Type.Null()]),
-  state: TeacherState,
-  hasQuestionnaire: Type.Boolean(),
+  ...InvitedHeading,
+  ...InvitedProgress,
   classes: Type.Array(
     Type.Object({
       classId: Type.Integer(),
@@ -188,17 +200,7 @@ export const TeacherView = Type.Object({
 });
 export type TeacherView = Static<typeof TeacherView>;
 
-export const TeacherClassSurvey = Type.Object({
-  classLabel: Type.String(),
-  state: Type.Union([Type.Literal('open'), Type.Literal('completed')]),
-  questionnaire: Type.Unknown(),
-  /** The variables the questionnaire runs with (`actor` = 'teacher' when it declares actor groups). */
-  variables: Type.Record(Type.String(), Type.String()),
-  consentQuestion: Type.String(),
-  consentYes: Type.Unknown(),
-  data: Type.Record(Type.String(), Type.Unknown()),
-  revision: Type.Integer(),
-});
+export const TeacherClassSurvey = Type.Object({ classLabel: Type.String(), ...InvitedSurvey });
 export type TeacherClassSurvey = Static<typeof TeacherClassSurvey>;
 
 export const ExternalScoresReport = Type.Object({
@@ -215,27 +217,14 @@ export const ExternalScoresReport = Type.Object({
 export type ExternalScoresReport = Static<typeof ExternalScoresReport>;
 
 /** The professional's page (/pr/<token>): the yes/no first, then the round's questionnaire once. */
-export const ProfessionalView = Type.Object({
-  studyName: Type.String(),
-  roundName: Type.String(),
-  swvName: Type.String(),
-  closesAt: Type.Union([DateTime, Type.Null()]),
-  state: TeacherState,
-  hasQuestionnaire: Type.Boolean(),
-});
+export const ProfessionalView = Type.Object({ ...InvitedHeading, swvName: Type.String(), ...InvitedProgress });
 export type ProfessionalView = Static<typeof ProfessionalView>;
 
-export const ProfessionalSurvey = Type.Object({
-  state: Type.Union([Type.Literal('open'), Type.Literal('completed')]),
-  questionnaire: Type.Unknown(),
-  /** The variables the questionnaire runs with (`actor` = 'professional' when it declares actor groups). */
-  variables: Type.Record(Type.String(), Type.String()),
-  consentQuestion: Type.String(),
-  consentYes: Type.Unknown(),
-  data: Type.Record(Type.String(), Type.Unknown()),
-  revision: Type.Integer(),
-});
-export type ProfessionalSurvey = Static<typeof ProfessionalSurvey>;
+/** One questionnaire of a person invited by e-mail with its stored answers: a professional's reply as it is. */
+export const InvitedSurveyView = Type.Object(InvitedSurvey);
+export type InvitedSurveyView = Static<typeof InvitedSurveyView>;
+export const ProfessionalSurvey = InvitedSurveyView;
+export type ProfessionalSurvey = InvitedSurveyView;
 
 export const ProfessionalsImportReport = Type.Object({
   dryRun: Type.Boolean(),
@@ -252,7 +241,6 @@ export type ProfessionalsImportReport = Static<typeof ProfessionalsImportReport>
 export const CopyPreviousReport = Type.Object({ dryRun: Type.Boolean(), copied: Type.Integer(), existing: Type.Integer(), skipped: Type.Integer() });
 export type CopyPreviousReport = Static<typeof CopyPreviousReport>;
 
-const TeacherClassParams = Type.Object({ token: Token, classId: Id });
 const TeacherSaved = Type.Object({ revision: Type.Integer(), allDone: Type.Boolean() });
 const Html = FileReply('text/html');
 
@@ -354,8 +342,8 @@ export const personsApi = defineApi({
   'GET /api/persons/ov/:token': { params: TokenParams, response: { 200: ClassInfo } },
   'POST /api/persons/ov/:token/start': { params: TokenParams, response: { 200: Type.Object({ session: Type.String() }) } },
   'GET /api/persons/q/:token': { params: TokenParams, response: { 200: ParentView } },
-  'PUT /api/persons/q/:token/answers': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
-  'POST /api/persons/q/:token/complete': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
+  'PUT /api/persons/q/:token/answers': { params: TokenParams, body: Answers, response: { 200: Saved } },
+  'POST /api/persons/q/:token/complete': { params: TokenParams, body: Answers, response: { 200: Saved } },
 
   'GET /api/persons/l/:token': { params: TokenParams, response: { 200: ClassInfo } },
   'POST /api/persons/l/:token/start': {
@@ -365,19 +353,19 @@ export const personsApi = defineApi({
   },
   'GET /api/persons/p/:token': { params: TokenParams, response: { 200: PupilView } },
   'POST /api/persons/p/:token/assent': { params: TokenParams, body: Type.Object({ assent: Type.Boolean() }), response: { 200: Type.Object({ state: Type.String() }) } },
-  'PUT /api/persons/p/:token/answers': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
-  'POST /api/persons/p/:token/complete': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
+  'PUT /api/persons/p/:token/answers': { params: TokenParams, body: Answers, response: { 200: Saved } },
+  'POST /api/persons/p/:token/complete': { params: TokenParams, body: Answers, response: { 200: Saved } },
 
   'GET /api/persons/t/:token': { params: TokenParams, response: { 200: TeacherView } },
-  'POST /api/persons/t/:token/consent': { params: TokenParams, body: Type.Object({ consent: Type.Boolean() }), response: { 200: Type.Object({ state: TeacherState }) } },
-  'GET /api/persons/t/:token/classes/:classId': { params: TeacherClassParams, response: { 200: TeacherClassSurvey } },
-  'PUT /api/persons/t/:token/classes/:classId/answers': { params: TeacherClassParams, body: Answers, response: { 200: TeacherSaved } },
-  'POST /api/persons/t/:token/classes/:classId/complete': { params: TeacherClassParams, body: Answers, response: { 200: TeacherSaved } },
+  'POST /api/persons/t/:token/consent': { params: TokenParams, body: ConsentBody, response: { 200: ConsentReply } },
+  'GET /api/persons/t/:token/classes/:classId': { params: ClassParams, response: { 200: TeacherClassSurvey } },
+  'PUT /api/persons/t/:token/classes/:classId/answers': { params: ClassParams, body: Answers, response: { 200: TeacherSaved } },
+  'POST /api/persons/t/:token/classes/:classId/complete': { params: ClassParams, body: Answers, response: { 200: TeacherSaved } },
   'GET /api/persons/pr/:token': { params: TokenParams, response: { 200: ProfessionalView } },
-  'POST /api/persons/pr/:token/consent': { params: TokenParams, body: Type.Object({ consent: Type.Boolean() }), response: { 200: Type.Object({ state: TeacherState }) } },
+  'POST /api/persons/pr/:token/consent': { params: TokenParams, body: ConsentBody, response: { 200: ConsentReply } },
   'GET /api/persons/pr/:token/survey': { params: TokenParams, response: { 200: ProfessionalSurvey } },
-  'PUT /api/persons/pr/:token/answers': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
-  'POST /api/persons/pr/:token/complete': { params: TokenParams, body: Answers, response: { 200: Type.Object({ revision: Type.Integer() }) } },
+  'PUT /api/persons/pr/:token/answers': { params: TokenParams, body: Answers, response: { 200: Saved } },
+  'POST /api/persons/pr/:token/complete': { params: TokenParams, body: Answers, response: { 200: Saved } },
   /** The teacher's (and professional's) opt-out link: GET shows the page, POST (also RFC 8058 one-click) opts out. */
   'GET /api/persons/a/:token': { params: TokenParams, response: { 200: Html, 404: Html } },
   'POST /api/persons/a/:token': { params: TokenParams, response: { 200: Html, 404: Html } },

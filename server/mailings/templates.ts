@@ -234,10 +234,10 @@ export function resolveAccountLinks(body: string, link: (nonce: string) => strin
 }
 
 /**
- * Teacher links of person rounds (server/persons/teacher-mail.ts) are stored the same way: a
+ * Teacher links of person rounds (server/persons/invited-mail.ts) are stored the same way: a
  * marker with the teacher's person id and link nonce, for the teacher link and for the teacher's
  * own opt-out link; `resolveTeacherLinks` fills them in at send time (or masks them).
- * Professionals (server/persons/professional-mail.ts) use the same markers: kind 'professional'
+ * Professionals (the same module) use the same markers: kind 'professional'
  * for their own link, 'afmelden' for the shared opt-out link.
  */
 const TEACHER_MARKERS = new RegExp(`${MARK_OPEN}teacher-(link|afmelden|professional):([1-9][0-9]{0,9}):([A-Za-z0-9_-]{1,64})${MARK_CLOSE}`, 'g');

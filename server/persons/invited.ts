@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { InvitedSurveyView } from '../../contract/api/persons';
 import type { DB } from '../db/types';
 import { badRequest, DomainError, notFound } from '../errors';
 import { tokenId, tokenMatches } from '../invitations/person-links';
@@ -23,19 +24,21 @@ import { personVariables } from './parents';
 /** What a role's link finds (its own query: teachers through their school, professionals directly). */
 export interface InvitedRow {
   id: number;
-  roundId: number;
-  siteId: number | null;
+  round_id: number;
+  site_id: number | null;
   status: string;
-  codeNonce: string | null;
+  code_nonce: string | null;
+  round_status: string;
+  closes_at: Date | null;
+  round_name: string;
+  study_name: string;
+  /** The questionnaire the role answers in this round. */
+  version_id: number | null;
+  school_name?: string | null;
+  swv_name?: string | null;
   /** The school was excluded or erased: the link no longer works. */
-  gone: boolean;
-  roundStatus: string;
-  closesAt: Date | null;
-  roundName: string;
-  studyName: string;
-  schoolName: string;
-  swvName: string;
-  versionId: number | null;
+  excluded_at?: Date | null;
+  erased_at?: Date | null;
 }
 
 export interface InvitedRole {
@@ -71,10 +74,21 @@ export async function openInvited(db: Kysely<DB>, secret: string, role: InvitedR
   const id = tokenId(token, role.link);
   if (id === null) throw GONE();
   const row = await role.find(db, id);
-  if (!row || row.codeNonce === null || row.gone || !tokenMatches(secret, role.link, token, row.id, row.codeNonce)) throw GONE();
-  if (row.roundStatus !== 'open') throw new DomainError(410, 'round_closed', 'Deze meting is gesloten.');
-  const { id: personId, roundId, siteId, status, schoolName, swvName, studyName, roundName, closesAt, versionId } = row;
-  return { role, personId, roundId, siteId, status, schoolName, swvName, studyName, roundName, closesAt, versionId };
+  if (!row || row.code_nonce === null || row.excluded_at || row.erased_at || !tokenMatches(secret, role.link, token, row.id, row.code_nonce)) throw GONE();
+  if (row.round_status !== 'open') throw new DomainError(410, 'round_closed', 'Deze meting is gesloten.');
+  return {
+    role,
+    personId: row.id,
+    roundId: row.round_id,
+    siteId: row.site_id,
+    status: row.status,
+    schoolName: row.school_name ?? '',
+    swvName: row.swv_name ?? '',
+    studyName: row.study_name,
+    roundName: row.round_name,
+    closesAt: row.closes_at,
+    versionId: row.version_id,
+  };
 }
 
 export type InvitedState = 'consent' | 'open' | 'refused' | 'completed';
@@ -143,20 +157,10 @@ function storedAnswers(db: Kysely<DB>, personId: number, classId: number | null)
     : db.selectFrom('teacher_responses').select(['data', 'revision', 'completed_at']).where('person_id', '=', personId).where('class_id', '=', classId).executeTakeFirst();
 }
 
-interface Survey {
-  state: 'open' | 'completed';
-  questionnaire: unknown;
-  variables: Record<string, string>;
-  consentQuestion: string;
-  consentYes: unknown;
-  data: Record<string, unknown>;
-  revision: number;
-}
-
 /** The questionnaire and what is stored (after the yes): a teacher's about one of their classes, a professional's (null). */
-export async function invitedSurvey(db: Kysely<DB>, ctx: InvitedContext, classId: number): Promise<Survey & { classLabel: string }>;
-export async function invitedSurvey(db: Kysely<DB>, ctx: InvitedContext, classId: null): Promise<Survey>;
-export async function invitedSurvey(db: Kysely<DB>, ctx: InvitedContext, classId: number | null): Promise<Survey & { classLabel?: string }> {
+export async function invitedSurvey(db: Kysely<DB>, ctx: InvitedContext, classId: number): Promise<InvitedSurveyView & { classLabel: string }>;
+export async function invitedSurvey(db: Kysely<DB>, ctx: InvitedContext, classId: null): Promise<InvitedSurveyView>;
+export async function invitedSurvey(db: Kysely<DB>, ctx: InvitedContext, classId: number | null): Promise<InvitedSurveyView & { classLabel?: string }> {
   assertConsented(ctx);
   const classLabel = classId === null ? undefined : await ownClass(db, ctx, classId);
   const version = await questionnaireOf(db, ctx);
@@ -295,4 +299,38 @@ export async function findOptOut(db: Kysely<DB>, secret: string, token: string) 
 export async function optOut(trx: Transaction<DB>, personId: number, now: Date): Promise<void> {
   await trx.updateTable('person_contacts').set({ opted_out_at: now }).where('person_id', '=', personId).where('opted_out_at', 'is', null).execute();
   await stopInvitedMail(trx, [personId], 'Niet verstuurd: afgemeld');
+}
+
+/** A role's persons in figures (tracking, the admin page): the mail and the answers. */
+export interface InvitedTally {
+  registered: number;
+  invited: number;
+  started: number;
+  completed: number;
+  refused: number;
+  optedOut: number;
+  bounced: number;
+}
+
+/** The counts of an `InvitedTally`, for a select over persons (p) left-joined to their contacts (pc). */
+export const INVITED_TALLY_COLUMNS = [
+  sql<number>`count(*)`.as('registered'),
+  sql<number>`count(pc.invited_at)`.as('invited'),
+  sql<number>`count(*) filter (where p.status in ('started', 'completed'))`.as('started'),
+  sql<number>`count(*) filter (where p.status = 'completed')`.as('completed'),
+  sql<number>`count(*) filter (where p.status = 'refused')`.as('refused'),
+  sql<number>`count(pc.opted_out_at)`.as('opted_out'),
+  sql<number>`count(pc.bounced_at)`.as('bounced'),
+];
+
+export function invitedTally(row: { registered: number; invited: number; started: number; completed: number; refused: number; opted_out: number; bounced: number }): InvitedTally {
+  return {
+    registered: Number(row.registered),
+    invited: Number(row.invited),
+    started: Number(row.started),
+    completed: Number(row.completed),
+    refused: Number(row.refused),
+    optedOut: Number(row.opted_out),
+    bounced: Number(row.bounced),
+  };
 }

@@ -15,34 +15,16 @@ export const PROFESSIONAL: InvitedRole = {
   link: 'professional-link',
   who: 'de professional',
   noQuestionnaire: 'De vragenlijst is er (nog) niet.',
-  async find(db, personId) {
-    const row = await db
+  find: (db, personId) =>
+    db
       .selectFrom('persons as p')
       .innerJoin('rounds as r', 'r.id', 'p.round_id')
       .innerJoin('studies as st', 'st.id', 'r.study_id')
       .leftJoin('swvs as w', 'w.id', 'p.swv_id')
-      .select(['p.id', 'p.round_id', 'p.status', 'p.code_nonce', 'w.name as swv_name', 'r.name as round_name', 'r.status as round_status', 'r.closes_at', 'r.questionnaire_version_id', 'st.name as study_name'])
+      .select(['p.id', 'p.round_id', 'p.site_id', 'p.status', 'p.code_nonce', 'w.name as swv_name', 'r.name as round_name', 'r.status as round_status', 'r.closes_at', 'r.questionnaire_version_id as version_id', 'st.name as study_name'])
       .where('p.id', '=', personId)
       .where('p.role', '=', 'professional')
-      .executeTakeFirst();
-    return (
-      row && {
-        id: row.id,
-        roundId: row.round_id,
-        siteId: null,
-        status: row.status,
-        codeNonce: row.code_nonce,
-        gone: false,
-        roundStatus: row.round_status,
-        closesAt: row.closes_at,
-        roundName: row.round_name,
-        studyName: row.study_name,
-        schoolName: '',
-        swvName: row.swv_name ?? '',
-        versionId: row.questionnaire_version_id,
-      }
-    );
-  },
+      .executeTakeFirst(),
 };
 
 export const openProfessional = (db: Kysely<DB>, secret: string, token: string) => openInvited(db, secret, PROFESSIONAL, token);

@@ -6,13 +6,14 @@ import { badRequest, conflict, notFound } from '../errors';
 import { newNonce } from '../invitations/person-links';
 import { hostileValue } from '../schools/import-types';
 import { problemText, readTable } from '../schools/table';
+import { INVITED_TALLY_COLUMNS, invitedTally, type InvitedTally } from './invited';
 import { contactHash, previousRoundOf } from './previous';
 
 /**
  * Professionals of a person round (issue 19; IMAGE sub-study 4: about 900 onderwijsprofessionals
  * in 2022, asked again in 2024, 239 in both). They are not recruited through a school: an admin
  * imports a list (CSV or XLSX) of addresses, each with an optional SWV code and function, and each
- * professional gets a personal link by e-mail (professional-mail.ts, the teachers' machinery).
+ * professional gets a personal link by e-mail (invited-mail.ts, as teachers).
  *
  * A professional is a person with role 'professional', no school location (`site_id` null,
  * migration 0024), the SWV and function of the list, the address in `person_contacts` and its
@@ -303,14 +304,7 @@ export async function copyPreviousProfessionals(trx: Transaction<DB>, roundId: n
 }
 
 /** A round's professionals in figures (the admin page and tracking): the mail and the answers. */
-export interface ProfessionalTally {
-  registered: number;
-  invited: number;
-  started: number;
-  completed: number;
-  refused: number;
-  optedOut: number;
-  bounced: number;
+export interface ProfessionalTally extends InvitedTally {
   /** Continued from the previous measurement (same address, same panel). */
   continued: number;
 }
@@ -319,27 +313,9 @@ export async function professionalTally(db: Kysely<DB>, roundId: number): Promis
   const row = await db
     .selectFrom('persons as p')
     .leftJoin('person_contacts as pc', 'pc.person_id', 'p.id')
-    .select((eb) => [
-      eb.fn.countAll<number>().as('registered'),
-      eb.fn.count<number>('pc.invited_at').as('invited'),
-      sql<number>`count(*) filter (where p.status in ('started', 'completed'))`.as('started'),
-      sql<number>`count(*) filter (where p.status = 'completed')`.as('completed'),
-      sql<number>`count(*) filter (where p.status = 'refused')`.as('refused'),
-      eb.fn.count<number>('pc.opted_out_at').as('opted_out'),
-      eb.fn.count<number>('pc.bounced_at').as('bounced'),
-      eb.fn.count<number>('p.previous_person_id').as('continued'),
-    ])
+    .select([...INVITED_TALLY_COLUMNS, sql<number>`count(p.previous_person_id)`.as('continued')])
     .where('p.round_id', '=', roundId)
     .where('p.role', '=', 'professional')
     .executeTakeFirstOrThrow();
-  return {
-    registered: Number(row.registered),
-    invited: Number(row.invited),
-    started: Number(row.started),
-    completed: Number(row.completed),
-    refused: Number(row.refused),
-    optedOut: Number(row.opted_out),
-    bounced: Number(row.bounced),
-    continued: Number(row.continued),
-  };
+  return { ...invitedTally(row), continued: Number(row.continued) };
 }

@@ -16,33 +16,15 @@ export const TEACHER: InvitedRole = {
   link: 'teacher-link',
   who: 'de leerkracht',
   noQuestionnaire: 'De vragenlijst voor leerkrachten is er (nog) niet.',
-  async find(db, personId) {
-    const row = await personsAtSites(db)
+  find: (db, personId) =>
+    personsAtSites(db)
       .innerJoin('rounds as r', 'r.id', 'p.round_id')
       .innerJoin('studies as st', 'st.id', 'r.study_id')
       .innerJoin('person_rounds as pr', 'pr.round_id', 'r.id')
-      .select(['p.id', 'p.round_id', 'p.site_id', 'p.status', 'p.code_nonce', 'i.school_name', 'i.excluded_at', 'i.erased_at', 'r.name as round_name', 'r.status as round_status', 'r.closes_at', 'st.name as study_name', 'pr.teacher_questionnaire_version_id'])
+      .select(['p.id', 'p.round_id', 'p.site_id', 'p.status', 'p.code_nonce', 'i.school_name', 'i.excluded_at', 'i.erased_at', 'r.name as round_name', 'r.status as round_status', 'r.closes_at', 'st.name as study_name', 'pr.teacher_questionnaire_version_id as version_id'])
       .where('p.id', '=', personId)
       .where('p.role', '=', 'teacher')
-      .executeTakeFirst();
-    return (
-      row && {
-        id: row.id,
-        roundId: row.round_id,
-        siteId: row.site_id,
-        status: row.status,
-        codeNonce: row.code_nonce,
-        gone: row.excluded_at !== null || row.erased_at !== null,
-        roundStatus: row.round_status,
-        closesAt: row.closes_at,
-        roundName: row.round_name,
-        studyName: row.study_name,
-        schoolName: row.school_name ?? '',
-        swvName: '',
-        versionId: row.teacher_questionnaire_version_id,
-      }
-    );
-  },
+      .executeTakeFirst(),
 };
 
 export const openTeacher = (db: Kysely<DB>, secret: string, token: string) => openInvited(db, secret, TEACHER, token);

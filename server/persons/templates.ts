@@ -52,7 +52,7 @@ export const COORDINATOR_TEMPLATES: Record<MailingKind, TemplateContent> = {
 
 /**
  * The teacher's invitation and reminder (Dutch), sent to each teacher a coordinator registered
- * (server/persons/teacher-mail.ts). Fixed texts: `{{link}}` and `{{afmelden}}` are the teacher's
+ * (server/persons/invited-mail.ts). Fixed texts: `{{link}}` and `{{afmelden}}` are the teacher's
  * own link and opt-out link, filled in by the outbox worker at send time.
  */
 const teacherPage = (paragraphs: string[]) => mailPage(paragraphs, 'Naar de vragenlijst');
@@ -100,7 +100,7 @@ export const TEACHER_TEMPLATES: Record<MailingKind, TemplateContent> = {
 
 /**
  * The professional's invitation and reminder (Dutch), sent to each professional of the round's
- * list (server/persons/professional-mail.ts). Fixed texts like the teachers': `{{link}}` and
+ * list (server/persons/invited-mail.ts). Fixed texts like the teachers': `{{link}}` and
  * `{{afmelden}}` are the professional's own link and opt-out link, filled in at send time.
  */
 export const PROFESSIONAL_TEMPLATES: Record<MailingKind, TemplateContent> = {

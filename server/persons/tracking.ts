@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/types';
 import { notFound } from '../errors';
 import { inBoth } from './export';
+import { INVITED_TALLY_COLUMNS, invitedTally, type InvitedTally } from './invited';
 import { professionalTally } from './professionals';
 
 /**
@@ -20,15 +21,7 @@ export interface Tally {
 }
 
 /** Teachers of a school (or the round): the mail and the questionnaire per class. */
-export interface TeacherTally {
-  registered: number;
-  invited: number;
-  started: number;
-  completed: number;
-  refused: number;
-  optedOut: number;
-  bounced: number;
-}
+export type TeacherTally = InvitedTally;
 
 const empty = (): Tally => ({ registered: 0, objections: 0, consents: 0, refused: 0, started: 0, completed: 0, rate: null });
 
@@ -99,26 +92,12 @@ export async function personTracking(db: Kysely<DB>, roundId: number) {
     .selectFrom('persons as p')
     .innerJoin('person_sites as s', 's.id', 'p.site_id')
     .leftJoin('person_contacts as pc', 'pc.person_id', 'p.id')
-    .select((eb) => [
-      's.invitation_id',
-      eb.fn.countAll<number>().as('registered'),
-      eb.fn.count<number>('pc.invited_at').as('invited'),
-      sql<number>`count(*) filter (where p.status in ('started', 'completed'))`.as('started'),
-      sql<number>`count(*) filter (where p.status = 'completed')`.as('completed'),
-      sql<number>`count(*) filter (where p.status = 'refused')`.as('refused'),
-      eb.fn.count<number>('pc.opted_out_at').as('opted_out'),
-      eb.fn.count<number>('pc.bounced_at').as('bounced'),
-    ])
+    .select(['s.invitation_id', ...INVITED_TALLY_COLUMNS])
     .where('p.round_id', '=', roundId)
     .where('p.role', '=', 'teacher')
     .groupBy('s.invitation_id')
     .execute();
-  const teachersOf = new Map(
-    teacherRows.map((t) => [
-      t.invitation_id,
-      { registered: Number(t.registered), invited: Number(t.invited), started: Number(t.started), completed: Number(t.completed), refused: Number(t.refused), optedOut: Number(t.opted_out), bounced: Number(t.bounced) },
-    ]),
-  );
+  const teachersOf = new Map(teacherRows.map((t) => [t.invitation_id, invitedTally(t)]));
   const teacherTotal = { registered: 0, invited: 0, started: 0, completed: 0, refused: 0, optedOut: 0, bounced: 0 };
   for (const t of teachersOf.values()) for (const key of Object.keys(teacherTotal) as Array<keyof typeof teacherTotal>) teacherTotal[key] += t[key];
 

@@ -37,7 +37,7 @@ async function erasePersonData(trx: Transaction<DB>, invitationId: number): Prom
   await trx.deleteFrom('person_contacts').where('person_id', 'in', persons).execute();
   await trx.deleteFrom('teacher_classes').where((eb) => eb.or([eb('person_id', 'in', persons), eb('class_id', 'in', classes)])).execute();
   await trx.deleteFrom('person_code_failures').where('class_id', 'in', classes).execute();
-  // The teachers' and professionals' mail (server/persons/teacher-mail.ts, professional-mail.ts) is
+  // The teachers' and professionals' mail (server/persons/invited-mail.ts) is
   // keyed 'teacher:<kind>:<person id>[:…]' or 'professional:…', not by invitation.
   await trx
     .deleteFrom('outbox_messages')

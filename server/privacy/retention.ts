@@ -58,7 +58,7 @@ export async function purgeExpiredRounds(db: Kysely<DB>, now: Date, actor: Actor
 async function purgePersonContacts(trx: Kysely<DB>, roundId: number): Promise<number> {
   const persons = trx.selectFrom('persons').select('id').where('round_id', '=', roundId);
   await trx.deleteFrom('person_contacts').where('person_id', 'in', persons).execute();
-  // The teachers' and professionals' mail (server/persons/teacher-mail.ts, professional-mail.ts) is
+  // The teachers' and professionals' mail (server/persons/invited-mail.ts) is
   // keyed 'teacher:<kind>:<person id>[:…]' or 'professional:…', not by invitation.
   await trx
     .updateTable('outbox_messages')

@@ -1,19 +1,28 @@
 import { useEffect } from 'react';
-import { ApiError, call } from '../shared/api';
+import type { InvitedSurveyView } from '../../contract/api/persons';
+import { ApiError } from '../shared/api';
 import { createSurveyModel, type QuestionnaireJson } from '../shared/survey/model';
 import { SurveyWithError, useSurveyState } from './survey-state';
 
+/** Where the questionnaire comes from and goes to: a teacher's about one class, a professional's. */
+export interface InvitedSurveySource {
+  load(): Promise<InvitedSurveyView>;
+  save(body: { data: Record<string, unknown>; revision: number }): Promise<{ revision: number }>;
+  complete(body: { data: Record<string, unknown>; revision: number }): Promise<{ revision: number }>;
+}
+
 /**
- * The professional's questionnaire (the round's own), as the teacher's per class: saved after
- * every answer with the revision the server gave, checked by the server on "Versturen". The
- * consent question was answered on the first screen, so it is hidden here.
+ * The questionnaire of a teacher (about one class) or a professional: saved after every answer
+ * (with the revision the server gave), checked by the server on "Versturen"; problems it reports
+ * are shown in Dutch. The consent question was answered on the first screen, so it is hidden
+ * here. `id` names the questionnaire: a new one loads afresh.
  */
-export default function ProfessionalSurvey({ token, onDone }: { token: string; onDone: () => void }) {
+export default function InvitedSurvey({ id, source, onDone }: { id: string; source: InvitedSurveySource; onDone: () => void }) {
   const { model, setModel, error, setError, revision, saving } = useSurveyState();
 
   useEffect(() => {
     let alive = true;
-    call('GET /api/persons/pr/:token/survey', { params: { token } }).then(
+    source.load().then(
       (view) => {
         if (!alive) return;
         if (view.state === 'completed') return onDone();
@@ -31,7 +40,7 @@ export default function ProfessionalSurvey({ token, onDone }: { token: string; o
         m.onValueChanged.add(() => {
           saving.current = saving.current.then(async () => {
             try {
-              const reply = await call('PUT /api/persons/pr/:token/answers', { params: { token }, body: { data: answers(), revision: revision.current } });
+              const reply = await source.save({ data: answers(), revision: revision.current });
               revision.current = reply.revision;
               setError(null);
             } catch (e) {
@@ -43,7 +52,7 @@ export default function ProfessionalSurvey({ token, onDone }: { token: string; o
           options.allow = false;
           saving.current = saving.current.then(async () => {
             try {
-              const reply = await call('POST /api/persons/pr/:token/complete', { params: { token }, body: { data: answers(), revision: revision.current } });
+              const reply = await source.complete({ data: answers(), revision: revision.current });
               revision.current = reply.revision;
               onDone();
             } catch (e) {
@@ -59,7 +68,7 @@ export default function ProfessionalSurvey({ token, onDone }: { token: string; o
     return () => {
       alive = false;
     };
-  }, [token]);
+  }, [id]);
 
   return <SurveyWithError model={model} error={error} />;
 }
