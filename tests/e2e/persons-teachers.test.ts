@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../server/app';
-import { coordinatorLink } from '../../server/invitations/person-links';
+import { coordinatorLink, linkToken, newNonce } from '../../server/invitations/person-links';
 import { buildOutgoing } from '../../server/mailings/outbox';
 import { loginAs } from '../helpers/app';
 import { testDatabaseUrl, type TestDatabase } from '../helpers/db';
@@ -9,12 +10,14 @@ import { TEST_SECRET } from '../fixtures/mail-rounds';
 import { anOpenPersonRound, aDraftPersonRound, aTeacherQuestionnaire } from '../fixtures/persons';
 
 /**
- * A teacher in Chromium on a phone: the link from the invitation mail (as the worker sends it),
- * the yes with the keyboard, then the questionnaire for each of two classes, and the done page.
+ * Persons invited by e-mail in Chromium on a phone (one page component, client/persons/InvitedPage.tsx):
+ * a teacher follows the link from the invitation mail (as the worker sends it), says yes with the
+ * keyboard, then answers for each of two classes, and sees the done page; a professional says
+ * yes and answers the round's questionnaire once.
  */
 const kind = testDatabaseUrl ? 'postgres' : 'pglite';
 
-describe(`teacher page in a browser [${kind}]`, () => {
+describe(`pages of persons invited by e-mail in a browser [${kind}]`, () => {
   let database: TestDatabase;
   let app: App;
   let url: string;
@@ -76,6 +79,37 @@ describe(`teacher page in a browser [${kind}]`, () => {
       ['6A', 4, true],
       ['6B', 2, true],
     ]);
+    expect(csp).toEqual([]);
+  }, 120_000);
+
+  it('a professional says yes and answers the round questionnaire once', async () => {
+    const db = database.db;
+    const admin = await loginAs(db, 'admin');
+    const world = await aDraftPersonRound(db, 1, TEST_SECRET);
+    await db.updateTable('rounds').set({ questionnaire_version_id: await aTeacherQuestionnaire(db) }).where('id', '=', world.roundId).execute();
+    await anOpenPersonRound(app, db, world.roundId, admin.headers, { consentMode: 'passive', roles: ['professional'] });
+    // As the list import stores a professional (server/persons/professionals.ts): no school location.
+    const nonce = newNonce();
+    const person = await db
+      .insertInto('persons')
+      .values({ round_id: world.roundId, site_id: null, class_id: null, role: 'professional', panel_id: randomUUID(), seq: null, code_nonce: nonce, code_hash: null, created_at: new Date() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+
+    const { page, csp } = await newPage();
+    await page.goto(`${url}/pr/${linkToken(TEST_SECRET, 'professional-link', person.id, nonce)}`);
+    await page.getByRole('heading', { name: 'Doet u mee?' }).waitFor();
+    expect(await page.getByText('Wij vragen u als professional een vragenlijst in te vullen.', { exact: false }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Ja, ik doe mee' }).click();
+    await page.getByRole('heading', { name: 'Vragenlijst' }).waitFor();
+    await page.getByText('Hoe is het klimaat in deze klas?').waitFor();
+    // The consent question was answered on the first screen.
+    expect(await page.getByText('Doet u mee?').count()).toBe(0);
+    await page.getByText('3', { exact: true }).click();
+    await page.getByRole('button', { name: 'Versturen' }).click();
+    await page.getByRole('heading', { name: 'Dank u wel!' }).waitFor();
+    const stored = await db.selectFrom('person_responses').select(['data', 'completed_at']).where('person_id', '=', person.id).executeTakeFirstOrThrow();
+    expect([(stored.data as Record<string, unknown>).klimaat, stored.completed_at !== null]).toEqual([3, true]);
     expect(csp).toEqual([]);
   }, 120_000);
 });
