@@ -70,6 +70,17 @@ export interface InvitedContext {
 const GONE = () => notFound('Deze link werkt niet (meer). Controleer of u de hele link uit de e-mail heeft gebruikt.');
 const DONE = () => new DomainError(409, 'completed', 'U heeft de vragenlijst al ingevuld. Dank u wel!');
 
+/** A person of a role with their round and study, for `InvitedRole.find`, which joins what the role needs. */
+export function invitedPerson(db: Kysely<DB>, personId: number, role: InvitedRole['role']) {
+  return db
+    .selectFrom('persons as p')
+    .innerJoin('rounds as r', 'r.id', 'p.round_id')
+    .innerJoin('studies as st', 'st.id', 'r.study_id')
+    .select(['p.id', 'p.round_id', 'p.site_id', 'p.status', 'p.code_nonce', 'r.name as round_name', 'r.status as round_status', 'r.closes_at', 'st.name as study_name'])
+    .where('p.id', '=', personId)
+    .where('p.role', '=', role);
+}
+
 export async function openInvited(db: Kysely<DB>, secret: string, role: InvitedRole, token: string): Promise<InvitedContext> {
   const id = tokenId(token, role.link);
   if (id === null) throw GONE();
@@ -218,40 +229,20 @@ export async function saveInvitedAnswers(trx: Transaction<DB>, ctx: InvitedConte
   const personId = ctx.personId;
   const created = { data, revision: 1, created_at: now, updated_at: now, completed_at: complete ? now : null };
   const changed = { data, revision: sql<number>`revision + 1`, updated_at: now, ...(complete ? { completed_at: now } : {}) };
+  // An update finds the row only as the page last saw it, and not yet handed in.
+  const unchanged = sql<boolean>`person_id = ${personId} and revision = ${revision} and completed_at is null`;
   let saved: { revision: number } | undefined;
-  if (revision === 0 && classId === null) {
-    saved = await trx
-      .insertInto('person_responses')
-      .values({ person_id: personId, ...created })
-      .onConflict((oc) => oc.column('person_id').doNothing())
-      .returning('revision')
-      .executeTakeFirst();
-  } else if (revision === 0 && classId !== null) {
-    saved = await trx
-      .insertInto('teacher_responses')
-      .values({ person_id: personId, class_id: classId, ...created })
-      .onConflict((oc) => oc.columns(['person_id', 'class_id']).doNothing())
-      .returning('revision')
-      .executeTakeFirst();
-  } else if (classId === null) {
-    saved = await trx
-      .updateTable('person_responses')
-      .set(changed)
-      .where('person_id', '=', personId)
-      .where('revision', '=', revision)
-      .where('completed_at', 'is', null)
-      .returning('revision')
-      .executeTakeFirst();
+  if (classId === null) {
+    saved = await (revision === 0
+      ? trx.insertInto('person_responses').values({ person_id: personId, ...created }).onConflict((oc) => oc.column('person_id').doNothing()).returning('revision')
+      : trx.updateTable('person_responses').set(changed).where(unchanged).returning('revision')
+    ).executeTakeFirst();
   } else {
-    saved = await trx
-      .updateTable('teacher_responses')
-      .set(changed)
-      .where('person_id', '=', personId)
-      .where('class_id', '=', classId)
-      .where('revision', '=', revision)
-      .where('completed_at', 'is', null)
-      .returning('revision')
-      .executeTakeFirst();
+    const teacherClass = { person_id: personId, class_id: classId };
+    saved = await (revision === 0
+      ? trx.insertInto('teacher_responses').values({ ...teacherClass, ...created }).onConflict((oc) => oc.columns(['person_id', 'class_id']).doNothing()).returning('revision')
+      : trx.updateTable('teacher_responses').set(changed).where(unchanged).where('class_id', '=', classId).returning('revision')
+    ).executeTakeFirst();
   }
   if (!saved) {
     const current = await storedAnswers(trx, personId, classId);

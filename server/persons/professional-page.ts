@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/types';
-import { invitedView, openInvited, type InvitedContext, type InvitedRole } from './invited';
+import { invitedPerson, invitedView, openInvited, type InvitedContext, type InvitedRole } from './invited';
 
 /**
  * The professional's page `/pr/<person id>-<mac>` (mac = HMAC(secret, 'professional-link',
@@ -10,22 +10,11 @@ import { invitedView, openInvited, type InvitedContext, type InvitedRole } from 
  * questionnaire declares one.
  */
 
-export const PROFESSIONAL: InvitedRole = {
-  role: 'professional',
-  link: 'professional-link',
-  who: 'de professional',
-  noQuestionnaire: 'De vragenlijst is er (nog) niet.',
-  find: (db, personId) =>
-    db
-      .selectFrom('persons as p')
-      .innerJoin('rounds as r', 'r.id', 'p.round_id')
-      .innerJoin('studies as st', 'st.id', 'r.study_id')
-      .leftJoin('swvs as w', 'w.id', 'p.swv_id')
-      .select(['p.id', 'p.round_id', 'p.site_id', 'p.status', 'p.code_nonce', 'w.name as swv_name', 'r.name as round_name', 'r.status as round_status', 'r.closes_at', 'r.questionnaire_version_id as version_id', 'st.name as study_name'])
-      .where('p.id', '=', personId)
-      .where('p.role', '=', 'professional')
-      .executeTakeFirst(),
-};
+/** A professional with their own SWV (w), if the list named one; they answer the round's own questionnaire. */
+const findProfessional: InvitedRole['find'] = (db, personId) =>
+  invitedPerson(db, personId, 'professional').leftJoin('swvs as w', 'w.id', 'p.swv_id').select(['w.name as swv_name', 'r.questionnaire_version_id as version_id']).executeTakeFirst();
+
+export const PROFESSIONAL: InvitedRole = { role: 'professional', link: 'professional-link', who: 'de professional', noQuestionnaire: 'De vragenlijst is er (nog) niet.', find: findProfessional };
 
 export const openProfessional = (db: Kysely<DB>, secret: string, token: string) => openInvited(db, secret, PROFESSIONAL, token);
 

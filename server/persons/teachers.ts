@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/types';
-import { invitedView, openInvited, type InvitedContext, type InvitedRole } from './invited';
-import { personsAtSites } from './joins';
+import { invitedPerson, invitedView, openInvited, type InvitedContext, type InvitedRole } from './invited';
 
 /**
  * The teacher's page `/t/<person id>-<mac>` (mac = HMAC(secret, 'teacher-link', id:code_nonce),
@@ -11,21 +10,16 @@ import { personsAtSites } from './joins';
  * about its own class (`linked-columns.ts`). The teacher is `completed` once every class is.
  */
 
-export const TEACHER: InvitedRole = {
-  role: 'teacher',
-  link: 'teacher-link',
-  who: 'de leerkracht',
-  noQuestionnaire: 'De vragenlijst voor leerkrachten is er (nog) niet.',
-  find: (db, personId) =>
-    personsAtSites(db)
-      .innerJoin('rounds as r', 'r.id', 'p.round_id')
-      .innerJoin('studies as st', 'st.id', 'r.study_id')
-      .innerJoin('person_rounds as pr', 'pr.round_id', 'r.id')
-      .select(['p.id', 'p.round_id', 'p.site_id', 'p.status', 'p.code_nonce', 'i.school_name', 'i.excluded_at', 'i.erased_at', 'r.name as round_name', 'r.status as round_status', 'r.closes_at', 'st.name as study_name', 'pr.teacher_questionnaire_version_id as version_id'])
-      .where('p.id', '=', personId)
-      .where('p.role', '=', 'teacher')
-      .executeTakeFirst(),
-};
+/** A teacher with their school location (s) and the school's invitation (i), whose exclusion or erasure ends the link. */
+const findTeacher: InvitedRole['find'] = (db, personId) =>
+  invitedPerson(db, personId, 'teacher')
+    .innerJoin('person_sites as s', 's.id', 'p.site_id')
+    .innerJoin('invitations as i', 'i.id', 's.invitation_id')
+    .innerJoin('person_rounds as pr', 'pr.round_id', 'r.id')
+    .select(['i.school_name', 'i.excluded_at', 'i.erased_at', 'pr.teacher_questionnaire_version_id as version_id'])
+    .executeTakeFirst();
+
+export const TEACHER: InvitedRole = { role: 'teacher', link: 'teacher-link', who: 'de leerkracht', noQuestionnaire: 'De vragenlijst voor leerkrachten is er (nog) niet.', find: findTeacher };
 
 export const openTeacher = (db: Kysely<DB>, secret: string, token: string) => openInvited(db, secret, TEACHER, token);
 
