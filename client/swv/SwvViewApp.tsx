@@ -8,6 +8,7 @@ import { liveLabel, useLive } from '../shared/tracking/live';
 import type { SchoolState } from '../../contract/vocabulary';
 import { call } from '../shared/api';
 import { TableHead } from '../shared/TableHead';
+import { TableWrap } from '../shared/TableWrap';
 
 /**
  * The SWV view: what an SWV's project leader sees through the read-only link /v/<token>.
@@ -103,7 +104,7 @@ export function SwvViewApp() {
             </option>
           ))}
         </select>
-        <div className="mr-table-wrap" role="region" aria-label="Tabel: status per school" tabIndex={0}>
+        <TableWrap label="Tabel: status per school">
           <table className="mr-table" data-testid="schools">
             <TableHead scoped columns={['School', 'Status']} />
             <tbody>
@@ -123,7 +124,7 @@ export function SwvViewApp() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       </section>
     </main>
   );

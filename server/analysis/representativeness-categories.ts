@@ -25,18 +25,29 @@ export function sizeClassLabels(cuts: number[]): string[] {
   });
 }
 
+/** One group of a dimension: its key (`dimension:value`), label, counts and the wave filter that reaches it. */
+function category(
+  dimension: string,
+  value: string | number | null,
+  counted: { invited: number; completed: number },
+  label: string,
+  filter: CategoryCount['filter'],
+): CategoryCount {
+  return { key: `${dimension}:${value ?? ''}`, label, invited: counted.invited, completed: counted.completed, filter };
+}
+
+/** Compares groups by their place in `order`, the unknown group (null) last. */
+const byOrder =
+  <T>(order: readonly T[]) =>
+  (a: { value: T | null }, b: { value: T | null }) =>
+    (a.value === null ? 99 : order.indexOf(a.value)) - (b.value === null ? 99 : order.indexOf(b.value));
+
 export function sizeCategories(counts: RepresentativenessCounts): CategoryCount[] {
   const labels = sizeClassLabels(counts.sizeCuts ?? []);
   return [...(counts.size ?? [])]
     .sort((a, b) => (a.value ?? 99) - (b.value ?? 99))
-    .map((r) => ({
-      key: `size:${r.value ?? ''}`,
-      label: r.value === null ? SIZE_UNKNOWN : (labels[r.value - 1] ?? `Klasse ${r.value}`),
-      invited: r.invited,
-      completed: r.completed,
-      // A wave cannot target a size class (yet).
-      filter: null,
-    }));
+    // A wave cannot target a size class (yet).
+    .map((r) => category('size', r.value, r, r.value === null ? SIZE_UNKNOWN : (labels[r.value - 1] ?? `Klasse ${r.value}`), null));
 }
 
 const byText = (a: string | null, b: string | null) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b, 'nl'));
@@ -45,24 +56,14 @@ const byText = (a: string | null, b: string | null) => (a === null ? 1 : b === n
 export function categoriesOf(counts: RepresentativenessCounts): Record<Exclude<DimensionKey, 'size'>, CategoryCount[]> {
   const swvInfo = new Map(counts.swvs.map((s) => [s.swvId, s]));
   const sector = [...counts.sector]
-    .sort((a, b) => (a.value === null ? 99 : SECTOR_ORDER.indexOf(a.value)) - (b.value === null ? 99 : SECTOR_ORDER.indexOf(b.value)))
-    .map((r) => ({
-      key: `sector:${r.value ?? ''}`,
-      label: r.value ? SECTOR_LABELS[r.value] : UNKNOWN,
-      invited: r.invited,
-      completed: r.completed,
-      filter: r.value ? { sectors: [r.value] } : null,
-    }));
+    .sort(byOrder(SECTOR_ORDER))
+    .map((r) => category('sector', r.value, r, r.value ? SECTOR_LABELS[r.value] : UNKNOWN, r.value ? { sectors: [r.value] } : null));
   const text = (dim: 'province' | 'denomination', rows: RepresentativenessCounts['province']) =>
     [...rows]
       .sort((a, b) => byText(a.value, b.value))
-      .map((r) => ({
-        key: `${dim}:${r.value ?? ''}`,
-        label: r.value ?? UNKNOWN,
-        invited: r.invited,
-        completed: r.completed,
-        filter: r.value ? (dim === 'province' ? { provinces: [r.value] } : { denominations: [r.value] }) : null,
-      }));
+      .map((r) =>
+        category(dim, r.value, r, r.value ?? UNKNOWN, r.value ? (dim === 'province' ? { provinces: [r.value] } : { denominations: [r.value] }) : null),
+      );
   const swv = [...counts.swv]
     .sort((a, b) => {
       const x = swvInfo.get(a.swvId);
@@ -72,17 +73,11 @@ export function categoriesOf(counts: RepresentativenessCounts): Record<Exclude<D
     .map((r) => {
       const info = swvInfo.get(r.swvId);
       const label = info ? (info.regionLetter ? `SWV ${info.regionLetter} – ${info.name}` : `${info.name} (${info.code})`) : `SWV #${r.swvId}`;
-      return { key: `swv:${r.swvId}`, label, invited: r.invited, completed: r.completed, filter: { swvIds: [r.swvId] } };
+      return category('swv', r.swvId, r, label, { swvIds: [r.swvId] });
     });
   const situation = [...counts.situation]
-    .sort((a, b) => (a.value === null ? 99 : SITUATIONS.indexOf(a.value)) - (b.value === null ? 99 : SITUATIONS.indexOf(b.value)))
-    .map((r) => ({
-      key: `situation:${r.value ?? ''}`,
-      label: r.value ? SITUATION_SHORT[r.value] : UNKNOWN_SITUATION_LABEL,
-      invited: r.invited,
-      completed: r.completed,
-      filter: r.value ? { situations: [r.value] } : null,
-    }));
+    .sort(byOrder(SITUATIONS))
+    .map((r) => category('situation', r.value, r, r.value ? SITUATION_SHORT[r.value] : UNKNOWN_SITUATION_LABEL, r.value ? { situations: [r.value] } : null));
   return { sector, province: text('province', counts.province), denomination: text('denomination', counts.denomination), swv, situation };
 }
 

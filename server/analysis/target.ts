@@ -5,6 +5,7 @@ import { badRequest, notFound } from '../errors';
 import { NO_SITUATION_LABEL as UNKNOWN_SITUATION_LABEL, SITUATION_LABELS, SITUATIONS } from '../../contract/vocabulary';
 import { setRoundTarget } from '../rounds/rounds';
 import { sampleSize } from './statistics';
+import { invitationsWithSwv } from '../invitations/joins';
 
 /**
  * A round's target number of respondents, from a sample-size calculation (statistics.ts): the
@@ -74,10 +75,7 @@ export interface InvitedPopulation {
  * has gone out yet, so a target can be set before the round opens.
  */
 export async function invitedPopulation(db: Kysely<DB>, roundId: number): Promise<InvitedPopulation> {
-  const rows = await db
-    .selectFrom('invitations as i')
-    .innerJoin('swvs as w', 'w.id', 'i.swv_id')
-    .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
+  const rows = await invitationsWithSwv(db)
     .select(['i.swv_id', 'w.code', 'w.name', 'rs.region_letter', 'rs.situation', sql<number>`count(*)::int`.as('n')])
     .where('i.round_id', '=', roundId)
     .where((eb) => eb.or([eb('i.excluded_at', 'is', null), eb('i.erased_at', 'is not', null)]))

@@ -13,6 +13,7 @@ import { previousMeasurement, roundWithQuestionnaire } from './export';
 import { formatCell, percentage } from './report-format';
 import type { CellFormat } from '../../contract/api/exports';
 import { DEFAULT_ALPHA_THRESHOLD, readScales, ScaleAccumulator, type ScaleDefinition, type ScaleStatistics } from './scales';
+import { invitationsWithSwv } from '../invitations/joins';
 
 /**
  * The round's standard tables, laid out as the IMAGE report lays them out: response per
@@ -84,12 +85,9 @@ async function countRound(db: Kysely<DB>, round: { id: number; name: string }, c
   const scaleDefinitions = readScales(content);
   const accumulators = scaleDefinitions.map((s) => new ScaleAccumulator(s));
   const branch = readBranch(content, columns);
-  const stream = db
-    .selectFrom('invitations as i')
+  const stream = invitationsWithSwv(db)
     .innerJoin('responses as r', 'r.invitation_id', 'i.id')
-    .innerJoin('swvs as w', 'w.id', 'i.swv_id')
     .innerJoin('schools as s', 's.id', 'i.school_id')
-    .leftJoin('round_swvs as rs', (j) => j.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
     .select(['r.data', 'r.branch', 'rs.situation', 'w.sector', 's.kind'])
     .where('i.round_id', '=', round.id)
     .where(completedSql('i'))

@@ -19,8 +19,13 @@ export function invitationToken(secret: string, nonce: string): string {
 }
 
 export function newInvitationToken(secret: string): NewInvitationToken {
+  return newToken(secret, invitationToken);
+}
+
+/** A fresh nonce, the token `tokenOf` derives from it, and the hash the database keeps. */
+function newToken(secret: string, tokenOf: (secret: string, nonce: string) => string): NewInvitationToken {
   const nonce = randomToken(18);
-  const token = invitationToken(secret, nonce);
+  const token = tokenOf(secret, nonce);
   return { token, nonce, hash: sha256(token) };
 }
 
@@ -47,9 +52,7 @@ export function accountToken(secret: string, nonce: string): string {
 }
 
 export function newAccountToken(secret: string): NewInvitationToken {
-  const nonce = randomToken(18);
-  const token = accountToken(secret, nonce);
-  return { token, nonce, hash: sha256(token) };
+  return newToken(secret, accountToken);
 }
 
 export function accountLink(publicUrl: string, token: string): string {

@@ -1,7 +1,8 @@
 import { SCHOOL_KINDS, SITUATIONS } from '../../contract/vocabulary';
 import { TARGET_STATUSES, TEXT_FILTER_LIMITS, type MailingTarget, type TargetStatus } from '../../contract/api/mailings';
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { DB, InvitationStatus, MailingKind, RoundStatus, SchoolKind, Situation } from '../db/types';
+import { invitationsWithSwv } from '../invitations/joins';
 
 /**
  * Who a mailing goes to. Decided when the mail is sent, not when it is planned: the same rule
@@ -99,6 +100,20 @@ export const SKIP_LABELS: Record<SkipReason, string> = {
   'mailing-cancelled': 'golf geannuleerd',
 };
 
+/**
+ * The invitations (alias `i`) mail can still reach: with an address, not excluded, opted out or
+ * bounced, and not completed or refused. The SQL side of the first checks of `skipReason`.
+ */
+export function mailableInvitation(eb: ExpressionBuilder<{ i: DB['invitations'] }, 'i'>) {
+  return eb.and([
+    eb('i.email', 'is not', null),
+    eb('i.opted_out_at', 'is', null),
+    eb('i.bounced_at', 'is', null),
+    eb('i.excluded_at', 'is', null),
+    eb('i.status', 'not in', ['completed', 'refused']),
+  ]);
+}
+
 /** Why this invitation gets no mail of this target now, or null when it does. */
 export function skipReason(f: TargetFacts, target: MailingTarget, now: Date): SkipReason | null {
   if (f.round_status !== 'open' || (f.closes_at && f.closes_at.getTime() <= now.getTime())) return 'round-not-open';
@@ -151,14 +166,11 @@ export async function loadCandidates(
   roundId: number,
   options: { swvIds?: number[]; onlyWithoutMailing?: number; invitedBefore?: Date; invitationId?: number } = {},
 ): Promise<Candidate[]> {
-  let query = db
-    .selectFrom('invitations as i')
+  let query = invitationsWithSwv(db)
     .innerJoin('rounds as r', 'r.id', 'i.round_id')
     // A partner round's invitations have no school (server/snowball/); a purged school
     // invitation has no address and is left out below.
     .leftJoin('schools as s', 's.id', 'i.school_id')
-    .innerJoin('swvs as w', 'w.id', 'i.swv_id')
-    .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
     .select([
       'i.id',
       'i.token_nonce',
@@ -186,11 +198,7 @@ export async function loadCandidates(
     .where('i.round_id', '=', roundId)
     .where((eb) => eb.or([eb('i.school_id', 'is not', null), eb('r.unit_type', '=', 'partner')]))
     // Never-mailable rows are left out here already; skipReason() says the same.
-    .where('i.email', 'is not', null)
-    .where('i.opted_out_at', 'is', null)
-    .where('i.bounced_at', 'is', null)
-    .where('i.excluded_at', 'is', null)
-    .where('i.status', 'not in', ['completed', 'refused'])
+    .where(mailableInvitation)
     .orderBy('i.id');
   if (options.swvIds?.length) query = query.where('i.swv_id', 'in', options.swvIds);
   if (options.invitationId !== undefined) query = query.where('i.id', '=', options.invitationId);

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, Mailing, MailingKind, ReminderPolicy } from '../db/types';
 import { conflict, notFound } from '../errors';
 import { enqueueMails, mailingKey, withdrawQueuedMail, type NewMail } from './outbox';
-import { loadCandidates, parseTarget, skipReason, type Candidate } from './targets';
+import { loadCandidates, mailableInvitation, parseTarget, skipReason, type Candidate } from './targets';
 import type { MailingTarget } from '../../contract/api/mailings';
 import { displayName, formatCloseDate, loadTemplate, renderTemplate, type PlaceholderValues, type TemplateContent } from './templates';
 
@@ -151,11 +151,7 @@ export async function scheduleInvitationsForSchool(
     .where('i.school_id', '=', schoolId)
     .where('r.status', '=', 'open')
     .where('i.invited_at', 'is', null)
-    .where('i.email', 'is not', null)
-    .where('i.excluded_at', 'is', null)
-    .where('i.opted_out_at', 'is', null)
-    .where('i.bounced_at', 'is', null)
-    .where('i.status', 'not in', ['completed', 'refused']);
+    .where(mailableInvitation);
   if (roundId !== undefined) query = query.where('i.round_id', '=', roundId);
   const waves: Mailing[] = [];
   for (const row of await query.execute()) waves.push(await scheduleInvitationWave(db, row.round_id, now, createdBy));

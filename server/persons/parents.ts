@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../db/types';
 import type { PersonRole } from '../../contract/vocabulary';
 import { badRequest, DomainError, notFound } from '../errors';
 import { linkToken, newNonce, tokenId, tokenMatches } from '../invitations/person-links';
 import { readMeta, validateResponse, variablesFor, type QuestionnaireContent, type QuestionnaireVariables } from '../questionnaires';
-import { openClass, type ClassContext } from './pupils';
+import { openClass, updateAnswersAtRevision, type ClassContext } from './pupils';
 import { personsAtSites } from './joins';
 
 /**
@@ -126,14 +126,7 @@ export async function saveParentAnswers(trx: Transaction<DB>, ctx: ParentContext
   const result = validateResponse(ctx.content, ctx.variables, body, { mode: complete ? 'complete' : 'partial' });
   if (!result.ok) throw badRequest('invalid_answers', 'Niet alle antwoorden kunnen zo worden opgeslagen.', { errors: result.errors });
   const refused = result.consent === 'refused';
-  const updated = await trx
-    .updateTable('person_responses')
-    .set({ data: JSON.stringify(result.data), revision: sql`revision + 1`, updated_at: now, ...(complete ? { completed_at: now } : {}) })
-    .where('person_id', '=', ctx.personId)
-    .where('revision', '=', revision)
-    .where('completed_at', 'is', null)
-    .returning('revision')
-    .executeTakeFirst();
+  const updated = await updateAnswersAtRevision(trx, ctx.personId, result.data, revision, complete, now);
   if (!updated) throw new DomainError(409, 'stale', 'Uw antwoorden zijn op een ander apparaat veranderd. Laad de pagina opnieuw.');
   if (complete) await trx.updateTable('persons').set({ status: refused ? 'refused' : 'completed', completed_at: refused ? null : now }).where('id', '=', ctx.personId).execute();
   return { revision: updated.revision };

@@ -227,20 +227,30 @@ export async function pupilAnswers(db: Kysely<DB>, personId: number) {
   return db.selectFrom('person_responses').select(['data', 'revision', 'completed_at']).where('person_id', '=', personId).executeTakeFirst();
 }
 
+/**
+ * Stores a person's answers (and with `complete` their completion) only when `revision` is still
+ * the stored one and they are not completed yet: the optimistic lock of autosave, shared by the
+ * pupil's and the parent's page. Undefined when another device saved in between; the caller
+ * says so in its own words.
+ */
+export async function updateAnswersAtRevision(trx: Kysely<DB>, personId: number, data: Record<string, unknown>, revision: number, complete: boolean, now: Date) {
+  return trx
+    .updateTable('person_responses')
+    .set({ data: JSON.stringify(data), revision: sql`revision + 1`, updated_at: now, ...(complete ? { completed_at: now } : {}) })
+    .where('person_id', '=', personId)
+    .where('revision', '=', revision)
+    .where('completed_at', 'is', null)
+    .returning('revision')
+    .executeTakeFirst();
+}
+
 /** Autosave with an optimistic revision; 409 (Dutch) when another device saved in between. In the caller's transaction. */
 export async function savePupilAnswers(trx: Transaction<DB>, ctx: PupilContext, data: Record<string, unknown>, revision: number, complete: boolean, now: Date) {
   if (ctx.status === 'issued') throw new DomainError(409, 'no_assent', 'Kies eerst of je meedoet.');
   if (ctx.status === 'completed') throw new DomainError(409, 'completed', 'Je hebt de vragenlijst al ingeleverd. Dank je wel!');
   // Completion: checked against the questionnaire as routed (answers.ts); autosaves as sent.
   if (complete) data = await checkPupilCompletion(trx, ctx.personId, ctx.questionnaireVersionId, data);
-  const updated = await trx
-    .updateTable('person_responses')
-    .set({ data: JSON.stringify(data), revision: sql`revision + 1`, updated_at: now, ...(complete ? { completed_at: now } : {}) })
-    .where('person_id', '=', ctx.personId)
-    .where('revision', '=', revision)
-    .where('completed_at', 'is', null)
-    .returning('revision')
-    .executeTakeFirst();
+  const updated = await updateAnswersAtRevision(trx, ctx.personId, data, revision, complete, now);
   if (!updated) throw new DomainError(409, 'stale', 'Je antwoorden zijn op een ander apparaat veranderd. Laad de pagina opnieuw.');
   if (complete) await trx.updateTable('persons').set({ status: 'completed', completed_at: now }).where('id', '=', ctx.personId).execute();
   return { revision: updated.revision };

@@ -135,30 +135,49 @@ function centralDirectory(bytes: Uint8Array): { view: DataView; entries: number;
   return { view, entries, offset };
 }
 
-/** Where each entry's header in the central directory starts, in order; a null ends a damaged directory. */
-function* entryHeaders(bytes: Uint8Array, { view, entries, offset: start }: { view: DataView; entries: number; offset: number }): Generator<number | null> {
-  let offset = start;
+/** What the central directory says of one entry of a zip. */
+interface ZipEntry {
+  /** 0 stored, 8 deflated. */
+  method: number;
+  packedSize: number;
+  unpackedSize: number;
+  /** Where the entry's local header starts. */
+  localHeader: number;
+}
+
+/**
+ * The entries of a zip's central directory, in order, read as they are needed; a null means the
+ * directory cannot be read (damaged, or zip64) and ends the list.
+ */
+function* zipEntries(bytes: Uint8Array): Generator<ZipEntry | null> {
+  const directory = centralDirectory(bytes);
+  if (!directory) {
+    yield null;
+    return;
+  }
+  const { view, entries } = directory;
+  let offset = directory.offset;
   for (let n = 0; n < entries; n++) {
     if (offset + 46 > bytes.length || view.getUint32(offset, true) !== 0x02014b50) {
       yield null;
       return;
     }
-    yield offset;
+    yield {
+      method: view.getUint16(offset + 10, true),
+      packedSize: view.getUint32(offset + 20, true),
+      unpackedSize: view.getUint32(offset + 24, true),
+      localHeader: view.getUint32(offset + 42, true),
+    };
     offset += 46 + view.getUint16(offset + 28, true) + view.getUint16(offset + 30, true) + view.getUint16(offset + 32, true);
   }
 }
 
 /** Sum of the uncompressed sizes in a zip's central directory; null when it cannot be read. */
 export function zipUnpackedSize(bytes: Uint8Array): number | null {
-  const directory = centralDirectory(bytes);
-  if (!directory) return null;
-  const { view } = directory;
   let total = 0;
-  for (const offset of entryHeaders(bytes, directory)) {
-    if (offset === null) return null;
-    const size = view.getUint32(offset + 24, true);
-    if (size === 0xffffffff) return null;
-    total += size;
+  for (const entry of zipEntries(bytes)) {
+    if (entry === null || entry.unpackedSize === 0xffffffff) return null;
+    total += entry.unpackedSize;
   }
   return total;
 }
@@ -192,15 +211,11 @@ function inflatedLength(data: Uint8Array, budget: number): Promise<number> {
  * be read (damaged, zip64, or a compression Excel does not use).
  */
 export async function zipInflatedSize(bytes: Uint8Array, limit: number): Promise<number | null> {
-  const directory = centralDirectory(bytes);
-  if (!directory) return null;
-  const { view } = directory;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let total = 0;
-  for (const offset of entryHeaders(bytes, directory)) {
-    if (offset === null) return null;
-    const method = view.getUint16(offset + 10, true);
-    const compressed = view.getUint32(offset + 20, true);
-    const local = view.getUint32(offset + 42, true);
+  for (const entry of zipEntries(bytes)) {
+    if (entry === null) return null;
+    const { method, packedSize: compressed, localHeader: local } = entry;
     if (local + 30 > bytes.length || view.getUint32(local, true) !== 0x04034b50) return null;
     const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
     // The declared compressed size says how much an unpacker reads; it cannot read past the file.

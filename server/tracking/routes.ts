@@ -35,6 +35,12 @@ const sseRoute = { kind: 'only' as const, serializer: (data: unknown) => (typeof
 const GONE = JSON.stringify({ gone: true });
 
 export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, database, clock, config }) => {
+  /** The round's headline; a Dutch 404 when the round does not exist (any more). */
+  const existingRound = async (roundId: number) => {
+    const info = await loadRoundInfo(db, roundId);
+    if (!info) throw notFound(ROUND_GONE);
+    return info;
+  };
   const hub = new LiveHub((channel, onMessage, onLost) => database.listen(channel, onMessage, onLost), {
     minIntervalMs: 300,
     onError: (err) => app.log.warn({ err }, 'tracking: computing a live update failed'),
@@ -132,8 +138,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
     { config: { access: 'researcher' }, schema: api['GET /api/tracking/rounds/:roundId/events'], sse: sseRoute },
     async (request, reply) => {
       const { roundId } = request.params;
-      const info = await loadRoundInfo(db, roundId);
-      if (!info) throw notFound(ROUND_GONE);
+      const info = await existingRound(roundId);
       const roundIds = info.previousRound ? [roundId, info.previousRound.id] : [roundId];
       await stream(
         reply,
@@ -191,7 +196,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
     { config: { access: 'admin' }, schema: api['GET /api/tracking/rounds/:roundId/swv-links'] },
     async (request) => {
       const { roundId } = request.params;
-      if (!(await loadRoundInfo(db, roundId))) throw notFound(ROUND_GONE);
+      await existingRound(roundId);
       return { links: await listSwvLinks(db, roundId) };
     },
   );
@@ -201,7 +206,7 @@ export const trackingRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, {
     { config: { access: 'admin' }, schema: api['POST /api/tracking/rounds/:roundId/swv-links'] },
     async (request) => {
       const { roundId } = request.params;
-      if (!(await loadRoundInfo(db, roundId))) throw notFound(ROUND_GONE);
+      await existingRound(roundId);
       const user = currentUser(request);
       const now = clock.now();
       const label = request.body.label?.replace(/[\u0000-\u001f\u007f]/g, ' ').trim() || null;

@@ -11,6 +11,18 @@ interface Entry {
   declaredSize: number;
 }
 
+/**
+ * The fields a local header (from byte 4) and a central directory header (from byte 6, after
+ * "version made by") share, in the same order: version needed, method, sizes, name length.
+ */
+function writeEntryFields(header: Buffer, at: number, e: Entry, nameLength: number): void {
+  header.writeUInt16LE(20, at);
+  header.writeUInt16LE(8, at + 4); // deflate
+  header.writeUInt32LE(e.deflated.length, at + 14);
+  header.writeUInt32LE(e.declaredSize, at + 18);
+  header.writeUInt16LE(nameLength, at + 22);
+}
+
 /** A zip with the sizes we choose to declare (CRCs are left 0: the guard must not need them). */
 function craftZip(entries: Entry[]): Buffer {
   const locals: Buffer[] = [];
@@ -20,19 +32,11 @@ function craftZip(entries: Entry[]): Buffer {
     const name = Buffer.from(e.name);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(e.deflated.length, 18);
-    local.writeUInt32LE(e.declaredSize, 22);
-    local.writeUInt16LE(name.length, 26);
+    writeEntryFields(local, 4, e, name.length);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(e.deflated.length, 20);
-    central.writeUInt32LE(e.declaredSize, 24);
-    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(20, 4); // version made by
+    writeEntryFields(central, 6, e, name.length);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, e.deflated);
     centrals.push(central, name);

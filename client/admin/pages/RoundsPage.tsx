@@ -81,10 +81,8 @@ function NewStudy({ onCreated }: { onCreated: () => void }) {
   const [done, setDone] = useState<string | null>(null);
   return (
     <Section title="Nieuw onderzoek" id="new-study-title">
-      <form
-        className="mr-form"
-        onSubmit={async (e) => {
-          e.preventDefault();
+      <ActionForm
+        onSubmit={async () => {
           setError(null);
           try {
             await call('POST /api/studies', { body: { name, senderName: senderName.trim() || null } });
@@ -118,7 +116,7 @@ function NewStudy({ onCreated }: { onCreated: () => void }) {
         <div className="mr-actions">
           <button type="submit">Onderzoek aanmaken</button>
         </div>
-      </form>
+      </ActionForm>
       <ErrorMessage error={error} />
       {done && <p className="mr-ok" role="status">{done}</p>}
     </Section>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { SchoolRow } from '../../../contract/api/schools';
 import { call } from '../../shared/api';
 import { useSession } from '../session';
-import { ErrorMessage, errorText, number, Section, TableWrap, useCall } from '../ui/kit';
+import { ErrorMessage, errorText, number, Section, SelectField, TableWrap, useCall } from '../ui/kit';
 import { TableHead } from '../../shared/TableHead';
 
 type Filter = 'all' | 'inactive' | 'no-email' | 'admin-email';
@@ -39,23 +39,16 @@ export function SchoolsPage() {
           <label htmlFor="school-search">Zoek op naam, vestigingscode of plaats</label>
           <input id="school-search" type="search" value={q} onChange={(e) => setQ(e.target.value)} maxLength={100} />
         </div>
-        <div>
-          <label htmlFor="school-filter">Toon</label>
-          <select
-            id="school-filter"
-            value={filter}
-            onChange={(e) => {
-              setLimit(PAGE);
-              setFilter(e.target.value as Filter);
-            }}
-          >
-            {FILTERS.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="school-filter"
+          label="Toon"
+          value={filter}
+          onChange={(value) => {
+            setLimit(PAGE);
+            setFilter(value as Filter);
+          }}
+          options={FILTERS}
+        />
         <div className="mr-actions">
           <button type="submit">Zoeken</button>
         </div>

@@ -1,6 +1,7 @@
 import { BRANCH_LABELS, BRANCHES } from '../../../contract/vocabulary';
 import { formatCount } from '../../shared/tracking/format';
 import type { DashboardSnapshot, SectorSubtotal } from '../../../contract/api/tracking';
+import { TableWrap } from '../../shared/TableWrap';
 
 /** Tabel 3 of the report: completed responses per situation and mate van samenwerking. */
 export function SituationTable({ snapshot }: { snapshot: DashboardSnapshot }) {
@@ -10,7 +11,7 @@ export function SituationTable({ snapshot }: { snapshot: DashboardSnapshot }) {
     <section className="mr-card" aria-labelledby="tabel3-title">
       <h2 id="tabel3-title">Respons per samenwerkingssituatie en mate van samenwerking</h2>
       <p className="mr-muted mr-small">Ingevulde vragenlijsten, zoals Tabel 3 van het rapport (N = {formatCount(total.total)}).</p>
-      <div className="mr-table-wrap" role="region" aria-label="Tabel: respons per situatie" tabIndex={0}>
+      <TableWrap label="Tabel: respons per situatie">
         <table className="mr-table" data-testid="tabel3">
           <thead>
             <tr>
@@ -45,7 +46,7 @@ export function SituationTable({ snapshot }: { snapshot: DashboardSnapshot }) {
             </tr>
           </tfoot>
         </table>
-      </div>
+      </TableWrap>
     </section>
   );
 }
@@ -67,7 +68,7 @@ export function SectorTable({ snapshot }: { snapshot: DashboardSnapshot }) {
     <section className="mr-card" aria-labelledby="tabelb1-title">
       <h2 id="tabelb1-title">Respons per samenwerkingsverband en type school</h2>
       <p className="mr-muted mr-small">Zoals Tabel B1 van het rapport. "-" betekent: deed niet mee aan de vorige meting.</p>
-      <div className="mr-table-wrap" role="region" aria-label="Tabel: respons per sector" tabIndex={0}>
+      <TableWrap label="Tabel: respons per sector">
         <table className="mr-table" data-testid="tabelb1">
           <thead>
             <tr>
@@ -94,7 +95,7 @@ export function SectorTable({ snapshot }: { snapshot: DashboardSnapshot }) {
           ))}
           <tfoot>{subtotalRow('Totaal', total, 'total')}</tfoot>
         </table>
-      </div>
+      </TableWrap>
       <p className="mr-muted mr-small">
         Noot: in {snapshot.round.name} hebben {formatCount(bySector.po.completed)} po-scholen en {formatCount(bySector.vo.completed)} vo-scholen de
         vragenlijst ingevuld

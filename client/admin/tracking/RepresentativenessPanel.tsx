@@ -5,6 +5,7 @@ import type { DimensionResult, LaggingGroup, Representativeness } from '../../..
 import type { DashboardSnapshot } from '../../../contract/api/tracking';
 import { formatDateTime, fromDateTimeInput as fromLocalInput, toDateTimeInput as toLocalInput } from '../../shared/time';
 import { TableHead } from '../../shared/TableHead';
+import { TableWrap } from '../../shared/TableWrap';
 
 /** How long to wait after a live update before counting again (changes often come in bursts). */
 const REFETCH_DELAY_MS = 1500;
@@ -26,7 +27,7 @@ function DimensionTable({ d, open }: { d: DimensionResult; open: boolean }) {
         <strong>{d.title}</strong> <span className="mr-muted">— {verdict(d)}</span>
       </summary>
       {d.available && d.categories.length > 0 && (
-        <div className="mr-table-wrap" role="region" aria-label={`Tabel: representativiteit naar ${d.title.toLowerCase()}`} tabIndex={0}>
+        <TableWrap label={`Tabel: representativiteit naar ${d.title.toLowerCase()}`}>
           <table className="mr-table" data-testid={`repr-${d.key}`}>
             <TableHead scoped columns={[d.title, ['Uitgenodigd', 'num'], ['Aandeel', 'num'], ['Ingevuld', 'num'], ['Aandeel', 'num'], ['Verwacht', 'num'], ['Respons', 'num']]} />
             <tbody>
@@ -54,7 +55,7 @@ function DimensionTable({ d, open }: { d: DimensionResult; open: boolean }) {
               </tr>
             </tfoot>
           </table>
-        </div>
+        </TableWrap>
       )}
       <p data-testid={`repr-${d.key}-summary`}>{d.summary}</p>
       {d.test && (

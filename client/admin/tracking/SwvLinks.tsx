@@ -3,6 +3,7 @@ import { ApiError, call } from '../../shared/api';
 import { formatDateTime } from '../../shared/time';
 import type { SwvLinkInfo, SwvRow } from '../../../contract/api/tracking';
 import { TableHead } from '../../shared/TableHead';
+import { TableWrap } from '../../shared/TableWrap';
 
 /** Admins make read-only links for an SWV's project leader, and revoke them. */
 export function SwvLinks({ roundId, swvs }: { roundId: number; swvs: SwvRow[] }) {
@@ -98,7 +99,7 @@ export function SwvLinks({ roundId, swvs }: { roundId: number; swvs: SwvRow[] })
         </div>
       )}
       {links && links.length > 0 && (
-        <div className="mr-table-wrap" role="region" aria-label="Tabel: SWV-links" tabIndex={0}>
+        <TableWrap label="Tabel: SWV-links">
           <table className="mr-table">
             <TableHead scoped columns={['Samenwerkingsverband', 'Voor wie', 'Gemaakt', 'Laatst gebruikt', 'Status']} />
             <tbody>
@@ -123,7 +124,7 @@ export function SwvLinks({ roundId, swvs }: { roundId: number; swvs: SwvRow[] })
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </section>
   );

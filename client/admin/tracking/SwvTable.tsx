@@ -3,6 +3,7 @@ import { formatCount, formatRate } from '../../shared/tracking/format';
 import { formatDateTime } from '../../shared/time';
 import { NO_SITUATION_SHORT, SITUATION_SHORT } from '../../../contract/vocabulary';
 import type { SwvRow } from '../../../contract/api/tracking';
+import { TableWrap } from '../../shared/TableWrap';
 
 const shortSituation = (r: SwvRow) => (r.situation ? SITUATION_SHORT[r.situation] : NO_SITUATION_SHORT);
 
@@ -85,7 +86,7 @@ export function SwvTable({ rows, csvUrl }: { rows: SwvRow[]; csvUrl: string }) {
           </select>
         </div>
       </div>
-      <div className="mr-table-wrap" role="region" aria-label="Tabel: respons per samenwerkingsverband" tabIndex={0}>
+      <TableWrap label="Tabel: respons per samenwerkingsverband">
         <table className="mr-table mr-swv-table" data-testid="swv-table">
           <thead>
             <tr>
@@ -131,7 +132,7 @@ export function SwvTable({ rows, csvUrl }: { rows: SwvRow[]; csvUrl: string }) {
             )}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </section>
   );
 }

@@ -6,6 +6,7 @@ import type { SampleSizeAnswer, TargetCalculation, TargetView } from '../../../c
 import type { DashboardSnapshot } from '../../../contract/api/tracking';
 import { TargetEditor } from './Funnel';
 import { TableHead } from '../../shared/TableHead';
+import { TableWrap } from '../../shared/TableWrap';
 
 const CONFIDENCES = [0.8, 0.9, 0.95, 0.99];
 const pct = (x: number) => `${String(Math.round(x * 1000) / 10).replace('.', ',')}%`;
@@ -127,7 +128,7 @@ export function TargetPanel({ roundId, snapshot, isAdmin }: { roundId: number; s
         )}
       </p>
       {calc && calc.groups.length > 0 && (
-        <div className="mr-table-wrap" role="region" aria-label="Tabel: streefaantal per groep" tabIndex={0}>
+        <TableWrap label="Tabel: streefaantal per groep">
           <table className="mr-table" data-testid="target-groups">
             <caption className="mr-muted mr-small" style={{ textAlign: 'left' }}>
               Doel per {calc.breakdown === 'swv' ? 'samenwerkingsverband' : 'samenwerkingssituatie'}: het totaal verdeeld naar aandeel in de uitgenodigde scholen.
@@ -148,7 +149,7 @@ export function TargetPanel({ roundId, snapshot, isAdmin }: { roundId: number; s
               })}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <details>
         <summary>Doel berekenen uit de steekproefgrootte</summary>

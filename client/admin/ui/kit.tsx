@@ -54,14 +54,8 @@ export function useCall<R extends ApiRoute>(
   return { data, error, reload, loading };
 }
 
-/** A table that scrolls sideways on a phone instead of squeezing its columns. */
-export function TableWrap({ children, label }: { children: ReactNode; label: string }) {
-  return (
-    <div className="mr-table-wrap" role="region" aria-label={label} tabIndex={0}>
-      {children}
-    </div>
-  );
-}
+/** Shared with the tracking panels and the SWV view (client/shared/TableWrap.tsx). */
+export { TableWrap } from '../../shared/TableWrap';
 
 /** A card with a heading; `level={1}` for the page's first section (its title). */
 export function Section({ title, children, id, level = 2 }: { title: string; children: ReactNode; id?: string; level?: 1 | 2 }) {

@@ -6,6 +6,7 @@ import { KIND_LABELS, limitsText, OUTBOX_STATUS_LABELS, TARGET_LABELS, type Outb
 import { formatDateTime, ZONE_LABEL } from '../../../shared/time';
 import { MailView } from './MailPreview';
 import { TableHead } from '../../../shared/TableHead';
+import { TableWrap } from '../../../shared/TableWrap';
 
 type OutboxData = Reply<'GET /api/mail/outbox'>;
 
@@ -62,7 +63,7 @@ export function OutboxPage() {
             Golven die nog moeten beginnen. Wie precies een e-mail krijgt, wordt bepaald op het moment van versturen; daarna gaan ze in het
             tempo van de mailserver ({limitsText(data.limits)}).
           </p>
-          <div className="mr-table-wrap" role="region" aria-label="Tabel: geplande golven" tabIndex={0}>
+          <TableWrap label="Tabel: geplande golven">
             <table data-testid="planned-waves">
               <TableHead columns={['Meting', 'Soort', 'Voor wie', `Vanaf (${ZONE_LABEL})`, ['E-mails', 'num']]} />
               <tbody>
@@ -82,7 +83,7 @@ export function OutboxPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
           <h2>Berichten</h2>
         </>
       )}

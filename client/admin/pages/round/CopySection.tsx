@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { RoundDetail } from '../../../../contract/api/rounds';
 import { call } from '../../../shared/api';
 import { useRouter } from '../../router';
-import { ErrorMessage, errorText, Section } from '../../ui/kit';
+import { ActionForm, ErrorMessage, errorText, Section } from '../../ui/kit';
 import { fromDateInput } from '../../../shared/time';
 
 export function CopySection({ round }: { round: RoundDetail }) {
@@ -15,10 +15,8 @@ export function CopySection({ round }: { round: RoundDetail }) {
       <p className="mr-muted">
         Een kopie met dezelfde vragenlijst, samenwerkingsverbanden, situaties en regioletters, zodat de metingen te vergelijken zijn.
       </p>
-      <form
-        className="mr-form"
-        onSubmit={async (e) => {
-          e.preventDefault();
+      <ActionForm
+        onSubmit={async () => {
           setError(null);
           try {
             const copy = await call('POST /api/rounds/:id/copy', { params: { id: round.id }, body: { name, opensAt: fromDateInput(opens, 'opens') } });
@@ -39,7 +37,7 @@ export function CopySection({ round }: { round: RoundDetail }) {
         <div className="mr-actions">
           <button type="submit">Kopiëren naar nieuwe meting</button>
         </div>
-      </form>
+      </ActionForm>
       <ErrorMessage error={error} />
     </Section>
   );
