@@ -13,7 +13,9 @@
  * Run: `npm run bench -- respondent` or `npx tsx bench/respondent.ts [--connections=50,200,1000]
  * [--duration=6] [--complete=600]` (seconds per autosave run; completions per level, at least
  * twice the connections). `--validation-only`: only the CPU of one completion check, survey-core
- * against the compiled validator.
+ * against the compiled validator. `--connections=200,200,200,200 --notify-ab`: only completions,
+ * alternating the dashboard notification after the commit (as shipped) and in each completion's
+ * transaction (as before migration 0027).
  */
 import Fastify from 'fastify';
 import pg from 'pg';
@@ -42,6 +44,12 @@ const BASELINE_ONLY = process.argv.includes('--baseline-only');
 const DB_PROFILE_ONLY = process.argv.includes('--db-profile-only');
 /** Only the CPU of one completion check: survey-core (validateResponse) against the compiled validator. */
 const VALIDATION_ONLY = process.argv.includes('--validation-only');
+/**
+ * Only completions, alternating between the notification after the commit (as shipped) and in
+ * each completion's transaction (as before migration 0027), one run per --connections entry:
+ * `--connections=200,200,200,200 --notify-ab`.
+ */
+const NOTIFY_AB = process.argv.includes('--notify-ab');
 /** Saves per second per respondent in the paced runs. */
 const PACE = 1;
 const WARMUP_SECONDS = Math.min(2, DURATION);
@@ -328,7 +336,7 @@ async function main() {
     await migrateToLatest(database.db);
     console.log('seeding…');
     const seeded = await seed(database);
-    const validationLines = BASELINE_ONLY ? [] : validationProfile(seeded);
+    const validationLines = BASELINE_ONLY || NOTIFY_AB ? [] : validationProfile(seeded);
     console.log(validationLines.join('\n'));
     if (VALIDATION_ONLY) {
       recordResults('Respondent path: CPU of one completion check (bench/respondent.ts --validation-only)', validationLines);
@@ -337,7 +345,7 @@ async function main() {
     const app = await buildApp(config, { database, clock: systemClock });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const bare = await startBare(database);
-    const profileLines = BASELINE_ONLY ? [] : await dbProfile(database.db, created.url, seeded);
+    const profileLines = BASELINE_ONLY || NOTIFY_AB ? [] : await dbProfile(database.db, created.url, seeded);
     if (DB_PROFILE_ONLY) {
       console.log(profileLines.join('\n'));
       recordResults('Respondent path: PostgreSQL profile of one autosave (bench/respondent.ts --db-profile-only)', profileLines);
@@ -422,6 +430,65 @@ async function main() {
     const apply = async (_report: LoadReport) => {
       await settle();
     };
+    if (NOTIFY_AB) {
+      // The dashboard notification in or after the completion's transaction, same database and
+      // minutes: tracking_notify (migration 0027) is redefined here to notify in the transaction
+      // whatever the statement asked (as every completion did before 0027), then put back.
+      const inTransaction = async (on: boolean) =>
+        on
+          ? sql`create or replace function tracking_notify(p_round int) returns void language plpgsql as $$
+              begin perform pg_notify('meetronde_round_changes', p_round::text); end $$`.execute(database.db)
+          : sql`create or replace function tracking_notify(p_round int) returns void language plpgsql as $$
+              begin
+                if current_setting('meetronde.notify_later', true) = 'on' then return; end if;
+                perform pg_notify('meetronde_round_changes', p_round::text);
+              end $$`.execute(database.db);
+      const abRows: Array<Array<string | number>> = [];
+      for (const [index, connections] of LEVELS.entries()) {
+        const notifyInTransaction = index % 2 === 1;
+        await inTransaction(notifyInTransaction);
+        const amount = completionsAt(connections);
+        const report = await measured(
+          {
+            url: appUrl,
+            connections,
+            amount,
+            duration: DURATION,
+            method: 'POST',
+            path: `${appPrefix}/{token}/complete`,
+            respondents: seeded.completionRespondents[index]!,
+            reuse: false,
+            data: seeded.complete,
+            currentPage: seeded.currentPage,
+          },
+          counters.completions,
+        );
+        const rate = report.stored / report.busySeconds;
+        console.log(`completion at ${connections}, NOTIFY ${notifyInTransaction ? 'in the transaction' : 'after it, coalesced'}: ${f(rate)}/s, p99 ${report.p99} ms`);
+        abRows.push([
+          connections,
+          notifyInTransaction ? 'NOTIFY in each completion\'s transaction (as before 0027)' : '**NOTIFY after the commit, coalesced (as shipped)**',
+          f(rate),
+          f(report.p50, 1),
+          f(report.p99),
+          f(report.nodeCpuMs / Math.max(1, report.stored), 2),
+          f(report.pgCpuMs / Math.max(1, report.stored), 2),
+          loadAverage().split(' / ')[0]!,
+        ]);
+      }
+      await inTransaction(false);
+      const lines = [
+        `Completions with the dashboard notification in the completion's transaction or after it (migration 0027), alternating runs`,
+        `on fresh tokens in the same database and minutes (up to ${COMPLETIONS} completions or ${DURATION} s per run). Load at the end: ${loadAverage()}.`,
+        '',
+        ...table(['concurrent', 'notification', 'completions/s (stored)', 'p50', 'p99', 'server CPU ms each', 'PostgreSQL CPU ms each', 'load (1 min)'], abRows),
+      ];
+      console.log(lines.join('\n'));
+      recordResults('Respondent path: completions with NOTIFY in or after the transaction (bench/respondent.ts --notify-ab)', lines);
+      await app.close();
+      await bare.app.close();
+      return;
+    }
     console.log('warming up…');
     await apply(await loader.run(save(appUrl, appPrefix, 50, WARMUP_SECONDS)));
     await loader.run(save(bare.url, '/bare', 50, WARMUP_SECONDS));

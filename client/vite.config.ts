@@ -36,48 +36,10 @@ function precompress(): Plugin {
   };
 }
 
-/**
- * The respondent page loads SurveyJS lazily (QuestionnairePage), so without help the browser
- * learns of its chunks only after the entry has been fetched, parsed and run. This adds
- * `<link rel="modulepreload">` (and a stylesheet preload) for the questionnaire's chunks to the
- * respondent HTML, so they download in parallel with the entry from the first byte (issue 21).
- * Preloading fetches and compiles; nothing runs before the entry imports it. Low priority: the
- * first question (the consent page, plain HTML from the entry) needs none of it, and on a busy
- * phone the 1.6 MB must not hold up the entry's scripts or the questionnaire request.
- */
-function preloadQuestionnaire(): Plugin {
-  return {
-    name: 'meetronde-preload-questionnaire',
-    apply: 'build',
-    transformIndexHtml: {
-      order: 'post',
-      handler(html, ctx) {
-        if (!ctx.bundle || !ctx.filename.endsWith(path.join('respondent', 'index.html'))) return;
-        const chunks = Object.values(ctx.bundle).filter((c) => c.type === 'chunk');
-        const page = chunks.find((c) => c.facadeModuleId?.endsWith('/respondent/QuestionnairePage.tsx'));
-        if (!page) return;
-        const files = new Set<string>();
-        const css = new Set<string>();
-        const visit = (fileName: string) => {
-          if (files.has(fileName)) return;
-          const chunk = chunks.find((c) => c.fileName === fileName);
-          if (!chunk) return;
-          files.add(fileName);
-          for (const style of (chunk as { viteMetadata?: { importedCss?: Set<string> } }).viteMetadata?.importedCss ?? []) css.add(style);
-          for (const imported of chunk.imports) visit(imported);
-        };
-        visit(page.fileName);
-        // The entry's own chunks are already linked by Vite.
-        const entry = chunks.find((c) => c.isEntry && c.facadeModuleId?.endsWith('/respondent/index.html'));
-        const skip = new Set<string>(entry ? [entry.fileName, ...entry.imports] : []);
-        return [
-          ...[...css].filter((href) => !html.includes(href)).map((href) => ({ tag: 'link', attrs: { rel: 'preload', as: 'style', fetchpriority: 'low', href: `/${href}` }, injectTo: 'head' as const })),
-          ...[...files].filter((f) => !skip.has(f)).map((href) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: '', fetchpriority: 'low', href: `/${href}` }, injectTo: 'head' as const })),
-        ];
-      },
-    },
-  };
-}
+// The respondent HTML preloads nothing of SurveyJS: its chunks compete with the entry and the
+// questionnaire request (which the server preloads from the HTML, server/client-assets.ts) for a
+// phone's cores, and the first question (the consent page) needs none of it. The page imports
+// SurveyJS once the first question is shown (client/respondent/RespondentApp.tsx; issue 21).
 
 // Two entry points: the respondent page must not carry the admin app's code.
 // JSX goes through esbuild's automatic runtime (no plugin needed for a production build).
@@ -86,7 +48,7 @@ export default defineConfig({
   base: '/',
   publicDir: false,
   esbuild: { jsx: 'automatic' },
-  plugins: [precompress(), preloadQuestionnaire()],
+  plugins: [precompress()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -9,7 +9,17 @@ export const ZONE = 'Europe/Amsterdam';
 /** Said next to times and inputs where a reader abroad (or a machine on UTC) could misread them. */
 export const ZONE_LABEL = 'Nederlandse tijd';
 
-const partsFormat = new Intl.DateTimeFormat('en-US', {
+/**
+ * A formatter made on first use: building an Intl.DateTimeFormat with a time zone loads ICU data
+ * (about 70 ms of a cold phone's main thread for this module's formats, which the respondent
+ * page's first question does not need; issue 21).
+ */
+export function lazyFormat(locale: string, options: Intl.DateTimeFormatOptions): () => Intl.DateTimeFormat {
+  let made: Intl.DateTimeFormat | undefined;
+  return () => (made ??= new Intl.DateTimeFormat(locale, options));
+}
+
+const partsFormat = lazyFormat('en-US', {
   timeZone: ZONE,
   hourCycle: 'h23',
   year: 'numeric',
@@ -31,7 +41,7 @@ export interface WallTime {
 
 /** The Dutch wall-clock time of an instant. */
 export function wallTime(date: Date): WallTime {
-  const parts = partsFormat.formatToParts(date);
+  const parts = partsFormat().formatToParts(date);
   const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)!.value);
   return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
 }
@@ -50,27 +60,27 @@ export function fromWallTime(year: number, month: number, day: number, hour = 0,
   return new Date(t);
 }
 
-const dayFormat = new Intl.DateTimeFormat('nl-NL', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: ZONE });
-const dateTimeFormat = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
-const clockFormat = new Intl.DateTimeFormat('nl-NL', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
-const momentFormat = new Intl.DateTimeFormat('nl-NL', { dateStyle: 'long', timeStyle: 'short', timeZone: ZONE });
+const dayFormat = lazyFormat('nl-NL', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: ZONE });
+const dateTimeFormat = lazyFormat('nl-NL', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
+const clockFormat = lazyFormat('nl-NL', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ZONE });
+const momentFormat = lazyFormat('nl-NL', { dateStyle: 'long', timeStyle: 'short', timeZone: ZONE });
 
 /** "vrijdag 10 april 2026" (Dutch day). */
 export function formatDay(date: Date): string {
-  return dayFormat.format(date);
+  return dayFormat().format(date);
 }
 
 /** "10 apr 2026 14:30", with " (Nederlandse tijd)" when `zone` is set. */
 export function formatDateTime(date: Date, options: { zone?: boolean } = {}): string {
-  return dateTimeFormat.format(date) + (options.zone ? ` (${ZONE_LABEL})` : '');
+  return dateTimeFormat().format(date) + (options.zone ? ` (${ZONE_LABEL})` : '');
 }
 
 /** "14:30" in Dutch time. */
 export function formatClock(date: Date): string {
-  return clockFormat.format(date);
+  return clockFormat().format(date);
 }
 
 /** "10 april 2026 om 14:30" in Dutch time, as running text says it (a link valid until, a respondent's page). */
 export function formatMoment(date: Date): string {
-  return momentFormat.format(date);
+  return momentFormat().format(date);
 }

@@ -1,8 +1,10 @@
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tokenLookupHash } from './invitations/tokens';
 
 export const clientDist = fileURLToPath(new URL('../client/dist/', import.meta.url));
 
@@ -11,9 +13,24 @@ const NOT_BUILT =
   '<p>De webapplicatie is nog niet gebouwd. Start Meetronde met <code>npm start</code> of bouw haar met <code>npm run build</code>.</p></html>';
 
 /**
- * Serves the Vite build: the admin app under /admin/, the respondent page under /s/<token> and
- * the SWV view under /v/<token> (the same HTML for every token, so the page itself reveals
- * nothing about a link), and the
+ * The respondent HTML with the questionnaire request in it (issue 21): a `<link rel="preload"
+ * as="fetch" crossorigin>` of `/api/s/<token>`, first in the head, so the browser sends the request
+ * with the HTML's first bytes instead of after the entry module has run; the entry's fetch of the
+ * same URL (client/respondent/respondent-api.ts, same mode and credentials) takes the preloaded
+ * response over. The token is the one of the URL, so the page tells nothing the address does not;
+ * only a string that can be a token is written into it (anything else gets the plain page, which
+ * finds the link closed). No inline script: the CSP stays as it is (connect-src 'self').
+ */
+export function respondentHtml(html: string, token: string): string {
+  if (tokenLookupHash(token) === null) return html;
+  const link = `<link rel="preload" href="/api/s/${token}" as="fetch" crossorigin="anonymous">`;
+  return html.replace(/<head>/i, (head) => `${head}\n    ${link}`);
+}
+
+/**
+ * Serves the Vite build: the admin app under /admin/, the respondent page under /s/<token> (with
+ * the questionnaire request preloaded, see respondentHtml) and the SWV view under /v/<token> (the
+ * same HTML for every token, so the page itself reveals nothing about a link), and the
  * hashed assets with long-lived caching.
  */
 export async function registerClient(app: FastifyInstance, distDir = clientDist): Promise<void> {
@@ -41,7 +58,12 @@ export async function registerClient(app: FastifyInstance, distDir = clientDist)
   app.get('/admin', async (_request, reply) => reply.redirect('/admin/'));
   app.get('/admin/', page('admin/index.html'));
   app.get('/admin/*', page('admin/index.html'));
-  app.get('/s/:token', page('respondent/index.html'));
+  app.get<{ Params: { token: string } }>('/s/:token', async (request, reply) => {
+    reply.header('cache-control', 'no-cache');
+    if (!built) return reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT);
+    const html = await readFile(path.join(distDir, 'respondent', 'index.html'), 'utf8');
+    return reply.type('text/html; charset=utf-8').send(respondentHtml(html, request.params.token));
+  });
   // Invitation links for accounts (choose a password) open the admin app.
   app.get('/u/:token', page('admin/index.html'));
   // The SWV view of an SWV project leader's read-only link (server/tracking/).

@@ -4,8 +4,8 @@ import { ConsentForm, consentPageContent } from './ConsentForm';
 import { LocalStore, localKey } from './local-copy';
 import { RespondentApi, tokenFromPath, Unreachable, type SurveyPayload } from './respondent-api';
 
-// SurveyJS is most of the page's code (1.6 MB). It loads next to the questionnaire request
-// instead of before it, and the link's other states (closed, not yet open, refused) need none of it.
+// SurveyJS is most of the page's code (1.6 MB). It loads after the first question is shown (see
+// RespondentApp), and the link's other states (closed, not yet open, refused) need none of it.
 const loadQuestionnaire = () => import('./QuestionnairePage');
 const QuestionnairePage = lazy(() => loadQuestionnaire().then((m) => ({ default: m.QuestionnairePage })));
 const CompletedSummary = lazy(() => import('./CompletedSummary'));
@@ -15,8 +15,8 @@ type QuestionnaireModule = Awaited<ReturnType<typeof loadQuestionnaire>>;
 
 /**
  * The questionnaire with the consent page first (issue 21): before consent, the consent page is
- * plain HTML (ConsentForm), shown as soon as the questionnaire request is answered, while SurveyJS
- * (modulepreloaded from the HTML) loads; the SurveyJS page takes over when the respondent presses
+ * plain HTML (ConsentForm), shown as soon as the questionnaire request is answered; SurveyJS loads
+ * once it is shown; the SurveyJS page takes over when the respondent presses
  * the button, with the answer given, and does what its own button does. Building the SurveyJS
  * model costs a few hundred ms of main thread on a phone, so it is not built before it is needed.
  * Other states wait for SurveyJS as before.
@@ -92,19 +92,34 @@ export function RespondentApp() {
 
   useEffect(() => {
     void load();
+  }, [load]);
+
+  // SurveyJS (1.6 MB) loads only once the first question is on the screen (issue 21): before, its
+  // download and compilation competed with the entry and the questionnaire request for a phone's
+  // cores. The consent page needs none of it; other states of an open questionnaire load it
+  // through the lazy QuestionnairePage at once.
+  const questionnaireShown = view.kind === 'questionnaire';
+  useEffect(() => {
+    if (!questionnaireShown) return;
     let live = true;
-    loadQuestionnaire().then(
-      (module) => {
-        if (live) setQuestionnaireModule(module);
-      },
-      () => {
-        // A failed download shows up when the questionnaire is rendered (Suspense rethrows it).
-      },
-    );
+    // After the next frame: the first question has been painted.
+    const frame = requestAnimationFrame(() => {
+      setTimeout(() => {
+        loadQuestionnaire().then(
+          (module) => {
+            if (live) setQuestionnaireModule(module);
+          },
+          () => {
+            // A failed download shows up when the questionnaire is rendered (Suspense rethrows it).
+          },
+        );
+      }, 0);
+    });
     return () => {
       live = false;
+      cancelAnimationFrame(frame);
     };
-  }, [load]);
+  }, [questionnaireShown]);
 
   switch (view.kind) {
     case 'loading':

@@ -5,7 +5,9 @@ import './respondent.css';
 import { RespondentApp } from './RespondentApp';
 import { prefetchLoad, tokenFromPath } from './respondent-api';
 
-// The questionnaire request goes out now, while React builds the page (issue 21).
+// The questionnaire request: the HTML preloads it (server/client-assets.ts), and this fetch of the
+// same URL takes the preloaded response over; without the preload it goes out now, while React
+// builds the page (issue 21).
 prefetchLoad(tokenFromPath());
 
 createRoot(document.getElementById('root')!).render(

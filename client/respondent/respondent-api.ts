@@ -76,7 +76,10 @@ function refused(status: number, body: Record<string, unknown>): Refused {
 
 /**
  * The questionnaire request, started by the entry before React renders (main.tsx), so it runs
- * while the page is being built; the first load() takes it over. Used once.
+ * while the page is being built; the first load() takes it over. Used once. The server's HTML
+ * preloads the same URL (`<link rel="preload" as="fetch" crossorigin>`, server/client-assets.ts),
+ * sent with the HTML's first bytes; this fetch (GET, mode cors, credentials same-origin, no
+ * keepalive: what the preload is matched on) is answered from it rather than sent again.
  */
 let prefetched: { token: string; response: Promise<{ status: number; body: Record<string, unknown> }> } | null = null;
 

@@ -5,14 +5,14 @@
  * contract/time.ts, which server/time.ts builds on too.
  */
 
-import { formatClock as formatClockOf, formatDateTime as formatDateTimeOf, formatDay, formatMoment as formatMomentOf, fromWallTime, wallTime, ZONE } from '../../contract/time';
+import { formatClock as formatClockOf, formatDateTime as formatDateTimeOf, formatDay, formatMoment as formatMomentOf, fromWallTime, lazyFormat, wallTime, ZONE } from '../../contract/time';
 
 export { ZONE, ZONE_LABEL, fromWallTime } from '../../contract/time';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const toDate = (value: string | Date) => (value instanceof Date ? value : new Date(value));
 
-const dateFormat = new Intl.DateTimeFormat('nl-NL', { day: 'numeric', month: 'long', year: 'numeric', timeZone: ZONE });
+const dateFormat = lazyFormat('nl-NL', { day: 'numeric', month: 'long', year: 'numeric', timeZone: ZONE });
 
 /** "10 apr 2026 14:30" in Dutch time; a dash without a value. `zone` adds "(Nederlandse tijd)". */
 export function formatDateTime(value: string | Date | null | undefined, options: { zone?: boolean } = {}): string {
@@ -26,21 +26,21 @@ export function formatDateTime(value: string | Date | null | undefined, options:
 export function formatDate(value: string | Date | null | undefined): string {
   if (!value) return '—';
   const date = toDate(value);
-  return Number.isNaN(date.getTime()) ? '—' : dateFormat.format(date);
+  return Number.isNaN(date.getTime()) ? '—' : dateFormat().format(date);
 }
 
-const dayShortFormat = new Intl.DateTimeFormat('nl-NL', { weekday: 'short', day: 'numeric', month: 'short', timeZone: ZONE });
+const dayShortFormat = lazyFormat('nl-NL', { weekday: 'short', day: 'numeric', month: 'short', timeZone: ZONE });
 /** Noon, Dutch time, of a calendar day given as YYYY-MM-DD: an instant that falls on that day. */
 const middayOf = (day: string) => fromWallTime(Number(day.slice(0, 4)), Number(day.slice(5, 7)), Number(day.slice(8, 10)), 12);
 
 /** A calendar day given as YYYY-MM-DD (no instant, so no zone): "10 april 2026". */
 export function formatCalendarDay(day: string | null | undefined): string {
-  return day ? dateFormat.format(middayOf(day)) : '—';
+  return day ? dateFormat().format(middayOf(day)) : '—';
 }
 
 /** A calendar day given as YYYY-MM-DD, short, for chart axes: "ma 2 mrt". */
 export function formatCalendarDayShort(day: string): string {
-  return dayShortFormat.format(middayOf(day));
+  return dayShortFormat().format(middayOf(day));
 }
 
 /** "14:30" in Dutch time. */

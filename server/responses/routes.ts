@@ -6,6 +6,9 @@ import type { AreaDeps } from '../area';
 import { notFound } from '../errors';
 import { RESPONDENT_BODY_LIMIT } from '../limits';
 import { getQuestionnaire, variablesFor } from '../questionnaires';
+import { notify } from '../db/database';
+import { ROUND_CHANNEL } from '../tracking/counts';
+import { NotifyLater } from '../tracking/notify-later';
 import { checkAnswers } from './answers';
 import {
   changeConsent,
@@ -99,6 +102,12 @@ function changeBody(context: RespondentContext, state: SurveyState, response: St
 }
 
 export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { db, clock, config }) => {
+  // Completions notify the live dashboards after their commit, coalesced per round (issue 21).
+  const dashboards = new NotifyLater(
+    (roundId) => notify(db, ROUND_CHANNEL, String(roundId)),
+    (error) => app.log.warn({ err: error }, 'round notification failed'),
+  );
+  app.addHook('onClose', async () => dashboards.flush());
   // Limits (issue 21): a whole school behind one address (600 pupils of 20 classes starting in the
   // same minute) must never be refused, and guessing links must stay throttled. So an address is
   // limited on its failed lookups only (unknown or closed links: the same 404), and each link on
@@ -243,6 +252,7 @@ export const responsesRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, 
         if (outcome.reason === 'completed') return changeBody(context, 'completed', outcome.current);
         return sendOutcome(reply, outcome);
       }
+      dashboards.changed(context.roundId);
       // What was just stored, as a lookup would read it back.
       const stored: StoredResponse = { data: checked.data, currentPage, revision: outcome.revision, branch: checked.branch, completedAt: now };
       return changeBody(context, 'completed', stored);

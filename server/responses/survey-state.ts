@@ -12,6 +12,7 @@ import {
 } from '../questionnaires';
 import type { DB, InvitationStatus, RoundStatus, SchoolKind, Situation, SwvSector } from '../db/types';
 import { tokenLookupHash } from '../invitations/tokens';
+import { notifyLaterColumn } from '../tracking/notify-later';
 
 /**
  * What a personal link (/s/<token>) leads to, and the changes a respondent can make: consent,
@@ -392,6 +393,9 @@ export function autosaveStatement(invitationId: number, input: SaveInput, now: D
  * top of `input.revision` and while not completed) and the invitation (status `completed`) change
  * together or not at all, so it needs no transaction of its own. When it did not land, why not
  * (stale, completed by someone else, no consent) is looked up as for an autosave.
+ * Its tracking triggers leave the dashboard's NOTIFY to the caller (`notifyLaterColumn`): a
+ * NOTIFY in each completion's transaction made concurrent completions commit one at a time. Run
+ * it on its own (autocommit), and call NotifyLater.changed(round) when it landed.
  */
 export function completionStatement(invitationId: number, input: SaveInput, now: Date, branch: string | null) {
   return sql<{ revision: number }>`
@@ -405,7 +409,7 @@ export function completionStatement(invitationId: number, input: SaveInput, now:
         update invitations set status = 'completed', completed_at = ${now}, last_activity_at = ${now}
         where id = ${invitationId} and exists (select 1 from saved)
       )
-      select revision from saved
+      select revision, ${notifyLaterColumn()} as notify_later from saved
     `;
 }
 

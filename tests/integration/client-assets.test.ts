@@ -54,6 +54,24 @@ describe('client assets', () => {
     expect(compressed).toBeGreaterThan(0);
   });
 
+  it('preloads the questionnaire request from the respondent page’s HTML, first in the head, for a string that can be a token only', async () => {
+    const token = 'AbCdEfGhIjKlMnOpQrStUv-_';
+    const page = await app.inject({ method: 'GET', url: `/s/${token}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.headers['cache-control']).toBe('no-cache');
+    const head = /<head>([\s\S]*)<\/head>/.exec(page.body)![1]!;
+    const firstTag = /<(?:link|script|meta)\b[^>]*>/.exec(head.replace(/<meta[^>]*>/g, ''))![0];
+    expect(firstTag).toBe(`<link rel="preload" href="/api/s/${token}" as="fetch" crossorigin="anonymous">`);
+    // Nothing of SurveyJS is preloaded: it loads once the first question is shown.
+    expect(page.body).not.toMatch(/modulepreload[^>]*(?:survey|QuestionnairePage)/i);
+    for (const odd of ['kort', `${token}%22%3E%3Cscript%3E`, 'a'.repeat(25)]) {
+      const other = await app.inject({ method: 'GET', url: `/s/${odd}` });
+      expect(other.statusCode).toBe(200);
+      expect(other.body).not.toContain('rel="preload"');
+    }
+  });
+
   it('serves nothing outside the assets and no unknown asset, compressed or not', async () => {
     const traversal = await app.inject({ method: 'GET', url: '/assets/..%2f..%2fpackage.json' });
     expect([400, 403, 404]).toContain(traversal.statusCode);

@@ -33,6 +33,7 @@ const LANDED: Record<string, string> = {
   '0024_professionals.ts': 'c16299dbb4c1e1c9399951fda0a9e46373a510a55a68c011cb54aebf296a9692',
   '0025_person_scale_indexes.ts': '59fecdd9311431000b9fb991afccb39476dfeb4121227a096faf5d749458da08',
   '0026_respondent_consent.ts': 'fb3e39f3019cc56a6f1ff81bfb818e800a78274cf53fbe5226bbb8cdef923f3f',
+  '0027_tracking_notify_later.ts': 'fc3f4d43053ecd0ad0face154ad929bd6e8b7895177273802cb5f4403c7a14fd',
 };
 
 const files = readdirSync(migrationsDir)

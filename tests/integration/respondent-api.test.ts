@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../server/app';
 import { ManualClock } from '../../server/clock';
 import type { DB, RoundStatus } from '../../server/db/types';
@@ -13,6 +13,7 @@ import { roundNotificationsOf } from '../helpers/notifications';
 import { aRoundWithSchools } from '../fixtures/mail-rounds';
 import { answerEverything } from '../fixtures/questionnaire-answers';
 import { dashboardSnapshot } from '../../server/tracking/dashboard';
+import { ROUND_CHANNEL } from '../../server/tracking/counts';
 
 /**
  * The respondent API of docs/respondent-api.md, driven through the real app on both databases:
@@ -498,6 +499,41 @@ describeEachDatabase('respondent API', (getDatabase) => {
       expect(after.opened).toBeGreaterThanOrEqual(1);
       const snapshot = (await dashboardSnapshot(db, roundId, clock.now()))!;
       expect(JSON.stringify(snapshot)).toContain('wel');
+    });
+
+    it('notifies completions after their commit, at most once per interval for a burst, the last one included, with exact counts', async () => {
+      const links = await aRoundOpenForAnswers(db, { count: 8 });
+      const roundId = links[0]!.roundId;
+      const opened = await Promise.all(links.map((l) => consented(l.token)));
+      const data = answerEverything(opened[0]!.questionnaire, opened[0]!.variables, { Q_consent: 'ja', Q_mate: 'geen' });
+      const heard: number[] = [];
+      const unlisten = await getDatabase().listen(ROUND_CHANNEL, (payload) => {
+        if (payload === String(roundId)) heard.push(performance.now());
+      });
+      try {
+        const started = performance.now();
+        const answers = await Promise.all(links.map((l) => complete(l.token, { data, currentPage: 9, revision: 1 })));
+        const lastAnswered = performance.now();
+        expect(answers.map((a) => a.statusCode)).toEqual(links.map(() => 200));
+        // The last change of a burst is notified at the end of its interval (100 ms, server/tracking/notify-later.ts).
+        await vi.waitFor(() => expect(heard.some((t) => t >= lastAnswered)).toBe(true), { timeout: 5000 });
+        await new Promise((r) => setTimeout(r, 300));
+        // The first at once, then at most one per interval (plus the trailing one), never one per completion
+        // unless completions are over 100 ms apart.
+        expect(heard.length).toBeGreaterThanOrEqual(1);
+        expect(heard.length).toBeLessThanOrEqual(2 + Math.ceil((lastAnswered - started) / 100));
+      } finally {
+        await unlisten();
+      }
+      expect(await dashboardSnapshot(db, roundId, clock.now())).toMatchObject({ funnel: { invited: 8, completed: 8 } });
+    });
+
+    it('still notifies from the triggers for writes that do not take the notification over', async () => {
+      const links = await aRoundOpenForAnswers(db, { count: 1 });
+      const notified = await roundNotificationsOf(getDatabase(), async () => {
+        await db.updateTable('invitations').set({ excluded_at: clock.now() }).where('id', '=', links[0]!.invitationId).execute();
+      });
+      expect(notified).toContain(String(links[0]!.roundId));
     });
   });
 });
