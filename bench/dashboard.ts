@@ -454,7 +454,6 @@ async function main() {
     progress('Write cost of the triggers…');
     const cost = await writeCost(database.db, created.url, costRound, WRITES);
     progress('Mail group commit with and without the triggers…');
-    progress('write cost measured');
     const mail = await groupCommitCost(database.db, created.url, studyId, MAIL_BATCHES);
     progress(`group commit per mail: ${mail.onUs.toFixed(0)} µs with triggers, ${mail.offUs.toFixed(0)} µs without`);
 
