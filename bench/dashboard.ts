@@ -120,7 +120,7 @@ async function seedRound(database: Database, url: string, studyId: number, n: nu
   // built again afterwards from their own definitions: a million rows inserted through seven
   // indexes took 100 s at load 25 (issue 21: the full bench must fit in 12 minutes). The rows,
   // the indexes and the queries measured afterwards are the same.
-  const indexes = triggersOn ? null : await dropSecondaryIndexes(db, ['invitations', 'responses', 'outbox_messages', 'tracking_invitations']);
+  const indexes = triggersOn ? null : await dropSecondaryIndexes(db, ['invitations', 'responses', 'outbox_messages']);
   const [insertMs] = await time(() =>
     triggersOn
       ? insert.execute(db).then(() => undefined)
@@ -160,12 +160,17 @@ async function seedRound(database: Database, url: string, studyId: number, n: nu
     await sql`analyze outbox_messages`.execute(db);
     await sql`analyze responses`.execute(db);
   });
-  const [rebuildMs] = await time(() => db.transaction().execute((trx) => rebuildRound(trx, roundId)));
+  // The indexes are back before the recount, so tracking_rebuild runs (and is timed) on the
+  // tables as the product has them.
   const [indexMs] = await time(() => (indexes ? recreateIndexes(db, indexes) : Promise.resolve()));
+  if (indexes) {
+    await sql`analyze invitations`.execute(db);
+    await sql`analyze outbox_messages`.execute(db);
+  }
+  const [rebuildMs] = await time(() => db.transaction().execute((trx) => rebuildRound(trx, roundId)));
   await sql`analyze invitations`.execute(db);
   await sql`analyze responses`.execute(db);
-  await sql`analyze outbox_messages`.execute(db);
-  await sql`analyze tracking_invitations`.execute(db);
+  if (indexes) await sql`analyze tracking_invitations`.execute(db);
   return { roundId, insertMs, triggersOn, loadMs, rebuildMs, indexMs: indexes ? indexMs : null };
 }
 
@@ -413,7 +418,7 @@ async function main() {
     for (const n of SIZES) {
       progress(`Round of ${n.toLocaleString('en')} invitations…`);
       const seeded = await seedRound(database, created.url, studyId, n, previous);
-      progress(`seeded: insert ${ms(seeded.insertMs)} ms, responses + outbox ${ms(seeded.loadMs)} ms, rebuild ${ms(seeded.rebuildMs)} ms, indexes ${seeded.indexMs === null ? '–' : ms(seeded.indexMs)} ms`);
+      progress(`seeded: insert ${ms(seeded.insertMs)} ms, responses + outbox ${ms(seeded.loadMs)} ms, indexes ${seeded.indexMs === null ? '–' : ms(seeded.indexMs)} ms, rebuild ${ms(seeded.rebuildMs)} ms`);
       rounds.set(n, seeded.roundId);
       previous = seeded.roundId;
       seedRows.push([
@@ -478,7 +483,7 @@ async function main() {
       ),
       '',
       'Seeding (ms, set-up, not a target): invitations inserted with the tracking triggers on up to 100,000 (off above, then recounted); responses and outbox bulk-loaded with triggers off (two connections at once), then `tracking_rebuild`.',
-      'Above 100,000 the secondary indexes of invitations, responses, outbox and tracking_invitations are dropped for the load and built again from their definitions before anything is measured.',
+      'Above 100,000 the secondary indexes of invitations, responses and outbox are dropped for the load and built again from their definitions before the recount and anything measured.',
       '',
       ...table(['invitations', 'insert invitations', 'responses + outbox load', 'rebuild', 'indexes rebuilt'], seedRows),
       '',
