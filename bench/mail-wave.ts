@@ -26,8 +26,8 @@ import { benchDatabaseUrl, postgresCpuMs, recordResults, table, runBench } from 
  * Target: the outbox reaches at least 0.8× the direct rate.
  */
 const MAILS = Number(process.env.BENCH_MAILS ?? 20_000);
-// Pairs of runs (direct, then outbox). Two keep `npm run bench` within its 10 minutes (a pair of
-// 20,000 mails takes about a minute); BENCH_REPEAT=3 or more for a steadier median.
+// Pairs of runs (direct, then outbox). A pair of 20,000 mails took about a minute on a quiet
+// machine and ~4.5 minutes at load 20-30 (2026-12-07); BENCH_REPEAT=3 or more for a steadier median.
 const ROUNDS = Number(process.env.BENCH_REPEAT ?? 2);
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const MAIL_FROM = 'Meetronde bench <noreply@meetronde.test>';
