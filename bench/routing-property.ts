@@ -8,8 +8,9 @@ import { recordResults, table } from './lib';
  * The routing property (tests/unit/questionnaire-routing-property.test.ts) beyond npm test's 120
  * sequences: `npx tsx bench/routing-property.ts [sequences per questionnaire] [seed]` (random
  * seed). The default, 200 per questionnaire, is sized for `npm run bench`, which must finish
- * within 12 minutes on 2 cores (issue 21): 500 took 83 CPU seconds for the five questionnaires
- * (307 s wall at load 21, in the full run of 2026-12-07 15:13); the nightly run
+ * within 12 minutes on 2 cores (issue 21): 200 took 68 CPU seconds for the six questionnaires
+ * (233 s wall at load 17-21), 500 took 108 (307 s wall at load 21; about 40 CPU seconds are
+ * the aimed walks and survey-core's start, whatever the count); the nightly run
  * passes its size: `npx tsx bench/routing-property.ts 100000` or ROUTING_SEQUENCES=100000 (it
  * took more than 7 minutes for the four and was the largest share of the full run).
  * Prints sequences per second (wall and CPU) and the shortest failing sequence.
