@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { systemClock } from '../server/clock';
 import { loadConfig } from '../server/config';
@@ -14,7 +15,7 @@ import { loadCandidates } from '../server/mailings/targets';
 import { DEFAULT_TEMPLATES, renderTemplate } from '../server/mailings/templates';
 import { smtpTransport } from '../server/mailings/transport';
 import { mailContext, placeholderValues, scheduleRoundMailings } from '../server/mailings/waves';
-import { buildWorker } from '../server/worker';
+import { buildWorker, type WorkerLog } from '../server/worker';
 import { benchDatabaseUrl, postgresCpuMs, recordResults, table, runBench } from './lib';
 
 /**
@@ -25,8 +26,8 @@ import { benchDatabaseUrl, postgresCpuMs, recordResults, table, runBench } from 
  * Target: the outbox reaches at least 0.8× the direct rate.
  */
 const MAILS = Number(process.env.BENCH_MAILS ?? 20_000);
-// Pairs of runs (direct, then outbox). Two keep `npm run bench` within its 10 minutes (a pair of
-// 20,000 mails takes about a minute); BENCH_REPEAT=3 or more for a steadier median.
+// Pairs of runs (direct, then outbox). A pair of 20,000 mails took about a minute on a quiet
+// machine and ~4.5 minutes at load 20-30 (2026-12-07); BENCH_REPEAT=3 or more for a steadier median.
 const ROUNDS = Number(process.env.BENCH_REPEAT ?? 2);
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const MAIL_FROM = 'Meetronde bench <noreply@meetronde.test>';
@@ -147,10 +148,17 @@ async function direct(port: number, mails: Awaited<ReturnType<typeof prepare>>):
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000, pgMs: postgresCpuMs() - pg0 };
 }
 
-async function viaOutbox(database: Database, roundId: number, port: number): Promise<{ ms: number; fanOutMs: number; sent: number; cpuMs: number; pgMs: number }> {
+async function viaOutbox(database: Database, roundId: number, port: number): Promise<{ ms: number; fanOutMs: number; sent: number; cpuMs: number; pgMs: number; diagnosis: string }> {
   const config = { ...loadConfig({ SECRET, DATA_DIR: '/tmp/meetronde-bench', MAIL_FROM, PUBLIC_URL: 'https://meetronde.test' }), smtpUrl: `smtp://127.0.0.1:${port}` };
   const transport = smtpTransport(config.smtpUrl, POOL);
-  const worker = buildWorker({ db: database.db, database, clock: systemClock, config, mail: { transport, runBudgetMs: 600_000 } });
+  // What the worker logs (failed deliveries, pauses, takeovers), counted by message, so a run
+  // that ends short says why.
+  const logged = new Map<string, number>();
+  const log: WorkerLog = (message, fields) => {
+    const key = `${message}${fields?.reason ? ` (${String(fields.reason)})` : ''}${fields?.error ? ` (${String(fields.error)})` : ''}`;
+    logged.set(key, (logged.get(key) ?? 0) + 1);
+  };
+  const worker = buildWorker({ db: database.db, database, clock: systemClock, config, log, mail: { transport, runBudgetMs: 600_000, log } });
   await scheduleRoundMailings(database.db, roundId, new Date());
   const cpu0 = process.cpuUsage();
   const pg0 = postgresCpuMs();
@@ -170,7 +178,13 @@ async function viaOutbox(database: Database, roundId: number, port: number): Pro
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('status', '=', 'sent')
     .executeTakeFirstOrThrow();
-  return { ms, fanOutMs, sent: sent.n, cpuMs: (cpu.user + cpu.system) / 1000, pgMs };
+  const states = await sql<{ status: string; last_error: string | null; n: number }>`
+    select status, left(last_error, 120) as last_error, count(*)::int as n from outbox_messages group by 1, 2 order by 3 desc`.execute(database.db);
+  const diagnosis = [
+    'outbox rows: ' + states.rows.map((r) => `${r.status}${r.last_error ? ` [${r.last_error}]` : ''}: ${r.n}`).join('; '),
+    'worker log: ' + ([...logged].map(([m, n]) => `${m} ×${n}`).join('; ') || 'nothing'),
+  ].join('\n');
+  return { ms, fanOutMs, sent: sent.n, cpuMs: (cpu.user + cpu.system) / 1000, pgMs, diagnosis };
 }
 
 async function main() {
@@ -196,7 +210,7 @@ async function main() {
       await sink.reset();
       const o = await viaOutbox(database, roundId, sink.port);
       const oReceived = await sink.count();
-      if (oReceived !== MAILS || o.sent !== MAILS) throw new Error(`outbox: sink received ${oReceived}, rows sent ${o.sent} of ${MAILS}`);
+      if (oReceived !== MAILS || o.sent !== MAILS) throw new Error(`outbox: sink received ${oReceived}, rows sent ${o.sent} of ${MAILS}\n${o.diagnosis}`);
       const directRate = MAILS / (d.ms / 1000);
       const outboxRate = MAILS / (o.ms / 1000);
       bestDirect = Math.max(bestDirect, directRate);

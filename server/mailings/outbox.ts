@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { sha256 } from '../crypto';
 import type { DB, InvitationStatus, MailingKind, MailingStatus, OutboxStatus } from '../db/types';
 import { accountLink, accountToken, invitationToken, personalLink } from '../invitations/tokens';
@@ -401,12 +401,34 @@ export async function releaseClaim(db: Kysely<DB>, id: number, workerId: string)
  */
 export async function renewClaims(db: Kysely<DB>, workerId: string, ids: number[], now: Date): Promise<number[]> {
   if (ids.length === 0) return [];
+  // The rows are locked in id order before any is changed, as ResultRecorder does: the two run
+  // at the same time on the same rows (see lockedInIdOrder).
   const result = await sql<{ id: number }>`
     update outbox_messages set locked_at = ${now}
-    where id = any(${ids}::int[]) and status = 'sending' and locked_by = ${workerId}
+    where id = any(${lockedInIdOrder(ids, sql`status = 'sending' and locked_by = ${workerId}`)})
+      and status = 'sending' and locked_by = ${workerId}
     returning id
   `.execute(db);
   return result.rows.map((r) => r.id);
+}
+
+/**
+ * The ids of these outbox rows that meet `condition`, each locked (FOR UPDATE) in id order before
+ * the array is complete: an expression for `id = any(…)` in a statement that then changes them.
+ * A worker's heartbeat (renewClaims) and its result writes (ResultRecorder) change the same
+ * rows at the same time from different connections; locking row by row in the order of their
+ * input (a batch's results come in the order the relay answered) they deadlocked, PostgreSQL
+ * aborted one, and an aborted result write stopped the worker's run with the wave unsent
+ * (bench/mail-wave.ts, 12,208 of 20,000 at load 12; tests/integration/mail-lock-order.test.ts).
+ * The aggregate takes every lock before the statement touches a row (the cast makes `any(…)`
+ * read it as one array, not as a subquery of arrays).
+ */
+function lockedInIdOrder(ids: number[], condition: RawBuilder<unknown>): RawBuilder<number[]> {
+  return sql<number[]>`(
+    select coalesce(array_agg(l.id), '{}') from (
+      select id from outbox_messages where id = any(${ids}::int[]) and ${condition} order by id for update
+    ) l
+  )::int[]`;
 }
 
 /**
@@ -579,13 +601,15 @@ export class ResultRecorder {
     // over a claim another worker took over and has not finished, which keeps that worker from
     // sending it once more if it has not started yet.
     const held = late ? sql`o.status in ('sending', 'pending')` : sql`o.status = 'sending' and o.locked_by = ${this.workerId}`;
+    // Locked in id order first: the heartbeat renews the same rows meanwhile (lockedInIdOrder).
+    const heldRow = late ? sql`status in ('sending', 'pending')` : sql`status = 'sending' and locked_by = ${this.workerId}`;
     await sql`
       with v as (
         select * from unnest(${ids}::int[], ${responses}::text[], ${ats}::timestamptz[]) as t(id, response, at)
       ), sent as (
         update outbox_messages o set status = 'sent', sent_at = v.at, smtp_response = v.response,
           transport = ${this.transport}, last_error = ${late ? LATE_RECORD_NOTE : sql`o.last_error`}
-        from v where o.id = v.id and ${held}
+        from v where o.id = v.id and o.id = any(${lockedInIdOrder(ids, heldRow)}) and ${held}
         returning o.invitation_id, o.mailing_id, v.at
       ), invited as (
         select s.invitation_id, min(s.at) as at from sent s join mailings m on m.id = s.mailing_id
