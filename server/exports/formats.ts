@@ -4,7 +4,7 @@ import { savChunks, type SavVariable } from './sav-writer';
 import type { ExportPlan, ExportValue, ExportVariable } from './export';
 import { codebookRows } from './codebook';
 import { neutraliseFormula } from '../spreadsheet';
-import { amsterdamWallMs, formatAmsterdam } from './wall-clock';
+import { amsterdamWallMs, formatAmsterdam } from '../time';
 
 export type ExportFormat = 'csv' | 'csv-nl' | 'xlsx' | 'sav';
 
@@ -15,9 +15,7 @@ export const FORMAT_INFO: Record<ExportFormat, { contentType: string; extension:
   sav: { contentType: 'application/x-spss-sav', extension: 'sav', label: 'SPSS (.sav)' },
 };
 
-const TIME_ZONE = 'Europe/Amsterdam';
-
-/** The wall-clock time in the Netherlands, as "2026-03-05 14:45:10" (Intl once per UTC hour, see wall-clock.ts). */
+/** The wall-clock time in the Netherlands, as "2026-03-05 14:45:10" (Intl once per UTC hour, see server/time.ts). */
 export function dutchDateTime(date: Date): string {
   return formatAmsterdam(date);
 }
@@ -70,7 +68,7 @@ function toSavVariable(v: ExportVariable): SavVariable {
 
 export function savStream(plan: ExportPlan, fileLabel: string): Readable {
   return Readable.from(
-    savChunks({ variables: plan.variables.map(toSavVariable), fileLabel, caseCount: plan.caseCount, timeZone: TIME_ZONE }, plan.rows()),
+    savChunks({ variables: plan.variables.map(toSavVariable), fileLabel, caseCount: plan.caseCount }, plan.rows()),
   );
 }
 

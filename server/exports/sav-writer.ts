@@ -7,7 +7,7 @@
  * streamed: the writer yields Buffers and never holds more than one block of cases.
  */
 
-import { amsterdamWallMs } from './wall-clock';
+import { amsterdamWallMs } from '../time';
 
 export type SavMeasure = 'nominal' | 'ordinal' | 'scale';
 
@@ -51,8 +51,6 @@ export interface SavDictionary {
   caseCount?: number;
   /** Creation time written in the header (tests pass a fixed one). */
   createdAt?: Date;
-  /** Time zone in which date-times are shown to the analyst. */
-  timeZone?: string;
 }
 
 export class SavError extends Error {}
@@ -282,30 +280,9 @@ function dictionary(dict: SavDictionary, entries: Layout[], caseSize: number): B
   return Buffer.concat(parts);
 }
 
-/** Seconds since 1582-10-14 of the wall-clock time of `date` in `timeZone`. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-export function spssDateTime(date: Date, timeZone: string): number {
-  // Dutch time (every export): the offset per UTC hour, kept (wall-clock.ts), not Intl per value.
-  if (timeZone === 'Europe/Amsterdam') return amsterdamWallMs(date) / 1000 + SPSS_EPOCH_OFFSET;
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  const parts = formatter.formatToParts(date);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return wall / 1000 + SPSS_EPOCH_OFFSET;
+/** Seconds since 1582-10-14 of the Dutch wall-clock time of `date` (server/time.ts: Intl once per UTC hour). */
+export function spssDateTime(date: Date): number {
+  return amsterdamWallMs(date) / 1000 + SPSS_EPOCH_OFFSET;
 }
 
 /** Compresses cases into command blocks: 8 command bytes, then the 8-byte literals they announce. */
@@ -354,7 +331,7 @@ class Compressor {
   }
 }
 
-function encodeCase(entries: Layout[], values: readonly SavValue[], compressor: Compressor, timeZone: string) {
+function encodeCase(entries: Layout[], values: readonly SavValue[], compressor: Compressor) {
   if (values.length !== entries.length) {
     throw new SavError(`Case has ${values.length} values for ${entries.length} variables`);
   }
@@ -364,7 +341,7 @@ function encodeCase(entries: Layout[], values: readonly SavValue[], compressor: 
     if (v.type === 'numeric') {
       compressor.number(typeof value === 'number' ? value : value === null || value === undefined ? null : Number(value));
     } else if (v.type === 'datetime') {
-      compressor.number(value instanceof Date && !Number.isNaN(value.getTime()) ? spssDateTime(value, timeZone) : null);
+      compressor.number(value instanceof Date && !Number.isNaN(value.getTime()) ? spssDateTime(value) : null);
     } else {
       const text = value === null || value === undefined ? '' : String(value);
       const bytes = utf8Truncate(text, v.width);
@@ -383,12 +360,11 @@ function encodeCase(entries: Layout[], values: readonly SavValue[], compressor: 
 export async function* savChunks(dict: SavDictionary, cases: AsyncIterable<readonly SavValue[]> | Iterable<readonly SavValue[]>): AsyncGenerator<Buffer> {
   const entries = layout(dict.variables);
   const caseSize = entries.reduce((sum, e) => sum + e.segments.reduce((s, w) => s + (w === 0 ? 1 : slots(w)), 0), 0);
-  const timeZone = dict.timeZone ?? 'Europe/Amsterdam';
   yield dictionary(dict, entries, caseSize);
   const compressor = new Compressor();
   let pending = 0;
   for await (const values of cases) {
-    encodeCase(entries, values, compressor, timeZone);
+    encodeCase(entries, values, compressor);
     if (++pending >= 200) {
       pending = 0;
       const chunk = compressor.take();
