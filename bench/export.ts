@@ -115,6 +115,7 @@ async function measure(roundId: number) {
     });
     if (child.status !== 0) throw new Error(`export ${what} failed (${child.status})`);
     const line = child.stdout.trim().split('\n').at(-1)!;
+    if (process.env.BENCH_EXPORT_DIGEST) console.log(what, line);
     return { label: what === 'baseline' ? 'baseline: stream the rows from PostgreSQL' : `export ${what}`, ...(JSON.parse(line) as { seconds: number; planSeconds: number; bytes: number; cpuSeconds: number; rssStartMb: number; peakRssMb: number }) };
   };
   const results = [runOne('baseline')];

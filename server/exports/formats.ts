@@ -27,14 +27,12 @@ function wallClockDate(date: Date): Date {
 
 function csvField(value: ExportValue, delimiter: string, decimalComma: boolean): string {
   if (value === null || value === undefined) return '';
-  let text: string;
-  if (value instanceof Date) text = dutchDateTime(value);
-  else if (typeof value === 'number') text = decimalComma ? String(value).replace('.', ',') : String(value);
-  else {
-    // Spreadsheet programs run cells that start with = + - @ as formulas (CSV injection); both
-    // variants are opened in spreadsheets, so both guard.
-    text = neutraliseFormula(value);
-  }
+  // A number never needs quotes: its text has no quote, line break, comma (csv: decimal point) or
+  // semicolon (csv-nl: decimal comma); most values of a row are small codes (issue 21).
+  if (typeof value === 'number') return decimalComma ? String(value).replace('.', ',') : String(value);
+  // Spreadsheet programs run cells that start with = + - @ as formulas (CSV injection); both
+  // variants are opened in spreadsheets, so both guard.
+  const text = value instanceof Date ? dutchDateTime(value) : neutraliseFormula(value);
   return /["\n\r]/.test(text) || text.includes(delimiter) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
@@ -46,7 +44,11 @@ function csvField(value: ExportValue, delimiter: string, decimalComma: boolean):
 export async function* csvChunks(plan: ExportPlan, variant: 'csv' | 'csv-nl'): AsyncGenerator<string> {
   const nl = variant === 'csv-nl';
   const delimiter = nl ? ';' : ',';
-  const line = (values: ExportValue[]) => values.map((v) => csvField(v, delimiter, nl)).join(delimiter) + '\r\n';
+  const line = (values: ExportValue[]) => {
+    let text = values.length ? csvField(values[0]!, delimiter, nl) : '';
+    for (let i = 1; i < values.length; i++) text += delimiter + csvField(values[i]!, delimiter, nl);
+    return text + '\r\n';
+  };
   yield (nl ? '\uFEFF' : '') + line(plan.variables.map((v) => v.name));
   let buffer = '';
   let count = 0;

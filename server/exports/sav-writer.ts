@@ -285,48 +285,78 @@ export function spssDateTime(date: Date): number {
   return amsterdamWallMs(date) / 1000 + SPSS_EPOCH_OFFSET;
 }
 
-/** Compresses cases into command blocks: 8 command bytes, then the 8-byte literals they announce. */
+/**
+ * Compresses cases into command blocks: 8 command bytes, then the 8-byte literals they announce.
+ * Written straight into one growing buffer (issue 21: a Buffer per command and per literal, and
+ * their concatenation, were most of the .sav export's own time): `block` is where the open block's
+ * command bytes go, `end` where the next literal (or block) goes.
+ */
 class Compressor {
-  private commands: number[] = [];
-  private literals: Buffer[] = [];
-  private out: Buffer[] = [];
+  private buffer = Buffer.alloc(1 << 16);
+  private block = 0;
+  private commands = 8; // commands in the open block; 8 means none is open
+  private end = 0;
 
-  private command(code: number, literal?: Buffer) {
-    this.commands.push(code);
-    if (literal) this.literals.push(literal);
-    if (this.commands.length === 8) this.flushBlock();
+  private reserve(bytes: number) {
+    if (this.end + bytes <= this.buffer.length) return;
+    const bigger = Buffer.alloc(Math.max(this.buffer.length * 2, this.end + bytes));
+    this.buffer.copy(bigger, 0, 0, this.end);
+    this.buffer = bigger;
   }
 
-  private flushBlock() {
-    if (!this.commands.length) return;
-    const block = Buffer.alloc(8, 0);
-    this.commands.forEach((c, i) => (block[i] = c));
-    this.out.push(block, ...this.literals);
-    this.commands = [];
-    this.literals = [];
+  private command(code: number) {
+    if (this.commands === 8) {
+      this.reserve(8 + 64);
+      this.block = this.end;
+      this.buffer.fill(0, this.block, this.block + 8);
+      this.end += 8;
+      this.commands = 0;
+    }
+    this.buffer[this.block + this.commands++] = code;
   }
 
   number(value: number | null) {
     if (value === null || !Number.isFinite(value)) return this.command(255);
     if (Number.isInteger(value) && value >= 1 - BIAS && value <= 251 - BIAS) return this.command(value + BIAS);
-    const b = Buffer.alloc(8);
-    b.writeDoubleLE(value);
-    this.command(253, b);
+    this.command(253);
+    this.buffer.writeDoubleLE(value, this.end);
+    this.end += 8;
   }
 
   stringSlots(bytes: Buffer, slotCount: number) {
     for (let i = 0; i < slotCount; i++) {
-      const chunk = Buffer.alloc(8, 0x20);
-      if (i * 8 < bytes.length) bytes.copy(chunk, 0, i * 8, Math.min(bytes.length, i * 8 + 8));
-      if (chunk.every((c) => c === 0x20)) this.command(254);
-      else this.command(253, chunk);
+      const from = i * 8;
+      const to = Math.min(bytes.length, from + 8);
+      let blank = true;
+      for (let k = from; k < to; k++) {
+        if (bytes[k] !== 0x20) {
+          blank = false;
+          break;
+        }
+      }
+      if (blank) {
+        this.command(254);
+        continue;
+      }
+      this.command(253);
+      this.buffer.fill(0x20, this.end, this.end + 8);
+      bytes.copy(this.buffer, this.end, from, to);
+      this.end += 8;
     }
   }
 
+  blankSlots(slotCount: number) {
+    for (let i = 0; i < slotCount; i++) this.command(254);
+  }
+
+  /** The finished blocks (with `final`, the open one too, its unused commands 0), as a new Buffer. */
   take(final = false): Buffer {
-    if (final) this.flushBlock();
-    const result = Buffer.concat(this.out);
-    this.out = [];
+    const upTo = final || this.commands === 8 ? this.end : this.block;
+    const result = Buffer.from(this.buffer.subarray(0, upTo));
+    this.buffer.copy(this.buffer, 0, upTo, this.end);
+    this.end -= upTo;
+    this.block -= upTo;
+    if (final) this.commands = 8;
     return result;
   }
 }
@@ -335,7 +365,8 @@ function encodeCase(entries: Layout[], values: readonly SavValue[], compressor: 
   if (values.length !== entries.length) {
     throw new SavError(`Case has ${values.length} values for ${entries.length} variables`);
   }
-  entries.forEach((entry, i) => {
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
     const v = entry.variable;
     const value = values[i];
     if (v.type === 'numeric') {
@@ -344,6 +375,11 @@ function encodeCase(entries: Layout[], values: readonly SavValue[], compressor: 
       compressor.number(value instanceof Date && !Number.isNaN(value.getTime()) ? spssDateTime(value) : null);
     } else {
       const text = value === null || value === undefined ? '' : String(value);
+      if (text === '') {
+        // Empty (most open answers): every slot of every segment is blank.
+        for (const width of entry.segments) compressor.blankSlots(slots(width));
+        continue;
+      }
       const bytes = utf8Truncate(text, v.width);
       // Data is packed 255 bytes per segment; each segment occupies its own slots.
       let offset = 0;
@@ -353,7 +389,7 @@ function encodeCase(entries: Layout[], values: readonly SavValue[], compressor: 
         offset += take;
       }
     }
-  });
+  }
 }
 
 /** Streams a complete .sav file: the dictionary, then the cases as they come. */
