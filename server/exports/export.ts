@@ -248,7 +248,7 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
     const accumulators = scales.map((sc) => new ScaleAccumulator(sc));
     if (options.measure?.scaleStatistics ?? true) {
       const stream = baseQuery(db, roundId, options).select('resp.data').stream(500);
-      for await (const r of readAhead(stream, 1000)) for (const a of accumulators) a.add((r.data ?? {}) as Record<string, unknown>);
+      for await (const r of readAhead(stream, 500)) for (const a of accumulators) a.add((r.data ?? {}) as Record<string, unknown>);
     }
     scales.forEach((sc, k) => {
       const itemName = (item: ScaleDefinition['items'][number]) => (item.row === null ? item.question : `${item.question}_${item.row}`);
@@ -308,7 +308,7 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
         ])
         .orderBy('i.respondent_number')
         .stream(500);
-      for await (const r of readAhead(stream, 1000)) {
+      for await (const r of readAhead(stream, 500)) {
         const data = (r.data ?? {}) as Record<string, unknown>;
         const situation = (r.situation ?? null) as Situation | null;
         const variablesForRow = variablesFor({ situation, sector: r.sector, schoolName: r.school_name, schoolKind: r.school_kind });
