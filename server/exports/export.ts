@@ -308,7 +308,7 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
         ])
         .orderBy('i.respondent_number')
         .stream(500);
-      for await (const r of readAhead(stream, 500)) {
+      for await (const r of stream) {
         const data = (r.data ?? {}) as Record<string, unknown>;
         const situation = (r.situation ?? null) as Situation | null;
         const variablesForRow = variablesFor({ situation, sector: r.sector, schoolName: r.school_name, schoolKind: r.school_kind });
