@@ -6,7 +6,6 @@ import { notFound } from '../errors';
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent, type QuestionnaireVariables } from '../questionnaires';
 import { RESPONSE_STATUS_LABELS, SITUATION_LABELS, SITUATIONS } from '../../contract/vocabulary';
 import { answerColumns, answerValues, MISSING_LABELS, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from '../questionnaires/columns';
-import { readAhead } from './read-ahead';
 import { readScales, ScaleAccumulator, scaleScore, type ScaleDefinition } from './scales';
 
 /**
@@ -248,7 +247,7 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
     const accumulators = scales.map((sc) => new ScaleAccumulator(sc));
     if (options.measure?.scaleStatistics ?? true) {
       const stream = baseQuery(db, roundId, options).select('resp.data').stream(500);
-      for await (const r of readAhead(stream, 500)) for (const a of accumulators) a.add((r.data ?? {}) as Record<string, unknown>);
+      for await (const r of stream) for (const a of accumulators) a.add((r.data ?? {}) as Record<string, unknown>);
     }
     scales.forEach((sc, k) => {
       const itemName = (item: ScaleDefinition['items'][number]) => (item.row === null ? item.question : `${item.question}_${item.row}`);
