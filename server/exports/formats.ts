@@ -5,7 +5,6 @@ import type { ExportPlan, ExportValue, ExportVariable } from './export';
 import { codebookRows } from './codebook';
 import { neutraliseFormula } from '../spreadsheet';
 import { amsterdamWallMs, formatAmsterdam } from '../time';
-import { readAhead } from './read-ahead';
 
 export type ExportFormat = 'csv' | 'csv-nl' | 'xlsx' | 'sav';
 
@@ -26,14 +25,6 @@ function wallClockDate(date: Date): Date {
   return new Date(amsterdamWallMs(date));
 }
 
-/**
- * CSV and .sav ask for the next rows while they write the current ones (readAhead), so PostgreSQL
- * computes the next cursor batch meanwhile (issue 21). Not XLSX: exceljs buffers whatever it is
- * given until its zip stream has deflated it, and fed without the cursor's pauses its peak RSS
- * went from ~290 to 599 MB (bench/RESULTS.md).
- */
-const ROWS_AHEAD = 500;
-
 function csvField(value: ExportValue, delimiter: string, decimalComma: boolean): string {
   if (value === null || value === undefined) return '';
   // A number never needs quotes: its text has no quote, line break, comma (csv: decimal point) or
@@ -53,15 +44,11 @@ function csvField(value: ExportValue, delimiter: string, decimalComma: boolean):
 export async function* csvChunks(plan: ExportPlan, variant: 'csv' | 'csv-nl'): AsyncGenerator<string> {
   const nl = variant === 'csv-nl';
   const delimiter = nl ? ';' : ',';
-  const line = (values: ExportValue[]) => {
-    let text = values.length ? csvField(values[0]!, delimiter, nl) : '';
-    for (let i = 1; i < values.length; i++) text += delimiter + csvField(values[i]!, delimiter, nl);
-    return text + '\r\n';
-  };
+  const line = (values: ExportValue[]) => values.map((v) => csvField(v, delimiter, nl)).join(delimiter) + '\r\n';
   yield (nl ? '\uFEFF' : '') + line(plan.variables.map((v) => v.name));
   let buffer = '';
   let count = 0;
-  for await (const row of readAhead(plan.rows(), ROWS_AHEAD)) {
+  for await (const row of plan.rows()) {
     buffer += line(row);
     if (++count % 500 === 0) {
       yield buffer;
@@ -79,7 +66,7 @@ function toSavVariable(v: ExportVariable): SavVariable {
 
 export function savStream(plan: ExportPlan, fileLabel: string): Readable {
   return Readable.from(
-    savChunks({ variables: plan.variables.map(toSavVariable), fileLabel, caseCount: plan.caseCount }, readAhead(plan.rows(), ROWS_AHEAD)),
+    savChunks({ variables: plan.variables.map(toSavVariable), fileLabel, caseCount: plan.caseCount }, plan.rows()),
   );
 }
 
