@@ -5,6 +5,7 @@
  * CPU seconds, RSS at the start and peak RSS (MB), and the seconds planExport took (variables,
  * string widths and scale statistics, before the first row).
  */
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openPostgres } from '../server/db/database';
@@ -17,8 +18,14 @@ const db = database.db;
 const roundId = Number(round);
 const rssStart = process.memoryUsage().rss;
 let bytes = 0;
+// BENCH_EXPORT_DIGEST=1: also the sha256 of the file, to check that a change keeps it byte-identical
+// (costs time, so not in measured runs); for .sav without its 176-byte header, which holds the
+// time of writing.
+const digest = process.env.BENCH_EXPORT_DIGEST ? createHash('sha256') : null;
+const skip = what === 'sav' ? 176 : 0;
 const sink = new Writable({
   write(chunk: Buffer, _enc, cb) {
+    if (digest && bytes + chunk.length > skip) digest.update(chunk.subarray(Math.max(0, skip - bytes)));
     bytes += chunk.length;
     cb();
   },
@@ -41,6 +48,7 @@ try {
       seconds,
       planSeconds,
       bytes,
+      ...(digest ? { sha256: digest.digest('hex') } : {}),
       cpuSeconds: (used.user + used.system) / 1e6,
       rssStartMb: Math.round(rssStart / 1e6),
       // maxRSS is in KiB.

@@ -18,17 +18,34 @@ import { benchDatabaseUrl, loadAverage, recordResults, table } from './lib';
  * The export streams, so its memory must not grow with the number of responses.
  */
 const RESPONSES = Number(process.env.BENCH_EXPORT_RESPONSES ?? 100_000);
+// BENCH_EXPORT_KEEP=1 keeps the seeded database (its URL is printed); BENCH_EXPORT_DATABASE_URL
+// measures on such a database again without seeding (for profiling one change after another).
+const reuse = process.env.BENCH_EXPORT_DATABASE_URL;
+const keep = Boolean(process.env.BENCH_EXPORT_KEEP) || Boolean(reuse);
 const adminUrl = benchDatabaseUrl();
-const name = `mr_bench_export_${Date.now()}`;
+const name = reuse ? new URL(reuse).pathname.slice(1) : `mr_bench_export_${Date.now()}`;
 const admin = new pg.Client({ connectionString: adminUrl });
 await admin.connect();
-await admin.query(`create database ${name}`);
+if (!reuse) await admin.query(`create database ${name}`);
 const url = new URL(adminUrl);
 url.pathname = '/' + name;
 const database = openPostgres(url.toString());
 const db = database.db;
 
 try {
+  if (!reuse) await seed();
+  if (keep) console.log(`database kept: ${url.toString()}`);
+  const roundId = (await db.selectFrom('rounds').select('id').executeTakeFirstOrThrow()).id;
+  const responses = Number((await sql<{ n: string }>`select count(*) as n from responses`.execute(db)).rows[0]!.n);
+  if (responses !== RESPONSES) throw new Error(`the database holds ${responses} responses, not BENCH_EXPORT_RESPONSES=${RESPONSES}`);
+  await measure(roundId);
+} finally {
+  await database.close();
+  if (!keep) await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.end();
+}
+
+async function seed() {
   await migrateToLatest(db);
   const version = await snapshotVersion(db, 'image-samenwerking-2023');
   const content = version.content as QuestionnaireContent;
@@ -66,6 +83,9 @@ try {
   // Respondent numbers are given once per round (the first export's UPDATE of every invitation);
   // done here, so that no format pays for it (it used to land on the first one measured, CSV).
   await db.transaction().execute((trx) => assignRespondentNumbers(trx, roundId));
+}
+
+async function measure(roundId: number) {
 
   // Each export (and the baseline) runs in a process of its own (bench/_export-one.ts), so its
   // peak RSS is that export's alone, not this process's, which holds the seeding's survey-core
@@ -95,10 +115,13 @@ try {
     });
     if (child.status !== 0) throw new Error(`export ${what} failed (${child.status})`);
     const line = child.stdout.trim().split('\n').at(-1)!;
+    if (process.env.BENCH_EXPORT_DIGEST) console.log(what, line);
     return { label: what === 'baseline' ? 'baseline: stream the rows from PostgreSQL' : `export ${what}`, ...(JSON.parse(line) as { seconds: number; planSeconds: number; bytes: number; cpuSeconds: number; rssStartMb: number; peakRssMb: number }) };
   };
   const results = [runOne('baseline')];
-  for (const format of ['csv', 'xlsx', 'sav']) results.push(runOne(format));
+  // BENCH_EXPORT_FORMATS=csv,sav measures only those (the baseline always).
+  const formats = (process.env.BENCH_EXPORT_FORMATS ?? 'csv,xlsx,sav').split(',').filter(Boolean);
+  for (const format of formats) results.push(runOne(format));
   const baseline = results[0]!.seconds;
   recordResults(`Export of ${RESPONSES.toLocaleString('en')} responses (bench/export.ts)`, [
     ...table(
@@ -120,8 +143,4 @@ try {
     '',
     `Load average: ${loadAverage()}. Each step in its own process (bench/_export-one.ts compiled to JavaScript with esbuild, run by plain Node); peak RSS is that whole process's (the Node runtime with the app's modules loaded is the "RSS at start"; "growth" is what the export added). Rows come through a cursor, 500 at a time.`,
   ]);
-} finally {
-  await database.close();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
 }

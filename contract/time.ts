@@ -46,9 +46,19 @@ export function wallTime(date: Date): WallTime {
   return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
 }
 
+/**
+ * The Dutch wall-clock time of an instant as milliseconds whose UTC fields are that wall-clock
+ * time, truncated to the second as Intl does (NaN for an invalid date). Exact but slow (Intl per
+ * call): server/time.ts keeps the offset per UTC hour for exports of many instants.
+ */
+export function wallClockMs(date: Date): number {
+  if (Number.isNaN(date.getTime())) return NaN;
+  const w = wallTime(date);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+}
+
 function offsetAt(ms: number): number {
-  const w = wallTime(new Date(ms));
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
+  return wallClockMs(new Date(ms)) - Math.floor(ms / 1000) * 1000;
 }
 
 /** The instant of a Dutch wall-clock time (month 1–12). A time skipped by DST moves forward. */

@@ -7,9 +7,9 @@
  */
 
 import { badRequest } from './errors';
-import { formatClock, formatDay, fromWallTime, wallTime, ZONE } from '../contract/time';
+import { formatClock, formatDay, fromWallTime, wallClockMs, wallTime, ZONE } from '../contract/time';
 
-export { ZONE, ZONE_LABEL, wallTime, fromWallTime, formatDay, formatDateTime, formatClock, formatMoment, type WallTime } from '../contract/time';
+export { ZONE, ZONE_LABEL, wallTime, wallClockMs, fromWallTime, formatDay, formatDateTime, formatClock, formatMoment, type WallTime } from '../contract/time';
 
 /**
  * The end of the Dutch day an instant falls on: the next Dutch midnight (a midnight itself
@@ -72,3 +72,48 @@ export function amsterdamDayStart(date: string, field = 'De datum'): Date {
   }
   return fromWallTime(year, month, day);
 }
+
+// Wall-clock time of many instants (exports, issue 21): an export of 100,000 responses formats two
+// instants per row, and Intl per value was a visible part of its profile. Europe/Amsterdam changes
+// its offset only at whole UTC hours (01:00 UTC, the last Sunday of March and of October, since
+// 1977; before that also at whole hours), so the offset is the same for every instant of a UTC
+// hour: it is asked of Intl (wallClockMs) once per UTC hour and kept. Instants before 1970 (local
+// mean time before 1940 had an offset of 19 minutes 32 seconds, whose changes fell mid-hour) are
+// asked of Intl each time. tests/unit/wall-clock.test.ts compares both with Intl for every hour of
+// several years, DST changes included.
+
+const HOUR_MS = 3_600_000;
+const OFFSET_CACHE_SIZE = 200_000; // ~23 years of hours
+const offsets = new Map<number, number>();
+
+/** wallClockMs, the same to the millisecond, with Intl asked once per UTC hour (from 1970). */
+export function amsterdamWallMs(date: Date): number {
+  const ms = date.getTime();
+  if (Number.isNaN(ms)) return NaN;
+  const seconds = Math.floor(ms / 1000) * 1000;
+  if (ms < 0) return wallClockMs(new Date(seconds));
+  const hour = Math.floor(ms / HOUR_MS);
+  let offset = offsets.get(hour);
+  if (offset === undefined) {
+    const start = hour * HOUR_MS;
+    offset = wallClockMs(new Date(start)) - start;
+    if (offsets.size >= OFFSET_CACHE_SIZE) offsets.clear();
+    offsets.set(hour, offset);
+  }
+  return seconds + offset;
+}
+
+/** "2026-03-05 14:45:10": the wall-clock time in the Netherlands (as `sv-SE` formats it), for exports. */
+export function formatAmsterdam(date: Date): string {
+  const wall = amsterdamWallMs(date);
+  if (Number.isNaN(wall)) throw new RangeError('Invalid time value');
+  const d = new Date(wall);
+  const year = d.getUTCFullYear();
+  if (year < 1000 || year > 9999) {
+    return `${String(year).padStart(4, '0')}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  }
+  const iso = d.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+}
+
+const pad = (n: number) => (n < 10 ? `0${n}` : String(n));

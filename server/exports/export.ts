@@ -203,22 +203,33 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
 
 
   // One pass over the data measures the widest text of each string column (when the format needs it).
+  // The answers are read from responses alone, for the invitations the export takes (a semi-join):
+  // joined to the invitations they made PostgreSQL hash every response, answers and all, and spill
+  // it to disk (issue 21, EXPLAIN ANALYZE in bench/RESULTS.md). Each invitation has at most one response.
   const measureWidths = options.measure?.widths ?? true;
   const textColumns = columns.filter((c) => c.kind === 'text' || c.kind === 'other-text');
-  const widthSelects = [
-    sql<number>`0`.as('w_none'),
-    ...(measureWidths ? textColumns : []).map((c, i) =>
-      sql<number>`coalesce(max(octet_length(resp.data ->> ${c.kind === 'text' ? c.question : `${c.question}-Comment`})), 0)`.as(`w${i}`),
-    ),
-  ];
-  const measured = await baseQuery(db, roundId, options)
-    .select(sql<number>`count(*)`.as('count'))
-    .select(sql<number>`coalesce(max(octet_length(i.school_name)), 1)`.as('name_w'))
-    .select(sql<number>`coalesce(max(octet_length(concat_ws(' ', i.school_street, i.school_house_number))), 1)`.as('address_w'))
-    .select(sql<number>`coalesce(max(octet_length(i.school_city)), 1)`.as('city_w'))
-    .select(widthSelects)
-    .executeTakeFirstOrThrow();
-  const row = measured as unknown as Record<string, number>;
+  const measuredTexts = measureWidths ? textColumns : [];
+  // Both at once (two connections on PostgreSQL).
+  const [widthRow, measured] = await Promise.all([
+    measuredTexts.length
+      ? db
+          .selectFrom('responses as resp')
+          .select(
+            measuredTexts.map((c, i) =>
+              sql<number>`coalesce(max(octet_length(resp.data ->> ${c.kind === 'text' ? c.question : `${c.question}-Comment`})), 0)`.as(`w${i}`),
+            ),
+          )
+          .where('resp.invitation_id', 'in', baseQuery(db, roundId, options).select('i.id'))
+          .executeTakeFirstOrThrow()
+      : {},
+    baseQuery(db, roundId, options)
+      .select(sql<number>`count(*)`.as('count'))
+      .select(sql<number>`coalesce(max(octet_length(i.school_name)), 1)`.as('name_w'))
+      .select(sql<number>`coalesce(max(octet_length(concat_ws(' ', i.school_street, i.school_house_number))), 1)`.as('address_w'))
+      .select(sql<number>`coalesce(max(octet_length(i.school_city)), 1)`.as('city_w'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  const row = { ...measured, ...widthRow } as unknown as Record<string, number>;
 
   const identifierVars = IDENTIFIER_VARIABLES.map((v) => ({
     ...v,
@@ -275,8 +286,8 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
         .select([
           'i.respondent_number',
           'i.status',
-          'i.started_at',
-          'i.consent_at',
+          // Shown as "gestart op": the start, or for older responses the consent (one date to parse, not two).
+          sql<Date | null>`coalesce(i.started_at, i.consent_at)`.as('started_at'),
           'i.completed_at',
           // The school as it was when invited (migration 0012), not as the latest DUO list has it.
           sql<string>`coalesce(i.school_location_code, s.location_code)`.as('location_code'),
@@ -312,7 +323,7 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
           r.sector === 'po' ? 1 : 2,
         ];
         if (branch) values.push(branchIndex >= 0 ? branchIndex + 1 : NOT_ANSWERED);
-        values.push(r.status === 'completed' ? 1 : 2, r.started_at ?? r.consent_at, r.completed_at);
+        values.push(r.status === 'completed' ? 1 : 2, r.started_at, r.completed_at);
         if (options.identifiers) {
           values.push(r.school_name, r.brin, r.location_code, [r.street, r.house_number].filter(Boolean).join(' '), r.postcode ?? '', r.city ?? '');
         }

@@ -4,7 +4,7 @@ import { savChunks, type SavVariable } from './sav-writer';
 import type { ExportPlan, ExportValue, ExportVariable } from './export';
 import { codebookRows } from './codebook';
 import { neutraliseFormula } from '../spreadsheet';
-import { amsterdamWallMs, formatAmsterdam } from './wall-clock';
+import { amsterdamWallMs, formatAmsterdam } from '../time';
 
 export type ExportFormat = 'csv' | 'csv-nl' | 'xlsx' | 'sav';
 
@@ -15,9 +15,7 @@ export const FORMAT_INFO: Record<ExportFormat, { contentType: string; extension:
   sav: { contentType: 'application/x-spss-sav', extension: 'sav', label: 'SPSS (.sav)' },
 };
 
-const TIME_ZONE = 'Europe/Amsterdam';
-
-/** The wall-clock time in the Netherlands, as "2026-03-05 14:45:10" (Intl once per UTC hour, see wall-clock.ts). */
+/** The wall-clock time in the Netherlands, as "2026-03-05 14:45:10" (Intl once per UTC hour, see server/time.ts). */
 export function dutchDateTime(date: Date): string {
   return formatAmsterdam(date);
 }
@@ -29,14 +27,12 @@ function wallClockDate(date: Date): Date {
 
 function csvField(value: ExportValue, delimiter: string, decimalComma: boolean): string {
   if (value === null || value === undefined) return '';
-  let text: string;
-  if (value instanceof Date) text = dutchDateTime(value);
-  else if (typeof value === 'number') text = decimalComma ? String(value).replace('.', ',') : String(value);
-  else {
-    // Spreadsheet programs run cells that start with = + - @ as formulas (CSV injection); both
-    // variants are opened in spreadsheets, so both guard.
-    text = neutraliseFormula(value);
-  }
+  // A number never needs quotes: its text has no quote, line break, comma (csv: decimal point) or
+  // semicolon (csv-nl: decimal comma); most values of a row are small codes (issue 21).
+  if (typeof value === 'number') return decimalComma ? String(value).replace('.', ',') : String(value);
+  // Spreadsheet programs run cells that start with = + - @ as formulas (CSV injection); both
+  // variants are opened in spreadsheets, so both guard.
+  const text = value instanceof Date ? dutchDateTime(value) : neutraliseFormula(value);
   return /["\n\r]/.test(text) || text.includes(delimiter) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
@@ -70,7 +66,7 @@ function toSavVariable(v: ExportVariable): SavVariable {
 
 export function savStream(plan: ExportPlan, fileLabel: string): Readable {
   return Readable.from(
-    savChunks({ variables: plan.variables.map(toSavVariable), fileLabel, caseCount: plan.caseCount, timeZone: TIME_ZONE }, plan.rows()),
+    savChunks({ variables: plan.variables.map(toSavVariable), fileLabel, caseCount: plan.caseCount }, plan.rows()),
   );
 }
 

@@ -7,7 +7,7 @@
  * streamed: the writer yields Buffers and never holds more than one block of cases.
  */
 
-import { amsterdamWallMs } from './wall-clock';
+import { amsterdamWallMs } from '../time';
 
 export type SavMeasure = 'nominal' | 'ordinal' | 'scale';
 
@@ -51,8 +51,6 @@ export interface SavDictionary {
   caseCount?: number;
   /** Creation time written in the header (tests pass a fixed one). */
   createdAt?: Date;
-  /** Time zone in which date-times are shown to the analyst. */
-  timeZone?: string;
 }
 
 export class SavError extends Error {}
@@ -282,91 +280,106 @@ function dictionary(dict: SavDictionary, entries: Layout[], caseSize: number): B
   return Buffer.concat(parts);
 }
 
-/** Seconds since 1582-10-14 of the wall-clock time of `date` in `timeZone`. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-export function spssDateTime(date: Date, timeZone: string): number {
-  // Dutch time (every export): the offset per UTC hour, kept (wall-clock.ts), not Intl per value.
-  if (timeZone === 'Europe/Amsterdam') return amsterdamWallMs(date) / 1000 + SPSS_EPOCH_OFFSET;
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  const parts = formatter.formatToParts(date);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return wall / 1000 + SPSS_EPOCH_OFFSET;
+/** Seconds since 1582-10-14 of the Dutch wall-clock time of `date` (server/time.ts: Intl once per UTC hour). */
+export function spssDateTime(date: Date): number {
+  return amsterdamWallMs(date) / 1000 + SPSS_EPOCH_OFFSET;
 }
 
-/** Compresses cases into command blocks: 8 command bytes, then the 8-byte literals they announce. */
+/**
+ * Compresses cases into command blocks: 8 command bytes, then the 8-byte literals they announce.
+ * Written straight into one growing buffer (issue 21: a Buffer per command and per literal, and
+ * their concatenation, were most of the .sav export's own time): `block` is where the open block's
+ * command bytes go, `end` where the next literal (or block) goes.
+ */
 class Compressor {
-  private commands: number[] = [];
-  private literals: Buffer[] = [];
-  private out: Buffer[] = [];
+  private buffer = Buffer.alloc(1 << 16);
+  private block = 0;
+  private commands = 8; // commands in the open block; 8 means none is open
+  private end = 0;
 
-  private command(code: number, literal?: Buffer) {
-    this.commands.push(code);
-    if (literal) this.literals.push(literal);
-    if (this.commands.length === 8) this.flushBlock();
+  private reserve(bytes: number) {
+    if (this.end + bytes <= this.buffer.length) return;
+    const bigger = Buffer.alloc(Math.max(this.buffer.length * 2, this.end + bytes));
+    this.buffer.copy(bigger, 0, 0, this.end);
+    this.buffer = bigger;
   }
 
-  private flushBlock() {
-    if (!this.commands.length) return;
-    const block = Buffer.alloc(8, 0);
-    this.commands.forEach((c, i) => (block[i] = c));
-    this.out.push(block, ...this.literals);
-    this.commands = [];
-    this.literals = [];
+  private command(code: number) {
+    if (this.commands === 8) {
+      this.reserve(8 + 64);
+      this.block = this.end;
+      this.buffer.fill(0, this.block, this.block + 8);
+      this.end += 8;
+      this.commands = 0;
+    }
+    this.buffer[this.block + this.commands++] = code;
   }
 
   number(value: number | null) {
     if (value === null || !Number.isFinite(value)) return this.command(255);
     if (Number.isInteger(value) && value >= 1 - BIAS && value <= 251 - BIAS) return this.command(value + BIAS);
-    const b = Buffer.alloc(8);
-    b.writeDoubleLE(value);
-    this.command(253, b);
+    this.command(253);
+    this.buffer.writeDoubleLE(value, this.end);
+    this.end += 8;
   }
 
   stringSlots(bytes: Buffer, slotCount: number) {
     for (let i = 0; i < slotCount; i++) {
-      const chunk = Buffer.alloc(8, 0x20);
-      if (i * 8 < bytes.length) bytes.copy(chunk, 0, i * 8, Math.min(bytes.length, i * 8 + 8));
-      if (chunk.every((c) => c === 0x20)) this.command(254);
-      else this.command(253, chunk);
+      const from = i * 8;
+      const to = Math.min(bytes.length, from + 8);
+      let blank = true;
+      for (let k = from; k < to; k++) {
+        if (bytes[k] !== 0x20) {
+          blank = false;
+          break;
+        }
+      }
+      if (blank) {
+        this.command(254);
+        continue;
+      }
+      this.command(253);
+      this.buffer.fill(0x20, this.end, this.end + 8);
+      bytes.copy(this.buffer, this.end, from, to);
+      this.end += 8;
     }
   }
 
+  blankSlots(slotCount: number) {
+    for (let i = 0; i < slotCount; i++) this.command(254);
+  }
+
+  /** The finished blocks (with `final`, the open one too, its unused commands 0), as a new Buffer. */
   take(final = false): Buffer {
-    if (final) this.flushBlock();
-    const result = Buffer.concat(this.out);
-    this.out = [];
+    const upTo = final || this.commands === 8 ? this.end : this.block;
+    const result = Buffer.from(this.buffer.subarray(0, upTo));
+    this.buffer.copy(this.buffer, 0, upTo, this.end);
+    this.end -= upTo;
+    this.block -= upTo;
+    if (final) this.commands = 8;
     return result;
   }
 }
 
-function encodeCase(entries: Layout[], values: readonly SavValue[], compressor: Compressor, timeZone: string) {
+function encodeCase(entries: Layout[], values: readonly SavValue[], compressor: Compressor) {
   if (values.length !== entries.length) {
     throw new SavError(`Case has ${values.length} values for ${entries.length} variables`);
   }
-  entries.forEach((entry, i) => {
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
     const v = entry.variable;
     const value = values[i];
     if (v.type === 'numeric') {
       compressor.number(typeof value === 'number' ? value : value === null || value === undefined ? null : Number(value));
     } else if (v.type === 'datetime') {
-      compressor.number(value instanceof Date && !Number.isNaN(value.getTime()) ? spssDateTime(value, timeZone) : null);
+      compressor.number(value instanceof Date && !Number.isNaN(value.getTime()) ? spssDateTime(value) : null);
     } else {
       const text = value === null || value === undefined ? '' : String(value);
+      if (text === '') {
+        // Empty (most open answers): every slot of every segment is blank.
+        for (const width of entry.segments) compressor.blankSlots(slots(width));
+        continue;
+      }
       const bytes = utf8Truncate(text, v.width);
       // Data is packed 255 bytes per segment; each segment occupies its own slots.
       let offset = 0;
@@ -376,19 +389,18 @@ function encodeCase(entries: Layout[], values: readonly SavValue[], compressor: 
         offset += take;
       }
     }
-  });
+  }
 }
 
 /** Streams a complete .sav file: the dictionary, then the cases as they come. */
 export async function* savChunks(dict: SavDictionary, cases: AsyncIterable<readonly SavValue[]> | Iterable<readonly SavValue[]>): AsyncGenerator<Buffer> {
   const entries = layout(dict.variables);
   const caseSize = entries.reduce((sum, e) => sum + e.segments.reduce((s, w) => s + (w === 0 ? 1 : slots(w)), 0), 0);
-  const timeZone = dict.timeZone ?? 'Europe/Amsterdam';
   yield dictionary(dict, entries, caseSize);
   const compressor = new Compressor();
   let pending = 0;
   for await (const values of cases) {
-    encodeCase(entries, values, compressor, timeZone);
+    encodeCase(entries, values, compressor);
     if (++pending >= 200) {
       pending = 0;
       const chunk = compressor.take();

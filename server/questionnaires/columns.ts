@@ -287,12 +287,24 @@ export class VisibilityEvaluator {
     return asked;
   }
 
+  /** Per name seen in a row: whether a condition reads it (saves a toLowerCase per name per row). */
+  private readonly readsName = new Map<string, boolean>();
+
+  private isRead(name: string): boolean {
+    let read = this.readsName.get(name);
+    if (read === undefined) {
+      read = this.reads.has(name.toLowerCase());
+      if (this.readsName.size < 100_000) this.readsName.set(name, read);
+    }
+    return read;
+  }
+
   /** The routing state of a row: every name a condition may read, with its value. */
   private stateKey(data: Record<string, unknown>, variables: Partial<QuestionnaireVariables>): string {
     let key = '';
     for (const [source, record] of [['v', variables], ['d', data]] as const) {
       for (const name in record) {
-        if (!Object.prototype.hasOwnProperty.call(record, name) || !this.reads.has(name.toLowerCase())) continue;
+        if (!Object.prototype.hasOwnProperty.call(record, name) || !this.isRead(name)) continue;
         key += `${source}${JSON.stringify(name)}:${JSON.stringify((record as Record<string, unknown>)[name]) ?? 'u'};`;
       }
     }
