@@ -18,6 +18,8 @@ import { createTestDatabase, describeEachDatabase, testDatabaseUrl, type TestDat
  * wait for it: a lock file in the run's scratch folder (global-setup) says who builds, a result
  * file written when done (or failed) says what was built. A failed build fails every file that
  * asked for it, with the builder's error. global-setup drops the PostgreSQL template at the end.
+ * Under `vitest` (watch mode) the template lives as long as the watcher: restart it after changing
+ * server/demo/replica.ts.
  */
 
 /** The `now` the replica is built with, in every file (its slug and invitation tokens derive from it). */
