@@ -2,20 +2,19 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../server/app';
 import type { ManualClock } from '../../server/clock';
-import { buildReportReplica, type ReplicaRounds } from '../../server/demo/replica';
 import { loginAs } from '../helpers/app';
 import { collectCspViolations } from '../helpers/browser';
-import { describeEachDatabase } from '../helpers/db';
+import { describeEachReplicaDatabase } from '../helpers/replica';
 import { closeBrowserApp, startBrowserApp } from '../helpers/server';
 
 /** The report of the replica round in Chromium: tables as printed, figures as SVG and PNG, the printable page as PDF. */
-describeEachDatabase('the report in a browser', (getDatabase) => {
+describeEachReplicaDatabase('the report in a browser', (getDatabase, getRounds) => {
   let browser: Browser, app: App, url: string, clock: ManualClock;
-  let rounds: ReplicaRounds;
+  let rounds: ReturnType<typeof getRounds>;
 
   beforeAll(async () => {
     ({ app, url, clock, browser } = await startBrowserApp(getDatabase()));
-    rounds = await buildReportReplica(getDatabase().db, clock.now());
+    rounds = getRounds();
   }, 240_000);
   afterAll(() => closeBrowserApp(browser, app));
 

@@ -15,6 +15,10 @@ declare module 'vitest' {
     pgliteTemplate: string;
     /** A migrated PostgreSQL database that each test database is copied from ('' without TEST_DATABASE_URL). */
     postgresTemplate: string;
+    /** This run's scratch folder, removed at the end (the report replica's template lives here). */
+    runDir: string;
+    /** The name the PostgreSQL report replica template gets when a file builds it (tests/helpers/replica.ts). */
+    replicaPostgresTemplate: string;
   }
 }
 
@@ -38,8 +42,14 @@ export default async function setup(project: TestProject) {
   const [pgliteTemplate, postgresTemplate] = await Promise.all([makePGliteTemplate(), url ? makePostgresTemplate(url) : Promise.resolve(null), ensureClientBuild({ quiet: true })]);
   project.provide('pgliteTemplate', pgliteTemplate.file);
   project.provide('postgresTemplate', postgresTemplate?.name ?? '');
+  const runDir = mkdtempSync(path.join(tmpdir(), 'meetronde-test-run-'));
+  const replicaPostgres = `mr_replica_${randomBytes(6).toString('hex')}`;
+  project.provide('runDir', runDir);
+  project.provide('replicaPostgresTemplate', replicaPostgres);
   return async () => {
     pgliteTemplate.remove();
+    rmSync(runDir, { recursive: true, force: true });
+    if (url) await dropDatabase(url, replicaPostgres);
     await postgresTemplate?.remove();
   };
 }
@@ -59,19 +69,22 @@ async function makePGliteTemplate() {
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+async function adminQuery(url: string, statement: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+const dropDatabase = (url: string, name: string) => adminQuery(url, `drop database if exists ${name} with (force)`);
+
 /** One template per run (runs in other worktrees may have other migrations), dropped at the end. */
 async function makePostgresTemplate(url: string) {
   const name = `mr_template_${randomBytes(6).toString('hex')}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`create database ${name}`);
+  await adminQuery(url, `create database ${name}`);
   const target = new URL(url);
   target.pathname = '/' + name;
   const database = openPostgres(target.toString(), { max: 2 });
@@ -80,5 +93,5 @@ async function makePostgresTemplate(url: string) {
   } finally {
     await database.close();
   }
-  return { name, remove: () => admin(`drop database if exists ${name} with (force)`) };
+  return { name, remove: () => dropDatabase(url, name) };
 }

@@ -1,11 +1,11 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../server/app';
-import { buildReportReplica, type ReplicaRounds } from '../../server/demo/replica';
+import type { ReplicaRounds } from '../../server/demo/replica';
 import type { ReportTable, RoundReport } from '../../contract/api/exports';
 import { loginAs, makeTestApp } from '../helpers/app';
 import { readSavWithPspp } from '../helpers/pspp';
-import { describeEachDatabase } from '../helpers/db';
+import { describeEachReplicaDatabase } from '../helpers/replica';
 
 /**
  * The 2023 IMAGE report, cell by cell: the replica round (server/demo/replica.ts) must give
@@ -31,7 +31,7 @@ const SHORT: Record<string, string> = {
   'ow-jh': 'Onderwijs-jeugdhulp',
 };
 
-describeEachDatabase('the 2023 IMAGE report reproduced from data', (getDatabase) => {
+describeEachReplicaDatabase('the 2023 IMAGE report reproduced from data', (getDatabase, getRounds) => {
   let app: App;
   let rounds: ReplicaRounds;
   let report: RoundReport;
@@ -41,7 +41,7 @@ describeEachDatabase('the 2023 IMAGE report reproduced from data', (getDatabase)
     const db = getDatabase().db;
     ({ app } = await makeTestApp(getDatabase()));
     await app.ready();
-    rounds = await buildReportReplica(db, new Date('2026-03-01T09:00:00Z'));
+    rounds = getRounds();
     cookie = (await loginAs(db, 'researcher')).headers.cookie;
     const res = await app.inject({ url: `/api/exports/rounds/${rounds.roundId}/report`, headers: { cookie } });
     expect(res.statusCode).toBe(200);
