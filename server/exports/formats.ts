@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { savChunks, type SavVariable } from './sav-writer';
 import type { ExportPlan, ExportValue, ExportVariable } from './export';
@@ -70,7 +71,26 @@ export function savStream(plan: ExportPlan, fileLabel: string): Readable {
   );
 }
 
-/** XLSX with a data sheet and a codebook sheet, written as a stream. */
+/**
+ * Where exceljs writes a sheet's XML on its way to the zip: the sheet stream (exceljs's StreamBuf)
+ * hands each full buffer to this stream without waiting for it, so while zlib packs more slowly
+ * than rows arrive, the rows pile up here (issue 21: 100,000 rows peaked at 479 MB on a quiet
+ * machine, where PostgreSQL delivers them fastest). An exceljs 4.4 internal (archiver's
+ * readable-stream PassThrough); tests/unit/xlsx-backpressure.test.ts fails if an upgrade moves it.
+ */
+export function sheetInput(sheet: ExcelJS.Worksheet): SheetInput | undefined {
+  const first = (sheet as unknown as { _stream?: { pipes?: unknown[] } })._stream?.pipes?.[0] as Partial<SheetInput> | undefined;
+  // archiver's PassThrough comes from readable-stream, not node:stream: its own writable state.
+  return typeof first?.once === 'function' && typeof first._writableState?.needDrain === 'boolean' ? (first as SheetInput) : undefined;
+}
+
+/** The part of exceljs's sheet input the export reads: whether its last write was over its limit, and the 'drain' that follows. */
+export interface SheetInput {
+  _writableState: { needDrain: boolean; length: number };
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/** XLSX with a data sheet and a codebook sheet, written as a stream; rows are read only as fast as they are packed and taken. */
 export function xlsxStream(plan: ExportPlan): Readable {
   const output = new PassThrough();
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
@@ -94,7 +114,11 @@ export function xlsxStream(plan: ExportPlan): Readable {
         cell.style = styles[column - 1] ?? {};
       });
       added.commit();
-      if (++count % 1000 === 0 && output.writableNeedDrain) await new Promise((resolve) => output.once('drain', resolve));
+      if (++count % 1000 === 0) {
+        if (output.writableNeedDrain) await once(output, 'drain');
+        const input = sheetInput(data);
+        if (input?._writableState.needDrain) await new Promise<void>((resolve) => input.once('drain', resolve));
+      }
     }
     data.commit();
     const book = workbook.addWorksheet('Codeboek');
