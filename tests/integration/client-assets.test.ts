@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Fastify from 'fastify';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../server/app';
-import { clientDist } from '../../server/client-assets';
+import { clientDist, registerClient } from '../../server/client-assets';
 import { makeTestApp } from '../helpers/app';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
@@ -69,6 +71,33 @@ describe('client assets', () => {
       const other = await app.inject({ method: 'GET', url: `/s/${odd}` });
       expect(other.statusCode).toBe(200);
       expect(other.body).not.toContain('rel="preload"');
+    }
+  });
+
+  it('reads the respondent page once, at start: every link is answered from memory, with its own preload', async () => {
+    // A build of its own, so that the file can change under the running server.
+    const dist = mkdtempSync(path.join(tmpdir(), 'mr-client-dist-'));
+    const server = Fastify();
+    try {
+      for (const dir of ['admin', 'respondent', 'assets']) mkdirSync(path.join(dist, dir));
+      writeFileSync(path.join(dist, 'admin', 'index.html'), '<!doctype html><html><head></head><body>admin</body></html>');
+      writeFileSync(path.join(dist, 'respondent', 'index.html'), '<!doctype html><html><head><title>eerste</title></head><body></body></html>');
+      await registerClient(server, dist);
+      const token = 'AbCdEfGhIjKlMnOpQrStUv-_';
+      const first = await server.inject({ method: 'GET', url: `/s/${token}` });
+      expect(first.body).toContain('<title>eerste</title>');
+      expect(first.body).toContain(`<link rel="preload" href="/api/s/${token}" as="fetch" crossorigin="anonymous">`);
+      // Gone from disk now: a page read per request would fail.
+      rmSync(path.join(dist, 'respondent', 'index.html'));
+      const other = 'ZyXwVuTsRqPoNmLkJiHgFeDc';
+      const second = await server.inject({ method: 'GET', url: `/s/${other}` });
+      expect(second.statusCode).toBe(200);
+      expect(second.body).toContain('<title>eerste</title>');
+      expect(second.body).toContain(`<link rel="preload" href="/api/s/${other}" as="fetch" crossorigin="anonymous">`);
+      expect(second.body).not.toContain(token);
+    } finally {
+      await server.close();
+      rmSync(dist, { recursive: true, force: true });
     }
   });
 
