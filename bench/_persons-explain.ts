@@ -9,6 +9,7 @@
 import { sql, type Compilable, type Kysely } from 'kysely';
 import { openPostgres } from '../server/db/database';
 import type { DB } from '../server/db/types';
+import { measurementChain, measurementColumns, measurementWidthsQuery, panelMembersQuery, personRowsQuery } from '../server/persons/export';
 
 const url = process.argv[2];
 if (!url) throw new Error('usage: npx tsx bench/_persons-explain.ts <database url>');
@@ -79,36 +80,12 @@ try {
     select (select count(*) from a)::int as previous, (select count(*) from b)::int as current,
       (select count(*) from a join b using (panel_id))::int as both`.compile(db),
   );
-  const exported = (ids: number[]) =>
-    db
-      .selectFrom('persons as p')
-      .innerJoin('person_responses as pr', 'pr.person_id', 'p.id')
-      .leftJoin('person_classes as c', 'c.id', 'p.class_id')
-      .where('p.round_id', 'in', ids)
-      .where('p.status', '=', 'completed')
-      .where('pr.completed_at', 'is not', null);
-  await explain(
-    'export: widths of one measurement',
-    exported([r2]).select([
-      sql<number>`count(*)::int`.as('n'),
-      sql<number>`coalesce(max(octet_length(c.label)), 0)::int`.as('class_w'),
-      sql<number>`coalesce(max(case when jsonb_typeof(pr.data -> 'waarom') = 'string' then octet_length(pr.data ->> 'waarom') end), 0)::int`.as('w0'),
-    ]),
-  );
-  await explain('export: panel members (wide case count)', exported([r1, r2]).select(sql<number>`count(distinct p.panel_id)::int`.as('n')));
-  await explain(
-    'export: the row query',
-    exported([r1, r2])
-      .leftJoin('person_sites as s', 's.id', 'p.site_id')
-      .leftJoin('invitations as i', 'i.id', 's.invitation_id')
-      .leftJoin('schools as sc', 'sc.id', 'i.school_id')
-      .leftJoin('swvs as w', 'w.id', 'i.swv_id')
-      .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'i.round_id').onRef('rs.swv_id', '=', 'i.swv_id'))
-      .select(['p.id', 'p.round_id', 'p.panel_id', 'p.role', 'pr.data', 'pr.completed_at', 'c.label', 'c.grade', 'w.sector', 'rs.situation', sql<string>`coalesce(i.school_location_code, sc.location_code)`.as('location_code')])
-      .orderBy('p.panel_id')
-      .orderBy(sql`case p.round_id when ${r1}::int then 0 when ${r2}::int then 1 end`)
-      .orderBy('p.id'),
-  );
+  // The export's own query builders (server/persons/export.ts), so these plans are the export's.
+  const chain = await measurementChain(db, r2);
+  const roundIds = chain.map((m) => m.roundId);
+  await explain('export: widths of one measurement', measurementWidthsQuery(db, r2, measurementColumns(chain.at(-1)!)));
+  await explain('export: panel members (wide case count)', panelMembersQuery(db, roundIds));
+  await explain('export: the row query', personRowsQuery(db, roundIds));
 } finally {
   await database.close();
 }

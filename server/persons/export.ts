@@ -41,7 +41,7 @@ export function panelPseudonym(secret: string, panelId: string): string {
   return hmac(secret, 'panel-export', panelId).replace(/[-_]/g, '').slice(0, 12).toUpperCase();
 }
 
-interface Measurement {
+export interface Measurement {
   roundId: number;
   name: string;
   content: QuestionnaireContent | null;
@@ -91,8 +91,12 @@ interface PersonValues {
 const ROLE_CODES = new Map<string, number>(PERSON_ROLES.map((r, i) => [r, i + 1]));
 const GRADE_CODES = new Map<string, number>(CLASS_GRADES.map((g, i) => [g, i + 1]));
 
-/** Completed persons of the chain's rounds with their answers, class and (if any) school location. */
-function exportedPersons(db: Kysely<DB>, roundIds: number[]) {
+/**
+ * Completed persons of the chain's rounds with their answers, class and (if any) school location.
+ * This and the query builders below are exported for bench/ (persons-scale.ts streams the row query
+ * as its baseline, _persons-explain.ts prints their plans), so the bench runs what the export runs.
+ */
+export function exportedPersons(db: Kysely<DB>, roundIds: number[]) {
   return db
     .selectFrom('persons as p')
     .innerJoin('person_responses as pr', 'pr.person_id', 'p.id')
@@ -102,26 +106,36 @@ function exportedPersons(db: Kysely<DB>, roundIds: number[]) {
     .where('pr.completed_at', 'is not', null);
 }
 
+const textColumns = (columns: AnswerColumn[]) => columns.map((c, k) => ({ c, k })).filter(({ c }) => c.kind === 'text' || c.kind === 'other-text');
+
+/** The query of a measurement's exported persons (`n`), widest class label (`class_w`) and widest value of each text column (`w0`, `w1`, …). */
+export function measurementWidthsQuery(db: Kysely<DB>, roundId: number, columns: AnswerColumn[]) {
+  return exportedPersons(db, [roundId]).select([
+    sql<number>`count(*)::int`.as('n'),
+    sql<number>`coalesce(max(octet_length(c.label)), 0)::int`.as('class_w'),
+    ...textColumns(columns).map(({ c }, i) => {
+      const key = c.kind === 'text' ? c.question : `${c.question}-Comment`;
+      return sql<number>`coalesce(max(case when jsonb_typeof(pr.data -> ${key}) = 'string' then octet_length(pr.data ->> ${key}) end), 0)::int`.as(`w${i}`);
+    }),
+  ]);
+}
+
 /** Widths of a measurement's text answers and class labels, and its number of exported persons. */
 async function measure(db: Kysely<DB>, roundId: number, columns: AnswerColumn[]) {
-  const texts = columns.map((c, k) => ({ c, k })).filter(({ c }) => c.kind === 'text' || c.kind === 'other-text');
-  const row = (await exportedPersons(db, [roundId])
-    .select([
-      sql<number>`count(*)::int`.as('n'),
-      sql<number>`coalesce(max(octet_length(c.label)), 0)::int`.as('class_w'),
-      ...texts.map(({ c }, i) => {
-        const key = c.kind === 'text' ? c.question : `${c.question}-Comment`;
-        return sql<number>`coalesce(max(case when jsonb_typeof(pr.data -> ${key}) = 'string' then octet_length(pr.data ->> ${key}) end), 0)::int`.as(`w${i}`);
-      }),
-    ])
-    .executeTakeFirstOrThrow()) as unknown as Record<string, number>;
+  const texts = textColumns(columns);
+  const row = (await measurementWidthsQuery(db, roundId, columns).executeTakeFirstOrThrow()) as unknown as Record<string, number>;
   const widths = new Map(texts.map(({ k }, i) => [k, Number(row[`w${i}`] ?? 0)]));
   return { count: Number(row.n), classWidth: Number(row.class_w), widths };
 }
 
-async function measurementSpec(db: Kysely<DB>, m: Measurement): Promise<MeasurementSpec & { count: number; classWidth: number }> {
+/** A measurement's answer columns as the export writes them. */
+export function measurementColumns(m: Measurement): AnswerColumn[] {
   const consentQuestion = m.content ? readMeta(m.content).consent.question : undefined;
-  const columns = m.content ? answerColumns(m.content, variablesFor({ situation: null, sector: null, schoolName: 'de school' }), { consentQuestion }) : [];
+  return m.content ? answerColumns(m.content, variablesFor({ situation: null, sector: null, schoolName: 'de school' }), { consentQuestion }) : [];
+}
+
+async function measurementSpec(db: Kysely<DB>, m: Measurement): Promise<MeasurementSpec & { count: number; classWidth: number }> {
+  const columns = measurementColumns(m);
   const linked = await linkedColumns(db, m.roundId);
   const { count, classWidth, widths } = await measure(db, m.roundId, columns);
   const variables = columns.map((c, k) => answerVariable(c, widths.get(k) ?? 1));
@@ -147,6 +161,44 @@ async function measurementSpec(db: Kysely<DB>, m: Measurement): Promise<Measurem
     ...(l.kind === 'string' ? { width: linkedWidths.get(k) ?? 1 } : {}),
   }));
   return { columns, evaluator: new VisibilityEvaluator(columns), linked, variables, linkedVars, answerIndex: [], linkedIndex: [], count, classWidth };
+}
+
+/**
+ * The export's row query: every exported person of the chain (round ids oldest first) with what a
+ * file row needs, ordered by panel id, then measurement, then person.
+ */
+export function personRowsQuery(db: Kysely<DB>, roundIds: number[]) {
+  const position = sql<number>`case p.round_id ${sql.join(roundIds.map((id, i) => sql`when ${id}::int then ${i}::int`), sql` `)} end`;
+  return exportedPersons(db, roundIds)
+    .leftJoin('person_sites as s', 's.id', 'p.site_id')
+    .leftJoin('invitations as i', 'i.id', 's.invitation_id')
+    .leftJoin('schools as sc', 'sc.id', 'i.school_id')
+    // A professional has no school (migration 0024) but an SWV of their own (persons.swv_id).
+    .leftJoin('swvs as w', (join) => join.on(sql<boolean>`w.id = coalesce(i.swv_id, p.swv_id)`))
+    .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'p.round_id').onRef('rs.swv_id', '=', 'w.id'))
+    .select([
+      'p.id',
+      'p.round_id',
+      'p.panel_id',
+      'p.role',
+      'pr.data',
+      'pr.completed_at',
+      'c.label',
+      'c.grade',
+      'w.sector',
+      'rs.situation',
+      sql<string | null>`coalesce(i.school_location_code, sc.location_code)`.as('location_code'),
+      sql<string | null>`coalesce(i.school_name, sc.name)`.as('school_name'),
+      sql<SchoolKind | null>`coalesce(i.school_kind, sc.kind)`.as('school_kind'),
+    ])
+    .orderBy('p.panel_id')
+    .orderBy(position)
+    .orderBy('p.id');
+}
+
+/** The number of panel members with a completed questionnaire in any measurement of the chain (the wide export's case count). */
+export function panelMembersQuery(db: Kysely<DB>, roundIds: number[]) {
+  return exportedPersons(db, roundIds).select(sql<number>`count(distinct p.panel_id)::int`.as('n'));
 }
 
 /** Variables of several measurements by name: the latest measurement's definition wins. */
@@ -211,33 +263,7 @@ export async function planPersonExport(db: Kysely<DB>, secret: string, roundId: 
   async function* persons(): AsyncGenerator<{ panelId: string; person: PersonValues }> {
     // One keyed hash and one set of questionnaire variables per school, not per person.
     const schools = new Map<string, { code: string; vars: Partial<QuestionnaireVariables> }>();
-    const position = sql<number>`case p.round_id ${sql.join(roundIds.map((id, i) => sql`when ${id}::int then ${i}::int`), sql` `)} end`;
-    const stream = exportedPersons(db, roundIds)
-      .leftJoin('person_sites as s', 's.id', 'p.site_id')
-      .leftJoin('invitations as i', 'i.id', 's.invitation_id')
-      .leftJoin('schools as sc', 'sc.id', 'i.school_id')
-      // A professional has no school (migration 0024) but an SWV of their own (persons.swv_id).
-      .leftJoin('swvs as w', (join) => join.on(sql<boolean>`w.id = coalesce(i.swv_id, p.swv_id)`))
-      .leftJoin('round_swvs as rs', (join) => join.onRef('rs.round_id', '=', 'p.round_id').onRef('rs.swv_id', '=', 'w.id'))
-      .select([
-        'p.id',
-        'p.round_id',
-        'p.panel_id',
-        'p.role',
-        'pr.data',
-        'pr.completed_at',
-        'c.label',
-        'c.grade',
-        'w.sector',
-        'rs.situation',
-        sql<string | null>`coalesce(i.school_location_code, sc.location_code)`.as('location_code'),
-        sql<string | null>`coalesce(i.school_name, sc.name)`.as('school_name'),
-        sql<SchoolKind | null>`coalesce(i.school_kind, sc.kind)`.as('school_kind'),
-      ])
-      .orderBy('p.panel_id')
-      .orderBy(position)
-      .orderBy('p.id')
-      .stream(CURSOR_ROWS);
+    const stream = personRowsQuery(db, roundIds).stream(CURSOR_ROWS);
     for await (const r of stream) {
       const k = measurementOf.get(r.round_id)!;
       const spec = specs[k]!;
@@ -301,7 +327,7 @@ export async function planPersonExport(db: Kysely<DB>, secret: string, roundId: 
     { name: 'in_beide', label: chain.length === 2 ? 'In beide metingen (beide keren ingevuld)' : 'In alle metingen ingevuld', type: 'numeric', measure: 'nominal', valueLabels: [[0, 'nee'], [1, 'ja']] },
     ...chain.flatMap((_, i) => perMeasurement.map((v) => prefixed(i + 1, v))),
   ];
-  const members = await exportedPersons(db, roundIds).select(sql<number>`count(distinct p.panel_id)::int`.as('n')).executeTakeFirstOrThrow();
+  const members = await panelMembersQuery(db, roundIds).executeTakeFirstOrThrow();
   const emptyMeasurement: ExportValue[] = [null, null, null, null, ...answerVars.map(absent), ...linkedVars.map(absent)];
   const wideRow = (panelId: string, hits: Array<PersonValues | undefined>): ExportValue[] => {
     // The role of the member's latest measurement; a measurement with two rows of one member keeps the last.
