@@ -9,7 +9,8 @@
 import { sql, type Compilable, type Kysely } from 'kysely';
 import { openPostgres } from '../server/db/database';
 import type { DB } from '../server/db/types';
-import { measurementChain, measurementColumns, measurementWidthsQuery, panelMembersQuery, personRowsQuery } from '../server/persons/export';
+import { trackingQuery, teacherTallyQuery } from '../server/persons/tracking';
+import { inBothQuery, measurementChain, measurementColumns, measurementWidthsQuery, panelMembersQuery, personRowsQuery } from '../server/persons/export';
 
 const url = process.argv[2];
 if (!url) throw new Error('usage: npx tsx bench/_persons-explain.ts <database url>');
@@ -34,53 +35,10 @@ function inline(text: string, parameters: readonly unknown[]): string {
 
 try {
   const [r1, r2] = (await db.selectFrom('rounds').select('id').where('unit_type', '=', 'person').orderBy('id').execute()).map((r) => r.id) as [number, number];
-  await explain(
-    'tracking: per school, class and role',
-    sql`
-    with latest as (
-      select distinct on (e.person_id) e.person_id, e.kind
-      from consent_events e
-      where e.round_id = ${r2} and e.kind in ('objection', 'consent')
-      order by e.person_id, e.at desc, e.id desc
-    )
-    select i.id as invitation_id, i.school_name, i.swv_id, w.name as swv_name, s.participation,
-      p.class_id, c.label as class_label, c.grade, p.role,
-      count(p.id)::int as registered,
-      count(p.id) filter (where l.kind = 'objection')::int as objections,
-      count(p.id) filter (where l.kind = 'consent')::int as consents,
-      count(p.id) filter (where p.status = 'refused')::int as refused,
-      count(p.id) filter (where p.status in ('started', 'completed'))::int as started,
-      count(p.id) filter (where p.status = 'completed')::int as completed
-    from invitations i
-    join swvs w on w.id = i.swv_id
-    left join person_sites s on s.invitation_id = i.id
-    left join persons p on p.site_id = s.id
-    left join person_classes c on c.id = p.class_id
-    left join latest l on l.person_id = p.id
-    where i.round_id = ${r2}
-    group by i.id, i.school_name, i.swv_id, w.name, s.participation, p.class_id, c.label, c.grade, p.role
-    order by i.school_name, c.label nulls last`.compile(db),
-  );
-  await explain(
-    'tracking: teachers',
-    db
-      .selectFrom('persons as p')
-      .innerJoin('person_sites as s', 's.id', 'p.site_id')
-      .leftJoin('person_contacts as pc', 'pc.person_id', 'p.id')
-      .select((eb) => ['s.invitation_id', eb.fn.countAll<number>().as('registered')])
-      .where('p.round_id', '=', r2)
-      .where('p.role', '=', 'teacher')
-      .groupBy('s.invitation_id'),
-  );
-  await explain(
-    'tracking: in both',
-    sql`
-    with a as (select distinct panel_id from persons where round_id = ${r1} and status = 'completed'),
-         b as (select distinct panel_id from persons where round_id = ${r2} and status = 'completed')
-    select (select count(*) from a)::int as previous, (select count(*) from b)::int as current,
-      (select count(*) from a join b using (panel_id))::int as both`.compile(db),
-  );
-  // The export's own query builders (server/persons/export.ts), so these plans are the export's.
+  // The app's own query builders (server/persons/tracking.ts, export.ts), so these plans are the app's.
+  await explain('tracking: per school, class and role', trackingQuery(r2).compile(db));
+  await explain('tracking: teachers', teacherTallyQuery(db, r2));
+  await explain('tracking: in both', inBothQuery(r1, r2).compile(db));
   const chain = await measurementChain(db, r2);
   const roundIds = chain.map((m) => m.roundId);
   await explain('export: widths of one measurement', measurementWidthsQuery(db, r2, measurementColumns(chain.at(-1)!)));

@@ -364,19 +364,23 @@ export async function planPersonExport(db: Kysely<DB>, secret: string, roundId: 
   };
 }
 
+/** inBoth's query (exported for bench/_persons-explain.ts). */
+export function inBothQuery(previousRoundId: number, roundId: number) {
+  // One merge of the two measurements' completed panel ids, each read in order from
+  // persons_round_status_panel_idx (migration 0025): no sort or hash of a million ids.
+  return sql<{ previous: number; current: number; both: number }>`
+    select count(a.panel_id)::int as previous, count(b.panel_id)::int as current,
+      count(a.panel_id) filter (where b.panel_id is not null)::int as both
+    from (select distinct panel_id from persons where round_id = ${previousRoundId} and status = 'completed') a
+    full join (select distinct panel_id from persons where round_id = ${roundId} and status = 'completed') b on b.panel_id = a.panel_id
+  `;
+}
+
 /** How many panel members completed both this measurement and the one it follows (tracking). */
 export async function inBoth(db: Kysely<DB>, roundId: number): Promise<{ previousRoundId: number; previous: number; current: number; both: number } | null> {
   const round = await db.selectFrom('person_rounds').select('previous_round_id').where('round_id', '=', roundId).executeTakeFirst();
   const previousRoundId = round?.previous_round_id ?? null;
   if (previousRoundId === null) return null;
-  // One merge of the two measurements' completed panel ids, each read in order from
-  // persons_round_status_panel_idx (migration 0025): no sort or hash of a million ids.
-  const row = await sql<{ previous: number; current: number; both: number }>`
-    select count(a.panel_id)::int as previous, count(b.panel_id)::int as current,
-      count(a.panel_id) filter (where b.panel_id is not null)::int as both
-    from (select distinct panel_id from persons where round_id = ${previousRoundId} and status = 'completed') a
-    full join (select distinct panel_id from persons where round_id = ${roundId} and status = 'completed') b on b.panel_id = a.panel_id
-  `.execute(db);
-  const r = row.rows[0]!;
+  const r = (await inBothQuery(previousRoundId, roundId).execute(db)).rows[0]!;
   return { previousRoundId, previous: Number(r.previous), current: Number(r.current), both: Number(r.both) };
 }

@@ -36,10 +36,9 @@ function add(t: Tally, r: { registered: number; objections: number; consents: nu
 
 const withRate = <T extends Tally>(t: T): T => ({ ...t, rate: t.registered > 0 ? Math.round((1000 * t.completed) / t.registered) / 10 : null });
 
-export async function personTracking(db: Kysely<DB>, roundId: number) {
-  const round = await db.selectFrom('rounds').select(['id', 'name', 'unit_type']).where('id', '=', roundId).executeTakeFirst();
-  if (!round) throw notFound('Deze meting bestaat niet.');
-  const rows = await sql<
+/** personTracking's query of the round's persons per school, class and role (exported for bench/_persons-explain.ts). */
+export function trackingQuery(roundId: number) {
+  return sql<
     {
       invitation_id: number;
       school_name: string | null;
@@ -84,19 +83,29 @@ export async function personTracking(db: Kysely<DB>, roundId: number) {
     left join person_classes c on c.id = k.class_id
     where i.round_id = ${roundId}
     order by i.school_name, c.label nulls last
-  `.execute(db);
+  `;
+}
 
-  // Teachers per school: registered by the coordinator, invitation queued, started (said yes),
-  // completed (every class), said no, opted out of mail, address bounced.
-  const teacherRows = await db
+/** personTracking's query of the teachers per school (exported for bench/_persons-explain.ts). */
+export function teacherTallyQuery(db: Kysely<DB>, roundId: number) {
+  return db
     .selectFrom('persons as p')
     .innerJoin('person_sites as s', 's.id', 'p.site_id')
     .leftJoin('person_contacts as pc', 'pc.person_id', 'p.id')
     .select(['s.invitation_id', ...INVITED_TALLY_COLUMNS])
     .where('p.round_id', '=', roundId)
     .where('p.role', '=', 'teacher')
-    .groupBy('s.invitation_id')
-    .execute();
+    .groupBy('s.invitation_id');
+}
+
+export async function personTracking(db: Kysely<DB>, roundId: number) {
+  const round = await db.selectFrom('rounds').select(['id', 'name', 'unit_type']).where('id', '=', roundId).executeTakeFirst();
+  if (!round) throw notFound('Deze meting bestaat niet.');
+  const rows = await trackingQuery(roundId).execute(db);
+
+  // Teachers per school: registered by the coordinator, invitation queued, started (said yes),
+  // completed (every class), said no, opted out of mail, address bounced.
+  const teacherRows = await teacherTallyQuery(db, roundId).execute();
   const teachersOf = new Map(teacherRows.map((t) => [t.invitation_id, invitedTally(t)]));
   const teacherTotal = { registered: 0, invited: 0, started: 0, completed: 0, refused: 0, optedOut: 0, bounced: 0 };
   for (const t of teachersOf.values()) for (const key of Object.keys(teacherTotal) as Array<keyof typeof teacherTotal>) teacherTotal[key] += t[key];
