@@ -96,8 +96,9 @@ async function seed(database: Database): Promise<Seeded> {
   const completionCounts = [...LEVELS, Math.min(...LEVELS)].map((c) => completionsAt(c) + c);
   const total = saveCount + completionCounts.reduce((a, b) => a + b, 0);
   const consent = JSON.stringify({ [meta.consent.question]: meta.consent.yes });
-  const respondents: Respondent[] = [];
-  for (let start = 0; start < total; start += 1000) {
+  // Batches of 1,000 in two lanes at once, one per core (set-up, not measured); the respondents
+  // keep the batches' order.
+  const batch = async (start: number): Promise<Respondent[]> => {
     const n = Math.min(1000, total - start);
     const tokens = Array.from({ length: n }, () => newInvitationToken(SECRET));
     const schools = await db
@@ -130,8 +131,15 @@ async function seed(database: Database): Promise<Seeded> {
       .insertInto('responses')
       .values(invitations.map((inv) => ({ invitation_id: inv.id, data: consent, current_page: 0, revision: 1, created_at: now, updated_at: now })))
       .execute();
-    respondents.push(...tokens.map((t) => ({ token: t.token, revision: 1 })));
-  }
+    return tokens.map((t) => ({ token: t.token, revision: 1 }));
+  };
+  const starts = Array.from({ length: Math.ceil(total / 1000) }, (_, k) => k * 1000);
+  const batches: Respondent[][] = new Array<Respondent[]>(starts.length);
+  const lane = async (first: number) => {
+    for (let k = first; k < starts.length; k += 2) batches[k] = await batch(starts[k]!);
+  };
+  await Promise.all([lane(0), lane(1)]);
+  const respondents = batches.flat();
   await sql`analyze`.execute(db);
   const completionRespondents: Respondent[][] = [];
   let at = saveCount;
