@@ -21,11 +21,6 @@ export function dutchDateTime(date: Date): string {
   return formatAmsterdam(date);
 }
 
-/** A Date whose UTC fields hold the Dutch wall-clock time (spreadsheets have no time zones). */
-function wallClockDate(date: Date): Date {
-  return new Date(amsterdamWallMs(date));
-}
-
 function csvField(value: ExportValue, delimiter: string, decimalComma: boolean): string {
   if (value === null || value === undefined) return '';
   // A number never needs quotes: its text has no quote, line break, comma (csv: decimal point) or
@@ -105,13 +100,6 @@ const CODEBOOK_COLUMNS: Array<{ key: keyof CodebookRow; header: string; width: n
   { key: 'condition', header: 'Gesteld aan', width: 50 },
 ];
 
-/** The rows with each Date turned into the Dutch wall-clock time a spreadsheet shows. */
-async function* wallClockRows(plan: ExportPlan): AsyncGenerator<ExportValue[]> {
-  for await (const row of plan.rows()) {
-    yield row.map((v) => (v instanceof Date ? wallClockDate(v) : v));
-  }
-}
-
 /**
  * XLSX with a data sheet (frozen header row) and a codebook sheet, written as a stream by our own
  * writer (xlsx-writer.ts, issue 21); rows are read only as fast as they are packed and taken.
@@ -129,7 +117,9 @@ export function xlsxStream(plan: ExportPlan): Readable {
           width: v.type === 'string' ? Math.min(40, Math.max(10, v.width ?? 10)) : v.type === 'datetime' ? 19 : Math.max(8, v.name.length + 2),
           date: v.type === 'datetime',
         })),
-        rows: wallClockRows(plan),
+        rows: plan.rows(),
+        // Dates show the Dutch wall-clock time, as in the CSV export.
+        wallClock: amsterdamWallMs,
       },
       {
         name: 'Codeboek',

@@ -19,8 +19,8 @@ import { crc32, createDeflateRaw, type DeflateRaw } from 'node:zlib';
  *   with exceljs. Text longer than Excel's cell limit of 32,767 characters is cut there (Excel
  *   refuses or "repairs" a longer cell; exceljs wrote it whole). Text is never a formula.
  * - a finite number: `<v>`; NaN and infinities are left out like null.
- * - a Date: the Excel serial number of the Date's UTC fields (callers pass the wall-clock time
- *   they want shown), styled `dd-mm-yyyy hh:mm:ss`; an invalid Date is left out.
+ * - a Date: the Excel serial number of the time the sheet's `wallClock` gives for it (by default
+ *   its UTC time), styled `dd-mm-yyyy hh:mm:ss`; an invalid Date is left out.
  * - null or undefined: no cell at all.
  */
 
@@ -40,6 +40,11 @@ export interface XlsxSheet {
   /** Keep the header row in view while scrolling. */
   freezeHeader?: boolean;
   rows: AsyncIterable<XlsxValue[]> | Iterable<XlsxValue[]>;
+  /**
+   * The time a Date shows, as milliseconds whose UTC fields are that time (spreadsheets have no
+   * time zones); by default the Date's UTC time. The export passes the Dutch wall-clock time.
+   */
+  wallClock?: (date: Date) => number;
 }
 
 export interface XlsxOptions {
@@ -209,6 +214,7 @@ const SHEET_TAIL = '</sheetData></worksheet>';
  */
 async function* sheetXml(sheet: XlsxSheet): AsyncGenerator<string> {
   const columns = sheet.columns;
+  const wallClock = sheet.wallClock ?? ((date: Date) => date.getTime());
   if (columns.length > XLSX_MAX_COLUMNS) throw new XlsxLimitError(`${columns.length} columns do not fit a sheet`);
   const refs = columns.map((_, i) => `<c r="${columnLetters(i + 1)}`);
   // Cells beyond the declared columns (a row longer than the header) still get a reference.
@@ -231,7 +237,7 @@ async function* sheetXml(sheet: XlsxSheet): AsyncGenerator<string> {
       } else if (typeof v === 'string') {
         xml += `${ref(i)}${n}" t="inlineStr"><is><t xml:space="preserve">${xmlText(v)}</t></is></c>`;
       } else if (v instanceof Date) {
-        const ms = v.getTime();
+        const ms = wallClock(v);
         if (Number.isFinite(ms)) xml += `${ref(i)}${n}" s="${DATE_STYLE}"><v>${EPOCH_DAYS + ms / DAY_MS}</v></c>`;
       }
     }
