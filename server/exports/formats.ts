@@ -124,7 +124,11 @@ export function xlsxStream(plan: ExportPlan): Readable {
       {
         name: 'Codeboek',
         columns: CODEBOOK_COLUMNS.map(({ header, width }) => ({ header, width })),
-        rows: codebookRows(plan.variables, plan.consent).map((r) => CODEBOOK_COLUMNS.map(({ key }) => r[key])),
+        // Made when the writer gets here, after the data: scale statistics measured with the rows
+        // (measureFor('xlsx')) are complete only then.
+        rows: (function* () {
+          for (const r of codebookRows(plan.variables, plan.consent)) yield CODEBOOK_COLUMNS.map(({ key }) => r[key]);
+        })(),
       },
     ],
     { creator: 'Meetronde' },
