@@ -52,16 +52,18 @@ export interface ExportOptions {
    * response): `widths`, the widest text of each answer column (.sav declares string widths,
    * XLSX sizes its columns; CSV needs neither), and `scaleStatistics`, each scale's alpha and n
    * over the export's cases (shown only in codebooks). Both by default; left out, text variables
-   * have no width and scales have alpha null and n 0.
+   * have no width and scales have alpha null and n 0. `scaleStatistics: 'rows'` measures them
+   * during `rows()` instead of in a pass of their own: each scale variable's alpha and n are
+   * filled in once the rows are done (XLSX writes its codebook after the data).
    */
-  measure?: { widths?: boolean; scaleStatistics?: boolean };
+  measure?: { widths?: boolean; scaleStatistics?: boolean | 'rows' };
 }
 
 /** What each file format needs planExport to measure (see ExportOptions.measure). */
 export function measureFor(format: 'csv' | 'csv-nl' | 'xlsx' | 'sav'): NonNullable<ExportOptions['measure']> {
   if (format === 'csv' || format === 'csv-nl') return { widths: false, scaleStatistics: false };
   if (format === 'sav') return { widths: true, scaleStatistics: false };
-  return { widths: true, scaleStatistics: true };
+  return { widths: true, scaleStatistics: 'rows' };
 }
 
 export interface ExportPlan {
@@ -243,9 +245,10 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
   const scales = readScales(content);
   const scaleVars: ExportVariable[] = [];
   const scaleItemIndexes: number[][] = [];
+  const scaleStatistics = options.measure?.scaleStatistics ?? true;
   if (scales.length) {
     const accumulators = scales.map((sc) => new ScaleAccumulator(sc));
-    if (options.measure?.scaleStatistics ?? true) {
+    if (scaleStatistics === true) {
       const stream = baseQuery(db, roundId, options).select('resp.data').stream(500);
       for await (const r of stream) for (const a of accumulators) a.add((r.data ?? {}) as Record<string, unknown>);
     }
@@ -307,6 +310,8 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
         ])
         .orderBy('i.respondent_number')
         .stream(500);
+      // scaleStatistics 'rows': measured here, over the rows this pass exports.
+      const rowAccumulators = scaleStatistics === 'rows' && scales.length ? scales.map((sc) => new ScaleAccumulator(sc)) : null;
       for await (const r of stream) {
         const data = (r.data ?? {}) as Record<string, unknown>;
         const situation = (r.situation ?? null) as Situation | null;
@@ -334,8 +339,14 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
           const itemsAsked = scaleItemIndexes[k]!.some((i) => i >= 0 && answers[i] !== NOT_ASKED);
           values.push(score !== null ? Math.round(score * 1e6) / 1e6 : itemsAsked ? NOT_ANSWERED : NOT_ASKED);
         });
+        if (rowAccumulators) for (const a of rowAccumulators) a.add(data);
         yield values;
       }
+      // Every row seen: the scale variables get the statistics of this export's cases.
+      rowAccumulators?.forEach((a, k) => {
+        const stats = a.result();
+        Object.assign(scaleVars[k]!.scale!, { alpha: stats.alpha, n: stats.n });
+      });
     },
   };
 }

@@ -1,9 +1,9 @@
-import ExcelJS from 'exceljs';
-import { once } from 'node:events';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { savChunks, type SavVariable } from './sav-writer';
 import type { ExportPlan, ExportValue, ExportVariable } from './export';
-import { codebookRows } from './codebook';
+import { codebookRows, type CodebookRow } from './codebook';
+import { xlsxWorkbook, XLSX_MAX_COLUMNS, XLSX_MAX_ROWS } from './xlsx-writer';
+import { badRequest } from '../errors';
 import { neutraliseFormula } from '../spreadsheet';
 import { amsterdamWallMs, formatAmsterdam } from '../time';
 
@@ -19,11 +19,6 @@ export const FORMAT_INFO: Record<ExportFormat, { contentType: string; extension:
 /** The wall-clock time in the Netherlands, as "2026-03-05 14:45:10" (Intl once per UTC hour, see server/time.ts). */
 export function dutchDateTime(date: Date): string {
   return formatAmsterdam(date);
-}
-
-/** A Date whose UTC fields hold the Dutch wall-clock time (spreadsheets have no time zones). */
-function wallClockDate(date: Date): Date {
-  return new Date(amsterdamWallMs(date));
 }
 
 function csvField(value: ExportValue, delimiter: string, decimalComma: boolean): string {
@@ -71,72 +66,73 @@ export function savStream(plan: ExportPlan, fileLabel: string): Readable {
   );
 }
 
+/** The rows of a sheet: the header, then one per response (Excel's limit, XLSX_MAX_ROWS, includes the header). */
+export const XLSX_MAX_DATA_ROWS = XLSX_MAX_ROWS - 1;
+
 /**
- * Where exceljs writes a sheet's XML on its way to the zip: the sheet stream (exceljs's StreamBuf)
- * hands each full buffer to this stream without waiting for it, so while zlib packs more slowly
- * than rows arrive, the rows pile up here (issue 21: 100,000 rows peaked at 479 MB on a quiet
- * machine, where PostgreSQL delivers them fastest). An exceljs 4.4 internal (archiver's
- * readable-stream PassThrough); tests/unit/xlsx-backpressure.test.ts fails if an upgrade moves it.
+ * Refuses, with a Dutch message and before anything is written, an export the format cannot hold:
+ * XLSX has room for XLSX_MAX_DATA_ROWS rows and XLSX_MAX_COLUMNS columns per sheet (exceljs wrote
+ * the rows past it, which Excel then drops with a warning). Routes call it before they audit the
+ * export; xlsxStream checks again.
  */
-export function sheetInput(sheet: ExcelJS.Worksheet): SheetInput | undefined {
-  const first = (sheet as unknown as { _stream?: { pipes?: unknown[] } })._stream?.pipes?.[0] as Partial<SheetInput> | undefined;
-  // archiver's PassThrough comes from readable-stream, not node:stream: its own writable state.
-  return typeof first?.once === 'function' && typeof first._writableState?.needDrain === 'boolean' ? (first as SheetInput) : undefined;
+export function checkExportFits(plan: Pick<ExportPlan, 'caseCount' | 'variables'>, format: ExportFormat): void {
+  if (format !== 'xlsx') return;
+  if (plan.caseCount > XLSX_MAX_DATA_ROWS) {
+    throw badRequest(
+      'too_many_rows_for_xlsx',
+      `Deze export heeft ${plan.caseCount.toLocaleString('nl-NL')} rijen; een Excel-werkblad heeft plaats voor ${XLSX_MAX_DATA_ROWS.toLocaleString('nl-NL')}. Kies CSV of SPSS (.sav).`,
+    );
+  }
+  if (plan.variables.length > XLSX_MAX_COLUMNS) {
+    throw badRequest(
+      'too_many_columns_for_xlsx',
+      `Deze export heeft ${plan.variables.length.toLocaleString('nl-NL')} kolommen; een Excel-werkblad heeft plaats voor ${XLSX_MAX_COLUMNS.toLocaleString('nl-NL')}. Kies CSV of SPSS (.sav).`,
+    );
+  }
 }
 
-/** The part of exceljs's sheet input the export reads: whether its last write was over its limit, and the 'drain' that follows. */
-export interface SheetInput {
-  _writableState: { needDrain: boolean; length: number };
-  once(event: 'drain', listener: () => void): unknown;
-}
+const CODEBOOK_COLUMNS: Array<{ key: keyof CodebookRow; header: string; width: number }> = [
+  { key: 'name', header: 'Variabele', width: 28 },
+  { key: 'label', header: 'Vraag / label', width: 70 },
+  { key: 'type', header: 'Type', width: 18 },
+  { key: 'values', header: 'Waarden', width: 60 },
+  { key: 'missing', header: 'Ontbrekend', width: 30 },
+  { key: 'condition', header: 'Gesteld aan', width: 50 },
+];
 
-/** XLSX with a data sheet and a codebook sheet, written as a stream; rows are read only as fast as they are packed and taken. */
+/**
+ * XLSX with a data sheet (frozen header row) and a codebook sheet, written as a stream by our own
+ * writer (xlsx-writer.ts, issue 21); rows are read only as fast as they are packed and taken.
+ * Text is written as text, never as a formula, so no neutraliseFormula here (as with exceljs).
+ */
 export function xlsxStream(plan: ExportPlan): Readable {
-  const output = new PassThrough();
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: true, useSharedStrings: false });
-  workbook.creator = 'Meetronde';
-  const write = async () => {
-    const data = workbook.addWorksheet('Data', { views: [{ state: 'frozen', ySplit: 1 }] });
-    data.columns = plan.variables.map((v) => ({
-      header: v.name,
-      key: v.name,
-      width: v.type === 'string' ? Math.min(40, Math.max(10, v.width ?? 10)) : v.type === 'datetime' ? 19 : Math.max(8, v.name.length + 2),
-      style: v.type === 'datetime' ? { numFmt: 'dd-mm-yyyy hh:mm:ss' } : {},
-    }));
-    // One style object per column, shared by all its cells: exceljs gives every cell a style
-    // object of its own, and turning each into a style id (a lookup keyed by the object) was the
-    // largest cost of an XLSX export (bench/export.ts).
-    const styles = plan.variables.map((v) => (v.type === 'datetime' ? { numFmt: 'dd-mm-yyyy hh:mm:ss' } : {}));
-    let count = 0;
-    for await (const row of plan.rows()) {
-      const added = data.addRow(row.map((v) => (v instanceof Date ? wallClockDate(v) : v)));
-      added.eachCell({ includeEmpty: true }, (cell, column) => {
-        cell.style = styles[column - 1] ?? {};
-      });
-      added.commit();
-      if (++count % 1000 === 0) {
-        if (output.writableNeedDrain) await once(output, 'drain');
-        const input = sheetInput(data);
-        if (input?._writableState.needDrain) await new Promise<void>((resolve) => input.once('drain', resolve));
-      }
-    }
-    data.commit();
-    const book = workbook.addWorksheet('Codeboek');
-    const rows = codebookRows(plan.variables, plan.consent);
-    book.columns = [
-      { header: 'Variabele', key: 'name', width: 28 },
-      { header: 'Vraag / label', key: 'label', width: 70 },
-      { header: 'Type', key: 'type', width: 18 },
-      { header: 'Waarden', key: 'values', width: 60 },
-      { header: 'Ontbrekend', key: 'missing', width: 30 },
-      { header: 'Gesteld aan', key: 'condition', width: 50 },
-    ];
-    for (const r of rows) book.addRow(r).commit();
-    book.commit();
-    await workbook.commit();
-  };
-  write().catch((error: unknown) => output.destroy(error as Error));
-  return output;
+  checkExportFits(plan, 'xlsx');
+  return xlsxWorkbook(
+    [
+      {
+        name: 'Data',
+        freezeHeader: true,
+        columns: plan.variables.map((v) => ({
+          header: v.name,
+          width: v.type === 'string' ? Math.min(40, Math.max(10, v.width ?? 10)) : v.type === 'datetime' ? 19 : Math.max(8, v.name.length + 2),
+          date: v.type === 'datetime',
+        })),
+        rows: plan.rows(),
+        // Dates show the Dutch wall-clock time, as in the CSV export.
+        wallClock: amsterdamWallMs,
+      },
+      {
+        name: 'Codeboek',
+        columns: CODEBOOK_COLUMNS.map(({ header, width }) => ({ header, width })),
+        // Made when the writer gets here, after the data: scale statistics measured with the rows
+        // (measureFor('xlsx')) are complete only then.
+        rows: (function* () {
+          for (const r of codebookRows(plan.variables, plan.consent)) yield CODEBOOK_COLUMNS.map(({ key }) => r[key]);
+        })(),
+      },
+    ],
+    { creator: 'Meetronde' },
+  );
 }
 
 export function exportStream(plan: ExportPlan, format: ExportFormat, fileLabel: string): Readable {

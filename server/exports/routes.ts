@@ -9,7 +9,7 @@ import { codebookCsv, codebookHtml } from './codebook';
 import { assignRespondentNumbers } from '../invitations/respondent-numbers';
 import { measureFor, planExport } from './export';
 import { isActorRound, planActorExport } from './actor-export';
-import { exportStream, FORMAT_INFO, type ExportFormat } from './formats';
+import { checkExportFits, exportStream, FORMAT_INFO, type ExportFormat } from './formats';
 import { figureSvg } from './figures';
 import { reportHtml } from './report-html';
 import { reportWorkbook, roundReport } from './report-tables';
@@ -68,6 +68,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { d
       const plan = (await isActorRound(db, roundId))
         ? await planActorExport(db, config.secret, roundId, { include: options.include })
         : await planExport(db, config.secret, roundId, { ...options, measure: measureFor(format) });
+      checkExportFits(plan, format);
       await audit(db, user, clock.now(), options.identifiers ? 'export.responses_with_identifiers' : 'export.responses', `round:${roundId}`, {
         format,
         include: options.include,

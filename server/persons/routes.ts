@@ -27,7 +27,7 @@ import { openTeacher, teacherView } from './teachers';
 import { matchReport, personTracking } from './tracking';
 import { planPersonExport } from './export';
 import { audit } from '../audit';
-import { exportStream, FORMAT_INFO } from '../exports/formats';
+import { checkExportFits, exportStream, FORMAT_INFO } from '../exports/formats';
 import { safeFileName } from '../exports/routes';
 
 /** Pupils' answers: a generous bound for one questionnaire's JSON. */
@@ -141,6 +141,7 @@ export const personsRoutes: FastifyPluginAsyncTypebox<AreaDeps> = async (app, { 
     const user = currentUser(request);
     const { shape, format } = request.query;
     const plan = await planPersonExport(db, secret, request.params.id, shape);
+    checkExportFits(plan, format);
     await audit(db, user, clock.now(), 'export.person_responses', `round:${request.params.id}`, { shape, format, rows: plan.caseCount });
     const info = FORMAT_INFO[format];
     const name = safeFileName('meetronde', plan.roundName, shape === 'wide' ? 'breed' : 'lang', format === 'csv-nl' ? 'excel-nl' : '');

@@ -440,6 +440,10 @@ describeEachReplicaDatabase('the 2023 IMAGE report reproduced from data', (getDa
     await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
     const head = workbook.getWorksheet('Data')!.getRow(1).values as unknown[];
     expect(head).toContain('S_gelijkwaardigheid');
+    // The XLSX codebook measures alpha while writing the data (measureFor('xlsx')): the same as the codebook's own pass.
+    const book = workbook.getWorksheet('Codeboek')!;
+    const xlsxScale = (book.getSheetValues() as unknown[][]).find((r) => r?.[1] === 'S_communicatie')!;
+    expect(xlsxScale[4]).toContain('Cronbachs alfa = 0,931 (n = 59');
   });
 
   it('the XLSX workbook has a sheet per table and prints the same text, with a decimal comma', async () => {
