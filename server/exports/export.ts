@@ -5,7 +5,7 @@ import type { DB, SchoolKind, Situation } from '../db/types';
 import { notFound } from '../errors';
 import { getVersion, readMeta, variablesFor, type QuestionnaireContent, type QuestionnaireVariables } from '../questionnaires';
 import { RESPONSE_STATUS_LABELS, SITUATION_LABELS, SITUATIONS } from '../../contract/vocabulary';
-import { answerColumns, answerValues, MISSING_LABELS, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from '../questionnaires/columns';
+import { answerColumns, compileAnswerValues, MISSING_LABELS, NOT_ANSWERED, NOT_ASKED, VisibilityEvaluator, type AnswerColumn } from '../questionnaires/columns';
 import { readScales, ScaleAccumulator, scaleScore, type ScaleDefinition } from './scales';
 
 /**
@@ -282,6 +282,10 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
     variables,
     caseCount: Number(row.count),
     async *rows() {
+      // Without identifiers the school's name and address are not read at all, unless a condition
+      // reads the school's name (school_naam): every row would otherwise carry them from
+      // PostgreSQL and through pg's parser for nothing.
+      const nameMatters = evaluator.conditionsRead('school_naam');
       const stream = baseQuery(db, roundId, options)
         .select([
           'i.respondent_number',
@@ -291,12 +295,6 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
           'i.completed_at',
           // The school as it was when invited (migration 0012), not as the latest DUO list has it.
           sql<string>`coalesce(i.school_location_code, s.location_code)`.as('location_code'),
-          sql<string>`coalesce(i.school_brin, s.brin)`.as('brin'),
-          sql<string>`coalesce(i.school_name, s.name)`.as('school_name'),
-          'i.school_street as street',
-          'i.school_house_number as house_number',
-          'i.school_postcode as postcode',
-          'i.school_city as city',
           sql<SchoolKind>`coalesce(i.school_kind, s.kind)`.as('school_kind'),
           'w.code as swv_code',
           'w.sector',
@@ -305,35 +303,76 @@ export async function planExport(db: Kysely<DB>, secret: string, roundId: number
           'resp.data',
           'resp.branch',
         ])
+        .$if(options.identifiers || nameMatters, (q) => q.select(sql<string>`coalesce(i.school_name, s.name)`.as('school_name')))
+        .$if(options.identifiers, (q) =>
+          q.select([
+            sql<string>`coalesce(i.school_brin, s.brin)`.as('brin'),
+            'i.school_street as street',
+            'i.school_house_number as house_number',
+            'i.school_postcode as postcode',
+            'i.school_city as city',
+          ]),
+        )
         .orderBy('i.respondent_number')
         .stream(500);
+      const writeAnswers = compileAnswerValues(columns);
+      const answersAt = 7 + (branch ? 1 : 0) + 3 + (options.identifiers ? IDENTIFIER_VARIABLES.length : 0);
+      const scalesAt = answersAt + columns.length;
+      const rowLength = scalesAt + scales.length;
+      // A row's variables matter here only for which questions were asked. When no condition reads
+      // the school's name, rows of the same situation, sector and school kind ask the same
+      // questions of the same answers: one variables object for them all.
+      const sharedVariables = new Map<string, QuestionnaireVariables>();
       for await (const r of stream) {
         const data = (r.data ?? {}) as Record<string, unknown>;
         const situation = (r.situation ?? null) as Situation | null;
-        const variablesForRow = variablesFor({ situation, sector: r.sector, schoolName: r.school_name, schoolKind: r.school_kind });
+        let variablesForRow: QuestionnaireVariables;
+        if (nameMatters) {
+          variablesForRow = variablesFor({ situation, sector: r.sector, schoolName: r.school_name!, schoolKind: r.school_kind });
+        } else {
+          const key = `${situation}|${r.sector}|${r.school_kind}`;
+          let shared = sharedVariables.get(key);
+          if (!shared) {
+            shared = variablesFor({ situation, sector: r.sector, schoolName: '', schoolKind: r.school_kind });
+            sharedVariables.set(key, shared);
+          }
+          variablesForRow = shared;
+        }
         const asked = evaluator.askedColumns(data, variablesForRow);
         const branchIndex = branch && r.branch ? branch.values.indexOf(r.branch) : -1;
-        const values: ExportValue[] = [
-          r.respondent_number,
-          schoolPseudonym(secret, r.location_code),
-          round.name,
-          r.swv_code,
-          r.region_letter ?? '',
-          situation ? SITUATION_CODES.get(situation)! : null,
-          r.sector === 'po' ? 1 : 2,
-        ];
-        if (branch) values.push(branchIndex >= 0 ? branchIndex + 1 : NOT_ANSWERED);
-        values.push(r.status === 'completed' ? 1 : 2, r.started_at, r.completed_at);
+        const values = new Array<ExportValue>(rowLength);
+        values[0] = r.respondent_number;
+        values[1] = schoolPseudonym(secret, r.location_code);
+        values[2] = round.name;
+        values[3] = r.swv_code;
+        values[4] = r.region_letter ?? '';
+        values[5] = situation ? SITUATION_CODES.get(situation)! : null;
+        values[6] = r.sector === 'po' ? 1 : 2;
+        let at = 7;
+        if (branch) values[at++] = branchIndex >= 0 ? branchIndex + 1 : NOT_ANSWERED;
+        values[at++] = r.status === 'completed' ? 1 : 2;
+        values[at++] = r.started_at;
+        values[at++] = r.completed_at;
         if (options.identifiers) {
-          values.push(r.school_name, r.brin, r.location_code, [r.street, r.house_number].filter(Boolean).join(' '), r.postcode ?? '', r.city ?? '');
+          values[at++] = r.school_name!;
+          values[at++] = r.brin!;
+          values[at++] = r.location_code;
+          values[at++] = [r.street, r.house_number].filter(Boolean).join(' ');
+          values[at++] = r.postcode ?? '';
+          values[at++] = r.city ?? '';
         }
-        const answers = answerValues(columns, data, asked);
-        values.push(...answers);
-        scales.forEach((sc, k) => {
-          const score = scaleScore(sc, data);
-          const itemsAsked = scaleItemIndexes[k]!.some((i) => i >= 0 && answers[i] !== NOT_ASKED);
-          values.push(score !== null ? Math.round(score * 1e6) / 1e6 : itemsAsked ? NOT_ANSWERED : NOT_ASKED);
-        });
+        writeAnswers(data, asked, values, answersAt);
+        for (let k = 0; k < scales.length; k++) {
+          const score = scaleScore(scales[k]!, data);
+          let itemsAsked = false;
+          for (const i of scaleItemIndexes[k]!) {
+            if (i >= 0 && values[answersAt + i] !== NOT_ASKED) {
+              itemsAsked = true;
+              break;
+            }
+          }
+          values[scalesAt + k] = score !== null ? Math.round(score * 1e6) / 1e6 : itemsAsked ? NOT_ANSWERED : NOT_ASKED;
+        }
         yield values;
       }
     },
