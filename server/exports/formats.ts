@@ -37,26 +37,116 @@ function csvField(value: ExportValue, delimiter: string, decimalComma: boolean):
   return /["\n\r]/.test(text) || text.includes(delimiter) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** The smallest and largest integer whose text CsvWriter keeps as bytes (the missing codes up to a byte). */
+const SMALL_MIN = -9;
+const SMALL_MAX = 255;
+/** Per small integer: its length, then up to three ASCII bytes of String(n). */
+const SMALL_TEXT = new Uint8Array((SMALL_MAX - SMALL_MIN + 1) * 4);
+for (let n = SMALL_MIN; n <= SMALL_MAX; n++) {
+  const text = String(n);
+  const at = (n - SMALL_MIN) * 4;
+  SMALL_TEXT[at] = text.length;
+  for (let k = 0; k < text.length; k++) SMALL_TEXT[at + 1 + k] = text.charCodeAt(k);
+}
+const CSV_CHUNK = 1 << 18;
+
+/**
+ * CSV rows written as UTF-8 straight into a buffer (issue 21): a row is mostly small codes, and
+ * building each as a string, joining them and encoding every chunk again cost more than the
+ * row's answers. The bytes are those of the text csvField gives, joined by the delimiter.
+ */
+class CsvWriter {
+  private buffer = Buffer.allocUnsafe(CSV_CHUNK);
+  private end = 0;
+  private readonly delimiterByte: number;
+
+  constructor(
+    private readonly delimiter: string,
+    private readonly decimalComma: boolean,
+  ) {
+    this.delimiterByte = delimiter.charCodeAt(0);
+  }
+
+  get length(): number {
+    return this.end;
+  }
+
+  private reserve(bytes: number) {
+    if (this.end + bytes <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.end + bytes));
+    this.buffer.copy(bigger, 0, 0, this.end);
+    this.buffer = bigger;
+  }
+
+  /** Text as UTF-8: short ASCII by hand (most fields), anything else by Buffer.write. */
+  text(text: string) {
+    const length = text.length;
+    this.reserve(length * 3);
+    const buffer = this.buffer;
+    const start = this.end;
+    if (length <= 32) {
+      let k = 0;
+      for (; k < length; k++) {
+        const c = text.charCodeAt(k);
+        if (c >= 0x80) break;
+        buffer[start + k] = c;
+      }
+      if (k === length) {
+        this.end = start + length;
+        return;
+      }
+    }
+    this.end = start + buffer.write(text, start, 'utf8');
+  }
+
+  row(values: readonly ExportValue[]) {
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) {
+        this.reserve(1);
+        this.buffer[this.end++] = this.delimiterByte;
+      }
+      const value = values[i];
+      if (typeof value === 'number' && Number.isInteger(value) && value >= SMALL_MIN && value <= SMALL_MAX) {
+        // String(n) of a small integer (-0 too: its text is "0"), copied from the table.
+        const at = (value - SMALL_MIN) * 4;
+        const size = SMALL_TEXT[at]!;
+        this.reserve(size);
+        for (let k = 1; k <= size; k++) this.buffer[this.end++] = SMALL_TEXT[at + k]!;
+      } else if (value !== null && value !== undefined) {
+        this.text(csvField(value, this.delimiter, this.decimalComma));
+      }
+    }
+    this.reserve(2);
+    this.buffer[this.end++] = 0x0d;
+    this.buffer[this.end++] = 0x0a;
+  }
+
+  /** The bytes written so far, in a buffer of their own; writing goes on in a new one. */
+  take(): Buffer {
+    const out = this.buffer.subarray(0, this.end);
+    this.buffer = Buffer.allocUnsafe(CSV_CHUNK);
+    this.end = 0;
+    return out;
+  }
+}
+
 /**
  * CSV: 'csv' is UTF-8 with commas and decimal points (R, Python, SPSS); 'csv-nl' is what Dutch
  * Excel opens directly: a byte-order mark, semicolons, decimal commas. In both, text that would be
- * taken for a formula is prefixed with an apostrophe.
+ * taken for a formula is prefixed with an apostrophe. Chunks of UTF-8, each ending at a row's end.
  */
-export async function* csvChunks(plan: ExportPlan, variant: 'csv' | 'csv-nl'): AsyncGenerator<string> {
+export async function* csvChunks(plan: ExportPlan, variant: 'csv' | 'csv-nl'): AsyncGenerator<Buffer> {
   const nl = variant === 'csv-nl';
-  const delimiter = nl ? ';' : ',';
-  const line = (values: ExportValue[]) => values.map((v) => csvField(v, delimiter, nl)).join(delimiter) + '\r\n';
-  yield (nl ? '\uFEFF' : '') + line(plan.variables.map((v) => v.name));
-  let buffer = '';
+  const writer = new CsvWriter(nl ? ';' : ',', nl);
+  if (nl) writer.text('\uFEFF');
+  writer.row(plan.variables.map((v) => v.name));
+  yield writer.take();
   let count = 0;
   for await (const row of plan.rows()) {
-    buffer += line(row);
-    if (++count % 500 === 0) {
-      yield buffer;
-      buffer = '';
-    }
+    writer.row(row);
+    if (++count % 500 === 0) yield writer.take();
   }
-  if (buffer) yield buffer;
+  if (writer.length) yield writer.take();
 }
 
 function toSavVariable(v: ExportVariable): SavVariable {
