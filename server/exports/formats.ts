@@ -1,8 +1,8 @@
 import ExcelJS from 'exceljs';
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
-import { savChunks, type SavVariable } from './sav-writer';
-import type { ExportPlan, ExportValue, ExportVariable } from './export';
+import { savBatchChunks, type SavVariable } from './sav-writer';
+import { rowBatches, type ExportPlan, type ExportValue, type ExportVariable } from './export';
 import { codebookRows } from './codebook';
 import { neutraliseFormula } from '../spreadsheet';
 import { amsterdamWallMs, formatAmsterdam } from '../time';
@@ -142,9 +142,11 @@ export async function* csvChunks(plan: ExportPlan, variant: 'csv' | 'csv-nl'): A
   writer.row(plan.variables.map((v) => v.name));
   yield writer.take();
   let count = 0;
-  for await (const row of plan.rows()) {
-    writer.row(row);
-    if (++count % 500 === 0) yield writer.take();
+  for await (const batch of rowBatches(plan)) {
+    for (const row of batch) {
+      writer.row(row);
+      if (++count % 500 === 0) yield writer.take();
+    }
   }
   if (writer.length) yield writer.take();
 }
@@ -157,7 +159,7 @@ function toSavVariable(v: ExportVariable): SavVariable {
 
 export function savStream(plan: ExportPlan, fileLabel: string): Readable {
   return Readable.from(
-    savChunks({ variables: plan.variables.map(toSavVariable), fileLabel, caseCount: plan.caseCount }, plan.rows()),
+    savBatchChunks({ variables: plan.variables.map(toSavVariable), fileLabel, caseCount: plan.caseCount }, rowBatches(plan)),
   );
 }
 

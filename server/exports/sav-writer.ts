@@ -394,14 +394,25 @@ function encodeCase(entries: Layout[], values: readonly SavValue[], compressor: 
 
 /** Streams a complete .sav file: the dictionary, then the cases as they come. */
 export async function* savChunks(dict: SavDictionary, cases: AsyncIterable<readonly SavValue[]> | Iterable<readonly SavValue[]>): AsyncGenerator<Buffer> {
+  async function* oneEach() {
+    for await (const values of cases) yield [values];
+  }
+  yield* savBatchChunks(dict, oneEach());
+}
+
+/** savChunks for cases that come in batches (an export's rows as the database hands them): one asynchronous step per batch. */
+export async function* savBatchChunks(dict: SavDictionary, batches: AsyncIterable<ReadonlyArray<readonly SavValue[]>>): AsyncGenerator<Buffer> {
   const entries = layout(dict.variables);
   const caseSize = entries.reduce((sum, e) => sum + e.segments.reduce((s, w) => s + (w === 0 ? 1 : slots(w)), 0), 0);
   yield dictionary(dict, entries, caseSize);
   const compressor = new Compressor();
   let pending = 0;
-  for await (const values of cases) {
-    encodeCase(entries, values, compressor);
-    if (++pending >= 200) {
+  for await (const batch of batches) {
+    for (const values of batch) {
+      encodeCase(entries, values, compressor);
+      pending++;
+    }
+    if (pending >= 200) {
       pending = 0;
       const chunk = compressor.take();
       if (chunk.length) yield chunk;
