@@ -99,26 +99,61 @@ class CsvWriter {
     this.end = start + buffer.write(text, start, 'utf8');
   }
 
+  /**
+   * Short ASCII text that csvField would give back unchanged (no formula start when `guard`, no
+   * quote, line break or delimiter), written as it is; false when it needs csvField.
+   */
+  private plain(text: string, guard: boolean): boolean {
+    const length = text.length;
+    if (length > 32) return false;
+    if (guard && length > 0) {
+      const first = text.charCodeAt(0);
+      // neutraliseFormula's starts: = + - @ tab CR.
+      if (first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40 || first === 0x09 || first === 0x0d) return false;
+    }
+    const delimiter = this.delimiterByte;
+    for (let k = 0; k < length; k++) {
+      const c = text.charCodeAt(k);
+      if (c >= 0x80 || c === 0x22 || c === 0x0a || c === 0x0d || c === delimiter) return false;
+    }
+    this.reserve(length);
+    const buffer = this.buffer;
+    const start = this.end;
+    for (let k = 0; k < length; k++) buffer[start + k] = text.charCodeAt(k);
+    this.end = start + length;
+    return true;
+  }
+
   row(values: readonly ExportValue[]) {
-    for (let i = 0; i < values.length; i++) {
-      if (i > 0) {
-        this.reserve(1);
-        this.buffer[this.end++] = this.delimiterByte;
-      }
+    const count = values.length;
+    // Room for every value as a small code and its delimiter, and the line end; text makes its own.
+    this.reserve(count * 4 + 2);
+    let buffer = this.buffer;
+    let end = this.end;
+    const delimiter = this.delimiterByte;
+    for (let i = 0; i < count; i++) {
+      if (i > 0) buffer[end++] = delimiter;
       const value = values[i];
       if (typeof value === 'number' && Number.isInteger(value) && value >= SMALL_MIN && value <= SMALL_MAX) {
         // String(n) of a small integer (-0 too: its text is "0"), copied from the table.
         const at = (value - SMALL_MIN) * 4;
         const size = SMALL_TEXT[at]!;
-        this.reserve(size);
-        for (let k = 1; k <= size; k++) this.buffer[this.end++] = SMALL_TEXT[at + k]!;
+        buffer[end++] = SMALL_TEXT[at + 1]!;
+        if (size > 1) buffer[end++] = SMALL_TEXT[at + 2]!;
+        if (size > 2) buffer[end++] = SMALL_TEXT[at + 3]!;
       } else if (value !== null && value !== undefined) {
-        this.text(csvField(value, this.delimiter, this.decimalComma));
+        this.end = end;
+        if (typeof value === 'number' || !(value instanceof Date ? this.plain(dutchDateTime(value), false) : this.plain(value, true))) {
+          this.text(csvField(value, this.delimiter, this.decimalComma));
+        }
+        this.reserve((count - i) * 4 + 2);
+        buffer = this.buffer;
+        end = this.end;
       }
     }
-    this.reserve(2);
-    this.buffer[this.end++] = 0x0d;
-    this.buffer[this.end++] = 0x0a;
+    buffer[end++] = 0x0d;
+    buffer[end++] = 0x0a;
+    this.end = end;
   }
 
   /** The bytes written so far, in a buffer of their own; writing goes on in a new one. */
