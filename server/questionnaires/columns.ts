@@ -296,33 +296,48 @@ export class VisibilityEvaluator {
     return asked;
   }
 
-  /** Per name seen in a row: whether a condition reads it (saves a toLowerCase per name per row). */
-  private readonly readsName = new Map<string, boolean>();
+  /**
+   * Per name seen in a row: its part of the routing state's key (`"name":`) when a condition
+   * reads it, else null (saves a toLowerCase and a JSON.stringify per name per row).
+   */
+  private readonly keyOfName = new Map<string, string | null>();
 
-  private isRead(name: string): boolean {
-    let read = this.readsName.get(name);
-    if (read === undefined) {
-      read = this.reads.has(name.toLowerCase());
-      if (this.readsName.size < 100_000) this.readsName.set(name, read);
+  private nameKey(name: string): string | null {
+    let key = this.keyOfName.get(name);
+    if (key === undefined) {
+      key = this.reads.has(name.toLowerCase()) ? `${JSON.stringify(name)}:` : null;
+      if (this.keyOfName.size < 100_000) this.keyOfName.set(name, key);
     }
-    return read;
+    return key;
   }
 
-  /** The routing state of a row: every name a condition may read, with its value. */
-  private stateKey(data: Record<string, unknown>, variables: Partial<QuestionnaireVariables>): string {
+  /** One record's part of the routing state: every name a condition may read, with its value. */
+  private partKey(source: 'v' | 'd', record: Record<string, unknown>): string {
     let key = '';
-    for (const [source, record] of [['v', variables], ['d', data]] as const) {
-      for (const name in record) {
-        if (!Object.prototype.hasOwnProperty.call(record, name) || !this.isRead(name)) continue;
-        key += `${source}${JSON.stringify(name)}:${JSON.stringify((record as Record<string, unknown>)[name]) ?? 'u'};`;
-      }
+    for (const name in record) {
+      if (!Object.prototype.hasOwnProperty.call(record, name)) continue;
+      const nameKey = this.nameKey(name);
+      if (nameKey === null) continue;
+      key += `${source}${nameKey}${JSON.stringify(record[name]) ?? 'u'};`;
     }
     return key;
   }
 
   /** Per column: was this option or row put to the respondent? */
   askedColumns(data: Record<string, unknown>, variables: Partial<QuestionnaireVariables>): boolean[] {
-    const key = this.stateKey(data, variables);
+    return this.askedByKey(this.partKey('v', variables) + this.partKey('d', data), data, variables);
+  }
+
+  /**
+   * askedColumns for many rows with the same variables (an export's rows of one situation,
+   * sector and school kind): the variables' part of the routing state is worked out once.
+   */
+  forVariables(variables: Partial<QuestionnaireVariables>): (data: Record<string, unknown>) => boolean[] {
+    const variablesKey = this.partKey('v', variables);
+    return (data) => this.askedByKey(variablesKey + this.partKey('d', data), data, variables);
+  }
+
+  private askedByKey(key: string, data: Record<string, unknown>, variables: Partial<QuestionnaireVariables>): boolean[] {
     const known = this.byState.get(key);
     if (known) return known;
     const values: Record<string, unknown> = { ...variables, ...data };

@@ -121,6 +121,27 @@ describe('compiled answer values', () => {
     expect(compare(SYNTHETIC, seededRandom(2021), 20_000)).toEqual([]);
   });
 
+  it('ask the same columns through forVariables as through askedColumns', () => {
+    const rng = seededRandom(7);
+    for (const { id, content, columns } of questionnaireColumns()) {
+      const meta = (content.meetronde ?? {}) as { variables?: string[] };
+      const byQuestion = new Map<string, AnswerColumn[]>();
+      for (const column of columns) byQuestion.set(column.question, [...(byQuestion.get(column.question) ?? []), column]);
+      // Two evaluators, so that neither answers from what the other worked out.
+      const reference = new VisibilityEvaluator(columns);
+      const shared = new VisibilityEvaluator(columns);
+      for (const situation of meta.variables?.includes('situatie') ? (['po-vo', 'po-ko', 'vso-vo'] as const) : ([null] as const)) {
+        const variables = variablesFor({ situation, sector: 'vo', schoolName: 'De Regenboog', schoolKind: 'vso' });
+        const askedFor = shared.forVariables(variables);
+        for (let n = 0; n < 300; n++) {
+          let data: Record<string, unknown> = {};
+          for (const [question, own] of byQuestion) if (rng() < 0.85) data = { ...data, ...answerFor(rng, question, own) };
+          expect(askedFor(data), id).toEqual(reference.askedColumns(data, variables));
+        }
+      }
+    }
+  });
+
   it('leave the values before the offset alone and fill every answer column', () => {
     const out: unknown[] = [1, 2];
     compileAnswerValues(SYNTHETIC)({}, SYNTHETIC.map(() => false), out, 2);
