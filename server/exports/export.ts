@@ -93,10 +93,28 @@ export async function* rowBatches(plan: ExportPlan): AsyncGenerator<ExportValue[
 
 /**
  * A query's rows in the batches its cursor reads (`size` at a time). Kysely's stream() hands them
- * out one at a time, an asynchronous step (and a promise) per row.
+ * out one at a time, an asynchronous step (and a promise) per row. The next batch is asked for
+ * as soon as one arrives, so that PostgreSQL reads it while this one is turned into the file
+ * (issue 21): a cursor otherwise waits for every batch to be processed before it reads on.
  */
 async function* queryBatches<O>(db: Kysely<DB>, query: { compile(): CompiledQuery<O> }, size: number): AsyncGenerator<O[]> {
-  for await (const result of db.getExecutor().stream(query.compile(), size)) yield result.rows;
+  const results = db.getExecutor().stream(query.compile(), size);
+  let next = results.next();
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) return;
+      next = results.next();
+      // Awaited in the next round; if the reader stops before, the finally below takes it.
+      next.catch(() => {});
+      yield result.value.rows;
+    }
+  } finally {
+    // A reader that stopped early (a download broken off): let the read under way end, then
+    // close the cursor and give its connection back.
+    await next.catch(() => {});
+    await results.return?.(undefined);
+  }
 }
 
 /**
