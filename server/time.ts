@@ -103,17 +103,30 @@ export function amsterdamWallMs(date: Date): number {
   return seconds + offset;
 }
 
-/** "2026-03-05 14:45:10": the wall-clock time in the Netherlands (as `sv-SE` formats it), for exports. */
+/**
+ * "2026-03-05 14:45:10": the wall-clock time in the Netherlands (as `sv-SE` formats it), for exports.
+ * An export formats two instants per row (issue 21): the date part is kept for the day last
+ * formatted and the time is put together from two-digit strings, instead of an ISO string per call.
+ */
 export function formatAmsterdam(date: Date): string {
   const wall = amsterdamWallMs(date);
   if (Number.isNaN(wall)) throw new RangeError('Invalid time value');
-  const d = new Date(wall);
-  const year = d.getUTCFullYear();
-  if (year < 1000 || year > 9999) {
-    return `${String(year).padStart(4, '0')}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  const day = Math.floor(wall / DAY_MS);
+  if (day !== formattedDay) {
+    const d = new Date(day * DAY_MS);
+    const year = d.getUTCFullYear();
+    if (year < 1000 || year > 9999) {
+      const t = new Date(wall);
+      return `${String(year).padStart(4, '0')}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}`;
+    }
+    formattedDayText = `${d.toISOString().slice(0, 10)} `;
+    formattedDay = day;
   }
-  const iso = d.toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  const second = Math.floor((wall - day * DAY_MS) / 1000);
+  return formattedDayText + TWO_DIGITS[Math.floor(second / 3600)]! + ':' + TWO_DIGITS[Math.floor(second / 60) % 60]! + ':' + TWO_DIGITS[second % 60]!;
 }
 
+let formattedDay = NaN;
+let formattedDayText = '';
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => (n < 10 ? `0${n}` : String(n)));
 const pad = (n: number) => (n < 10 ? `0${n}` : String(n));

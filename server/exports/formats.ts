@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { savChunks, type SavVariable } from './sav-writer';
-import type { ExportPlan, ExportValue, ExportVariable } from './export';
+import { savBatchChunks, type SavVariable } from './sav-writer';
+import { rowBatches, type ExportPlan, type ExportValue, type ExportVariable } from './export';
 import { codebookRows, type CodebookRow } from './codebook';
 import { xlsxWorkbook, XLSX_MAX_COLUMNS, XLSX_MAX_ROWS } from './xlsx-writer';
 import { badRequest } from '../errors';
@@ -32,26 +32,153 @@ function csvField(value: ExportValue, delimiter: string, decimalComma: boolean):
   return /["\n\r]/.test(text) || text.includes(delimiter) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** The smallest and largest integer whose text CsvWriter keeps as bytes (the missing codes up to a byte). */
+const SMALL_MIN = -9;
+const SMALL_MAX = 255;
+/** Per small integer: its length, then up to three ASCII bytes of String(n). */
+const SMALL_TEXT = new Uint8Array((SMALL_MAX - SMALL_MIN + 1) * 4);
+for (let n = SMALL_MIN; n <= SMALL_MAX; n++) {
+  const text = String(n);
+  const at = (n - SMALL_MIN) * 4;
+  SMALL_TEXT[at] = text.length;
+  for (let k = 0; k < text.length; k++) SMALL_TEXT[at + 1 + k] = text.charCodeAt(k);
+}
+const CSV_CHUNK = 1 << 18;
+
+/**
+ * CSV rows written as UTF-8 straight into a buffer (issue 21): a row is mostly small codes, and
+ * building each as a string, joining them and encoding every chunk again cost more than the
+ * row's answers. The bytes are those of the text csvField gives, joined by the delimiter.
+ */
+class CsvWriter {
+  private buffer = Buffer.allocUnsafe(CSV_CHUNK);
+  private end = 0;
+  private readonly delimiterByte: number;
+
+  constructor(
+    private readonly delimiter: string,
+    private readonly decimalComma: boolean,
+  ) {
+    this.delimiterByte = delimiter.charCodeAt(0);
+  }
+
+  get length(): number {
+    return this.end;
+  }
+
+  private reserve(bytes: number) {
+    if (this.end + bytes <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.end + bytes));
+    this.buffer.copy(bigger, 0, 0, this.end);
+    this.buffer = bigger;
+  }
+
+  /** Text as UTF-8: short ASCII by hand (most fields), anything else by Buffer.write. */
+  text(text: string) {
+    const length = text.length;
+    this.reserve(length * 3);
+    const buffer = this.buffer;
+    const start = this.end;
+    if (length <= 32) {
+      let k = 0;
+      for (; k < length; k++) {
+        const c = text.charCodeAt(k);
+        if (c >= 0x80) break;
+        buffer[start + k] = c;
+      }
+      if (k === length) {
+        this.end = start + length;
+        return;
+      }
+    }
+    this.end = start + buffer.write(text, start, 'utf8');
+  }
+
+  /**
+   * Short ASCII text that csvField would give back unchanged (no formula start when `guard`, no
+   * quote, line break or delimiter), written as it is; false when it needs csvField.
+   */
+  private plain(text: string, guard: boolean): boolean {
+    const length = text.length;
+    if (length > 32) return false;
+    if (guard && length > 0) {
+      const first = text.charCodeAt(0);
+      // neutraliseFormula's starts: = + - @ tab CR.
+      if (first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40 || first === 0x09 || first === 0x0d) return false;
+    }
+    const delimiter = this.delimiterByte;
+    for (let k = 0; k < length; k++) {
+      const c = text.charCodeAt(k);
+      if (c >= 0x80 || c === 0x22 || c === 0x0a || c === 0x0d || c === delimiter) return false;
+    }
+    this.reserve(length);
+    const buffer = this.buffer;
+    const start = this.end;
+    for (let k = 0; k < length; k++) buffer[start + k] = text.charCodeAt(k);
+    this.end = start + length;
+    return true;
+  }
+
+  row(values: readonly ExportValue[]) {
+    const count = values.length;
+    // Room for every value as a small code and its delimiter, and the line end; text makes its own.
+    this.reserve(count * 4 + 2);
+    let buffer = this.buffer;
+    let end = this.end;
+    const delimiter = this.delimiterByte;
+    for (let i = 0; i < count; i++) {
+      if (i > 0) buffer[end++] = delimiter;
+      const value = values[i];
+      if (typeof value === 'number' && Number.isInteger(value) && value >= SMALL_MIN && value <= SMALL_MAX) {
+        // String(n) of a small integer (-0 too: its text is "0"), copied from the table.
+        const at = (value - SMALL_MIN) * 4;
+        const size = SMALL_TEXT[at]!;
+        buffer[end++] = SMALL_TEXT[at + 1]!;
+        if (size > 1) buffer[end++] = SMALL_TEXT[at + 2]!;
+        if (size > 2) buffer[end++] = SMALL_TEXT[at + 3]!;
+      } else if (value !== null && value !== undefined) {
+        this.end = end;
+        if (typeof value === 'number' || !(value instanceof Date ? this.plain(dutchDateTime(value), false) : this.plain(value, true))) {
+          this.text(csvField(value, this.delimiter, this.decimalComma));
+        }
+        this.reserve((count - i) * 4 + 2);
+        buffer = this.buffer;
+        end = this.end;
+      }
+    }
+    buffer[end++] = 0x0d;
+    buffer[end++] = 0x0a;
+    this.end = end;
+  }
+
+  /** The bytes written so far, in a buffer of their own; writing goes on in a new one. */
+  take(): Buffer {
+    const out = this.buffer.subarray(0, this.end);
+    this.buffer = Buffer.allocUnsafe(CSV_CHUNK);
+    this.end = 0;
+    return out;
+  }
+}
+
 /**
  * CSV: 'csv' is UTF-8 with commas and decimal points (R, Python, SPSS); 'csv-nl' is what Dutch
  * Excel opens directly: a byte-order mark, semicolons, decimal commas. In both, text that would be
- * taken for a formula is prefixed with an apostrophe.
+ * taken for a formula is prefixed with an apostrophe. Chunks of UTF-8, each ending at a row's end.
  */
-export async function* csvChunks(plan: ExportPlan, variant: 'csv' | 'csv-nl'): AsyncGenerator<string> {
+export async function* csvChunks(plan: ExportPlan, variant: 'csv' | 'csv-nl'): AsyncGenerator<Buffer> {
   const nl = variant === 'csv-nl';
-  const delimiter = nl ? ';' : ',';
-  const line = (values: ExportValue[]) => values.map((v) => csvField(v, delimiter, nl)).join(delimiter) + '\r\n';
-  yield (nl ? '\uFEFF' : '') + line(plan.variables.map((v) => v.name));
-  let buffer = '';
+  const writer = new CsvWriter(nl ? ';' : ',', nl);
+  if (nl) writer.text('\uFEFF');
+  writer.row(plan.variables.map((v) => v.name));
+  yield writer.take();
   let count = 0;
-  for await (const row of plan.rows()) {
-    buffer += line(row);
-    if (++count % 500 === 0) {
-      yield buffer;
-      buffer = '';
+  for await (const batch of rowBatches(plan)) {
+    for (const row of batch) {
+      writer.row(row);
+      if (++count % 500 === 0) yield writer.take();
     }
   }
-  if (buffer) yield buffer;
+  if (writer.length) yield writer.take();
 }
 
 function toSavVariable(v: ExportVariable): SavVariable {
@@ -62,7 +189,7 @@ function toSavVariable(v: ExportVariable): SavVariable {
 
 export function savStream(plan: ExportPlan, fileLabel: string): Readable {
   return Readable.from(
-    savChunks({ variables: plan.variables.map(toSavVariable), fileLabel, caseCount: plan.caseCount }, plan.rows()),
+    savBatchChunks({ variables: plan.variables.map(toSavVariable), fileLabel, caseCount: plan.caseCount }, rowBatches(plan)),
   );
 }
 

@@ -304,6 +304,11 @@ class Compressor {
     this.buffer = bigger;
   }
 
+  /** One command byte (a compressed value, a blank slot or system-missing). */
+  code(code: number) {
+    this.command(code);
+  }
+
   private command(code: number) {
     if (this.commands === 8) {
       this.reserve(8 + 64);
@@ -361,32 +366,54 @@ class Compressor {
   }
 }
 
-function encodeCase(entries: Layout[], values: readonly SavValue[], compressor: Compressor) {
-  if (values.length !== entries.length) {
-    throw new SavError(`Case has ${values.length} values for ${entries.length} variables`);
+const NUMERIC = 0;
+const DATETIME = 1;
+const STRING = 2;
+
+/**
+ * Writes cases of one dictionary (issue 21: most of a case is small numeric codes, each one
+ * command byte): the variables' types and string slots are read once, not per value.
+ */
+class CaseEncoder {
+  private readonly kinds: Uint8Array;
+  private readonly blankSlots: Uint32Array;
+
+  constructor(private readonly entries: Layout[]) {
+    this.kinds = Uint8Array.from(entries, (e) => (e.variable.type === 'numeric' ? NUMERIC : e.variable.type === 'datetime' ? DATETIME : STRING));
+    this.blankSlots = Uint32Array.from(entries, (e) => (e.variable.type === 'string' ? e.segments.reduce((sum, w) => sum + slots(w), 0) : 0));
   }
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    const v = entry.variable;
-    const value = values[i];
-    if (v.type === 'numeric') {
-      compressor.number(typeof value === 'number' ? value : value === null || value === undefined ? null : Number(value));
-    } else if (v.type === 'datetime') {
-      compressor.number(value instanceof Date && !Number.isNaN(value.getTime()) ? spssDateTime(value) : null);
-    } else {
-      const text = value === null || value === undefined ? '' : String(value);
-      if (text === '') {
-        // Empty (most open answers): every slot of every segment is blank.
-        for (const width of entry.segments) compressor.blankSlots(slots(width));
-        continue;
-      }
-      const bytes = utf8Truncate(text, v.width);
-      // Data is packed 255 bytes per segment; each segment occupies its own slots.
-      let offset = 0;
-      for (const width of entry.segments) {
-        const take = width === 255 && entry.segments.length > 1 ? 255 : width;
-        compressor.stringSlots(bytes.subarray(offset, offset + take), slots(width));
-        offset += take;
+
+  encode(values: readonly SavValue[], compressor: Compressor) {
+    const entries = this.entries;
+    if (values.length !== entries.length) {
+      throw new SavError(`Case has ${values.length} values for ${entries.length} variables`);
+    }
+    const kinds = this.kinds;
+    for (let i = 0; i < entries.length; i++) {
+      const value = values[i];
+      const kind = kinds[i]!;
+      if (kind === NUMERIC) {
+        // A small integer is one command byte (what Compressor.number does with it, without the call).
+        if (typeof value === 'number' && Number.isInteger(value) && value >= 1 - BIAS && value <= 251 - BIAS) compressor.code(value + BIAS);
+        else compressor.number(typeof value === 'number' ? value : value === null || value === undefined ? null : Number(value));
+      } else if (kind === DATETIME) {
+        compressor.number(value instanceof Date && !Number.isNaN(value.getTime()) ? spssDateTime(value) : null);
+      } else {
+        const text = value === null || value === undefined ? '' : String(value);
+        if (text === '') {
+          // Empty (most open answers): every slot of every segment is blank.
+          compressor.blankSlots(this.blankSlots[i]!);
+          continue;
+        }
+        const entry = entries[i]!;
+        const bytes = utf8Truncate(text, (entry.variable as SavStringVariable).width);
+        // Data is packed 255 bytes per segment; each segment occupies its own slots.
+        let offset = 0;
+        for (const width of entry.segments) {
+          const take = width === 255 && entry.segments.length > 1 ? 255 : width;
+          compressor.stringSlots(bytes.subarray(offset, offset + take), slots(width));
+          offset += take;
+        }
       }
     }
   }
@@ -394,14 +421,26 @@ function encodeCase(entries: Layout[], values: readonly SavValue[], compressor: 
 
 /** Streams a complete .sav file: the dictionary, then the cases as they come. */
 export async function* savChunks(dict: SavDictionary, cases: AsyncIterable<readonly SavValue[]> | Iterable<readonly SavValue[]>): AsyncGenerator<Buffer> {
+  async function* oneEach() {
+    for await (const values of cases) yield [values];
+  }
+  yield* savBatchChunks(dict, oneEach());
+}
+
+/** savChunks for cases that come in batches (an export's rows as the database hands them): one asynchronous step per batch. */
+export async function* savBatchChunks(dict: SavDictionary, batches: AsyncIterable<ReadonlyArray<readonly SavValue[]>>): AsyncGenerator<Buffer> {
   const entries = layout(dict.variables);
   const caseSize = entries.reduce((sum, e) => sum + e.segments.reduce((s, w) => s + (w === 0 ? 1 : slots(w)), 0), 0);
   yield dictionary(dict, entries, caseSize);
   const compressor = new Compressor();
+  const encoder = new CaseEncoder(entries);
   let pending = 0;
-  for await (const values of cases) {
-    encodeCase(entries, values, compressor);
-    if (++pending >= 200) {
+  for await (const batch of batches) {
+    for (const values of batch) {
+      encoder.encode(values, compressor);
+      pending++;
+    }
+    if (pending >= 200) {
       pending = 0;
       const chunk = compressor.take();
       if (chunk.length) yield chunk;
