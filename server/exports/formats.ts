@@ -244,7 +244,7 @@ export function xlsxStream(plan: ExportPlan): Readable {
           width: v.type === 'string' ? Math.min(40, Math.max(10, v.width ?? 10)) : v.type === 'datetime' ? 19 : Math.max(8, v.name.length + 2),
           date: v.type === 'datetime',
         })),
-        rows: plan.rows(),
+        batches: rowBatches(plan),
         // Dates show the Dutch wall-clock time, as in the CSV export.
         wallClock: amsterdamWallMs,
       },

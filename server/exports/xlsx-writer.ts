@@ -39,7 +39,12 @@ export interface XlsxSheet {
   columns: XlsxColumn[];
   /** Keep the header row in view while scrolling. */
   freezeHeader?: boolean;
-  rows: AsyncIterable<XlsxValue[]> | Iterable<XlsxValue[]>;
+  /**
+   * The rows, one at a time or (`batches`) in arrays of rows: a source that reads in batches, as
+   * the export's cursor does, saves an asynchronous step per row (issue 21). One of the two.
+   */
+  rows?: AsyncIterable<XlsxValue[]> | Iterable<XlsxValue[]>;
+  batches?: AsyncIterable<readonly XlsxValue[][]>;
   /**
    * The time a Date shows, as milliseconds whose UTC fields are that time (spreadsheets have no
    * time zones); by default the Date's UTC time. The export passes the Dutch wall-clock time.
@@ -212,6 +217,15 @@ const SHEET_TAIL = '</sheetData></worksheet>';
  * Fails (XlsxLimitError) once a row would go past Excel's last row: a file that silently lost
  * rows would be worse than a failed download (callers check the count first).
  */
+/** A sheet's rows in batches, whichever way it gives them. */
+async function* sheetBatches(sheet: XlsxSheet): AsyncGenerator<readonly XlsxValue[][]> {
+  if (sheet.batches) {
+    yield* sheet.batches;
+    return;
+  }
+  for await (const row of sheet.rows ?? []) yield [row];
+}
+
 async function* sheetXml(sheet: XlsxSheet): AsyncGenerator<string> {
   const columns = sheet.columns;
   const wallClock = sheet.wallClock ?? ((date: Date) => date.getTime());
@@ -225,7 +239,7 @@ async function* sheetXml(sheet: XlsxSheet): AsyncGenerator<string> {
   }
   xml += '</row>';
   let r = 1;
-  for await (const row of sheet.rows) {
+  for await (const batch of sheetBatches(sheet)) for (const row of batch) {
     if (++r > XLSX_MAX_ROWS) throw new XlsxLimitError(`more than ${XLSX_MAX_ROWS - 1} rows do not fit a sheet`);
     const n = String(r);
     xml += `<row r="${n}">`;
