@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './helpers/sequencer';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -16,5 +17,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 90_000,
     reporters: ['default'],
+    // The slowest files first, so none of them is left running alone at the end (see the file).
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });
