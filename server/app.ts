@@ -1,8 +1,8 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySse from '@fastify/sse';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import helmet from 'helmet';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { AreaDeps } from './area';
@@ -91,7 +91,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifySse, { heartbeatInterval: 25_000 });
-  await app.register(fastifyHelmet, {
+  // Security headers (Content-Security-Policy and the rest of helmet's set) on every response.
+  // helmet's middleware is built once here: @fastify/helmet built it, parsing the CSP directives
+  // again, on every request, in two hooks of its own (issue 21: 3 % of the server's CPU per
+  // autosave). The middleware sets the same headers on the raw response, as before.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -112,6 +116,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     crossOriginEmbedderPolicy: false,
     hsts: config.publicUrl.startsWith('https://'),
   });
+  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)));
 
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
     let status: number;

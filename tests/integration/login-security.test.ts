@@ -182,8 +182,8 @@ describeEachDatabase('login security', (getDatabase, kind) => {
   });
 
   describe('security headers', () => {
-    it('sends a strict CSP, no referrer (links carry tokens), nosniff and no framing on pages and API', async () => {
-      for (const url of ['/admin/', '/s/AbCdEfGhIjKlMnOpQrStUv12', '/u/x', '/api/auth/me']) {
+    it('sends a strict CSP, no referrer (links carry tokens), nosniff and no framing on pages, the API, closed links and unknown addresses', async () => {
+      for (const url of ['/admin/', '/s/AbCdEfGhIjKlMnOpQrStUv12', '/u/x', '/api/auth/me', '/api/s/AbCdEfGhIjKlMnOpQrStUv12', '/bestaat-niet']) {
         const res = await app.inject(url);
         const csp = String(res.headers['content-security-policy']);
         expect(csp, url).toContain("default-src 'self'");
