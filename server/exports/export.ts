@@ -98,8 +98,9 @@ export async function* rowBatches(plan: ExportPlan): AsyncGenerator<ExportValue[
  * out one at a time, an asynchronous step (and a promise) per row. The next batch is asked for
  * as soon as one arrives, so that PostgreSQL reads it while this one is turned into the file
  * (issue 21): a cursor otherwise waits for every batch to be processed before it reads on.
+ * Exported for tests/integration/export-cursor.test.ts.
  */
-async function* queryBatches<O>(db: Kysely<DB>, query: { compile(): CompiledQuery<O> }, size: number): AsyncGenerator<O[]> {
+export async function* queryBatches<O>(db: Kysely<DB>, query: { compile(): CompiledQuery<O> }, size: number): AsyncGenerator<O[]> {
   const results = db.getExecutor().stream(query.compile(), size);
   let next = results.next();
   try {
