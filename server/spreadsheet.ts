@@ -5,6 +5,11 @@
  */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
+/** Whether a spreadsheet program would take this text for a formula. */
+export function looksLikeFormula(text: string): boolean {
+  return FORMULA_START.test(text);
+}
+
 export function neutraliseFormula(text: string): string {
-  return FORMULA_START.test(text) ? `'${text}` : text;
+  return looksLikeFormula(text) ? `'${text}` : text;
 }

@@ -4,7 +4,7 @@ import { rowBatches, type ExportPlan, type ExportValue, type ExportVariable } fr
 import { codebookRows, type CodebookRow } from './codebook';
 import { xlsxWorkbook, XLSX_MAX_COLUMNS, XLSX_MAX_ROWS } from './xlsx-writer';
 import { badRequest } from '../errors';
-import { neutraliseFormula } from '../spreadsheet';
+import { looksLikeFormula, neutraliseFormula } from '../spreadsheet';
 import { amsterdamWallMs, formatAmsterdam } from '../time';
 
 export type ExportFormat = 'csv' | 'csv-nl' | 'xlsx' | 'sav';
@@ -101,11 +101,7 @@ class CsvWriter {
   private plain(text: string, guard: boolean): boolean {
     const length = text.length;
     if (length > 32) return false;
-    if (guard && length > 0) {
-      const first = text.charCodeAt(0);
-      // neutraliseFormula's starts: = + - @ tab CR.
-      if (first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40 || first === 0x09 || first === 0x0d) return false;
-    }
+    if (guard && looksLikeFormula(text)) return false;
     const delimiter = this.delimiterByte;
     for (let k = 0; k < length; k++) {
       const c = text.charCodeAt(k);
